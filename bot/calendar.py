@@ -1,0 +1,527 @@
+"""The slot rules of the procedure: why a day or a slot is, or is not, allowed; slot proposals.
+
+Everything here is a pure function over plain data. Public holidays come from the ``holidays``
+package (a pure table, cached per year); local holidays and vacations from configuration.
+Slots are timezone-aware datetimes in the provider's zone.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from bot.calendar_texts import short_date, short_datetime, text, weekday_name
+from bot.config import WEEKDAYS, Config, Customer, HolidayRegion, Vacation
+from bot.durations import format_duration
+
+#: Every refusal code, in the order reasons are reported.
+REASON_CODES: tuple[str, ...] = (
+    "weekend",
+    "holiday",
+    "vacation",
+    "friday",
+    "eve_of_non_working_day",
+    "eve_of_holiday",
+    "eve_of_vacation",
+    "outside_window",
+    "conflict",
+    "past",
+)
+
+#: How far ahead proposals look before giving up (a customer on a long vacation, say).
+DEFAULT_HORIZON_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a day or slot is refused: a stable code and a sentence for the operator."""
+
+    code: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A vacation of one side, inclusive at both ends."""
+
+    start: date
+    end: date
+    label: str
+
+    def covers(self, day: date) -> bool:
+        """Whether ``day`` falls inside the vacation."""
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side's non-working days: the provider's or the customer's."""
+
+    owner: str
+    country: str
+    subdiv: str | None = None
+    extra: Mapping[date, str] = field(default_factory=dict)
+    vacations: tuple[Closure, ...] = ()
+
+    @property
+    def region(self) -> str:
+        """``ES-IB``, or just the country when there is no subdivision."""
+        return f"{self.country}-{self.subdiv}" if self.subdiv else self.country
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A deployment already scheduled, which new slots must not collide with."""
+
+    id: str
+    customer: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A proposed or requested deployment slot."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class SlotRules:
+    """Everything the rules need to know about one customer, as plain data."""
+
+    customer: str
+    tz: ZoneInfo
+    language: str
+    provider: Side
+    customer_side: Side
+    window_days: frozenset[int] = frozenset({0, 1, 2, 3})
+    window_start: time = time(9, 0)
+    window_end: time = time(13, 0)
+    start_times: tuple[time, ...] = ()
+    min_notice: timedelta = timedelta(hours=24)
+    max_parallel: int = 1
+
+    @property
+    def sides(self) -> tuple[Side, Side]:
+        """Provider first, then customer."""
+        return (self.provider, self.customer_side)
+
+    def window_text(self) -> str:
+        """The window as people read it: ``lunes–jueves 09:00–13:00``."""
+        days = sorted(self.window_days)
+        names = [WEEKDAYS[d] for d in days]
+        if days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+            day_part = (
+                f"{weekday_name(self.language, _monday_plus(days[0]))}–"
+                f"{weekday_name(self.language, _monday_plus(days[-1]))}"
+            )
+        else:
+            day_part = ", ".join(
+                weekday_name(self.language, _monday_plus(WEEKDAYS.index(n))) for n in names
+            )
+        return f"{day_part} {self.window_start:%H:%M}–{self.window_end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class DayVerdict:
+    """Whether a date can hold a deployment, and every reason it cannot."""
+
+    day: date
+    reasons: tuple[Reason, ...]
+
+    @property
+    def allowed(self) -> bool:
+        """True when nothing refuses the day."""
+        return not self.reasons
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The refusal codes, in report order."""
+        return tuple(reason.code for reason in self.reasons)
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    """The next allowed slots and every day skipped while looking for them."""
+
+    customer: str
+    slots: tuple[Slot, ...]
+    skipped: tuple[DayVerdict, ...]
+
+
+def _monday_plus(days: int) -> date:
+    return date(2024, 1, 1) + timedelta(days=days)  # 2024-01-01 was a Monday
+
+
+_HOLIDAY_LANGUAGES = {"es": "es", "ca": "ca", "en": "en_US"}
+
+
+@functools.lru_cache(maxsize=256)
+def public_holidays(country: str, subdiv: str | None, year: int, language: str) -> dict[date, str]:
+    """The public holidays of a region in one year, named in ``language`` where available."""
+    wanted = _HOLIDAY_LANGUAGES.get(language, language)
+    probe = holidays.country_holidays(country, subdiv=subdiv, years=[])
+    supported = getattr(probe, "supported_languages", ())
+    lang = wanted if wanted in supported else None
+    table = holidays.country_holidays(country, subdiv=subdiv, years=year, language=lang)
+    return dict(table.items())
+
+
+def holiday_names(side: Side, day: date, language: str) -> list[tuple[str, bool]]:
+    """The holidays of ``side`` on ``day``: (name, is_local_extra)."""
+    found: list[tuple[str, bool]] = []
+    public = public_holidays(side.country, side.subdiv, day.year, language).get(day)
+    if public:
+        # The package joins several holidays on one date with "; ".
+        found.extend((name.strip(), False) for name in public.split(";"))
+    if day in side.extra:
+        found.append((side.extra[day], True))
+    return found
+
+
+def _holidays_on(rules: SlotRules, day: date) -> list[tuple[str, str]]:
+    """(name, whose) for every holiday of either side on ``day``, merged by name."""
+    owners: dict[str, list[str]] = {}
+    for side in rules.sides:
+        for name, local in holiday_names(side, day, rules.language):
+            whose = (
+                text(rules.language, "local", owner=side.owner)
+                if local
+                else text(rules.language, "regional", owner=side.owner, region=side.region)
+            )
+            owners.setdefault(name, [])
+            if whose not in owners[name]:
+                owners[name].append(whose)
+    sep = text(rules.language, "whose_sep")
+    return [(name, sep.join(whose)) for name, whose in owners.items()]
+
+
+def _vacations_on(rules: SlotRules, day: date) -> list[tuple[Side, Closure]]:
+    return [(side, v) for side in rules.sides for v in side.vacations if v.covers(day)]
+
+
+def _vacations_starting(rules: SlotRules, day: date) -> list[tuple[Side, Closure]]:
+    return [(side, v) for side in rules.sides for v in side.vacations if v.start == day]
+
+
+def _label(rules: SlotRules, closure: Closure) -> str:
+    return closure.label or text(rules.language, "unnamed_vacation")
+
+
+def day_reasons(rules: SlotRules, day: date) -> list[Reason]:
+    """The calendar reasons that refuse a whole day, independent of time and other bookings."""
+    lang = rules.language
+    reasons: list[Reason] = []
+    if day.weekday() >= 5:
+        reasons.append(Reason("weekend", text(lang, "weekend", weekday=weekday_name(lang, day))))
+    for name, whose in _holidays_on(rules, day):
+        reasons.append(Reason("holiday", text(lang, "holiday", name=name, whose=whose)))
+    for side, closure in _vacations_on(rules, day):
+        reasons.append(
+            Reason(
+                "vacation",
+                text(
+                    lang,
+                    "vacation",
+                    owner=side.owner,
+                    label=_label(rules, closure),
+                    start=short_date(closure.start),
+                    end=short_date(closure.end),
+                ),
+            )
+        )
+    if day.weekday() == 4:
+        reasons.append(Reason("friday", text(lang, "friday")))
+    tomorrow = day + timedelta(days=1)
+    if tomorrow.weekday() >= 5:
+        reasons.append(
+            Reason(
+                "eve_of_non_working_day",
+                text(
+                    lang,
+                    "eve_of_non_working_day",
+                    weekday=weekday_name(lang, tomorrow),
+                    date=short_date(tomorrow),
+                ),
+            )
+        )
+    for name, whose in _holidays_on(rules, tomorrow):
+        reasons.append(
+            Reason(
+                "eve_of_holiday",
+                text(lang, "eve_of_holiday", name=name, whose=whose, date=short_date(tomorrow)),
+            )
+        )
+    for side, closure in _vacations_starting(rules, tomorrow):
+        reasons.append(
+            Reason(
+                "eve_of_vacation",
+                text(
+                    lang,
+                    "eve_of_vacation",
+                    owner=side.owner,
+                    label=_label(rules, closure),
+                    start=short_date(closure.start),
+                ),
+            )
+        )
+    if day.weekday() not in rules.window_days:
+        reasons.append(
+            Reason(
+                "outside_window",
+                text(
+                    lang,
+                    "outside_window_day",
+                    weekday=weekday_name(lang, day),
+                    customer=rules.customer,
+                    window=rules.window_text(),
+                ),
+            )
+        )
+    return reasons
+
+
+def _slot_text(start: datetime, end: datetime) -> str:
+    return f"{short_date(start.date())} {start:%H:%M}–{end:%H:%M}"
+
+
+def _overlaps(start: datetime, end: datetime, booking: Booking) -> bool:
+    return start < booking.end and booking.start < end
+
+
+def slot_reasons(
+    rules: SlotRules,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    bookings: Sequence[Booking] = (),
+) -> list[Reason]:
+    """Every reason a concrete slot is refused: its day's reasons, then time, conflicts, notice.
+
+    ``start`` and ``end`` must be timezone-aware; they are judged in the provider's zone.
+    """
+    lang = rules.language
+    local_start = start.astimezone(rules.tz)
+    local_end = end.astimezone(rules.tz)
+    reasons = day_reasons(rules, local_start.date())
+    fits = (
+        local_end.date() == local_start.date()
+        and rules.window_start <= local_start.time()
+        and local_end.time() <= rules.window_end
+    )
+    if not fits:
+        reasons.append(
+            Reason(
+                "outside_window",
+                text(
+                    lang,
+                    "outside_window_time",
+                    slot=_slot_text(local_start, local_end),
+                    customer=rules.customer,
+                    window=rules.window_text(),
+                ),
+            )
+        )
+    reasons.extend(_conflicts(rules, local_start, local_end, bookings))
+    earliest = now + rules.min_notice
+    if start <= earliest:
+        reasons.append(
+            Reason(
+                "past",
+                text(
+                    lang,
+                    "past",
+                    notice=_notice_text(rules.min_notice),
+                    earliest=short_datetime(earliest.astimezone(rules.tz)),
+                ),
+            )
+        )
+    return reasons
+
+
+def _notice_text(notice: timedelta) -> str:
+    hours = notice.total_seconds() / 3600
+    return f"{hours:g} h"
+
+
+def _conflicts(
+    rules: SlotRules, start: datetime, end: datetime, bookings: Sequence[Booking]
+) -> list[Reason]:
+    lang = rules.language
+    overlapping = [b for b in bookings if _overlaps(start, end, b)]
+    reasons = [
+        Reason(
+            "conflict",
+            text(
+                lang,
+                "conflict_customer",
+                other=b.id,
+                customer=b.customer,
+                slot=_slot_text(b.start.astimezone(rules.tz), b.end.astimezone(rules.tz)),
+            ),
+        )
+        for b in overlapping
+        if b.customer.casefold() == rules.customer.casefold()
+    ]
+    # Counting every overlapping booking is conservative: two of them may not overlap each
+    # other, but a slot that touches max_parallel others is never the safe choice.
+    if not reasons and len(overlapping) >= rules.max_parallel:
+        reasons.append(
+            Reason(
+                "conflict",
+                text(
+                    lang,
+                    "conflict_parallel",
+                    count=len(overlapping),
+                    others=", ".join(b.id for b in overlapping),
+                    limit=rules.max_parallel,
+                ),
+            )
+        )
+    return reasons
+
+
+def candidate_slots(rules: SlotRules, day: date, duration: timedelta) -> list[Slot]:
+    """The slots a day offers by the window alone: one per start time that leaves room."""
+    slots = []
+    for start_time in rules.start_times or (rules.window_start,):
+        start = datetime.combine(day, start_time, tzinfo=rules.tz)
+        end = start + duration
+        if end.date() == day and end.timetz().replace(tzinfo=None) <= rules.window_end:
+            slots.append(Slot(start, end))
+    return slots
+
+
+def _unique(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
+    seen: dict[Reason, None] = {}
+    for reason in reasons:
+        seen.setdefault(reason, None)
+    order = {code: i for i, code in enumerate(REASON_CODES)}
+    return tuple(sorted(seen, key=lambda r: order.get(r.code, len(order))))
+
+
+def _free_slots(
+    rules: SlotRules,
+    day: date,
+    *,
+    now: datetime,
+    duration: timedelta,
+    bookings: Sequence[Booking],
+) -> tuple[list[Slot], tuple[Reason, ...]]:
+    """The allowed slots of a day, and the reasons when there are none."""
+    calendar = day_reasons(rules, day)
+    if calendar:
+        return [], _unique(calendar)
+    candidates = candidate_slots(rules, day, duration)
+    if not candidates:
+        fit = Reason(
+            "outside_window",
+            text(
+                rules.language,
+                "outside_window_fit",
+                duration=format_duration(duration),
+                customer=rules.customer,
+                window=rules.window_text(),
+            ),
+        )
+        return [], (fit,)
+    free: list[Slot] = []
+    refused: list[Reason] = []
+    for slot in candidates:
+        reasons = slot_reasons(rules, slot.start, slot.end, now=now, bookings=bookings)
+        if reasons:
+            refused.extend(reasons)
+        else:
+            free.append(slot)
+    return free, (() if free else _unique(refused))
+
+
+def explain_day(
+    rules: SlotRules,
+    day: date,
+    *,
+    now: datetime,
+    duration: timedelta = timedelta(minutes=15),
+    bookings: Sequence[Booking] = (),
+) -> DayVerdict:
+    """The verdict for one date: allowed when at least one slot of the day passes every rule."""
+    _, reasons = _free_slots(rules, day, now=now, duration=duration, bookings=bookings)
+    return DayVerdict(day, reasons)
+
+
+def _days_from(first: date) -> Iterator[date]:
+    day = first
+    while True:
+        yield day
+        day += timedelta(days=1)
+
+
+def propose_slots(
+    rules: SlotRules,
+    *,
+    now: datetime,
+    duration: timedelta = timedelta(minutes=15),
+    count: int = 3,
+    after: datetime | None = None,
+    bookings: Sequence[Booking] = (),
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> SlotPlan:
+    """The next ``count`` allowed slots starting at or after ``after`` (default: ``now``).
+
+    Skipped days are reported with their reasons. The search stops after ``horizon_days``
+    days; fewer slots are returned when the calendar offers no more within it.
+    """
+    start_at = max(after or now, now).astimezone(rules.tz)
+    slots: list[Slot] = []
+    skipped: list[DayVerdict] = []
+    for day in _days_from(start_at.date()):
+        if len(slots) >= count or (day - start_at.date()).days > horizon_days:
+            break
+        free, reasons = _free_slots(rules, day, now=now, duration=duration, bookings=bookings)
+        free = [slot for slot in free if slot.start >= start_at]
+        if free:
+            slots.extend(free[: count - len(slots)])
+        elif reasons:
+            skipped.append(DayVerdict(day, reasons))
+    return SlotPlan(rules.customer, tuple(slots), tuple(skipped))
+
+
+def _closures(vacations: Iterable[Vacation]) -> tuple[Closure, ...]:
+    return tuple(Closure(v.from_, v.to, v.label) for v in vacations)
+
+
+def _side(owner: str, region: HolidayRegion, vacations: Iterable[Vacation]) -> Side:
+    return Side(
+        owner=owner,
+        country=region.country,
+        subdiv=region.subdiv,
+        extra={h.date: h.name for h in region.extra},
+        vacations=_closures(vacations),
+    )
+
+
+def rules_for(config: Config, customer: Customer) -> SlotRules:
+    """The slot rules of ``customer`` under ``config``, as plain data."""
+    provider = config.provider
+    window = customer.window
+    return SlotRules(
+        customer=customer.name,
+        tz=provider.tz,
+        language=provider.language,
+        provider=_side(provider.name, provider.holidays, provider.vacations),
+        customer_side=_side(customer.name, customer.holidays, customer.vacations),
+        window_days=window.weekdays,
+        window_start=window.start,
+        window_end=window.end,
+        start_times=tuple(window.start_times),
+        min_notice=provider.min_notice,
+        max_parallel=provider.max_parallel,
+    )

@@ -1,0 +1,98 @@
+"""The sentences that explain calendar refusals, in the operator's language (es, ca, en)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+WEEKDAY_NAMES: dict[str, tuple[str, ...]] = {
+    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+    "ca": ("dilluns", "dimarts", "dimecres", "dijous", "divendres", "dissabte", "diumenge"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "es": {
+        "weekend": "es {weekday}, fin de semana",
+        "holiday": "es festivo: {name} ({whose})",
+        "vacation": "vacaciones de {owner}: {label} ({start} – {end})",
+        "friday": "es viernes",
+        "eve_of_non_working_day": "es víspera de un día no laborable ({weekday} {date})",
+        "eve_of_holiday": "es víspera de festivo: {name} ({whose}) el {date}",
+        "eve_of_vacation": "es víspera de vacaciones de {owner}: {label} (desde el {start})",
+        "outside_window_day": "el {weekday} no está en la ventana de {customer} ({window})",
+        "outside_window_time": "{slot} queda fuera de la ventana de {customer} ({window})",
+        "outside_window_fit": "una duración de {duration} no cabe en la ventana de {customer} "
+        "({window})",
+        "conflict_customer": "se solapa con {other} de {customer} ({slot})",
+        "conflict_parallel": "ya hay {count} despliegue(s) a esa hora ({others}); "
+        "el máximo simultáneo es {limit}",
+        "past": "no respeta la antelación mínima de {notice} (lo más pronto: {earliest})",
+        "whose_sep": " y ",
+        "local": "festivo local de {owner}",
+        "regional": "{owner}, {region}",
+        "unnamed_vacation": "vacaciones",
+    },
+    "ca": {
+        "weekend": "és {weekday}, cap de setmana",
+        "holiday": "és festiu: {name} ({whose})",
+        "vacation": "vacances de {owner}: {label} ({start} – {end})",
+        "friday": "és divendres",
+        "eve_of_non_working_day": "és vigília d'un dia no laborable ({weekday} {date})",
+        "eve_of_holiday": "és vigília de festiu: {name} ({whose}) el {date}",
+        "eve_of_vacation": "és vigília de vacances de {owner}: {label} (des del {start})",
+        "outside_window_day": "el {weekday} no és a la finestra de {customer} ({window})",
+        "outside_window_time": "{slot} queda fora de la finestra de {customer} ({window})",
+        "outside_window_fit": "una durada de {duration} no cap a la finestra de {customer} "
+        "({window})",
+        "conflict_customer": "es solapa amb {other} de {customer} ({slot})",
+        "conflict_parallel": "ja hi ha {count} desplegament(s) a aquesta hora ({others}); "
+        "el màxim simultani és {limit}",
+        "past": "no respecta l'antelació mínima de {notice} (el més aviat: {earliest})",
+        "whose_sep": " i ",
+        "local": "festiu local de {owner}",
+        "regional": "{owner}, {region}",
+        "unnamed_vacation": "vacances",
+    },
+    "en": {
+        "weekend": "it is a {weekday}, a weekend day",
+        "holiday": "it is a public holiday: {name} ({whose})",
+        "vacation": "{owner} is on vacation: {label} ({start} – {end})",
+        "friday": "it is a Friday",
+        "eve_of_non_working_day": "it is the eve of a non-working day ({weekday} {date})",
+        "eve_of_holiday": "it is the eve of a holiday: {name} ({whose}) on {date}",
+        "eve_of_vacation": "it is the eve of a vacation of {owner}: {label} (from {start})",
+        "outside_window_day": "{weekday} is not in the window of {customer} ({window})",
+        "outside_window_time": "{slot} is outside the window of {customer} ({window})",
+        "outside_window_fit": "a duration of {duration} does not fit in the window of "
+        "{customer} ({window})",
+        "conflict_customer": "it overlaps {other} of {customer} ({slot})",
+        "conflict_parallel": "{count} deployment(s) already run at that time ({others}); "
+        "at most {limit} may run at once",
+        "past": "it does not respect the minimum notice of {notice} (earliest: {earliest})",
+        "whose_sep": " and ",
+        "local": "local holiday of {owner}",
+        "regional": "{owner}, {region}",
+        "unnamed_vacation": "vacation",
+    },
+}
+
+
+def text(language: str, key: str, **values: object) -> str:
+    """The sentence ``key`` in ``language`` (English when the language is unknown)."""
+    catalogue = _TEXTS.get(language, _TEXTS["en"])
+    return catalogue[key].format(**values)
+
+
+def weekday_name(language: str, day: date) -> str:
+    """The day of the week of ``day`` in ``language``."""
+    return WEEKDAY_NAMES.get(language, WEEKDAY_NAMES["en"])[day.weekday()]
+
+
+def short_date(day: date) -> str:
+    """A date as the operators write it: ``01/04/2026``."""
+    return day.strftime("%d/%m/%Y")
+
+
+def short_datetime(moment: datetime) -> str:
+    """A local date and time as the operators write it: ``01/04/2026 09:30``."""
+    return moment.strftime("%d/%m/%Y %H:%M")

@@ -1,0 +1,792 @@
+"""The YAML configuration: pydantic models, loading, and errors that name file, line and field.
+
+Configuration is loaded once by the command line and passed down; nothing here reads it at
+import time. Secrets never appear as values: fields that locate a secret end in ``_env`` (the
+name of an environment variable) or ``_file`` (a path).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import holidays
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from bot.durations import DurationError, parse_duration
+
+Language = Literal["es", "ca", "en"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ManagedBy = Literal["provider", "partner_delegated", "partner_exclusive"]
+
+_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+_SECRET_WORDS = {"token", "password", "passwd", "secret", "api_key", "apikey", "username"}
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a duration (write it like 15m, 90, 1h30 or 2h)")
+    try:
+        return parse_duration(value)
+    except DurationError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+_TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def _time_of_day(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    match = _TIME_OF_DAY.match(str(value).strip())
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError(f"{value!r} is not a time of day (write it like 09:30)")
+    return time(int(match[1]), int(match[2]))
+
+
+TimeOfDay = Annotated[time, BeforeValidator(_time_of_day)]
+
+
+class StrictModel(BaseModel):
+    """Base of every configuration section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Contact(StrictModel):
+    """A person to notify: ``Name <address>`` or ``{name: …, email: …}``."""
+
+    name: str = ""
+    email: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            name, address = parseaddr(value)
+            return {"name": name, "email": address or value}
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _is_address(cls, value: str) -> str:
+        if not _EMAIL.match(value):
+            raise ValueError(f"'{value}' is not an email address")
+        return value
+
+    def formatted(self) -> str:
+        """The contact as an address header value, ``Name <address>``."""
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+class LocalHoliday(StrictModel):
+    """A holiday the `holidays` package does not know (a town's patron saint, say)."""
+
+    date: date
+    name: str = Field(min_length=1)
+
+
+class HolidayRegion(StrictModel):
+    """Where public holidays come from: a country, optionally a subdivision, plus extra days."""
+
+    country: str = "ES"
+    subdiv: str | None = None
+    extra: list[LocalHoliday] = []
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        if value not in holidays.list_supported_countries():
+            raise ValueError(
+                f"'{value}' is not a country known to the holidays package "
+                "(an ISO 3166 code such as ES, PT, FR)"
+            )
+        return value
+
+    @field_validator("subdiv")
+    @classmethod
+    def _known_subdivision(cls, value: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")
+        if value is None or country is None:
+            return value
+        known = holidays.list_supported_countries().get(country, [])
+        if value not in known:
+            raise ValueError(
+                f"'{value}' is not a subdivision of {country} (known: {', '.join(known)})"
+            )
+        return value
+
+
+class Vacation(StrictModel):
+    """A closed period of one side, inclusive at both ends."""
+
+    from_: date = Field(alias="from")
+    to: date
+    label: str = ""
+
+    @field_validator("to")
+    @classmethod
+    def _not_before_start(cls, value: date, info: ValidationInfo) -> date:
+        start = info.data.get("from_")
+        if start is not None and value < start:
+            raise ValueError(f"{value.isoformat()} is before from ({start.isoformat()})")
+        return value
+
+
+class Window(StrictModel):
+    """When a customer accepts deployments, in the provider's time zone."""
+
+    days: list[Weekday] = ["mon", "tue", "wed", "thu"]
+    start: TimeOfDay = time(9, 0)
+    end: TimeOfDay = time(13, 0)
+    start_times: list[TimeOfDay] = []
+
+    @field_validator("days")
+    @classmethod
+    def _some_days(cls, value: list[Weekday]) -> list[Weekday]:
+        if not value:
+            raise ValueError("a window needs at least one day (mon … sun)")
+        if len(set(value)) != len(value):
+            raise ValueError("a day is listed twice")
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, value: time, info: ValidationInfo) -> time:
+        start = info.data.get("start")
+        if start is not None and value <= start:
+            raise ValueError(
+                f"end {value:%H:%M} is not after start {start:%H:%M} "
+                "(a window cannot cross midnight)"
+            )
+        return value
+
+    @field_validator("start_times")
+    @classmethod
+    def _inside_window(cls, value: list[time], info: ValidationInfo) -> list[time]:
+        start, end = info.data.get("start"), info.data.get("end")
+        for item in value:
+            if start is not None and end is not None and not start <= item < end:
+                raise ValueError(
+                    f"start time {item:%H:%M} is outside the window {start:%H:%M}–{end:%H:%M}"
+                )
+        if sorted(value) != value or len(set(value)) != len(value):
+            raise ValueError("start times must be listed once each, in increasing order")
+        return value
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """The window's days as ``date.weekday()`` numbers (Monday is 0)."""
+        return frozenset(WEEKDAYS.index(day) for day in self.days)
+
+    @property
+    def slot_starts(self) -> list[time]:
+        """The times at which proposals start: the listed start times, else the window start."""
+        return list(self.start_times) or [self.start]
+
+
+class Environment(StrictModel):
+    """A customer environment; the procedure applies to productive ones only."""
+
+    name: str = Field(min_length=1)
+    productive: bool = True
+    default: bool = False
+
+
+class Component(StrictModel):
+    """A deployable piece: a GitLab project whose release tags are the versions."""
+
+    gitlab_project: str = Field(min_length=1)
+    artifact: Literal["release_link", "package"] = "release_link"
+    package_name: str | None = None
+    test_environment: str | None = None
+    validation: Literal["deployment", "manual"] = "deployment"
+
+
+class Partner(StrictModel):
+    """The partner that runs, or delegates to us, a customer's operation."""
+
+    name: str = Field(min_length=1)
+    contacts: list[Contact] = []
+
+
+class CustomerContacts(StrictModel):
+    """Who to tell at the customer."""
+
+    managers: list[Contact] = []
+    helpdesk: list[Contact] = []
+
+
+def _default_environments() -> list[Environment]:
+    return [Environment(name="PRO", productive=True, default=True)]
+
+
+class Customer(StrictModel):
+    """One customer: its region, calendar, window, people, environments and components."""
+
+    name: str = Field(min_length=1)
+    zammad_organization: str | None = None
+    managed_by: ManagedBy = "provider"
+    partner: Partner | None = None
+    language: Language = "es"
+    holidays: HolidayRegion
+    vacations: list[Vacation] = []
+    window: Window = Window()
+    am_pam: bool = False
+    contacts: CustomerContacts = CustomerContacts()
+    environments: list[Environment] = Field(default_factory=_default_environments)
+    components: dict[str, Component] = {}
+    restarts: str = ""
+    default_duration: Duration = timedelta(minutes=15)
+
+    @field_validator("name")
+    @classmethod
+    def _usable_as_file_name(cls, value: str) -> str:
+        if any(char in value for char in '/\\:*?"<>|') or value.strip() != value:
+            raise ValueError(
+                f"'{value}' cannot name the customer's log file: "
+                'avoid / \\ : * ? " < > | and surrounding spaces'
+            )
+        return value
+
+    @property
+    def organization(self) -> str:
+        """The Zammad organization name that identifies this customer's tickets."""
+        return self.zammad_organization or self.name
+
+    @property
+    def default_environment(self) -> Environment:
+        """The environment targeted when a request names none."""
+        return next((env for env in self.environments if env.default), self.environments[0])
+
+
+class Provider(StrictModel):
+    """Us: the service provider that performs the deployments."""
+
+    name: str = Field(min_length=1)
+    timezone: str = "Europe/Madrid"
+    language: Language = "es"
+    holidays: HolidayRegion
+    vacations: list[Vacation] = []
+    max_parallel: int = Field(default=1, ge=1)
+    min_notice_hours: float = Field(default=24, ge=0)
+    project_team: list[Contact] = []
+    support_team: list[Contact] = []
+    support_portal: str = ""
+    support_phone: str = ""
+    email_domain: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            close = difflib.get_close_matches(value, sorted(zoneinfo.available_timezones()), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else " (e.g. Europe/Madrid)"
+            raise ValueError(f"'{value}' is not an IANA time zone{hint}") from None
+        return value
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        """The provider's time zone, in which slots are proposed and shown."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def min_notice(self) -> timedelta:
+        """How far ahead of now the earliest slot may start."""
+        return timedelta(hours=self.min_notice_hours)
+
+
+class ZammadTags(StrictModel):
+    """Tag names of the workflow; each can be renamed to fit a Zammad installation."""
+
+    request: str = "deploy"
+    blocked: str = "deploy-blocked"
+    ready: str = "deploy-ready"
+    slot_prefix: str = "deploy-slot-"
+    scheduled: str = "deploy-scheduled"
+    start: str = "deploy-start"
+    in_progress: str = "deploy-in-progress"
+    delay: str = "deploy-delay"
+    delayed: str = "deploy-delayed"
+    done: str = "deploy-done"
+    deployed: str = "deployed"
+    rollback: str = "deploy-rollback"
+    cancel: str = "deploy-cancel"
+    customer_validated: str = "customer-validated"
+    risk_accepted: str = "risk-accepted"
+    validated_test: str = "validated-test"
+
+
+class ZammadConfig(StrictModel):
+    """How to reach Zammad."""
+
+    url: str | None = None
+    token_env: str = "ZAMMAD_TOKEN"
+    token_file: Path | None = None
+    poll_seconds: int = Field(default=60, ge=5)
+    search: Literal["condition", "query"] = "condition"
+    query_fallback: bool = True
+    connect_timeout: float = Field(default=5, gt=0)
+    read_timeout: float = Field(default=30, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+    webhook_secret_env: str | None = None
+    tags: ZammadTags = ZammadTags()
+
+
+_DEFAULT_TICKET_PATTERN = r"(?:Ticket#\d+|\b[A-Z]{2,5}-\d{4,})"
+
+
+class GitLabConfig(StrictModel):
+    """How to reach GitLab and read releases."""
+
+    url: str = "https://gitlab.com"
+    token_env: str = "GITLAB_TOKEN"
+    token_file: Path | None = None
+    release_tag_pattern: str = r"^v?\d+\.\d+\.\d+$"
+    ticket_pattern: str = _DEFAULT_TICKET_PATTERN
+    poll_seconds: int = Field(default=300, ge=10)
+    max_retries: int = Field(default=5, ge=0)
+    timeout: float = Field(default=30, gt=0)
+    test_environment: str | None = None
+    group: str | None = None
+
+    @field_validator("release_tag_pattern", "ticket_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+
+class SmtpConfig(StrictModel):
+    """How emails leave: a real SMTP server, or `.eml` files in a directory."""
+
+    transport: Literal["smtp", "directory"] = "directory"
+    host: str = "localhost"
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    tls: bool = False
+    username_env: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
+    sender: str = "deploybot@localhost"
+    directory: Path = Path("mail-out")
+    timeout: float = Field(default=30, gt=0)
+
+
+class CalDavConfig(StrictModel):
+    """A CalDAV calendar that receives the deployment events."""
+
+    url: str
+    calendar: str | None = None
+    username_env: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
+
+
+class CalendarConfig(StrictModel):
+    """Where calendar events go."""
+
+    ics_dir: Path = Path("calendar")
+    caldav: CalDavConfig | None = None
+
+
+class DeploymentLogConfig(StrictModel):
+    """Where the per-customer Excel deployment logs live."""
+
+    dir: Path = Path("DEPLOYMENTS")
+    template: str = "TEMPLATE - Deployment log.xlsx"
+
+
+class StateConfig(StrictModel):
+    """Where deploybot keeps its own state (any SQLAlchemy URL)."""
+
+    url: str = "sqlite:///deploybot-state.sqlite"
+
+
+class Config(StrictModel):
+    """The whole configuration file."""
+
+    provider: Provider
+    customers: list[Customer] = Field(min_length=1)
+    zammad: ZammadConfig = ZammadConfig()
+    gitlab: GitLabConfig = GitLabConfig()
+    smtp: SmtpConfig = SmtpConfig()
+    calendar: CalendarConfig = CalendarConfig()
+    deployment_log: DeploymentLogConfig = DeploymentLogConfig()
+    state: StateConfig = StateConfig()
+    templates_dir: Path | None = None
+
+    _source: Path | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Path | None:
+        """The file this configuration was read from, if any."""
+        return self._source
+
+    def resolve_path(self, path: Path) -> Path:
+        """A path from the configuration, relative paths being relative to the file's folder."""
+        if path.is_absolute() or self._source is None:
+            return path
+        return self._source.parent / path
+
+    def customer(self, name: str) -> Customer:
+        """The customer with this name, compared case-insensitively."""
+        for customer in self.customers:
+            if customer.name.casefold() == name.casefold():
+                return customer
+        raise UnknownCustomerError(name, [customer.name for customer in self.customers])
+
+
+class UnknownCustomerError(LookupError):
+    """A customer name that is not configured; the message lists the known ones."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown customer '{name}' (known: {', '.join(known)})")
+        self.name = name
+        self.known = known
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in a configuration file."""
+
+    line: int | None
+    path: str
+    message: str
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; ``str()`` gives one ``file:line: field: message``
+    line per problem."""
+
+    def __init__(self, source: str, problems: list[ConfigProblem]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One line per problem, in file order."""
+        ordered = sorted(self.problems, key=lambda p: (p.line or 0, p.path))
+        out = []
+        for problem in ordered:
+            where = f"{self.source}:{problem.line}" if problem.line else self.source
+            field = f" {problem.path}:" if problem.path else ""
+            out.append(f"{where}:{field} {problem.message}")
+        return out
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2-like scalars: ``9:30`` stays a string and ``NO`` (Norway) is not ``False``."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+
+Loc = tuple[str | int, ...]
+
+
+def _record_lines(
+    node: yaml.Node, path: Loc, lines: dict[Loc, int], problems: list[ConfigProblem]
+) -> None:
+    """Remember the line of every key and item; report keys written twice in one mapping."""
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(
+                    ConfigProblem(
+                        line,
+                        _format_loc((*path, key)),
+                        f"written twice (first at line {seen[key]})",
+                    )
+                )
+            seen.setdefault(key, line)
+            lines[(*path, key)] = line
+            _record_lines(value_node, (*path, key), lines, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, (*path, index), lines, problems)
+
+
+def _format_loc(loc: typing.Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _line_for(loc: Loc, lines: dict[Loc, int]) -> int | None:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _unwrap(annotation: Any, want_item: bool) -> Any:
+    """Step from a field's annotation into the model it holds (through Optional, list, dict)."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        for arg in args:
+            if arg is not type(None):
+                return _unwrap(arg, want_item)
+    if origin is Annotated:
+        return _unwrap(args[0], want_item)
+    if want_item and origin in (list, dict):
+        return args[-1]
+    return annotation
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    current: Any = Config
+    pending_container = False
+    for part in loc:
+        if pending_container:
+            current = _unwrap(current, want_item=True)
+            pending_container = False
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = next(
+            (f for n, f in current.model_fields.items() if part in (n, f.alias)),
+            None,
+        )
+        if field is None:
+            return None
+        current = _unwrap(field.annotation, want_item=False)
+        pending_container = typing.get_origin(current) in (list, dict)
+    if isinstance(current, type) and issubclass(current, BaseModel) and not pending_container:
+        return current
+    return None
+
+
+_MISSING_HINTS = {
+    "provider": "the provider section (name, timezone, holidays, …)",
+    "customers": "the list of customers",
+    "name": "a name",
+    "holidays": "the region whose public holidays count, e.g. {country: ES, subdiv: CT}",
+    "gitlab_project": "the GitLab project path of the component, e.g. soffid/addons/diba",
+    "email": "an email address",
+    "date": "a date, YYYY-MM-DD",
+    "from": "the first day, YYYY-MM-DD",
+    "to": "the last day, YYYY-MM-DD",
+    "url": "a URL",
+}
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    loc: Loc = tuple(error["loc"])
+    if kind == "missing":
+        hint = _MISSING_HINTS.get(str(loc[-1]) if loc else "")
+        return f"required field is missing: {hint}" if hint else "required field is missing"
+    if kind == "too_short":
+        minimum = error.get("ctx", {}).get("min_length", 1)
+        return f"needs at least {minimum} item(s)"
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        if key.lower() in _SECRET_WORDS:
+            return (
+                f"'{key}' cannot hold a secret in the configuration: "
+                f"use {key}_env (an environment variable name) or {key}_file (a path)"
+            )
+        model = _model_at(loc[:-1])
+        known = [field.alias or name for name, field in model.model_fields.items()] if model else []
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        listed = f" (known: {', '.join(known)})" if known else ""
+        return f"unknown field '{key}'{hint}{listed}"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"{error['input']!r} is not one of {expected}"
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    return f"{error['msg']} (got {error['input']!r})"
+
+
+def _semantic_problems(config: Config) -> list[tuple[Loc, str]]:
+    """Checks across fields and items that a single field validator cannot see."""
+    problems: list[tuple[Loc, str]] = []
+    seen_names: dict[str, int] = {}
+    seen_orgs: dict[str, int] = {}
+    for index, customer in enumerate(config.customers):
+        here: Loc = ("customers", index)
+        key = customer.name.casefold()
+        if key in seen_names:
+            problems.append(
+                (
+                    (*here, "name"),
+                    f"customer '{customer.name}' is already defined "
+                    f"as customers[{seen_names[key]}]",
+                )
+            )
+        seen_names.setdefault(key, index)
+        org = customer.organization.casefold()
+        if org in seen_orgs and seen_orgs[org] != seen_names.get(key):
+            problems.append(
+                (
+                    (*here, "zammad_organization"),
+                    f"Zammad organization '{customer.organization}' already belongs to "
+                    f"customers[{seen_orgs[org]}]: tickets could not be told apart",
+                )
+            )
+        seen_orgs.setdefault(org, index)
+        if customer.managed_by == "partner_delegated" and customer.partner is None:
+            problems.append(
+                (
+                    (*here, "partner"),
+                    f"customer '{customer.name}' is partner_delegated but names no partner: "
+                    "add partner: {name: …, contacts: [...]}",
+                )
+            )
+        delegated = customer.managed_by == "partner_delegated"
+        if delegated and customer.partner is not None and not customer.partner.contacts:
+            problems.append(
+                (
+                    (*here, "partner", "contacts"),
+                    "a delegating partner must be notified: list at least one contact",
+                )
+            )
+        env_names: dict[str, int] = {}
+        for env_index, env in enumerate(customer.environments):
+            if env.name.casefold() in env_names:
+                problems.append(
+                    (
+                        (*here, "environments", env_index, "name"),
+                        f"environment '{env.name}' is listed twice",
+                    )
+                )
+            env_names.setdefault(env.name.casefold(), env_index)
+        if not customer.environments:
+            problems.append(((*here, "environments"), "list at least one environment"))
+        defaults = [i for i, env in enumerate(customer.environments) if env.default]
+        if len(defaults) > 1:
+            problems.append(
+                (
+                    (*here, "environments", defaults[1], "default"),
+                    "only one environment can be the default",
+                )
+            )
+        for comp_name, component in customer.components.items():
+            if component.artifact == "package" and not component.package_name:
+                problems.append(
+                    (
+                        (*here, "components", comp_name, "package_name"),
+                        "artifact: package needs package_name (the package registry name)",
+                    )
+                )
+    return problems
+
+
+def parse_config(text: str, source: str = "<config>", path: Path | None = None) -> Config:
+    """Parse and validate configuration text; raise :class:`ConfigError` naming every problem."""
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        reason = exc.problem or exc.context or "not valid YAML"
+        raise ConfigError(source, [ConfigProblem(line, "", f"not valid YAML: {reason}")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(source, [ConfigProblem(None, "", f"not valid YAML: {exc}")]) from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            source,
+            [
+                ConfigProblem(
+                    1, "", "the configuration must be a mapping with provider and customers"
+                )
+            ],
+        )
+    lines: dict[Loc, int] = {}
+    problems: list[ConfigProblem] = []
+    assert node is not None
+    _record_lines(node, (), lines, problems)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            problems.append(ConfigProblem(_line_for(loc, lines), _format_loc(loc), _message(error)))
+        raise ConfigError(source, problems) from None
+    for loc, message in _semantic_problems(config):
+        problems.append(ConfigProblem(_line_for(loc, lines), _format_loc(loc), message))
+    if problems:
+        raise ConfigError(source, problems)
+    config._source = path
+    return config
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a configuration file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(
+            str(path), [ConfigProblem(None, "", f"cannot read it: {reason}")]
+        ) from None
+    return parse_config(text, source=str(path), path=path.resolve())

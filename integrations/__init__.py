@@ -1,0 +1,1 @@
+"""Adapters to the outside world (Zammad, GitLab, mail, calendar, Excel log)."""

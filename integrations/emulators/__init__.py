@@ -1,0 +1,1 @@
+"""HTTP emulators of Zammad and GitLab for tests, benchmarks and the demo."""

@@ -1,0 +1,67 @@
+"""Small factories with defaults: a test overrides only what it is about."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.calendar import SlotRules, rules_for
+from bot.config import Config
+
+MADRID = ZoneInfo("Europe/Madrid")
+
+
+def provider_data(**overrides: Any) -> dict[str, Any]:
+    """A provider in ES-IB, like the real one."""
+    data: dict[str, Any] = {
+        "name": "Soffid",
+        "timezone": "Europe/Madrid",
+        "language": "es",
+        "holidays": {"country": "ES", "subdiv": "IB"},
+        "project_team": ["Marta Vidal <marta@soffid.example>"],
+        "support_team": ["Soporte <soporte@soffid.example>"],
+        "support_portal": "https://support.soffid.example",
+        "support_phone": "+34 971 000 000",
+    }
+    data.update(overrides)
+    return data
+
+
+def customer_data(
+    name: str = "DIBA", subdiv: str | None = "CT", **overrides: Any
+) -> dict[str, Any]:
+    """A customer run by the provider, Monday–Thursday 09:00–13:00."""
+    data: dict[str, Any] = {
+        "name": name,
+        "holidays": {"country": "ES", "subdiv": subdiv},
+        "window": {"days": ["mon", "tue", "wed", "thu"], "start": "09:00", "end": "13:00"},
+        "contacts": {"managers": [f"Manager <manager@{name.lower()}.example>"]},
+    }
+    data.update(overrides)
+    return data
+
+
+def make_config(customers: list[dict[str, Any]] | None = None, **provider_overrides: Any) -> Config:
+    """A validated configuration (one ES-CT customer unless told otherwise)."""
+    return Config.model_validate(
+        {
+            "provider": provider_data(**provider_overrides),
+            "customers": customers if customers is not None else [customer_data()],
+        }
+    )
+
+
+def make_rules(customer: dict[str, Any] | None = None, **provider_overrides: Any) -> SlotRules:
+    """The slot rules of one customer under an ES-IB provider."""
+    config = make_config([customer or customer_data()], **provider_overrides)
+    return rules_for(config, config.customers[0])
+
+
+def at(text: str) -> datetime:
+    """A moment written in Madrid local time: ``at("2026-04-01 09:00")``."""
+    return datetime.fromisoformat(text).replace(tzinfo=MADRID)
+
+
+#: A "now" well before every date the known-date tests look at.
+EARLY_2026 = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)

@@ -1,0 +1,165 @@
+"""The command line as a person uses it: plan, check-day, calendar, validate-config, demo."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import time_machine
+from click.testing import CliRunner, Result
+
+from bot.cli import default_config_path, main
+from bot.resources import example_config_path
+
+# Monday 23 March 2026, 10:00 in Madrid: the week before Easter.
+NOW = "2026-03-23T10:00:00+01:00"
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[None]:
+    with time_machine.travel(datetime.fromisoformat(NOW), tick=False):
+        yield
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, [*args, "--config", str(example_config_path())])
+
+
+def test_plan_json_has_exactly_the_documented_shape() -> None:
+    result = run("plan", "diba", "--json", "--count", "3")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"customer", "slots", "skipped"}
+    assert data["customer"] == "DIBA"
+    assert data["slots"] == [
+        {"start": "2026-03-25T09:00:00+01:00", "end": "2026-03-25T09:15:00+01:00"},
+        {"start": "2026-03-26T09:00:00+01:00", "end": "2026-03-26T09:15:00+01:00"},
+        {"start": "2026-03-30T09:00:00+02:00", "end": "2026-03-30T09:15:00+02:00"},
+    ]
+    skipped = {day["date"]: day for day in data["skipped"]}
+    assert list(skipped) == ["2026-03-23", "2026-03-24", "2026-03-27", "2026-03-28", "2026-03-29"]
+    assert [r["code"] for r in skipped["2026-03-24"]["reasons"]] == ["past"]
+    assert all(set(r) == {"code", "text"} for day in data["skipped"] for r in day["reasons"])
+
+
+def test_plan_from_a_date_and_duration() -> None:
+    result = run(
+        "plan", "DIBA", "--from", "2026-04-01", "--duration", "1h", "--count", "1", "--json"
+    )
+    data = json.loads(result.stdout)
+    assert data["slots"] == [
+        {"start": "2026-04-07T09:00:00+02:00", "end": "2026-04-07T10:00:00+02:00"}
+    ]
+    assert [d["date"] for d in data["skipped"]][:2] == ["2026-04-01", "2026-04-02"]
+
+
+def test_plan_prints_a_table_and_the_skipped_days() -> None:
+    result = run("plan", "CAM", "--count", "2")
+    assert result.exit_code == 0, result.output
+    assert "CAM: next 2 slot(s) of 30m" in result.stdout
+    assert "24/03/2026" in result.stdout and "08:00–08:30" in result.stdout
+    assert "Skipped days:" in result.stdout
+
+
+def test_plan_rejects_a_malformed_date() -> None:
+    result = run("plan", "DIBA", "--from", "01/04/2026")
+    assert result.exit_code == 2
+    assert "'01/04/2026' is not a date; write it as YYYY-MM-DD" in result.stderr
+
+
+def test_check_day_exits_zero_when_allowed() -> None:
+    result = run("check-day", "DIBA", "2026-03-31")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "DIBA 2026-03-31: allowed"
+
+
+def test_check_day_exits_one_with_every_reason() -> None:
+    result = run("check-day", "DIBA", "2026-04-03")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "DIBA 2026-04-03: refused"
+    codes = [line.split(":")[0].strip() for line in lines[1:]]
+    assert codes == ["holiday", "friday", "eve_of_non_working_day", "outside_window"]
+
+
+def test_check_day_json() -> None:
+    result = run("check-day", "CAIB", "2026-04-01", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {
+        "date": "2026-04-01",
+        "allowed": False,
+        "reasons": [
+            {
+                "code": "eve_of_holiday",
+                "text": "es víspera de festivo: Jueves Santo (Soffid, ES-IB y CAIB, ES-IB) "
+                "el 02/04/2026",
+            }
+        ],
+    }
+
+
+def test_unknown_customer_lists_the_known_ones() -> None:
+    result = run("plan", "ACME")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "unknown customer 'ACME' (known: DIBA, CAM, CAIB, Andalucia)"
+
+
+def test_calendar_shows_the_month_and_names_holidays() -> None:
+    result = run("calendar", "DIBA", "--month", "2026-04")
+    assert result.exit_code == 0, result.output
+    assert "DIBA 2026-04" in result.stdout
+    assert "✓" in result.stdout
+    assert "eve_of_holiday" in result.stdout  # the legend
+    assert "02/04/2026  es festivo: Jueves Santo (Soffid, ES-IB)" in result.stdout
+    assert "06/04/2026  es festivo: Lunes de Pascua" in result.stdout
+
+
+def test_calendar_rejects_a_malformed_month() -> None:
+    result = run("calendar", "DIBA", "--month", "April")
+    assert result.exit_code == 2
+    assert "'April' is not a month; write it as YYYY-MM" in result.stderr
+
+
+def test_validate_config_summarises_each_customer() -> None:
+    result = run("validate-config")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("OK ")
+    assert len(lines) == 5
+    assert "Andalucia: partner_exclusive (Sur Sistemas), ES-AN" in lines[4]
+
+
+def test_demo_plans_every_handled_customer() -> None:
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    for name in ("DIBA", "CAM", "CAIB"):
+        assert f"{name}: next 3 slot(s)" in result.stdout
+    assert "Not handled: Andalucia is run exclusively by Sur Sistemas" in result.stdout
+
+
+def test_default_config_prefers_local_file_then_environment_then_example(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DEPLOYBOT_CONFIG", raising=False)
+    assert default_config_path(tmp_path) == example_config_path()
+    elsewhere = tmp_path / "elsewhere.yaml"
+    monkeypatch.setenv("DEPLOYBOT_CONFIG", str(elsewhere))
+    assert default_config_path(tmp_path) == elsewhere
+    local = tmp_path / "deploybot.yaml"
+    local.write_text("", encoding="utf-8")
+    assert default_config_path(tmp_path) == local
+
+
+def test_commands_without_config_option_use_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("provider: {}\ncustomers: []\n", encoding="utf-8")
+    monkeypatch.setenv("DEPLOYBOT_CONFIG", str(broken))
+    result = CliRunner().invoke(main, ["plan", "DIBA"])
+    assert result.exit_code == 2
+    assert f"{broken}:1: provider.name: required field is missing" in result.stderr
