@@ -27,7 +27,7 @@ def test_reads_the_forms_people_type(text: str, minutes: int) -> None:
 
 @pytest.mark.parametrize("text", ["", "abc", "15x", "0", "0m", "-5m", "1.5h"])
 def test_refuses_anything_else_with_the_accepted_forms(text: str) -> None:
-    with pytest.raises(DurationError, match="15m, 90, 1h30 or 2h|not a positive duration"):
+    with pytest.raises(DurationError, match=r"15m, 90, 1h30 or 2h|not a positive duration"):
         parse_duration(text)
 
 
