@@ -353,5 +353,47 @@ def demo(count: int, config_path: Path | None) -> None:
         print_plan(console, plan, rules, customer.default_duration)
 
 
+@main.command("emulate")
+@click.argument("system", type=click.Choice(["zammad", "gitlab"]))
+@click.option("--port", default=0, show_default="a free port", type=click.IntRange(0, 65535))
+@click.option(
+    "--scenario",
+    "scenario_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Scenario file (default: the shipped demo scenario).",
+)
+def emulate(system: str, port: int, scenario_path: Path | None) -> None:
+    """Serve a Zammad or GitLab emulator on 127.0.0.1 until interrupted."""
+    # Imported here so that the planning commands do not load the HTTP stack.
+    from integrations.emulators.gitlab import GitLabEmulator
+    from integrations.emulators.scenario import ScenarioError, load_scenario
+    from integrations.emulators.server import EmulatorApp, RunningEmulator
+    from integrations.emulators.zammad import ZammadEmulator
+
+    try:
+        scenario = load_scenario(scenario_path)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    app: EmulatorApp = ZammadEmulator(scenario) if system == "zammad" else GitLabEmulator(scenario)
+    try:
+        server = RunningEmulator(app, port=port)
+    except OSError as exc:
+        _fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}")
+    token = scenario.get("token", "demo-token")
+    header = (
+        f"Authorization: Token token={token}" if system == "zammad" else f"PRIVATE-TOKEN: {token}"
+    )
+    example = "/api/v1/tickets/1?all=true" if system == "zammad" else "/api/v4/projects/11/releases"
+    click.echo(f"{system} emulator on {server.url}  (token: {token})")
+    click.echo(f"  try: curl -H '{header}' {server.url}{example}")
+    click.echo("  Ctrl-C stops it.")
+    try:
+        server.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server.server_close()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

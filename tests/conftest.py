@@ -1,12 +1,21 @@
-"""Shared fixtures."""
+"""Shared fixtures: the example configuration and the Zammad and GitLab emulators."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.resources import example_config_path
+from integrations.emulators.gitlab import GitLabEmulator
+from integrations.emulators.scenario import load_scenario
+from integrations.emulators.server import RunningEmulator
+from integrations.emulators.zammad import ZammadEmulator
+from integrations.gitlab import GitLabClient
+from integrations.retry import RetryPolicy
+from integrations.zammad import ZammadClient
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -15,3 +24,41 @@ REPO = Path(__file__).resolve().parent.parent
 def example_config() -> Path:
     """The shipped example configuration."""
     return example_config_path()
+
+
+@pytest.fixture(scope="session")
+def demo_scenario() -> dict[str, Any]:
+    """The shipped demo scenario (read once; emulators copy what they keep)."""
+    return load_scenario()
+
+
+@pytest.fixture
+def zammad(demo_scenario: dict[str, Any]) -> Iterator[RunningEmulator]:
+    """A Zammad emulator on the demo scenario, on a free loopback port."""
+    with RunningEmulator(ZammadEmulator(demo_scenario)) as running:
+        yield running
+
+
+@pytest.fixture
+def gitlab(demo_scenario: dict[str, Any]) -> Iterator[RunningEmulator]:
+    """A GitLab emulator on the demo scenario, on a free loopback port."""
+    with RunningEmulator(GitLabEmulator(demo_scenario)) as running:
+        yield running
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """The delays a client asked to sleep (tests never really wait)."""
+    return []
+
+
+@pytest.fixture
+def zammad_client(zammad: RunningEmulator, sleeps: list[float]) -> ZammadClient:
+    """A Zammad client talking to the emulator, with sleeping recorded instead of done."""
+    return ZammadClient(zammad.url, "demo-token", retry=RetryPolicy(sleep=sleeps.append))
+
+
+@pytest.fixture
+def gitlab_client(gitlab: RunningEmulator) -> GitLabClient:
+    """A GitLab client talking to the emulator."""
+    return GitLabClient(gitlab.url, "demo-token", max_retries=3)

@@ -1,0 +1,475 @@
+"""A stateful GitLab API v4 emulator over HTTP, answering in the documented shapes.
+
+Projects with a linear history of commits (plus side-branch commits), tags, releases with
+asset links, pipelines, environments, deployments and packages. Projects are addressed by
+numeric id or URL-encoded path, as python-gitlab does. Lists are paginated with GitLab's
+headers (``X-Page``, ``X-Next-Page``, ``X-Total``, ``Link``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+from werkzeug.wrappers import Request, Response
+
+from integrations.emulators.server import EmulatorApp, Faults, json_response, shape
+
+_PROJECT_PATH = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)(?P<rest>/.*)?$")
+_ROUTES: list[tuple[str, re.Pattern[str]]] = [
+    ("project_show", re.compile(r"^$")),
+    ("releases_list", re.compile(r"^/releases$")),
+    ("release_links", re.compile(r"^/releases/(?P<tag>[^/]+)/assets/links$")),
+    ("release_show", re.compile(r"^/releases/(?P<tag>[^/]+)$")),
+    ("tag_show", re.compile(r"^/repository/tags/(?P<tag>[^/]+)$")),
+    ("tags_list", re.compile(r"^/repository/tags$")),
+    ("commit_refs", re.compile(r"^/repository/commits/(?P<sha>[^/]+)/refs$")),
+    ("compare", re.compile(r"^/repository/compare$")),
+    ("pipelines_list", re.compile(r"^/pipelines$")),
+    ("environments_list", re.compile(r"^/environments$")),
+    ("deployments_list", re.compile(r"^/deployments$")),
+    ("packages_list", re.compile(r"^/packages$")),
+]
+
+
+def gitlab_time(value: Any) -> str:
+    """An ISO 8601 UTC timestamp with milliseconds, as GitLab writes them."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class GitLabEmulator(EmulatorApp):
+    """In-memory GitLab projects, seeded from a scenario's ``gitlab:`` section."""
+
+    name = "gitlab"
+
+    def __init__(
+        self,
+        scenario: dict[str, Any] | None = None,
+        *,
+        faults: Faults | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        scenario = scenario or {}
+        super().__init__(token=str(scenario.get("token", "demo-token")), faults=faults)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.projects: dict[int, dict[str, Any]] = {}
+        for index, project in enumerate((scenario.get("gitlab") or {}).get("projects", [])):
+            self.add_project(project, project_id=int(project.get("id", index + 1)))
+        self.handlers = {name: getattr(self, f"h_{name}") for name, _ in _ROUTES}
+
+    # -- state ----------------------------------------------------------------------------
+
+    def add_project(self, spec: dict[str, Any], project_id: int | None = None) -> dict[str, Any]:
+        """Add a project from its scenario description; returns the stored state."""
+        pid = project_id or max([0, *self.projects]) + 1
+        state: dict[str, Any] = {
+            "id": pid,
+            "path": str(spec["path"]),
+            "default_branch": str(spec.get("default_branch", "main")),
+            "commits": [dict(c) for c in spec.get("commits", [])],
+            "tags": [dict(t) for t in spec.get("tags", [])],
+            "releases": [dict(r) for r in spec.get("releases", [])],
+            "pipelines": [dict(p) for p in spec.get("pipelines", [])],
+            "environments": [dict(e) for e in spec.get("environments", [])],
+            "deployments": [dict(d) for d in spec.get("deployments", [])],
+            "packages": [dict(p) for p in spec.get("packages", [])],
+        }
+        for commit in state["commits"]:
+            commit.setdefault("branches", [state["default_branch"]])
+        self.projects[pid] = state
+        return state
+
+    def find_project(self, key: str) -> dict[str, Any] | None:
+        """A project by numeric id or by path."""
+        decoded = unquote(key)
+        if decoded.isdigit():
+            return self.projects.get(int(decoded))
+        return next((p for p in self.projects.values() if p["path"] == decoded), None)
+
+    # -- routing, auth, errors ------------------------------------------------------------
+
+    def resolve(self, environ: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        raw = str(environ.get("REQUEST_URI") or environ.get("RAW_URI") or environ["PATH_INFO"])
+        match = _PROJECT_PATH.match(raw.split("?", 1)[0])
+        if not match:
+            return "not_found", {}
+        rest = match.group("rest") or ""
+        for name, pattern in _ROUTES:
+            found = pattern.match(rest)
+            if found:
+                args = {k: unquote(v) for k, v in found.groupdict().items()}
+                return name, {"project_key": match.group("project"), **args}
+        return "not_found", {}
+
+    def authorized(self, request: Request) -> bool:
+        private = request.headers.get("PRIVATE-TOKEN")
+        bearer = request.headers.get("Authorization", "")
+        return private == self.token or bearer == f"Bearer {self.token}"
+
+    def unauthorized(self) -> Response:
+        return json_response({"message": "401 Unauthorized"}, 401)
+
+    def not_found(self, request: Request) -> Response:
+        return json_response({"error": "404 Not Found"}, 404)
+
+    def error(self, status: int) -> Response:
+        if status == 429:
+            return json_response({"message": "429 Too Many Requests"}, 429)
+        return json_response({"message": f"{status} Internal Server Error"}, status)
+
+    @staticmethod
+    def _missing(what: str) -> Response:
+        return json_response({"message": f"404 {what} Not Found"}, 404)
+
+    def _paginated(self, request: Request, items: list[Any]) -> Response:
+        page = max(1, int(request.args.get("page", 1)))
+        per_page = max(1, min(int(request.args.get("per_page", 20)), 100))
+        total = len(items)
+        pages = max(1, -(-total // per_page))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        headers = {
+            "X-Page": str(page),
+            "X-Per-Page": str(per_page),
+            "X-Total": str(total),
+            "X-Total-Pages": str(pages),
+            "X-Next-Page": str(page + 1) if page < pages else "",
+            "X-Prev-Page": str(page - 1) if page > 1 else "",
+        }
+        raw = str(request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or "")
+        base = request.host_url.rstrip("/") + (raw.split("?", 1)[0] or request.path)
+        params = {k: v for k, v in request.args.items() if k not in ("page", "per_page")}
+
+        def link(number: int, rel: str) -> str:
+            query = urlencode({**params, "page": number, "per_page": per_page})
+            return f'<{base}?{query}>; rel="{rel}"'
+
+        links = [link(1, "first"), link(pages, "last")]
+        if page < pages:
+            links.insert(0, link(page + 1, "next"))
+        if page > 1:
+            links.insert(0, link(page - 1, "prev"))
+        headers["Link"] = ", ".join(links)
+        return json_response(chunk, headers=headers)
+
+    def _with_project(
+        self, handler: Callable[..., Response], request: Request, project_key: str, **args: Any
+    ) -> Response:
+        project = self.find_project(project_key)
+        if project is None:
+            return self._missing("Project")
+        return handler(request, project, **args)
+
+    # -- record builders (fixture shapes, our values) -------------------------------------
+
+    def _commit(self, project: dict[str, Any], sha: str) -> dict[str, Any] | None:
+        return next((c for c in project["commits"] if c["sha"] == sha), None)
+
+    def _commit_json(self, commit: dict[str, Any]) -> dict[str, Any]:
+        record = shape("gitlab_commit")
+        message = str(commit.get("message", ""))
+        when = gitlab_time(commit.get("created_at", "2026-01-01T00:00:00Z"))
+        record.update(
+            id=commit["sha"],
+            short_id=commit["sha"][:8],
+            title=message.splitlines()[0] if message else "",
+            message=message,
+            created_at=when,
+            authored_date=when,
+            committed_date=when,
+            parent_ids=[],
+        )
+        return record
+
+    def _release_json(self, project: dict[str, Any], release: dict[str, Any]) -> dict[str, Any]:
+        record = shape("gitlab_release")
+        tag = self._tag(project, release["tag"])
+        sha = tag["sha"] if tag else ""
+        commit = self._commit(project, sha) or {"sha": sha, "message": ""}
+        web = f"https://gitlab.example/{project['path']}"
+        links = []
+        for index, link in enumerate(release.get("links", []), start=1):
+            item = shape("gitlab_release_link")
+            item.update(
+                id=index,
+                name=str(link["name"]),
+                url=str(link["url"]),
+                link_type=str(link.get("link_type", "package")),
+            )
+            item.setdefault("direct_asset_url", link["url"])
+            item.setdefault("external", True)
+            links.append(item)
+        record.update(
+            tag_name=release["tag"],
+            name=str(release.get("name", release["tag"])),
+            description=str(release.get("description", "")),
+            created_at=gitlab_time(release.get("released_at", "2026-01-01T00:00:00Z")),
+            released_at=gitlab_time(release.get("released_at", "2026-01-01T00:00:00Z")),
+            commit=self._commit_json(commit) | {"parent_ids": []},
+            commit_path=f"/{project['path']}/-/commit/{sha}",
+            tag_path=f"/{project['path']}/-/tags/{release['tag']}",
+            milestones=[],
+            evidences=[],
+        )
+        record["assets"]["links"] = links
+        record["assets"].setdefault(
+            "evidence_file_path", f"{web}/-/releases/{release['tag']}/evidence.json"
+        )
+        record["assets"]["count"] = len(links) + len(record["assets"].get("sources", []))
+        record["_links"] = {
+            k: f"{web}/-/releases/{release['tag']}" for k in record.get("_links", {})
+        }
+        if release.get("upcoming"):
+            record["upcoming_release"] = True
+        else:
+            record.pop("upcoming_release", None)
+        return record
+
+    def _tag(self, project: dict[str, Any], name: str) -> dict[str, Any] | None:
+        return next((t for t in project["tags"] if t["name"] == name), None)
+
+    # -- handlers -------------------------------------------------------------------------
+
+    def h_project_show(self, request: Request, project_key: str) -> Response:
+        project = self.find_project(project_key)
+        if project is None:
+            return self._missing("Project")
+        return json_response(
+            {
+                "id": project["id"],
+                "name": project["path"].rsplit("/", 1)[-1],
+                "path": project["path"].rsplit("/", 1)[-1],
+                "path_with_namespace": project["path"],
+                "default_branch": project["default_branch"],
+                "web_url": f"https://gitlab.example/{project['path']}",
+            }
+        )
+
+    def h_releases_list(self, request: Request, project_key: str) -> Response:
+        def handler(request: Request, project: dict[str, Any]) -> Response:
+            releases = [self._release_json(project, r) for r in project["releases"]]
+            descending = request.args.get("sort", "desc") == "desc"
+            releases.sort(key=lambda r: r["released_at"], reverse=descending)
+            return self._paginated(request, releases)
+
+        return self._with_project(handler, request, project_key)
+
+    def h_release_show(self, request: Request, project_key: str, tag: str) -> Response:
+        def handler(request: Request, project: dict[str, Any]) -> Response:
+            release = next((r for r in project["releases"] if r["tag"] == tag), None)
+            if release is None:
+                return self._missing("Release")  # GitLab says "404 Not found" too
+            return json_response(self._release_json(project, release))
+
+        return self._with_project(handler, request, project_key)
+
+    def h_release_links(self, request: Request, project_key: str, tag: str) -> Response:
+        def handler(request: Request, project: dict[str, Any]) -> Response:
+            release = next((r for r in project["releases"] if r["tag"] == tag), None)
+            if release is None:
+                return self._missing("Release")
+            return self._paginated(request, self._release_json(project, release)["assets"]["links"])
+
+        return self._with_project(handler, request, project_key)
+
+    def _tag_json(self, project: dict[str, Any], tag: dict[str, Any]) -> dict[str, Any]:
+        record = shape("gitlab_tag")
+        commit = self._commit(project, tag["sha"]) or {"sha": tag["sha"], "message": ""}
+        record.update(
+            name=tag["name"],
+            message=tag.get("message"),
+            target=tag["sha"],
+            commit=self._commit_json(commit),
+            release=None,
+            protected=False,
+            created_at=self._commit_json(commit)["created_at"],
+        )
+        return record
+
+    def h_tag_show(self, request: Request, project_key: str, tag: str) -> Response:
+        def handler(request: Request, project: dict[str, Any]) -> Response:
+            found = self._tag(project, tag)
+            if found is None:
+                return self._missing("Tag")
+            return json_response(self._tag_json(project, found))
+
+        return self._with_project(handler, request, project_key)
+
+    def h_tags_list(self, request: Request, project_key: str) -> Response:
+        def handler(request: Request, project: dict[str, Any]) -> Response:
+            return self._paginated(request, [self._tag_json(project, t) for t in project["tags"]])
+
+        return self._with_project(handler, request, project_key)
+
+    def h_commit_refs(self, request: Request, project_key: str, sha: str) -> Response:
+        def handler(request: Request, project: dict[str, Any]) -> Response:
+            commit = self._commit(project, sha)
+            if commit is None:
+                return self._missing("Commit")
+            kind = request.args.get("type", "all")
+            refs = []
+            if kind in ("branch", "all"):
+                refs += [{"type": "branch", "name": b} for b in commit.get("branches", [])]
+            if kind in ("tag", "all"):
+                refs += [
+                    {"type": "tag", "name": t["name"]} for t in project["tags"] if t["sha"] == sha
+                ]
+            return self._paginated(request, refs)
+
+        return self._with_project(handler, request, project_key)
+
+    def h_compare(self, request: Request, project_key: str) -> Response:
+        def handler(request: Request, project: dict[str, Any]) -> Response:
+            def index_of(ref: str) -> int | None:
+                tag = self._tag(project, ref)
+                sha = tag["sha"] if tag else ref
+                for i, commit in enumerate(project["commits"]):
+                    if commit["sha"] == sha:
+                        return i
+                return None
+
+            start = index_of(str(request.args.get("from", "")))
+            end = index_of(str(request.args.get("to", "")))
+            if start is None or end is None:
+                return self._missing("Ref")
+            commits = [self._commit_json(c) for c in project["commits"][start + 1 : end + 1]]
+            record = shape("gitlab_compare")
+            record.update(
+                commit=commits[-1] if commits else None,
+                commits=[
+                    {k: c[k] for k in (*shape("gitlab_compare")["commits"][0], "message")}
+                    for c in commits
+                ],
+                diffs=[],
+                compare_same_ref=start == end,
+                compare_timeout=False,
+                web_url=f"https://gitlab.example/{project['path']}/-/compare",
+            )
+            return json_response(record)
+
+        return self._with_project(handler, request, project_key)
+
+    def h_pipelines_list(self, request: Request, project_key: str) -> Response:
+        def handler(request: Request, project: dict[str, Any]) -> Response:
+            items = []
+            for spec in project["pipelines"]:
+                if request.args.get("ref") and spec.get("ref") != request.args["ref"]:
+                    continue
+                if request.args.get("sha") and spec.get("sha") != request.args["sha"]:
+                    continue
+                record = shape("gitlab_pipeline")
+                record.update(
+                    id=int(spec["id"]),
+                    iid=int(spec["id"]),
+                    project_id=project["id"],
+                    status=str(spec.get("status", "success")),
+                    ref=spec.get("ref"),
+                    sha=spec.get("sha"),
+                    source="push",
+                    web_url=f"https://gitlab.example/{project['path']}/-/pipelines/{spec['id']}",
+                )
+                items.append(record)
+            items.sort(key=lambda p: p["id"], reverse=request.args.get("sort", "desc") == "desc")
+            return self._paginated(request, items)
+
+        return self._with_project(handler, request, project_key)
+
+    def _environment_json(self, project: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+        record = shape("gitlab_environment")
+        record.update(
+            id=int(spec["id"]),
+            name=str(spec["name"]),
+            slug=str(spec["name"]).lower(),
+            tier=str(spec.get("tier", "other")),
+            external_url=f"https://{str(spec['name']).lower()}.example",
+        )
+        return record
+
+    def h_environments_list(self, request: Request, project_key: str) -> Response:
+        def handler(request: Request, project: dict[str, Any]) -> Response:
+            items = [self._environment_json(project, e) for e in project["environments"]]
+            if request.args.get("name"):
+                items = [e for e in items if e["name"] == request.args["name"]]
+            return self._paginated(request, items)
+
+        return self._with_project(handler, request, project_key)
+
+    def h_deployments_list(self, request: Request, project_key: str) -> Response:
+        def handler(request: Request, project: dict[str, Any]) -> Response:
+            envs = {e["name"]: e for e in project["environments"]}
+            items = []
+            for spec in project["deployments"]:
+                env_name = str(spec["environment"])
+                if request.args.get("environment") not in (None, env_name):
+                    continue
+                if request.args.get("status") not in (None, spec.get("status", "success")):
+                    continue
+                record = shape("gitlab_deployment")
+                when = gitlab_time(spec.get("finished_at", "2026-01-01T00:00:00Z"))
+                commit = self._commit(project, spec["sha"]) or {"sha": spec["sha"], "message": ""}
+                record.update(
+                    id=int(spec["id"]),
+                    iid=int(spec["id"]),
+                    ref=spec.get("ref", project["default_branch"]),
+                    sha=spec["sha"],
+                    status=str(spec.get("status", "success")),
+                    created_at=when,
+                    updated_at=when,
+                )
+                record["environment"] = self._environment_json(
+                    project, envs.get(env_name, {"id": 0, "name": env_name})
+                ) | {
+                    k: v
+                    for k, v in record["environment"].items()
+                    if k not in ("id", "name", "slug", "external_url", "tier")
+                }
+                record["deployable"]["finished_at"] = when
+                record["deployable"]["status"] = record["status"]
+                record["deployable"]["commit"] |= {
+                    k: v
+                    for k, v in self._commit_json(commit).items()
+                    if k in record["deployable"]["commit"]
+                }
+                items.append(record)
+            key = (
+                "updated_at"
+                if request.args.get("order_by") in ("finished_at", "updated_at")
+                else "id"
+            )
+            items.sort(key=lambda d: d[key], reverse=request.args.get("sort", "asc") == "desc")
+            return self._paginated(request, items)
+
+        return self._with_project(handler, request, project_key)
+
+    def h_packages_list(self, request: Request, project_key: str) -> Response:
+        def handler(request: Request, project: dict[str, Any]) -> Response:
+            items = []
+            wanted_name = request.args.get("package_name")
+            wanted_version = request.args.get("package_version")
+            for spec in project["packages"]:
+                # The registry's name filter is fuzzy (a substring match), as on GitLab.
+                if wanted_name and wanted_name not in str(spec["name"]):
+                    continue
+                if wanted_version and str(spec["version"]) != wanted_version:
+                    continue
+                record = shape("gitlab_package")
+                record.update(
+                    id=int(spec["id"]),
+                    name=str(spec["name"]),
+                    version=str(spec["version"]),
+                    package_type=str(spec.get("package_type", "generic")),
+                    created_at=gitlab_time(spec.get("created_at", "2026-01-01T00:00:00Z")),
+                )
+                items.append(record)
+            return self._paginated(request, items)
+
+        return self._with_project(handler, request, project_key)

@@ -1,0 +1,39 @@
+"""Scenarios: the seed data of the emulators, read from YAML or JSON.
+
+The format is documented in README.md ("Emulators") and shown by ``config/demo-scenario.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.resources import shipped_path
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; the message names the file and the problem."""
+
+
+def demo_scenario_path() -> Path:
+    """The shipped demo scenario (the example customers of ``config/example.yaml``)."""
+    return shipped_path("config/demo-scenario.yaml")
+
+
+def load_scenario(path: Path | None = None) -> dict[str, Any]:
+    """Read a scenario file (YAML or JSON); the shipped demo scenario when ``path`` is None."""
+    source = path or demo_scenario_path()
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{source}: cannot read it: {exc.strerror}") from None
+    try:
+        data = json.loads(text) if source.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ScenarioError(f"{source}: not valid YAML/JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: a scenario is a mapping with zammad: and gitlab: sections")
+    return data

@@ -1,0 +1,543 @@
+"""A stateful Zammad 6.2 emulator over HTTP, answering in the recorded shapes.
+
+Implements what deploybot's client uses: ticket search (condition and query, in the 6.2 dict
+shape or the newer list shape), tickets (plain, ``expand``, ``all``), tags, articles,
+organizations and users. Token auth as Zammad does it: ``Authorization: Token token=…``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from integrations.emulators.server import EmulatorApp, Faults, json_response, shape
+
+ARTICLE_TYPES = {"email": 1, "phone": 5, "note": 10, "web": 11}
+SENDERS = {"Agent": 1, "Customer": 2, "System": 3}
+MAX_PER_PAGE = 200
+
+
+def zammad_time(moment: datetime) -> str:
+    """Zammad's timestamp format: UTC with milliseconds and a Z."""
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+class ZammadEmulator(EmulatorApp):
+    """In-memory Zammad: organizations, users, tickets with tags and articles."""
+
+    name = "zammad"
+
+    def __init__(
+        self,
+        scenario: dict[str, Any] | None = None,
+        *,
+        faults: Faults | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        scenario = scenario or {}
+        section = scenario.get("zammad") or {}
+        super().__init__(token=str(scenario.get("token", "demo-token")), faults=faults)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.search_shape = str(section.get("search_shape", "6.2"))
+        self.condition_search = bool(section.get("condition_search", True))
+        self.organizations: dict[int, dict[str, Any]] = {}
+        self.users: dict[int, dict[str, Any]] = {}
+        self.tickets: dict[int, dict[str, Any]] = {}
+        self.tags: dict[int, list[str]] = {}
+        self.articles: dict[int, dict[str, Any]] = {}
+        self.agent_id = 3
+        self._seed(section)
+        r = self.route
+        r("/api/v1/tickets/search", "ticket_search", ["GET", "POST"], self.h_ticket_search)
+        r("/api/v1/tickets/<int:ticket_id>", "ticket_show", ["GET"], self.h_ticket_show)
+        r("/api/v1/tags", "tags_list", ["GET"], self.h_tags_list)
+        r("/api/v1/tags/add", "tags_add", ["POST"], self.h_tags_add)
+        r("/api/v1/tags/remove", "tags_remove", ["DELETE"], self.h_tags_remove)
+        r(
+            "/api/v1/ticket_articles/by_ticket/<int:ticket_id>",
+            "articles_by_ticket",
+            ["GET"],
+            self.h_articles_by_ticket,
+        )
+        r("/api/v1/ticket_articles", "article_create", ["POST"], self.h_article_create)
+        r("/api/v1/ticket_articles/<int:article_id>", "article_show", ["GET"], self.h_article_show)
+        r(
+            "/api/v1/organizations/search",
+            "organization_search",
+            ["GET"],
+            self.h_organization_search,
+        )
+        r(
+            "/api/v1/organizations/<int:org_id>",
+            "organization_show",
+            ["GET"],
+            self.h_organization_show,
+        )
+        r("/api/v1/users/me", "user_me", ["GET"], self.h_user_me)
+        r("/api/v1/users/<int:user_id>", "user_show", ["GET"], self.h_user_show)
+
+    # -- seeding --------------------------------------------------------------------------
+
+    def _seed(self, section: dict[str, Any]) -> None:
+        now = zammad_time(self.clock())
+        for org in section.get("organizations", []):
+            self.add_organization(str(org["name"]), org_id=org.get("id"))
+        agent = self.add_user("deploybot@provider.example", "deploybot", "", role="agent")
+        self.agent_id = agent["id"]
+        for user in section.get("users", []):
+            org_id = self._org_id(user.get("organization"))
+            self.add_user(
+                str(user["login"]),
+                str(user.get("firstname", "")),
+                str(user.get("lastname", "")),
+                email=user.get("email", user["login"]),
+                organization_id=org_id,
+                user_id=user.get("id"),
+            )
+        for ticket in section.get("tickets", []):
+            created = self.add_ticket(
+                title=str(ticket["title"]),
+                number=str(ticket["number"]),
+                organization=ticket.get("organization"),
+                customer=ticket.get("customer"),
+                tags=ticket.get("tags", []),
+                ticket_id=ticket.get("id"),
+                created_at=ticket.get("created_at", now),
+            )
+            for article in ticket.get("articles", []):
+                self.add_article(
+                    created["id"],
+                    body=str(article["body"]),
+                    internal=bool(article.get("internal", True)),
+                    type_=str(article.get("type", "note")),
+                    sender=str(article.get("sender", "Agent")),
+                    author=article.get("by"),
+                )
+
+    def _org_id(self, name: Any) -> int | None:
+        if name is None:
+            return None
+        for org_id, org in self.organizations.items():
+            if org["name"] == name:
+                return org_id
+        return int(self.add_organization(str(name))["id"])
+
+    def _user_id(self, login: Any) -> int | None:
+        if login is None:
+            return None
+        for user_id, user in self.users.items():
+            if user["login"] == login:
+                return user_id
+        return None
+
+    @staticmethod
+    def _next_id(table: dict[int, Any], wanted: Any, start: int) -> int:
+        if wanted is not None:
+            return int(wanted)
+        return max([start - 1, *table]) + 1
+
+    def add_organization(self, name: str, org_id: int | None = None) -> dict[str, Any]:
+        """Create an organization; returns its record."""
+        record = shape("zammad_organization")
+        now = zammad_time(self.clock())
+        record.update(
+            id=self._next_id(self.organizations, org_id, 1),
+            name=name,
+            created_at=now,
+            updated_at=now,
+        )
+        self.organizations[record["id"]] = record
+        return record
+
+    def add_user(
+        self,
+        login: str,
+        firstname: str,
+        lastname: str,
+        *,
+        email: str | None = None,
+        organization_id: int | None = None,
+        user_id: int | None = None,
+        role: str = "customer",
+    ) -> dict[str, Any]:
+        """Create a user; returns its record."""
+        record = shape("zammad_user")
+        now = zammad_time(self.clock())
+        record.update(
+            id=self._next_id(self.users, user_id, 1),
+            login=login,
+            firstname=firstname,
+            lastname=lastname,
+            email=email or login,
+            organization_id=organization_id,
+            organization_ids=[],
+            role_ids=[2] if role == "agent" else [3],
+            created_at=now,
+            updated_at=now,
+        )
+        self.users[record["id"]] = record
+        return record
+
+    def add_ticket(
+        self,
+        *,
+        title: str,
+        number: str,
+        organization: str | None = None,
+        customer: str | None = None,
+        tags: list[str] | None = None,
+        ticket_id: int | None = None,
+        created_at: str | None = None,
+    ) -> dict[str, Any]:
+        """Create a ticket; returns its record."""
+        record = shape("zammad_ticket")
+        now = created_at or zammad_time(self.clock())
+        record.update(
+            id=self._next_id(self.tickets, ticket_id, 1),
+            number=number,
+            title=title,
+            state_id=2,
+            organization_id=self._org_id(organization),
+            customer_id=self._user_id(customer) or self.agent_id,
+            article_count=0,
+            close_at=None,
+            last_close_at=None,
+            created_at=now,
+            updated_at=now,
+        )
+        self.tickets[record["id"]] = record
+        self.tags[record["id"]] = list(dict.fromkeys(tags or []))
+        return record
+
+    def add_article(
+        self,
+        ticket_id: int,
+        *,
+        body: str,
+        internal: bool = True,
+        type_: str = "note",
+        sender: str = "Agent",
+        author: str | None = None,
+        subject: str | None = None,
+        to: str | None = None,
+        content_type: str = "text/html",
+    ) -> dict[str, Any]:
+        """Add an article to a ticket and touch the ticket's ``updated_at``; returns it."""
+        record = shape("zammad_article")
+        now = zammad_time(self.clock())
+        author_id = self._user_id(author) or self.agent_id
+        author_user = self.users.get(author_id, {})
+        record.update(
+            id=self._next_id(self.articles, None, 1000),
+            ticket_id=ticket_id,
+            type_id=ARTICLE_TYPES.get(type_, 10),
+            sender_id=SENDERS.get(sender, 1),
+            type=type_,
+            sender=sender,
+            body=body,
+            content_type=content_type,
+            internal=internal,
+            subject=subject,
+            to=to,
+            attachments=[],
+            **{"from": f"{author_user.get('firstname', '')} {author_user.get('lastname', '')}"},
+            created_by_id=author_id,
+            updated_by_id=author_id,
+            created_by=author_user.get("login"),
+            updated_by=author_user.get("login"),
+            created_at=now,
+            updated_at=now,
+        )
+        record["from"] = str(record["from"]).strip()
+        self.articles[record["id"]] = record
+        ticket = self.tickets[ticket_id]
+        ticket["article_count"] = int(ticket.get("article_count") or 0) + 1
+        self._touch(ticket_id)
+        return record
+
+    def _touch(self, ticket_id: int) -> None:
+        self.tickets[ticket_id]["updated_at"] = zammad_time(self.clock())
+
+    # -- state helpers for tests and the demo ---------------------------------------------
+
+    def set_tags(self, ticket_id: int, tags: list[str]) -> None:
+        """Replace a ticket's tags, as a person editing the ticket would."""
+        self.tags[ticket_id] = list(dict.fromkeys(tags))
+        self._touch(ticket_id)
+
+    def ticket_articles(self, ticket_id: int) -> list[dict[str, Any]]:
+        """The articles of a ticket, oldest first."""
+        return [a for a in self.articles.values() if a["ticket_id"] == ticket_id]
+
+    def dump(self) -> dict[str, Any]:
+        """Every ticket with its tags and articles (the demo writes it as zammad-state.json)."""
+        return {
+            "tickets": [
+                {
+                    **{k: t[k] for k in ("id", "number", "title", "organization_id", "updated_at")},
+                    "tags": self.tags[t["id"]],
+                    "articles": [
+                        {
+                            k: a[k]
+                            for k in (
+                                "id",
+                                "internal",
+                                "type",
+                                "sender",
+                                "subject",
+                                "body",
+                                "created_at",
+                            )
+                        }
+                        for a in self.ticket_articles(t["id"])
+                    ],
+                }
+                for t in self.tickets.values()
+            ]
+        }
+
+    # -- answers in Zammad's words ---------------------------------------------------------
+
+    def authorized(self, request: Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        match = re.match(r"^Token token=(.+)$", header)
+        return bool(match and match.group(1) == self.token)
+
+    def unauthorized(self) -> Response:
+        return json_response(
+            {"error": "Authentication required", "error_human": "Authentication required"}, 401
+        )
+
+    def not_found(self, request: Request) -> Response:
+        text = f"No route matches [{request.method}] {request.path}"
+        return json_response({"error": text, "error_human": text}, 404)
+
+    def error(self, status: int) -> Response:
+        return json_response(
+            {"error": "emulated failure", "error_human": "emulated failure"}, status
+        )
+
+    def _missing(self, kind: str, ident: int) -> Response:
+        text = f"Couldn't find {kind} with 'id'={ident}"
+        return json_response({"error": text, "error_human": text}, 404)
+
+    def _unprocessable(self, text: str) -> Response:
+        return json_response({"error": text, "error_human": text}, 422)
+
+    def _expanded(self, ticket: dict[str, Any]) -> dict[str, Any]:
+        out = self._with_ids(ticket)
+        org = self.organizations.get(ticket.get("organization_id") or -1)
+        customer = self.users.get(ticket.get("customer_id") or -1, {})
+        owner = self.users.get(ticket.get("owner_id") or -1, {})
+        out.update(
+            group="Users",
+            organization=org["name"] if org else None,
+            ticket_time_accounting=[],
+            state="open",
+            priority="2 normal",
+            owner=owner.get("login", "-"),
+            customer=customer.get("login", "-"),
+            created_by=customer.get("login", "-"),
+            updated_by=customer.get("login", "-"),
+            create_article_type="note",
+            create_article_sender="Agent",
+        )
+        return out
+
+    def _with_ids(self, ticket: dict[str, Any]) -> dict[str, Any]:
+        out = dict(ticket)
+        out["article_ids"] = [a["id"] for a in self.ticket_articles(ticket["id"])]
+        out["ticket_time_accounting_ids"] = []
+        return out
+
+    def _matches_condition(self, ticket_id: int, condition: dict[str, Any]) -> bool:
+        for attribute, rule in condition.items():
+            operator = str(rule.get("operator", ""))
+            value = rule.get("value")
+            if attribute == "ticket.tags":
+                wanted = {v.strip() for v in str(value).split(",") if v.strip()}
+                have = set(self.tags.get(ticket_id, []))
+                if operator == "contains one" and not wanted & have:
+                    return False
+                if operator == "contains all" and not wanted <= have:
+                    return False
+                if operator == "contains one not" and wanted & have:
+                    return False
+            elif attribute == "ticket.organization_id":
+                values = value if isinstance(value, list) else [value]
+                if self.tickets[ticket_id].get("organization_id") not in [int(v) for v in values]:
+                    return False
+        return True
+
+    def _matches_query(self, ticket_id: int, query: str) -> bool:
+        tags = re.findall(r'tags:"?([^"\s)]+)"?', query)
+        if tags:
+            return bool(set(tags) & set(self.tags.get(ticket_id, [])))
+        ticket = self.tickets[ticket_id]
+        number = re.search(r"number:\"?(\w+)", query)
+        if number:
+            return str(ticket["number"]) == number.group(1)
+        title = re.search(r'title:"?([^"]+)"?', query)
+        if title:
+            return title.group(1).lower() in str(ticket["title"]).lower()
+        return query.lower() in str(ticket["title"]).lower()
+
+    def h_ticket_search(self, request: Request) -> Response:
+        params: dict[str, Any] = dict(request.args)
+        if request.method == "POST":
+            params.update(json.loads(request.get_data() or b"{}"))
+        if "condition" in params:
+            if not self.condition_search:
+                return self._unprocessable("condition search is not supported")
+            condition = params["condition"]
+            if not isinstance(condition, dict):
+                return self._unprocessable("condition must be an object")
+            hits = [t for t in self.tickets if self._matches_condition(t, condition)]
+        else:
+            query = str(params.get("query", ""))
+            hits = [t for t in self.tickets if self._matches_query(t, query)]
+        hits.sort(key=lambda t: (self.tickets[t]["updated_at"], t), reverse=True)
+        page = max(1, int(params.get("page", 1)))
+        per_page = max(1, min(int(params.get("per_page", 50)), MAX_PER_PAGE))
+        chunk = hits[(page - 1) * per_page : page * per_page]
+        expand = str(params.get("expand", "false")).lower() == "true"
+        if expand or self.search_shape == "list":
+            return json_response([self._expanded(self.tickets[t]) for t in chunk])
+        return json_response(
+            {
+                "tickets": chunk,
+                "tickets_count": len(chunk),
+                "assets": {"Ticket": {str(t): self._with_ids(self.tickets[t]) for t in chunk}},
+            }
+        )
+
+    def h_ticket_show(self, request: Request, ticket_id: int) -> Response:
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None:
+            return self._missing("Ticket", ticket_id)
+        if request.args.get("all") == "true":
+            articles = self.ticket_articles(ticket_id)
+            org = self.organizations.get(ticket.get("organization_id") or -1)
+            assets: dict[str, Any] = {
+                "Ticket": {str(ticket_id): self._with_ids(ticket)},
+                "TicketArticle": {str(a["id"]): a for a in articles},
+                "User": {
+                    str(u): self.users[u]
+                    for u in {ticket.get("customer_id"), *(a["created_by_id"] for a in articles)}
+                    if u in self.users
+                },
+            }
+            if org:
+                assets["Organization"] = {str(org["id"]): org}
+            return json_response(
+                {
+                    "ticket_id": ticket_id,
+                    "ticket_article_ids": [a["id"] for a in articles],
+                    "assets": assets,
+                    "links": [],
+                    "tags": list(self.tags[ticket_id]),
+                    "mentions": [],
+                    "time_accountings": [],
+                    "form_meta": {"filter": {}, "dependencies": {}},
+                }
+            )
+        if request.args.get("expand") == "true":
+            return json_response(self._expanded(ticket))
+        return json_response(ticket)
+
+    def _tag_target(self, request: Request) -> tuple[int, str] | Response:
+        body = json.loads(request.get_data() or b"{}")
+        if body.get("object") != "Ticket" or "o_id" not in body or not body.get("item"):
+            return self._unprocessable("Need object, o_id and item")
+        ticket_id = int(body["o_id"])
+        if ticket_id not in self.tickets:
+            return self._missing("Ticket", ticket_id)
+        return ticket_id, str(body["item"])
+
+    def h_tags_list(self, request: Request) -> Response:
+        ticket_id = int(request.args.get("o_id", 0))
+        if ticket_id not in self.tickets:
+            return self._missing("Ticket", ticket_id)
+        return json_response({"tags": list(self.tags[ticket_id])})
+
+    def h_tags_add(self, request: Request) -> Response:
+        target = self._tag_target(request)
+        if isinstance(target, Response):
+            return target
+        ticket_id, tag = target
+        if tag not in self.tags[ticket_id]:
+            self.tags[ticket_id].append(tag)
+            self._touch(ticket_id)
+        return json_response(True, 201)
+
+    def h_tags_remove(self, request: Request) -> Response:
+        target = self._tag_target(request)
+        if isinstance(target, Response):
+            return target
+        ticket_id, tag = target
+        if tag in self.tags[ticket_id]:
+            self.tags[ticket_id].remove(tag)
+            self._touch(ticket_id)
+        return json_response(True)
+
+    def h_articles_by_ticket(self, request: Request, ticket_id: int) -> Response:
+        if ticket_id not in self.tickets:
+            return self._missing("Ticket", ticket_id)
+        return json_response(self.ticket_articles(ticket_id))
+
+    def h_article_create(self, request: Request) -> Response:
+        body = json.loads(request.get_data() or b"{}")
+        ticket_id = body.get("ticket_id")
+        if ticket_id is None or not str(body.get("body", "")).strip():
+            return self._unprocessable("Need ticket_id and body")
+        if int(ticket_id) not in self.tickets:
+            return self._missing("Ticket", int(ticket_id))
+        article = self.add_article(
+            int(ticket_id),
+            body=str(body["body"]),
+            internal=bool(body.get("internal", False)),
+            type_=str(body.get("type", "note")),
+            sender=str(body.get("sender", "Agent")),
+            subject=body.get("subject"),
+            to=body.get("to"),
+            content_type=str(body.get("content_type", "text/plain")),
+            author=self.users[self.agent_id]["login"],
+        )
+        return json_response(article, 201)
+
+    def h_article_show(self, request: Request, article_id: int) -> Response:
+        article = self.articles.get(article_id)
+        return json_response(article) if article else self._missing("Ticket::Article", article_id)
+
+    def h_organization_search(self, request: Request) -> Response:
+        query = str(request.args.get("query", ""))
+        match = re.search(r'name:"([^"]+)"', query)
+        needle = (match.group(1) if match else query).casefold()
+        hits = [o for o in self.organizations.values() if needle in str(o["name"]).casefold()]
+        if request.args.get("expand") == "true":
+            return json_response(hits)
+        return json_response(
+            {
+                "organizations": [o["id"] for o in hits],
+                "organizations_count": len(hits),
+                "assets": {"Organization": {str(o["id"]): o for o in hits}},
+            }
+        )
+
+    def h_organization_show(self, request: Request, org_id: int) -> Response:
+        org = self.organizations.get(org_id)
+        return json_response(org) if org else self._missing("Organization", org_id)
+
+    def h_user_me(self, request: Request) -> Response:
+        return json_response(self.users[self.agent_id])
+
+    def h_user_show(self, request: Request, user_id: int) -> Response:
+        user = self.users.get(user_id)
+        return json_response(user) if user else self._missing("User", user_id)

@@ -1,0 +1,405 @@
+"""GitLab facts about components and versions, through python-gitlab, as typed records.
+
+A component is a GitLab project (by path); a version is a release tag. Every list is read to
+its end (``get_all=True`` or an iterator): a silently truncated first page would hide a newer
+release. Transient errors are retried by python-gitlab (``retry_transient_errors``), which
+honours ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import gitlab
+import requests
+from gitlab.v4.objects import Project
+
+from bot import __version__
+from bot.config import GitLabConfig
+from integrations.secrets import read_secret
+
+TEST_TIERS = ("testing", "staging")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """GitLab's ISO 8601 timestamps as aware datetimes (None stays None)."""
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class AssetLink:
+    """A release asset link (the published artifact, for ``artifact: release_link``)."""
+
+    name: str
+    url: str
+    link_type: str | None
+
+
+@dataclass(frozen=True)
+class Release:
+    """A GitLab release of a project."""
+
+    project: str
+    tag_name: str
+    name: str
+    description: str
+    released_at: datetime | None
+    upcoming: bool
+    commit_sha: str | None
+    links: tuple[AssetLink, ...]
+    web_url: str | None
+
+    @classmethod
+    def from_json(cls, project: str, data: Mapping[str, Any]) -> Release:
+        """Parse a release object."""
+        assets = data.get("assets") or {}
+        links = tuple(
+            AssetLink(str(link.get("name", "")), str(link.get("url", "")), link.get("link_type"))
+            for link in assets.get("links") or []
+        )
+        commit = data.get("commit") or {}
+        return cls(
+            project=project,
+            tag_name=str(data["tag_name"]),
+            name=str(data.get("name") or data["tag_name"]),
+            description=str(data.get("description") or ""),
+            released_at=parse_time(data.get("released_at")),
+            upcoming=bool(data.get("upcoming_release", False)),
+            commit_sha=commit.get("id"),
+            links=links,
+            web_url=(data.get("_links") or {}).get("self"),
+        )
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A CI pipeline."""
+
+    id: int
+    status: str
+    ref: str | None
+    sha: str | None
+    web_url: str | None
+
+    @property
+    def succeeded(self) -> bool:
+        """Whether the pipeline finished successfully."""
+        return self.status == "success"
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A GitLab deployment of a commit to an environment."""
+
+    id: int
+    status: str
+    sha: str | None
+    ref: str | None
+    environment: str
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Package:
+    """A package in the project's package registry."""
+
+    id: int
+    name: str
+    version: str
+    package_type: str
+
+
+class GitLabError(RuntimeError):
+    """GitLab could not answer a question; the message says which and why."""
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _typed_errors(method: _F) -> _F:
+    """Turn python-gitlab and transport errors into :class:`GitLabError` with a plain reason."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except GitLabError:
+            raise
+        except gitlab.GitlabError as exc:
+            code = f"{exc.response_code} " if exc.response_code else ""
+            raise GitLabError(f"GitLab did not answer: {code}{exc.error_message}") from exc
+        except requests.RequestException as exc:
+            raise GitLabError(f"GitLab did not answer: {type(exc).__name__}: {exc}") from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """A compiled regular expression (patterns are validated when the config is loaded)."""
+    return re.compile(pattern)
+
+
+def find_ticket_references(text: str, pattern: re.Pattern[str]) -> list[str]:
+    """Ticket references in free text, in order of first appearance, each once."""
+    return list(dict.fromkeys(match.group(0) for match in pattern.finditer(text or "")))
+
+
+class GitLabClient:
+    """Answers deploybot's questions about GitLab projects and their releases."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        release_tag_pattern: str = r"^v?\d+\.\d+\.\d+$",
+        ticket_pattern: str = r"(?:Ticket#\d+|\b[A-Z]{2,5}-\d{4,})",
+        max_retries: int = 5,
+        timeout: float = 30,
+        test_environment: str | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.gl = gitlab.Gitlab(
+            url,
+            private_token=token,
+            timeout=timeout,
+            retry_transient_errors=True,
+            per_page=100,
+            user_agent=f"deploybot/{__version__} (+python-gitlab)",
+            session=session,
+        )
+        # python-gitlab takes max_retries per request; bind ours to every request.
+        self.gl.http_request = functools.partial(  # type: ignore[method-assign]
+            self.gl.http_request, max_retries=max_retries
+        )
+        self.release_tag_pattern = compile_pattern(release_tag_pattern)
+        self.ticket_pattern = compile_pattern(ticket_pattern)
+        self.test_environment = test_environment
+        self._projects: dict[str, Project] = {}
+
+    def __repr__(self) -> str:  # never show the token
+        return f"GitLabClient({self.gl.url!r})"
+
+    @classmethod
+    def from_config(
+        cls, config: GitLabConfig, environ: Mapping[str, str] | None = None
+    ) -> GitLabClient:
+        """A client for the configured GitLab, its token from the environment or a file."""
+        token = read_secret(
+            config.token_env, config.token_file, what="GitLab token", environ=environ
+        )
+        return cls(
+            config.url,
+            token,
+            release_tag_pattern=config.release_tag_pattern,
+            ticket_pattern=config.ticket_pattern,
+            max_retries=config.max_retries,
+            timeout=config.timeout,
+            test_environment=config.test_environment,
+        )
+
+    @_typed_errors
+    def project(self, path: str) -> Project:
+        """The project at ``path`` (cached for the client's life)."""
+        if path not in self._projects:
+            try:
+                self._projects[path] = self.gl.projects.get(path)
+            except gitlab.GitlabGetError as exc:
+                if exc.response_code != 404:
+                    raise
+                raise GitLabError(
+                    f"GitLab project {path} does not exist, or the token cannot see it"
+                ) from exc
+        return self._projects[path]
+
+    # -- releases -------------------------------------------------------------------------
+
+    @_typed_errors
+    def release(self, project: str, tag: str) -> Release | None:
+        """The release for ``tag``, or None when the tag has no release."""
+        try:
+            data = self.project(project).releases.get(tag)
+        except gitlab.GitlabGetError as exc:
+            if exc.response_code == 404:
+                return None
+            raise GitLabError(f"release {tag} of {project}: {exc.error_message}") from exc
+        return Release.from_json(project, data.asdict())
+
+    @_typed_errors
+    def releases(self, project: str) -> list[Release]:
+        """Every release of the project, newest first, through every page."""
+        items = self.project(project).releases.list(
+            order_by="released_at", sort="desc", get_all=True
+        )
+        return [Release.from_json(project, item.asdict()) for item in items]
+
+    @_typed_errors
+    def latest_release(self, project: str) -> Release | None:
+        """The newest production release: not upcoming, tag matching the release pattern."""
+        candidates = [
+            r
+            for r in self.releases(project)
+            if not r.upcoming and self.release_tag_pattern.match(r.tag_name) and r.released_at
+        ]
+        return max(candidates, key=lambda r: r.released_at or datetime.min, default=None)
+
+    @_typed_errors
+    def previous_release(self, project: str, tag: str) -> Release | None:
+        """The production release just before ``tag`` (the rollback target)."""
+        ordered = sorted(
+            (
+                r
+                for r in self.releases(project)
+                if not r.upcoming and self.release_tag_pattern.match(r.tag_name) and r.released_at
+            ),
+            key=lambda r: r.released_at or datetime.min,
+        )
+        names = [r.tag_name for r in ordered]
+        if tag not in names:
+            return None
+        index = names.index(tag)
+        return ordered[index - 1] if index > 0 else None
+
+    @_typed_errors
+    def releases_since(self, projects: Iterable[str], since: datetime) -> list[Release]:
+        """Production releases published after ``since`` across ``projects``, oldest first."""
+        found = [
+            r
+            for path in projects
+            for r in self.releases(path)
+            if r.released_at
+            and r.released_at > since
+            and not r.upcoming
+            and self.release_tag_pattern.match(r.tag_name)
+        ]
+        return sorted(found, key=lambda r: r.released_at or since)
+
+    # -- pipeline, branch, artifact -------------------------------------------------------
+
+    @_typed_errors
+    def pipeline_for(self, project: str, tag: str, sha: str | None) -> Pipeline | None:
+        """The newest pipeline of ``tag`` at ``sha``."""
+        query: dict[str, Any] = {"ref": tag, "order_by": "id", "sort": "desc"}
+        if sha:
+            query["sha"] = sha
+        for item in self.project(project).pipelines.list(iterator=True, **query):
+            data = item.asdict()
+            return Pipeline(
+                int(data["id"]),
+                str(data["status"]),
+                data.get("ref"),
+                data.get("sha"),
+                data.get("web_url"),
+            )
+        return None
+
+    @_typed_errors
+    def on_default_branch(self, project: str, sha: str) -> bool:
+        """Whether the commit is contained in the project's default branch."""
+        proj = self.project(project)
+        refs = proj.commits.get(sha, lazy=True).refs(ref_type="branch", get_all=True)
+        return any(ref.get("name") == proj.default_branch for ref in refs)
+
+    @_typed_errors
+    def packages(self, project: str, name: str, version: str | None = None) -> list[Package]:
+        """Packages whose name is exactly ``name`` (the registry filter is fuzzy)."""
+        query: dict[str, Any] = {"package_name": name}
+        if version:
+            query["package_version"] = version
+        items = self.project(project).packages.list(get_all=True, **query)
+        out = []
+        for item in items:
+            data = item.asdict()
+            if data.get("name") == name and (version is None or data.get("version") == version):
+                out.append(
+                    Package(
+                        int(data["id"]),
+                        str(data["name"]),
+                        str(data["version"]),
+                        str(data.get("package_type", "")),
+                    )
+                )
+        return out
+
+    def artifact_published(
+        self, project: str, release: Release, *, package_name: str | None = None
+    ) -> bool:
+        """A release asset link exists, or (with ``package_name``) the exact package version."""
+        if package_name:
+            version = release.tag_name.removeprefix("v")
+            return bool(
+                self.packages(project, package_name, version)
+                or self.packages(project, package_name, release.tag_name)
+            )
+        return bool(release.links)
+
+    # -- test deployments -----------------------------------------------------------------
+
+    @_typed_errors
+    def test_environments(self, project: str, name: str | None = None) -> list[str]:
+        """The TEST environments: the configured name, else every testing/staging tier."""
+        wanted = name or self.test_environment
+        envs = self.project(project).environments.list(get_all=True)
+        if wanted:
+            return [e.name for e in envs if e.name == wanted]
+        return [e.name for e in envs if getattr(e, "tier", None) in TEST_TIERS]
+
+    @_typed_errors
+    def latest_test_deployment(self, project: str, name: str | None = None) -> Deployment | None:
+        """The newest successful deployment to a TEST environment."""
+        found: list[Deployment] = []
+        for env in self.test_environments(project, name):
+            items = self.project(project).deployments.list(
+                environment=env,
+                status="success",
+                order_by="finished_at",
+                sort="desc",
+                iterator=True,
+            )
+            for item in items:
+                data = item.asdict()
+                deployable = data.get("deployable") or {}
+                found.append(
+                    Deployment(
+                        id=int(data["id"]),
+                        status=str(data["status"]),
+                        sha=data.get("sha"),
+                        ref=data.get("ref"),
+                        environment=str((data.get("environment") or {}).get("name", env)),
+                        finished_at=parse_time(
+                            deployable.get("finished_at") or data.get("updated_at")
+                        ),
+                    )
+                )
+                break
+        return max(found, key=lambda d: d.finished_at or _EPOCH, default=None)
+
+    # -- ticket references ----------------------------------------------------------------
+
+    @_typed_errors
+    def ticket_references(self, project: str, tag: str) -> list[str]:
+        """References to tickets in the release notes, the tag message and the commits since
+        the previous release."""
+        texts: list[str] = []
+        release = self.release(project, tag)
+        if release:
+            texts.append(release.description)
+        try:
+            tag_data = self.project(project).tags.get(tag).asdict()
+            texts.append(str(tag_data.get("message") or ""))
+        except gitlab.GitlabGetError:
+            pass
+        previous = self.previous_release(project, tag)
+        if previous:
+            compare = self.project(project).repository_compare(previous.tag_name, tag)
+            for commit in compare.get("commits", []) if isinstance(compare, dict) else []:
+                texts.append(str(commit.get("message") or commit.get("title") or ""))
+        return find_ticket_references("\n".join(texts), self.ticket_pattern)

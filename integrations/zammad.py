@@ -1,0 +1,465 @@
+"""Zammad REST client: tickets, tags, articles, organizations and users as typed records.
+
+Answers are parsed at this edge into small frozen records; nothing else in deploybot reads
+Zammad's JSON. Errors become :class:`ZammadError` subclasses carrying Zammad's own text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import requests
+
+from bot import __version__
+from bot.config import ZammadConfig
+from integrations.retry import RetriesExhaustedError, RetryPolicy, send
+from integrations.secrets import read_secret
+
+MAX_PER_PAGE = 200
+USER_AGENT = f"deploybot/{__version__} (+zammad client)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Zammad's ``2024-03-18T22:50:03.732Z`` as an aware datetime (None stays None)."""
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A Zammad ticket, with its tags and article ids when the answer carried them."""
+
+    id: int
+    number: str
+    title: str
+    organization_id: int | None
+    customer_id: int | None
+    state_id: int | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    tags: tuple[str, ...] = ()
+    article_ids: tuple[int, ...] = ()
+
+    @classmethod
+    def from_json(
+        cls, data: Mapping[str, Any], tags: Iterable[str] = (), article_ids: Iterable[int] = ()
+    ) -> Ticket:
+        """Parse a ticket object (plain or expanded)."""
+        ids = tuple(article_ids) or tuple(data.get("article_ids") or ())
+        return cls(
+            id=int(data["id"]),
+            number=str(data["number"]),
+            title=str(data.get("title") or ""),
+            organization_id=data.get("organization_id"),
+            customer_id=data.get("customer_id"),
+            state_id=data.get("state_id"),
+            created_at=parse_time(data.get("created_at")),
+            updated_at=parse_time(data.get("updated_at")),
+            tags=tuple(tags),
+            article_ids=ids,
+        )
+
+
+@dataclass(frozen=True)
+class Article:
+    """A ticket article: an internal note, a public note, an email…"""
+
+    id: int
+    ticket_id: int
+    body: str
+    content_type: str
+    internal: bool
+    type: str | None
+    sender: str | None
+    subject: str | None
+    created_by_id: int | None
+    created_by: str | None
+    created_at: datetime | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Article:
+        """Parse an article object."""
+        return cls(
+            id=int(data["id"]),
+            ticket_id=int(data["ticket_id"]),
+            body=str(data.get("body") or ""),
+            content_type=str(data.get("content_type") or "text/plain"),
+            internal=bool(data.get("internal")),
+            type=data.get("type"),
+            sender=data.get("sender"),
+            subject=data.get("subject"),
+            created_by_id=data.get("created_by_id"),
+            created_by=data.get("created_by"),
+            created_at=parse_time(data.get("created_at")),
+        )
+
+
+@dataclass(frozen=True)
+class Organization:
+    """A Zammad organization: deploybot maps it to a configured customer."""
+
+    id: int
+    name: str
+    active: bool
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Organization:
+        """Parse an organization object."""
+        return cls(id=int(data["id"]), name=str(data["name"]), active=bool(data.get("active")))
+
+
+@dataclass(frozen=True)
+class User:
+    """A Zammad user (agent or customer)."""
+
+    id: int
+    login: str
+    firstname: str
+    lastname: str
+    email: str | None
+    organization_id: int | None
+
+    @property
+    def display_name(self) -> str:
+        """First and last name, else the login."""
+        return f"{self.firstname} {self.lastname}".strip() or self.login
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> User:
+        """Parse a user object."""
+        return cls(
+            id=int(data["id"]),
+            login=str(data.get("login") or ""),
+            firstname=str(data.get("firstname") or ""),
+            lastname=str(data.get("lastname") or ""),
+            email=data.get("email") or None,
+            organization_id=data.get("organization_id"),
+        )
+
+
+def search_ticket_ids(body: Any) -> tuple[list[int], dict[int, dict[str, Any]]]:
+    """Ticket ids of a search answer in any shape Zammad uses, and the ticket objects it carried.
+
+    Zammad 6.2 answers ``{"tickets": [ids], "tickets_count": n, "assets": {"Ticket": {...}}}``,
+    newer versions and ``expand=true`` a plain list of tickets, some a ``record_ids`` list.
+    """
+    if isinstance(body, list):
+        objects = {int(t["id"]): t for t in body if isinstance(t, dict)}
+        ids = [int(t["id"]) if isinstance(t, dict) else int(t) for t in body]
+        return ids, objects
+    if isinstance(body, dict):
+        raw_ids: list[Any] = list(body.get("tickets") or body.get("record_ids") or [])
+        assets = (body.get("assets") or {}).get("Ticket") or {}
+        objects = {int(key): value for key, value in assets.items()}
+        ids = [int(t["id"]) if isinstance(t, dict) else int(t) for t in raw_ids]
+        for t in raw_ids:
+            if isinstance(t, dict):
+                objects[int(t["id"])] = t
+        return ids, objects
+    raise ZammadError(0, "unexpected search answer", f"unexpected search answer: {body!r:.200}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+class ZammadError(RuntimeError):
+    """Zammad refused a request; ``error_human`` is Zammad's sentence for people."""
+
+    def __init__(self, status: int, error: str, error_human: str | None = None) -> None:
+        self.status = status
+        self.error = error
+        self.error_human = error_human or error
+        super().__init__(f"Zammad answered {status}: {self.error_human}" if status else error)
+
+
+class ZammadAuthError(ZammadError):
+    """401: the token is missing, wrong or expired."""
+
+
+class ZammadPermissionError(ZammadError):
+    """403: the token's user may not do this."""
+
+
+class ZammadNotFoundError(ZammadError):
+    """404: no such ticket, article, organization or user (or route)."""
+
+
+class ZammadValidationError(ZammadError):
+    """422: Zammad rejected the data sent."""
+
+
+class ZammadUnavailableError(ZammadError):
+    """Zammad did not answer usefully after every retry."""
+
+
+_ERRORS: dict[int, type[ZammadError]] = {
+    401: ZammadAuthError,
+    403: ZammadPermissionError,
+    404: ZammadNotFoundError,
+    422: ZammadValidationError,
+}
+
+
+def error_from_response(status: int, body: Any, reason: str = "") -> ZammadError:
+    """The typed error for a non-2xx answer, keeping Zammad's ``error``/``error_human``."""
+    error, human = reason or f"HTTP {status}", None
+    if isinstance(body, dict):
+        error = str(body.get("error") or error)
+        human = body.get("error_human")
+    return _ERRORS.get(status, ZammadError)(status, error, human)
+
+
+# ---------------------------------------------------------------------------------------------
+# Client
+
+SearchMode = Literal["condition", "query"]
+
+
+class ZammadClient:
+    """Talks to one Zammad instance with an API token."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        connect_timeout: float = 5,
+        read_timeout: float = 30,
+        retry: RetryPolicy | None = None,
+        search: SearchMode = "condition",
+        query_fallback: bool = True,
+        per_page: int = MAX_PER_PAGE,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base = url.rstrip("/") + "/api/v1"
+        self.timeout = (connect_timeout, read_timeout)
+        self.retry = retry or RetryPolicy()
+        self.search_mode = search
+        self.query_fallback = query_fallback
+        self.per_page = max(1, min(per_page, MAX_PER_PAGE))
+        self.session = session or requests.Session()
+        self.session.headers.update(
+            {
+                "Authorization": f"Token token={token}",
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+            }
+        )
+
+    def __repr__(self) -> str:  # never show the token
+        return f"ZammadClient({self.base!r})"
+
+    @classmethod
+    def from_config(
+        cls, config: ZammadConfig, environ: Mapping[str, str] | None = None
+    ) -> ZammadClient:
+        """A client for the configured Zammad, its token read from the environment or a file."""
+        if not config.url:
+            raise ZammadError(0, "zammad.url is not set in the configuration")
+        token = read_secret(
+            config.token_env, config.token_file, what="Zammad token", environ=environ
+        )
+        return cls(
+            config.url,
+            token,
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+            retry=RetryPolicy(max_attempts=config.max_attempts),
+            search=config.search,
+            query_fallback=config.query_fallback,
+        )
+
+    # -- transport ------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = send(
+                self.session,
+                method,
+                self.base + path,
+                service="Zammad",
+                policy=self.retry,
+                timeout=self.timeout,
+                **kwargs,
+            )
+        except RetriesExhaustedError as exc:
+            raise ZammadUnavailableError(0, str(exc)) from exc
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            body = response.text
+        if response.status_code >= 400:
+            raise error_from_response(response.status_code, body, response.reason)
+        return body
+
+    # -- tickets --------------------------------------------------------------------------
+
+    def find_tickets_with_tags(self, tags: Iterable[str]) -> list[Ticket]:
+        """Every ticket carrying at least one of ``tags``, across all result pages.
+
+        The condition search reads the database (tags are seen at once); the query search
+        depends on the search index and may lag, so it is only a fallback.
+        """
+        wanted = [tag for tag in tags if tag]
+        if not wanted:
+            return []
+        if self.search_mode == "condition":
+            try:
+                return self._search_pages(self._condition_page(wanted))
+            except (ZammadValidationError, ZammadNotFoundError):
+                if not self.query_fallback:
+                    raise
+        return self._search_pages(self._query_page(wanted))
+
+    def _condition_page(self, tags: list[str]) -> Any:
+        condition = {"ticket.tags": {"operator": "contains one", "value": ",".join(tags)}}
+
+        def page(number: int) -> Any:
+            payload = {
+                "condition": condition,
+                "page": number,
+                "per_page": self.per_page,
+                "expand": False,
+            }
+            return self._request("POST", "/tickets/search", json=payload)
+
+        return page
+
+    def _query_page(self, tags: list[str]) -> Any:
+        query = " OR ".join(f'tags:"{tag}"' for tag in tags)
+
+        def page(number: int) -> Any:
+            params = {"query": query, "page": number, "per_page": self.per_page, "expand": "false"}
+            return self._request("GET", "/tickets/search", params=params)
+
+        return page
+
+    def _search_pages(self, fetch: Any) -> list[Ticket]:
+        found: dict[int, Ticket] = {}
+        number = 1
+        while True:
+            ids, objects = search_ticket_ids(fetch(number))
+            for ticket_id in ids:
+                if ticket_id not in found:
+                    data = objects.get(ticket_id)
+                    found[ticket_id] = Ticket.from_json(data) if data else self.ticket(ticket_id)
+            if len(ids) < self.per_page:
+                return list(found.values())
+            number += 1
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        """A ticket with its tags and article ids, in one call (``?all=true``)."""
+        body = self._request("GET", f"/tickets/{ticket_id}", params={"all": "true"})
+        if "ticket_id" in body:  # the "all" shape
+            data = body["assets"]["Ticket"][str(body["ticket_id"])]
+            return Ticket.from_json(
+                data, tags=body.get("tags") or (), article_ids=body.get("ticket_article_ids") or ()
+            )
+        return Ticket.from_json(body, tags=self.tags(ticket_id))
+
+    # -- tags -----------------------------------------------------------------------------
+
+    def tags(self, ticket_id: int) -> list[str]:
+        """The tags of a ticket."""
+        body = self._request("GET", "/tags", params={"object": "Ticket", "o_id": ticket_id})
+        return [str(tag) for tag in body.get("tags", [])]
+
+    def add_tag(self, ticket_id: int, tag: str) -> None:
+        """Add a tag to a ticket (adding one it already has is harmless)."""
+        payload = {"item": tag, "object": "Ticket", "o_id": ticket_id}
+        self._request("POST", "/tags/add", json=payload)
+
+    def remove_tag(self, ticket_id: int, tag: str) -> None:
+        """Remove a tag from a ticket (removing one it lacks is harmless)."""
+        payload = {"item": tag, "object": "Ticket", "o_id": ticket_id}
+        self._request("DELETE", "/tags/remove", json=payload)
+
+    # -- articles -------------------------------------------------------------------------
+
+    def articles(self, ticket_id: int) -> list[Article]:
+        """Every article of a ticket, oldest first."""
+        body = self._request("GET", f"/ticket_articles/by_ticket/{ticket_id}")
+        return [Article.from_json(item) for item in body]
+
+    def post_note(self, ticket_id: int, html: str, *, subject: str | None = None) -> Article:
+        """An internal note (agents only), HTML."""
+        return self._create_article(ticket_id, html, internal=True, type_="note", subject=subject)
+
+    def post_public_article(
+        self,
+        ticket_id: int,
+        html: str,
+        *,
+        type_: Literal["note", "email"] = "note",
+        to: str | None = None,
+        subject: str | None = None,
+    ) -> Article:
+        """A customer-visible article: a public note, or an email sent by Zammad to ``to``."""
+        return self._create_article(
+            ticket_id, html, internal=False, type_=type_, subject=subject, to=to
+        )
+
+    def _create_article(
+        self,
+        ticket_id: int,
+        html: str,
+        *,
+        internal: bool,
+        type_: str,
+        subject: str | None = None,
+        to: str | None = None,
+    ) -> Article:
+        payload: dict[str, Any] = {
+            "ticket_id": ticket_id,
+            "body": html,
+            "content_type": "text/html",
+            "type": type_,
+            "internal": internal,
+            "sender": "Agent",
+        }
+        if subject:
+            payload["subject"] = subject
+        if to:
+            payload["to"] = to
+        return Article.from_json(self._request("POST", "/ticket_articles", json=payload))
+
+    # -- organizations and users ----------------------------------------------------------
+
+    def organization(self, organization_id: int) -> Organization:
+        """An organization by id."""
+        return Organization.from_json(self._request("GET", f"/organizations/{organization_id}"))
+
+    def organization_by_name(self, name: str) -> Organization | None:
+        """The organization with exactly this name (case-insensitive), if any."""
+        body = self._request(
+            "GET",
+            "/organizations/search",
+            params={"query": f'name:"{name}"', "expand": "true", "limit": 50},
+        )
+        ids, objects = _search_objects(body, "Organization")
+        for org_id in ids:
+            data = objects.get(org_id) or self._request("GET", f"/organizations/{org_id}")
+            if str(data.get("name", "")).casefold() == name.casefold():
+                return Organization.from_json(data)
+        return None
+
+    def user(self, user_id: int) -> User:
+        """A user by id."""
+        return User.from_json(self._request("GET", f"/users/{user_id}"))
+
+
+def _search_objects(body: Any, asset: str) -> tuple[list[int], dict[int, dict[str, Any]]]:
+    if isinstance(body, list):
+        return [int(o["id"]) for o in body], {int(o["id"]): o for o in body}
+    assets = (body.get("assets") or {}).get(asset) or {}
+    key = "organizations" if asset == "Organization" else "users"
+    return [int(i) for i in body.get(key, [])], {int(k): v for k, v in assets.items()}
