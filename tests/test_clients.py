@@ -316,3 +316,19 @@ def test_gitlab_token_from_config(gitlab: RunningEmulator) -> None:
     client = GitLabClient.from_config(config, environ={"MY_GITLAB": "demo-token"})
     assert client.latest_release(DIBA) is not None
     assert "demo-token" not in repr(client)
+
+
+def test_survives_a_seeded_error_rate(demo_scenario: dict[str, Any], sleeps: list[float]) -> None:
+    emulator = zammad_with(demo_scenario, Faults(error_rate=0.3, seed=7))
+    try:
+        client = ZammadClient(
+            emulator.url, "demo-token", retry=RetryPolicy(max_attempts=8, sleep=sleeps.append)
+        )
+        for _ in range(20):
+            assert client.tags(1) == ["customer-validated"]
+        statuses = [r.status for r in emulator.app.log]
+        assert statuses.count(200) == 20
+        assert any(status >= 500 for status in statuses)
+        assert len(sleeps) == len(statuses) - 20
+    finally:
+        emulator.stop()
