@@ -395,7 +395,7 @@ def candidate_slots(rules: SlotRules, day: date, duration: timedelta) -> list[Sl
     for start_time in rules.start_times or (rules.window_start,):
         start = datetime.combine(day, start_time, tzinfo=rules.tz)
         end = start + duration
-        if end.date() == day and end.timetz().replace(tzinfo=None) <= rules.window_end:
+        if end.date() == day and end.time() <= rules.window_end:
             slots.append(Slot(start, end))
     return slots
 

@@ -22,16 +22,10 @@ from gitlab.v4.objects import Project
 from bot import __version__
 from bot.config import GitLabConfig
 from integrations.secrets import read_secret
+from integrations.timestamps import parse_timestamp
 
 TEST_TIERS = ("testing", "staging")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def parse_time(value: Any) -> datetime | None:
-    """GitLab's ISO 8601 timestamps as aware datetimes (None stays None)."""
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 @dataclass(frozen=True)
@@ -71,7 +65,7 @@ class Release:
             tag_name=str(data["tag_name"]),
             name=str(data.get("name") or data["tag_name"]),
             description=str(data.get("description") or ""),
-            released_at=parse_time(data.get("released_at")),
+            released_at=parse_timestamp(data.get("released_at")),
             upcoming=bool(data.get("upcoming_release", False)),
             commit_sha=commit.get("id"),
             links=links,
@@ -374,7 +368,7 @@ class GitLabClient:
                         sha=data.get("sha"),
                         ref=data.get("ref"),
                         environment=str((data.get("environment") or {}).get("name", env)),
-                        finished_at=parse_time(
+                        finished_at=parse_timestamp(
                             deployable.get("finished_at") or data.get("updated_at")
                         ),
                     )

@@ -17,6 +17,7 @@ from bot import __version__
 from bot.config import ZammadConfig
 from integrations.retry import RetriesExhaustedError, RetryPolicy, send
 from integrations.secrets import read_secret
+from integrations.timestamps import parse_timestamp
 
 MAX_PER_PAGE = 200
 USER_AGENT = f"deploybot/{__version__} (+zammad client)"
@@ -24,13 +25,6 @@ USER_AGENT = f"deploybot/{__version__} (+zammad client)"
 
 # ---------------------------------------------------------------------------------------------
 # Records
-
-
-def parse_time(value: Any) -> datetime | None:
-    """Zammad's ``2024-03-18T22:50:03.732Z`` as an aware datetime (None stays None)."""
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 @dataclass(frozen=True)
@@ -61,8 +55,8 @@ class Ticket:
             organization_id=data.get("organization_id"),
             customer_id=data.get("customer_id"),
             state_id=data.get("state_id"),
-            created_at=parse_time(data.get("created_at")),
-            updated_at=parse_time(data.get("updated_at")),
+            created_at=parse_timestamp(data.get("created_at")),
+            updated_at=parse_timestamp(data.get("updated_at")),
             tags=tuple(tags),
             article_ids=ids,
         )
@@ -98,7 +92,7 @@ class Article:
             subject=data.get("subject"),
             created_by_id=data.get("created_by_id"),
             created_by=data.get("created_by"),
-            created_at=parse_time(data.get("created_at")),
+            created_at=parse_timestamp(data.get("created_at")),
         )
 
 

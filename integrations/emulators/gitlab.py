@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlencode
 
 from werkzeug.wrappers import Request, Response
 
 from integrations.emulators.server import EmulatorApp, Faults, json_response, shape
+from integrations.timestamps import format_timestamp
 
 _PROJECT_PATH = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)(?P<rest>/.*)?$")
 _ROUTES: list[tuple[str, re.Pattern[str]]] = [
@@ -35,18 +36,6 @@ _ROUTES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def gitlab_time(value: Any) -> str:
-    """An ISO 8601 UTC timestamp with milliseconds, as GitLab writes them."""
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 class GitLabEmulator(EmulatorApp):
     """In-memory GitLab projects, seeded from a scenario's ``gitlab:`` section."""
 
@@ -59,11 +48,9 @@ class GitLabEmulator(EmulatorApp):
         faults: Faults | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        scenario = scenario or {}
-        super().__init__(token=str(scenario.get("token", "demo-token")), faults=faults)
-        self.clock = clock or (lambda: datetime.now(UTC))
+        super().__init__(scenario, faults=faults, clock=clock)
         self.projects: dict[int, dict[str, Any]] = {}
-        for index, project in enumerate((scenario.get("gitlab") or {}).get("projects", [])):
+        for index, project in enumerate((self.scenario.get("gitlab") or {}).get("projects", [])):
             self.add_project(project, project_id=int(project.get("id", index + 1)))
         self.handlers = {name: getattr(self, f"h_{name}") for name, _ in _ROUTES}
 
@@ -177,7 +164,7 @@ class GitLabEmulator(EmulatorApp):
     def _commit_json(self, commit: dict[str, Any]) -> dict[str, Any]:
         record = shape("gitlab_commit")
         message = str(commit.get("message", ""))
-        when = gitlab_time(commit.get("created_at", "2026-01-01T00:00:00Z"))
+        when = format_timestamp(commit.get("created_at", "2026-01-01T00:00:00Z"))
         record.update(
             id=commit["sha"],
             short_id=commit["sha"][:8],
@@ -212,8 +199,8 @@ class GitLabEmulator(EmulatorApp):
             tag_name=release["tag"],
             name=str(release.get("name", release["tag"])),
             description=str(release.get("description", "")),
-            created_at=gitlab_time(release.get("released_at", "2026-01-01T00:00:00Z")),
-            released_at=gitlab_time(release.get("released_at", "2026-01-01T00:00:00Z")),
+            created_at=format_timestamp(release.get("released_at", "2026-01-01T00:00:00Z")),
+            released_at=format_timestamp(release.get("released_at", "2026-01-01T00:00:00Z")),
             commit=self._commit_json(commit) | {"parent_ids": []},
             commit_path=f"/{project['path']}/-/commit/{sha}",
             tag_path=f"/{project['path']}/-/tags/{release['tag']}",
@@ -414,7 +401,7 @@ class GitLabEmulator(EmulatorApp):
                 if request.args.get("status") not in (None, spec.get("status", "success")):
                     continue
                 record = shape("gitlab_deployment")
-                when = gitlab_time(spec.get("finished_at", "2026-01-01T00:00:00Z"))
+                when = format_timestamp(spec.get("finished_at", "2026-01-01T00:00:00Z"))
                 commit = self._commit(project, spec["sha"]) or {"sha": spec["sha"], "message": ""}
                 record.update(
                     id=int(spec["id"]),
@@ -467,7 +454,7 @@ class GitLabEmulator(EmulatorApp):
                     name=str(spec["name"]),
                     version=str(spec["version"]),
                     package_type=str(spec.get("package_type", "generic")),
-                    created_at=gitlab_time(spec.get("created_at", "2026-01-01T00:00:00Z")),
+                    created_at=format_timestamp(spec.get("created_at", "2026-01-01T00:00:00Z")),
                 )
                 items.append(record)
             return self._paginated(request, items)

@@ -11,6 +11,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,13 +71,25 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 class EmulatorApp:
-    """A WSGI app: routes, token check, faults, log. Subclasses add routes and state."""
+    """A WSGI app: routes, token check, faults, log. Subclasses add routes and state.
+
+    ``scenario`` seeds the state (its ``token`` is the accepted API token, ``demo-token`` by
+    default); ``clock`` stamps created and updated records.
+    """
 
     name = "emulator"
 
-    def __init__(self, token: str = "demo-token", faults: Faults | None = None) -> None:
-        self.token = token
+    def __init__(
+        self,
+        scenario: dict[str, Any] | None = None,
+        *,
+        faults: Faults | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.scenario: dict[str, Any] = scenario or {}
+        self.token = str(self.scenario.get("token", "demo-token"))
         self.faults = faults or Faults()
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.lock = threading.RLock()
         self.log: list[LoggedRequest] = []
         self.counters: Counter[str] = Counter()

@@ -10,23 +10,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from integrations.emulators.server import EmulatorApp, Faults, json_response, shape
+from integrations.timestamps import format_timestamp
 
 ARTICLE_TYPES = {"email": 1, "phone": 5, "note": 10, "web": 11}
 SENDERS = {"Agent": 1, "Customer": 2, "System": 3}
 MAX_PER_PAGE = 200
-
-
-def zammad_time(moment: datetime) -> str:
-    """Zammad's timestamp format: UTC with milliseconds and a Z."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
 
 
 class ZammadEmulator(EmulatorApp):
@@ -41,10 +35,8 @@ class ZammadEmulator(EmulatorApp):
         faults: Faults | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        scenario = scenario or {}
-        section = scenario.get("zammad") or {}
-        super().__init__(token=str(scenario.get("token", "demo-token")), faults=faults)
-        self.clock = clock or (lambda: datetime.now(UTC))
+        super().__init__(scenario, faults=faults, clock=clock)
+        section = self.scenario.get("zammad") or {}
         self.search_shape = str(section.get("search_shape", "6.2"))
         self.condition_search = bool(section.get("condition_search", True))
         self.organizations: dict[int, dict[str, Any]] = {}
@@ -86,7 +78,7 @@ class ZammadEmulator(EmulatorApp):
     # -- seeding --------------------------------------------------------------------------
 
     def _seed(self, section: dict[str, Any]) -> None:
-        now = zammad_time(self.clock())
+        now = format_timestamp(self.clock())
         for org in section.get("organizations", []):
             self.add_organization(str(org["name"]), org_id=org.get("id"))
         agent = self.add_user("deploybot@provider.example", "deploybot", "", role="agent")
@@ -146,7 +138,7 @@ class ZammadEmulator(EmulatorApp):
     def add_organization(self, name: str, org_id: int | None = None) -> dict[str, Any]:
         """Create an organization; returns its record."""
         record = shape("zammad_organization")
-        now = zammad_time(self.clock())
+        now = format_timestamp(self.clock())
         record.update(
             id=self._next_id(self.organizations, org_id, 1),
             name=name,
@@ -169,7 +161,7 @@ class ZammadEmulator(EmulatorApp):
     ) -> dict[str, Any]:
         """Create a user; returns its record."""
         record = shape("zammad_user")
-        now = zammad_time(self.clock())
+        now = format_timestamp(self.clock())
         record.update(
             id=self._next_id(self.users, user_id, 1),
             login=login,
@@ -198,7 +190,7 @@ class ZammadEmulator(EmulatorApp):
     ) -> dict[str, Any]:
         """Create a ticket; returns its record."""
         record = shape("zammad_ticket")
-        now = created_at or zammad_time(self.clock())
+        now = created_at or format_timestamp(self.clock())
         record.update(
             id=self._next_id(self.tickets, ticket_id, 1),
             number=number,
@@ -231,7 +223,7 @@ class ZammadEmulator(EmulatorApp):
     ) -> dict[str, Any]:
         """Add an article to a ticket and touch the ticket's ``updated_at``; returns it."""
         record = shape("zammad_article")
-        now = zammad_time(self.clock())
+        now = format_timestamp(self.clock())
         author_id = self._user_id(author) or self.agent_id
         author_user = self.users.get(author_id, {})
         record.update(
@@ -263,7 +255,7 @@ class ZammadEmulator(EmulatorApp):
         return record
 
     def _touch(self, ticket_id: int) -> None:
-        self.tickets[ticket_id]["updated_at"] = zammad_time(self.clock())
+        self.tickets[ticket_id]["updated_at"] = format_timestamp(self.clock())
 
     # -- state helpers for tests and the demo ---------------------------------------------
 
