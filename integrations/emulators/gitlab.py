@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlencode
 
 from werkzeug.wrappers import Request, Response
 
-from integrations.emulators.server import EmulatorApp, Faults, json_response, shape
+from integrations.emulators.server import EmulatorApp, json_response, shape
 from integrations.timestamps import format_timestamp
 
 _PROJECT_PATH = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)(?P<rest>/.*)?$")
@@ -41,14 +40,7 @@ class GitLabEmulator(EmulatorApp):
 
     name = "gitlab"
 
-    def __init__(
-        self,
-        scenario: dict[str, Any] | None = None,
-        *,
-        faults: Faults | None = None,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        super().__init__(scenario, faults=faults, clock=clock)
+    def setup(self) -> None:
         self.projects: dict[int, dict[str, Any]] = {}
         for index, project in enumerate((self.scenario.get("gitlab") or {}).get("projects", [])):
             self.add_project(project, project_id=int(project.get("id", index + 1)))

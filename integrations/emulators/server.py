@@ -95,6 +95,10 @@ class EmulatorApp:
         self.counters: Counter[str] = Counter()
         self.url_map = Map(strict_slashes=False)
         self.handlers: dict[str, Handler] = {}
+        self.setup()
+
+    def setup(self) -> None:
+        """Seed the state from ``self.scenario`` and register the routes (in subclasses)."""
 
     def route(self, path: str, endpoint: str, methods: list[str], handler: Handler) -> None:
         """Register ``handler`` for ``methods`` on ``path`` (werkzeug rule syntax)."""

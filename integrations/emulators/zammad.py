@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from integrations.emulators.server import EmulatorApp, Faults, json_response, shape
+from integrations.emulators.server import EmulatorApp, json_response, shape
 from integrations.timestamps import format_timestamp
 
 ARTICLE_TYPES = {"email": 1, "phone": 5, "note": 10, "web": 11}
@@ -28,14 +26,7 @@ class ZammadEmulator(EmulatorApp):
 
     name = "zammad"
 
-    def __init__(
-        self,
-        scenario: dict[str, Any] | None = None,
-        *,
-        faults: Faults | None = None,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        super().__init__(scenario, faults=faults, clock=clock)
+    def setup(self) -> None:
         section = self.scenario.get("zammad") or {}
         self.search_shape = str(section.get("search_shape", "6.2"))
         self.condition_search = bool(section.get("condition_search", True))
