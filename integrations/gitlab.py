@@ -236,26 +236,26 @@ class GitLabClient:
         return [Release.from_json(project, item.asdict()) for item in items]
 
     @_typed_errors
-    def latest_release(self, project: str) -> Release | None:
-        """The newest production release: not upcoming, tag matching the release pattern."""
-        candidates = [
+    def production_releases(self, project: str) -> list[Release]:
+        """Released (not upcoming) releases whose tag matches the release pattern, oldest first."""
+        found = [
             r
             for r in self.releases(project)
-            if not r.upcoming and self.release_tag_pattern.match(r.tag_name) and r.released_at
+            if r.released_at and not r.upcoming and self.release_tag_pattern.match(r.tag_name)
         ]
-        return max(candidates, key=lambda r: r.released_at or datetime.min, default=None)
+        return sorted(found, key=lambda r: r.released_at or _EPOCH)
+
+    @_typed_errors
+    def latest_release(self, project: str) -> Release | None:
+        """The newest production release: not upcoming, tag matching the release pattern."""
+        return max(
+            self.production_releases(project), key=lambda r: r.released_at or _EPOCH, default=None
+        )
 
     @_typed_errors
     def previous_release(self, project: str, tag: str) -> Release | None:
         """The production release just before ``tag`` (the rollback target)."""
-        ordered = sorted(
-            (
-                r
-                for r in self.releases(project)
-                if not r.upcoming and self.release_tag_pattern.match(r.tag_name) and r.released_at
-            ),
-            key=lambda r: r.released_at or datetime.min,
-        )
+        ordered = self.production_releases(project)
         names = [r.tag_name for r in ordered]
         if tag not in names:
             return None
@@ -268,11 +268,8 @@ class GitLabClient:
         found = [
             r
             for path in projects
-            for r in self.releases(path)
-            if r.released_at
-            and r.released_at > since
-            and not r.upcoming
-            and self.release_tag_pattern.match(r.tag_name)
+            for r in self.production_releases(path)
+            if r.released_at and r.released_at > since
         ]
         return sorted(found, key=lambda r: r.released_at or since)
 
