@@ -308,10 +308,23 @@ def slot_reasons(
 
     ``start`` and ``end`` must be timezone-aware; they are judged in the provider's zone.
     """
+    reasons = day_reasons(rules, start.astimezone(rules.tz).date())
+    return reasons + _timing_reasons(rules, start, end, now=now, bookings=bookings)
+
+
+def _timing_reasons(
+    rules: SlotRules,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    bookings: Sequence[Booking],
+) -> list[Reason]:
+    """Reasons that depend on the slot's hours, not its day: window, conflicts, notice."""
     lang = rules.language
     local_start = start.astimezone(rules.tz)
     local_end = end.astimezone(rules.tz)
-    reasons = day_reasons(rules, local_start.date())
+    reasons: list[Reason] = []
     fits = (
         local_end.date() == local_start.date()
         and rules.window_start <= local_start.time()
@@ -436,7 +449,8 @@ def _free_slots(
     free: list[Slot] = []
     refused: list[Reason] = []
     for slot in candidates:
-        reasons = slot_reasons(rules, slot.start, slot.end, now=now, bookings=bookings)
+        # The day's own reasons are known to be empty here; only the hours remain to judge.
+        reasons = _timing_reasons(rules, slot.start, slot.end, now=now, bookings=bookings)
         if reasons:
             refused.extend(reasons)
         else:

@@ -263,10 +263,20 @@ REASON_STYLES: dict[str, str] = {
 }
 
 
-def month_grid(
+def month_verdicts(
     rules: SlotRules, year: int, month: int, now: datetime, duration: timedelta
-) -> Table:
+) -> list[DayVerdict]:
+    """The verdict of every day of a month, in order."""
+    days = month_calendar.monthrange(year, month)[1]
+    return [
+        explain_day(rules, date(year, month, number), now=now, duration=duration)
+        for number in range(1, days + 1)
+    ]
+
+
+def month_grid(rules: SlotRules, year: int, month: int, verdicts: list[DayVerdict]) -> Table:
     """A month as a grid: allowed days in green, refused days coloured by their first reason."""
+    by_day = {verdict.day: verdict for verdict in verdicts}
     names = WEEKDAY_NAMES.get(rules.language, WEEKDAY_NAMES["en"])
     table = Table(title=f"{rules.customer} {year}-{month:02d}", show_lines=True)
     for name in names:
@@ -277,7 +287,7 @@ def month_grid(
             if day.month != month:
                 cells.append(Text(""))
                 continue
-            verdict = explain_day(rules, day, now=now, duration=duration)
+            verdict = by_day[day]
             if verdict.allowed:
                 cells.append(Text(f"{day.day:>2} ✓", style="bold black on green"))
             else:
@@ -311,23 +321,18 @@ def calendar_command(
             raise click.BadParameter(
                 f"'{month_text}' is not a month; write it as YYYY-MM", param_hint="--month"
             ) from None
+    verdicts = month_verdicts(rules, year, month, now, length)
     console = Console()
-    console.print(month_grid(rules, year, month, now, length))
+    console.print(month_grid(rules, year, month, verdicts))
     legend = Text("✓ allowed", style="bold black on green")
     for code, style in REASON_STYLES.items():
         legend.append("  ")
         legend.append(code, style=style)
     console.print(legend)
-    days_in_month = month_calendar.monthrange(year, month)[1]
-    for number in range(1, days_in_month + 1):
-        day = date(year, month, number)
-        named = [
-            r
-            for r in explain_day(rules, day, now=now, duration=length).reasons
-            if r.code in ("holiday", "vacation")
-        ]
-        for reason in named:
-            console.print(f"  {short_date(day)}  {reason.text}", highlight=False)
+    for verdict in verdicts:
+        for reason in verdict.reasons:
+            if reason.code in ("holiday", "vacation"):
+                console.print(f"  {short_date(verdict.day)}  {reason.text}", highlight=False)
 
 
 @main.command("demo")
