@@ -100,10 +100,6 @@ class Contact(StrictModel):
             raise ValueError(f"'{value}' is not an email address")
         return value
 
-    def formatted(self) -> str:
-        """The contact as an address header value, ``Name <address>``."""
-        return f"{self.name} <{self.email}>" if self.name else self.email
-
 
 class LocalHoliday(StrictModel):
     """A holiday the `holidays` package does not know (a town's patron saint, say)."""
@@ -204,11 +200,6 @@ class Window(StrictModel):
     def weekdays(self) -> frozenset[int]:
         """The window's days as ``date.weekday()`` numbers (Monday is 0)."""
         return frozenset(WEEKDAYS.index(day) for day in self.days)
-
-    @property
-    def slot_starts(self) -> list[time]:
-        """The times at which proposals start: the listed start times, else the window start."""
-        return list(self.start_times) or [self.start]
 
 
 class Environment(StrictModel):
