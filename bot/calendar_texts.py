@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 WEEKDAY_NAMES: dict[str, tuple[str, ...]] = {
     "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
@@ -96,3 +96,53 @@ def short_date(day: date) -> str:
 def short_datetime(moment: datetime) -> str:
     """A local date and time as the operators write it: ``01/04/2026 09:30``."""
     return moment.strftime("%d/%m/%Y %H:%M")
+
+
+MONTH_NAMES: dict[str, tuple[str, ...]] = {
+    "es": (
+        "enero", "febrero", "marzo", "abril", "mayo", "junio",
+        "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+    ),
+    "ca": (
+        "gener", "febrer", "març", "abril", "maig", "juny",
+        "juliol", "agost", "setembre", "octubre", "novembre", "desembre",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
+
+
+def long_date(language: str, day: date) -> str:
+    """A date written out for a letter: ``martes 1 de diciembre de 2026``."""
+    weekday = weekday_name(language, day)
+    month = MONTH_NAMES.get(language, MONTH_NAMES["en"])[day.month - 1]
+    if language == "es":
+        return f"{weekday} {day.day} de {month} de {day.year}"
+    if language == "ca":
+        # Catalan elides "de" before a vowel: "1 d'abril", "3 d'agost", "6 d'octubre".
+        of = "d'" if month[0] in "aeiou" else "de "
+        return f"{weekday} {day.day} {of}{month} de {day.year}"
+    return f"{weekday} {day.day} {month} {day.year}"
+
+
+_DURATION_WORDS: dict[str, tuple[str, str, str, str, str]] = {
+    # hour, hours, minute, minutes, "and"
+    "es": ("hora", "horas", "minuto", "minutos", "y"),
+    "ca": ("hora", "hores", "minut", "minuts", "i"),
+    "en": ("hour", "hours", "minute", "minutes", "and"),
+}
+
+
+def duration_words(language: str, value: timedelta) -> str:
+    """A duration written out: ``15 minutos``, ``1 hora y 30 minutos``, ``2 hours``."""
+    hour, hours, minute, minutes, and_ = _DURATION_WORDS.get(language, _DURATION_WORDS["en"])
+    total = max(int(value.total_seconds() // 60), 0)
+    whole_hours, rest = divmod(total, 60)
+    parts = []
+    if whole_hours:
+        parts.append(f"{whole_hours} {hour if whole_hours == 1 else hours}")
+    if rest or not whole_hours:
+        parts.append(f"{rest} {minute if rest == 1 else minutes}")
+    return f" {and_} ".join(parts)

@@ -38,6 +38,15 @@ Language = Literal["es", "ca", "en"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ManagedBy = Literal["provider", "partner_delegated", "partner_exclusive"]
+EmailKind = Literal["schedule", "start", "delay", "end", "rollback", "cancel", "invitation"]
+Role = Literal[
+    "customer_managers",
+    "customer_helpdesk",
+    "partner",
+    "project_team",
+    "support_team",
+    "requesters",
+]
 
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _SECRET_WORDS = {"token", "password", "passwd", "secret", "api_key", "apikey", "username"}
@@ -419,6 +428,19 @@ class DeploymentLogConfig(StrictModel):
     template: str = "TEMPLATE - Deployment log.xlsx"
 
 
+class Recipients(StrictModel):
+    """Which roles an email goes to (To) and which are copied (Cc)."""
+
+    to: list[Role] = Field(min_length=1)
+    cc: list[Role] = []
+
+
+class EmailConfig(StrictModel):
+    """Per email kind, who receives it; kinds not listed keep their default recipients."""
+
+    recipients: dict[EmailKind, Recipients] = {}
+
+
 class StateConfig(StrictModel):
     """Where deploybot keeps its own state (any SQLAlchemy URL)."""
 
@@ -433,6 +455,7 @@ class Config(StrictModel):
     zammad: ZammadConfig = ZammadConfig()
     gitlab: GitLabConfig = GitLabConfig()
     smtp: SmtpConfig = SmtpConfig()
+    email: EmailConfig = EmailConfig()
     calendar: CalendarConfig = CalendarConfig()
     deployment_log: DeploymentLogConfig = DeploymentLogConfig()
     state: StateConfig = StateConfig()

@@ -6,6 +6,7 @@ Zammad's JSON. Errors become :class:`ZammadError` subclasses carrying Zammad's o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -163,6 +164,21 @@ def search_ticket_ids(body: Any) -> tuple[list[int], dict[int, dict[str, Any]]]:
 
 # ---------------------------------------------------------------------------------------------
 # Errors
+
+
+_KEY = re.compile(r"^[A-Za-z0-9._:/#-]{1,200}$")
+
+
+def marker_text(key: str) -> str:
+    """The text that marks an article as deploybot's effect ``key``."""
+    if not _KEY.match(key):
+        raise ValueError(f"an article key is letters, digits and . _ : / # - only: {key!r}")
+    return f"deploybot ref {key}"
+
+
+def marker_html(key: str) -> str:
+    """The marker as a discreet last paragraph of a note."""
+    return f'<p style="color:#8a8a8a;font-size:11px">{marker_text(key)}</p>'
 
 
 class ZammadError(RuntimeError):
@@ -384,9 +400,37 @@ class ZammadClient:
         body = self._request("GET", f"/ticket_articles/by_ticket/{ticket_id}")
         return [Article.from_json(item) for item in body]
 
-    def post_note(self, ticket_id: int, html: str, *, subject: str | None = None) -> Article:
-        """An internal note (agents only), HTML."""
-        return self._create_article(ticket_id, html, internal=True, type_="note", subject=subject)
+    def post_note(
+        self, ticket_id: int, html: str, *, key: str | None = None, subject: str | None = None
+    ) -> Article:
+        """An internal note (agents only), HTML; with ``key``, posted at most once per ticket.
+
+        The key is written in the note as a small "deploybot ref …" line (plain text, which
+        Zammad's HTML sanitizer keeps); a note whose key is already on the ticket is not posted
+        again and the existing article is returned.
+        """
+        return self._post_once(ticket_id, html, key=key, internal=True, subject=subject)
+
+    def post_public_comment(self, ticket_id: int, html: str, *, key: str | None = None) -> Article:
+        """A customer-visible note, HTML; with ``key``, posted at most once per ticket."""
+        return self._post_once(ticket_id, html, key=key, internal=False, subject=None)
+
+    def find_marked_article(self, ticket_id: int, key: str) -> Article | None:
+        """The article of this ticket that carries deploybot's marker for ``key``, if any."""
+        marker = marker_text(key)
+        return next((a for a in self.articles(ticket_id) if marker in a.body), None)
+
+    def _post_once(
+        self, ticket_id: int, html: str, *, key: str | None, internal: bool, subject: str | None
+    ) -> Article:
+        if key is not None:
+            existing = self.find_marked_article(ticket_id, key)
+            if existing is not None:
+                return existing
+            html = f"{html}\n{marker_html(key)}"
+        return self._create_article(
+            ticket_id, html, internal=internal, type_="note", subject=subject
+        )
 
     def post_public_article(
         self,

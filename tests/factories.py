@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.calendar import SlotRules, rules_for
 from bot.config import Config
+from bot.model import ComponentVersion, Deployment, State, TicketRef
 
 MADRID = ZoneInfo("Europe/Madrid")
 
@@ -65,3 +66,36 @@ def at(text: str) -> datetime:
 
 #: A "now" well before every date the known-date tests look at.
 EARLY_2026 = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
+
+
+def make_deployment(**overrides: Any) -> Deployment:
+    """DIBA-2026-0007: two tickets, two components, scheduled Tuesday 1 December 2026 09:30."""
+    data: dict[str, Any] = {
+        "id": "DIBA-2026-0007",
+        "customer": "DIBA",
+        "environment": "PRO",
+        "state": State.SCHEDULED,
+        "requested_at": at("2026-11-24 10:12"),
+        "tickets": (
+            TicketRef("ES-7412280", "Tractar els ORGANISMES com si fós un ORGÀNIC", id=1),
+            TicketRef("ES-7412301", "Error al sincronitzar <usuaris> & grups", id=2),
+        ),
+        "components": (
+            ComponentVersion("addon-diba", "3.2.11", "3.2.10"),
+            ComponentVersion("iam-sync", "3.2.1", "3.2.0"),
+        ),
+        "restarts": "las consolas y los syncservers",
+        "duration": timedelta(minutes=15),
+        "planned_start": at("2026-12-01 09:30"),
+        "requested_by": "Marta Vidal",
+    }
+    data.update(overrides)
+    return Deployment(**data)
+
+
+def started(deployment: Deployment, start: str, end: str | None = None) -> Deployment:
+    """The deployment as it is once started at ``start`` (and ended at ``end``)."""
+    state = State.COMPLETED if end else State.IN_PROGRESS
+    return deployment.evolve(
+        state=state, actual_start=at(start), actual_end=at(end) if end else None
+    )

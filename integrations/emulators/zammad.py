@@ -16,6 +16,17 @@ from werkzeug.wrappers import Request, Response
 from integrations.emulators.server import EmulatorApp, json_response, shape
 from integrations.timestamps import format_timestamp
 
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
+
+
+def _sanitized(body: str, content_type: str) -> str:
+    """Like Zammad's HtmlSanitizer, drop comments and scripts from HTML article bodies."""
+    if content_type != "text/html":
+        return body
+    return _SCRIPT.sub("", _COMMENT.sub("", body))
+
+
 ARTICLE_TYPES = {"email": 1, "phone": 5, "note": 10, "web": 11}
 SENDERS = {"Agent": 1, "Customer": 2, "System": 3}
 MAX_PER_PAGE = 200
@@ -484,7 +495,7 @@ class ZammadEmulator(EmulatorApp):
             return self._missing("Ticket", int(ticket_id))
         article = self.add_article(
             int(ticket_id),
-            body=str(body["body"]),
+            body=_sanitized(str(body["body"]), str(body.get("content_type", "text/plain"))),
             internal=bool(body.get("internal", False)),
             type_=str(body.get("type", "note")),
             sender=str(body.get("sender", "Agent")),

@@ -1,0 +1,285 @@
+"""Jinja2 rendering of the emails, Zammad notes and public comments a deployment produces.
+
+Templates live in ``templates/`` (shipped with deploybot); a ``templates_dir`` in the
+configuration is searched first, so any single template can be overridden by a file of the
+same relative path. Rendering is strict: a variable the template names but the context lacks
+is an error, never an empty string. HTML templates are autoescaped, so ticket titles and other
+outside text can never inject markup.
+
+Layout::
+
+    email/<lang>/<kind>.txt    "Subject: …", a blank line, then the plain-text body
+    email/<lang>/<kind>.html   the HTML body (extends email/layout.html)
+    notes/<lang>/<kind>.html   internal Zammad notes, in the operator's language
+    comments/<lang>/completion.html   the public comment on each ticket
+    drafts/<lang>/proposals.txt       the text an engineer sends the customer with the slots
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import jinja2
+
+from bot.calendar import Slot
+from bot.calendar_texts import duration_words, long_date, short_date
+from bot.config import Config, Customer, EmailKind
+from bot.model import Deployment
+from bot.resources import templates_path
+
+NoteKind = Literal["prerequisites", "proposals", "checklist", "status", "command_error"]
+PartOfDay = Literal["morning", "afternoon", "night"]
+
+EMAIL_KINDS: tuple[EmailKind, ...] = get_args(EmailKind)
+NOTE_KINDS: tuple[NoteKind, ...] = get_args(NoteKind)
+LANGUAGES = ("es", "ca", "en")
+NOTE_LANGUAGES = ("es", "en")
+
+
+class TemplateError(Exception):
+    """A template that is missing, malformed, or names a variable the context does not have."""
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """The three parts of one email, in one language."""
+
+    kind: EmailKind
+    language: str
+    subject: str
+    text: str
+    html: str
+
+
+def part_of_day(moment: time) -> PartOfDay:
+    """Which greeting fits a local time: morning before 14:00, afternoon until 21:00, else night."""
+    if moment < time(14, 0):
+        return "morning"
+    if moment < time(21, 0):
+        return "afternoon"
+    return "night"
+
+
+def note_language(config: Config) -> str:
+    """The language of internal notes: the operator's, or Spanish if notes do not ship in it."""
+    language = config.provider.language
+    return language if language in NOTE_LANGUAGES else "es"
+
+
+def is_production(customer: Customer, environment: str) -> bool:
+    """Whether an environment is the customer's production (its default environment).
+
+    Emails say "to production" for it and name any other environment ("to the PRE environment").
+    """
+    return customer.default_environment.name.casefold() == environment.casefold()
+
+
+def _clock(moment: datetime | None, config: Config) -> str:
+    return moment.astimezone(config.provider.tz).strftime("%H:%M") if moment else ""
+
+
+def _day(moment: datetime | None, config: Config, language: str) -> str:
+    if moment is None:
+        return ""
+    return long_date(language, moment.astimezone(config.provider.tz).date())
+
+
+def one_line(text: str) -> str:
+    """Outside text made single-line: a title cannot break a subject or a list item in two."""
+    return " ".join(text.split())
+
+
+def deployment_context(
+    deployment: Deployment, config: Config, *, language: str, now: datetime
+) -> dict[str, Any]:
+    """Every variable the templates may use to describe a deployment, as plain values.
+
+    Times are shown in the provider's time zone; ``part_of_day`` follows the time of sending.
+    """
+    customer = config.customer(deployment.customer)
+    provider = config.provider
+    local_now = now.astimezone(provider.tz)
+    start = deployment.planned_start
+    actual = deployment.actual_duration
+    return {
+        "language": language,
+        "part_of_day": part_of_day(local_now.time()),
+        "deployment_id": deployment.id,
+        "customer": customer.name,
+        "customer_organization": customer.organization,
+        "managed_by": customer.managed_by,
+        "partner": customer.partner.name if customer.partner else "",
+        "am_pam": customer.am_pam,
+        "environment": one_line(deployment.environment),
+        "is_production": is_production(customer, deployment.environment),
+        "tickets": [
+            {"number": one_line(t.number), "title": one_line(t.title)} for t in deployment.tickets
+        ],
+        "components": [
+            {
+                "name": one_line(c.name),
+                "version": one_line(c.version),
+                "rollback_version": one_line(c.rollback_version or ""),
+            }
+            for c in deployment.components
+        ],
+        "description": one_line(deployment.description),
+        "restarts": one_line(deployment.restarts),
+        "duration": duration_words(language, deployment.duration),
+        "slot_day": _day(start, config, language),
+        "slot_date": short_date(start.astimezone(provider.tz).date()) if start else "",
+        "slot_time": _clock(start, config),
+        "slot_end_time": _clock(deployment.planned_end, config),
+        "actual_day": _day(deployment.actual_end or deployment.actual_start, config, language),
+        "actual_start_time": _clock(deployment.actual_start, config),
+        "actual_end_time": _clock(deployment.actual_end, config),
+        "actual_duration": duration_words(language, actual) if actual is not None else "",
+        "today": long_date(language, local_now.date()),
+        "notes": [one_line(note) for note in deployment.notes],
+        "provider": provider.name,
+        "support_portal": provider.support_portal,
+        "support_phone": provider.support_phone,
+    }
+
+
+class Renderer:
+    """Renders the shipped templates, or the ones a configured folder overrides."""
+
+    def __init__(self, override_dir: Path | None = None) -> None:
+        search = [str(override_dir)] if override_dir else []
+        search.append(str(templates_path()))
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(search),
+            undefined=jinja2.StrictUndefined,
+            autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+
+    @classmethod
+    def for_config(cls, config: Config) -> Renderer:
+        """A renderer that honours the configuration's ``templates_dir``."""
+        override = config.resolve_path(config.templates_dir) if config.templates_dir else None
+        return cls(override)
+
+    def render(self, names: Sequence[str], context: Mapping[str, Any]) -> str:
+        """The first of ``names`` that exists, rendered; any template problem is a TemplateError."""
+        try:
+            template = self.env.select_template(list(names))
+            return template.render(context)
+        except jinja2.TemplatesNotFound:
+            raise TemplateError(f"no template {' or '.join(names)}") from None
+        except jinja2.TemplateSyntaxError as error:
+            raise TemplateError(f"{error.filename}:{error.lineno}: {error.message}") from None
+        except jinja2.UndefinedError as error:
+            raise TemplateError(f"{names[0]}: {error.message}") from None
+
+    def email(
+        self,
+        kind: EmailKind,
+        deployment: Deployment,
+        config: Config,
+        *,
+        now: datetime,
+        language: str | None = None,
+        **extra: Any,
+    ) -> RenderedEmail:
+        """One email about ``deployment`` in the customer's language (or ``language``)."""
+        customer = config.customer(deployment.customer)
+        if kind == "invitation":
+            language = language or config.provider.language
+        language = language or customer.language
+        context = deployment_context(deployment, config, language=language, now=now)
+        context.update({"expected_end_time": ""}, **extra)
+        text = self.render([f"email/{language}/{kind}.txt", f"email/es/{kind}.txt"], context)
+        html = self.render([f"email/{language}/{kind}.html", f"email/es/{kind}.html"], context)
+        subject, body = _split_subject(f"email/{language}/{kind}.txt", text)
+        return RenderedEmail(kind=kind, language=language, subject=subject, text=body, html=html)
+
+    def note(self, kind: NoteKind, config: Config, **context: Any) -> str:
+        """An internal Zammad note (HTML) in the operator's language; Spanish when not shipped.
+
+        Every note may use ``tags`` (the configured tag names), ``message`` and ``details``.
+        """
+        language = note_language(config)
+        context.setdefault("language", language)
+        context.setdefault("tags", config.zammad.tags.model_dump())
+        context.setdefault("message", "")
+        context.setdefault("details", [])
+        return self.render([f"notes/{language}/{kind}.html", f"notes/es/{kind}.html"], context)
+
+    def deployment_note(
+        self, kind: NoteKind, deployment: Deployment, config: Config, *, now: datetime, **extra: Any
+    ) -> str:
+        """An internal note about a deployment: its context plus ``extra``."""
+        language = note_language(config)
+        context = deployment_context(deployment, config, language=language, now=now)
+        context.update(extra)
+        return self.note(kind, config, **context)
+
+    def completion_comment(self, deployment: Deployment, config: Config, *, now: datetime) -> str:
+        """The public comment on each ticket once deployed, in the customer's language."""
+        language = config.customer(deployment.customer).language
+        context = deployment_context(deployment, config, language=language, now=now)
+        return self.render(
+            [f"comments/{language}/completion.html", "comments/es/completion.html"], context
+        )
+
+    def proposals_draft(
+        self, deployment: Deployment, config: Config, slots: Sequence[Slot], *, now: datetime
+    ) -> str:
+        """The text an engineer can send the customer to agree one of the proposed slots."""
+        language = config.customer(deployment.customer).language
+        context = deployment_context(deployment, config, language=language, now=now)
+        context["slots"] = _slot_rows(slots, config, language)
+        return self.render([f"drafts/{language}/proposals.txt", "drafts/es/proposals.txt"], context)
+
+    def proposals_note(
+        self, deployment: Deployment, config: Config, slots: Sequence[Slot], *, now: datetime
+    ) -> str:
+        """The internal note listing the proposed slots, their tags and the customer draft."""
+        language = note_language(config)
+        prefix = config.zammad.tags.slot_prefix
+        rows = _slot_rows(slots, config, language)
+        for number, row in enumerate(rows, start=1):
+            row["tag"] = f"{prefix}{number}"
+        example = (
+            slots[0].start.astimezone(config.provider.tz).strftime("%Y-%m-%d %H:%M")
+            if slots
+            else "2026-12-01 09:30"
+        )
+        return self.deployment_note(
+            "proposals",
+            deployment,
+            config,
+            now=now,
+            slots=rows,
+            example=example,
+            draft=self.proposals_draft(deployment, config, slots, now=now).strip(),
+        )
+
+
+def _slot_rows(slots: Sequence[Slot], config: Config, language: str) -> list[dict[str, str]]:
+    tz = config.provider.tz
+    return [
+        {
+            "day": long_date(language, slot.start.astimezone(tz).date()),
+            "time": _clock(slot.start, config),
+            "end_time": _clock(slot.end, config),
+        }
+        for slot in slots
+    ]
+
+
+def _split_subject(name: str, rendered: str) -> tuple[str, str]:
+    first, _, body = rendered.partition("\n")
+    if not first.startswith("Subject:"):
+        raise TemplateError(f"{name}: the first line must be 'Subject: …'")
+    # A subject is one line: whatever outside text it holds cannot add a header.
+    subject = " ".join(first.removeprefix("Subject:").split())
+    return subject, body.lstrip("\n")

@@ -1,0 +1,179 @@
+"""Deployment events as iCalendar: ``.ics`` files in a folder and, if configured, on CalDAV.
+
+One event per deployment, identified by its UID; every change is published with a higher
+``SEQUENCE`` so that calendar clients replace what they hold instead of adding a second event.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any, Literal
+
+import icalendar
+from caldav.davclient import DAVClient
+from caldav.lib.error import DAVError, NotFoundError
+
+Method = Literal["PUBLISH", "REQUEST", "CANCEL"]
+
+
+class CalendarError(Exception):
+    """The CalDAV server could not be reached or refused the event; the message says which."""
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """What a deployment's calendar entry says. Times are timezone-aware."""
+
+    uid: str
+    summary: str
+    start: datetime
+    end: datetime
+    description: str
+    organizer: str
+    attendees: tuple[str, ...] = ()
+    sequence: int = 0
+    cancelled: bool = False
+    stamp: datetime | None = None
+
+
+def _address(contact: str, role: str | None = None) -> icalendar.vCalAddress:
+    name, email = parseaddr(contact)
+    address = icalendar.vCalAddress(f"mailto:{email or contact}")
+    if name:
+        address.params["CN"] = icalendar.vText(name)
+    if role:
+        address.params["ROLE"] = icalendar.vText(role)
+        address.params["PARTSTAT"] = icalendar.vText("NEEDS-ACTION")
+        address.params["RSVP"] = icalendar.vText("FALSE")
+    return address
+
+
+def to_calendar(event: CalendarEvent, method: Method = "PUBLISH") -> icalendar.Calendar:
+    """The VCALENDAR holding the event (and the VTIMEZONE its times need)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//deploybot//deployment calendar//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if event.cancelled else method)
+    vevent = icalendar.Event()
+    vevent.add("uid", event.uid)
+    vevent.add("summary", event.summary)
+    vevent.add("dtstart", event.start)
+    vevent.add("dtend", event.end)
+    vevent.add("dtstamp", event.stamp or event.start)
+    vevent.add("sequence", event.sequence)
+    vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
+    vevent.add("description", event.description)
+    vevent.add("organizer", _address(event.organizer))
+    for attendee in event.attendees:
+        vevent.add("attendee", _address(attendee, "REQ-PARTICIPANT"), encode=False)
+    calendar.add_component(vevent)
+    calendar.add_missing_timezones()
+    return calendar
+
+
+def to_ics(event: CalendarEvent, method: Method = "PUBLISH") -> bytes:
+    """The event serialised as an ``.ics`` file (CRLF lines, folded at 75 octets)."""
+    return bytes(to_calendar(event, method).to_ical())
+
+
+class IcsDirectory:
+    """Keeps one ``<uid>.ics`` per deployment in a folder, rewritten on every change."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path_for(self, uid: str) -> Path:
+        """The file that holds the event with this UID."""
+        safe = "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in uid)
+        return self.directory / f"{safe}.ics"
+
+    def write(self, event: CalendarEvent) -> Path:
+        """Write (or replace) the event's file atomically; a cancelled event is kept, cancelled."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self.path_for(event.uid)
+        handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(to_ics(event))
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return target
+
+
+class CalDavCalendar:
+    """One calendar on a CalDAV server: events created or updated by UID, cancelled in place."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        calendar_name: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.url = url
+        self.calendar_name = calendar_name
+        self._client: Any = DAVClient(
+            url=url, username=username, password=password, timeout=int(timeout)
+        )
+        self._calendar: Any = None
+
+    def _target(self) -> Any:
+        if self._calendar is None:
+            if self.calendar_name is None:
+                self._calendar = self._client.calendar(url=self.url)
+            else:
+                principal = self._client.principal()
+                try:
+                    self._calendar = principal.calendar(name=self.calendar_name)
+                except NotFoundError:
+                    self._calendar = principal.make_calendar(name=self.calendar_name)
+        return self._calendar
+
+    def _find(self, uid: str) -> Any | None:
+        try:
+            return self._target().event_by_uid(uid)
+        except NotFoundError:
+            return None
+
+    def upsert(self, event: CalendarEvent) -> None:
+        """Create the event, or replace the one with the same UID (a reschedule or a cancel)."""
+        data = to_ics(event).decode()
+        try:
+            existing = self._find(event.uid)
+            if existing is None:
+                self._target().save_event(data)
+            else:
+                existing.data = data
+                existing.save(increase_seqno=False)
+        except (DAVError, OSError) as error:
+            message = f"the CalDAV calendar {self.url} did not take the event: {error}"
+            raise CalendarError(message) from None
+
+    def event_data(self, uid: str) -> str | None:
+        """The stored iCalendar text of the event with this UID, if the calendar holds it."""
+        try:
+            found = self._find(uid)
+        except (DAVError, OSError) as error:
+            raise CalendarError(f"the CalDAV calendar {self.url} did not answer: {error}") from None
+        return None if found is None else str(found.data)
+
+    def delete(self, uid: str) -> bool:
+        """Remove the event with this UID; False if the calendar did not hold it."""
+        try:
+            found = self._find(uid)
+            if found is None:
+                return False
+            found.delete()
+        except (DAVError, OSError) as error:
+            message = f"the CalDAV calendar {self.url} did not delete {uid}: {error}"
+            raise CalendarError(message) from None
+        return True

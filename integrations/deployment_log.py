@@ -1,0 +1,442 @@
+"""The per-customer Excel deployment log: one workbook per customer, one row per deployment.
+
+People keep these workbooks too: they add columns, sheets, notes and formulas. deploybot finds
+its columns by their header text (in Spanish, Catalan or English, whatever their order), adds
+one row per deployment and updates that same row later, and leaves everything else exactly as
+it was. A workbook that is open in Excel or LibreOffice, or is not a valid workbook, is never
+written; the error says why so that the lifecycle can retry and tell the operator.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from copy import copy
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import filelock
+import openpyxl
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+STATUSES = ("planned", "in_progress", "delayed", "completed", "rolled_back", "cancelled")
+
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "es": {
+        "planned": "Planificado",
+        "in_progress": "En curso",
+        "delayed": "Retrasado",
+        "completed": "Completado",
+        "rolled_back": "Revertido",
+        "cancelled": "Cancelado",
+    },
+    "ca": {
+        "planned": "Planificat",
+        "in_progress": "En curs",
+        "delayed": "Endarrerit",
+        "completed": "Completat",
+        "rolled_back": "Revertit",
+        "cancelled": "Cancel·lat",
+    },
+    "en": {
+        "planned": "Planned",
+        "in_progress": "In progress",
+        "delayed": "Delayed",
+        "completed": "Completed",
+        "rolled_back": "Rolled back",
+        "cancelled": "Cancelled",
+    },
+}
+
+# field -> (width, es, ca, en, other accepted spellings)
+COLUMNS: dict[str, tuple[int, str, str, str, tuple[str, ...]]] = {
+    "deployment_id": (17, "ID despliegue", "ID desplegament", "Deployment ID", ("ID",)),
+    "requested": (17, "Solicitado", "Sol·licitat", "Requested", ("Fecha solicitud",)),
+    "planned_start": (17, "Inicio previsto", "Inici previst", "Planned start", ()),
+    "planned_end": (17, "Fin previsto", "Fi prevista", "Planned end", ("Fi previst",)),
+    "actual_start": (17, "Inicio real", "Inici real", "Actual start", ()),
+    "actual_end": (17, "Fin real", "Fi real", "Actual end", ()),
+    "duration": (10, "Duración", "Durada", "Duration", ()),
+    "environment": (11, "Entorno", "Entorn", "Environment", ()),
+    "tickets": (40, "Tickets", "Tiquets", "Tickets", ()),
+    "components": (30, "Componentes y versiones", "Components i versions",
+                   "Components and versions", ("Componentes", "Components")),
+    "previous_versions": (30, "Versiones anteriores (marcha atrás)",
+                          "Versions anteriors (marxa enrere)", "Previous versions (rollback)",
+                          ("Versiones anteriores", "Versions anteriors", "Previous versions")),
+    "description": (40, "Descripción", "Descripció", "Description", ()),
+    "restarts": (25, "Reinicios", "Reinicis", "Restarts", ()),
+    "requested_by": (20, "Solicitado por", "Sol·licitat per", "Requested by", ()),
+    "performed_by": (20, "Realizado por", "Realitzat per", "Performed by", ()),
+    "status": (13, "Estado", "Estat", "Status", ()),
+    "notes": (40, "Notas", "Notes", "Notes", ("Observaciones", "Observacions")),
+}  # fmt: skip
+
+_LANGUAGE_INDEX = {"es": 1, "ca": 2, "en": 3}
+_DATE_FORMAT = "dd/mm/yyyy hh:mm"
+_DURATION_FORMAT = "[h]:mm"
+# Text that a spreadsheet would read as a formula (or that hides one) is stored as plain text.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_HEADER_SEARCH_ROWS = 10
+
+
+class DeploymentLogError(Exception):
+    """The log could not be written; nothing was changed. The message says what to do."""
+
+
+class LogLockedError(DeploymentLogError):
+    """The workbook is open in another program (or another deploybot holds it): retry later."""
+
+
+class LogCorruptError(DeploymentLogError):
+    """The file is not a workbook deploybot can read; it is left untouched for a person to fix."""
+
+
+class LogFormatError(DeploymentLogError):
+    """The workbook has no sheet with a deployment-id column, so deploybot cannot find its rows."""
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """The values deploybot keeps for one deployment. ``None`` leaves the cell as it is.
+
+    Times are naive local times (spreadsheets have no time zones); ``status`` is one of STATUSES.
+    ``notes`` are added to whatever a person wrote in the notes cell, never replacing it.
+    """
+
+    deployment_id: str
+    status: str
+    requested: datetime | None = None
+    planned_start: datetime | None = None
+    planned_end: datetime | None = None
+    actual_start: datetime | None = None
+    actual_end: datetime | None = None
+    duration: timedelta | None = None
+    environment: str | None = None
+    tickets: str | None = None
+    components: str | None = None
+    previous_versions: str | None = None
+    description: str | None = None
+    restarts: str | None = None
+    requested_by: str | None = None
+    performed_by: str | None = None
+    notes: str | None = None
+
+
+def _normalise(header: object) -> str:
+    text = unicodedata.normalize("NFKD", str(header or "")).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+_HEADER_NAMES: dict[str, str] = {
+    _normalise(name): key
+    for key, (_, es, ca, en, others) in COLUMNS.items()
+    for name in (es, ca, en, key, *others)
+}
+
+
+def column_header(field_name: str, language: str) -> str:
+    """The header text of a column in a language (es, ca or en)."""
+    return str(COLUMNS[field_name][_LANGUAGE_INDEX.get(language, 1)])
+
+
+def status_label(status: str, language: str) -> str:
+    """How a status is written in the log's language."""
+    return STATUS_LABELS.get(language, STATUS_LABELS["es"])[status]
+
+
+def build_template(language: str = "es") -> Workbook:
+    """The log template deploybot ships: styled, frozen and filtered header, status validation."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = {"es": "Despliegues", "ca": "Desplegaments"}.get(language, "Deployments")
+    header_font = Font(bold=True, color="FFFFFF")
+    header_fill = PatternFill("solid", fgColor="1F4E78")
+    for index, key in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=index, value=column_header(key, language))
+        cell.font = header_font
+        cell.fill = header_fill
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        sheet.column_dimensions[get_column_letter(index)].width = COLUMNS[key][0]
+    sheet.row_dimensions[1].height = 30
+    sheet.freeze_panes = "B2"
+    last = get_column_letter(len(COLUMNS))
+    sheet.auto_filter.ref = f"A1:{last}1"
+    status_column = get_column_letter(list(COLUMNS).index("status") + 1)
+    labels = ",".join(status_label(status, language) for status in STATUSES)
+    validation = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True)
+    validation.error = "; ".join(status_label(status, language) for status in STATUSES)
+    validation.errorTitle = column_header("status", language)
+    validation.add(f"{status_column}2:{status_column}5000")
+    sheet.add_data_validation(validation)
+    return workbook
+
+
+def write_template(path: Path, language: str = "es") -> Path:
+    """Write the shipped template to ``path`` (atomically), creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _save_atomically(build_template(language), path)
+    return path
+
+
+def _save_atomically(workbook: Workbook, target: Path) -> None:
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp.xlsx"
+    )
+    os.close(handle)
+    try:
+        workbook.save(temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class _Layout:
+    sheet: Worksheet
+    header_row: int
+    columns: dict[str, int]
+    language: str
+
+
+def _find_layout(workbook: Workbook, path: Path) -> _Layout:
+    for sheet in workbook.worksheets:
+        rows = sheet.iter_rows(min_row=1, max_row=_HEADER_SEARCH_ROWS, values_only=False)
+        for row in rows:
+            columns: dict[str, int] = {}
+            language = "es"
+            for cell in row:
+                key = _HEADER_NAMES.get(_normalise(cell.value))
+                if key and key not in columns:
+                    columns[key] = int(cell.column)
+                    if key == "status":
+                        language = _language_of(str(cell.value))
+            if "deployment_id" in columns:
+                return _Layout(sheet, int(row[0].row), columns, language)
+    expected = " / ".join(COLUMNS["deployment_id"][1:4])
+    raise LogFormatError(
+        f"{path.name}: no sheet has a '{expected}' column in its first "
+        f"{_HEADER_SEARCH_ROWS} rows, so deploybot cannot find its rows; add that header"
+    )
+
+
+def _language_of(status_header: str) -> str:
+    normalised = _normalise(status_header)
+    for language in ("es", "ca", "en"):
+        if _normalise(column_header("status", language)) == normalised:
+            return language
+    return "es"
+
+
+def _is_formula_like(text: str) -> bool:
+    return text.startswith(_FORMULA_PREFIXES)
+
+
+def _set(cell: Any, value: object) -> None:
+    if isinstance(value, str):
+        cell.value = value
+        if _is_formula_like(value):
+            # openpyxl turns "=…" into a formula; force a text cell and Excel's quote prefix.
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        return
+    cell.value = value
+    if isinstance(value, datetime):
+        cell.number_format = _DATE_FORMAT
+    elif isinstance(value, timedelta):
+        cell.number_format = _DURATION_FORMAT
+
+
+def _data_rows(layout: _Layout) -> Iterator[int]:
+    column = layout.columns["deployment_id"]
+    for row in range(layout.header_row + 1, layout.sheet.max_row + 1):
+        if layout.sheet.cell(row=row, column=column).value not in (None, ""):
+            yield row
+
+
+def _find_row(layout: _Layout, deployment_id: str) -> int | None:
+    column = layout.columns["deployment_id"]
+    for row in _data_rows(layout):
+        if str(layout.sheet.cell(row=row, column=column).value).strip() == deployment_id:
+            return row
+    return None
+
+
+def _next_row(layout: _Layout) -> int:
+    last = max(_data_rows(layout), default=layout.header_row)
+    return last + 1
+
+
+def _copy_row_style(sheet: Worksheet, source: int, target: int, columns: int) -> None:
+    for column in range(1, columns + 1):
+        above = sheet.cell(row=source, column=column)
+        if above.has_style:
+            sheet.cell(row=target, column=column)._style = copy(above._style)
+
+
+def _merged_notes(existing: object, ours: str) -> str:
+    current = "" if existing is None else str(existing)
+    if not current:
+        return ours
+    if ours in current:
+        return current
+    return f"{current}\n{ours}"
+
+
+def external_lock_file(path: Path) -> Path | None:
+    """The lock file Excel (``~$name``) or LibreOffice (``.~lock.name#``) keeps while open."""
+    for candidate in (
+        path.with_name(f"~${path.name[2:]}") if len(path.name) > 2 else None,
+        path.with_name(f"~${path.name}"),
+        path.with_name(f".~lock.{path.name}#"),
+    ):
+        if candidate is not None and candidate.exists():
+            return candidate
+    return None
+
+
+def _owner_of(lock: Path) -> str:
+    try:
+        content = lock.read_bytes()[:200]
+    except OSError:
+        return ""
+    if lock.name.startswith(".~lock."):
+        return content.decode("utf-8", errors="replace").split(",")[0].strip()
+    # Excel's owner file starts with a length byte and the user name.
+    length = content[0] if content else 0
+    return content[1 : 1 + length].decode("latin-1", errors="replace").strip()
+
+
+class DeploymentLog:
+    """The deployment log workbook of one customer, in ``directory``."""
+
+    def __init__(
+        self,
+        directory: Path,
+        customer: str,
+        *,
+        template_name: str = "TEMPLATE - Deployment log.xlsx",
+        language: str = "es",
+        lock_timeout: float = 10.0,
+    ) -> None:
+        self.directory = directory
+        self.customer = customer
+        self.template_name = template_name
+        self.language = language
+        self.lock_timeout = lock_timeout
+
+    @property
+    def path(self) -> Path:
+        """``<CUSTOMER> - Deployment log.xlsx`` in the log folder."""
+        return self.directory / f"{self.customer} - Deployment log.xlsx"
+
+    @property
+    def backup_path(self) -> Path:
+        """Where the version before the last write is kept."""
+        return self.path.with_name(self.path.name + ".bak")
+
+    def _lock(self) -> filelock.BaseFileLock:
+        return filelock.FileLock(str(self.path) + ".lock", timeout=self.lock_timeout)
+
+    def _check_not_open_elsewhere(self) -> None:
+        lock = external_lock_file(self.path)
+        if lock is not None:
+            owner = _owner_of(lock)
+            who = f" by {owner}" if owner else ""
+            raise LogLockedError(
+                f"{self.path.name} is open{who} (lock file {lock.name}); "
+                "deploybot will write its row once the file is closed"
+            )
+
+    def _load(self) -> Workbook:
+        try:
+            return openpyxl.load_workbook(self.path)
+        except PermissionError:
+            raise LogLockedError(
+                f"{self.path.name} cannot be opened (permission denied or locked by another "
+                "program); deploybot will retry"
+            ) from None
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+            raise LogCorruptError(
+                f"{self.path.name} is not a valid .xlsx workbook ({type(error).__name__}: "
+                f"{error}); it was left untouched — restore it (a copy may be in "
+                f"{self.backup_path.name}) and deploybot will retry"
+            ) from None
+
+    def _create(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        template = self.directory / self.template_name
+        if template.exists():
+            shutil.copyfile(template, self.path)
+        else:
+            write_template(self.path, self.language)
+
+    def upsert_row(self, row: LogRow) -> int:
+        """Add the deployment's row, or update the row with its id; returns the row number.
+
+        Only the cells of deploybot's columns with a value in ``row`` are written; every other
+        sheet, row, cell, style and formula stays as it was.
+        """
+        if row.status not in STATUSES:
+            raise ValueError(f"unknown status {row.status!r} (one of {', '.join(STATUSES)})")
+        try:
+            with self._lock():
+                self._check_not_open_elsewhere()
+                if not self.path.exists():
+                    self._create()
+                workbook = self._load()
+                layout = _find_layout(workbook, self.path)
+                number = _find_row(layout, row.deployment_id)
+                if number is None:
+                    number = _next_row(layout)
+                    if number - 1 > layout.header_row:
+                        _copy_row_style(layout.sheet, number - 1, number, layout.sheet.max_column)
+                self._write(layout, number, row)
+                if self.path.exists():
+                    shutil.copy2(self.path, self.backup_path)
+                _save_atomically(workbook, self.path)
+                return number
+        except filelock.Timeout:
+            raise LogLockedError(
+                f"{self.path.name} is being written by another deploybot process; will retry"
+            ) from None
+
+    def _write(self, layout: _Layout, number: int, row: LogRow) -> None:
+        for item in fields(row):
+            column = layout.columns.get(item.name)
+            value = getattr(row, item.name)
+            if column is None or value is None:
+                continue
+            cell = layout.sheet.cell(row=number, column=column)
+            if item.name == "status":
+                value = status_label(value, layout.language)
+            elif item.name == "notes":
+                value = _merged_notes(cell.value, value)
+            _set(cell, value)
+
+    def read_rows(self) -> list[dict[str, object]]:
+        """Every data row as {field: value} for deploybot's columns (for reports and tests)."""
+        workbook = self._load()
+        layout = _find_layout(workbook, self.path)
+        return [
+            {
+                key: layout.sheet.cell(row=number, column=column).value
+                for key, column in layout.columns.items()
+            }
+            for number in _data_rows(layout)
+        ]

@@ -1,0 +1,229 @@
+"""Sending email: over SMTP (STARTTLS, implicit TLS or plain, optional login) or into a folder.
+
+Messages are built with :class:`email.message.EmailMessage`, whose header registry refuses a
+CR or LF in a header value, so no text taken from a ticket can add a header. Every message has
+a caller-chosen ``Message-ID``; the folder transport names its file after it and never writes
+the same message twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import smtplib
+import ssl
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Protocol
+
+from integrations.secrets import read_secret
+
+
+class MailError(Exception):
+    """A message that could not be handed over; the message says why and to whom."""
+
+
+class MailUnavailableError(MailError):
+    """The mail server could not be reached or answered with a temporary failure: retry later."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a message. ``mime_type`` may carry parameters (``method=REQUEST``)."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """Everything one email needs; addresses are ``Name <address>`` or bare addresses."""
+
+    sender: str
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str
+    message_id: str
+    cc: tuple[str, ...] = ()
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = field(default=())
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        """Every address the message is delivered to (To and Cc)."""
+        return self.to + self.cc
+
+
+def build_message(email: OutgoingEmail, *, date: datetime) -> EmailMessage:
+    """The MIME message: text and HTML alternatives, then attachments, threading headers set.
+
+    Raises ``ValueError`` when a header value contains a line break (EmailMessage refuses it).
+    """
+    message = EmailMessage()
+    message["From"] = email.sender
+    message["To"] = ", ".join(email.to)
+    if email.cc:
+        message["Cc"] = ", ".join(email.cc)
+    message["Subject"] = email.subject
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = email.message_id
+    if email.in_reply_to:
+        message["In-Reply-To"] = email.in_reply_to
+    if email.references:
+        message["References"] = " ".join(email.references)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    for attachment in email.attachments:
+        maintype, _, rest = attachment.mime_type.partition("/")
+        subtype, *parameters = [part.strip() for part in rest.split(";")]
+        params = dict(parameter.split("=", 1) for parameter in parameters if "=" in parameter)
+        message.add_attachment(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            params=params,
+        )
+    return message
+
+
+class Mailer(Protocol):
+    """Hands a message over for delivery; True if sent now, False if it was already sent."""
+
+    def send(self, message: EmailMessage) -> bool: ...
+
+
+def _file_name(message_id: str) -> str:
+    readable = "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in message_id.strip("<>"))
+    digest = hashlib.sha256(message_id.encode()).hexdigest()[:8]
+    return f"{readable[:120]}-{digest}.eml"
+
+
+class DirectoryMailer:
+    """Writes each message as an ``.eml`` file named after its Message-ID (the demo's default)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path_for(self, message_id: str) -> Path:
+        """Where the message with this Message-ID is (or would be) written."""
+        return self.directory / _file_name(message_id)
+
+    def send(self, message: EmailMessage) -> bool:
+        """Write the message unless a file for its Message-ID exists; atomic, never partial."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self.path_for(str(message["Message-ID"]))
+        if target.exists():
+            return False
+        handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(message.as_bytes())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return True
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How to reach and log in to the SMTP server."""
+
+    host: str
+    port: int = 587
+    starttls: bool = True
+    tls: bool = False
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+    ssl_context: ssl.SSLContext | None = None
+
+
+class SmtpMailer:
+    """Sends over SMTP. A refused recipient or message is a MailError, an outage a retryable one."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    def _connect(self) -> smtplib.SMTP:
+        settings = self.settings
+        context = settings.ssl_context or ssl.create_default_context()
+        if settings.tls:
+            return smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=settings.timeout, context=context
+            )
+        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        if settings.starttls:
+            client.starttls(context=context)
+        return client
+
+    def send(self, message: EmailMessage) -> bool:
+        """Deliver the message to every To and Cc address (Bcc is never used)."""
+        where = f"{self.settings.host}:{self.settings.port}"
+        try:
+            with self._connect() as client:
+                if self.settings.username:
+                    client.login(self.settings.username, self.settings.password or "")
+                client.send_message(message)
+        except smtplib.SMTPAuthenticationError as error:
+            code = error.smtp_code
+            raise MailError(f"the mail server {where} refused the login: {code}") from None
+        except smtplib.SMTPRecipientsRefused as error:
+            refused = ", ".join(sorted(error.recipients))
+            raise MailError(f"the mail server {where} refused the recipients {refused}") from None
+        except smtplib.SMTPResponseException as error:
+            raw = error.smtp_error
+            text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+            if 400 <= error.smtp_code < 500:
+                raise MailUnavailableError(f"{where} answered {error.smtp_code} {text}") from None
+            raise MailError(f"the mail server {where} refused the message: {text}") from None
+        except (OSError, smtplib.SMTPException) as error:
+            raise MailUnavailableError(f"the mail server {where} did not answer: {error}") from None
+        return True
+
+
+def smtp_settings(
+    *,
+    host: str,
+    port: int,
+    starttls: bool,
+    tls: bool,
+    timeout: float,
+    username_env: str | None,
+    password_env: str | None,
+    password_file: Path | None,
+) -> SmtpSettings:
+    """SMTP settings with the login read from the environment or a file (never from config)."""
+    username = read_secret(username_env, None, what="SMTP username") if username_env else None
+    password = None
+    if username and (password_env or password_file):
+        password = read_secret(password_env, password_file, what="SMTP password")
+    return SmtpSettings(
+        host=host,
+        port=port,
+        starttls=starttls and not tls,
+        tls=tls,
+        username=username,
+        password=password,
+        timeout=timeout,
+    )
+
+
+def recipients_of(message: EmailMessage) -> Sequence[str]:
+    """The To and Cc addresses of a built message (what an SMTP server is asked to deliver)."""
+    return [
+        address.addr_spec
+        for name in ("To", "Cc")
+        for header in message.get_all(name, [])
+        for address in header.addresses
+    ]

@@ -1,0 +1,96 @@
+"""Real local servers for the channel tests: an SMTP sink (aiosmtpd) and CalDAV (Radicale)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import radicale
+import radicale.config
+from aiosmtpd.controller import Controller
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+
+@dataclass
+class Received:
+    """One message as the SMTP server received it: the envelope and the parsed message."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+
+@dataclass
+class SmtpSink:
+    """What a running SMTP sink has received, in order."""
+
+    host: str
+    port: int
+    received: list[Received] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def smtp_sink(**controller_options: Any) -> Iterator[SmtpSink]:
+    """An aiosmtpd server on a free loopback port that keeps every message it receives.
+
+    ``controller_options`` go to aiosmtpd's Controller (``tls_context``, ``authenticator``…).
+    """
+    sink = SmtpSink("127.0.0.1", free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port, **controller_options)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+class _Quiet(WSGIRequestHandler):
+    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
+        return None
+
+
+@contextmanager
+def caldav_server(storage: Path) -> Iterator[str]:
+    """A Radicale CalDAV server on loopback (no authentication); yields its base URL."""
+    configuration = radicale.config.load()
+    configuration.update(
+        {
+            "storage": {"filesystem_folder": str(storage)},
+            "auth": {"type": "none"},
+            "rights": {"type": "owner_only"},
+        },
+        "deploybot tests",
+        privileged=True,
+    )
+    server = make_server(
+        "127.0.0.1", 0, radicale.Application(configuration), threaded=True, request_handler=_Quiet
+    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

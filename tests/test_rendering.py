@@ -1,0 +1,248 @@
+"""Rendering: every template in every language against golden files, and the rules they follow.
+
+Golden files live in tests/golden/. After an intended change to a template, regenerate them with
+``UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_rendering.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, time
+from pathlib import Path
+
+import pytest
+
+from bot.calendar import Slot
+from bot.config import Config, load_config
+from bot.model import State
+from bot.rendering import (
+    EMAIL_KINDS,
+    LANGUAGES,
+    NOTE_LANGUAGES,
+    Renderer,
+    TemplateError,
+    part_of_day,
+)
+from bot.resources import example_config_path
+from tests.factories import at, make_deployment, started
+
+GOLDEN = Path(__file__).parent / "golden"
+NOW = at("2026-12-01 09:28")
+
+
+def assert_golden(name: str, rendered: str) -> None:
+    """Compare with tests/golden/<name>; UPDATE_GOLDEN=1 rewrites the file instead."""
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(rendered, encoding="utf-8")
+    assert path.exists(), f"no golden file {path}; run with UPDATE_GOLDEN=1 and review it"
+    assert rendered == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+
+
+def config_in(language: str) -> Config:
+    """The example configuration with the operator language (and DIBA's language) set."""
+    config = load_config(example_config_path())
+    provider = config.provider.model_copy(update={"language": language})
+    customers = [
+        c.model_copy(update={"language": language}) if c.name == "DIBA" else c
+        for c in config.customers
+    ]
+    return config.model_copy(update={"provider": provider, "customers": customers})
+
+
+def sample_for(kind: str):  # type: ignore[no-untyped-def]
+    deployment = make_deployment()
+    if kind in ("end",):
+        return started(deployment, "2026-12-01 09:31", "2026-12-01 09:52")
+    if kind in ("start", "delay", "rollback"):
+        return started(deployment, "2026-12-01 09:31")
+    if kind == "cancel":
+        return deployment.evolve(state=State.CANCELLED, calendar_sequence=1)
+    return deployment
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", EMAIL_KINDS)
+def test_email_matches_golden_file(kind: str, language: str) -> None:
+    config = config_in(language)
+    email = Renderer().email(kind, sample_for(kind), config, now=NOW, language=language)  # type: ignore[arg-type]
+    rendered = f"Subject: {email.subject}\n\n{email.text}\n---- html ----\n{email.html}"
+    assert_golden(f"email/{language}/{kind}.txt", rendered)
+
+
+@pytest.mark.parametrize("language", NOTE_LANGUAGES)
+def test_notes_match_golden_files(language: str) -> None:
+    config = config_in(language)
+    renderer = Renderer()
+    deployment = make_deployment()
+    slots = [
+        Slot(at("2026-12-01 09:30"), at("2026-12-01 09:45")),
+        Slot(at("2026-12-02 09:00"), at("2026-12-02 09:15")),
+    ]
+    checks = [
+        {"status": "passed", "code": "release_exists", "message": "addon-diba 3.2.11",
+         "links": [{"label": "3.2.11", "url": "https://gitlab.example/soffid/addons/diba/-/releases/3.2.11"}]},
+        {"status": "failed", "code": "pipeline_succeeded", "message": "pipeline 42 <failed>",
+         "links": []},
+        {"status": "warning", "code": "customer_validated", "message": "risk accepted by Núria",
+         "links": []},
+        {"status": "not_applicable", "code": "artifact_published", "message": "-", "links": []},
+    ]  # fmt: skip
+    completed = started(deployment, "2026-12-01 09:31", "2026-12-01 09:52")
+    notes = {
+        "prerequisites": renderer.note("prerequisites", config, subject="DIBA PRO", checks=checks),
+        "proposals": renderer.proposals_note(deployment, config, slots, now=NOW),
+        "checklist": renderer.deployment_note("checklist", deployment, config, now=NOW),
+        "status-scheduled": renderer.deployment_note(
+            "status", deployment, config, now=NOW, event="scheduled"
+        ),
+        "status-completed": renderer.deployment_note(
+            "status", completed, config, now=NOW, event="completed"
+        ),
+        "status-refused": renderer.deployment_note(
+            "status", deployment, config, now=NOW, event="refused",
+            details=["es viernes", "es víspera de festivo: Navidad"],
+        ),
+        "command_error": renderer.note(
+            "command_error", config, command="/deploy schedule mañana <b>",
+            problem="'mañana' is not a date", usage="/deploy schedule 2026-12-01 09:30 [15m]",
+        ),
+    }  # fmt: skip
+    for name, html in notes.items():
+        assert_golden(f"notes/{language}/{name}.html", html)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_completion_comment_and_draft_match_golden_files(language: str) -> None:
+    config = config_in(language)
+    renderer = Renderer()
+    completed = started(make_deployment(), "2026-12-01 09:31", "2026-12-01 09:52")
+    assert_golden(
+        f"comments/{language}/completion.html",
+        renderer.completion_comment(completed, config, now=NOW),
+    )
+    slots = [Slot(at("2026-12-01 09:30"), at("2026-12-01 09:45"))]
+    assert_golden(
+        f"drafts/{language}/proposals.txt",
+        renderer.proposals_draft(make_deployment(), config, slots, now=NOW),
+    )
+
+
+def test_ticket_titles_are_escaped_in_html_and_kept_in_text() -> None:
+    deployment = make_deployment(
+        tickets=(make_deployment().tickets[0].__class__("ES-1", '<script>alert("x")</script>'),)
+    )
+    email = Renderer().email("start", deployment, config_in("es"), now=NOW)
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in email.html
+    assert '<script>alert("x")</script>' in email.text
+
+
+def test_subject_cannot_carry_a_line_break_from_a_ticket() -> None:
+    deployment = make_deployment(customer="DIBA", environment="PRE\r\nBcc: evil@example.com")
+    email = Renderer().email("start", deployment, config_in("es"), now=NOW)
+    assert "\n" not in email.subject and "\r" not in email.subject
+    assert email.subject.endswith("al entorno PRE Bcc: evil@example.com de DIBA")
+
+
+@pytest.mark.parametrize(
+    ("local", "expected"),
+    [
+        (time(8, 0), "morning"),
+        (time(13, 59), "morning"),
+        (time(14, 0), "afternoon"),
+        (time(20, 59), "afternoon"),
+        (time(21, 0), "night"),
+        (time(23, 30), "night"),
+    ],
+)
+def test_part_of_day_follows_the_local_time(local: time, expected: str) -> None:
+    assert part_of_day(local) == expected
+
+
+@pytest.mark.parametrize(
+    ("sent", "greeting"),
+    [("2026-12-01 09:00", "Buenos días."), ("2026-12-01 16:00", "Buenas tardes."),
+     ("2026-12-01 22:15", "Buenas noches.")],
+)  # fmt: skip
+def test_greeting_follows_the_time_of_sending_in_madrid(sent: str, greeting: str) -> None:
+    email = Renderer().email("end", make_deployment(), config_in("es"), now=at(sent))
+    assert email.text.startswith(greeting)
+
+
+def test_greeting_uses_the_provider_time_zone_not_utc() -> None:
+    # 13:30 UTC is 14:30 in Madrid in December: afternoon, although UTC says morning.
+    now = datetime.fromisoformat("2026-12-01T13:30:00+00:00")
+    email = Renderer().email("end", make_deployment(), config_in("ca"), now=now)
+    assert email.text.startswith("Bona tarda.")
+
+
+def test_environment_is_named_when_not_production() -> None:
+    config = config_in("es")
+    production = Renderer().email("start", make_deployment(), config, now=NOW)
+    pre = Renderer().email("start", make_deployment(environment="PRE"), config, now=NOW)
+    assert "el despliegue a producción de los siguientes" in production.text
+    assert "el despliegue al entorno PRE de los siguientes" in pre.text
+
+
+def test_no_restart_and_long_duration_are_written_out() -> None:
+    from datetime import timedelta
+
+    deployment = make_deployment(restarts="", duration=timedelta(hours=1, minutes=30))
+    email = Renderer().email("start", deployment, config_in("es"), now=NOW)
+    assert "No se requiere reiniciar ningún servicio. Se estima una duración de 1 hora y 30 minutos." in email.text
+
+
+def test_email_only_request_lists_its_description_instead_of_tickets() -> None:
+    deployment = make_deployment(tickets=(), description="Petición por correo de Núria: nuevo conector")
+    email = Renderer().email("start", deployment, config_in("es"), now=NOW)
+    assert "  · Petición por correo de Núria: nuevo conector" in email.text
+
+
+def test_a_missing_variable_is_an_error_not_an_empty_string(tmp_path: Path) -> None:
+    (tmp_path / "email" / "es").mkdir(parents=True)
+    (tmp_path / "email" / "es" / "end.txt").write_text(
+        "Subject: {{ deployment_id }}\n{{ no_such_variable }}\n", encoding="utf-8"
+    )
+    with pytest.raises(TemplateError, match="no_such_variable"):
+        Renderer(tmp_path).email("end", make_deployment(), config_in("es"), now=NOW)
+
+
+def test_a_template_folder_overrides_single_templates(tmp_path: Path) -> None:
+    (tmp_path / "email" / "es").mkdir(parents=True)
+    (tmp_path / "email" / "es" / "end.txt").write_text(
+        "Subject: Hecho {{ deployment_id }}\nTerminado a las {{ actual_end_time }}.\n",
+        encoding="utf-8",
+    )
+    deployment = started(make_deployment(), "2026-12-01 09:31", "2026-12-01 09:52")
+    renderer = Renderer(tmp_path)
+    email = renderer.email("end", deployment, config_in("es"), now=NOW)
+    assert email.subject == "Hecho DIBA-2026-0007"
+    assert email.text == "Terminado a las 09:52.\n"
+    assert "La actualización se ha completado" in email.html  # the shipped HTML part still applies
+    start = renderer.email("start", deployment, config_in("es"), now=NOW)
+    assert start.text.startswith("Buenos días.")
+
+
+def test_a_text_template_without_subject_line_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "email" / "es").mkdir(parents=True)
+    (tmp_path / "email" / "es" / "end.txt").write_text("Hola\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match="first line must be 'Subject: …'"):
+        Renderer(tmp_path).email("end", make_deployment(), config_in("es"), now=NOW)
+
+
+def test_catalan_notes_fall_back_to_spanish() -> None:
+    note = Renderer().deployment_note("checklist", make_deployment(), config_in("ca"), now=NOW)
+    assert "Lista de comprobación de DIBA-2026-0007" in note
+
+
+def test_checklist_has_an_am_pam_line_only_for_am_pam_customers() -> None:
+    config = config_in("es")
+    renderer = Renderer()
+    diba = renderer.deployment_note("checklist", make_deployment(), config, now=NOW)
+    cam = renderer.deployment_note(
+        "checklist", make_deployment(id="CAM-2026-0001", customer="CAM"), config, now=NOW
+    )
+    assert "AM/PAM" in diba
+    assert "AM/PAM" not in cam
