@@ -30,8 +30,18 @@ from bot.calendar import (
     rules_for,
 )
 from bot.calendar_texts import WEEKDAY_NAMES, short_date
-from bot.config import Config, ConfigError, Customer, UnknownCustomerError, load_config
+from bot.config import (
+    Config,
+    ConfigError,
+    Customer,
+    EmailKind,
+    UnknownCustomerError,
+    load_config,
+)
 from bot.durations import DurationError, format_duration, parse_duration
+from bot.model import ComponentVersion, Deployment, State, TicketRef
+from bot.notifications import recipients_for
+from bot.rendering import EMAIL_KINDS, LANGUAGES, Renderer, TemplateError
 from bot.resources import example_config_path
 
 EXIT_CONFIG = 2
@@ -398,6 +408,92 @@ def emulate(system: str, port: int, scenario_path: Path | None) -> None:
         pass
     finally:
         server.server.server_close()
+
+
+def sample_deployment(config: Config, customer: Customer, now: datetime) -> Deployment:
+    """A plausible deployment of ``customer`` at its next allowed slot, to preview templates."""
+    rules = rules_for(config, customer)
+    plan = propose_slots(rules, now=now, duration=customer.default_duration, count=1)
+    start = plan.slots[0].start if plan.slots else now + timedelta(days=2)
+    versions = [("3.2.11", "3.2.10"), ("3.2.1", "3.2.0")]
+    names = list(customer.components)[:2] or ["addon"]
+    components = tuple(
+        ComponentVersion(name, version, previous)
+        for name, (version, previous) in zip(names, versions, strict=False)
+    )
+    return Deployment(
+        id=f"{customer.name.upper()}-{start.year}-0007",
+        customer=customer.name,
+        environment=customer.default_environment.name,
+        state=State.SCHEDULED,
+        requested_at=now,
+        tickets=(
+            TicketRef("ES-7412280", "Tractar els ORGANISMES com si fós un ORGÀNIC"),
+            TicketRef("ES-7412301", "Error al sincronitzar grups niats"),
+        ),
+        components=components,
+        duration=customer.default_duration,
+        restarts=customer.restarts,
+        planned_start=start,
+    )
+
+
+@main.command("preview")
+@click.argument("template", type=click.Choice(EMAIL_KINDS))
+@click.option("--customer", "customer_name", required=True, help="Customer to preview for.")
+@click.option("--lang", type=click.Choice(LANGUAGES), help="Language (default: the customer's).")
+@click.option("--env", "environment", help="Environment (default: the customer's production).")
+@click.option("--html", "as_html", is_flag=True, help="Print the HTML part instead of the text.")
+@config_option
+def preview(
+    template: EmailKind,
+    customer_name: str,
+    lang: str | None,
+    environment: str | None,
+    as_html: bool,
+    config_path: Path | None,
+) -> None:
+    """Print an email rendered for a sample deployment of a customer (its next allowed slot)."""
+    config = load(config_path)
+    customer = find_customer(config, customer_name)
+    now = utc_now()
+    deployment = sample_deployment(config, customer, now)
+    if environment:
+        deployment = deployment.evolve(environment=environment)
+    if template in ("start", "delay", "end", "rollback"):
+        start = deployment.planned_start or now
+        end = start + deployment.duration + timedelta(minutes=6) if template == "end" else None
+        deployment = deployment.evolve(actual_start=start, actual_end=end)
+    to, cc = recipients_for(template, deployment, config)
+    sent = deployment.actual_end or deployment.actual_start or deployment.planned_start or now
+    try:
+        email = Renderer.for_config(config).email(
+            template, deployment, config, now=sent, language=lang
+        )
+    except TemplateError as exc:
+        _fail(f"template error: {exc}")
+    click.echo(f"To: {', '.join(to) or '(nobody configured)'}")
+    if cc:
+        click.echo(f"Cc: {', '.join(cc)}")
+    click.echo(f"Subject: {email.subject}")
+    click.echo("")
+    click.echo(email.html if as_html else email.text, nl=False)
+
+
+@main.command("log-template")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--lang", type=click.Choice(LANGUAGES), help="Header language (default: operator's).")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@config_option
+def log_template(path: Path, lang: str | None, force: bool, config_path: Path | None) -> None:
+    """Write the deployment-log template (styled header, filters, status list) to PATH."""
+    from integrations.deployment_log import write_template
+
+    if path.exists() and not force:
+        _fail(f"{path} exists; pass --force to replace it", code=1)
+    language = lang or load(config_path).provider.language
+    write_template(path, language)
+    click.echo(f"wrote {path} ({language})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from email.utils import formataddr, parseaddr
+from email.headerregistry import Address
+from email.utils import parseaddr
 
 from bot.config import Config, Contact, Customer, EmailKind, Role
 from bot.model import Deployment, State
@@ -40,7 +41,9 @@ _SUMMARY = {"es": "Despliegue", "ca": "Desplegament", "en": "Deployment"}
 
 
 def _contacts(contacts: Iterable[Contact]) -> list[str]:
-    return [formataddr((contact.name, contact.email)) for contact in contacts]
+    return [
+        str(Address(display_name=contact.name, addr_spec=contact.email)) for contact in contacts
+    ]
 
 
 def role_addresses(

@@ -35,7 +35,7 @@ class SmtpSink:
     port: int
     received: list[Received] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
@@ -65,18 +65,27 @@ def smtp_sink(**controller_options: Any) -> Iterator[SmtpSink]:
 
 
 class _Quiet(WSGIRequestHandler):
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
+    def log(self, type: str, message: str, *args: Any) -> None:
         return None
 
 
 @contextmanager
-def caldav_server(storage: Path) -> Iterator[str]:
-    """A Radicale CalDAV server on loopback (no authentication); yields its base URL."""
+def caldav_server(storage: Path, users: dict[str, str] | None = None) -> Iterator[str]:
+    """A Radicale CalDAV server on loopback with htpasswd logins; yields its base URL."""
+    storage.mkdir(parents=True, exist_ok=True)
+    htpasswd = storage / "users.htpasswd"
+    logins = users if users is not None else {"deploybot": "s3cret"}
+    htpasswd.write_text("".join(f"{user}:{pw}\n" for user, pw in logins.items()))
     configuration = radicale.config.load()
     configuration.update(
         {
-            "storage": {"filesystem_folder": str(storage)},
-            "auth": {"type": "none"},
+            "storage": {"filesystem_folder": str(storage / "collections")},
+            "auth": {
+                "type": "htpasswd",
+                "htpasswd_filename": str(htpasswd),
+                "htpasswd_encryption": "plain",
+                "delay": "0",
+            },
             "rights": {"type": "owner_only"},
         },
         "deploybot tests",

@@ -163,3 +163,60 @@ def test_commands_without_config_option_use_the_environment(
     result = CliRunner().invoke(main, ["plan", "DIBA"])
     assert result.exit_code == 2
     assert f"{broken}:1: provider.name: required field is missing" in result.stderr
+
+
+def test_preview_prints_the_start_email_in_the_customer_language() -> None:
+    result = run("preview", "start", "--customer", "diba")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "To: Núria Puig <npuig@diba.example>, CAU DIBA <cau@diba.example>"
+    assert lines[2] == "Subject: [DIBA-2026-0007] Inici del desplegament a producció de DIBA"
+    assert "Bon dia." in lines  # sent at the slot: Wednesday 25 March 09:00
+    assert "  · addon-diba 3.2.11" in lines
+
+
+def test_preview_in_another_language_and_environment() -> None:
+    result = run("preview", "schedule", "--customer", "CAM", "--lang", "en", "--env", "CLOUD-TEST")
+    assert result.exit_code == 0, result.output
+    assert "to the CLOUD-TEST environment" in result.stdout
+    # 24 hours of notice from Monday 10:00: CAM's 11:00 start on Tuesday.
+    assert "Tuesday 24 March 2026, from 11:00 to 11:30" in result.stdout
+    assert "Laura Gil <lgil@integra.example>" in result.stdout.splitlines()[0]
+
+
+def test_preview_html_part_escapes_and_structures() -> None:
+    result = run("preview", "start", "--customer", "DIBA", "--html")
+    assert result.exit_code == 0, result.output
+    assert "<li><strong>ES-7412280</strong> Tractar els ORGANISMES" in result.stdout
+
+
+def test_preview_of_an_unknown_template_lists_the_known_ones() -> None:
+    result = run("preview", "hello", "--customer", "DIBA")
+    assert result.exit_code == 2
+    assert "'schedule', 'start', 'delay', 'end', 'rollback', 'cancel'" in result.output
+
+
+def test_log_template_writes_a_workbook_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    import openpyxl
+
+    target = tmp_path / "TEMPLATE - Deployment log.xlsx"
+    first = run("log-template", str(target))
+    assert first.exit_code == 0, first.output
+    assert openpyxl.load_workbook(target).active["A1"].value == "ID despliegue"
+    again = run("log-template", str(target), "--lang", "en")
+    assert again.exit_code == 1
+    assert "pass --force" in again.output
+    forced = run("log-template", str(target), "--lang", "en", "--force")
+    assert forced.exit_code == 0
+    assert openpyxl.load_workbook(target).active["A1"].value == "Deployment ID"
+
+
+def test_readme_shows_what_preview_prints() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("<!-- preview-start -->\n```text\n")[1].split("```\n<!-- /preview-start")[
+        0
+    ]
+    with time_machine.travel(datetime.fromisoformat("2026-11-26T10:00:00+01:00"), tick=False):
+        result = run("preview", "start", "--customer", "DIBA", "--lang", "es")
+    assert result.exit_code == 0, result.output
+    assert shown == result.stdout

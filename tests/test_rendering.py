@@ -191,11 +191,16 @@ def test_no_restart_and_long_duration_are_written_out() -> None:
 
     deployment = make_deployment(restarts="", duration=timedelta(hours=1, minutes=30))
     email = Renderer().email("start", deployment, config_in("es"), now=NOW)
-    assert "No se requiere reiniciar ningún servicio. Se estima una duración de 1 hora y 30 minutos." in email.text
+    assert (
+        "No se requiere reiniciar ningún servicio. Se estima una duración de 1 hora y 30 minutos."
+        in email.text
+    )
 
 
 def test_email_only_request_lists_its_description_instead_of_tickets() -> None:
-    deployment = make_deployment(tickets=(), description="Petición por correo de Núria: nuevo conector")
+    deployment = make_deployment(
+        tickets=(), description="Petición por correo de Núria: nuevo conector"
+    )
     email = Renderer().email("start", deployment, config_in("es"), now=NOW)
     assert "  · Petición por correo de Núria: nuevo conector" in email.text
 

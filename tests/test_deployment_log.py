@@ -1,0 +1,231 @@
+"""The per-customer Excel log, written and read back with openpyxl."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.styles import Font
+
+from bot.model import State
+from bot.notifications import log_row
+from integrations.deployment_log import (
+    COLUMNS,
+    DeploymentLog,
+    LogCorruptError,
+    LogFormatError,
+    LogLockedError,
+    LogRow,
+    build_template,
+    write_template,
+)
+from tests.factories import make_config, make_deployment, started
+
+
+def log_in(folder: Path, **options: object) -> DeploymentLog:
+    return DeploymentLog(folder, "DIBA", **options)  # type: ignore[arg-type]
+
+
+def planned() -> LogRow:
+    return log_row(make_deployment(), make_config())
+
+
+def test_first_row_creates_the_workbook_from_the_shipped_template(tmp_path: Path) -> None:
+    log = log_in(tmp_path)
+    assert log.upsert_row(planned()) == 2
+    assert log.path.name == "DIBA - Deployment log.xlsx"
+    [row] = log.read_rows()
+    assert row["deployment_id"] == "DIBA-2026-0007"
+    assert row["status"] == "Planificado"
+    assert row["planned_start"] == datetime(2026, 12, 1, 9, 30)
+    assert row["planned_end"] == datetime(2026, 12, 1, 9, 45)
+    assert row["components"] == "addon-diba 3.2.11, iam-sync 3.2.1"
+    assert row["previous_versions"] == "addon-diba 3.2.10, iam-sync 3.2.0"
+    assert row["actual_start"] is None
+
+
+def test_the_same_row_is_updated_at_start_and_at_close(tmp_path: Path) -> None:
+    log = log_in(tmp_path)
+    config = make_config()
+    log.upsert_row(planned())
+    running = started(make_deployment(), "2026-12-01 09:31")
+    log.upsert_row(log_row(running, config))
+    done = started(make_deployment(), "2026-12-01 09:31", "2026-12-01 09:52")
+    assert log.upsert_row(log_row(done, config)) == 2
+    [row] = log.read_rows()
+    assert row["status"] == "Completado"
+    assert row["actual_start"] == datetime(2026, 12, 1, 9, 31)
+    assert row["actual_end"] == datetime(2026, 12, 1, 9, 52)
+    assert row["duration"] == timedelta(minutes=21)
+
+
+def test_a_folder_template_is_copied_for_a_new_customer(tmp_path: Path) -> None:
+    template = build_template("en")
+    template.active["R1"] = "Comentarios de la oficina"  # type: ignore[index]
+    template.save(tmp_path / "TEMPLATE - Deployment log.xlsx")
+    log = log_in(tmp_path)
+    log.upsert_row(planned())
+    sheet = openpyxl.load_workbook(log.path).active
+    assert sheet["A1"].value == "Deployment ID"
+    assert sheet["R1"].value == "Comentarios de la oficina"
+    assert log.read_rows()[0]["status"] == "Planned"
+
+
+def test_customised_template_with_reordered_and_extra_columns(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    cover = workbook.active
+    cover.title = "Portada"
+    cover["A1"] = "Registro de despliegues de DIBA"
+    sheet = workbook.create_sheet("Registro")
+    sheet["A1"] = "Registro"  # a title row above the header
+    headers = ["Estat", "Coste (€)", "Id desplegament", "Components", "Fi real", "Observacions"]
+    for column, header in enumerate(headers, start=1):
+        sheet.cell(row=3, column=column, value=header)
+    sheet["B4"] = 120
+    sheet["B5"] = "=SUM(B4:B4)"
+    path = tmp_path / "DIBA - Deployment log.xlsx"
+    workbook.save(path)
+
+    log = log_in(tmp_path)
+    assert log.upsert_row(planned()) == 4
+    saved = openpyxl.load_workbook(path)
+    sheet = saved["Registro"]
+    assert sheet["A4"].value == "Planificat"  # the workbook's own language, from its headers
+    assert sheet["C4"].value == "DIBA-2026-0007"
+    assert sheet["D4"].value == "addon-diba 3.2.11, iam-sync 3.2.1"
+    assert sheet["B4"].value == 120
+    assert sheet["B5"].value == "=SUM(B4:B4)"
+    assert saved["Portada"]["A1"].value == "Registro de despliegues de DIBA"
+
+
+def test_rows_and_cells_people_added_are_preserved(tmp_path: Path) -> None:
+    log = log_in(tmp_path)
+    log.upsert_row(planned())
+    workbook = openpyxl.load_workbook(log.path)
+    sheet = workbook.active
+    sheet["A3"] = "MANUAL-2026-01"
+    sheet["B3"] = datetime(2026, 11, 2, 10, 0)
+    sheet["Q2"] = "Avisar a Núria antes"  # notes of deploybot's own row, written by a person
+    sheet["R2"] = "=LEN(A2)"
+    sheet["A3"].font = Font(italic=True, color="FF0000")
+    workbook.create_sheet("Resumen")["A1"] = "=COUNTA(Despliegues!A:A)-1"
+    workbook.save(log.path)
+
+    config = make_config()
+    done = started(make_deployment(notes=("Forzado: ventana urgente",)), "2026-12-01 09:31",
+                   "2026-12-01 09:52")  # fmt: skip
+    log.upsert_row(log_row(done, config))
+    log.upsert_row(log_row(done, config))  # the same update twice changes nothing more
+
+    saved = openpyxl.load_workbook(log.path)
+    sheet = saved.active
+    assert sheet["A3"].value == "MANUAL-2026-01"
+    assert sheet["A3"].font.italic and sheet["A3"].font.color.rgb == "00FF0000"
+    assert sheet["R2"].value == "=LEN(A2)"
+    assert sheet["Q2"].value == "Avisar a Núria antes\nForzado: ventana urgente"
+    assert saved["Resumen"]["A1"].value == "=COUNTA(Despliegues!A:A)-1"
+    assert sheet["P2"].value == "Completado"
+    assert sheet.max_row == 3
+
+
+def test_text_that_looks_like_a_formula_is_stored_as_text(tmp_path: Path) -> None:
+    log = log_in(tmp_path)
+    hostile = ('=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1")
+    for index, text in enumerate(hostile):
+        log.upsert_row(LogRow(deployment_id=f"DIBA-2026-01{index:02d}", status="planned",
+                              description=text))  # fmt: skip
+    sheet = openpyxl.load_workbook(log.path).active
+    column = list(COLUMNS).index("description") + 1
+    cells = [sheet.cell(row=row, column=column) for row in range(2, 2 + len(hostile))]
+    assert [cell.value for cell in cells] == list(hostile)
+    assert all(cell.data_type == "s" for cell in cells)
+    with zipfile.ZipFile(log.path) as archive:
+        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_a_file_that_is_not_a_workbook_is_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "DIBA - Deployment log.xlsx"
+    path.write_bytes(b"this was overwritten by a sync conflict")
+    with pytest.raises(LogCorruptError, match=r"not a valid \.xlsx workbook"):
+        log_in(tmp_path).upsert_row(planned())
+    assert path.read_bytes() == b"this was overwritten by a sync conflict"
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == [
+        "DIBA - Deployment log.xlsx"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lock_name", "content", "who"),
+    [
+        ("~$BA - Deployment log.xlsx", b"\x05Nuria" + b" " * 48, "Nuria"),
+        (".~lock.DIBA - Deployment log.xlsx#", b"Joan Ferrer,joan,PC-12,26.11.2026 10:00,\n",
+         "Joan Ferrer"),
+    ],
+)  # fmt: skip
+def test_a_workbook_open_in_excel_or_libreoffice_is_not_written(
+    tmp_path: Path, lock_name: str, content: bytes, who: str
+) -> None:
+    log = log_in(tmp_path)
+    log.upsert_row(planned())
+    before = log.path.read_bytes()
+    (tmp_path / lock_name).write_bytes(content)
+    done = started(make_deployment(), "2026-12-01 09:31", "2026-12-01 09:52")
+    with pytest.raises(LogLockedError, match=f"is open by {who}"):
+        log.upsert_row(log_row(done, make_config()))
+    assert log.path.read_bytes() == before
+
+
+def test_another_writer_holding_the_lock_makes_it_wait_then_fail(tmp_path: Path) -> None:
+    import filelock
+
+    log = log_in(tmp_path, lock_timeout=0.1)
+    with filelock.FileLock(str(log.path) + ".lock"), pytest.raises(LogLockedError):
+        log.upsert_row(planned())
+    assert not log.path.exists()
+
+
+def test_previous_version_is_kept_as_bak(tmp_path: Path) -> None:
+    log = log_in(tmp_path)
+    log.upsert_row(planned())
+    first = log.path.read_bytes()
+    log.upsert_row(log_row(make_deployment(state=State.CANCELLED), make_config()))
+    assert log.backup_path.read_bytes() == first
+    assert log.read_rows()[0]["status"] == "Cancelado"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp.xlsx")]
+
+
+def test_a_workbook_without_an_id_column_is_explained(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = "Fecha"
+    workbook.save(tmp_path / "DIBA - Deployment log.xlsx")
+    with pytest.raises(LogFormatError, match="'ID despliegue / ID desplegament / Deployment ID'"):
+        log_in(tmp_path).upsert_row(planned())
+
+
+def test_thousand_rows_stay_one_row_per_deployment(tmp_path: Path) -> None:
+    log = log_in(tmp_path)
+    workbook = openpyxl.load_workbook(write_template(log.path))
+    sheet = workbook.active
+    for number in range(1, 1001):
+        sheet.append([f"DIBA-2025-{number:04d}", datetime(2025, 1, 1, 9, 0)])
+    workbook.save(log.path)
+    assert log.upsert_row(log_row(make_deployment(id="DIBA-2025-0500"), make_config())) == 501
+    assert log.upsert_row(planned()) == 1002
+    rows = log.read_rows()
+    assert len(rows) == 1001
+    assert rows[499]["status"] == "Planificado"
+
+
+def test_shipped_template_opens_cleanly_with_its_features(tmp_path: Path) -> None:
+    path = write_template(tmp_path / "TEMPLATE - Deployment log.xlsx", "ca")
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet.freeze_panes == "B2"
+    assert sheet.auto_filter.ref == "A1:Q1"
+    assert sheet["A1"].value == "ID desplegament" and sheet["A1"].font.bold
+    [validation] = sheet.data_validations.dataValidation
+    assert validation.formula1 == '"Planificat,En curs,Endarrerit,Completat,Revertit,Cancel·lat"'
+    assert str(validation.sqref) == "P2:P5000"
+    assert sheet.column_dimensions["I"].width == 40
