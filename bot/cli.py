@@ -7,10 +7,11 @@ and hands plain data to the pure core.
 from __future__ import annotations
 
 import calendar as month_calendar
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
@@ -30,6 +31,7 @@ from bot.calendar import (
     rules_for,
 )
 from bot.calendar_texts import WEEKDAY_NAMES, short_date
+from bot.commands import CommandError, parse_components
 from bot.config import (
     Config,
     ConfigError,
@@ -39,10 +41,16 @@ from bot.config import (
     load_config,
 )
 from bot.durations import DurationError, format_duration, parse_duration
+from bot.facts import DeploymentRequest, FactGatherer
 from bot.model import ComponentVersion, Deployment, State, TicketRef
 from bot.notifications import recipients_for
+from bot.prerequisites import Report, check_prerequisites
 from bot.rendering import EMAIL_KINDS, LANGUAGES, Renderer, TemplateError
 from bot.resources import example_config_path
+from integrations.emulators.scenario import ScenarioError
+from integrations.gitlab import GitLabClient
+from integrations.secrets import MissingSecretError
+from integrations.zammad import ZammadClient, ZammadError
 
 EXIT_CONFIG = 2
 
@@ -494,6 +502,96 @@ def log_template(path: Path, lang: str | None, force: bool, config_path: Path | 
     language = lang or load(config_path).provider.language
     write_template(path, language)
     click.echo(f"wrote {path} ({language})")
+
+
+_MARKS = {"passed": "✓", "failed": "✗", "warning": "⚠", "not_applicable": "–"}
+
+
+def print_report(report: Report, language: str) -> None:
+    """The prerequisite report as text: the summary, then one line per check with its links."""
+    title = " ".join(part for part in (report.customer, report.environment) if part) or "?"
+    click.echo(f"{title}: {report.summary(language)}")
+    for check in report.checks:
+        click.echo(f"  {_MARKS[check.status]} {check.code:<24} {check.message}")
+        for link in check.links:
+            click.echo(f"      {link.label}: {link.url}")
+        for line in check.lines:
+            click.echo(f"      · {line}")
+
+
+@contextlib.contextmanager
+def _clients(config: Config, scenario: str | None) -> Iterator[tuple[ZammadClient, GitLabClient]]:
+    """Clients for the configured Zammad and GitLab, or for emulators on ``scenario``."""
+    if scenario is None:
+        yield ZammadClient.from_config(config.zammad), GitLabClient.from_config(config.gitlab)
+        return
+    from integrations.emulators.gitlab import GitLabEmulator
+    from integrations.emulators.scenario import load_scenario
+    from integrations.emulators.server import RunningEmulator
+    from integrations.emulators.zammad import ZammadEmulator
+
+    data = load_scenario(None if scenario == "demo" else Path(scenario))
+    token = str(data.get("token", "demo-token"))
+    with (
+        RunningEmulator(ZammadEmulator(data)) as zammad,
+        RunningEmulator(GitLabEmulator(data)) as gitlab,
+    ):
+        yield (
+            ZammadClient(zammad.url, token),
+            GitLabClient(
+                gitlab.url,
+                token,
+                release_tag_pattern=config.gitlab.release_tag_pattern,
+                ticket_pattern=config.gitlab.ticket_pattern,
+                test_environment=config.gitlab.test_environment,
+            ),
+        )
+
+
+@main.command("verify")
+@click.argument("tickets", nargs=-1, required=True)
+@click.option("--env", "environment", help="Target environment (default: the customer's).")
+@click.option(
+    "--components", help='Components to deploy, e.g. "addon-diba 3.2.11, iam-sync 3.2.1".'
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option(
+    "--emulate",
+    "scenario",
+    metavar="SCENARIO",
+    help="Ask Zammad and GitLab emulators on this scenario file ('demo': the shipped one).",
+)
+@config_option
+def verify(
+    tickets: tuple[str, ...],
+    environment: str | None,
+    components: str | None,
+    as_json: bool,
+    scenario: str | None,
+    config_path: Path | None,
+) -> None:
+    """Check the prerequisites of deploying TICKETS to production: exit 0 when all pass."""
+    config = load(config_path)
+    explicit = None
+    if components is not None:
+        try:
+            explicit = parse_components(components)
+        except CommandError as exc:
+            _fail(f'--components: {exc} (write it like "{exc.usage.split(" ", 2)[2]}")')
+    request = DeploymentRequest(tuple(tickets), environment, explicit)
+    try:
+        with _clients(config, scenario) as (zammad, gitlab):
+            facts = FactGatherer(config, zammad, gitlab).gather(request)
+    except (MissingSecretError, ScenarioError) as exc:
+        _fail(str(exc))
+    except ZammadError as exc:
+        _fail(f"Zammad did not answer: {exc}", code=1)
+    report = check_prerequisites(facts, config)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print_report(report, config.provider.language)
+    sys.exit(0 if report.ready else 1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -29,6 +29,7 @@ from bot.calendar import Slot
 from bot.calendar_texts import duration_words, long_date, short_date
 from bot.config import Config, Customer, EmailKind
 from bot.model import Deployment
+from bot.prerequisites import Report
 from bot.resources import templates_path
 
 NoteKind = Literal["prerequisites", "proposals", "checklist", "status", "command_error"]
@@ -212,6 +213,33 @@ class Renderer:
         context.setdefault("message", "")
         context.setdefault("details", [])
         return self.render([f"notes/{language}/{kind}.html", f"notes/es/{kind}.html"], context)
+
+    def prerequisites_note(self, report: Report, config: Config) -> str:
+        """The prerequisite report as a note; for a customer we do not handle, the one note
+        that says so."""
+        language = note_language(config)
+        if not report.handled:
+            return self.note("status", config, event="not_handled",
+                             message=report.checks[-1].message)  # fmt: skip
+        checks = [
+            {
+                "status": check.status,
+                "code": check.code,
+                "message": check.message,
+                "links": [{"label": link.label, "url": link.url} for link in check.links],
+                "lines": list(check.lines),
+            }
+            for check in report.checks
+        ]
+        subject = " ".join(part for part in (report.customer, report.environment) if part)
+        return self.note(
+            "prerequisites",
+            config,
+            subject=subject,
+            summary=report.summary(language),
+            ready=report.ready,
+            checks=checks,
+        )
 
     def deployment_note(
         self, kind: NoteKind, deployment: Deployment, config: Config, *, now: datetime, **extra: Any

@@ -8,9 +8,11 @@ honours ``Retry-After``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -178,6 +180,7 @@ class GitLabClient:
         self.ticket_pattern = compile_pattern(ticket_pattern)
         self.test_environment = test_environment
         self._projects: dict[str, Project] = {}
+        self._cycle_releases: dict[str, list[Release]] | None = None
 
     def __repr__(self) -> str:  # never show the token
         return f"GitLabClient({self.gl.url!r})"
@@ -227,13 +230,31 @@ class GitLabClient:
             raise GitLabError(f"release {tag} of {project}: {exc.error_message}") from exc
         return Release.from_json(project, data.asdict())
 
+    @contextlib.contextmanager
+    def cycle(self) -> Iterator[None]:
+        """Within the block each project's release list is read once and then remembered.
+
+        A daemon must see new releases, so nothing is remembered across cycles.
+        """
+        self._cycle_releases = {}
+        try:
+            yield
+        finally:
+            self._cycle_releases = None
+
     @_typed_errors
     def releases(self, project: str) -> list[Release]:
         """Every release of the project, newest first, through every page."""
+        memo = self._cycle_releases
+        if memo is not None and project in memo:
+            return memo[project]
         items = self.project(project).releases.list(
             order_by="released_at", sort="desc", get_all=True
         )
-        return [Release.from_json(project, item.asdict()) for item in items]
+        found = [Release.from_json(project, item.asdict()) for item in items]
+        if memo is not None:
+            memo[project] = found
+        return found
 
     @_typed_errors
     def production_releases(self, project: str) -> list[Release]:
@@ -343,35 +364,54 @@ class GitLabClient:
             return [e.name for e in envs if e.name == wanted]
         return [e.name for e in envs if getattr(e, "tier", None) in TEST_TIERS]
 
+    def _successful_deployments(self, project: str, env: str) -> Iterator[Deployment]:
+        items = self.project(project).deployments.list(
+            environment=env, status="success", order_by="finished_at", sort="desc", iterator=True
+        )
+        for item in items:
+            data = item.asdict()
+            deployable = data.get("deployable") or {}
+            yield Deployment(
+                id=int(data["id"]),
+                status=str(data["status"]),
+                sha=data.get("sha"),
+                ref=data.get("ref"),
+                environment=str((data.get("environment") or {}).get("name", env)),
+                finished_at=parse_timestamp(
+                    deployable.get("finished_at") or data.get("updated_at")
+                ),
+            )
+
     @_typed_errors
     def latest_test_deployment(self, project: str, name: str | None = None) -> Deployment | None:
         """The newest successful deployment to a TEST environment."""
-        found: list[Deployment] = []
-        for env in self.test_environments(project, name):
-            items = self.project(project).deployments.list(
-                environment=env,
-                status="success",
-                order_by="finished_at",
-                sort="desc",
-                iterator=True,
-            )
-            for item in items:
-                data = item.asdict()
-                deployable = data.get("deployable") or {}
-                found.append(
-                    Deployment(
-                        id=int(data["id"]),
-                        status=str(data["status"]),
-                        sha=data.get("sha"),
-                        ref=data.get("ref"),
-                        environment=str((data.get("environment") or {}).get("name", env)),
-                        finished_at=parse_timestamp(
-                            deployable.get("finished_at") or data.get("updated_at")
-                        ),
-                    )
-                )
-                break
+        found = [
+            deployment
+            for env in self.test_environments(project, name)
+            for deployment in itertools.islice(self._successful_deployments(project, env), 1)
+        ]
         return max(found, key=lambda d: d.finished_at or _EPOCH, default=None)
+
+    @_typed_errors
+    def test_deployment_of(
+        self, project: str, sha: str, name: str | None = None, *, look_back: int = 100
+    ) -> Deployment | None:
+        """The newest successful deployment of commit ``sha`` to a TEST environment, looking at
+        the last ``look_back`` successful deployments of each."""
+        found = [
+            deployment
+            for env in self.test_environments(project, name)
+            for deployment in itertools.islice(
+                self._successful_deployments(project, env), look_back
+            )
+            if deployment.sha == sha
+        ]
+        return max(found, key=lambda d: d.finished_at or _EPOCH, default=None)
+
+    @_typed_errors
+    def default_branch(self, project: str) -> str:
+        """The name of the project's default branch."""
+        return str(self.project(project).default_branch)
 
     # -- ticket references ----------------------------------------------------------------
 

@@ -166,6 +166,36 @@ def search_ticket_ids(body: Any) -> tuple[list[int], dict[int, dict[str, Any]]]:
 # Errors
 
 
+@dataclass(frozen=True)
+class TagChange:
+    """A tag added to or removed from a ticket, by whom (display name) and when."""
+
+    tag: str
+    added: bool
+    by: str | None
+    at: datetime | None
+
+
+def tag_changes(body: Mapping[str, Any]) -> list[TagChange]:
+    """The tag additions and removals of a ``/ticket_history/{id}`` answer, oldest first."""
+    users = (body.get("assets") or {}).get("User") or {}
+    changes = []
+    for entry in body.get("history") or []:
+        if entry.get("attribute") != "tag" or entry.get("type") not in ("added", "removed"):
+            continue
+        author = users.get(str(entry.get("created_by_id"))) or {}
+        added = entry["type"] == "added"
+        changes.append(
+            TagChange(
+                tag=str(entry.get("value_to") if added else entry.get("value_from")),
+                added=added,
+                by=User.from_json(author).display_name if author else None,
+                at=parse_timestamp(entry.get("created_at")),
+            )
+        )
+    return changes
+
+
 _KEY = re.compile(r"^[A-Za-z0-9._:/#-]{1,200}$")
 
 
@@ -250,7 +280,8 @@ class ZammadClient:
         per_page: int = MAX_PER_PAGE,
         session: requests.Session | None = None,
     ) -> None:
-        self.base = url.rstrip("/") + "/api/v1"
+        self.web_url = url.rstrip("/")
+        self.base = self.web_url + "/api/v1"
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
         self.search_mode = search
@@ -375,6 +406,23 @@ class ZammadClient:
                 data, tags=body.get("tags") or (), article_ids=body.get("ticket_article_ids") or ()
             )
         return Ticket.from_json(body, tags=self.tags(ticket_id))
+
+    def ticket_by_number(self, number: str) -> Ticket | None:
+        """The ticket with this number (``7412280``; a prefix like ``ES-`` is ignored)."""
+        digits = number.strip().rsplit("-", 1)[-1].removeprefix("Ticket#").removeprefix("#")
+        params = {"query": f"number:{digits}", "limit": 10, "expand": "false"}
+        ids, objects = search_ticket_ids(self._request("GET", "/tickets/search", params=params))
+        for ticket_id in ids:
+            data = objects.get(ticket_id)
+            if data is None or str(data.get("number")) == digits:
+                found = self.ticket(ticket_id)
+                if found.number == digits:
+                    return found
+        return None
+
+    def tag_history(self, ticket_id: int) -> list[TagChange]:
+        """Who added or removed which tag of a ticket, and when, oldest first."""
+        return tag_changes(self._request("GET", f"/ticket_history/{ticket_id}"))
 
     # -- tags -----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.calendar import SlotRules, rules_for
 from bot.config import Config
 from bot.model import ComponentVersion, Deployment, State, TicketRef
+from bot.prerequisites import ComponentFacts, Facts, TicketFacts
 
 MADRID = ZoneInfo("Europe/Madrid")
 
@@ -99,3 +100,56 @@ def started(deployment: Deployment, start: str, end: str | None = None) -> Deplo
     return deployment.evolve(
         state=state, actual_start=at(start), actual_end=at(end) if end else None
     )
+
+
+def ticket_facts(**overrides: Any) -> TicketFacts:
+    """Ticket 7412280 of DIBA, validated by the customer, with an accepted rollback plan."""
+    data: dict[str, Any] = {
+        "id": 1,
+        "number": "7412280",
+        "title": "Tractar els ORGANISMES com si fós un ORGÀNIC",
+        "organization": "Diputació de Barcelona",
+        "tags": ("deploy", "customer-validated"),
+        "rollback_plan": "auto",
+        "url": "https://zammad.example/#ticket/zoom/1",
+    }
+    data.update(overrides)
+    return TicketFacts(**data)
+
+
+def component_facts(**overrides: Any) -> ComponentFacts:
+    """addon-diba 3.2.11 as GitLab shows it when every prerequisite is met."""
+    data: dict[str, Any] = {
+        "component": "addon-diba",
+        "project": "soffid/addons/diba",
+        "version": "3.2.11",
+        "release_found": True,
+        "tag": "3.2.11",
+        "release_url": "https://gitlab.example/soffid/addons/diba/-/releases/3.2.11",
+        "commit_sha": "4d3b8f0a5e6c7d8e9f0a1b2c3d4e5f6a7b8c9da4",
+        "latest_version": "3.2.11",
+        "pipeline_id": 642,
+        "pipeline_status": "success",
+        "pipeline_url": "https://gitlab.example/soffid/addons/diba/-/pipelines/642",
+        "default_branch": "main",
+        "on_default_branch": True,
+        "artifact_published": True,
+        "test_environments": ("TEST",),
+        "test_deployment_id": 71,
+        "test_deployment_environment": "TEST",
+        "test_deployment_at": datetime(2026, 11, 17, 11, 0, tzinfo=UTC),
+        "previous_version": "3.2.10",
+    }
+    data.update(overrides)
+    return ComponentFacts(**data)
+
+
+def make_facts(**overrides: Any) -> Facts:
+    """A DIBA request that meets every prerequisite."""
+    data: dict[str, Any] = {
+        "tickets": (ticket_facts(),),
+        "components": (component_facts(),),
+        "components_source": "derived",
+    }
+    data.update(overrides)
+    return Facts(**data)

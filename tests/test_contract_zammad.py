@@ -17,6 +17,7 @@ from integrations.zammad import (
     ZammadNotFoundError,
     error_from_response,
     search_ticket_ids,
+    tag_changes,
 )
 from tests.recordings import assert_same_shape, zammad_body
 
@@ -172,3 +173,23 @@ def test_emulator_all_shape_carries_tags_and_article_ids(zammad: RunningEmulator
     assert set(body) >= {"ticket_id", "ticket_article_ids", "assets", "links", "tags"}
     assert body["tags"] == ["customer-validated"]
     assert_same_shape(zammad_body(*TICKET), body["assets"]["Ticket"]["1"])
+
+
+HISTORY = ("test_tickets/test_ticket_history.log", "GET", "/ticket_history/")
+
+
+def test_parses_a_recorded_ticket_history_without_tag_entries() -> None:
+    assert tag_changes(zammad_body(*HISTORY)) == []
+
+
+def test_emulator_history_has_the_recorded_shape_and_names_who_tagged(
+    zammad: RunningEmulator,
+) -> None:
+    body = get(zammad, "/api/v1/ticket_history/3").json()
+    recorded = zammad_body(*HISTORY)
+    assert_same_shape(recorded["history"][0], body["history"][0])
+    # Preferences and groups differ per user (the recorded one is an admin): compare the rest.
+    recorded_user = dict(recorded["assets"]["User"]["3"], preferences={}, group_ids={})
+    assert_same_shape(recorded_user, next(iter(body["assets"]["User"].values())))
+    [change] = tag_changes(body)
+    assert (change.tag, change.added, change.by) == ("risk-accepted", True, "Pedro Sanz")

@@ -15,6 +15,7 @@ import pytest
 from bot.calendar import Slot
 from bot.config import Config, load_config
 from bot.model import State
+from bot.prerequisites import check_prerequisites
 from bot.rendering import (
     EMAIL_KINDS,
     LANGUAGES,
@@ -24,7 +25,7 @@ from bot.rendering import (
     part_of_day,
 )
 from bot.resources import example_config_path
-from tests.factories import at, make_deployment, started
+from tests.factories import at, component_facts, make_deployment, make_facts, started, ticket_facts
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = at("2026-12-01 09:28")
@@ -80,18 +81,15 @@ def test_notes_match_golden_files(language: str) -> None:
         Slot(at("2026-12-01 09:30"), at("2026-12-01 09:45")),
         Slot(at("2026-12-02 09:00"), at("2026-12-02 09:15")),
     ]
-    checks = [
-        {"status": "passed", "code": "release_exists", "message": "addon-diba 3.2.11",
-         "links": [{"label": "3.2.11", "url": "https://gitlab.example/soffid/addons/diba/-/releases/3.2.11"}]},
-        {"status": "failed", "code": "pipeline_succeeded", "message": "pipeline 42 <failed>",
-         "links": []},
-        {"status": "warning", "code": "customer_validated", "message": "risk accepted by Núria",
-         "links": []},
-        {"status": "not_applicable", "code": "artifact_published", "message": "-", "links": []},
-    ]  # fmt: skip
+    risky = ticket_facts(tags=("risk-accepted",), tag_authors={"risk-accepted": "Núria <Puig>"},
+                         rollback_plan=None)  # fmt: skip
+    report = check_prerequisites(
+        make_facts(tickets=(risky,), components=(component_facts(pipeline_status="failed"),)),
+        config,
+    )
     completed = started(deployment, "2026-12-01 09:31", "2026-12-01 09:52")
     notes = {
-        "prerequisites": renderer.note("prerequisites", config, subject="DIBA PRO", checks=checks),
+        "prerequisites": renderer.prerequisites_note(report, config),
         "proposals": renderer.proposals_note(deployment, config, slots, now=NOW),
         "checklist": renderer.deployment_note("checklist", deployment, config, now=NOW),
         "status-scheduled": renderer.deployment_note(

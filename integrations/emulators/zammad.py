@@ -46,6 +46,7 @@ class ZammadEmulator(EmulatorApp):
         self.tickets: dict[int, dict[str, Any]] = {}
         self.tags: dict[int, list[str]] = {}
         self.articles: dict[int, dict[str, Any]] = {}
+        self.history: list[dict[str, Any]] = []
         self.agent_id = 3
         self._seed(section)
         r = self.route
@@ -73,6 +74,12 @@ class ZammadEmulator(EmulatorApp):
             "organization_show",
             ["GET"],
             self.h_organization_show,
+        )
+        r(
+            "/api/v1/ticket_history/<int:ticket_id>",
+            "ticket_history",
+            ["GET"],
+            self.h_ticket_history,
         )
         r("/api/v1/users/me", "user_me", ["GET"], self.h_user_me)
         r("/api/v1/users/<int:user_id>", "user_show", ["GET"], self.h_user_show)
@@ -104,6 +111,7 @@ class ZammadEmulator(EmulatorApp):
                 tags=ticket.get("tags", []),
                 ticket_id=ticket.get("id"),
                 created_at=ticket.get("created_at", now),
+                tagged_by=ticket.get("tagged_by"),
             )
             for article in ticket.get("articles", []):
                 self.add_article(
@@ -189,8 +197,9 @@ class ZammadEmulator(EmulatorApp):
         tags: list[str] | None = None,
         ticket_id: int | None = None,
         created_at: str | None = None,
+        tagged_by: str | None = None,
     ) -> dict[str, Any]:
-        """Create a ticket; returns its record."""
+        """Create a ticket; returns its record. ``tagged_by`` (a login) added its tags."""
         record = shape("zammad_ticket")
         now = created_at or format_timestamp(self.clock())
         record.update(
@@ -207,8 +216,32 @@ class ZammadEmulator(EmulatorApp):
             updated_at=now,
         )
         self.tickets[record["id"]] = record
-        self.tags[record["id"]] = list(dict.fromkeys(tags or []))
+        self.tags[record["id"]] = []
+        author = self._user_id(tagged_by) or self.agent_id
+        for tag in dict.fromkeys(tags or []):
+            self._tag(record["id"], tag, added=True, by=author, at=now)
         return record
+
+    def _tag(
+        self, ticket_id: int, tag: str, *, added: bool, by: int, at: str | None = None
+    ) -> bool:
+        """Add or remove a tag and record it in the ticket's history, as Zammad does."""
+        tags = self.tags[ticket_id]
+        if added == (tag in tags):
+            return False
+        tags.append(tag) if added else tags.remove(tag)
+        entry = shape("zammad_history_tag")
+        entry.update(
+            id=len(self.history) + 1,
+            o_id=ticket_id,
+            created_by_id=by,
+            created_at=at or format_timestamp(self.clock()),
+            type="added" if added else "removed",
+            value_to=tag if added else None,
+            value_from=None if added else tag,
+        )
+        self.history.append(entry)
+        return True
 
     def add_article(
         self,
@@ -261,9 +294,14 @@ class ZammadEmulator(EmulatorApp):
 
     # -- state helpers for tests and the demo ---------------------------------------------
 
-    def set_tags(self, ticket_id: int, tags: list[str]) -> None:
-        """Replace a ticket's tags, as a person editing the ticket would."""
-        self.tags[ticket_id] = list(dict.fromkeys(tags))
+    def set_tags(self, ticket_id: int, tags: list[str], by: str | None = None) -> None:
+        """Replace a ticket's tags, as a person (``by``, a login) editing the ticket would."""
+        author = self._user_id(by) or self.agent_id
+        for tag in list(self.tags[ticket_id]):
+            if tag not in tags:
+                self._tag(ticket_id, tag, added=False, by=author)
+        for tag in dict.fromkeys(tags):
+            self._tag(ticket_id, tag, added=True, by=author)
         self._touch(ticket_id)
 
     def ticket_articles(self, ticket_id: int) -> list[dict[str, Any]]:
@@ -466,8 +504,7 @@ class ZammadEmulator(EmulatorApp):
         if isinstance(target, Response):
             return target
         ticket_id, tag = target
-        if tag not in self.tags[ticket_id]:
-            self.tags[ticket_id].append(tag)
+        if self._tag(ticket_id, tag, added=True, by=self.agent_id):
             self._touch(ticket_id)
         return json_response(True, 201)
 
@@ -476,10 +513,16 @@ class ZammadEmulator(EmulatorApp):
         if isinstance(target, Response):
             return target
         ticket_id, tag = target
-        if tag in self.tags[ticket_id]:
-            self.tags[ticket_id].remove(tag)
+        if self._tag(ticket_id, tag, added=False, by=self.agent_id):
             self._touch(ticket_id)
         return json_response(True)
+
+    def h_ticket_history(self, request: Request, ticket_id: int) -> Response:
+        if ticket_id not in self.tickets:
+            return self._missing("Ticket", ticket_id)
+        entries = [e for e in self.history if e["o_id"] == ticket_id]
+        users = {str(e["created_by_id"]): self.users[e["created_by_id"]] for e in entries}
+        return json_response({"history": entries, "assets": {"User": users}})
 
     def h_articles_by_ticket(self, request: Request, ticket_id: int) -> Response:
         if ticket_id not in self.tickets:

@@ -1,0 +1,162 @@
+"""The sentences of the prerequisite report, in the operator's language (es, en; ca reads es)."""
+
+from __future__ import annotations
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "es": {
+        "no_tickets": "no hay ningún ticket en la petición",
+        "missing_tickets": "no existe(n) en Zammad: {tickets}",
+        "ticket_without_org": "el ticket {ticket} no tiene organización en Zammad",
+        "org_unknown": "la organización '{org}' del ticket {ticket} no es un cliente configurado "
+        "(clientes: {known})",
+        "several_customers": "los tickets son de varios clientes: {customers}; "
+        "pide un despliegue por cliente",
+        "needs_customer": "no se comprueba sin un cliente identificado",
+        "needs_components": "no se comprueba sin componentes identificados",
+        "its_partner": "su partner",
+        "partner_exclusive": "{customer} lo opera en exclusiva {partner}, que sigue su propio "
+        "procedimiento de despliegue: deploybot no hace nada más",
+        "managed_provider": "lo operamos nosotros",
+        "managed_partner_delegated": "lo opera un partner que nos delega la operación "
+        "(se le avisará)",
+        "no_env": "{customer} no tiene el entorno {env} (tiene: {envs})",
+        "not_productive": "{env} no es un entorno productivo de {customer}: el procedimiento de "
+        "despliegue a producción no se aplica",
+        "productive": "{env} es productivo",
+        "unknown_components": "{names} no es un componente de {customer} (componentes: {known})",
+        "nothing_found": "no se ha indicado ningún componente y ninguna release de producción "
+        "menciona los tickets {tickets}; indícalos con /deploy components addon-x 1.2.3",
+        "source_explicit": "indicados a mano",
+        "source_derived": "de las releases de GitLab que mencionan los tickets",
+        "gitlab_down": "{component}: GitLab no ha respondido: {error}",
+        "no_release": "{name}: no hay release de esa versión en {project}",
+        "upcoming": "{name}: la release aún no está publicada (upcoming)",
+        "release_ok": "{name} publicada",
+        "not_production": "{name}: la etiqueta no es de una release de producción",
+        "newer_release": "{name} no es la última release: {newer} ({when}) es más nueva, "
+        "así que el artefacto validado no es el último generado",
+        "latest_ok": "{name} es la última",
+        "no_pipeline": "{name}: la release no tiene pipeline",
+        "pipeline_bad": "{name}: el pipeline #{id} está en estado {status}",
+        "pipeline_ok": "{name}: pipeline #{id} correcto",
+        "no_commit": "{name}: no se conoce el commit de la release",
+        "side_branch": "{name}: el commit {sha} no está en la rama principal {branch} "
+        "(súbelo y fusiónalo)",
+        "branch_ok": "{name} en {branch}",
+        "no_package": "el paquete {package} {version} no está en el registro de paquetes",
+        "package_ok": "paquete {package} {version} publicado",
+        "no_link": "{name}: la release no tiene el artefacto enlazado",
+        "link_ok": "{name}: artefacto enlazado",
+        "manual_ok": "{name}: validado en TEST (etiqueta {tag} en {tickets})",
+        "manual_missing": "{name}: falta la validación manual en TEST "
+        "(pon la etiqueta {tag} cuando esté validado)",
+        "no_test_env": "ningún entorno de TEST",
+        "not_in_test": "{name}: el commit {sha} no se ha desplegado con éxito en TEST ({envs})",
+        "test_ok": "{name} desplegado en {env} el {when} (despliegue #{id})",
+        "validated": "validado por el cliente (etiqueta {tag} en {tickets})",
+        "risk_accepted": "el cliente asume el riesgo sin validar (etiqueta {tag} en {tickets}, "
+        "puesta por {who})",
+        "someone": "alguien sin identificar",
+        "not_validated": "el cliente no lo ha validado: falta la etiqueta {validated} "
+        "(o {risk} si asume el riesgo)",
+        "no_target": "no se sabe a qué versión volver en {components}",
+        "no_guide": "falta la guía de marcha atrás: escribe /deploy rollback-plan <pasos> "
+        "o acepta la generada con /deploy rollback-plan auto",
+        "guide_auto": "la guía generada",
+        "rollback_ok": "marcha atrás a {targets}, con {guide}",
+        "plan_line": "{component}: volver a {target} — redesplegar el artefacto de {target}, "
+        "reiniciar {restarts} y validar el sistema",
+        "plan_restart_default": "los servicios afectados",
+        "party_project_team": "el equipo de proyecto",
+        "party_support_team": "el equipo de soporte",
+        "party_managers": "los responsables de {customer}",
+        "party_partner": "los contactos del partner de {customer}",
+        "parties_missing": "faltan en la configuración: {missing}",
+        "parties_ok": "{count} personas a avisar configuradas",
+        "summary_failed": "{failed} de {total} prerrequisitos no se cumplen",
+        "summary_passed": "se cumplen los {total} prerrequisitos",
+        "summary_warnings": " ({count} con aviso)",
+        "summary_not_handled": "deploybot no gestiona este despliegue",
+    },
+    "en": {
+        "no_tickets": "the request has no ticket",
+        "missing_tickets": "not found in Zammad: {tickets}",
+        "ticket_without_org": "ticket {ticket} has no organization in Zammad",
+        "org_unknown": "organization '{org}' of ticket {ticket} is not a configured customer "
+        "(customers: {known})",
+        "several_customers": "the tickets belong to several customers: {customers}; "
+        "request one deployment per customer",
+        "needs_customer": "not checked without a known customer",
+        "needs_components": "not checked without identified components",
+        "its_partner": "its partner",
+        "partner_exclusive": "{customer} is run exclusively by {partner}, which follows its own "
+        "deployment procedure: deploybot does nothing more",
+        "managed_provider": "run by us",
+        "managed_partner_delegated": "run by a partner who delegates operation to us "
+        "(the partner will be told)",
+        "no_env": "{customer} has no environment {env} (it has: {envs})",
+        "not_productive": "{env} is not a productive environment of {customer}: the production "
+        "deployment procedure does not apply",
+        "productive": "{env} is productive",
+        "unknown_components": "{names} is not a component of {customer} (components: {known})",
+        "nothing_found": "no component was given and no production release mentions tickets "
+        "{tickets}; name them with /deploy components addon-x 1.2.3",
+        "source_explicit": "given by hand",
+        "source_derived": "from the GitLab releases that mention the tickets",
+        "gitlab_down": "{component}: GitLab did not answer: {error}",
+        "no_release": "{name}: there is no release of that version in {project}",
+        "upcoming": "{name}: the release is not published yet (upcoming)",
+        "release_ok": "{name} released",
+        "not_production": "{name}: the tag is not a production release",
+        "newer_release": "{name} is not the latest release: {newer} ({when}) is newer, "
+        "so the validated artifact is not the last one generated",
+        "latest_ok": "{name} is the latest",
+        "no_pipeline": "{name}: the release has no pipeline",
+        "pipeline_bad": "{name}: pipeline #{id} is {status}",
+        "pipeline_ok": "{name}: pipeline #{id} succeeded",
+        "no_commit": "{name}: the release commit is unknown",
+        "side_branch": "{name}: commit {sha} is not on the default branch {branch} "
+        "(push and merge it)",
+        "branch_ok": "{name} on {branch}",
+        "no_package": "package {package} {version} is not in the package registry",
+        "package_ok": "package {package} {version} published",
+        "no_link": "{name}: the release has no linked artifact",
+        "link_ok": "{name}: artifact linked",
+        "manual_ok": "{name}: validated in TEST (tag {tag} on {tickets})",
+        "manual_missing": "{name}: the manual TEST validation is missing "
+        "(add the {tag} tag once validated)",
+        "no_test_env": "no TEST environment",
+        "not_in_test": "{name}: commit {sha} was not successfully deployed to TEST ({envs})",
+        "test_ok": "{name} deployed to {env} on {when} (deployment #{id})",
+        "validated": "validated by the customer (tag {tag} on {tickets})",
+        "risk_accepted": "the customer accepts the risk without validating (tag {tag} on "
+        "{tickets}, added by {who})",
+        "someone": "someone unidentified",
+        "not_validated": "the customer has not validated it: the {validated} tag is missing "
+        "(or {risk} if they accept the risk)",
+        "no_target": "the version to roll back to is unknown for {components}",
+        "no_guide": "the rollback guide is missing: write /deploy rollback-plan <steps> "
+        "or accept the generated one with /deploy rollback-plan auto",
+        "guide_auto": "the generated guide",
+        "rollback_ok": "rollback to {targets}, with {guide}",
+        "plan_line": "{component}: go back to {target} — redeploy the {target} artifact, "
+        "restart {restarts} and validate the system",
+        "plan_restart_default": "the affected services",
+        "party_project_team": "the project team",
+        "party_support_team": "the support team",
+        "party_managers": "the managers of {customer}",
+        "party_partner": "the partner contacts of {customer}",
+        "parties_missing": "missing from the configuration: {missing}",
+        "parties_ok": "{count} people to notify configured",
+        "summary_failed": "{failed} of {total} prerequisites fail",
+        "summary_passed": "all {total} prerequisites pass",
+        "summary_warnings": " ({count} with a warning)",
+        "summary_not_handled": "deploybot does not handle this deployment",
+    },
+}
+
+
+def say(language: str, key: str, **values: object) -> str:
+    """The sentence ``key`` in ``language`` (Spanish for languages without a catalogue)."""
+    catalogue = _TEXTS.get(language, _TEXTS["es"])
+    return catalogue[key].format(**values)

@@ -1,0 +1,523 @@
+"""Is this deployment allowed to go to production? Pure checks over gathered facts.
+
+Every check runs and reports ``passed``, ``failed``, ``warning`` or ``not_applicable`` with a
+stable code, one line for the engineer in the operator's language, and links. A customer run
+exclusively by a partner stops after ``handled_by_us``: the partner follows its own procedure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from bot.config import Config, Customer
+from bot.prerequisite_texts import say
+
+Status = Literal["passed", "failed", "warning", "not_applicable"]
+
+CHECK_CODES = (
+    "customer_known",
+    "handled_by_us",
+    "environment_productive",
+    "components_identified",
+    "release_exists",
+    "release_is_latest",
+    "pipeline_succeeded",
+    "on_default_branch",
+    "artifact_published",
+    "validated_in_test",
+    "customer_validated",
+    "rollback_ready",
+    "parties_identified",
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link shown next to a check: the GitLab release, pipeline, deployment, the ticket."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What Zammad says about one ticket of the request."""
+
+    id: int
+    number: str
+    title: str
+    organization: str | None
+    tags: tuple[str, ...] = ()
+    tag_authors: Mapping[str, str] = field(default_factory=dict)
+    rollback_plan: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class ComponentFacts:
+    """What GitLab says about one component version. ``errors`` maps a check code to the
+    reason GitLab could not answer it."""
+
+    component: str
+    project: str
+    version: str
+    project_url: str = ""
+    errors: Mapping[str, str] = field(default_factory=dict)
+    release_found: bool = False
+    upcoming: bool = False
+    release_url: str | None = None
+    tag: str | None = None
+    commit_sha: str | None = None
+    latest_version: str | None = None
+    latest_released_at: datetime | None = None
+    latest_url: str | None = None
+    pipeline_id: int | None = None
+    pipeline_status: str | None = None
+    pipeline_url: str | None = None
+    default_branch: str | None = None
+    on_default_branch: bool | None = None
+    artifact_kind: Literal["release_link", "package"] = "release_link"
+    package_name: str | None = None
+    artifact_published: bool | None = None
+    validation: Literal["deployment", "manual"] = "deployment"
+    test_environments: tuple[str, ...] = ()
+    test_deployment_id: int | None = None
+    test_deployment_environment: str | None = None
+    test_deployment_at: datetime | None = None
+    previous_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the checks need, gathered from Zammad, GitLab and deploybot's own records."""
+
+    tickets: tuple[TicketFacts, ...]
+    missing_tickets: tuple[str, ...] = ()
+    environment: str | None = None
+    components: tuple[ComponentFacts, ...] = ()
+    components_source: Literal["explicit", "derived"] = "derived"
+    unknown_components: tuple[str, ...] = ()
+    component_problems: tuple[str, ...] = ()
+    deployed_versions: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check."""
+
+    code: str
+    status: Status
+    message: str
+    links: tuple[Link, ...] = ()
+    lines: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented JSON shape of a check."""
+        return {
+            "code": self.code,
+            "status": self.status,
+            "message": self.message,
+            "details": {
+                "links": [{"label": link.label, "url": link.url} for link in self.links],
+                "lines": list(self.lines),
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every check of one request. ``handled`` is False for partner-exclusive customers."""
+
+    customer: str | None
+    environment: str | None
+    checks: tuple[CheckResult, ...]
+    handled: bool = True
+
+    @property
+    def ready(self) -> bool:
+        """Whether the deployment may be scheduled: handled and no check failed."""
+        return self.handled and all(check.status != "failed" for check in self.checks)
+
+    @property
+    def failed(self) -> tuple[CheckResult, ...]:
+        """The checks that failed."""
+        return tuple(check for check in self.checks if check.status == "failed")
+
+    def check(self, code: str) -> CheckResult:
+        """The result of the check with this code."""
+        return next(check for check in self.checks if check.code == code)
+
+    def summary(self, language: str) -> str:
+        """One line: how many prerequisites fail, or that all pass (and how many warn)."""
+        if not self.handled:
+            return say(language, "summary_not_handled")
+        total = len(self.checks)
+        if self.failed:
+            return say(language, "summary_failed", failed=len(self.failed), total=total)
+        warnings = sum(1 for check in self.checks if check.status == "warning")
+        extra = say(language, "summary_warnings", count=warnings) if warnings else ""
+        return say(language, "summary_passed", total=total) + extra
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"ready": bool, "checks": [...]}``."""
+        return {"ready": self.ready, "checks": [check.as_json() for check in self.checks]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Customer and environment
+
+
+@dataclass(frozen=True)
+class CustomerMatch:
+    """Which configured customer the tickets belong to, or why none can be named."""
+
+    customer: Customer | None
+    problem: str | None
+
+
+def ticket_number_matches(reference: str, number: str) -> bool:
+    """Whether a reference in GitLab (``ES-7412280``, ``Ticket#7412280``) names this ticket."""
+    digits = re.search(r"(\d+)\D*$", reference)
+    return digits is not None and digits.group(1) == number.lstrip("#")
+
+
+def match_customer(tickets: Sequence[TicketFacts], config: Config, language: str) -> CustomerMatch:
+    """The one configured customer whose Zammad organization all tickets belong to."""
+    if not tickets:
+        return CustomerMatch(None, say(language, "no_tickets"))
+    by_organization = {c.organization.casefold(): c for c in config.customers}
+    found: dict[str, list[str]] = {}
+    for ticket in tickets:
+        if ticket.organization is None:
+            return CustomerMatch(None, say(language, "ticket_without_org", ticket=ticket.number))
+        customer = by_organization.get(ticket.organization.casefold())
+        if customer is None:
+            known = ", ".join(c.organization for c in config.customers)
+            return CustomerMatch(
+                None,
+                say(language, "org_unknown", org=ticket.organization, ticket=ticket.number,
+                    known=known),
+            )  # fmt: skip
+        found.setdefault(customer.name, []).append(ticket.number)
+    if len(found) > 1:
+        several = "; ".join(f"{name} ({', '.join(numbers)})" for name, numbers in found.items())
+        return CustomerMatch(None, say(language, "several_customers", customers=several))
+    return CustomerMatch(config.customer(next(iter(found))), None)
+
+
+def _environment(customer: Customer, name: str | None) -> tuple[str, bool | None]:
+    if name is None:
+        env = customer.default_environment
+        return env.name, env.productive
+    for env in customer.environments:
+        if env.name.casefold() == name.casefold():
+            return env.name, env.productive
+    return name, None
+
+
+# ---------------------------------------------------------------------------------------------
+# The checks
+
+
+def _ticket_links(facts: Facts) -> tuple[Link, ...]:
+    return tuple(Link(t.number, t.url) for t in facts.tickets if t.url)
+
+
+def _per_component(
+    code: str,
+    facts: Facts,
+    language: str,
+    judge: Any,
+) -> CheckResult:
+    """Run ``judge(component) -> (ok, message, link)`` for every component and sum up."""
+    if not facts.components:
+        return CheckResult(code, "not_applicable", say(language, "needs_components"))
+    failures: list[str] = []
+    passes: list[str] = []
+    links: list[Link] = []
+    for component in facts.components:
+        error = component.errors.get(code)
+        if error:
+            failures.append(say(language, "gitlab_down", component=component.component,
+                                error=error))  # fmt: skip
+            continue
+        ok, message, link = judge(component)
+        (passes if ok else failures).append(message)
+        if link is not None:
+            links.append(link)
+    if failures:
+        return CheckResult(code, "failed", "; ".join(failures), tuple(links))
+    return CheckResult(code, "passed", "; ".join(passes), tuple(links))
+
+
+def _name(component: ComponentFacts) -> str:
+    return f"{component.component} {component.version}"
+
+
+def _short(sha: str | None) -> str:
+    return (sha or "?")[:8]
+
+
+def _release_exists(language: str) -> Any:
+    def judge(c: ComponentFacts) -> tuple[bool, str, Link | None]:
+        link = Link(c.tag or c.version, c.release_url) if c.release_url else None
+        if not c.release_found:
+            return False, say(language, "no_release", name=_name(c), project=c.project), None
+        if c.upcoming:
+            return False, say(language, "upcoming", name=_name(c)), link
+        return True, say(language, "release_ok", name=_name(c)), link
+
+    return judge
+
+
+def _release_is_latest(language: str) -> Any:
+    def judge(c: ComponentFacts) -> tuple[bool, str, Link | None]:
+        if not c.release_found:
+            return False, say(language, "no_release", name=_name(c), project=c.project), None
+        if c.latest_version is None:
+            return False, say(language, "not_production", name=_name(c)), None
+        if c.latest_version != (c.tag or c.version):
+            when = c.latest_released_at.date().isoformat() if c.latest_released_at else "?"
+            link = Link(c.latest_version, c.latest_url) if c.latest_url else None
+            message = say(language, "newer_release", name=_name(c), newer=c.latest_version,
+                          when=when)  # fmt: skip
+            return False, message, link
+        return True, say(language, "latest_ok", name=_name(c)), None
+
+    return judge
+
+
+def _pipeline(language: str) -> Any:
+    def judge(c: ComponentFacts) -> tuple[bool, str, Link | None]:
+        if c.pipeline_id is None:
+            return False, say(language, "no_pipeline", name=_name(c)), None
+        link = Link(f"#{c.pipeline_id}", c.pipeline_url) if c.pipeline_url else None
+        if c.pipeline_status != "success":
+            message = say(language, "pipeline_bad", name=_name(c), id=c.pipeline_id,
+                          status=c.pipeline_status)  # fmt: skip
+            return False, message, link
+        return True, say(language, "pipeline_ok", name=_name(c), id=c.pipeline_id), link
+
+    return judge
+
+
+def _default_branch(language: str) -> Any:
+    def judge(c: ComponentFacts) -> tuple[bool, str, Link | None]:
+        branch = c.default_branch or "main"
+        if c.commit_sha is None:
+            return False, say(language, "no_commit", name=_name(c)), None
+        if not c.on_default_branch:
+            message = say(language, "side_branch", name=_name(c), sha=_short(c.commit_sha),
+                          branch=branch)  # fmt: skip
+            return False, message, None
+        return True, say(language, "branch_ok", name=_name(c), branch=branch), None
+
+    return judge
+
+
+def _artifact(language: str) -> Any:
+    def judge(c: ComponentFacts) -> tuple[bool, str, Link | None]:
+        if c.artifact_kind == "package":
+            package = c.package_name or c.component
+            if not c.artifact_published:
+                return False, say(language, "no_package", package=package, version=c.version), None
+            return True, say(language, "package_ok", package=package, version=c.version), None
+        if not c.artifact_published:
+            return False, say(language, "no_link", name=_name(c)), None
+        return True, say(language, "link_ok", name=_name(c)), None
+
+    return judge
+
+
+def _validated_in_test(facts: Facts, config: Config, language: str) -> Any:
+    manual_tag = config.zammad.tags.validated_test
+    tagged = [t.number for t in facts.tickets if manual_tag in t.tags]
+
+    def judge(c: ComponentFacts) -> tuple[bool, str, Link | None]:
+        if c.validation == "manual":
+            if tagged:
+                message = say(language, "manual_ok", name=_name(c), tag=manual_tag,
+                              tickets=", ".join(tagged))  # fmt: skip
+                return True, message, None
+            return False, say(language, "manual_missing", name=_name(c), tag=manual_tag), None
+        if c.test_deployment_id is None:
+            envs = ", ".join(c.test_environments) or say(language, "no_test_env")
+            message = say(language, "not_in_test", name=_name(c), sha=_short(c.commit_sha),
+                          envs=envs)  # fmt: skip
+            return False, message, None
+        when = c.test_deployment_at.date().isoformat() if c.test_deployment_at else "?"
+        message = say(language, "test_ok", name=_name(c), env=c.test_deployment_environment,
+                      when=when, id=c.test_deployment_id)  # fmt: skip
+        return True, message, None
+
+    return judge
+
+
+def _customer_validated(facts: Facts, config: Config, language: str) -> CheckResult:
+    tags = config.zammad.tags
+    code = "customer_validated"
+    links = _ticket_links(facts)
+    validated = [t.number for t in facts.tickets if tags.customer_validated in t.tags]
+    if validated:
+        message = say(language, "validated", tag=tags.customer_validated,
+                      tickets=", ".join(validated))  # fmt: skip
+        return CheckResult(code, "passed", message, links)
+    accepted = [t for t in facts.tickets if tags.risk_accepted in t.tags]
+    if accepted:
+        who = sorted({t.tag_authors.get(tags.risk_accepted, "") for t in accepted} - {""})
+        message = say(language, "risk_accepted", tag=tags.risk_accepted,
+                      tickets=", ".join(t.number for t in accepted),
+                      who=", ".join(who) or say(language, "someone"))  # fmt: skip
+        return CheckResult(code, "warning", message, links)
+    message = say(language, "not_validated", validated=tags.customer_validated,
+                  risk=tags.risk_accepted)  # fmt: skip
+    return CheckResult(code, "failed", message, links)
+
+
+def rollback_target(component: ComponentFacts, facts: Facts) -> str | None:
+    """The version to go back to: the one deploybot last deployed, else the previous release."""
+    deployed = facts.deployed_versions.get(component.component)
+    if deployed and deployed != component.version:
+        return deployed
+    return component.previous_version
+
+
+def generated_rollback_plan(facts: Facts, restarts: str, language: str) -> tuple[str, ...]:
+    """Per component, the version to go back to and the steps to get there."""
+    return tuple(
+        say(language, "plan_line", component=c.component,
+            target=rollback_target(c, facts) or "?",
+            restarts=restarts or say(language, "plan_restart_default"))
+        for c in facts.components
+    )  # fmt: skip
+
+
+def _rollback_ready(facts: Facts, customer: Customer, language: str) -> CheckResult:
+    code = "rollback_ready"
+    if not facts.components:
+        return CheckResult(code, "not_applicable", say(language, "needs_components"))
+    missing = [c.component for c in facts.components if rollback_target(c, facts) is None]
+    plan = generated_rollback_plan(facts, customer.restarts, language)
+    guides = [t.rollback_plan for t in facts.tickets if t.rollback_plan]
+    problems = []
+    if missing:
+        problems.append(say(language, "no_target", components=", ".join(missing)))
+    if not guides:
+        problems.append(say(language, "no_guide"))
+    if problems:
+        return CheckResult(code, "failed", "; ".join(problems), lines=plan)
+    guide = guides[-1]
+    which = say(language, "guide_auto") if guide.strip().lower() == "auto" else guide
+    targets = ", ".join(f"{c.component} → {rollback_target(c, facts)}" for c in facts.components)
+    return CheckResult(
+        code, "passed", say(language, "rollback_ok", targets=targets, guide=which), lines=plan
+    )
+
+
+def _parties(customer: Customer, config: Config, language: str) -> CheckResult:
+    code = "parties_identified"
+    missing = []
+    if not config.provider.project_team:
+        missing.append(say(language, "party_project_team"))
+    if not config.provider.support_team:
+        missing.append(say(language, "party_support_team"))
+    if not customer.contacts.managers:
+        missing.append(say(language, "party_managers", customer=customer.name))
+    if customer.managed_by == "partner_delegated" and not (
+        customer.partner and customer.partner.contacts
+    ):
+        missing.append(say(language, "party_partner", customer=customer.name))
+    if missing:
+        return CheckResult(code, "failed", say(language, "parties_missing",
+                                               missing=", ".join(missing)))  # fmt: skip
+    count = len(config.provider.project_team) + len(config.provider.support_team)
+    count += len(customer.contacts.managers) + len(customer.contacts.helpdesk)
+    if customer.managed_by == "partner_delegated" and customer.partner:
+        count += len(customer.partner.contacts)
+    return CheckResult(code, "passed", say(language, "parties_ok", count=count))
+
+
+def _components_identified(facts: Facts, customer: Customer, language: str) -> CheckResult:
+    code = "components_identified"
+    problems = list(facts.component_problems)
+    if facts.unknown_components:
+        known = ", ".join(customer.components) or "-"
+        names = ", ".join(facts.unknown_components)
+        problems.append(say(language, "unknown_components", names=names, customer=customer.name,
+                            known=known))  # fmt: skip
+    if not facts.components and not problems:
+        tickets = ", ".join(t.number for t in facts.tickets)
+        problems.append(say(language, "nothing_found", tickets=tickets))
+    if problems:
+        return CheckResult(code, "failed", "; ".join(problems))
+    listed = ", ".join(_name(c) for c in facts.components)
+    source = say(language, f"source_{facts.components_source}")
+    return CheckResult(code, "passed", f"{listed} ({source})")
+
+
+def check_prerequisites(facts: Facts, config: Config, *, language: str | None = None) -> Report:
+    """Run every check over ``facts``; the report lists each with its outcome."""
+    language = language or config.provider.language
+    match = match_customer(facts.tickets, config, language)
+    links = _ticket_links(facts)
+    if facts.missing_tickets:
+        missing = say(language, "missing_tickets", tickets=", ".join(facts.missing_tickets))
+        match = CustomerMatch(
+            None, missing if match.problem is None else f"{missing}; {match.problem}"
+        )
+    if match.customer is None:
+        failed = CheckResult("customer_known", "failed", match.problem or "", links)
+        rest = tuple(
+            CheckResult(code, "not_applicable", say(language, "needs_customer"))
+            for code in CHECK_CODES[1:]
+        )
+        return Report(None, facts.environment, (failed, *rest))
+    customer = match.customer
+    known = CheckResult(
+        "customer_known", "passed", f"{customer.name} ({customer.organization})", links
+    )
+    if customer.managed_by == "partner_exclusive":
+        partner = customer.partner.name if customer.partner else say(language, "its_partner")
+        not_ours = CheckResult(
+            "handled_by_us", "failed",
+            say(language, "partner_exclusive", customer=customer.name, partner=partner),
+        )  # fmt: skip
+        return Report(customer.name, facts.environment, (known, not_ours), handled=False)
+    handled = CheckResult(
+        "handled_by_us", "passed", say(language, f"managed_{customer.managed_by}")
+    )
+    environment, productive = _environment(customer, facts.environment)
+    if productive is None:
+        names = ", ".join(env.name for env in customer.environments)
+        env_check = CheckResult("environment_productive", "failed",
+                                say(language, "no_env", env=environment, customer=customer.name,
+                                    envs=names))  # fmt: skip
+    elif not productive:
+        env_check = CheckResult("environment_productive", "failed",
+                                say(language, "not_productive", env=environment,
+                                    customer=customer.name))  # fmt: skip
+    else:
+        env_check = CheckResult("environment_productive", "passed",
+                                say(language, "productive", env=environment))  # fmt: skip
+    checks = (
+        known,
+        handled,
+        env_check,
+        _components_identified(facts, customer, language),
+        _per_component("release_exists", facts, language, _release_exists(language)),
+        _per_component("release_is_latest", facts, language, _release_is_latest(language)),
+        _per_component("pipeline_succeeded", facts, language, _pipeline(language)),
+        _per_component("on_default_branch", facts, language, _default_branch(language)),
+        _per_component("artifact_published", facts, language, _artifact(language)),
+        _per_component(
+            "validated_in_test", facts, language, _validated_in_test(facts, config, language)
+        ),
+        _customer_validated(facts, config, language),
+        _rollback_ready(facts, customer, language),
+        _parties(customer, config, language),
+    )
+    return Report(customer.name, environment, checks)
