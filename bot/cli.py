@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar as month_calendar
 import contextlib
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -31,7 +32,7 @@ from bot.calendar import (
     rules_for,
 )
 from bot.calendar_texts import WEEKDAY_NAMES, short_date
-from bot.commands import CommandError, parse_components
+from bot.commands import CommandError, parse_components, parse_datetime
 from bot.config import (
     Config,
     ConfigError,
@@ -40,19 +41,34 @@ from bot.config import (
     UnknownCustomerError,
     load_config,
 )
+from bot.daemon import run_daemon
 from bot.durations import DurationError, format_duration, parse_duration
+from bot.effects import describe
 from bot.facts import DeploymentRequest, FactGatherer
+from bot.lifecycle import (
+    CancelRequested,
+    DelayRequested,
+    DoneRequested,
+    Event,
+    Origin,
+    RollbackRequested,
+    new_deployment,
+)
 from bot.model import ComponentVersion, Deployment, State, TicketRef
 from bot.notifications import recipients_for
 from bot.prerequisites import Report, check_prerequisites
 from bot.rendering import EMAIL_KINDS, LANGUAGES, Renderer, TemplateError
 from bot.resources import example_config_path
+from bot.service import Service, channels_for
+from bot.store import Store
 from integrations.emulators.scenario import ScenarioError
 from integrations.gitlab import GitLabClient
 from integrations.secrets import MissingSecretError
 from integrations.zammad import ZammadClient, ZammadError
 
 EXIT_CONFIG = 2
+
+log = logging.getLogger("deploybot")
 
 
 def utc_now() -> datetime:
@@ -353,15 +369,15 @@ def calendar_command(
                 console.print(f"  {short_date(verdict.day)}  {reason.text}", highlight=False)
 
 
-@main.command("demo")
+@main.command("overview")
 @click.option("--count", default=3, show_default=True, type=click.IntRange(1, 20))
 @config_option
-def demo(count: int, config_path: Path | None) -> None:
-    """Show what deploybot does on the example configuration: each customer's next slots."""
+def overview(count: int, config_path: Path | None) -> None:
+    """Every customer's next allowed slots (partner-exclusive customers are named, not planned)."""
     config = load(config_path)
     console = Console()
     now = utc_now()
-    console.print(f"[bold]deploybot demo[/] on {config.source} at {now:%Y-%m-%d %H:%M} UTC")
+    console.print(f"[bold]deploybot overview[/] of {config.source} at {now:%Y-%m-%d %H:%M} UTC")
     for customer in config.customers:
         console.rule(customer_summary(config, customer), align="left")
         if customer.managed_by == "partner_exclusive":
@@ -592,6 +608,335 @@ def verify(
     else:
         print_report(report, config.provider.language)
     sys.exit(0 if report.ready else 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# The lifecycle: demo, daemon, status and the CLI side of email-only requests
+
+
+@main.command("demo")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Folder for the artifacts (emptied first).",
+)
+@config_option
+def demo(out: Path, config_path: Path | None) -> None:
+    """Play the whole procedure for DIBA on the emulators and leave every artifact in --out."""
+    from bot.demo import run_demo
+    from integrations.emulators.scenario import load_scenario
+
+    config = load(config_path)
+    click.echo(f"deploybot demo: {config.source} on the emulated Zammad and GitLab, out: {out}")
+    click.echo("")
+    run_demo(config, load_scenario(), out.resolve(), click.echo)
+
+
+def _state_url(config: Config) -> str:
+    url = config.state.url
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        relative = url.removeprefix("sqlite:///")
+        if relative != ":memory:":
+            return f"sqlite:///{config.resolve_path(Path(relative))}"
+    return url
+
+
+def build_service(config: Config) -> Service:
+    """The service on the configured Zammad, GitLab, channels and store."""
+    try:
+        zammad = ZammadClient.from_config(config.zammad)
+        gitlab = GitLabClient.from_config(config.gitlab)
+        channels = channels_for(config, zammad)
+    except MissingSecretError as exc:
+        _fail(str(exc))
+    if not config.zammad.url:
+        _fail(f"{config.source}: zammad.url: the Zammad address is needed to run")
+    return Service(
+        config,
+        Store(_state_url(config)),
+        zammad,
+        gitlab,
+        channels,
+        clock=utc_now,
+        observer=lambda line: log.info("%s", line),
+    )
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@main.command("run")
+@click.option("--once", is_flag=True, help="One cycle (Zammad, timers, GitLab, outbox), then exit.")
+@config_option
+def run(once: bool, config_path: Path | None) -> None:
+    """Run the daemon: poll Zammad and GitLab, fire timers, carry out effects, until stopped."""
+    _configure_logging()
+    config = load(config_path)
+    service = build_service(config)
+    if once:
+        result = service.run_cycle()
+        click.echo(
+            f"events {result.events}, effects done {result.effects_done}, "
+            f"failed {result.effects_failed}" + "".join(f"; {e}" for e in result.errors)
+        )
+        sys.exit(1 if result.errors or result.effects_failed else 0)
+    run_daemon(service, config)
+
+
+@main.command("status")
+@click.option("--customer", "customer_name", help="Only this customer's deployments.")
+@click.option("--all", "show_all", is_flag=True, help="Include ended deployments.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@config_option
+def status(
+    customer_name: str | None, show_all: bool, as_json: bool, config_path: Path | None
+) -> None:
+    """Deployments and their states, the next timers and the outbox."""
+    config = load(config_path)
+    store = Store(_state_url(config))
+    customer = find_customer(config, customer_name).name if customer_name else None
+    deployments = [d for d in store.deployments(customer=customer) if show_all or d.is_open]
+    timers = [
+        t
+        for t in store.timers()
+        if customer is None or t.deployment_id.startswith(customer.upper())
+    ]
+    pending = store.pending()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "deployments": [
+                        {
+                            "id": d.id,
+                            "customer": d.customer,
+                            "environment": d.environment,
+                            "state": d.state.value,
+                            "planned_start": d.planned_start.isoformat()
+                            if d.planned_start
+                            else None,
+                            "tickets": [t.number for t in d.tickets],
+                        }
+                        for d in deployments
+                    ],
+                    "timers": [
+                        {"deployment": t.deployment_id, "name": t.name, "due": t.due_at.isoformat()}
+                        for t in timers
+                    ],
+                    "outbox": [
+                        {
+                            "deployment": i.deployment_id,
+                            "effect": describe(i.effect),
+                            "attempts": i.attempts,
+                            "last_error": i.last_error,
+                        }
+                        for i in pending
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    console = Console()
+    table = Table("id", "customer", "env", "state", "planned start", "tickets", title="Deployments")
+    tz = config.provider.tz
+    for d in deployments:
+        start = f"{d.planned_start.astimezone(tz):%d/%m/%Y %H:%M}" if d.planned_start else "-"
+        tickets = ", ".join(t.number for t in d.tickets) or ", ".join(d.email_requesters)
+        table.add_row(d.id, d.customer, d.environment, d.state.value, start, tickets)
+    console.print(table)
+    if timers:
+        console.print(
+            "Next timers: "
+            + "; ".join(
+                f"{t.deployment_id} {t.name} at {t.due_at.astimezone(tz):%d/%m %H:%M}"
+                for t in timers
+            )
+        )
+    console.print(
+        f"Outbox: {len(pending)} pending"
+        + "".join(
+            f"\n  {i.deployment_id}: {describe(i.effect)} — {i.attempts} attempt(s)"
+            + (f", last error: {i.last_error}" if i.last_error else "")
+            for i in pending
+        )
+    )
+
+
+def _deployment(service: Service, deployment_id: str) -> Deployment:
+    found = service.store.deployment(deployment_id.upper())
+    if found is None:
+        _fail(f"no deployment {deployment_id}", code=1)
+    return found
+
+
+def _finish(service: Service, deployment: Deployment) -> None:
+    done, failed = service.drain_outbox()
+    click.echo(f"{deployment.id}: {deployment.state.value} ({done} effects done, {failed} failed)")
+    last = service.store.audit_trail(deployment.id)[-1]
+    if last.old_state == last.new_state:
+        click.echo("  nothing changed; see the deployment's notes for why")
+
+
+@main.command("request")
+@click.option("--customer", "customer_name", required=True)
+@click.option("--components", required=True, help='e.g. "addon-diba 3.2.11, iam-sync 3.2.1"')
+@click.option("--email", "emails", required=True, help="Requester addresses, comma-separated.")
+@click.option("--thread", help="Message-ID of the request email, to answer in its thread.")
+@click.option("--env", "environment", help="Target environment (default: the customer's).")
+@click.option("--description", default="", help="What the request is about (for the emails).")
+@click.option("--customer-validated", is_flag=True, help="The customer validated it (by email).")
+@click.option(
+    "--rollback-plan", default="", help="Rollback guide, or 'auto' for the generated one."
+)
+@config_option
+def request_command(
+    customer_name: str,
+    components: str,
+    emails: str,
+    thread: str | None,
+    environment: str | None,
+    description: str,
+    customer_validated: bool,
+    rollback_plan: str,
+    config_path: Path | None,
+) -> None:
+    """Open a deployment requested by email (no ticket); it follows the same lifecycle."""
+    _configure_logging()
+    config = load(config_path)
+    customer = find_customer(config, customer_name)
+    try:
+        parsed = parse_components(components)
+    except CommandError as exc:
+        _fail(f"--components: {exc}")
+    service = build_service(config)
+    now = utc_now()
+    asserted = (config.zammad.tags.customer_validated,) if customer_validated else ()
+    deployment = new_deployment(
+        service.store.next_deployment_id(customer.name, now.year),
+        customer.name,
+        environment or customer.default_environment.name,
+        now,
+        requested_by=emails,
+    ).evolve(
+        email_requesters=tuple(a.strip() for a in emails.split(",") if a.strip()),
+        email_thread=thread,
+        description=description,
+        asserted_tags=asserted,
+        rollback_plan=rollback_plan,
+        components=tuple(ComponentVersion(n, v) for n, v in parsed),
+    )
+    facts, report = service._report(deployment)
+    print_report(report, config.provider.language)
+    deployment = service._requested(deployment, facts, report, customer, Origin("cli", _user()))
+    for number, start in enumerate(deployment.proposals, start=1):
+        click.echo(f"  proposal {number}: {start.astimezone(config.provider.tz):%Y-%m-%d %H:%M}")
+    _finish(service, deployment)
+
+
+def _user() -> str:
+    return os.environ.get("USER") or os.environ.get("USERNAME") or "cli"
+
+
+@main.command("schedule")
+@click.argument("deployment_id")
+@click.argument("day", metavar="DATE")
+@click.argument("time_text", metavar="TIME")
+@click.option("--duration", help="Estimated duration, e.g. 15m, 1h30.")
+@click.option("--force", help="Override refused rules, with this reason (recorded).")
+@config_option
+def schedule_command(
+    deployment_id: str,
+    day: str,
+    time_text: str,
+    duration: str | None,
+    force: str | None,
+    config_path: Path | None,
+) -> None:
+    """Schedule (or reschedule) a deployment: DATE TIME like 2026-12-01 09:30."""
+    _configure_logging()
+    config = load(config_path)
+    service = build_service(config)
+    try:
+        start = parse_datetime(day, time_text, config.provider.tz)
+    except CommandError as exc:
+        _fail(str(exc))
+    length = _parse_duration(duration, timedelta(0)) if duration else None
+    deployment = service.schedule(
+        _deployment(service, deployment_id),
+        Origin("cli", _user()),
+        start,
+        duration=length,
+        force=force,
+    )
+    _finish(service, deployment)
+
+
+@main.command("start")
+@click.argument("deployment_id")
+@click.option("--force", help="Start although prerequisites fail, with this reason.")
+@config_option
+def start_command(deployment_id: str, force: str | None, config_path: Path | None) -> None:
+    """Start a scheduled deployment (start email, checklist, delay timer)."""
+    _configure_logging()
+    service = build_service(load(config_path))
+    deployment = service.start(
+        _deployment(service, deployment_id), Origin("cli", _user()), force=force
+    )
+    _finish(service, deployment)
+
+
+def _simple_event(
+    deployment_id: str, config_path: Path | None, make: Callable[[Origin], Event]
+) -> None:
+    _configure_logging()
+    service = build_service(load(config_path))
+    deployment = service.handle(_deployment(service, deployment_id), make(Origin("cli", _user())))
+    _finish(service, deployment)
+
+
+@main.command("delay")
+@click.argument("deployment_id")
+@click.argument("extension", required=False)
+@config_option
+def delay_command(deployment_id: str, extension: str | None, config_path: Path | None) -> None:
+    """Send the delay email now; with EXTENSION (30m) also extend the estimate."""
+    length = _parse_duration(extension, timedelta(0)) if extension else None
+    _simple_event(deployment_id, config_path, lambda o: DelayRequested(o, length))
+
+
+@main.command("done")
+@click.argument("deployment_id")
+@config_option
+def done_command(deployment_id: str, config_path: Path | None) -> None:
+    """Close a deployment: end email, comments, log row, calendar."""
+    _simple_event(deployment_id, config_path, DoneRequested)
+
+
+@main.command("rollback")
+@click.argument("deployment_id")
+@click.argument("reason")
+@config_option
+def rollback_command(deployment_id: str, reason: str, config_path: Path | None) -> None:
+    """Record a rollback, with its reason, and send the rollback notice."""
+    _simple_event(deployment_id, config_path, lambda o: RollbackRequested(o, reason))
+
+
+@main.command("cancel")
+@click.argument("deployment_id")
+@click.argument("reason", required=False, default="")
+@config_option
+def cancel_command(deployment_id: str, reason: str, config_path: Path | None) -> None:
+    """Cancel a deployment (calendar cancel, log row, notice if anyone was told)."""
+    _simple_event(deployment_id, config_path, lambda o: CancelRequested(o, reason))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -447,6 +447,16 @@ class StateConfig(StrictModel):
     url: str = "sqlite:///deploybot-state.sqlite"
 
 
+class WorkflowConfig(StrictModel):
+    """How the lifecycle behaves: proposals, the delay timer, retries of outside effects."""
+
+    proposals: int = Field(default=3, ge=1, le=9)
+    delay_grace: Duration = timedelta(minutes=10)
+    alert_after_attempts: int = Field(default=5, ge=1)
+    retry_base_seconds: float = Field(default=30, gt=0)
+    retry_max_seconds: float = Field(default=3600, gt=0)
+
+
 class Config(StrictModel):
     """The whole configuration file."""
 
@@ -459,6 +469,7 @@ class Config(StrictModel):
     calendar: CalendarConfig = CalendarConfig()
     deployment_log: DeploymentLogConfig = DeploymentLogConfig()
     state: StateConfig = StateConfig()
+    workflow: WorkflowConfig = WorkflowConfig()
     templates_dir: Path | None = None
 
     _source: Path | None = PrivateAttr(default=None)

@@ -8,7 +8,7 @@ against the checks it affects, which then fail with "GitLab did not answer: …"
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from bot.commands import CommandError, find_commands, parse_components
@@ -36,6 +36,9 @@ class DeploymentRequest:
     ticket_numbers: tuple[str, ...]
     environment: str | None = None
     components: tuple[tuple[str, str], ...] | None = None
+    customer: str | None = None
+    asserted_tags: tuple[str, ...] = ()
+    rollback_plan: str | None = None
 
 
 def _release_for(releases: Sequence[Release], version: str) -> Release | None:
@@ -124,9 +127,14 @@ class FactGatherer:
         gitlab = self.gitlab
         errors: dict[str, str] = {}
         every = (
-            "release_exists", "release_is_latest", "pipeline_succeeded", "on_default_branch",
-            "artifact_published", "validated_in_test", "rollback_ready",
-        )  # fmt: skip
+            "release_exists",
+            "release_is_latest",
+            "pipeline_succeeded",
+            "on_default_branch",
+            "artifact_published",
+            "validated_in_test",
+            "rollback_ready",
+        )
         facts: dict[str, Any] = {
             "component": name,
             "project": project,
@@ -164,9 +172,10 @@ class FactGatherer:
         )
         if pipeline is not None:
             facts.update(
-                pipeline_id=pipeline.id, pipeline_status=pipeline.status,
+                pipeline_id=pipeline.id,
+                pipeline_status=pipeline.status,
                 pipeline_url=pipeline.web_url,
-            )  # fmt: skip
+            )
         facts["default_branch"] = self._ask(
             errors, ["on_default_branch"], lambda: gitlab.default_branch(project)
         )
@@ -248,11 +257,19 @@ class FactGatherer:
             facts, noted_here = self.ticket_facts(ticket)
             tickets.append(facts)
             noted = noted_here or noted
-        base = Facts(tickets=tuple(tickets), missing_tickets=tuple(missing),
-                     environment=request.environment,
-                     deployed_versions=dict(deployed_versions or {}))  # fmt: skip
+        base = Facts(
+            tickets=tuple(tickets),
+            missing_tickets=tuple(missing),
+            environment=request.environment,
+            deployed_versions=dict(deployed_versions or {}),
+            customer=request.customer,
+            asserted_tags=request.asserted_tags,
+            asserted_rollback_plan=request.rollback_plan,
+        )
         match = match_customer(base.tickets, self.config, self.config.provider.language)
         customer = match.customer
+        if not tickets and request.customer is not None:
+            customer = self.config.customer(request.customer)
         if customer is None or customer.managed_by == "partner_exclusive" or missing:
             return base
         problems: list[str] = []
@@ -274,12 +291,10 @@ class FactGatherer:
                 for name, version in wanted
                 if name in customer.components
             )
-        return Facts(
-            tickets=base.tickets,
-            environment=request.environment,
+        return replace(
+            base,
             components=components,
             components_source="explicit" if source == "explicit" else "derived",
             unknown_components=tuple(unknown),
             component_problems=tuple(problems),
-            deployed_versions=base.deployed_versions,
         )

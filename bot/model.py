@@ -6,9 +6,10 @@ A :class:`Deployment` is what the lifecycle moves from state to state and what e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class State(StrEnum):
@@ -72,6 +73,16 @@ class Deployment:
     email_requesters: tuple[str, ...] = ()
     email_thread: str | None = None
     delays: int = 0
+    proposals: tuple[datetime, ...] = ()
+    forced: str = ""
+    rollback_plan: str = ""
+    asserted_tags: tuple[str, ...] = ()
+    revision: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the deployment can still change (it has not ended one way or another)."""
+        return self.state not in (State.COMPLETED, State.ROLLED_BACK, State.CANCELLED)
 
     @property
     def planned_end(self) -> datetime | None:
@@ -90,3 +101,50 @@ class Deployment:
     def evolve(self, **changes: object) -> Deployment:
         """A copy with some fields changed (the lifecycle never mutates a deployment)."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def deployment_to_json(deployment: Deployment) -> dict[str, Any]:
+    """A deployment as JSON-safe data (what the store keeps)."""
+    data = asdict(deployment)
+    for key, value in data.items():
+        if isinstance(value, datetime):
+            data[key] = value.isoformat()
+    data["state"] = deployment.state.value
+    data["duration"] = int(deployment.duration.total_seconds())
+    data["proposals"] = [moment.isoformat() for moment in deployment.proposals]
+    return data
+
+
+def deployment_from_json(data: dict[str, Any]) -> Deployment:
+    """The inverse of :func:`deployment_to_json`."""
+    return Deployment(
+        id=data["id"],
+        customer=data["customer"],
+        environment=data["environment"],
+        state=State(data["state"]),
+        requested_at=datetime.fromisoformat(data["requested_at"]),
+        tickets=tuple(TicketRef(**ticket) for ticket in data["tickets"]),
+        components=tuple(ComponentVersion(**component) for component in data["components"]),
+        duration=timedelta(seconds=data["duration"]),
+        restarts=data["restarts"],
+        description=data["description"],
+        planned_start=_time(data["planned_start"]),
+        actual_start=_time(data["actual_start"]),
+        actual_end=_time(data["actual_end"]),
+        requested_by=data["requested_by"],
+        performed_by=data["performed_by"],
+        calendar_sequence=data["calendar_sequence"],
+        notes=tuple(data["notes"]),
+        email_requesters=tuple(data["email_requesters"]),
+        email_thread=data["email_thread"],
+        delays=data["delays"],
+        proposals=tuple(datetime.fromisoformat(moment) for moment in data["proposals"]),
+        forced=data["forced"],
+        rollback_plan=data["rollback_plan"],
+        asserted_tags=tuple(data.get("asserted_tags", ())),
+        revision=data["revision"],
+    )

@@ -77,6 +77,29 @@ _TEXTS: dict[str, dict[str, str]] = {
         "summary_passed": "se cumplen los {total} prerrequisitos",
         "summary_warnings": " ({count} con aviso)",
         "summary_not_handled": "deploybot no gestiona este despliegue",
+        "ignored": "{name} ignorado: {id} {why}",
+        "ignored_not_pending": "ya está {state}; etiqueta los tickets nuevos cuando termine o "
+        "cancélalo antes",
+        "ignored_awaiting_report": "aún espera el informe de prerrequisitos",
+        "ignored_not_schedulable": "está {state}: solo se programa un despliegue listo o ya "
+        "programado",
+        "ignored_not_scheduled": "no está programado ({state}) — prográmalo antes con "
+        "/deploy schedule AAAA-MM-DD HH:MM",
+        "ignored_already_started": "ya ha empezado ({state})",
+        "ignored_not_started": "está programado pero no ha empezado — pon deploy-start al empezar",
+        "ignored_not_running": "no está en curso ({state})",
+        "ignored_already_delayed": "ya consta como retrasado y se envió el correo — escribe "
+        "/deploy delay 30m para ampliar la estimación",
+        "ignored_ended": "ya está {state}",
+        "state_requested": "solicitado",
+        "state_blocked": "bloqueado",
+        "state_ready": "listo",
+        "state_scheduled": "programado",
+        "state_in_progress": "en curso",
+        "state_delayed": "retrasado",
+        "state_completed": "completado",
+        "state_rolled_back": "revertido",
+        "state_cancelled": "cancelado",
     },
     "en": {
         "no_tickets": "the request has no ticket",
@@ -152,6 +175,29 @@ _TEXTS: dict[str, dict[str, str]] = {
         "summary_passed": "all {total} prerequisites pass",
         "summary_warnings": " ({count} with a warning)",
         "summary_not_handled": "deploybot does not handle this deployment",
+        "ignored": "{name} ignored: {id} {why}",
+        "ignored_not_pending": "is already {state}; tag the new tickets once it is done, or "
+        "cancel it first",
+        "ignored_awaiting_report": "is still waiting for its prerequisite report",
+        "ignored_not_schedulable": "is {state}: only a ready or scheduled deployment can be "
+        "(re)scheduled",
+        "ignored_not_scheduled": "is not scheduled yet ({state}) — schedule it first with "
+        "/deploy schedule YYYY-MM-DD HH:MM",
+        "ignored_already_started": "has already started ({state})",
+        "ignored_not_started": "is scheduled but has not started — tag deploy-start when it begins",
+        "ignored_not_running": "is not in progress ({state})",
+        "ignored_already_delayed": "is already marked delayed and the delay email was sent — "
+        "write /deploy delay 30m to extend the estimate",
+        "ignored_ended": "is already {state}",
+        "state_requested": "requested",
+        "state_blocked": "blocked",
+        "state_ready": "ready",
+        "state_scheduled": "scheduled",
+        "state_in_progress": "in progress",
+        "state_delayed": "delayed",
+        "state_completed": "completed",
+        "state_rolled_back": "rolled back",
+        "state_cancelled": "cancelled",
     },
 }
 

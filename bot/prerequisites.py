@@ -103,6 +103,14 @@ class Facts:
     unknown_components: tuple[str, ...] = ()
     component_problems: tuple[str, ...] = ()
     deployed_versions: Mapping[str, str] = field(default_factory=dict)
+    customer: str | None = None
+    asserted_tags: tuple[str, ...] = ()
+    asserted_rollback_plan: str | None = None
+
+    def tagged(self, tag: str) -> list[str]:
+        """The tickets carrying ``tag`` (an operator's assertion counts as "request")."""
+        found = [ticket.number for ticket in self.tickets if tag in ticket.tags]
+        return [*found, "request"] if tag in self.asserted_tags else found
 
 
 @dataclass(frozen=True)
@@ -199,9 +207,14 @@ def match_customer(tickets: Sequence[TicketFacts], config: Config, language: str
             known = ", ".join(c.organization for c in config.customers)
             return CustomerMatch(
                 None,
-                say(language, "org_unknown", org=ticket.organization, ticket=ticket.number,
-                    known=known),
-            )  # fmt: skip
+                say(
+                    language,
+                    "org_unknown",
+                    org=ticket.organization,
+                    ticket=ticket.number,
+                    known=known,
+                ),
+            )
         found.setdefault(customer.name, []).append(ticket.number)
     if len(found) > 1:
         several = "; ".join(f"{name} ({', '.join(numbers)})" for name, numbers in found.items())
@@ -242,8 +255,9 @@ def _per_component(
     for component in facts.components:
         error = component.errors.get(code)
         if error:
-            failures.append(say(language, "gitlab_down", component=component.component,
-                                error=error))  # fmt: skip
+            failures.append(
+                say(language, "gitlab_down", component=component.component, error=error)
+            )
             continue
         ok, message, link = judge(component)
         (passes if ok else failures).append(message)
@@ -283,8 +297,9 @@ def _release_is_latest(language: str) -> Any:
         if c.latest_version != (c.tag or c.version):
             when = c.latest_released_at.date().isoformat() if c.latest_released_at else "?"
             link = Link(c.latest_version, c.latest_url) if c.latest_url else None
-            message = say(language, "newer_release", name=_name(c), newer=c.latest_version,
-                          when=when)  # fmt: skip
+            message = say(
+                language, "newer_release", name=_name(c), newer=c.latest_version, when=when
+            )
             return False, message, link
         return True, say(language, "latest_ok", name=_name(c)), None
 
@@ -297,8 +312,9 @@ def _pipeline(language: str) -> Any:
             return False, say(language, "no_pipeline", name=_name(c)), None
         link = Link(f"#{c.pipeline_id}", c.pipeline_url) if c.pipeline_url else None
         if c.pipeline_status != "success":
-            message = say(language, "pipeline_bad", name=_name(c), id=c.pipeline_id,
-                          status=c.pipeline_status)  # fmt: skip
+            message = say(
+                language, "pipeline_bad", name=_name(c), id=c.pipeline_id, status=c.pipeline_status
+            )
             return False, message, link
         return True, say(language, "pipeline_ok", name=_name(c), id=c.pipeline_id), link
 
@@ -311,8 +327,9 @@ def _default_branch(language: str) -> Any:
         if c.commit_sha is None:
             return False, say(language, "no_commit", name=_name(c)), None
         if not c.on_default_branch:
-            message = say(language, "side_branch", name=_name(c), sha=_short(c.commit_sha),
-                          branch=branch)  # fmt: skip
+            message = say(
+                language, "side_branch", name=_name(c), sha=_short(c.commit_sha), branch=branch
+            )
             return False, message, None
         return True, say(language, "branch_ok", name=_name(c), branch=branch), None
 
@@ -335,23 +352,31 @@ def _artifact(language: str) -> Any:
 
 def _validated_in_test(facts: Facts, config: Config, language: str) -> Any:
     manual_tag = config.zammad.tags.validated_test
-    tagged = [t.number for t in facts.tickets if manual_tag in t.tags]
+    tagged = facts.tagged(manual_tag)
 
     def judge(c: ComponentFacts) -> tuple[bool, str, Link | None]:
         if c.validation == "manual":
             if tagged:
-                message = say(language, "manual_ok", name=_name(c), tag=manual_tag,
-                              tickets=", ".join(tagged))  # fmt: skip
+                message = say(
+                    language, "manual_ok", name=_name(c), tag=manual_tag, tickets=", ".join(tagged)
+                )
                 return True, message, None
             return False, say(language, "manual_missing", name=_name(c), tag=manual_tag), None
         if c.test_deployment_id is None:
             envs = ", ".join(c.test_environments) or say(language, "no_test_env")
-            message = say(language, "not_in_test", name=_name(c), sha=_short(c.commit_sha),
-                          envs=envs)  # fmt: skip
+            message = say(
+                language, "not_in_test", name=_name(c), sha=_short(c.commit_sha), envs=envs
+            )
             return False, message, None
         when = c.test_deployment_at.date().isoformat() if c.test_deployment_at else "?"
-        message = say(language, "test_ok", name=_name(c), env=c.test_deployment_environment,
-                      when=when, id=c.test_deployment_id)  # fmt: skip
+        message = say(
+            language,
+            "test_ok",
+            name=_name(c),
+            env=c.test_deployment_environment,
+            when=when,
+            id=c.test_deployment_id,
+        )
         return True, message, None
 
     return judge
@@ -361,20 +386,26 @@ def _customer_validated(facts: Facts, config: Config, language: str) -> CheckRes
     tags = config.zammad.tags
     code = "customer_validated"
     links = _ticket_links(facts)
-    validated = [t.number for t in facts.tickets if tags.customer_validated in t.tags]
+    validated = facts.tagged(tags.customer_validated)
     if validated:
-        message = say(language, "validated", tag=tags.customer_validated,
-                      tickets=", ".join(validated))  # fmt: skip
+        message = say(
+            language, "validated", tag=tags.customer_validated, tickets=", ".join(validated)
+        )
         return CheckResult(code, "passed", message, links)
     accepted = [t for t in facts.tickets if tags.risk_accepted in t.tags]
-    if accepted:
+    if accepted or tags.risk_accepted in facts.asserted_tags:
         who = sorted({t.tag_authors.get(tags.risk_accepted, "") for t in accepted} - {""})
-        message = say(language, "risk_accepted", tag=tags.risk_accepted,
-                      tickets=", ".join(t.number for t in accepted),
-                      who=", ".join(who) or say(language, "someone"))  # fmt: skip
+        message = say(
+            language,
+            "risk_accepted",
+            tag=tags.risk_accepted,
+            tickets=", ".join(facts.tagged(tags.risk_accepted)),
+            who=", ".join(who) or say(language, "someone"),
+        )
         return CheckResult(code, "warning", message, links)
-    message = say(language, "not_validated", validated=tags.customer_validated,
-                  risk=tags.risk_accepted)  # fmt: skip
+    message = say(
+        language, "not_validated", validated=tags.customer_validated, risk=tags.risk_accepted
+    )
     return CheckResult(code, "failed", message, links)
 
 
@@ -389,11 +420,15 @@ def rollback_target(component: ComponentFacts, facts: Facts) -> str | None:
 def generated_rollback_plan(facts: Facts, restarts: str, language: str) -> tuple[str, ...]:
     """Per component, the version to go back to and the steps to get there."""
     return tuple(
-        say(language, "plan_line", component=c.component,
+        say(
+            language,
+            "plan_line",
+            component=c.component,
             target=rollback_target(c, facts) or "?",
-            restarts=restarts or say(language, "plan_restart_default"))
+            restarts=restarts or say(language, "plan_restart_default"),
+        )
         for c in facts.components
-    )  # fmt: skip
+    )
 
 
 def _rollback_ready(facts: Facts, customer: Customer, language: str) -> CheckResult:
@@ -403,6 +438,8 @@ def _rollback_ready(facts: Facts, customer: Customer, language: str) -> CheckRes
     missing = [c.component for c in facts.components if rollback_target(c, facts) is None]
     plan = generated_rollback_plan(facts, customer.restarts, language)
     guides = [t.rollback_plan for t in facts.tickets if t.rollback_plan]
+    if facts.asserted_rollback_plan:
+        guides.append(facts.asserted_rollback_plan)
     problems = []
     if missing:
         problems.append(say(language, "no_target", components=", ".join(missing)))
@@ -432,8 +469,9 @@ def _parties(customer: Customer, config: Config, language: str) -> CheckResult:
     ):
         missing.append(say(language, "party_partner", customer=customer.name))
     if missing:
-        return CheckResult(code, "failed", say(language, "parties_missing",
-                                               missing=", ".join(missing)))  # fmt: skip
+        return CheckResult(
+            code, "failed", say(language, "parties_missing", missing=", ".join(missing))
+        )
     count = len(config.provider.project_team) + len(config.provider.support_team)
     count += len(customer.contacts.managers) + len(customer.contacts.helpdesk)
     if customer.managed_by == "partner_delegated" and customer.partner:
@@ -447,8 +485,9 @@ def _components_identified(facts: Facts, customer: Customer, language: str) -> C
     if facts.unknown_components:
         known = ", ".join(customer.components) or "-"
         names = ", ".join(facts.unknown_components)
-        problems.append(say(language, "unknown_components", names=names, customer=customer.name,
-                            known=known))  # fmt: skip
+        problems.append(
+            say(language, "unknown_components", names=names, customer=customer.name, known=known)
+        )
     if not facts.components and not problems:
         tickets = ", ".join(t.number for t in facts.tickets)
         problems.append(say(language, "nothing_found", tickets=tickets))
@@ -463,6 +502,8 @@ def check_prerequisites(facts: Facts, config: Config, *, language: str | None = 
     """Run every check over ``facts``; the report lists each with its outcome."""
     language = language or config.provider.language
     match = match_customer(facts.tickets, config, language)
+    if not facts.tickets and facts.customer is not None:
+        match = CustomerMatch(config.customer(facts.customer), None)
     links = _ticket_links(facts)
     if facts.missing_tickets:
         missing = say(language, "missing_tickets", tickets=", ".join(facts.missing_tickets))
@@ -483,9 +524,10 @@ def check_prerequisites(facts: Facts, config: Config, *, language: str | None = 
     if customer.managed_by == "partner_exclusive":
         partner = customer.partner.name if customer.partner else say(language, "its_partner")
         not_ours = CheckResult(
-            "handled_by_us", "failed",
+            "handled_by_us",
+            "failed",
             say(language, "partner_exclusive", customer=customer.name, partner=partner),
-        )  # fmt: skip
+        )
         return Report(customer.name, facts.environment, (known, not_ours), handled=False)
     handled = CheckResult(
         "handled_by_us", "passed", say(language, f"managed_{customer.managed_by}")
@@ -493,16 +535,21 @@ def check_prerequisites(facts: Facts, config: Config, *, language: str | None = 
     environment, productive = _environment(customer, facts.environment)
     if productive is None:
         names = ", ".join(env.name for env in customer.environments)
-        env_check = CheckResult("environment_productive", "failed",
-                                say(language, "no_env", env=environment, customer=customer.name,
-                                    envs=names))  # fmt: skip
+        env_check = CheckResult(
+            "environment_productive",
+            "failed",
+            say(language, "no_env", env=environment, customer=customer.name, envs=names),
+        )
     elif not productive:
-        env_check = CheckResult("environment_productive", "failed",
-                                say(language, "not_productive", env=environment,
-                                    customer=customer.name))  # fmt: skip
+        env_check = CheckResult(
+            "environment_productive",
+            "failed",
+            say(language, "not_productive", env=environment, customer=customer.name),
+        )
     else:
-        env_check = CheckResult("environment_productive", "passed",
-                                say(language, "productive", env=environment))  # fmt: skip
+        env_check = CheckResult(
+            "environment_productive", "passed", say(language, "productive", env=environment)
+        )
     checks = (
         known,
         handled,

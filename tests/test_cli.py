@@ -1,4 +1,5 @@
-"""The command line as a person uses it: plan, check-day, calendar, validate-config, demo."""
+"""The command line as a person uses it: plan, check-day, calendar, validate-config, overview,
+preview, log-template."""
 
 from __future__ import annotations
 
@@ -132,8 +133,8 @@ def test_validate_config_summarises_each_customer() -> None:
     assert "Andalucia: partner_exclusive (Sur Sistemas), ES-AN" in lines[4]
 
 
-def test_demo_plans_every_handled_customer() -> None:
-    result = run("demo")
+def test_overview_plans_every_handled_customer() -> None:
+    result = run("overview")
     assert result.exit_code == 0, result.output
     for name in ("DIBA", "CAM", "CAIB"):
         assert f"{name}: next 3 slot(s)" in result.stdout

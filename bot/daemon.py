@@ -1,0 +1,95 @@
+"""The daemon: APScheduler jobs for the Zammad poll, the GitLab poll and the timers.
+
+Timers live in the store, so a timer that came due while the daemon was down fires at the first
+timer check after start. SIGTERM and SIGINT stop it gracefully: the effect being carried out
+finishes, then the daemon stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Callable
+from types import FrameType
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from bot.config import Config
+from bot.service import Service
+
+log = logging.getLogger("deploybot")
+
+#: How often due timers are looked for.
+TIMER_CHECK_SECONDS = 20
+
+
+def _guarded(name: str, job: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job()
+        except Exception:  # the daemon never dies of an outside error
+            log.exception("job=%s failed; it runs again at its next interval", name)
+
+    return run
+
+
+def build_scheduler(service: Service, config: Config) -> BlockingScheduler:
+    """The scheduler with the poll and timer jobs (each runs at once, then at its interval)."""
+    scheduler = BlockingScheduler(timezone=config.provider.tz)
+    options = {"max_instances": 1, "coalesce": True, "next_run_time": service.clock()}
+
+    def zammad_cycle() -> None:
+        service.run_cycle(gitlab=False)
+
+    def gitlab_cycle() -> None:
+        with service._lock:
+            service.poll_gitlab()
+            service.drain_outbox()
+
+    def timer_check() -> None:
+        with service._lock:
+            service.fire_timers()
+            service.drain_outbox()
+
+    scheduler.add_job(
+        _guarded("zammad", zammad_cycle),
+        "interval",
+        id="zammad",
+        seconds=config.zammad.poll_seconds,
+        **options,
+    )
+    scheduler.add_job(
+        _guarded("gitlab", gitlab_cycle),
+        "interval",
+        id="gitlab",
+        seconds=config.gitlab.poll_seconds,
+        **options,
+    )
+    scheduler.add_job(
+        _guarded("timers", timer_check),
+        "interval",
+        id="timers",
+        seconds=TIMER_CHECK_SECONDS,
+        **options,
+    )
+    return scheduler
+
+
+def run_daemon(service: Service, config: Config) -> None:
+    """Run until SIGTERM or SIGINT; the current effect finishes before the daemon stops."""
+    scheduler = build_scheduler(service, config)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        log.info("signal=%s stopping after the current effect", signal.Signals(signum).name)
+        service.stopping.set()
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info(
+        "daemon started: zammad every %ss, gitlab every %ss",
+        config.zammad.poll_seconds,
+        config.gitlab.poll_seconds,
+    )
+    scheduler.start()
+    log.info("daemon stopped")

@@ -1,0 +1,204 @@
+"""``deploybot demo``: the whole procedure for one customer, as a person would drive it in
+Zammad, against the Zammad and GitLab emulators, with real files and no secrets.
+
+The workbench it builds (emulators, store, service, a clock that only moves when told) is also
+what the end-to-end tests drive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.config import Config
+from bot.model import Deployment
+from bot.service import Service, channels_for
+from bot.store import Store, sqlite_url
+from integrations.emulators.gitlab import GitLabEmulator
+from integrations.emulators.server import RunningEmulator
+from integrations.emulators.zammad import ZammadEmulator
+from integrations.gitlab import GitLabClient
+from integrations.retry import RetryPolicy
+from integrations.zammad import ZammadClient
+
+#: The demo's "now": Thursday 26 November 2026, 10:00 in Madrid — fixed, so runs repeat.
+DEMO_START = datetime.fromisoformat("2026-11-26T10:00:00+01:00")
+
+
+class ManualClock:
+    """A clock that moves only when told (the demo and the tests set the time)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, moment: datetime) -> None:
+        """Jump to ``moment``."""
+        self.now = moment
+
+    def advance(self, delta: timedelta) -> None:
+        """Move forward by ``delta``."""
+        self.now += delta
+
+
+@dataclass
+class Workbench:
+    """Everything a demo or an end-to-end test drives."""
+
+    config: Config
+    out: Path
+    clock: ManualClock
+    store: Store
+    service: Service
+    zammad: ZammadEmulator
+    gitlab: GitLabEmulator
+
+    def person_tags(
+        self, ticket_id: int, *tags: str, by: str = "marta.vidal@soffid.example"
+    ) -> None:
+        """A person adds tags to a ticket in Zammad."""
+        current = list(self.zammad.tags[ticket_id])
+        self.zammad.set_tags(ticket_id, [*current, *tags], by=by)
+
+    def person_notes(
+        self, ticket_id: int, text: str, by: str = "marta.vidal@soffid.example"
+    ) -> None:
+        """A person writes an internal note in Zammad."""
+        self.zammad.add_article(
+            ticket_id, body=f"<p>{text}</p>", internal=True, type_="note", sender="Agent", author=by
+        )
+        self.zammad._touch(ticket_id)
+
+    def cycle(self) -> None:
+        """One poll cycle of the daemon."""
+        self.service.run_cycle()
+
+    def deployment(self, deployment_id: str) -> Deployment:
+        """A deployment from the store."""
+        found = self.store.deployment(deployment_id)
+        assert found is not None, deployment_id
+        return found
+
+    def notes(self, ticket_id: int) -> list[dict[str, Any]]:
+        """deploybot's articles on a ticket."""
+        return [a for a in self.zammad.ticket_articles(ticket_id) if "deploybot ref" in a["body"]]
+
+
+def demo_config(base: Config, out: Path, zammad_url: str, gitlab_url: str) -> Config:
+    """The example configuration pointed at the emulators and at files under ``out``."""
+    return base.model_copy(
+        update={
+            "zammad": base.zammad.model_copy(update={"url": zammad_url}),
+            "gitlab": base.gitlab.model_copy(update={"url": gitlab_url}),
+            "smtp": base.smtp.model_copy(
+                update={"transport": "directory", "directory": out / "mail"}
+            ),
+            "calendar": base.calendar.model_copy(
+                update={"ics_dir": out / "calendar", "caldav": None}
+            ),
+            "deployment_log": base.deployment_log.model_copy(update={"dir": out / "DEPLOYMENTS"}),
+            "state": base.state.model_copy(update={"url": sqlite_url(out / "state.sqlite")}),
+        }
+    )
+
+
+@contextlib.contextmanager
+def workbench(
+    base: Config,
+    scenario: dict[str, Any],
+    out: Path,
+    *,
+    start: datetime = DEMO_START,
+    observer: Callable[[str], None] | None = None,
+    store_url: str | None = None,
+) -> Iterator[Workbench]:
+    """Emulators on the scenario, a store and a service writing under ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    clock = ManualClock(start)
+    zammad_app = ZammadEmulator(scenario, clock=clock)
+    gitlab_app = GitLabEmulator(scenario, clock=clock)
+    token = str(scenario.get("token", "demo-token"))
+    with RunningEmulator(zammad_app) as zammad, RunningEmulator(gitlab_app) as gitlab:
+        config = demo_config(base, out, zammad.url, gitlab.url)
+        store = Store(store_url or config.state.url)
+        zammad_client = ZammadClient(zammad.url, token, retry=RetryPolicy(sleep=lambda _: None))
+        gitlab_client = GitLabClient(
+            gitlab.url,
+            token,
+            release_tag_pattern=config.gitlab.release_tag_pattern,
+            ticket_pattern=config.gitlab.ticket_pattern,
+            max_retries=0,
+        )
+        service = Service(
+            config,
+            store,
+            zammad_client,
+            gitlab_client,
+            channels_for(config, zammad_client),
+            clock=clock,
+            observer=observer,
+        )
+        yield Workbench(config, out, clock, store, service, zammad_app, gitlab_app)
+
+
+def run_demo(
+    base: Config, scenario: dict[str, Any], out: Path, echo: Callable[[str], None]
+) -> Path:
+    """Play the procedure for DIBA: tag → report and proposals → schedule → start → a delay →
+    done. Leaves the log, the emails, the event, Zammad's state and the SQLite state in ``out``."""
+    if out.exists():
+        shutil.rmtree(out)
+    with workbench(base, scenario, out, observer=lambda line: echo(f"    {line}")) as bench:
+        tz = bench.config.provider.tz
+
+        def step(text: str) -> None:
+            echo(f"{bench.clock().astimezone(tz):%a %d %b %H:%M}  {text}")
+
+        step("Marta tags tickets 7412280 and 7412301 'deploy'")
+        bench.person_tags(1, "deploy")
+        bench.person_tags(2, "deploy")
+        bench.cycle()
+        deployment = bench.store.deployments()[0]
+        first = deployment.proposals[0].astimezone(tz)
+        step(f"{deployment.id} is {deployment.state.value}; first proposal {first:%d/%m/%Y %H:%M}")
+
+        bench.clock.advance(timedelta(minutes=20))
+        step(f"The customer agrees; Marta writes '/deploy schedule {first:%Y-%m-%d %H:%M}'")
+        bench.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")
+        bench.cycle()
+
+        bench.clock.set(first)
+        step("Slot time: Marta tags 'deploy-start'")
+        bench.person_tags(1, "deploy-start")
+        bench.cycle()
+
+        current = bench.deployment(deployment.id)
+        late = first + current.duration + bench.config.workflow.delay_grace + timedelta(minutes=1)
+        bench.clock.set(late)
+        step("The estimate and its grace have passed: the delay timer fires")
+        bench.cycle()
+
+        bench.clock.advance(timedelta(minutes=9))
+        step("Marta finishes and tags 'deploy-done'")
+        bench.person_tags(1, "deploy-done")
+        bench.cycle()
+
+        final = bench.deployment(deployment.id)
+        step(f"{final.id} is {final.state.value}")
+        (out / "zammad-state.json").write_text(
+            json.dumps(bench.zammad.dump(), ensure_ascii=False, indent=2, default=str) + "\n",
+            encoding="utf-8",
+        )
+    echo("")
+    echo(f"Artifacts in {out}:")
+    for path in sorted(p for p in out.rglob("*") if p.is_file() and not p.name.endswith(".lock")):
+        echo(f"  {path.relative_to(out)}")
+    return out

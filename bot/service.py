@@ -1,0 +1,717 @@
+"""The service: one poll cycle (Zammad, GitLab, timers, outbox) and the daemon around it.
+
+A cycle reads what people did in Zammad (tags and ``/deploy`` notes), turns it into lifecycle
+events, commits each transition with its effects, then carries the effects out. Outside errors
+never stop the daemon: a failed read is retried next cycle, a failed effect stays in the outbox
+and is retried with backoff; after several failures the operator is alerted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.calendar import Booking, propose_slots, rules_for
+from bot.commands import Command, CommandError, find_commands, help_text, parse_command
+from bot.config import Config, Customer
+from bot.effects import Channels, OutboxEffect, PostNote, SendEmail, SetTags, describe, execute
+from bot.facts import DeploymentRequest, FactGatherer
+from bot.lifecycle import (
+    EVENT_NAMES,
+    PENDING,
+    RUNNING,
+    CancelRequested,
+    DelayDue,
+    DelayRequested,
+    DetailsChanged,
+    DoneRequested,
+    Event,
+    Origin,
+    Requested,
+    RollbackRequested,
+    ScheduleRequested,
+    StartRequested,
+    apply,
+    new_deployment,
+)
+from bot.model import ComponentVersion, Deployment, State, TicketRef
+from bot.prerequisites import Facts, Report, check_prerequisites, rollback_target
+from bot.rendering import Renderer
+from bot.store import Store, backoff
+from integrations.calendar import CalDavCalendar, IcsDirectory
+from integrations.deployment_log import DeploymentLog
+from integrations.gitlab import GitLabClient, GitLabError
+from integrations.mail import DirectoryMailer, Mailer, OutgoingEmail, SmtpMailer, smtp_settings
+from integrations.secrets import read_secret
+from integrations.zammad import Article, Ticket, ZammadClient, ZammadError
+
+log = logging.getLogger("deploybot")
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class CycleResult:
+    """What one cycle did."""
+
+    events: int = 0
+    effects_done: int = 0
+    effects_failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Service:
+    """Ties the pure core to the store and the outside systems."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        zammad: ZammadClient,
+        gitlab: GitLabClient,
+        channels: Channels,
+        *,
+        clock: Clock,
+        renderer: Renderer | None = None,
+        observer: Callable[[str], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.zammad = zammad
+        self.gitlab = gitlab
+        self.channels = channels
+        self.clock = clock
+        self.renderer = renderer or Renderer.for_config(config)
+        self.observer = observer or (lambda line: None)
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+
+    # -- events -----------------------------------------------------------------------------
+
+    def handle(
+        self, deployment: Deployment, event: Event, details: dict[str, Any] | None = None
+    ) -> Deployment:
+        """Apply an event and commit the new state with its effects (one transaction)."""
+        now = self.clock()
+        new, effects = apply(deployment, event, now, self.config, self.renderer)
+        name = EVENT_NAMES[type(event)]
+        self.store.commit(
+            new,
+            effects,
+            now=now,
+            source=event.origin.source,
+            actor=event.origin.actor,
+            event=name,
+            old_state=deployment.state,
+            details=details or {},
+        )
+        changed = f"{deployment.state.value}->{new.state.value}"
+        log.info(
+            "event=%s deployment=%s state=%s source=%s actor=%s effects=%d",
+            name,
+            new.id,
+            changed,
+            event.origin.source,
+            event.origin.actor,
+            len(effects),
+        )
+        self.observer(f"{new.id}: {name} ({event.origin.source}) {changed}")
+        return new
+
+    def _bookings(self) -> tuple[Booking, ...]:
+        active = self.store.deployments(states=[State.SCHEDULED, *RUNNING])
+        return tuple(
+            Booking(d.id, d.customer, d.planned_start, d.planned_start + d.duration)
+            for d in active
+            if d.planned_start is not None
+        )
+
+    def _gather(self, request: DeploymentRequest, customer: str | None = None) -> Facts:
+        deployed = self._deployed_versions(customer) if customer else {}
+        gatherer = FactGatherer(self.config, self.zammad, self.gitlab)
+        return gatherer.gather(request, deployed_versions=deployed)
+
+    def _deployed_versions(self, customer: str) -> dict[str, str]:
+        versions: dict[str, str] = {}
+        for done in self.store.deployments(customer=customer, states=[State.COMPLETED]):
+            for component in done.components:
+                versions[component.name] = component.version
+        return versions
+
+    def _report(self, deployment: Deployment) -> tuple[Facts, Report]:
+        request = DeploymentRequest(
+            tuple(t.number for t in deployment.tickets),
+            deployment.environment,
+            tuple((c.name, c.version) for c in deployment.components) or None,
+            customer=deployment.customer,
+            asserted_tags=deployment.asserted_tags,
+            rollback_plan=deployment.rollback_plan or None,
+        )
+        facts = self._gather(request, deployment.customer)
+        return facts, check_prerequisites(facts, self.config)
+
+    def request(
+        self, tickets: Sequence[Ticket], origin: Origin, *, environment: str | None = None
+    ) -> Deployment | None:
+        """Open (or join, or re-check) the customer's pending deployment for tagged tickets."""
+        existing = None
+        for ticket in tickets:
+            existing = existing or self.store.open_deployment_of_ticket(ticket.id)
+        numbers = [t.number for t in existing.tickets] if existing else []
+        numbers += [t.number for t in tickets if t.number not in numbers]
+        env = environment or (existing.environment if existing else None)
+        facts = self._gather(DeploymentRequest(tuple(numbers), env))
+        report = check_prerequisites(facts, self.config)
+        if report.customer is None or not report.handled:
+            for ticket in tickets:
+                self._answer_unattached(ticket, report)
+            return None
+        customer = self.config.customer(report.customer)
+        if existing is None or existing.customer != customer.name:
+            existing = self._pending_of(customer) or new_deployment(
+                self.store.next_deployment_id(customer.name, self.clock().year),
+                customer.name,
+                report.environment or customer.default_environment.name,
+                self.clock(),
+                requested_by=origin.actor,
+            )
+            missing = [n for n in numbers if n not in {t.number for t in existing.tickets}]
+            if existing.tickets and missing:
+                numbers = [*[t.number for t in existing.tickets], *missing]
+                facts = self._gather(DeploymentRequest(tuple(numbers), env), customer.name)
+                report = check_prerequisites(facts, self.config)
+        return self._requested(existing, facts, report, customer, origin)
+
+    def _answer_unattached(self, ticket: Ticket, report: Report) -> None:
+        """No deployment to attach the ticket to: answer on it and consume the tag."""
+        number = self.store.next_number(f"ticket-{ticket.id}/request")
+        key_base = f"ticket-{ticket.id}/request/{number}"
+        note = self.renderer.prerequisites_note(report, self.config)
+        tags = self.config.zammad.tags
+        self.store.enqueue(
+            f"ticket-{ticket.id}",
+            [
+                PostNote(f"{key_base}/0", ticket.id, note),
+                SetTags(f"{key_base}/1", ticket.id, remove=(tags.request,)),
+            ],
+            self.clock(),
+        )
+        self.observer(f"ticket {ticket.number}: {report.summary(self.config.provider.language)}")
+
+    def _pending_of(self, customer: Customer) -> Deployment | None:
+        pending = self.store.deployments(customer=customer.name, states=list(PENDING))
+        return pending[-1] if pending else None
+
+    def _requested(
+        self,
+        deployment: Deployment,
+        facts: Facts,
+        report: Report,
+        customer: Customer,
+        origin: Origin,
+    ) -> Deployment:
+        components = tuple(
+            ComponentVersion(c.component, c.tag or c.version, rollback_target(c, facts))
+            for c in facts.components
+        )
+        tickets = tuple(TicketRef(t.number, t.title, t.id) for t in facts.tickets)
+        proposals: tuple[Any, ...] = ()
+        if report.ready:
+            duration = deployment.duration if deployment.planned_start else None
+            plan = propose_slots(
+                rules_for(self.config, customer),
+                now=self.clock(),
+                duration=duration or customer.default_duration,
+                count=self.config.workflow.proposals,
+                bookings=self._bookings(),
+            )
+            proposals = plan.slots
+        event = Requested(
+            origin,
+            report,
+            tickets,
+            components,
+            report.environment or deployment.environment,
+            proposals,
+        )
+        details = {"summary": report.summary("en"), "failed": [c.code for c in report.failed]}
+        return self.handle(deployment, event, details)
+
+    def schedule(
+        self,
+        deployment: Deployment,
+        origin: Origin,
+        start: datetime,
+        *,
+        duration: Any = None,
+        force: str | None = None,
+    ) -> Deployment:
+        """Schedule (or reschedule) a deployment, re-checking calendar and prerequisites now."""
+        _, report = self._report(deployment)
+        event = ScheduleRequested(origin, start, duration, force, report, self._bookings())
+        return self.handle(deployment, event, {"start": start.isoformat(), "force": force})
+
+    def start(
+        self, deployment: Deployment, origin: Origin, *, force: str | None = None
+    ) -> Deployment:
+        """Start a scheduled deployment, re-checking the prerequisites unless forced."""
+        report = self._report(deployment)[1] if deployment.state is State.SCHEDULED else None
+        return self.handle(deployment, StartRequested(origin, report, force), {"force": force})
+
+    # -- Zammad -------------------------------------------------------------------------------
+
+    def _watched_tags(self) -> list[str]:
+        tags = self.config.zammad.tags
+        slots = [f"{tags.slot_prefix}{n}" for n in range(1, 10)]
+        return [
+            tags.request,
+            tags.start,
+            tags.delay,
+            tags.done,
+            tags.rollback,
+            tags.cancel,
+            tags.blocked,
+            tags.ready,
+            tags.scheduled,
+            tags.in_progress,
+            tags.delayed,
+            *slots,
+        ]
+
+    def poll_zammad(self) -> int:
+        """Read the tickets in the workflow whose ``updated_at`` moved and act on them.
+
+        Tickets newly tagged for deployment in the same cycle are requested together, one
+        request per customer, so that a deployment starts with all its tickets.
+        """
+        changed: list[tuple[Ticket, str, list[Article]]] = []
+        found = sorted(self.zammad.find_tickets_with_tags(self._watched_tags()), key=lambda t: t.id)
+        for summary in found:
+            marker = f"ticket:{summary.id}:updated_at"
+            stamp = summary.updated_at.isoformat() if summary.updated_at else ""
+            known = self.store.seen_value(marker)
+            if known == stamp and stamp:
+                continue
+            try:
+                ticket = self.zammad.ticket(summary.id)
+                articles = self._fresh_articles(ticket, first_sight=known is None)
+            except ZammadError as error:
+                log.warning("ticket=%s error=%s", summary.number, error)
+                continue  # read again next cycle: the marker is not updated
+            changed.append((ticket, stamp, articles))
+        count = self._request_tagged([t for t, _, _ in changed if self._requests_deploy(t)])
+        for ticket, stamp, articles in changed:
+            try:
+                for article in articles:
+                    count += self._process_article(ticket, article)
+                    self.store.remember(f"article:{article.id}", "done")
+                count += self._process_trigger_tags(ticket)
+            except (ZammadError, GitLabError) as error:
+                log.warning("ticket=%s error=%s", ticket.number, error)
+                continue
+            self.store.remember(f"ticket:{ticket.id}:updated_at", stamp)
+        return count
+
+    def _requests_deploy(self, ticket: Ticket) -> bool:
+        return self.config.zammad.tags.request in ticket.tags
+
+    def _fresh_articles(self, ticket: Ticket, *, first_sight: bool) -> list[Article]:
+        articles = self.zammad.articles(ticket.id)
+        fresh = [a for a in articles if self.store.seen_value(f"article:{a.id}") is None]
+        if first_sight:
+            # Commands written before deploybot watched the ticket are history, not orders.
+            for article in fresh:
+                self.store.remember(f"article:{article.id}", "history")
+            return []
+        return fresh
+
+    def _request_tagged(self, tickets: list[Ticket]) -> int:
+        """Request the tagged tickets, grouped by Zammad organization (one group per customer)."""
+        groups: dict[int | None, list[Ticket]] = {}
+        for ticket in tickets:
+            groups.setdefault(ticket.organization_id, []).append(ticket)
+        for group in groups.values():
+            origin = Origin("tag", "zammad", group[0].id)
+            try:
+                self.request(group, origin)
+            except GitLabError as error:
+                log.warning("tickets=%s error=%s", [t.number for t in group], error)
+        return len(groups)
+
+    def _is_command_note(self, article: Article) -> bool:
+        return (
+            article.internal
+            and (article.sender or "Agent") == "Agent"
+            and "deploybot ref " not in article.body
+        )
+
+    def _process_article(self, ticket: Ticket, article: Article) -> int:
+        if not self._is_command_note(article):
+            return 0
+        count = 0
+        origin = Origin("note", article.created_by or "agent", ticket.id)
+        for raw in find_commands(article.body):
+            try:
+                command = parse_command(raw, self.config.provider.tz)
+            except CommandError as error:
+                self._reply_error(ticket, article, raw.line, str(error), error.usage)
+                continue
+            count += self._run_command(ticket, article, command, origin)
+        return count
+
+    def _reply_error(
+        self, ticket: Ticket, article: Article, line: str, problem: str, usage: str
+    ) -> None:
+        html = self.renderer.note(
+            "command_error", self.config, command=line, problem=problem, usage=usage
+        )
+        key = f"article-{article.id}/error/{_digest(line)}"
+        self.store.enqueue(f"ticket-{ticket.id}", [PostNote(key, ticket.id, html)], self.clock())
+        self.observer(f"ticket {ticket.number}: command refused: {line} ({problem})")
+
+    def _run_command(
+        self, ticket: Ticket, article: Article, command: Command, origin: Origin
+    ) -> int:
+        deployment = self.store.open_deployment_of_ticket(ticket.id)
+        if command.name == "help":
+            html = self.renderer.note("status", self.config, event="help", details=help_text())
+            self.store.enqueue(
+                f"ticket-{ticket.id}",
+                [PostNote(f"article-{article.id}/help", ticket.id, html)],
+                self.clock(),
+            )
+            return 0
+        if deployment is None:
+            self._reply_error(
+                ticket,
+                article,
+                command.line,
+                "this ticket has no open deployment: tag it 'deploy' first",
+                "/deploy help",
+            )
+            return 0
+        if command.name in ("components", "env", "rollback-plan"):
+            if command.name == "rollback-plan":
+                deployment = self.handle(
+                    deployment, DetailsChanged(origin, rollback_plan=command.text)
+                )
+            if deployment.state in PENDING:
+                env = command.text if command.name == "env" else None
+                self.request([ticket], origin, environment=env)
+            return 1
+        if command.name == "restart":
+            self.handle(deployment, DetailsChanged(origin, restarts=command.text))
+        elif command.name == "schedule" and command.start is not None:
+            self.schedule(
+                deployment, origin, command.start, duration=command.duration, force=command.force
+            )
+        elif command.name == "delay":
+            self.handle(deployment, DelayRequested(origin, command.duration))
+        elif command.name == "rollback":
+            self.handle(deployment, RollbackRequested(origin, command.text))
+        elif command.name == "cancel":
+            self.handle(deployment, CancelRequested(origin, command.text))
+        return 1
+
+    def _process_trigger_tags(self, ticket: Ticket) -> int:
+        tags = self.config.zammad.tags
+        deployment = self.store.open_deployment_of_ticket(ticket.id)
+        present = set(ticket.tags)
+        count = 0
+        triggers = [tags.start, tags.delay, tags.done, tags.rollback, tags.cancel]
+        slot_tags = sorted(
+            t
+            for t in present
+            if t.startswith(tags.slot_prefix) and t[len(tags.slot_prefix) :].isdigit()
+        )
+        if deployment is None:
+            stray = [t for t in [*triggers, *slot_tags] if t in present]
+            if stray:
+                self._reply_error(
+                    ticket,
+                    _pseudo_article(ticket),
+                    ", ".join(stray),
+                    "this ticket has no open deployment: tag it 'deploy' first",
+                    "deploy",
+                )
+                number = self.store.next_number(f"ticket-{ticket.id}/stray")
+                cleanup = SetTags(
+                    f"ticket-{ticket.id}/stray/{number}", ticket.id, remove=tuple(stray)
+                )
+                self.store.enqueue(f"ticket-{ticket.id}", [cleanup], self.clock())
+            return 0
+        origin = Origin("tag", "zammad", ticket.id)
+        for tag in slot_tags:
+            number = int(tag[len(tags.slot_prefix) :])
+            if 1 <= number <= len(deployment.proposals):
+                deployment = self.schedule(deployment, origin, deployment.proposals[number - 1])
+            else:
+                self._reply_error(
+                    ticket,
+                    _pseudo_article(ticket),
+                    tag,
+                    f"there is no proposal {number} for {deployment.id}",
+                    "/deploy schedule 2026-12-01 09:30",
+                )
+                cleanup = SetTags(
+                    f"{deployment.id}/{tag}/{deployment.revision}", ticket.id, remove=(tag,)
+                )
+                self.store.enqueue(deployment.id, [cleanup], self.clock())
+            count += 1
+        if tags.start in present:
+            deployment = self.start(deployment, origin)
+            count += 1
+        if tags.delay in present:
+            deployment = self.handle(deployment, DelayRequested(origin))
+            count += 1
+        if tags.rollback in present:
+            deployment = self.handle(deployment, RollbackRequested(origin))
+            count += 1
+        if tags.done in present:
+            deployment = self.handle(deployment, DoneRequested(origin))
+            count += 1
+        if tags.cancel in present:
+            deployment = self.handle(deployment, CancelRequested(origin))
+            count += 1
+        return count
+
+    # -- timers and GitLab ----------------------------------------------------------------------
+
+    def fire_timers(self) -> int:
+        """Fire every timer that has come due (also those that came due while stopped)."""
+        fired = 0
+        for timer in self.store.due_timers(self.clock()):
+            deployment = self.store.deployment(timer.deployment_id)
+            if deployment is None:
+                continue
+            self.handle(deployment, DelayDue(Origin("timer", "deploybot")), {"timer": timer.name})
+            fired += 1
+        return fired
+
+    def poll_gitlab(self) -> int:
+        """Announce new production releases on the tickets they fix; re-check pending requests."""
+        now = self.clock()
+        since_text = self.store.seen_value("gitlab:since")
+        self.store.remember("gitlab:since", now.isoformat())
+        if since_text is None:
+            return 0  # first run: only releases from now on are news
+        since = datetime.fromisoformat(since_text)
+        announced = 0
+        for customer in self.config.customers:
+            if customer.managed_by == "partner_exclusive":
+                continue
+            for name, component in customer.components.items():
+                for release in self.gitlab.releases_since([component.gitlab_project], since):
+                    announced += self._announce(
+                        customer, name, component.gitlab_project, release.tag_name
+                    )
+        return announced
+
+    def _announce(self, customer: Customer, name: str, project: str, tag: str) -> int:
+        count = 0
+        for reference in self.gitlab.ticket_references(project, tag):
+            ticket = self.zammad.ticket_by_number(reference)
+            if ticket is None:
+                continue
+            html = self.renderer.note(
+                "status", self.config, event="released", message=f"{name} {tag}"
+            )
+            key = f"release/{project.replace('/', ':')}/{tag}/{ticket.id}"
+            self.store.enqueue(
+                f"ticket-{ticket.id}", [PostNote(key, ticket.id, html)], self.clock()
+            )
+            count += 1
+            pending = self._pending_of(customer)
+            if pending is not None and ticket.id in {t.id for t in pending.tickets}:
+                self.request([ticket], Origin("gitlab", "gitlab", ticket.id))
+        return count
+
+    # -- the outbox -----------------------------------------------------------------------------
+
+    def drain_outbox(self, *, limit: int | None = None) -> tuple[int, int]:
+        """Carry out pending effects in order per deployment; returns (done, failed)."""
+        done = failed = 0
+        blocked: set[str] = set()
+        for item in self.store.pending():
+            if self.stopping.is_set() or (limit is not None and done >= limit):
+                break
+            now = self.clock()
+            if item.deployment_id in blocked or item.next_attempt_at > now:
+                blocked.add(item.deployment_id)  # keep this deployment's effects in order
+                continue
+            try:
+                execute(item.effect, self.channels, now=now)
+            except Exception as error:  # an outside system failed: retry later, never crash
+                failed += 1
+                blocked.add(item.deployment_id)
+                self._failed(
+                    item.id, item.deployment_id, item.effect, item.attempts, item.alerted, error
+                )
+                continue
+            self.store.mark_done(item.id, now)
+            done += 1
+            self.observer(f"  done: {describe(item.effect)}")
+        return done, failed
+
+    def _failed(
+        self,
+        item_id: int,
+        deployment_id: str,
+        effect: OutboxEffect,
+        attempts: int,
+        alerted: bool,
+        error: Exception,
+    ) -> None:
+        workflow = self.config.workflow
+        now = self.clock()
+        text = f"{type(error).__name__}: {error}"
+        wait = backoff(attempts + 1, workflow.retry_base_seconds, workflow.retry_max_seconds)
+        alert = (
+            attempts + 1 >= workflow.alert_after_attempts
+            and not alerted
+            and deployment_id != "alerts"
+        )
+        total = self.store.mark_failed(item_id, text, now + wait, alerted=alert)
+        log.warning(
+            "deployment=%s effect=%s attempt=%d error=%s",
+            deployment_id,
+            describe(effect),
+            total,
+            text,
+        )
+        if alert:
+            self._alert(deployment_id, effect, total, text)
+
+    def _alert(self, deployment_id: str, effect: OutboxEffect, attempts: int, error: str) -> None:
+        deployment = self.store.deployment(deployment_id)
+        what = describe(effect)
+        message = f"{what}: {attempts} attempts failed ({error}); deploybot keeps retrying."
+        effects: list[OutboxEffect] = []
+        ticket_ids = [t.id for t in deployment.tickets if t.id is not None] if deployment else []
+        if ticket_ids:
+            html = self.renderer.note(
+                "status", self.config, event="alert", deployment_id=deployment_id, message=message
+            )
+            effects.append(
+                PostNote(f"alert/{deployment_id}/{effect.key}/note", ticket_ids[0], html)
+            )
+        support = [
+            f"{c.name} <{c.email}>" if c.name else c.email
+            for c in self.config.provider.support_team
+        ]
+        if support:
+            email = OutgoingEmail(
+                sender=self.config.smtp.sender,
+                to=tuple(support),
+                subject=f"[deploybot] {deployment_id}: an action keeps failing",
+                text=f"{message}\n",
+                html=f"<p>{message}</p>",
+                message_id=f"<alert.{deployment_id}.{_digest(effect.key)}@deploybot>",
+            )
+            effects.append(SendEmail(f"alert/{deployment_id}/{effect.key}/email", email))
+        self.store.enqueue("alerts", effects, self.clock())
+
+    # -- the cycle --------------------------------------------------------------------------------
+
+    def run_cycle(self, *, gitlab: bool = True) -> CycleResult:
+        """One poll of everything, then the outbox; outside errors are logged, not raised."""
+        result = CycleResult()
+        with self._lock:
+            for name, step in (
+                ("zammad", self.poll_zammad),
+                ("timers", self.fire_timers),
+                ("gitlab", self.poll_gitlab if gitlab else lambda: 0),
+            ):
+                try:
+                    result.events += step()
+                except (ZammadError, GitLabError, OSError) as error:
+                    result.errors.append(f"{name}: {error}")
+                    log.warning("poll=%s error=%s", name, error)
+            result.effects_done, result.effects_failed = self.drain_outbox()
+        return result
+
+
+def _digest(text: str) -> str:
+    """A short stable digest (Python's ``hash`` changes from one process to the next)."""
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def _pseudo_article(ticket: Ticket) -> Article:
+    """Stands for "the ticket's tags" where an answer is keyed by an article."""
+    return Article(
+        id=-ticket.id,
+        ticket_id=ticket.id,
+        body="",
+        content_type="text/html",
+        internal=True,
+        type="note",
+        sender="Agent",
+        subject=None,
+        created_by_id=None,
+        created_by=None,
+        created_at=ticket.updated_at,
+    )
+
+
+def active(deployments: Sequence[Deployment]) -> list[Deployment]:
+    """The deployments that are not over."""
+    return [d for d in deployments if d.is_open]
+
+
+def channels_for(config: Config, zammad: ZammadClient) -> Channels:
+    """The outside channels the configuration names: mail transport, calendar, logs."""
+    smtp = config.smtp
+    mailer: Mailer
+    if smtp.transport == "directory":
+        mailer = DirectoryMailer(config.resolve_path(smtp.directory))
+    else:
+        mailer = SmtpMailer(
+            smtp_settings(
+                host=smtp.host,
+                port=smtp.port,
+                starttls=smtp.starttls,
+                tls=smtp.tls,
+                timeout=smtp.timeout,
+                username_env=smtp.username_env,
+                password_env=smtp.password_env,
+                password_file=smtp.password_file,
+            )
+        )
+    caldav = None
+    if config.calendar.caldav is not None:
+        dav = config.calendar.caldav
+        username = (
+            read_secret(dav.username_env, None, what="CalDAV username")
+            if dav.username_env
+            else None
+        )
+        password = (
+            read_secret(dav.password_env, dav.password_file, what="CalDAV password")
+            if dav.password_env or dav.password_file
+            else None
+        )
+        caldav = CalDavCalendar(
+            dav.url, calendar_name=dav.calendar, username=username, password=password
+        )
+    log_dir = config.resolve_path(config.deployment_log.dir)
+
+    def log_for(customer: str) -> DeploymentLog:
+        return DeploymentLog(
+            log_dir,
+            customer,
+            template_name=config.deployment_log.template,
+            language=config.provider.language,
+        )
+
+    return Channels(
+        zammad=zammad,
+        mailer=mailer,
+        ics=IcsDirectory(config.resolve_path(config.calendar.ics_dir)),
+        log_for=log_for,
+        caldav=caldav,
+    )

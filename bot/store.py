@@ -1,0 +1,455 @@
+"""deploybot's own state: deployments, the audit trail, the outbox, timers and what was read.
+
+SQLAlchemy Core over any database URL (SQLite by default, PostgreSQL unchanged). The schema is
+created and migrated by the program: a ``schema_version`` table says which migrations ran.
+A transition (new deployment state, audit entry, outbox items, timers) commits in one
+transaction, so a crash leaves either all of it or none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from bot.effects import Effect, OutboxEffect, ScheduleTimer, effect_from_json, effect_to_json
+from bot.model import Deployment, State, deployment_from_json, deployment_to_json
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version", metadata, sa.Column("version", sa.Integer, nullable=False)
+)
+deployments = sa.Table(
+    "deployments",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("customer", sa.String(200), nullable=False, index=True),
+    sa.Column("state", sa.String(20), nullable=False, index=True),
+    sa.Column("planned_start", sa.DateTime(timezone=True)),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+deployment_tickets = sa.Table(
+    "deployment_tickets",
+    metadata,
+    sa.Column("deployment_id", sa.String(64), sa.ForeignKey("deployments.id"), primary_key=True),
+    sa.Column("ticket_id", sa.Integer, primary_key=True),
+)
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("deployment_id", sa.String(64), index=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("event", sa.String(40), nullable=False),
+    sa.Column("old_state", sa.String(20)),
+    sa.Column("new_state", sa.String(20)),
+    sa.Column("details", sa.Text, nullable=False, default="{}"),
+)
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("deployment_id", sa.String(64), nullable=False, index=True),
+    sa.Column("key", sa.String(200), nullable=False, unique=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, default="pending", index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("alerted", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("done_at", sa.DateTime(timezone=True)),
+)
+timers = sa.Table(
+    "timers",
+    metadata,
+    sa.Column("deployment_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+)
+seen = sa.Table(
+    "seen",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False, default=""),
+)
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),
+)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite drops the zone; every time goes in and comes out as UTC."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One effect waiting in (or done from) the outbox."""
+
+    id: int
+    deployment_id: str
+    key: str
+    effect: OutboxEffect
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    alerted: bool
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of a deployment's history."""
+
+    at: datetime
+    source: str
+    actor: str
+    event: str
+    old_state: str | None
+    new_state: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A timer of a deployment that fires at ``due_at``."""
+
+    deployment_id: str
+    name: str
+    due_at: datetime
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of an SQLite file."""
+    return f"sqlite:///{path}"
+
+
+class Store:
+    """deploybot's database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = sa.create_engine(url, future=True)
+        self.migrate()
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Create or upgrade the schema; returns the version now in place."""
+        with self.engine.begin() as connection:
+            inspector = sa.inspect(connection)
+            if not inspector.has_table("schema_version"):
+                metadata.create_all(connection)
+                connection.execute(schema_version.insert().values(version=SCHEMA_VERSION))
+                return SCHEMA_VERSION
+            version: int = connection.execute(sa.select(schema_version.c.version)).scalar_one()
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"the state database {self.url} has schema version {version}, newer than "
+                    f"this deploybot ({SCHEMA_VERSION}); upgrade deploybot"
+                )
+            # Future migrations: `if version < 2: …; version = 2`, then record it.
+            return int(version)
+
+    # -- deployments --------------------------------------------------------------------------
+
+    def next_deployment_id(self, customer: str, year: int) -> str:
+        """``DIBA-2026-0007``: the customer's next number in that year."""
+        return f"{customer.upper()}-{year}-{self.next_number(f'{customer}-{year}'):04d}"
+
+    def next_number(self, name: str) -> int:
+        """The next value of a named counter (1, 2, 3…), kept across restarts."""
+        with self.engine.begin() as connection:
+            current = connection.execute(
+                sa.select(counters.c.value).where(counters.c.name == name)
+            ).scalar_one_or_none()
+            value = (current or 0) + 1
+            if current is None:
+                connection.execute(counters.insert().values(name=name, value=value))
+            else:
+                connection.execute(
+                    counters.update().where(counters.c.name == name).values(value=value)
+                )
+        return value
+
+    def deployment(self, deployment_id: str) -> Deployment | None:
+        """The deployment with this id, if any."""
+        with self.engine.connect() as connection:
+            data = connection.execute(
+                sa.select(deployments.c.data).where(deployments.c.id == deployment_id)
+            ).scalar_one_or_none()
+        return deployment_from_json(json.loads(data)) if data else None
+
+    def deployments(
+        self, *, customer: str | None = None, states: Sequence[State] | None = None
+    ) -> list[Deployment]:
+        """Deployments, oldest first, optionally of one customer and in some states."""
+        query = sa.select(deployments.c.data).order_by(deployments.c.id)
+        if customer is not None:
+            query = query.where(deployments.c.customer == customer)
+        if states is not None:
+            query = query.where(deployments.c.state.in_([state.value for state in states]))
+        with self.engine.connect() as connection:
+            rows: Sequence[str] = connection.execute(query).scalars().all()
+        return [deployment_from_json(json.loads(row)) for row in rows]
+
+    def open_deployment_of_ticket(self, ticket_id: int) -> Deployment | None:
+        """The deployment (not yet ended) that includes this ticket."""
+        open_states = [s.value for s in State if s not in _ENDED]
+        query = (
+            sa.select(deployments.c.data)
+            .join(deployment_tickets, deployment_tickets.c.deployment_id == deployments.c.id)
+            .where(deployment_tickets.c.ticket_id == ticket_id)
+            .where(deployments.c.state.in_(open_states))
+            .order_by(deployments.c.id.desc())
+        )
+        with self.engine.connect() as connection:
+            data = connection.execute(query).scalars().first()
+        return deployment_from_json(json.loads(data)) if data else None
+
+    def commit(
+        self,
+        deployment: Deployment,
+        effects: Sequence[Effect],
+        *,
+        now: datetime,
+        source: str,
+        actor: str,
+        event: str,
+        old_state: State | None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Save the deployment, its audit entry, its outbox items and timers atomically."""
+        with self.engine.begin() as connection:
+            self._save(connection, deployment, now)
+            connection.execute(
+                audit.insert().values(
+                    deployment_id=deployment.id,
+                    at=_utc(now),
+                    source=source,
+                    actor=actor,
+                    event=event,
+                    old_state=old_state.value if old_state else None,
+                    new_state=deployment.state.value,
+                    details=json.dumps(details or {}, ensure_ascii=False, default=str),
+                )
+            )
+            for effect in effects:
+                if isinstance(effect, ScheduleTimer):
+                    self._set_timer(connection, deployment.id, effect.name, effect.due)
+                    continue
+                self._enqueue(connection, deployment.id, effect, now)
+
+    def _save(self, connection: Connection, deployment: Deployment, now: datetime) -> None:
+        values = {
+            "customer": deployment.customer,
+            "state": deployment.state.value,
+            "planned_start": _utc(deployment.planned_start),
+            "data": json.dumps(deployment_to_json(deployment), ensure_ascii=False),
+            "updated_at": _utc(now),
+        }
+        updated = connection.execute(
+            deployments.update().where(deployments.c.id == deployment.id).values(**values)
+        )
+        if updated.rowcount == 0:
+            connection.execute(deployments.insert().values(id=deployment.id, **values))
+        known: set[int] = set(
+            connection.execute(
+                sa.select(deployment_tickets.c.ticket_id).where(
+                    deployment_tickets.c.deployment_id == deployment.id
+                )
+            ).scalars()
+        )
+        for ticket in deployment.tickets:
+            if ticket.id is not None and ticket.id not in known:
+                connection.execute(
+                    deployment_tickets.insert().values(
+                        deployment_id=deployment.id, ticket_id=ticket.id
+                    )
+                )
+
+    def _enqueue(
+        self, connection: Connection, deployment_id: str, effect: OutboxEffect, now: datetime
+    ) -> None:
+        exists = connection.execute(
+            sa.select(outbox.c.id).where(outbox.c.key == effect.key)
+        ).first()
+        if exists:
+            return
+        connection.execute(
+            outbox.insert().values(
+                deployment_id=deployment_id,
+                key=effect.key,
+                kind=type(effect).__name__,
+                payload=json.dumps(effect_to_json(effect), ensure_ascii=False),
+                status="pending",
+                attempts=0,
+                next_attempt_at=_utc(now),
+                alerted=False,
+                created_at=_utc(now),
+            )
+        )
+
+    def enqueue(self, deployment_id: str, effects: Sequence[OutboxEffect], now: datetime) -> None:
+        """Add effects to the outbox outside a transition (operator alerts)."""
+        with self.engine.begin() as connection:
+            for effect in effects:
+                self._enqueue(connection, deployment_id, effect, now)
+
+    # -- audit --------------------------------------------------------------------------------
+
+    def audit_trail(self, deployment_id: str) -> list[AuditEntry]:
+        """The deployment's history, oldest first."""
+        query = sa.select(audit).where(audit.c.deployment_id == deployment_id).order_by(audit.c.id)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [
+            AuditEntry(
+                at=_utc(row["at"]) or datetime.now(UTC),
+                source=row["source"],
+                actor=row["actor"],
+                event=row["event"],
+                old_state=row["old_state"],
+                new_state=row["new_state"],
+                details=json.loads(row["details"]),
+            )
+            for row in rows
+        ]
+
+    # -- outbox -------------------------------------------------------------------------------
+
+    def _item(self, row: Any) -> OutboxItem:
+        return OutboxItem(
+            id=row["id"],
+            deployment_id=row["deployment_id"],
+            key=row["key"],
+            effect=effect_from_json(json.loads(row["payload"])),
+            status=row["status"],
+            attempts=row["attempts"],
+            next_attempt_at=_utc(row["next_attempt_at"]) or datetime.now(UTC),
+            last_error=row["last_error"],
+            alerted=bool(row["alerted"]),
+        )
+
+    def pending(self) -> list[OutboxItem]:
+        """Every effect not done yet, in the order it was written."""
+        query = sa.select(outbox).where(outbox.c.status == "pending").order_by(outbox.c.id)
+        with self.engine.connect() as connection:
+            return [self._item(row) for row in connection.execute(query).mappings()]
+
+    def outbox_items(self, deployment_id: str | None = None) -> list[OutboxItem]:
+        """Every outbox item (of one deployment), in order."""
+        query = sa.select(outbox).order_by(outbox.c.id)
+        if deployment_id is not None:
+            query = query.where(outbox.c.deployment_id == deployment_id)
+        with self.engine.connect() as connection:
+            return [self._item(row) for row in connection.execute(query).mappings()]
+
+    def mark_done(self, item_id: int, now: datetime) -> None:
+        """The effect was carried out."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                outbox.update()
+                .where(outbox.c.id == item_id)
+                .values(status="done", done_at=_utc(now), last_error=None)
+            )
+
+    def mark_failed(
+        self, item_id: int, error: str, next_attempt_at: datetime, *, alerted: bool = False
+    ) -> int:
+        """Record a failed attempt; returns the number of attempts so far."""
+        with self.engine.begin() as connection:
+            attempts: int = connection.execute(
+                sa.select(outbox.c.attempts).where(outbox.c.id == item_id)
+            ).scalar_one()
+            values: dict[str, Any] = {
+                "attempts": attempts + 1,
+                "last_error": error[:2000],
+                "next_attempt_at": _utc(next_attempt_at),
+            }
+            if alerted:
+                values["alerted"] = True
+            connection.execute(outbox.update().where(outbox.c.id == item_id).values(**values))
+        return int(attempts) + 1
+
+    # -- timers -------------------------------------------------------------------------------
+
+    def _set_timer(
+        self, connection: Connection, deployment_id: str, name: str, due: datetime | None
+    ) -> None:
+        connection.execute(
+            timers.delete().where(timers.c.deployment_id == deployment_id, timers.c.name == name)
+        )
+        if due is not None:
+            connection.execute(
+                timers.insert().values(deployment_id=deployment_id, name=name, due_at=_utc(due))
+            )
+
+    def timers(self) -> list[Timer]:
+        """Every armed timer, soonest first."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(timers).order_by(timers.c.due_at)).mappings()
+            return [
+                Timer(row["deployment_id"], row["name"], _utc(row["due_at"]) or datetime.now(UTC))
+                for row in rows
+            ]
+
+    def due_timers(self, now: datetime) -> list[Timer]:
+        """Timers whose time has come (including those that came due while stopped)."""
+        return [timer for timer in self.timers() if timer.due_at <= now]
+
+    # -- what was already read ----------------------------------------------------------------
+
+    def seen_value(self, key: str) -> str | None:
+        """A remembered marker (a ticket's ``updated_at``, a processed article)."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                sa.select(seen.c.value).where(seen.c.key == key)
+            ).scalar_one_or_none()
+
+    def remember(self, key: str, value: str = "") -> None:
+        """Remember a marker (idempotent)."""
+        with self.engine.begin() as connection:
+            updated = connection.execute(seen.update().where(seen.c.key == key).values(value=value))
+            if updated.rowcount == 0:
+                connection.execute(seen.insert().values(key=key, value=value))
+
+    def iter_seen(self, prefix: str) -> Iterator[tuple[str, str]]:
+        """Remembered markers whose key starts with ``prefix``."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(seen.c.key, seen.c.value).where(seen.c.key.startswith(prefix))
+            ).all()
+        for key, value in rows:
+            yield str(key), str(value)
+
+
+_ENDED = (State.COMPLETED, State.ROLLED_BACK, State.CANCELLED)
+
+
+def backoff(attempts: int, base_seconds: float, max_seconds: float) -> timedelta:
+    """Exponential backoff after ``attempts`` failures: base, 2·base, 4·base… up to max."""
+    return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), max_seconds))
