@@ -267,21 +267,8 @@ class Service:
 
     def _watched_tags(self) -> list[str]:
         tags = self.config.zammad.tags
-        slots = [f"{tags.slot_prefix}{n}" for n in range(1, 10)]
-        return [
-            tags.request,
-            tags.start,
-            tags.delay,
-            tags.done,
-            tags.rollback,
-            tags.cancel,
-            tags.blocked,
-            tags.ready,
-            tags.scheduled,
-            tags.in_progress,
-            tags.delayed,
-            *slots,
-        ]
+        statuses = [tags.blocked, tags.ready, tags.scheduled, tags.in_progress, tags.delayed]
+        return [*self._trigger_tags(), *statuses]
 
     def poll_zammad(self) -> int:
         """Read the tickets in the workflow whose ``updated_at`` moved and act on them.
@@ -289,7 +276,7 @@ class Service:
         Tickets newly tagged for deployment in the same cycle are requested together, one
         request per customer, so that a deployment starts with all its tickets.
         """
-        changed: list[tuple[Ticket, str, list[Article]]] = []
+        changed: list[tuple[Ticket, str, list[Article], list[str]]] = []
         found = sorted(self.zammad.find_tickets_with_tags(self._watched_tags()), key=lambda t: t.id)
         for summary in found:
             marker = f"ticket:{summary.id}:updated_at"
@@ -303,22 +290,23 @@ class Service:
             except ZammadError as error:
                 log.warning("ticket=%s error=%s", summary.number, error)
                 continue  # read again next cycle: the marker is not updated
-            changed.append((ticket, stamp, articles))
-        count = self._request_tagged([t for t, _, _ in changed if self._requests_deploy(t)])
-        for ticket, stamp, articles in changed:
+            changed.append((ticket, stamp, articles, self._fresh_tags(ticket)))
+        request = self.config.zammad.tags.request
+        tagged = [ticket for ticket, _, _, fresh in changed if request in fresh]
+        count = self._request_tagged(tagged)
+        for ticket in tagged:
+            self._acted_on(ticket, request)
+        for ticket, stamp, articles, fresh in changed:
             try:
                 for article in articles:
                     count += self._process_article(ticket, article)
                     self.store.remember(f"article:{article.id}", "done")
-                count += self._process_trigger_tags(ticket)
+                count += self._process_trigger_tags(ticket, fresh)
             except (ZammadError, GitLabError) as error:
                 log.warning("ticket=%s error=%s", ticket.number, error)
                 continue
             self.store.remember(f"ticket:{ticket.id}:updated_at", stamp)
         return count
-
-    def _requests_deploy(self, ticket: Ticket) -> bool:
-        return self.config.zammad.tags.request in ticket.tags
 
     def _fresh_articles(self, ticket: Ticket, *, first_sight: bool) -> list[Article]:
         articles = self.zammad.articles(ticket.id)
@@ -418,67 +406,97 @@ class Service:
             self.handle(deployment, CancelRequested(origin, command.text))
         return 1
 
-    def _process_trigger_tags(self, ticket: Ticket) -> int:
+    def _trigger_tags(self) -> list[str]:
         tags = self.config.zammad.tags
-        deployment = self.store.open_deployment_of_ticket(ticket.id)
+        slots = [f"{tags.slot_prefix}{n}" for n in range(1, 10)]
+        return [tags.request, *slots, tags.start, tags.delay, tags.rollback, tags.done, tags.cancel]
+
+    def _fresh_tags(self, ticket: Ticket) -> list[str]:
+        """Trigger tags added since deploybot last acted on them.
+
+        A tag deploybot acted on is remembered until it is gone from the ticket, so a tag whose
+        removal is still waiting in the outbox (Zammad down, say) is not acted on twice, and a
+        person adding it again later is a new order.
+        """
         present = set(ticket.tags)
-        count = 0
-        triggers = [tags.start, tags.delay, tags.done, tags.rollback, tags.cancel]
-        slot_tags = sorted(
-            t
-            for t in present
-            if t.startswith(tags.slot_prefix) and t[len(tags.slot_prefix) :].isdigit()
-        )
+        fresh = []
+        for tag in self._trigger_tags():
+            key = f"tag:{ticket.id}:{tag}"
+            acted = self.store.seen_value(key) is not None
+            if tag in present and not acted:
+                fresh.append(tag)
+            elif tag not in present and acted:
+                self.store.forget(key)
+        return fresh
+
+    def _acted_on(self, ticket: Ticket, tag: str) -> None:
+        self.store.remember(f"tag:{ticket.id}:{tag}", self.clock().isoformat())
+
+    def _process_trigger_tags(self, ticket: Ticket, fresh: list[str]) -> int:
+        tags = self.config.zammad.tags
+        fresh = [tag for tag in fresh if tag != tags.request]
+        if not fresh:
+            return 0
+        deployment = self.store.open_deployment_of_ticket(ticket.id)
         if deployment is None:
-            stray = [t for t in [*triggers, *slot_tags] if t in present]
-            if stray:
-                self._reply_error(
-                    ticket,
-                    _pseudo_article(ticket),
-                    ", ".join(stray),
-                    "this ticket has no open deployment: tag it 'deploy' first",
-                    "deploy",
-                )
-                number = self.store.next_number(f"ticket-{ticket.id}/stray")
-                cleanup = SetTags(
-                    f"ticket-{ticket.id}/stray/{number}", ticket.id, remove=tuple(stray)
-                )
-                self.store.enqueue(f"ticket-{ticket.id}", [cleanup], self.clock())
+            self._reply_error(
+                ticket,
+                _pseudo_article(ticket),
+                ", ".join(fresh),
+                "this ticket has no open deployment: tag it 'deploy' first",
+                "deploy",
+            )
+            number = self.store.next_number(f"ticket-{ticket.id}/stray")
+            cleanup = SetTags(f"ticket-{ticket.id}/stray/{number}", ticket.id, remove=tuple(fresh))
+            self.store.enqueue(f"ticket-{ticket.id}", [cleanup], self.clock())
+            for tag in fresh:
+                self._acted_on(ticket, tag)
             return 0
         origin = Origin("tag", "zammad", ticket.id)
-        for tag in slot_tags:
-            number = int(tag[len(tags.slot_prefix) :])
-            if 1 <= number <= len(deployment.proposals):
-                deployment = self.schedule(deployment, origin, deployment.proposals[number - 1])
-            else:
-                self._reply_error(
-                    ticket,
-                    _pseudo_article(ticket),
-                    tag,
-                    f"there is no proposal {number} for {deployment.id}",
-                    "/deploy schedule 2026-12-01 09:30",
-                )
-                cleanup = SetTags(
-                    f"{deployment.id}/{tag}/{deployment.revision}", ticket.id, remove=(tag,)
-                )
-                self.store.enqueue(deployment.id, [cleanup], self.clock())
-            count += 1
-        if tags.start in present:
-            deployment = self.start(deployment, origin)
-            count += 1
-        if tags.delay in present:
-            deployment = self.handle(deployment, DelayRequested(origin))
-            count += 1
-        if tags.rollback in present:
-            deployment = self.handle(deployment, RollbackRequested(origin))
-            count += 1
-        if tags.done in present:
-            deployment = self.handle(deployment, DoneRequested(origin))
-            count += 1
-        if tags.cancel in present:
-            deployment = self.handle(deployment, CancelRequested(origin))
+        count = 0
+        for tag in fresh:
+            deployment = self._on_tag(ticket, deployment, tag, origin)
+            self._acted_on(ticket, tag)
             count += 1
         return count
+
+    def _on_tag(
+        self, ticket: Ticket, deployment: Deployment, tag: str, origin: Origin
+    ) -> Deployment:
+        tags = self.config.zammad.tags
+        if tag.startswith(tags.slot_prefix):
+            number = int(tag.removeprefix(tags.slot_prefix))
+            if 1 <= number <= len(deployment.proposals):
+                return self.schedule(deployment, origin, deployment.proposals[number - 1])
+            self._reply_error(
+                ticket,
+                _pseudo_article(ticket),
+                tag,
+                f"there is no proposal {number} for {deployment.id}",
+                "/deploy schedule 2026-12-01 09:30",
+            )
+            cleanup = SetTags(
+                f"{deployment.id}/{tag}/{deployment.revision}", ticket.id, remove=(tag,)
+            )
+            self.store.enqueue(deployment.id, [cleanup], self.clock())
+            return deployment
+        if tag == tags.start:
+            return self.start(deployment, origin)
+        if tag == tags.delay:
+            return self.handle(deployment, DelayRequested(origin))
+        already = {tags.rollback: State.ROLLED_BACK, tags.cancel: State.CANCELLED}.get(tag)
+        if already is not None and deployment.state is already:
+            # The matching note command was just carried out: the tag only needs consuming.
+            cleanup = SetTags(
+                f"{deployment.id}/{tag}/{deployment.revision}", ticket.id, remove=(tag,)
+            )
+            self.store.enqueue(deployment.id, [cleanup], self.clock())
+            return deployment
+        if tag == tags.rollback:
+            return self.handle(deployment, RollbackRequested(origin))
+        if tag == tags.done:
+            return self.handle(deployment, DoneRequested(origin))
+        return self.handle(deployment, CancelRequested(origin))
 
     # -- timers and GitLab ----------------------------------------------------------------------
 
@@ -622,6 +640,8 @@ class Service:
         """One poll of everything, then the outbox; outside errors are logged, not raised."""
         result = CycleResult()
         with self._lock:
+            # Finish what a previous run left undone before reading anything new.
+            result.effects_done, result.effects_failed = self.drain_outbox()
             for name, step in (
                 ("zammad", self.poll_zammad),
                 ("timers", self.fire_timers),
@@ -632,7 +652,9 @@ class Service:
                 except (ZammadError, GitLabError, OSError) as error:
                     result.errors.append(f"{name}: {error}")
                     log.warning("poll=%s error=%s", name, error)
-            result.effects_done, result.effects_failed = self.drain_outbox()
+            done, failed = self.drain_outbox()
+            result.effects_done += done
+            result.effects_failed += failed
         return result
 
 

@@ -437,6 +437,11 @@ class Store:
             if updated.rowcount == 0:
                 connection.execute(seen.insert().values(key=key, value=value))
 
+    def forget(self, key: str) -> None:
+        """Drop a remembered marker."""
+        with self.engine.begin() as connection:
+            connection.execute(seen.delete().where(seen.c.key == key))
+
     def iter_seen(self, prefix: str) -> Iterator[tuple[str, str]]:
         """Remembered markers whose key starts with ``prefix``."""
         with self.engine.connect() as connection:
