@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from integrations.calendar import CalDavCalendar, CalendarEvent, IcsDirectory
 from integrations.deployment_log import DeploymentLog, LogRow
@@ -87,7 +88,9 @@ OutboxEffect = PostNote | SetTags | SendEmail | PublishCalendarEvent | UpsertLog
 
 def _encode(value: Any) -> Any:
     if isinstance(value, datetime):
-        return {"$datetime": value.isoformat()}
+        # Keep the zone's name: an .ics needs TZID=Europe/Madrid, not a bare offset.
+        zone = value.tzinfo.key if isinstance(value.tzinfo, ZoneInfo) else None
+        return {"$datetime": value.isoformat(), "zone": zone}
     if isinstance(value, timedelta):
         return {"$seconds": value.total_seconds()}
     if isinstance(value, bytes):
@@ -102,7 +105,8 @@ def _encode(value: Any) -> Any:
 def _decode(value: Any) -> Any:
     if isinstance(value, dict):
         if "$datetime" in value:
-            return datetime.fromisoformat(value["$datetime"])
+            moment = datetime.fromisoformat(value["$datetime"])
+            return moment.astimezone(ZoneInfo(value["zone"])) if value.get("zone") else moment
         if "$seconds" in value:
             return timedelta(seconds=value["$seconds"])
         if "$bytes" in value:

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from bot.config import load_config
+from bot.demo import Workbench, workbench
 from bot.resources import example_config_path
 from integrations.emulators.gitlab import GitLabEmulator
 from integrations.emulators.scenario import load_scenario
@@ -62,3 +64,10 @@ def zammad_client(zammad: RunningEmulator, sleeps: list[float]) -> ZammadClient:
 def gitlab_client(gitlab: RunningEmulator) -> GitLabClient:
     """A GitLab client talking to the emulator."""
     return GitLabClient(gitlab.url, "demo-token", max_retries=3)
+
+
+@pytest.fixture
+def bench(tmp_path: Path, demo_scenario: dict[str, Any]) -> Iterator[Workbench]:
+    """The example configuration on emulators, with a store and files under tmp_path."""
+    with workbench(load_config(example_config_path()), demo_scenario, tmp_path / "out") as built:
+        yield built

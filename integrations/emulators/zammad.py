@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from integrations.emulators.server import EmulatorApp, json_response, shape
-from integrations.timestamps import format_timestamp
+from integrations.timestamps import format_timestamp, parse_timestamp
 
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
@@ -290,7 +291,12 @@ class ZammadEmulator(EmulatorApp):
         return record
 
     def _touch(self, ticket_id: int) -> None:
-        self.tickets[ticket_id]["updated_at"] = format_timestamp(self.clock())
+        # Every change moves updated_at forward, even when the (test) clock stands still.
+        previous = parse_timestamp(self.tickets[ticket_id]["updated_at"])
+        moment = self.clock()
+        if previous is not None and moment <= previous:
+            moment = previous + timedelta(milliseconds=1)
+        self.tickets[ticket_id]["updated_at"] = format_timestamp(moment)
 
     # -- state helpers for tests and the demo ---------------------------------------------
 

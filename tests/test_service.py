@@ -1,0 +1,272 @@
+"""End to end: people work in (emulated) Zammad; deploybot answers with notes, tags, emails to a
+real SMTP server, an .ics file and the Excel log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from email.message import EmailMessage
+
+import icalendar
+import pytest
+
+from bot.demo import Workbench
+from bot.model import State
+from integrations.deployment_log import DeploymentLog
+from integrations.emulators.server import Faults
+from integrations.mail import SmtpMailer, SmtpSettings
+from tests.servers import SmtpSink, smtp_sink
+
+
+@pytest.fixture
+def sink(bench: Workbench) -> Iterator[SmtpSink]:
+    """Emails go to a real SMTP server on loopback."""
+    with smtp_sink() as running:
+        settings = SmtpSettings(host="127.0.0.1", port=running.port, starttls=False)
+        bench.service.channels.mailer = SmtpMailer(settings)
+        yield running
+
+
+def kinds(sink: SmtpSink) -> list[str]:
+    return [str(r.message["Message-ID"]).split(".")[1] for r in sink.received]
+
+
+def message(sink: SmtpSink, kind: str) -> EmailMessage:
+    [found] = [r.message for r in sink.received if f".{kind}." in str(r.message["Message-ID"])]
+    return found
+
+
+def requested(bench: Workbench) -> str:
+    bench.person_tags(1, "deploy")
+    bench.person_tags(2, "deploy")
+    bench.cycle()
+    [deployment] = bench.store.deployments()
+    return deployment.id
+
+
+def scheduled(bench: Workbench) -> str:
+    deployment_id = requested(bench)
+    first = bench.deployment(deployment_id).proposals[0].astimezone(bench.config.provider.tz)
+    bench.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")
+    bench.cycle()
+    return deployment_id
+
+
+def started(bench: Workbench) -> str:
+    deployment_id = scheduled(bench)
+    bench.clock.set(bench.deployment(deployment_id).planned_start)  # type: ignore[arg-type]
+    bench.person_tags(1, "deploy-start")
+    bench.cycle()
+    return deployment_id
+
+
+def log_rows(bench: Workbench, customer: str = "DIBA") -> list[dict[str, object]]:
+    return DeploymentLog(bench.out / "DEPLOYMENTS", customer).read_rows()
+
+
+def ics(bench: Workbench, deployment_id: str) -> icalendar.Event:
+    path = bench.out / "calendar" / f"{deployment_id}_soffid.example.ics"
+    [event] = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    return event
+
+
+def test_the_whole_procedure_once(bench: Workbench, sink: SmtpSink) -> None:
+    deployment_id = started(bench)
+    start = bench.clock()
+    bench.clock.advance(timedelta(minutes=26))
+    bench.cycle()  # the delay timer fires
+    bench.clock.advance(timedelta(minutes=9))
+    bench.person_tags(1, "deploy-done")
+    bench.cycle()
+    bench.cycle()  # a quiet cycle changes nothing
+
+    final = bench.deployment(deployment_id)
+    assert final.state is State.COMPLETED
+    assert kinds(sink) == ["schedule", "invitation", "start", "delay", "end"]
+    start_id = message(sink, "start")["Message-ID"]
+    assert message(sink, "end")["In-Reply-To"] == start_id
+    assert message(sink, "delay")["In-Reply-To"] == start_id
+    assert "npuig@diba.example" in sink.received[0].rcpt_tos
+    [row] = log_rows(bench)
+    assert row["status"] == "Completado" and row["actual_start"] == start.replace(tzinfo=None)
+    event = ics(bench, deployment_id)
+    assert int(event["SEQUENCE"]) == 1 and event.decoded("DTEND") == final.actual_end
+    assert sorted(bench.zammad.tags[1]) == ["customer-validated", "deployed"]
+    comments = [a for a in bench.zammad.ticket_articles(2) if not a["internal"]]
+    assert any("Desplegat a producció" in a["body"] for a in comments)
+    trail = [entry.event for entry in bench.store.audit_trail(deployment_id)]
+    assert trail == ["deploy", "deploy-schedule", "deploy-start", "delay-timer", "deploy-done"]
+    assert bench.store.pending() == []
+
+
+def test_a_slot_tag_schedules_the_proposal(bench: Workbench) -> None:
+    deployment_id = requested(bench)
+    second = bench.deployment(deployment_id).proposals[1]
+    bench.person_tags(2, "deploy-slot-2")
+    bench.cycle()
+    deployment = bench.deployment(deployment_id)
+    assert deployment.state is State.SCHEDULED and deployment.planned_start == second
+    assert "deploy-slot-2" not in bench.zammad.tags[2]
+
+
+def test_reschedule_updates_the_same_event_and_row(bench: Workbench) -> None:
+    deployment_id = scheduled(bench)
+    bench.person_notes(1, "/deploy schedule 2026-12-03 11:00 30m")
+    bench.cycle()
+    deployment = bench.deployment(deployment_id)
+    assert deployment.calendar_sequence == 1
+    assert int(ics(bench, deployment_id)["SEQUENCE"]) == 1
+    [row] = log_rows(bench)
+    assert row["planned_start"].isoformat() == "2026-12-03T11:00:00"  # type: ignore[union-attr]
+    mails = sorted(p.name.split("_")[0] for p in (bench.out / "mail").iterdir())
+    assert "DIBA-2026-0001.schedule.1" in mails and "DIBA-2026-0001.schedule.0" in mails
+
+
+def test_a_refused_slot_is_explained_and_nothing_is_booked(bench: Workbench) -> None:
+    deployment_id = requested(bench)
+    bench.person_notes(1, "/deploy schedule 2026-12-04 09:30")  # a Friday
+    bench.cycle()
+    assert bench.deployment(deployment_id).state is State.READY
+    last = bench.notes(1)[-1]["body"]
+    assert "No se puede programar" in last and "es viernes" in last
+    assert not (bench.out / "calendar").exists()
+
+
+def test_cancel_after_scheduling(bench: Workbench) -> None:
+    deployment_id = scheduled(bench)
+    bench.person_tags(1, "deploy-cancel")
+    bench.cycle()
+    assert bench.deployment(deployment_id).state is State.CANCELLED
+    assert str(ics(bench, deployment_id)["STATUS"]) == "CANCELLED"
+    assert log_rows(bench)[0]["status"] == "Cancelado"
+    assert any(".cancel.1_" in p.name for p in (bench.out / "mail").iterdir())
+    assert "deploy-cancel" not in bench.zammad.tags[1]
+
+
+def test_rollback_with_its_reason(bench: Workbench) -> None:
+    deployment_id = started(bench)
+    bench.person_notes(1, "/deploy rollback la consola no arranca")
+    bench.person_tags(1, "deploy-rollback")
+    bench.cycle()
+    deployment = bench.deployment(deployment_id)
+    assert deployment.state is State.ROLLED_BACK
+    assert deployment.notes[-1] == "Rolled back: la consola no arranca"
+    assert log_rows(bench)[0]["status"] == "Revertido"
+    assert "deploy-rollback" not in bench.zammad.tags[1]
+    ignored = [n for n in bench.notes(1) if "ignorado" in n["body"]]
+    assert ignored == []
+
+
+def _cam_ready(bench: Workbench) -> None:
+    cam = bench.gitlab.find_project("soffid/addons/cam")
+    assert cam is not None
+    sha = "0f0e1c3d8b9f0a1b2c3d4e5f6a7b8c9d0e1f2a00"
+    cam["commits"].insert(0, {"sha": sha, "message": "first", "created_at": "2026-10-01T08:00:00Z",
+                              "branches": ["main"]})
+    cam["tags"].insert(0, {"name": "v1.3.0", "sha": sha})
+    cam["releases"].insert(0, {"tag": "v1.3.0", "released_at": "2026-10-01T10:00:00Z",
+                               "description": "1.3.0"})
+    bench.person_notes(3, "/deploy rollback-plan auto")
+
+
+def test_two_customers_in_parallel_and_the_partner_is_told(bench: Workbench) -> None:
+    _cam_ready(bench)
+    bench.person_tags(1, "deploy")
+    bench.person_tags(2, "deploy")
+    bench.person_tags(3, "deploy")
+    bench.cycle()
+    by_customer = {d.customer: d for d in bench.store.deployments()}
+    diba, cam = by_customer["DIBA"], by_customer["CAM"]
+    assert (diba.state, cam.state) == (State.READY, State.READY)
+    assert [t.number for t in cam.tickets] == ["7413010"]
+    cam_slot = cam.proposals[0].astimezone(bench.config.provider.tz)
+    bench.person_notes(3, f"/deploy schedule {cam_slot:%Y-%m-%d %H:%M}")
+    diba_slot = diba.proposals[0].astimezone(bench.config.provider.tz)
+    bench.person_notes(1, f"/deploy schedule {diba_slot:%Y-%m-%d %H:%M}")
+    bench.cycle()
+    assert bench.deployment(cam.id).state is State.SCHEDULED
+    assert bench.deployment(diba.id).state is State.SCHEDULED
+    schedule = next((bench.out / "mail").glob(f"{cam.id}.schedule.0_*.eml")).read_text()
+    assert "lgil@integra.example" in schedule
+    assert "risk-accepted" in bench.notes(3)[0]["body"] and "Pedro Sanz" in bench.notes(3)[0]["body"]
+
+
+def test_a_partner_exclusive_customer_gets_one_note_and_nothing_else(bench: Workbench) -> None:
+    bench.person_tags(5, "deploy")
+    bench.cycle()
+    bench.cycle()
+    assert bench.store.deployments() == []
+    [note] = bench.notes(5)
+    assert "deploybot no gestiona este despliegue" in note["body"]
+    assert "Sur Sistemas" in note["body"]
+    assert "deploy" not in bench.zammad.tags[5]
+    assert not (bench.out / "mail").exists()
+
+
+def test_a_malformed_command_gets_one_reply_quoting_it(bench: Workbench) -> None:
+    requested(bench)
+    bench.person_notes(1, "/deploy schedule el lunes por la mañana")
+    bench.cycle()
+    bench.zammad._touch(1)  # the ticket changes again: the note is read again
+    bench.cycle()
+    replies = [n for n in bench.notes(1) if "No he entendido este comando" in n["body"]]
+    assert len(replies) == 1
+    assert "/deploy schedule el lunes por la mañana" in replies[0]["body"]
+    assert "/deploy schedule 2026-12-01 09:30 [15m] [force: reason]" in replies[0]["body"]
+
+
+def test_a_command_written_by_the_customer_is_not_obeyed(bench: Workbench) -> None:
+    deployment_id = requested(bench)
+    bench.zammad.add_article(1, body="/deploy cancel", internal=False, type_="email",
+                             sender="Customer", author="npuig@diba.example")
+    bench.zammad._touch(1)
+    bench.cycle()
+    assert bench.deployment(deployment_id).state is State.READY
+
+
+def test_tags_on_a_ticket_without_deployment_are_explained(bench: Workbench) -> None:
+    bench.person_tags(4, "deploy-start")
+    bench.cycle()
+    [note] = bench.notes(4)
+    assert "no open deployment" in note["body"]
+    assert "deploy-start" not in bench.zammad.tags[4]
+
+
+def test_zammad_down_retries_with_backoff_and_loses_nothing(bench: Workbench) -> None:
+    deployment_id = requested(bench)
+    first = bench.deployment(deployment_id).proposals[0].astimezone(bench.config.provider.tz)
+    bench.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")
+    bench.cycle()
+    before = len(bench.notes(1))
+    bench.person_tags(1, "deploy-cancel")
+    bench.cycle()  # read while Zammad is up: the cancel is committed
+    bench.zammad.faults = Faults(error_rate=1.0, seed=3)
+    bench.person_tags(1, "deploy-start")  # (ignored: cancelled) nothing else happens
+    for _ in range(6):
+        bench.clock.advance(timedelta(hours=1))
+        result = bench.service.run_cycle()
+        assert result.errors  # the poll failed, the cycle survived
+    bench.zammad.faults = Faults()
+    bench.clock.advance(timedelta(hours=2))
+    bench.cycle()
+    assert bench.store.pending() == []
+    assert len(bench.notes(1)) > before
+
+
+def test_an_effect_that_keeps_failing_alerts_the_operator(bench: Workbench) -> None:
+    deployment_id = requested(bench)
+    log_path = bench.out / "DEPLOYMENTS" / "DIBA - Deployment log.xlsx"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.write_bytes(b"not a workbook")
+    first = bench.deployment(deployment_id).proposals[0].astimezone(bench.config.provider.tz)
+    bench.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")
+    bench.cycle()
+    for _ in range(6):
+        bench.clock.advance(timedelta(hours=2))
+        bench.cycle()
+    [item] = [i for i in bench.store.pending() if i.deployment_id == deployment_id][:1]
+    assert item.attempts >= 5 and "not a valid .xlsx workbook" in (item.last_error or "")
+    alerts = [n for n in bench.notes(1) if "Atención" in n["body"]]
+    assert len(alerts) == 1
+    assert log_path.read_bytes() == b"not a workbook"
+    assert any(p.name.startswith("alert.") for p in (bench.out / "mail").iterdir())
