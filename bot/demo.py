@@ -60,6 +60,12 @@ class Workbench:
     service: Service
     zammad: ZammadEmulator
     gitlab: GitLabEmulator
+    build: Callable[[], Service]
+
+    def restart(self) -> None:
+        """Stop and start deploybot: a new process on the same store and outside systems."""
+        self.service = self.build()
+        self.store = self.service.store
 
     def person_tags(
         self, ticket_id: int, *tags: str, by: str = "marta.vidal@soffid.example"
@@ -128,25 +134,28 @@ def workbench(
     token = str(scenario.get("token", "demo-token"))
     with RunningEmulator(zammad_app) as zammad, RunningEmulator(gitlab_app) as gitlab:
         config = demo_config(base, out, zammad.url, gitlab.url)
-        store = Store(store_url or config.state.url)
-        zammad_client = ZammadClient(zammad.url, token, retry=RetryPolicy(sleep=lambda _: None))
-        gitlab_client = GitLabClient(
-            gitlab.url,
-            token,
-            release_tag_pattern=config.gitlab.release_tag_pattern,
-            ticket_pattern=config.gitlab.ticket_pattern,
-            max_retries=0,
-        )
-        service = Service(
-            config,
-            store,
-            zammad_client,
-            gitlab_client,
-            channels_for(config, zammad_client),
-            clock=clock,
-            observer=observer,
-        )
-        yield Workbench(config, out, clock, store, service, zammad_app, gitlab_app)
+
+        def build() -> Service:
+            zammad_client = ZammadClient(zammad.url, token, retry=RetryPolicy(sleep=lambda _: None))
+            gitlab_client = GitLabClient(
+                gitlab.url,
+                token,
+                release_tag_pattern=config.gitlab.release_tag_pattern,
+                ticket_pattern=config.gitlab.ticket_pattern,
+                max_retries=0,
+            )
+            return Service(
+                config,
+                Store(store_url or config.state.url),
+                zammad_client,
+                gitlab_client,
+                channels_for(config, zammad_client),
+                clock=clock,
+                observer=observer,
+            )
+
+        service = build()
+        yield Workbench(config, out, clock, service.store, service, zammad_app, gitlab_app, build)
 
 
 def run_demo(

@@ -161,11 +161,19 @@ def _cam_ready(bench: Workbench) -> None:
     cam = bench.gitlab.find_project("soffid/addons/cam")
     assert cam is not None
     sha = "0f0e1c3d8b9f0a1b2c3d4e5f6a7b8c9d0e1f2a00"
-    cam["commits"].insert(0, {"sha": sha, "message": "first", "created_at": "2026-10-01T08:00:00Z",
-                              "branches": ["main"]})
+    cam["commits"].insert(
+        0,
+        {
+            "sha": sha,
+            "message": "first",
+            "created_at": "2026-10-01T08:00:00Z",
+            "branches": ["main"],
+        },
+    )
     cam["tags"].insert(0, {"name": "v1.3.0", "sha": sha})
-    cam["releases"].insert(0, {"tag": "v1.3.0", "released_at": "2026-10-01T10:00:00Z",
-                               "description": "1.3.0"})
+    cam["releases"].insert(
+        0, {"tag": "v1.3.0", "released_at": "2026-10-01T10:00:00Z", "description": "1.3.0"}
+    )
     bench.person_notes(3, "/deploy rollback-plan auto")
 
 
@@ -188,7 +196,9 @@ def test_two_customers_in_parallel_and_the_partner_is_told(bench: Workbench) -> 
     assert bench.deployment(diba.id).state is State.SCHEDULED
     schedule = next((bench.out / "mail").glob(f"{cam.id}.schedule.0_*.eml")).read_text()
     assert "lgil@integra.example" in schedule
-    assert "risk-accepted" in bench.notes(3)[0]["body"] and "Pedro Sanz" in bench.notes(3)[0]["body"]
+    assert (
+        "risk-accepted" in bench.notes(3)[0]["body"] and "Pedro Sanz" in bench.notes(3)[0]["body"]
+    )
 
 
 def test_a_partner_exclusive_customer_gets_one_note_and_nothing_else(bench: Workbench) -> None:
@@ -217,8 +227,14 @@ def test_a_malformed_command_gets_one_reply_quoting_it(bench: Workbench) -> None
 
 def test_a_command_written_by_the_customer_is_not_obeyed(bench: Workbench) -> None:
     deployment_id = requested(bench)
-    bench.zammad.add_article(1, body="/deploy cancel", internal=False, type_="email",
-                             sender="Customer", author="npuig@diba.example")
+    bench.zammad.add_article(
+        1,
+        body="/deploy cancel",
+        internal=False,
+        type_="email",
+        sender="Customer",
+        author="npuig@diba.example",
+    )
     bench.zammad._touch(1)
     bench.cycle()
     assert bench.deployment(deployment_id).state is State.READY
