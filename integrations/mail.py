@@ -93,6 +93,11 @@ def build_message(email: OutgoingEmail, *, date: datetime) -> EmailMessage:
             filename=attachment.filename,
             params=params,
         )
+    # Boundaries from the Message-ID instead of random ones: the same email is the same bytes.
+    digest = hashlib.sha256(email.message_id.encode()).hexdigest()[:24]
+    for index, part in enumerate(message.walk()):
+        if part.is_multipart():
+            part.set_boundary(f"=_deploybot_{digest}_{index}")
     return message
 
 

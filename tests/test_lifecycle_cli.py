@@ -1,0 +1,131 @@
+"""The lifecycle from the command line: run --once, status, email-only requests, the demo."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+import time_machine
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+from bot.demo import DEMO_START
+from bot.resources import example_config_path
+from integrations.emulators.server import RunningEmulator
+from integrations.emulators.zammad import ZammadEmulator
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[None]:
+    with time_machine.travel(DEMO_START, tick=False):
+        yield
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, zammad: RunningEmulator, gitlab: RunningEmulator) -> Path:
+    """The example configuration pointed at the emulators, its files under tmp_path."""
+    text = example_config_path().read_text(encoding="utf-8")
+    text = text.replace("http://127.0.0.1:8081", zammad.url).replace(
+        "http://127.0.0.1:8082", gitlab.url
+    )
+    path = tmp_path / "deploybot.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def cli(config: Path, *args: str, tokens: bool = True) -> Result:
+    env = {"ZAMMAD_TOKEN": "demo-token", "GITLAB_TOKEN": "demo-token"} if tokens else {}
+    return CliRunner(env=env).invoke(main, [*args, "--config", str(config)])
+
+
+def test_run_once_drives_a_tagged_ticket_to_a_prerequisite_report(
+    config_file: Path, zammad: RunningEmulator
+) -> None:
+    app: ZammadEmulator = zammad.app  # type: ignore[assignment]
+    app.set_tags(1, ["customer-validated", "deploy"])
+    result = cli(config_file, "run", "--once")
+    assert result.exit_code == 0, result.output
+    notes = [a["body"] for a in app.ticket_articles(1) if "deploybot ref" in a["body"]]
+    assert "Prerrequisitos del despliegue DIBA PRO" in notes[0]
+    assert "deploy" not in app.tags[1] and "deploy-ready" in app.tags[1]
+    status = cli(config_file, "status", "--json")
+    data = json.loads(status.stdout)
+    assert [(d["id"], d["state"]) for d in data["deployments"]] == [("DIBA-2026-0001", "ready")]
+    assert data["outbox"] == []
+
+
+def test_run_without_tokens_names_the_missing_variable(config_file: Path) -> None:
+    result = cli(config_file, "run", "--once", tokens=False)
+    assert result.exit_code == 2
+    assert "set the environment variable ZAMMAD_TOKEN" in result.output
+
+
+def test_an_email_only_request_follows_the_lifecycle_in_its_thread(config_file: Path) -> None:
+    requested = cli(
+        config_file, "request", "--customer", "diba", "--components", "addon-diba 3.2.11",
+        "--email", "Jordi Mas <jordi@diba.example>", "--thread", "<req-42@mail.diba.example>",
+        "--description", "Petició per correu: organismes", "--customer-validated",
+        "--rollback-plan", "auto",
+    )  # fmt: skip
+    assert requested.exit_code == 0, requested.output
+    assert "DIBA PRO: se cumplen los 13 prerrequisitos" in requested.stdout
+    assert "proposal 1: 2026-11-30 09:00" in requested.stdout
+    assert "DIBA-2026-0001: ready" in requested.stdout
+    scheduled = cli(config_file, "schedule", "DIBA-2026-0001", "2026-11-30", "09:00")
+    assert "DIBA-2026-0001: scheduled" in scheduled.stdout, scheduled.output
+    assert "DIBA-2026-0001: in_progress" in cli(config_file, "start", "DIBA-2026-0001").stdout
+    done = cli(config_file, "done", "diba-2026-0001")
+    assert "DIBA-2026-0001: completed" in done.stdout, done.output
+    end = next((config_file.parent / "mail-out").glob("DIBA-2026-0001.end.0_*.eml"))
+    message = message_from_bytes(end.read_bytes(), policy=policy.default)
+    assert "jordi@diba.example" in str(message["To"])
+    assert message["References"] == (
+        "<req-42@mail.diba.example> <DIBA-2026-0001.start.0@soffid.example>"
+    )
+
+
+def test_a_refused_cli_schedule_says_nothing_changed(config_file: Path) -> None:
+    cli(
+        config_file, "request", "--customer", "DIBA", "--components", "addon-diba 3.2.11",
+        "--email", "jordi@diba.example", "--customer-validated", "--rollback-plan", "auto",
+    )  # fmt: skip
+    friday = cli(config_file, "schedule", "DIBA-2026-0001", "04/12/2026", "9:30")
+    assert "DIBA-2026-0001: ready" in friday.stdout
+    assert "nothing changed" in friday.stdout
+    unknown = cli(config_file, "start", "DIBA-2026-0099")
+    assert unknown.exit_code == 1 and "no deployment DIBA-2026-0099" in unknown.output
+
+
+def test_the_demo_leaves_every_artifact_and_repeats_identically(tmp_path: Path) -> None:
+    runs = []
+    for _ in range(2):
+        out = tmp_path / "demo-output"
+        result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+        contents = {
+            # The emulators listen on free ports, which links in notes mention.
+            name: re.sub(rb"127\.0\.0\.1:\d+", b"127.0.0.1:PORT", (out / name).read_bytes())
+            for name in files
+            if name.endswith((".eml", ".ics", ".json"))
+        }
+        runs.append((files, contents, result.stdout))
+    files, contents, stdout = runs[0]
+    assert runs[1] == runs[0]
+    kinds = sorted(name.split(".")[1] for name in files if name.endswith(".eml"))
+    assert kinds == ["delay", "end", "invitation", "schedule", "start"]
+    assert "DEPLOYMENTS/DIBA - Deployment log.xlsx" in files
+    assert "zammad-state.json" in files and "state.sqlite" in files
+    assert "DIBA-2026-0001 is completed" in stdout
+    state = json.loads(contents["zammad-state.json"])
+    assert sorted(state["tickets"][0]["tags"]) == ["customer-validated", "deployed"]
+
+
+def test_status_of_an_empty_store(config_file: Path) -> None:
+    result = cli(config_file, "status")
+    assert result.exit_code == 0
+    assert "Outbox: 0 pending" in result.stdout
