@@ -5,28 +5,16 @@ Run: .venv/bin/python benchmarks/bench_calendar.py   (prints figures; not a time
 
 from __future__ import annotations
 
-import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
+
+from timing import measure
 
 from bot.calendar import explain_day, propose_slots, public_holidays, rules_for
 from bot.config import load_config
 from bot.resources import example_config_path
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-
-
-def measure(label: str, repeat: int, action: object) -> None:
-    assert callable(action)
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    print(
-        f"{label:<48} median {statistics.median(samples) * 1000:8.3f} ms"
-        f"   p95 {sorted(samples)[int(repeat * 0.95) - 1] * 1000:8.3f} ms   (n={repeat})"
-    )
 
 
 def main() -> None:

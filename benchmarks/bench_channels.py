@@ -5,14 +5,12 @@ Run: .venv/bin/python benchmarks/bench_channels.py   (prints figures; not a time
 
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
+from timing import measure
 
 from bot.config import load_config
 from bot.model import ComponentVersion, Deployment, State, TicketRef
@@ -24,18 +22,6 @@ from integrations.deployment_log import DeploymentLog, write_template
 from integrations.mail import build_message
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-
-
-def measure(label: str, repeat: int, action: Callable[[], object]) -> None:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    print(
-        f"{label:<52} median {statistics.median(samples) * 1000:8.2f} ms"
-        f"   max {max(samples) * 1000:8.2f} ms   (n={repeat})"
-    )
 
 
 def main() -> None:

@@ -5,9 +5,7 @@ Run: .venv/bin/python benchmarks/bench_clients.py   (prints figures; not a timed
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
+from timing import measure
 
 from integrations.emulators.gitlab import GitLabEmulator
 from integrations.emulators.scenario import load_scenario
@@ -16,15 +14,6 @@ from integrations.emulators.zammad import ZammadEmulator
 from integrations.gitlab import GitLabClient
 from integrations.retry import RetryPolicy
 from integrations.zammad import ZammadClient
-
-
-def measure(label: str, repeat: int, action: Callable[[], object]) -> None:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    print(f"{label:<58} median {statistics.median(samples) * 1000:8.2f} ms   (n={repeat})")
 
 
 def main() -> None:

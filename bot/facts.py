@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from bot.commands import CommandError, find_commands, parse_components
 from bot.config import Component, Config, Customer
 from bot.prerequisites import (
+    CHECK_CODES,
     ComponentFacts,
     Facts,
     TicketFacts,
@@ -126,15 +127,9 @@ class FactGatherer:
         project = component.gitlab_project
         gitlab = self.gitlab
         errors: dict[str, str] = {}
-        every = (
-            "release_exists",
-            "release_is_latest",
-            "pipeline_succeeded",
-            "on_default_branch",
-            "artifact_published",
-            "validated_in_test",
-            "rollback_ready",
-        )
+        # The per-component checks (release_exists … validated_in_test) and the rollback
+        # target all depend on the release list.
+        every = (*CHECK_CODES[4:10], "rollback_ready")
         facts: dict[str, Any] = {
             "component": name,
             "project": project,
