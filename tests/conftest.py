@@ -71,3 +71,15 @@ def bench(tmp_path: Path, demo_scenario: dict[str, Any]) -> Iterator[Workbench]:
     """The example configuration on emulators, with a store and files under tmp_path."""
     with workbench(load_config(example_config_path()), demo_scenario, tmp_path / "out") as built:
         yield built
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, zammad: RunningEmulator, gitlab: RunningEmulator) -> Path:
+    """The example configuration pointed at the emulators, its files under tmp_path."""
+    text = example_config_path().read_text(encoding="utf-8")
+    text = text.replace("http://127.0.0.1:8081", zammad.url).replace(
+        "http://127.0.0.1:8082", gitlab.url
+    )
+    path = tmp_path / "deploybot.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

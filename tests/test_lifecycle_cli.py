@@ -14,7 +14,6 @@ from click.testing import CliRunner, Result
 
 from bot.cli import main
 from bot.demo import DEMO_START
-from bot.resources import example_config_path
 from integrations.emulators.server import RunningEmulator
 from integrations.emulators.zammad import ZammadEmulator
 
@@ -23,18 +22,6 @@ from integrations.emulators.zammad import ZammadEmulator
 def frozen_clock() -> Iterator[None]:
     with time_machine.travel(DEMO_START, tick=False):
         yield
-
-
-@pytest.fixture
-def config_file(tmp_path: Path, zammad: RunningEmulator, gitlab: RunningEmulator) -> Path:
-    """The example configuration pointed at the emulators, its files under tmp_path."""
-    text = example_config_path().read_text(encoding="utf-8")
-    text = text.replace("http://127.0.0.1:8081", zammad.url).replace(
-        "http://127.0.0.1:8082", gitlab.url
-    )
-    path = tmp_path / "deploybot.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def cli(config: Path, *args: str, tokens: bool = True) -> Result:

@@ -286,3 +286,38 @@ def test_an_effect_that_keeps_failing_alerts_the_operator(bench: Workbench) -> N
     assert len(alerts) == 1
     assert log_path.read_bytes() == b"not a workbook"
     assert any(p.name.startswith("alert.") for p in (bench.out / "mail").iterdir())
+
+
+def test_a_timer_that_came_due_while_stopped_fires_at_start(bench: Workbench) -> None:
+    deployment_id = started(bench)
+    bench.clock.advance(timedelta(hours=3))  # deploybot was down past the delay timer
+    bench.restart()
+    bench.cycle()
+    assert bench.deployment(deployment_id).state is State.DELAYED
+    assert any(".delay.0_" in p.name for p in (bench.out / "mail").iterdir())
+
+
+def test_a_new_release_is_announced_on_the_tickets_it_fixes(bench: Workbench) -> None:
+    bench.cycle()  # the first GitLab poll only remembers "now"
+    diba = bench.gitlab.find_project("soffid/addons/diba")
+    assert diba is not None
+    sha = "9e9e1c3d8b9f0a1b2c3d4e5f6a7b8c9d0e1f2a99"
+    released = (bench.clock() + timedelta(minutes=5)).isoformat()
+    diba["commits"].append(
+        {
+            "sha": sha,
+            "message": "ES-7412280 second part",
+            "created_at": released,
+            "branches": ["main"],
+        }
+    )
+    diba["tags"].append({"name": "3.2.12", "sha": sha})
+    diba["releases"].append(
+        {"tag": "3.2.12", "released_at": released, "description": "ES-7412280 second part"}
+    )
+    bench.clock.advance(timedelta(minutes=10))
+    bench.cycle()
+    bench.cycle()
+    announcements = [n for n in bench.notes(1) if "addon-diba 3.2.12" in n["body"]]
+    assert len(announcements) == 1
+    assert "publicada con una corrección para este ticket" in announcements[0]["body"]

@@ -1,0 +1,45 @@
+"""The daemon as a process: it starts, works, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from integrations.emulators.server import RunningEmulator
+from integrations.emulators.zammad import ZammadEmulator
+
+
+def test_daemon_acts_then_stops_gracefully_on_sigterm(
+    config_file: Path,
+    zammad: RunningEmulator,
+) -> None:
+    app: ZammadEmulator = zammad.app  # type: ignore[assignment]
+    app.set_tags(4, ["deploy"])
+    env = {**os.environ, "ZAMMAD_TOKEN": "demo-token", "GITLAB_TOKEN": "demo-token"}
+    deploybot = Path(sys.executable).parent / "deploybot"
+    process = subprocess.Popen(
+        [str(deploybot), "run", "--config", str(config_file)],
+        env=env, stderr=subprocess.PIPE, text=True, cwd=config_file.parent,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if any("deploybot ref" in a["body"] for a in app.ticket_articles(4)):
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the daemon did not answer the tagged ticket in 30 s")
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert "daemon started" in stderr
+    assert "signal=SIGTERM stopping after the current effect" in stderr
+    assert "daemon stopped" in stderr
+    assert "event=deploy deployment=CAIB-2026-0001" in stderr
