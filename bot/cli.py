@@ -834,9 +834,9 @@ def request_command(
         rollback_plan=rollback_plan,
         components=tuple(ComponentVersion(n, v) for n, v in parsed),
     )
-    facts, report = service._report(deployment)
+    facts, report = service.check(deployment)
     print_report(report, config.provider.language)
-    deployment = service._requested(deployment, facts, report, customer, Origin("cli", _user()))
+    deployment = service.record_request(deployment, facts, report, customer, Origin("cli", _user()))
     for number, start in enumerate(deployment.proposals, start=1):
         click.echo(f"  proposal {number}: {start.astimezone(config.provider.tz):%Y-%m-%d %H:%M}")
     _finish(service, deployment)

@@ -42,12 +42,12 @@ def build_scheduler(service: Service, config: Config) -> BlockingScheduler:
         service.run_cycle(gitlab=False)
 
     def gitlab_cycle() -> None:
-        with service._lock:
+        with service.lock:
             service.poll_gitlab()
             service.drain_outbox()
 
     def timer_check() -> None:
-        with service._lock:
+        with service.lock:
             service.fire_timers()
             service.drain_outbox()
 

@@ -89,7 +89,7 @@ class Service:
         self.renderer = renderer or Renderer.for_config(config)
         self.observer = observer or (lambda line: None)
         self.stopping = threading.Event()
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
 
     # -- events -----------------------------------------------------------------------------
 
@@ -143,7 +143,8 @@ class Service:
                 versions[component.name] = component.version
         return versions
 
-    def _report(self, deployment: Deployment) -> tuple[Facts, Report]:
+    def check(self, deployment: Deployment) -> tuple[Facts, Report]:
+        """The facts and prerequisite report of a deployment, gathered now."""
         request = DeploymentRequest(
             tuple(t.number for t in deployment.tickets),
             deployment.environment,
@@ -185,7 +186,7 @@ class Service:
                 numbers = [*[t.number for t in existing.tickets], *missing]
                 facts = self._gather(DeploymentRequest(tuple(numbers), env), customer.name)
                 report = check_prerequisites(facts, self.config)
-        return self._requested(existing, facts, report, customer, origin)
+        return self.record_request(existing, facts, report, customer, origin)
 
     def _answer_unattached(self, ticket: Ticket, report: Report) -> None:
         """No deployment to attach the ticket to: answer on it and consume the tag."""
@@ -207,7 +208,7 @@ class Service:
         pending = self.store.deployments(customer=customer.name, states=list(PENDING))
         return pending[-1] if pending else None
 
-    def _requested(
+    def record_request(
         self,
         deployment: Deployment,
         facts: Facts,
@@ -215,6 +216,7 @@ class Service:
         customer: Customer,
         origin: Origin,
     ) -> Deployment:
+        """Apply the request to the deployment: its report, components and slot proposals."""
         components = tuple(
             ComponentVersion(c.component, c.tag or c.version, rollback_target(c, facts))
             for c in facts.components
@@ -252,7 +254,7 @@ class Service:
         force: str | None = None,
     ) -> Deployment:
         """Schedule (or reschedule) a deployment, re-checking calendar and prerequisites now."""
-        _, report = self._report(deployment)
+        _, report = self.check(deployment)
         event = ScheduleRequested(origin, start, duration, force, report, self._bookings())
         return self.handle(deployment, event, {"start": start.isoformat(), "force": force})
 
@@ -260,7 +262,7 @@ class Service:
         self, deployment: Deployment, origin: Origin, *, force: str | None = None
     ) -> Deployment:
         """Start a scheduled deployment, re-checking the prerequisites unless forced."""
-        report = self._report(deployment)[1] if deployment.state is State.SCHEDULED else None
+        report = self.check(deployment)[1] if deployment.state is State.SCHEDULED else None
         return self.handle(deployment, StartRequested(origin, report, force), {"force": force})
 
     # -- Zammad -------------------------------------------------------------------------------
@@ -639,7 +641,7 @@ class Service:
     def run_cycle(self, *, gitlab: bool = True) -> CycleResult:
         """One poll of everything, then the outbox; outside errors are logged, not raised."""
         result = CycleResult()
-        with self._lock:
+        with self.lock:
             # Finish what a previous run left undone before reading anything new.
             result.effects_done, result.effects_failed = self.drain_outbox()
             for name, step in (

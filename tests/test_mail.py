@@ -246,3 +246,16 @@ def test_login_over_starttls(tmp_path: Path) -> None:
 def test_a_server_that_is_down_is_a_retryable_error() -> None:
     with pytest.raises(MailUnavailableError, match="did not answer"):
         plain(free_port(), timeout=2).send(build_message(outgoing("end"), date=NOW))
+
+
+def test_implicit_tls() -> None:
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    authority.configure_trust(client_context)
+    with smtp_sink(ssl_context=server_context) as sink:
+        settings = SmtpSettings(host="127.0.0.1", port=sink.port, tls=True, starttls=False,
+                                ssl_context=client_context)  # fmt: skip
+        SmtpMailer(settings).send(build_message(outgoing("end"), date=NOW))
+    assert len(sink.received) == 1
