@@ -321,3 +321,27 @@ def test_a_new_release_is_announced_on_the_tickets_it_fixes(bench: Workbench) ->
     announcements = [n for n in bench.notes(1) if "addon-diba 3.2.12" in n["body"]]
     assert len(announcements) == 1
     assert "publicada con una corrección para este ticket" in announcements[0]["body"]
+
+
+def test_a_failing_effect_does_not_hold_up_other_deployments(bench: Workbench) -> None:
+    _cam_ready(bench)
+    log_path = bench.out / "DEPLOYMENTS" / "DIBA - Deployment log.xlsx"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.write_bytes(b"locked by a sync conflict")
+    for ticket in (1, 2, 3):
+        bench.person_tags(ticket, "deploy")
+    bench.cycle()
+    by_customer = {d.customer: d for d in bench.store.deployments()}
+    tz = bench.config.provider.tz
+    for ticket, customer in ((1, "DIBA"), (3, "CAM")):
+        slot = by_customer[customer].proposals[0].astimezone(tz)
+        bench.person_notes(ticket, f"/deploy schedule {slot:%Y-%m-%d %H:%M}")
+    bench.cycle()
+    cam_rows = DeploymentLog(bench.out / "DEPLOYMENTS", "CAM").read_rows()
+    assert [r["status"] for r in cam_rows] == ["Planificado"]
+    assert any(
+        ".schedule.0_" in p.name and p.name.startswith("CAM")
+        for p in (bench.out / "mail").iterdir()
+    )
+    # DIBA's effects wait behind its failing log row, in order: nothing of DIBA was emailed yet.
+    assert not any(p.name.startswith("DIBA") for p in (bench.out / "mail").iterdir())
