@@ -41,7 +41,7 @@ from bot.config import (
     UnknownCustomerError,
     load_config,
 )
-from bot.daemon import run_daemon
+from bot.daemon import run_daemon, webhook_secret
 from bot.durations import DurationError, format_duration, parse_duration
 from bot.effects import describe
 from bot.facts import DeploymentRequest, FactGatherer
@@ -687,7 +687,11 @@ def run(once: bool, config_path: Path | None) -> None:
             f"failed {result.effects_failed}" + "".join(f"; {e}" for e in result.errors)
         )
         sys.exit(1 if result.errors or result.effects_failed else 0)
-    run_daemon(service, config)
+    try:
+        secret = webhook_secret(config)
+    except MissingSecretError as exc:
+        _fail(str(exc))
+    run_daemon(service, config, secret)
 
 
 @main.command("status")

@@ -447,6 +447,14 @@ class StateConfig(StrictModel):
     url: str = "sqlite:///deploybot-state.sqlite"
 
 
+class ServerConfig(StrictModel):
+    """The daemon's HTTP endpoint: Zammad webhook, health and Prometheus metrics (off without
+    a port)."""
+
+    host: str = "127.0.0.1"
+    port: int | None = Field(default=None, ge=1, le=65535)
+
+
 class WorkflowConfig(StrictModel):
     """How the lifecycle behaves: proposals, the delay timer, retries of outside effects."""
 
@@ -470,6 +478,7 @@ class Config(StrictModel):
     deployment_log: DeploymentLogConfig = DeploymentLogConfig()
     state: StateConfig = StateConfig()
     workflow: WorkflowConfig = WorkflowConfig()
+    server: ServerConfig = ServerConfig()
     templates_dir: Path | None = None
 
     _source: Path | None = PrivateAttr(default=None)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 import signal
 from collections.abc import Callable
+from datetime import datetime
 from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.config import Config
 from bot.service import Service
+from bot.webhook import ControlApp, serve
+from integrations.secrets import read_secret
 
 log = logging.getLogger("deploybot")
 
@@ -75,9 +78,28 @@ def build_scheduler(service: Service, config: Config) -> BlockingScheduler:
     return scheduler
 
 
-def run_daemon(service: Service, config: Config) -> None:
+def webhook_secret(config: Config) -> bytes | None:
+    """The webhook secret from its environment variable (None: the webhook is off)."""
+    name = config.zammad.webhook_secret_env
+    return read_secret(name, None, what="Zammad webhook secret").encode() if name else None
+
+
+def run_daemon(service: Service, config: Config, secret: bytes | None = None) -> None:
     """Run until SIGTERM or SIGINT; the current effect finishes before the daemon stops."""
     scheduler = build_scheduler(service, config)
+    server = None
+    if config.server.port is not None:
+
+        def wake() -> None:
+            scheduler.modify_job("zammad", next_run_time=datetime.now(config.provider.tz))
+
+        app = ControlApp(service, secret, wake)
+        server = serve(app, config.server.host, config.server.port)
+        log.info(
+            "http endpoint on %s:%s (/webhooks/zammad, /healthz, /metrics)",
+            config.server.host,
+            server.server_port,
+        )
 
     def stop(signum: int, frame: FrameType | None) -> None:
         log.info("signal=%s stopping after the current effect", signal.Signals(signum).name)
@@ -92,4 +114,6 @@ def run_daemon(service: Service, config: Config) -> None:
         config.gitlab.poll_seconds,
     )
     scheduler.start()
+    if server is not None:
+        server.shutdown()
     log.info("daemon stopped")

@@ -90,6 +90,14 @@ class Service:
         self.observer = observer or (lambda line: None)
         self.stopping = threading.Event()
         self.lock = threading.Lock()
+        self.last_cycle: CycleResult | None = None
+        self.last_cycle_at: datetime | None = None
+        self.totals: dict[str, int] = {
+            "cycles": 0,
+            "events": 0,
+            "effects_done": 0,
+            "effects_failed": 0,
+        }
 
     # -- events -----------------------------------------------------------------------------
 
@@ -657,7 +665,15 @@ class Service:
             done, failed = self.drain_outbox()
             result.effects_done += done
             result.effects_failed += failed
+            self._count(result)
         return result
+
+    def _count(self, result: CycleResult) -> None:
+        self.last_cycle, self.last_cycle_at = result, self.clock()
+        self.totals["cycles"] += 1
+        self.totals["events"] += result.events
+        self.totals["effects_done"] += result.effects_done
+        self.totals["effects_failed"] += result.effects_failed
 
 
 def _digest(text: str) -> str:

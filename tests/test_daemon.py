@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import signal
 import subprocess
@@ -9,8 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+import requests
+
 from integrations.emulators.server import RunningEmulator
 from integrations.emulators.zammad import ZammadEmulator
+from tests.servers import free_port
 
 
 def test_daemon_acts_then_stops_gracefully_on_sigterm(
@@ -19,7 +24,18 @@ def test_daemon_acts_then_stops_gracefully_on_sigterm(
 ) -> None:
     app: ZammadEmulator = zammad.app  # type: ignore[assignment]
     app.set_tags(4, ["deploy"])
-    env = {**os.environ, "ZAMMAD_TOKEN": "demo-token", "GITLAB_TOKEN": "demo-token"}
+    port = free_port()
+    text = config_file.read_text(encoding="utf-8")
+    text = text.replace(
+        "  poll_seconds: 60\n", "  poll_seconds: 60\n  webhook_secret_env: HOOK_SECRET\n", 1
+    )
+    config_file.write_text(text + f"\nserver: {{port: {port}}}\n", encoding="utf-8")
+    env = {
+        **os.environ,
+        "ZAMMAD_TOKEN": "demo-token",
+        "GITLAB_TOKEN": "demo-token",
+        "HOOK_SECRET": "hook",
+    }
     deploybot = Path(sys.executable).parent / "deploybot"
     process = subprocess.Popen(
         [str(deploybot), "run", "--config", str(config_file)],
@@ -33,6 +49,17 @@ def test_daemon_acts_then_stops_gracefully_on_sigterm(
             time.sleep(0.2)
         else:
             raise AssertionError("the daemon did not answer the tagged ticket in 30 s")
+        health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        body = b"{}"
+        signature = "sha1=" + hmac.new(b"hook", body, hashlib.sha1).hexdigest()
+        hook = requests.post(
+            f"http://127.0.0.1:{port}/webhooks/zammad",
+            data=body,
+            headers={"X-Hub-Signature": signature},
+            timeout=5,
+        )
+        assert hook.status_code == 202
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=30)
     finally:

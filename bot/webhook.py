@@ -1,0 +1,143 @@
+"""The daemon's HTTP endpoint: the Zammad webhook, a health check and Prometheus metrics.
+
+``POST /webhooks/zammad`` wakes the Zammad poll at once, so a note command is acted on in
+seconds instead of at the next poll; the body must carry ``X-Hub-Signature: sha1=<hmac>`` made
+with the configured secret (Zammad's webhook signature), or it is refused. Nothing in the body
+is trusted: the poll reads Zammad itself. ``GET /healthz`` says whether cycles run;
+``GET /metrics`` serves counters for Prometheus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
+from typing import Any
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from bot.model import State
+from bot.service import Service
+
+#: The largest webhook body accepted (Zammad sends a ticket and an article).
+MAX_BODY = 1_000_000
+
+
+def signature_matches(secret: bytes, body: bytes, header: str | None) -> bool:
+    """Whether ``X-Hub-Signature`` is ``sha1=`` + the HMAC-SHA1 of the body with the secret."""
+    if not header:
+        return False
+    expected = "sha1=" + hmac.new(secret, body, hashlib.sha1).hexdigest()
+    return hmac.compare_digest(expected, header.strip())
+
+
+class _ServiceCollector(Collector):
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    def collect(self) -> Iterator[Metric]:
+        totals = self.service.totals
+        yield CounterMetricFamily("deploybot_cycles", "Poll cycles run", value=totals["cycles"])
+        yield CounterMetricFamily(
+            "deploybot_events", "Lifecycle events applied", value=totals["events"]
+        )
+        effects = CounterMetricFamily(
+            "deploybot_effects", "Effects carried out or failed", labels=["result"]
+        )
+        effects.add_metric(["done"], totals["effects_done"])
+        effects.add_metric(["failed"], totals["effects_failed"])
+        yield effects
+        yield GaugeMetricFamily(
+            "deploybot_outbox_pending", "Effects waiting", value=len(self.service.store.pending())
+        )
+        states = GaugeMetricFamily(
+            "deploybot_deployments", "Deployments by state", labels=["state"]
+        )
+        counts = {state: 0 for state in State}
+        for deployment in self.service.store.deployments():
+            counts[deployment.state] += 1
+        for state, count in counts.items():
+            states.add_metric([state.value], count)
+        yield states
+
+
+class ControlApp:
+    """The WSGI application of the endpoint."""
+
+    def __init__(self, service: Service, secret: bytes | None, wake: Callable[[], None]) -> None:
+        self.service = service
+        self.secret = secret
+        self.wake = wake
+        self.registry = CollectorRegistry()
+        self.registry.register(_ServiceCollector(service))
+        self.routes = Map(
+            [
+                Rule("/webhooks/zammad", endpoint="webhook", methods=["POST"]),
+                Rule("/healthz", endpoint="health", methods=["GET"]),
+                Rule("/metrics", endpoint="metrics", methods=["GET"]),
+            ]
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            endpoint, _ = self.routes.bind_to_environ(environ).match()
+            response = getattr(self, endpoint)(request)
+        except (NotFound, MethodNotAllowed) as error:
+            response = error.get_response()
+        except HTTPException as error:  # pragma: no cover - werkzeug's own
+            response = error.get_response()
+        return response(environ, start_response)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _json(data: object, status: int) -> Response:
+        return Response(json.dumps(data), status=status, mimetype="application/json")
+
+    def webhook(self, request: Request) -> Response:
+        if self.secret is None:
+            return self._json({"error": "the webhook is off: set zammad.webhook_secret_env"}, 404)
+        if (request.content_length or 0) > MAX_BODY:
+            return self._json({"error": "body too large"}, 413)
+        body = request.get_data(cache=False)
+        if not signature_matches(self.secret, body, request.headers.get("X-Hub-Signature")):
+            return self._json({"error": "bad or missing X-Hub-Signature"}, 401)
+        self.wake()
+        return self._json({"accepted": True}, 202)
+
+    def health(self, request: Request) -> Response:
+        service = self.service
+        at = service.last_cycle_at
+        limit = timedelta(seconds=3 * service.config.zammad.poll_seconds)
+        stale = at is None or service.clock() - at > limit
+        errors = service.last_cycle.errors if service.last_cycle else []
+        data = {
+            "status": "starting" if at is None else ("stale" if stale else "ok"),
+            "last_cycle_at": at.isoformat() if at else None,
+            "last_cycle_errors": errors,
+            "pending_effects": len(service.store.pending()),
+        }
+        return self._json(data, 503 if stale and at is not None else 200)
+
+    def metrics(self, request: Request) -> Response:
+        return Response(generate_latest(self.registry), mimetype="text/plain; version=0.0.4")
+
+
+class _Quiet(WSGIRequestHandler):
+    def log(self, type: str, message: str, *args: Any) -> None:
+        return None
+
+
+def serve(app: ControlApp, host: str, port: int) -> BaseWSGIServer:
+    """Serve the endpoint in a background thread; returns the server (``shutdown()`` stops it)."""
+    server = make_server(host, port, app, threaded=True, request_handler=_Quiet)
+    threading.Thread(target=server.serve_forever, name="deploybot-http", daemon=True).start()
+    return server

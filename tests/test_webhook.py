@@ -1,0 +1,84 @@
+"""The daemon's HTTP endpoint: signed Zammad webhooks wake the poll; health; metrics."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from werkzeug.test import Client
+
+from bot.demo import Workbench
+from bot.webhook import ControlApp, signature_matches
+
+SECRET = b"s3cret-webhook"
+
+
+def signed(body: bytes, secret: bytes = SECRET) -> dict[str, str]:
+    return {"X-Hub-Signature": "sha1=" + hmac.new(secret, body, hashlib.sha1).hexdigest()}
+
+
+def client(bench: Workbench, woken: list[bool], secret: bytes | None = SECRET) -> Client:
+    return Client(ControlApp(bench.service, secret, lambda: woken.append(True)))
+
+
+def test_a_signed_webhook_wakes_the_zammad_poll(bench: Workbench) -> None:
+    woken: list[bool] = []
+    body = b'{"ticket": {"id": 1}, "article": {"id": 1005}}'
+    response = client(bench, woken).post("/webhooks/zammad", data=body, headers=signed(body))
+    assert response.status_code == 202
+    assert woken == [True]
+
+
+def test_a_webhook_with_a_wrong_or_missing_signature_is_refused(bench: Workbench) -> None:
+    woken: list[bool] = []
+    body = b'{"ticket": {"id": 1}}'
+    http = client(bench, woken)
+    assert http.post("/webhooks/zammad", data=body).status_code == 401
+    forged = signed(body, b"guess")
+    assert http.post("/webhooks/zammad", data=body, headers=forged).status_code == 401
+    tampered = signed(body)
+    assert http.post("/webhooks/zammad", data=body + b" ", headers=tampered).status_code == 401
+    assert woken == []
+
+
+def test_without_a_secret_the_webhook_is_off(bench: Workbench) -> None:
+    woken: list[bool] = []
+    body = b"{}"
+    response = client(bench, woken, secret=None).post("/webhooks/zammad", data=body,
+                                                      headers=signed(body))  # fmt: skip
+    assert response.status_code == 404
+    assert "webhook_secret_env" in response.get_data(as_text=True)
+    assert woken == []
+
+
+def test_signature_comparison() -> None:
+    assert signature_matches(SECRET, b"x", signed(b"x")["X-Hub-Signature"])
+    assert not signature_matches(SECRET, b"x", None)
+    assert not signature_matches(SECRET, b"x", "sha1=00")
+
+
+def test_health_says_starting_then_ok(bench: Workbench) -> None:
+    http = client(bench, [])
+    assert http.get("/healthz").json == {  # type: ignore[comparison-overlap]
+        "status": "starting", "last_cycle_at": None, "last_cycle_errors": [],
+        "pending_effects": 0,
+    }  # fmt: skip
+    bench.cycle()
+    data = http.get("/healthz").json
+    assert data is not None and data["status"] == "ok"
+    from datetime import timedelta
+
+    bench.clock.advance(timedelta(hours=1))
+    stale = http.get("/healthz")
+    assert stale.status_code == 503 and stale.json["status"] == "stale"  # type: ignore[index]
+
+
+def test_metrics_count_cycles_effects_and_deployments(bench: Workbench) -> None:
+    bench.person_tags(1, "deploy")
+    bench.cycle()
+    text = client(bench, []).get("/metrics").get_data(as_text=True)
+    assert "deploybot_cycles_total 1.0" in text
+    # Ticket 1 alone: the report, its tags, the proposals.
+    assert 'deploybot_effects_total{result="done"} 3.0' in text
+    assert 'deploybot_deployments{state="ready"} 1.0' in text
+    assert "deploybot_outbox_pending 0.0" in text
