@@ -208,6 +208,6 @@ def run_demo(
         )
     echo("")
     echo(f"Artifacts in {out}:")
-    for path in sorted(p for p in out.rglob("*") if p.is_file() and not p.name.endswith(".lock")):
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
         echo(f"  {path.relative_to(out)}")
     return out

@@ -9,6 +9,7 @@ written; the error says why so that the lifecycle can retry and tell the operato
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -333,12 +334,15 @@ class DeploymentLog:
         template_name: str = "TEMPLATE - Deployment log.xlsx",
         language: str = "es",
         lock_timeout: float = 10.0,
+        lock_dir: Path | None = None,
     ) -> None:
         self.directory = directory
         self.customer = customer
         self.template_name = template_name
         self.language = language
         self.lock_timeout = lock_timeout
+        # The lock lives outside the (often synced) log folder, so it never shows up there.
+        self.lock_dir = lock_dir or Path(tempfile.gettempdir()) / "deploybot-locks"
 
     @property
     def path(self) -> Path:
@@ -350,8 +354,15 @@ class DeploymentLog:
         """Where the version before the last write is kept."""
         return self.path.with_name(self.path.name + ".bak")
 
+    @property
+    def lock_path(self) -> Path:
+        """The lock file deploybot processes on this machine share for this workbook."""
+        digest = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:20]
+        return self.lock_dir / f"{digest}.lock"
+
     def _lock(self) -> filelock.BaseFileLock:
-        return filelock.FileLock(str(self.path) + ".lock", timeout=self.lock_timeout)
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        return filelock.FileLock(str(self.lock_path), timeout=self.lock_timeout)
 
     def _check_not_open_elsewhere(self) -> None:
         lock = external_lock_file(self.path)

@@ -213,6 +213,32 @@ CASES = [
         "(an ISO 3166 code such as ES, PT, FR)",
         id="unknown-country",
     ),
+    pytest.param(
+        BASE + "email:\n  recipients:\n    start: {to: [customer_manager]}\n",
+        20,
+        "email.recipients.start.to[0]: 'customer_manager' is not one of 'customer_managers', "
+        "'customer_helpdesk', 'partner', 'project_team', 'support_team' or 'requesters'",
+        id="unknown-recipient-role",
+    ),
+    pytest.param(
+        BASE + "email:\n  recipients:\n    kickoff: {to: [project_team]}\n",
+        20,
+        "email.recipients.kickoff.[key]: 'kickoff' is not one of 'schedule', 'start', 'delay', "
+        "'end', 'rollback', 'cancel' or 'invitation'",
+        id="unknown-email-kind",
+    ),
+    pytest.param(
+        BASE + "server: {port: 70000}\n",
+        18,
+        "server.port: Input should be less than or equal to 65535 (got 70000)",
+        id="port-out-of-range",
+    ),
+    pytest.param(
+        BASE + "workflow: {delay_grace: soon}\n",
+        18,
+        "workflow.delay_grace: 'soon' is not a duration (write it like 15m, 90, 1h30 or 2h)",
+        id="bad-delay-grace",
+    ),
 ]
 
 

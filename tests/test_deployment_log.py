@@ -152,9 +152,7 @@ def test_a_file_that_is_not_a_workbook_is_left_untouched(tmp_path: Path) -> None
     with pytest.raises(LogCorruptError, match=r"not a valid \.xlsx workbook"):
         log_in(tmp_path).upsert_row(planned())
     assert path.read_bytes() == b"this was overwritten by a sync conflict"
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == [
-        "DIBA - Deployment log.xlsx"
-    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["DIBA - Deployment log.xlsx"]
 
 
 @pytest.mark.parametrize(
@@ -182,9 +180,19 @@ def test_another_writer_holding_the_lock_makes_it_wait_then_fail(tmp_path: Path)
     import filelock
 
     log = log_in(tmp_path, lock_timeout=0.1)
-    with filelock.FileLock(str(log.path) + ".lock"), pytest.raises(LogLockedError):
+    with filelock.FileLock(str(log.lock_path)), pytest.raises(LogLockedError):
         log.upsert_row(planned())
     assert not log.path.exists()
+
+
+def test_nothing_but_the_workbook_and_its_backup_lands_in_the_folder(tmp_path: Path) -> None:
+    log = log_in(tmp_path)
+    log.upsert_row(planned())
+    log.upsert_row(planned())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "DIBA - Deployment log.xlsx",
+        "DIBA - Deployment log.xlsx.bak",
+    ]
 
 
 def test_previous_version_is_kept_as_bak(tmp_path: Path) -> None:
