@@ -43,7 +43,7 @@ from bot.config import (
 )
 from bot.daemon import run_daemon, webhook_secret
 from bot.durations import DurationError, format_duration, parse_duration
-from bot.effects import describe
+from bot.effects import channels_for, describe
 from bot.facts import DeploymentRequest, FactGatherer
 from bot.lifecycle import (
     CancelRequested,
@@ -59,7 +59,7 @@ from bot.notifications import recipients_for
 from bot.prerequisites import Report, check_prerequisites
 from bot.rendering import EMAIL_KINDS, LANGUAGES, Renderer, TemplateError
 from bot.resources import example_config_path
-from bot.service import Service, channels_for
+from bot.service import Service
 from bot.store import Store
 from integrations.emulators.scenario import ScenarioError
 from integrations.gitlab import GitLabClient

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Config
+from bot.effects import channels_for
 from bot.model import Deployment
-from bot.service import Service, channels_for
+from bot.service import Service
 from bot.store import Store, sqlite_url
 from integrations.emulators.gitlab import GitLabEmulator
 from integrations.emulators.server import RunningEmulator

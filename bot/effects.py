@@ -16,9 +16,19 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.config import Config
 from integrations.calendar import CalDavCalendar, CalendarEvent, IcsDirectory
 from integrations.deployment_log import DeploymentLog, LogRow
-from integrations.mail import Attachment, Mailer, OutgoingEmail, build_message
+from integrations.mail import (
+    Attachment,
+    DirectoryMailer,
+    Mailer,
+    OutgoingEmail,
+    SmtpMailer,
+    build_message,
+    smtp_settings,
+)
+from integrations.secrets import read_secret
 from integrations.zammad import ZammadClient
 
 
@@ -197,3 +207,57 @@ def execute(effect: OutboxEffect, channels: Channels, *, now: datetime) -> None:
             channels.caldav.upsert(effect.event)
     else:
         channels.log_for(effect.customer).upsert_row(effect.row)
+
+
+def channels_for(config: Config, zammad: ZammadClient) -> Channels:
+    """The outside channels the configuration names: mail transport, calendar, logs."""
+    smtp = config.smtp
+    mailer: Mailer
+    if smtp.transport == "directory":
+        mailer = DirectoryMailer(config.resolve_path(smtp.directory))
+    else:
+        mailer = SmtpMailer(
+            smtp_settings(
+                host=smtp.host,
+                port=smtp.port,
+                starttls=smtp.starttls,
+                tls=smtp.tls,
+                timeout=smtp.timeout,
+                username_env=smtp.username_env,
+                password_env=smtp.password_env,
+                password_file=smtp.password_file,
+            )
+        )
+    caldav = None
+    if config.calendar.caldav is not None:
+        dav = config.calendar.caldav
+        username = (
+            read_secret(dav.username_env, None, what="CalDAV username")
+            if dav.username_env
+            else None
+        )
+        password = (
+            read_secret(dav.password_env, dav.password_file, what="CalDAV password")
+            if dav.password_env or dav.password_file
+            else None
+        )
+        caldav = CalDavCalendar(
+            dav.url, calendar_name=dav.calendar, username=username, password=password
+        )
+    log_dir = config.resolve_path(config.deployment_log.dir)
+
+    def log_for(customer: str) -> DeploymentLog:
+        return DeploymentLog(
+            log_dir,
+            customer,
+            template_name=config.deployment_log.template,
+            language=config.provider.language,
+        )
+
+    return Channels(
+        zammad=zammad,
+        mailer=mailer,
+        ics=IcsDirectory(config.resolve_path(config.calendar.ics_dir)),
+        log_for=log_for,
+        caldav=caldav,
+    )

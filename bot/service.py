@@ -19,7 +19,7 @@ from typing import Any
 from bot.calendar import Booking, propose_slots, rules_for
 from bot.commands import Command, CommandError, find_commands, help_text, parse_command
 from bot.config import Config, Customer
-from bot.effects import Channels, OutboxEffect, PostNote, SendEmail, SetTags, describe, execute
+from bot.effects import Channels, PostNote, SetTags
 from bot.facts import DeploymentRequest, FactGatherer
 from bot.lifecycle import (
     EVENT_NAMES,
@@ -40,14 +40,11 @@ from bot.lifecycle import (
     new_deployment,
 )
 from bot.model import ComponentVersion, Deployment, State, TicketRef
+from bot.outbox import OutboxRunner
 from bot.prerequisites import Facts, Report, check_prerequisites, rollback_target
 from bot.rendering import Renderer
-from bot.store import Store, backoff
-from integrations.calendar import CalDavCalendar, IcsDirectory
-from integrations.deployment_log import DeploymentLog
+from bot.store import Store
 from integrations.gitlab import GitLabClient, GitLabError
-from integrations.mail import DirectoryMailer, Mailer, OutgoingEmail, SmtpMailer, smtp_settings
-from integrations.secrets import read_secret
 from integrations.zammad import Article, Ticket, ZammadClient, ZammadError
 
 log = logging.getLogger("deploybot")
@@ -89,6 +86,15 @@ class Service:
         self.renderer = renderer or Renderer.for_config(config)
         self.observer = observer or (lambda line: None)
         self.stopping = threading.Event()
+        self.outbox = OutboxRunner(
+            config,
+            store,
+            channels,
+            self.renderer,
+            clock=clock,
+            stopping=self.stopping,
+            observer=self.observer,
+        )
         self.lock = threading.Lock()
         self.last_cycle: CycleResult | None = None
         self.last_cycle_at: datetime | None = None
@@ -563,86 +569,7 @@ class Service:
 
     def drain_outbox(self, *, limit: int | None = None) -> tuple[int, int]:
         """Carry out pending effects in order per deployment; returns (done, failed)."""
-        done = failed = 0
-        blocked: set[str] = set()
-        for item in self.store.pending():
-            if self.stopping.is_set() or (limit is not None and done >= limit):
-                break
-            now = self.clock()
-            if item.deployment_id in blocked or item.next_attempt_at > now:
-                blocked.add(item.deployment_id)  # keep this deployment's effects in order
-                continue
-            try:
-                execute(item.effect, self.channels, now=now)
-            except Exception as error:  # an outside system failed: retry later, never crash
-                failed += 1
-                blocked.add(item.deployment_id)
-                self._failed(
-                    item.id, item.deployment_id, item.effect, item.attempts, item.alerted, error
-                )
-                continue
-            self.store.mark_done(item.id, now)
-            done += 1
-            self.observer(f"  done: {describe(item.effect)}")
-        return done, failed
-
-    def _failed(
-        self,
-        item_id: int,
-        deployment_id: str,
-        effect: OutboxEffect,
-        attempts: int,
-        alerted: bool,
-        error: Exception,
-    ) -> None:
-        workflow = self.config.workflow
-        now = self.clock()
-        text = f"{type(error).__name__}: {error}"
-        wait = backoff(attempts + 1, workflow.retry_base_seconds, workflow.retry_max_seconds)
-        alert = (
-            attempts + 1 >= workflow.alert_after_attempts
-            and not alerted
-            and deployment_id != "alerts"
-        )
-        total = self.store.mark_failed(item_id, text, now + wait, alerted=alert)
-        log.warning(
-            "deployment=%s effect=%s attempt=%d error=%s",
-            deployment_id,
-            describe(effect),
-            total,
-            text,
-        )
-        if alert:
-            self._alert(deployment_id, effect, total, text)
-
-    def _alert(self, deployment_id: str, effect: OutboxEffect, attempts: int, error: str) -> None:
-        deployment = self.store.deployment(deployment_id)
-        what = describe(effect)
-        message = f"{what}: {attempts} attempts failed ({error}); deploybot keeps retrying."
-        effects: list[OutboxEffect] = []
-        ticket_ids = [t.id for t in deployment.tickets if t.id is not None] if deployment else []
-        if ticket_ids:
-            html = self.renderer.note(
-                "status", self.config, event="alert", deployment_id=deployment_id, message=message
-            )
-            effects.append(
-                PostNote(f"alert/{deployment_id}/{effect.key}/note", ticket_ids[0], html)
-            )
-        support = [
-            f"{c.name} <{c.email}>" if c.name else c.email
-            for c in self.config.provider.support_team
-        ]
-        if support:
-            email = OutgoingEmail(
-                sender=self.config.smtp.sender,
-                to=tuple(support),
-                subject=f"[deploybot] {deployment_id}: an action keeps failing",
-                text=f"{message}\n",
-                html=f"<p>{message}</p>",
-                message_id=f"<alert.{deployment_id}.{_digest(effect.key)}@deploybot>",
-            )
-            effects.append(SendEmail(f"alert/{deployment_id}/{effect.key}/email", email))
-        self.store.enqueue("alerts", effects, self.clock())
+        return self.outbox.drain(limit=limit)
 
     # -- the cycle --------------------------------------------------------------------------------
 
@@ -701,57 +628,3 @@ def _pseudo_article(ticket: Ticket) -> Article:
 def active(deployments: Sequence[Deployment]) -> list[Deployment]:
     """The deployments that are not over."""
     return [d for d in deployments if d.is_open]
-
-
-def channels_for(config: Config, zammad: ZammadClient) -> Channels:
-    """The outside channels the configuration names: mail transport, calendar, logs."""
-    smtp = config.smtp
-    mailer: Mailer
-    if smtp.transport == "directory":
-        mailer = DirectoryMailer(config.resolve_path(smtp.directory))
-    else:
-        mailer = SmtpMailer(
-            smtp_settings(
-                host=smtp.host,
-                port=smtp.port,
-                starttls=smtp.starttls,
-                tls=smtp.tls,
-                timeout=smtp.timeout,
-                username_env=smtp.username_env,
-                password_env=smtp.password_env,
-                password_file=smtp.password_file,
-            )
-        )
-    caldav = None
-    if config.calendar.caldav is not None:
-        dav = config.calendar.caldav
-        username = (
-            read_secret(dav.username_env, None, what="CalDAV username")
-            if dav.username_env
-            else None
-        )
-        password = (
-            read_secret(dav.password_env, dav.password_file, what="CalDAV password")
-            if dav.password_env or dav.password_file
-            else None
-        )
-        caldav = CalDavCalendar(
-            dav.url, calendar_name=dav.calendar, username=username, password=password
-        )
-    log_dir = config.resolve_path(config.deployment_log.dir)
-
-    def log_for(customer: str) -> DeploymentLog:
-        return DeploymentLog(
-            log_dir,
-            customer,
-            template_name=config.deployment_log.template,
-            language=config.provider.language,
-        )
-
-    return Channels(
-        zammad=zammad,
-        mailer=mailer,
-        ics=IcsDirectory(config.resolve_path(config.calendar.ics_dir)),
-        log_for=log_for,
-        caldav=caldav,
-    )

@@ -1,0 +1,124 @@
+"""Carrying out the outbox: effects in order per deployment, retried with backoff, the
+operator alerted when one keeps failing. A failing effect holds up only its own deployment."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.config import Config
+from bot.effects import Channels, OutboxEffect, PostNote, SendEmail, describe, execute
+from bot.rendering import Renderer
+from bot.store import OutboxItem, Store, backoff
+from integrations.mail import OutgoingEmail
+
+log = logging.getLogger("deploybot")
+
+#: The outbox "deployment" of operator alerts (they never alert about themselves).
+ALERTS = "alerts"
+
+
+class OutboxRunner:
+    """Executes pending effects against the channels."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        channels: Channels,
+        renderer: Renderer,
+        *,
+        clock: Callable[[], datetime],
+        stopping: threading.Event,
+        observer: Callable[[str], None],
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.channels = channels
+        self.renderer = renderer
+        self.clock = clock
+        self.stopping = stopping
+        self.observer = observer
+
+    def drain(self, *, limit: int | None = None) -> tuple[int, int]:
+        """Carry out the effects that are due, in order per deployment; returns (done, failed).
+
+        Stops between two effects when ``stopping`` is set (a graceful shutdown).
+        """
+        done = failed = 0
+        blocked: set[str] = set()
+        for item in self.store.pending():
+            if self.stopping.is_set() or (limit is not None and done >= limit):
+                break
+            now = self.clock()
+            if item.deployment_id in blocked or item.next_attempt_at > now:
+                blocked.add(item.deployment_id)  # keep this deployment's effects in order
+                continue
+            try:
+                execute(item.effect, self.channels, now=now)
+            except Exception as error:  # an outside system failed: retry later, never crash
+                failed += 1
+                blocked.add(item.deployment_id)
+                self._failed(item, error)
+                continue
+            self.store.mark_done(item.id, now)
+            done += 1
+            self.observer(f"  done: {describe(item.effect)}")
+        return done, failed
+
+    def _failed(self, item: OutboxItem, error: Exception) -> None:
+        workflow = self.config.workflow
+        text = f"{type(error).__name__}: {error}"
+        attempts = item.attempts + 1
+        wait = backoff(attempts, workflow.retry_base_seconds, workflow.retry_max_seconds)
+        alert = (
+            attempts >= workflow.alert_after_attempts
+            and not item.alerted
+            and item.deployment_id != ALERTS
+        )
+        self.store.mark_failed(item.id, text, self.clock() + wait, alerted=alert)
+        log.warning(
+            "deployment=%s effect=%s attempt=%d error=%s",
+            item.deployment_id,
+            describe(item.effect),
+            attempts,
+            text,
+        )
+        if alert:
+            self._alert(item.deployment_id, item.effect, attempts, text)
+
+    def _alert(self, deployment_id: str, effect: OutboxEffect, attempts: int, error: str) -> None:
+        """A note on the deployment's first ticket and an email to the support team."""
+        message = (
+            f"{describe(effect)}: {attempts} attempts failed ({error}); deploybot keeps retrying."
+        )
+        effects: list[OutboxEffect] = []
+        deployment = self.store.deployment(deployment_id)
+        ticket_ids = [t.id for t in deployment.tickets if t.id is not None] if deployment else []
+        if ticket_ids:
+            note = self.renderer.note(
+                "status", self.config, event="alert", deployment_id=deployment_id, message=message
+            )
+            effects.append(
+                PostNote(f"alert/{deployment_id}/{effect.key}/note", ticket_ids[0], note)
+            )
+        support = tuple(
+            f"{c.name} <{c.email}>" if c.name else c.email
+            for c in self.config.provider.support_team
+        )
+        if support:
+            digest = hashlib.sha1(effect.key.encode()).hexdigest()[:10]
+            email = OutgoingEmail(
+                sender=self.config.smtp.sender,
+                to=support,
+                subject=f"[deploybot] {deployment_id}: an action keeps failing",
+                text=f"{message}\n",
+                html=f"<p>{html.escape(message)}</p>",
+                message_id=f"<alert.{deployment_id}.{digest}@deploybot>",
+            )
+            effects.append(SendEmail(f"alert/{deployment_id}/{effect.key}/email", email))
+        self.store.enqueue(ALERTS, effects, self.clock())
