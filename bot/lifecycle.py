@@ -252,6 +252,11 @@ def _slot_tags(config: Config) -> list[str]:
     return [f"{prefix}{number}" for number in range(1, 10)]
 
 
+def _say(b: _Builder, key: str, **values: object) -> str:
+    """A sentence for the log and the audit, in the operator's language."""
+    return say(b.config.provider.language, key, **values)
+
+
 def _ignored(b: _Builder, event: Event, case: str) -> None:
     """The note for an event that does not apply in the deployment's state."""
     d = b.deployment
@@ -343,7 +348,7 @@ def _on_schedule(b: _Builder, event: ScheduleRequested) -> None:
     forced = d.forced
     if event.force and problems:
         forced = event.force
-        notes = (*notes, f"Forced ({'; '.join(problems)}): {event.force}")
+        notes = (*notes, _say(b, "note_forced", problems="; ".join(problems), reason=event.force))
     b.deployment = d.evolve(
         state=State.SCHEDULED,
         planned_start=event.start,
@@ -357,7 +362,7 @@ def _on_schedule(b: _Builder, event: ScheduleRequested) -> None:
     b.calendar()
     b.email("schedule")
     b.email("invitation")
-    b.status("scheduled", details=[f"Forced: {event.force}"] if forced != d.forced else [])
+    b.status("scheduled", details=[notes[-1]] if forced != d.forced else [])
     b.tags(tags.scheduled, consumed=consumed)
 
 
@@ -394,7 +399,7 @@ def _on_start(b: _Builder, event: StartRequested) -> None:
         return
     notes = d.notes
     if event.force and report is not None and not report.ready:
-        notes = (*notes, f"Started despite failing prerequisites: {event.force}")
+        notes = (*notes, _say(b, "note_started_forced", reason=event.force))
     b.deployment = d.evolve(
         state=State.IN_PROGRESS, actual_start=b.now, performed_by=event.origin.actor, notes=notes
     )
@@ -479,7 +484,9 @@ def _on_rollback(b: _Builder, event: RollbackRequested) -> None:
         return
     reason = event.reason or "-"
     b.deployment = d.evolve(
-        state=State.ROLLED_BACK, actual_end=b.now, notes=(*d.notes, f"Rolled back: {reason}")
+        state=State.ROLLED_BACK,
+        actual_end=b.now,
+        notes=(*d.notes, _say(b, "note_rolled_back", reason=reason)),
     )
     b.email("rollback")
     b.log()
@@ -500,7 +507,7 @@ def _on_cancel(b: _Builder, event: CancelRequested) -> None:
     b.deployment = d.evolve(
         state=State.CANCELLED,
         calendar_sequence=d.calendar_sequence + 1 if was_scheduled else d.calendar_sequence,
-        notes=(*d.notes, f"Cancelled: {reason}"),
+        notes=(*d.notes, _say(b, "note_cancelled", reason=reason)),
     )
     if was_scheduled:
         b.calendar()

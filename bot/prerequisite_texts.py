@@ -100,6 +100,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "state_completed": "completado",
         "state_rolled_back": "revertido",
         "state_cancelled": "cancelado",
+        "note_forced": "Forzado ({problems}): {reason}",
+        "note_started_forced": "Iniciado con prerrequisitos sin cumplir: {reason}",
+        "note_rolled_back": "Marcha atrás: {reason}",
+        "note_cancelled": "Cancelado: {reason}",
     },
     "en": {
         "no_tickets": "the request has no ticket",
@@ -198,6 +202,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "state_completed": "completed",
         "state_rolled_back": "rolled back",
         "state_cancelled": "cancelled",
+        "note_forced": "Forced ({problems}): {reason}",
+        "note_started_forced": "Started despite failing prerequisites: {reason}",
+        "note_rolled_back": "Rolled back: {reason}",
+        "note_cancelled": "Cancelled: {reason}",
     },
 }
 

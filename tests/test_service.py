@@ -150,7 +150,7 @@ def test_rollback_with_its_reason(bench: Workbench) -> None:
     bench.cycle()
     deployment = bench.deployment(deployment_id)
     assert deployment.state is State.ROLLED_BACK
-    assert deployment.notes[-1] == "Rolled back: la consola no arranca"
+    assert deployment.notes[-1] == "Marcha atrás: la consola no arranca"
     assert log_rows(bench)[0]["status"] == "Revertido"
     assert "deploy-rollback" not in bench.zammad.tags[1]
     ignored = [n for n in bench.notes(1) if "ignorado" in n["body"]]
