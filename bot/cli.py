@@ -775,6 +775,44 @@ def status(
     )
 
 
+@main.command("show")
+@click.argument("deployment_id")
+@config_option
+def show(deployment_id: str, config_path: Path | None) -> None:
+    """One deployment: its details, its history (audit trail) and its effects."""
+    config = load(config_path)
+    store = Store(_state_url(config))
+    deployment = store.deployment(deployment_id.upper())
+    if deployment is None:
+        _fail(f"no deployment {deployment_id}", code=1)
+    tz = config.provider.tz
+
+    def local(moment: datetime | None) -> str:
+        return f"{moment.astimezone(tz):%d/%m/%Y %H:%M}" if moment else "-"
+
+    d = deployment
+    click.echo(f"{d.id}  {d.customer} {d.environment}  {d.state.value}")
+    click.echo(f"  tickets     {', '.join(f'{t.number} {t.title}' for t in d.tickets) or '-'}")
+    components = ", ".join(
+        f"{c.name} {c.version} (back to {c.rollback_version or '?'})" for c in d.components
+    )
+    click.echo(f"  components  {components or '-'}")
+    click.echo(f"  planned     {local(d.planned_start)} for {format_duration(d.duration)}")
+    click.echo(f"  actual      {local(d.actual_start)} – {local(d.actual_end)}")
+    for note in d.notes:
+        click.echo(f"  note        {note}")
+    click.echo("History:")
+    for entry in store.audit_trail(d.id):
+        change = f"{entry.old_state or '-'} -> {entry.new_state}"
+        click.echo(
+            f"  {local(entry.at)}  {entry.event:<16} {change:<26} {entry.source}/{entry.actor}"
+        )
+    click.echo("Effects:")
+    for item in store.outbox_items(d.id):
+        error = f" — {item.last_error}" if item.last_error else ""
+        click.echo(f"  [{item.status}] {describe(item.effect)}{error}")
+
+
 def _deployment(service: Service, deployment_id: str) -> Deployment:
     found = service.store.deployment(deployment_id.upper())
     if found is None:

@@ -73,6 +73,14 @@ def test_an_email_only_request_follows_the_lifecycle_in_its_thread(config_file: 
     assert message["References"] == (
         "<req-42@mail.diba.example> <DIBA-2026-0001.start.0@soffid.example>"
     )
+    history = cli(config_file, "show", "DIBA-2026-0001").stdout.splitlines()
+    assert history[0] == "DIBA-2026-0001  DIBA PRO  completed"
+    events = [line.split()[2] for line in history if line.startswith("  26/11/2026")]
+    assert events == ["deploy", "deploy-schedule", "deploy-start", "deploy-done"]
+    assert (
+        "  [done] email '[DIBA-2026-0001] Desplegament a producció de DIBA completat' to "
+        "Jordi Mas <jordi@diba.example>" in history
+    )
 
 
 def test_a_refused_cli_schedule_says_nothing_changed(config_file: Path) -> None:
