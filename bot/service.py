@@ -12,11 +12,11 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from bot.calendar import Booking, propose_slots, rules_for
+from bot.calendar import Booking, Slot, propose_slots, rules_for
 from bot.commands import Command, CommandError, find_commands, help_text, parse_command
 from bot.config import Config, Customer
 from bot.effects import Channels, PostNote, SetTags
@@ -187,6 +187,9 @@ class Service:
                 self._answer_unattached(ticket, report)
             return None
         customer = self.config.customer(report.customer)
+        # Rollback targets come from what deploybot deployed last for this customer.
+        facts = replace(facts, deployed_versions=self._deployed_versions(customer.name))
+        report = check_prerequisites(facts, self.config)
         if existing is None or existing.customer != customer.name:
             existing = self._pending_of(customer) or new_deployment(
                 self.store.next_deployment_id(customer.name, self.clock().year),
@@ -236,7 +239,7 @@ class Service:
             for c in facts.components
         )
         tickets = tuple(TicketRef(t.number, t.title, t.id) for t in facts.tickets)
-        proposals: tuple[Any, ...] = ()
+        proposals: tuple[Slot, ...] = ()
         if report.ready:
             duration = deployment.duration if deployment.planned_start else None
             plan = propose_slots(

@@ -11,10 +11,11 @@ import icalendar
 import pytest
 
 from bot.demo import Workbench
-from bot.model import State
+from bot.model import ComponentVersion, State
 from integrations.deployment_log import DeploymentLog
 from integrations.emulators.server import Faults
 from integrations.mail import SmtpMailer, SmtpSettings
+from tests.factories import make_deployment
 from tests.servers import SmtpSink, smtp_sink
 
 
@@ -345,3 +346,21 @@ def test_a_failing_effect_does_not_hold_up_other_deployments(bench: Workbench) -
     )
     # DIBA's effects wait behind its failing log row, in order: nothing of DIBA was emailed yet.
     assert not any(p.name.startswith("DIBA") for p in (bench.out / "mail").iterdir())
+
+
+def test_rollback_target_is_what_deploybot_deployed_last(bench: Workbench) -> None:
+    earlier = make_deployment(
+        id="DIBA-2026-0000", state=State.COMPLETED, tickets=(),
+        components=(ComponentVersion("addon-diba", "3.2.9", "3.2.8"),),
+    )  # fmt: skip
+    bench.store.commit(earlier, [], now=bench.clock(), source="cli", actor="test",
+                       event="seed", old_state=None)  # fmt: skip
+    bench.person_tags(1, "deploy")
+    bench.person_tags(2, "deploy")
+    bench.cycle()
+    [new] = [d for d in bench.store.deployments() if d.is_open]
+    assert {c.name: c.rollback_version for c in new.components} == {
+        "addon-diba": "3.2.9",
+        "iam-sync": "3.2.0",
+    }
+    assert "addon-diba → 3.2.9" in bench.notes(1)[0]["body"]
