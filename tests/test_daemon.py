@@ -49,7 +49,12 @@ def test_daemon_acts_then_stops_gracefully_on_sigterm(
             time.sleep(0.2)
         else:
             raise AssertionError("the daemon did not answer the tagged ticket in 30 s")
-        health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        # The note is posted inside the first cycle; health turns "ok" once the cycle ends.
+        while time.monotonic() < deadline:
+            health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            if health.json()["status"] != "starting":
+                break
+            time.sleep(0.1)
         assert health.status_code == 200 and health.json()["status"] == "ok"
         body = b"{}"
         signature = "sha1=" + hmac.new(b"hook", body, hashlib.sha1).hexdigest()
