@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from bot.commands import CommandError, find_commands, parse_components
 from bot.config import Component, Config, Customer
+from bot.prerequisite_texts import say
 from bot.prerequisites import (
     CHECK_CODES,
     ComponentFacts,
@@ -231,7 +232,9 @@ class FactGatherer:
                         found.append((name, release.tag_name))
                         break
             except GitLabError as error:
-                problems.append(f"{name}: {error}")
+                reason = str(error).removeprefix("GitLab did not answer: ")
+                language = self.config.provider.language
+                problems.append(say(language, "gitlab_down", component=name, error=reason))
         return found, problems
 
     # -- the whole request ----------------------------------------------------------------

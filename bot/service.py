@@ -258,7 +258,12 @@ class Service:
             report.environment or deployment.environment,
             proposals,
         )
-        details = {"summary": report.summary("en"), "failed": [c.code for c in report.failed]}
+        unanswered = bool(facts.component_problems) or any(c.errors for c in facts.components)
+        details = {
+            "summary": report.summary("en"),
+            "failed": [c.code for c in report.failed],
+            "gitlab_unanswered": unanswered,
+        }
         return self.handle(deployment, event, details)
 
     def schedule(
@@ -312,10 +317,14 @@ class Service:
             changed.append((ticket, stamp, articles, self._fresh_tags(ticket)))
         request = self.config.zammad.tags.request
         tagged = [ticket for ticket, _, _, fresh in changed if request in fresh]
-        count = self._request_tagged(tagged)
+        failed = self._request_tagged(tagged)
+        count = len(tagged) - len(failed)
         for ticket in tagged:
-            self._acted_on(ticket, request)
+            if ticket.id not in failed:
+                self._acted_on(ticket, request)
         for ticket, stamp, articles, fresh in changed:
+            if ticket.id in failed:
+                continue  # read again next cycle, with its new notes
             try:
                 for article in articles:
                     count += self._process_article(ticket, article)
@@ -337,18 +346,24 @@ class Service:
             return []
         return fresh
 
-    def _request_tagged(self, tickets: list[Ticket]) -> int:
-        """Request the tagged tickets, grouped by Zammad organization (one group per customer)."""
+    def _request_tagged(self, tickets: list[Ticket]) -> set[int]:
+        """Request the tagged tickets, grouped by Zammad organization (one group per customer).
+
+        Returns the ids of the tickets whose request could not be made (an outside system did
+        not answer); they are read again next cycle.
+        """
         groups: dict[int | None, list[Ticket]] = {}
         for ticket in tickets:
             groups.setdefault(ticket.organization_id, []).append(ticket)
+        failed: set[int] = set()
         for group in groups.values():
             origin = Origin("tag", "zammad", group[0].id)
             try:
                 self.request(group, origin)
-            except GitLabError as error:
+            except (GitLabError, ZammadError) as error:
                 log.warning("tickets=%s error=%s", [t.number for t in group], error)
-        return len(groups)
+                failed.update(ticket.id for ticket in group)
+        return failed
 
     def _is_command_note(self, article: Article) -> bool:
         return (
@@ -534,8 +549,8 @@ class Service:
         """Announce new production releases on the tickets they fix; re-check pending requests."""
         now = self.clock()
         since_text = self.store.seen_value("gitlab:since")
-        self.store.remember("gitlab:since", now.isoformat())
         if since_text is None:
+            self.store.remember("gitlab:since", now.isoformat())
             return 0  # first run: only releases from now on are news
         since = datetime.fromisoformat(since_text)
         announced = 0
@@ -547,7 +562,24 @@ class Service:
                     announced += self._announce(
                         customer, name, component.gitlab_project, release.tag_name
                     )
+        announced += self._recheck_after_gitlab_outage()
+        # Only once every project was read: after an error the same window is read again
+        # (announcements are keyed, so none is posted twice).
+        self.store.remember("gitlab:since", now.isoformat())
         return announced
+
+    def _recheck_after_gitlab_outage(self) -> int:
+        """Re-check blocked deployments whose last report lacked GitLab's answers."""
+        count = 0
+        for deployment in self.store.deployments(states=[State.BLOCKED]):
+            trail = self.store.audit_trail(deployment.id)
+            if not trail or not trail[-1].details.get("gitlab_unanswered"):
+                continue
+            facts, report = self.check(deployment)
+            customer = self.config.customer(deployment.customer)
+            self.record_request(deployment, facts, report, customer, Origin("gitlab", "gitlab"))
+            count += 1
+        return count
 
     def _announce(self, customer: Customer, name: str, project: str, tag: str) -> int:
         count = 0

@@ -130,8 +130,10 @@ def _typed_errors(method: _F) -> _F:
         except GitLabError:
             raise
         except gitlab.GitlabError as exc:
-            code = f"{exc.response_code} " if exc.response_code else ""
-            raise GitLabError(f"GitLab did not answer: {code}{exc.error_message}") from exc
+            message = str(exc.error_message)
+            code = exc.response_code
+            prefix = f"{code} " if code and not message.startswith(str(code)) else ""
+            raise GitLabError(f"GitLab did not answer: {prefix}{message}") from exc
         except requests.RequestException as exc:
             raise GitLabError(f"GitLab did not answer: {type(exc).__name__}: {exc}") from exc
 

@@ -364,3 +364,22 @@ def test_rollback_target_is_what_deploybot_deployed_last(bench: Workbench) -> No
         "iam-sync": "3.2.0",
     }
     assert "addon-diba → 3.2.9" in bench.notes(1)[0]["body"]
+
+
+def test_a_request_made_while_gitlab_was_down_is_rechecked_when_it_answers(
+    bench: Workbench,
+) -> None:
+    bench.gitlab.faults = Faults(error_rate=1.0, seed=5)
+    deployment_id = requested(bench)
+    blocked = bench.deployment(deployment_id)
+    assert blocked.state is State.BLOCKED
+    assert "GitLab no ha respondido" in bench.notes(1)[0]["body"]
+    bench.gitlab.faults = Faults()
+    bench.clock.advance(timedelta(minutes=5))
+    bench.cycle()
+    assert bench.deployment(deployment_id).state is State.READY
+    trail = bench.store.audit_trail(deployment_id)
+    assert [(e.event, e.source, e.new_state) for e in trail] == [
+        ("deploy", "tag", "blocked"),
+        ("deploy", "gitlab", "ready"),
+    ]
