@@ -61,6 +61,7 @@ from bot.rendering import EMAIL_KINDS, LANGUAGES, Renderer, TemplateError
 from bot.resources import example_config_path
 from bot.service import Service
 from bot.store import Store
+from bot.wiring import gitlab_client, zammad_client
 from integrations.emulators.scenario import ScenarioError
 from integrations.gitlab import GitLabClient
 from integrations.secrets import MissingSecretError
@@ -539,7 +540,7 @@ def print_report(report: Report, language: str) -> None:
 def _clients(config: Config, scenario: str | None) -> Iterator[tuple[ZammadClient, GitLabClient]]:
     """Clients for the configured Zammad and GitLab, or for emulators on ``scenario``."""
     if scenario is None:
-        yield ZammadClient.from_config(config.zammad), GitLabClient.from_config(config.gitlab)
+        yield zammad_client(config.zammad), gitlab_client(config.gitlab)
         return
     from integrations.emulators.gitlab import GitLabEmulator
     from integrations.emulators.scenario import load_scenario
@@ -646,8 +647,8 @@ def _state_url(config: Config) -> str:
 def build_service(config: Config) -> Service:
     """The service on the configured Zammad, GitLab, channels and store."""
     try:
-        zammad = ZammadClient.from_config(config.zammad)
-        gitlab = GitLabClient.from_config(config.gitlab)
+        zammad = zammad_client(config.zammad)
+        gitlab = gitlab_client(config.gitlab)
         channels = channels_for(config, zammad)
     except MissingSecretError as exc:
         _fail(str(exc))

@@ -21,9 +21,7 @@ import gitlab
 import requests
 from gitlab.v4.objects import Project
 
-from bot import __version__
-from bot.config import GitLabConfig
-from integrations.secrets import read_secret
+from integrations import __version__
 from integrations.timestamps import parse_timestamp
 
 TEST_TIERS = ("testing", "staging")
@@ -186,24 +184,6 @@ class GitLabClient:
 
     def __repr__(self) -> str:  # never show the token
         return f"GitLabClient({self.gl.url!r})"
-
-    @classmethod
-    def from_config(
-        cls, config: GitLabConfig, environ: Mapping[str, str] | None = None
-    ) -> GitLabClient:
-        """A client for the configured GitLab, its token from the environment or a file."""
-        token = read_secret(
-            config.token_env, config.token_file, what="GitLab token", environ=environ
-        )
-        return cls(
-            config.url,
-            token,
-            release_tag_pattern=config.release_tag_pattern,
-            ticket_pattern=config.ticket_pattern,
-            max_retries=config.max_retries,
-            timeout=config.timeout,
-            test_environment=config.test_environment,
-        )
 
     @_typed_errors
     def project(self, path: str) -> Project:

@@ -14,10 +14,8 @@ from typing import Any, Literal
 
 import requests
 
-from bot import __version__
-from bot.config import ZammadConfig
+from integrations import __version__
 from integrations.retry import RetriesExhaustedError, RetryPolicy, send
-from integrations.secrets import read_secret
 from integrations.timestamps import parse_timestamp
 
 MAX_PER_PAGE = 200
@@ -298,26 +296,6 @@ class ZammadClient:
 
     def __repr__(self) -> str:  # never show the token
         return f"ZammadClient({self.base!r})"
-
-    @classmethod
-    def from_config(
-        cls, config: ZammadConfig, environ: Mapping[str, str] | None = None
-    ) -> ZammadClient:
-        """A client for the configured Zammad, its token read from the environment or a file."""
-        if not config.url:
-            raise ZammadError(0, "zammad.url is not set in the configuration")
-        token = read_secret(
-            config.token_env, config.token_file, what="Zammad token", environ=environ
-        )
-        return cls(
-            config.url,
-            token,
-            connect_timeout=config.connect_timeout,
-            read_timeout=config.read_timeout,
-            retry=RetryPolicy(max_attempts=config.max_attempts),
-            search=config.search,
-            query_fallback=config.query_fallback,
-        )
 
     # -- transport ------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import gitlab.utils as gitlab_http
 import pytest
 
 from bot.config import GitLabConfig, ZammadConfig
+from bot.wiring import gitlab_client, zammad_client
 from integrations.emulators.gitlab import GitLabEmulator
 from integrations.emulators.server import Faults, RunningEmulator
 from integrations.emulators.zammad import ZammadEmulator
@@ -158,15 +159,13 @@ def test_sends_token_and_user_agent(zammad: RunningEmulator, zammad_client: Zamm
 
 def test_token_comes_from_env_or_file(tmp_path: Path, zammad: RunningEmulator) -> None:
     config = ZammadConfig(url=zammad.url, token_env="MY_ZAMMAD")
-    client = ZammadClient.from_config(config, environ={"MY_ZAMMAD": "demo-token"})
+    client = zammad_client(config, environ={"MY_ZAMMAD": "demo-token"})
     assert client.tags(1) == ["customer-validated"]
     with pytest.raises(MissingSecretError, match="set the environment variable MY_ZAMMAD"):
-        ZammadClient.from_config(config, environ={})
+        zammad_client(config, environ={})
     secret = tmp_path / "token"
     secret.write_text("demo-token\n", encoding="utf-8")
-    from_file = ZammadClient.from_config(
-        ZammadConfig(url=zammad.url, token_file=secret), environ={}
-    )
+    from_file = zammad_client(ZammadConfig(url=zammad.url, token_file=secret), environ={})
     assert from_file.tags(1) == ["customer-validated"]
 
 
@@ -313,7 +312,7 @@ def test_releases_since_for_polling(gitlab_client: GitLabClient) -> None:
 
 def test_gitlab_token_from_config(gitlab: RunningEmulator) -> None:
     config = GitLabConfig(url=gitlab.url, token_env="MY_GITLAB")
-    client = GitLabClient.from_config(config, environ={"MY_GITLAB": "demo-token"})
+    client = gitlab_client(config, environ={"MY_GITLAB": "demo-token"})
     assert client.latest_release(DIBA) is not None
     assert "demo-token" not in repr(client)
 

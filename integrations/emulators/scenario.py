@@ -5,13 +5,12 @@ The format is documented in README.md ("Emulators") and shown by ``config/demo-s
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 from pathlib import Path
 from typing import Any
 
 import yaml
-
-from bot.resources import shipped_path
 
 
 class ScenarioError(ValueError):
@@ -19,8 +18,12 @@ class ScenarioError(ValueError):
 
 
 def demo_scenario_path() -> Path:
-    """The shipped demo scenario (the example customers of ``config/example.yaml``)."""
-    return shipped_path("config/demo-scenario.yaml")
+    """The shipped demo scenario (the example customers of ``config/example.yaml``): the
+    checkout's ``config/`` folder, or the ``deploybot_data.config`` package data once installed."""
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").exists():
+        return checkout / "config" / "demo-scenario.yaml"
+    return Path(str(importlib.resources.files("deploybot_data.config") / "demo-scenario.yaml"))
 
 
 def load_scenario(path: Path | None = None) -> dict[str, Any]:

@@ -1,0 +1,45 @@
+"""Clients built from the configuration: the place where configuration meets the adapters.
+
+The adapters in ``integrations`` take plain settings; reading tokens from the environment or a
+file and choosing timeouts from the configuration happens here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.config import GitLabConfig, ZammadConfig
+from integrations.gitlab import GitLabClient
+from integrations.retry import RetryPolicy
+from integrations.secrets import read_secret
+from integrations.zammad import ZammadClient, ZammadError
+
+
+def zammad_client(config: ZammadConfig, environ: Mapping[str, str] | None = None) -> ZammadClient:
+    """A client for the configured Zammad, its token read from the environment or a file."""
+    if not config.url:
+        raise ZammadError(0, "zammad.url is not set in the configuration")
+    token = read_secret(config.token_env, config.token_file, what="Zammad token", environ=environ)
+    return ZammadClient(
+        config.url,
+        token,
+        connect_timeout=config.connect_timeout,
+        read_timeout=config.read_timeout,
+        retry=RetryPolicy(max_attempts=config.max_attempts),
+        search=config.search,
+        query_fallback=config.query_fallback,
+    )
+
+
+def gitlab_client(config: GitLabConfig, environ: Mapping[str, str] | None = None) -> GitLabClient:
+    """A client for the configured GitLab, its token from the environment or a file."""
+    token = read_secret(config.token_env, config.token_file, what="GitLab token", environ=environ)
+    return GitLabClient(
+        config.url,
+        token,
+        release_tag_pattern=config.release_tag_pattern,
+        ticket_pattern=config.ticket_pattern,
+        max_retries=config.max_retries,
+        timeout=config.timeout,
+        test_environment=config.test_environment,
+    )
