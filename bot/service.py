@@ -357,7 +357,8 @@ class Service:
             groups.setdefault(ticket.organization_id, []).append(ticket)
         failed: set[int] = set()
         for group in groups.values():
-            origin = Origin("tag", "zammad", group[0].id)
+            request = self.config.zammad.tags.request
+            origin = Origin("tag", self._tagged_by(group[0], request), group[0].id)
             try:
                 self.request(group, origin)
             except (GitLabError, ZammadError) as error:
@@ -376,7 +377,7 @@ class Service:
         if not self._is_command_note(article):
             return 0
         count = 0
-        origin = Origin("note", article.created_by or "agent", ticket.id)
+        origin = Origin("note", self._author(article), ticket.id)
         for raw in find_commands(article.body):
             try:
                 command = parse_command(raw, self.config.provider.tz)
@@ -463,6 +464,24 @@ class Service:
                 self.store.forget(key)
         return fresh
 
+    def _author(self, article: Article) -> str:
+        """The display name of who wrote a note (for the audit trail)."""
+        if article.created_by_id is not None:
+            try:
+                return self.zammad.user(article.created_by_id).display_name
+            except ZammadError:
+                pass
+        return article.created_by or "agent"
+
+    def _tagged_by(self, ticket: Ticket, tag: str) -> str:
+        """Who added the tag, from the ticket's history (for the audit trail)."""
+        try:
+            changes = self.zammad.tag_history(ticket.id)
+        except ZammadError:
+            return "zammad"
+        authors = [c.by for c in changes if c.added and c.tag == tag and c.by]
+        return authors[-1] if authors else "zammad"
+
     def _acted_on(self, ticket: Ticket, tag: str) -> None:
         self.store.remember(f"tag:{ticket.id}:{tag}", self.clock().isoformat())
 
@@ -486,9 +505,9 @@ class Service:
             for tag in fresh:
                 self._acted_on(ticket, tag)
             return 0
-        origin = Origin("tag", "zammad", ticket.id)
         count = 0
         for tag in fresh:
+            origin = Origin("tag", self._tagged_by(ticket, tag), ticket.id)
             deployment = self._on_tag(ticket, deployment, tag, origin)
             self._acted_on(ticket, tag)
             count += 1

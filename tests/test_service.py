@@ -95,8 +95,14 @@ def test_the_whole_procedure_once(bench: Workbench, sink: SmtpSink) -> None:
     assert sorted(bench.zammad.tags[1]) == ["customer-validated", "deployed"]
     comments = [a for a in bench.zammad.ticket_articles(2) if not a["internal"]]
     assert any("Desplegat a producció" in a["body"] for a in comments)
-    trail = [entry.event for entry in bench.store.audit_trail(deployment_id)]
-    assert trail == ["deploy", "deploy-schedule", "deploy-start", "delay-timer", "deploy-done"]
+    trail = [(e.event, e.source, e.actor) for e in bench.store.audit_trail(deployment_id)]
+    assert trail == [
+        ("deploy", "tag", "Marta Vidal"),
+        ("deploy-schedule", "note", "Marta Vidal"),
+        ("deploy-start", "tag", "Marta Vidal"),
+        ("delay-timer", "timer", "deploybot"),
+        ("deploy-done", "tag", "Marta Vidal"),
+    ]
     assert bench.store.pending() == []
 
 
