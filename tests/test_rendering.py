@@ -249,3 +249,27 @@ def test_checklist_has_an_am_pam_line_only_for_am_pam_customers() -> None:
     )
     assert "AM/PAM" in diba
     assert "AM/PAM" not in cam
+
+
+STATUS_EVENTS = {
+    "started": {},
+    "delayed": {},
+    "rolled_back": {"message": "la consola no arranca"},
+    "cancelled": {"message": "congelación de cambios del cliente"},
+    "ignored": {"message": "deploy-start ignored: DIBA-2026-0007 is not scheduled yet (ready)"},
+    "updated": {"details": ["restart: only the syncservers"]},
+    "released": {"message": "addon-diba 3.2.12"},
+    "help": {"details": ["/deploy help", "/deploy schedule 2026-12-01 09:30 [15m]"]},
+    "alert": {"message": "log row DIBA-2026-0007 (planned): 5 attempts failed"},
+    "not_handled": {"message": "Andalucia is run exclusively by Sur Sistemas"},
+}
+
+
+@pytest.mark.parametrize("language", NOTE_LANGUAGES)
+@pytest.mark.parametrize("event", sorted(STATUS_EVENTS))
+def test_every_status_note_matches_its_golden_file(event: str, language: str) -> None:
+    deployment = started(make_deployment(), "2026-12-01 09:31")
+    note = Renderer().deployment_note(
+        "status", deployment, config_in(language), now=NOW, event=event, **STATUS_EVENTS[event]
+    )
+    assert_golden(f"notes/{language}/status-{event}.html", note)
