@@ -646,14 +646,14 @@ def _state_url(config: Config) -> str:
 
 def build_service(config: Config) -> Service:
     """The service on the configured Zammad, GitLab, channels and store."""
+    if not config.zammad.url:
+        _fail(f"{config.source}: zammad.url: the Zammad address is needed to run")
     try:
         zammad = zammad_client(config.zammad)
         gitlab = gitlab_client(config.gitlab)
         channels = channels_for(config, zammad)
     except MissingSecretError as exc:
         _fail(str(exc))
-    if not config.zammad.url:
-        _fail(f"{config.source}: zammad.url: the Zammad address is needed to run")
     return Service(
         config,
         Store(_state_url(config)),

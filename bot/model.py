@@ -26,6 +26,10 @@ class State(StrEnum):
     CANCELLED = "cancelled"
 
 
+#: The states a deployment does not leave.
+ENDED = (State.COMPLETED, State.ROLLED_BACK, State.CANCELLED)
+
+
 @dataclass(frozen=True)
 class TicketRef:
     """A Zammad ticket the deployment ships changes for."""
@@ -82,7 +86,7 @@ class Deployment:
     @property
     def is_open(self) -> bool:
         """Whether the deployment can still change (it has not ended one way or another)."""
-        return self.state not in (State.COMPLETED, State.ROLLED_BACK, State.CANCELLED)
+        return self.state not in ENDED
 
     @property
     def planned_end(self) -> datetime | None:

@@ -36,7 +36,6 @@ NoteKind = Literal["prerequisites", "proposals", "checklist", "status", "command
 PartOfDay = Literal["morning", "afternoon", "night"]
 
 EMAIL_KINDS: tuple[EmailKind, ...] = get_args(EmailKind)
-NOTE_KINDS: tuple[NoteKind, ...] = get_args(NoteKind)
 LANGUAGES = ("es", "ca", "en")
 NOTE_LANGUAGES = ("es", "en")
 

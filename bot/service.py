@@ -677,8 +677,3 @@ def _pseudo_article(ticket: Ticket) -> Article:
         created_by=None,
         created_at=ticket.updated_at,
     )
-
-
-def active(deployments: Sequence[Deployment]) -> list[Deployment]:
-    """The deployments that are not over."""
-    return [d for d in deployments if d.is_open]

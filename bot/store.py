@@ -9,7 +9,7 @@ transaction, so a crash leaves either all of it or none.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.effects import Effect, OutboxEffect, ScheduleTimer, effect_from_json, effect_to_json
-from bot.model import Deployment, State, deployment_from_json, deployment_to_json
+from bot.model import ENDED, Deployment, State, deployment_from_json, deployment_to_json
 
 SCHEMA_VERSION = 1
 
@@ -218,7 +218,7 @@ class Store:
 
     def open_deployment_of_ticket(self, ticket_id: int) -> Deployment | None:
         """The deployment (not yet ended) that includes this ticket."""
-        open_states = [s.value for s in State if s not in _ENDED]
+        open_states = [s.value for s in State if s not in ENDED]
         query = (
             sa.select(deployments.c.data)
             .join(deployment_tickets, deployment_tickets.c.deployment_id == deployments.c.id)
@@ -441,18 +441,6 @@ class Store:
         """Drop a remembered marker."""
         with self.engine.begin() as connection:
             connection.execute(seen.delete().where(seen.c.key == key))
-
-    def iter_seen(self, prefix: str) -> Iterator[tuple[str, str]]:
-        """Remembered markers whose key starts with ``prefix``."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                sa.select(seen.c.key, seen.c.value).where(seen.c.key.startswith(prefix))
-            ).all()
-        for key, value in rows:
-            yield str(key), str(value)
-
-
-_ENDED = (State.COMPLETED, State.ROLLED_BACK, State.CANCELLED)
 
 
 def backoff(attempts: int, base_seconds: float, max_seconds: float) -> timedelta:

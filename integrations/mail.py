@@ -13,7 +13,6 @@ import os
 import smtplib
 import ssl
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -222,13 +221,3 @@ def smtp_settings(
         password=password,
         timeout=timeout,
     )
-
-
-def recipients_of(message: EmailMessage) -> Sequence[str]:
-    """The To and Cc addresses of a built message (what an SMTP server is asked to deliver)."""
-    return [
-        address.addr_spec
-        for name in ("To", "Cc")
-        for header in message.get_all(name, [])
-        for address in header.addresses
-    ]
