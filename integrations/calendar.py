@@ -6,8 +6,6 @@ One event per deployment, identified by its UID; every change is published with 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
@@ -17,6 +15,8 @@ from typing import Any, Literal
 import icalendar
 from caldav.davclient import DAVClient
 from caldav.lib.error import DAVError, NotFoundError
+
+from integrations.files import replace_atomically, safe_name
 
 Method = Literal["PUBLISH", "REQUEST", "CANCEL"]
 
@@ -89,21 +89,13 @@ class IcsDirectory:
 
     def path_for(self, uid: str) -> Path:
         """The file that holds the event with this UID."""
-        safe = "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in uid)
-        return self.directory / f"{safe}.ics"
+        return self.directory / f"{safe_name(uid)}.ics"
 
     def write(self, event: CalendarEvent) -> Path:
         """Write (or replace) the event's file atomically; a cancelled event is kept, cancelled."""
         self.directory.mkdir(parents=True, exist_ok=True)
         target = self.path_for(event.uid)
-        handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(to_ics(event))
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        replace_atomically(target, lambda path: path.write_bytes(to_ics(event)))
         return target
 
 

@@ -10,7 +10,6 @@ written; the error says why so that the lifecycle can retry and tell the operato
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 import tempfile
@@ -31,6 +30,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+
+from integrations.files import replace_atomically
 
 STATUSES = ("planned", "in_progress", "delayed", "completed", "rolled_back", "cancelled")
 
@@ -195,16 +196,7 @@ def write_template(path: Path, language: str = "es") -> Path:
 
 
 def _save_atomically(workbook: Workbook, target: Path) -> None:
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp.xlsx"
-    )
-    os.close(handle)
-    try:
-        workbook.save(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    replace_atomically(target, workbook.save, suffix=".tmp.xlsx")
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,8 @@ the same message twice.
 from __future__ import annotations
 
 import hashlib
-import os
 import smtplib
 import ssl
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -20,6 +18,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Protocol
 
+from integrations.files import replace_atomically, safe_name
 from integrations.secrets import read_secret
 
 
@@ -107,7 +106,7 @@ class Mailer(Protocol):
 
 
 def _file_name(message_id: str) -> str:
-    readable = "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in message_id.strip("<>"))
+    readable = safe_name(message_id.strip("<>"))
     digest = hashlib.sha256(message_id.encode()).hexdigest()[:8]
     return f"{readable[:120]}-{digest}.eml"
 
@@ -128,14 +127,7 @@ class DirectoryMailer:
         target = self.path_for(str(message["Message-ID"]))
         if target.exists():
             return False
-        handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(message.as_bytes())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        replace_atomically(target, lambda path: path.write_bytes(message.as_bytes()))
         return True
 
 
