@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import holidays
 import yaml
@@ -343,6 +343,32 @@ class ZammadTags(StrictModel):
     customer_validated: str = "customer-validated"
     risk_accepted: str = "risk-accepted"
     validated_test: str = "validated-test"
+
+    #: How many proposals can be chosen by tag (``deploy-slot-1`` … ``deploy-slot-9``).
+    SLOTS: ClassVar[int] = 9
+
+    @property
+    def statuses(self) -> list[str]:
+        """The tags that show where an open deployment stands (one at a time)."""
+        return [self.blocked, self.ready, self.scheduled, self.in_progress, self.delayed]
+
+    @property
+    def slots(self) -> list[str]:
+        """The tags that choose a proposed slot: ``deploy-slot-1`` … ``deploy-slot-9``."""
+        return [f"{self.slot_prefix}{number}" for number in range(1, self.SLOTS + 1)]
+
+    @property
+    def triggers(self) -> list[str]:
+        """The tags a person adds to make deploybot act (consumed once acted on)."""
+        return [
+            self.request,
+            *self.slots,
+            self.start,
+            self.delay,
+            self.rollback,
+            self.done,
+            self.cancel,
+        ]
 
 
 class ZammadConfig(StrictModel):

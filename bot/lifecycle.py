@@ -208,9 +208,7 @@ class _Builder:
 
     def tags(self, status: str | None, consumed: Sequence[str] = ()) -> None:
         """Set the status tag on every ticket; remove the other status tags and ``consumed``."""
-        tags = self.config.zammad.tags
-        statuses = [tags.blocked, tags.ready, tags.scheduled, tags.in_progress, tags.delayed]
-        remove = [t for t in [*statuses, *consumed] if t != status]
+        remove = [t for t in [*self.config.zammad.tags.statuses, *consumed] if t != status]
         for ticket in self.deployment.tickets:
             if ticket.id is not None:
                 add = (status,) if status else ()
@@ -245,11 +243,6 @@ class _Builder:
 
     def timer(self, name: str, due: datetime | None) -> None:
         self.effects.append(ScheduleTimer(self.key(), name, due))
-
-
-def _slot_tags(config: Config) -> list[str]:
-    prefix = config.zammad.tags.slot_prefix
-    return [f"{prefix}{number}" for number in range(1, 10)]
 
 
 def _say(b: _Builder, key: str, **values: object) -> str:
@@ -318,7 +311,7 @@ def _on_requested(b: _Builder, event: Requested) -> None:
 def _on_schedule(b: _Builder, event: ScheduleRequested) -> None:
     d = b.deployment
     tags = b.config.zammad.tags
-    consumed = [*_slot_tags(b.config)]
+    consumed = tags.slots
     if d.state not in (State.READY, State.BLOCKED, State.SCHEDULED):
         _ignored(b, event, "awaiting_report" if d.state is State.REQUESTED else "not_schedulable")
         b.tags(_status_tag(b.config, d.state), consumed=consumed)
@@ -516,7 +509,7 @@ def _on_cancel(b: _Builder, event: CancelRequested) -> None:
         b.email("invitation")
     b.timer("delay", None)
     b.status("cancelled", message=event.reason)
-    b.tags(None, consumed=[tags.cancel, *_slot_tags(b.config)])
+    b.tags(None, consumed=[tags.cancel, *tags.slots])
 
 
 def _on_details(b: _Builder, event: DetailsChanged) -> None:

@@ -291,8 +291,7 @@ class Service:
 
     def _watched_tags(self) -> list[str]:
         tags = self.config.zammad.tags
-        statuses = [tags.blocked, tags.ready, tags.scheduled, tags.in_progress, tags.delayed]
-        return [*self._trigger_tags(), *statuses]
+        return [*tags.triggers, *tags.statuses]
 
     def poll_zammad(self) -> int:
         """Read the tickets in the workflow whose ``updated_at`` moved and act on them.
@@ -441,11 +440,6 @@ class Service:
             self.handle(deployment, CancelRequested(origin, command.text))
         return 1
 
-    def _trigger_tags(self) -> list[str]:
-        tags = self.config.zammad.tags
-        slots = [f"{tags.slot_prefix}{n}" for n in range(1, 10)]
-        return [tags.request, *slots, tags.start, tags.delay, tags.rollback, tags.done, tags.cancel]
-
     def _fresh_tags(self, ticket: Ticket) -> list[str]:
         """Trigger tags added since deploybot last acted on them.
 
@@ -455,7 +449,7 @@ class Service:
         """
         present = set(ticket.tags)
         fresh = []
-        for tag in self._trigger_tags():
+        for tag in self.config.zammad.tags.triggers:
             key = f"tag:{ticket.id}:{tag}"
             acted = self.store.seen_value(key) is not None
             if tag in present and not acted:
