@@ -34,6 +34,7 @@ from bot.notifications import (
 from bot.prerequisite_texts import say
 from bot.prerequisites import Report
 from bot.rendering import Renderer
+from integrations.calendar import CalendarEvent
 
 Source = Literal["tag", "note", "timer", "cli", "webhook", "gitlab"]
 
@@ -180,6 +181,7 @@ class _Builder:
     now: datetime
     origin: Origin
     effects: list[Effect] = field(default_factory=list)
+    _event: tuple[Deployment, CalendarEvent] | None = None
 
     def key(self) -> str:
         return f"{self.deployment.id}/{self.deployment.revision}/{len(self.effects)}"
@@ -216,11 +218,17 @@ class _Builder:
                     SetTags(self.key(), ticket.id, add, tuple(dict.fromkeys(remove)))
                 )
 
+    def event(self) -> CalendarEvent:
+        """The calendar event of the deployment as it is now (built once per state)."""
+        if self._event is None or self._event[0] is not self.deployment:
+            event = calendar_event(self.deployment, self.config, self.renderer, now=self.now)
+            self._event = (self.deployment, event)
+        return self._event[1]
+
     def email(self, kind: EmailKind, **extra: str) -> None:
         attachments = []
         if kind == "invitation":
-            event = calendar_event(self.deployment, self.config, self.renderer, now=self.now)
-            attachments.append(invitation_attachment(event))
+            attachments.append(invitation_attachment(self.event()))
         email = compose_email(
             kind,
             self.deployment,
@@ -234,8 +242,7 @@ class _Builder:
             self.effects.append(SendEmail(self.key(), email))
 
     def calendar(self) -> None:
-        event = calendar_event(self.deployment, self.config, self.renderer, now=self.now)
-        self.effects.append(PublishCalendarEvent(self.key(), event))
+        self.effects.append(PublishCalendarEvent(self.key(), self.event()))
 
     def log(self) -> None:
         row = log_row(self.deployment, self.config)
