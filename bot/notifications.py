@@ -40,7 +40,8 @@ _THREAD_PARENT: dict[EmailKind, EmailKind] = {
 _SUMMARY = {"es": "Despliegue", "ca": "Desplegament", "en": "Deployment"}
 
 
-def _contacts(contacts: Iterable[Contact]) -> list[str]:
+def contact_addresses(contacts: Iterable[Contact]) -> list[str]:
+    """Contacts as header addresses (``Name <address>``, quoted where the name needs it)."""
     return [
         str(Address(display_name=contact.name, addr_spec=contact.email)) for contact in contacts
     ]
@@ -51,16 +52,18 @@ def role_addresses(
 ) -> list[str]:
     """The addresses a role stands for, for this customer and deployment."""
     if role == "customer_managers":
-        return _contacts(customer.contacts.managers)
+        return contact_addresses(customer.contacts.managers)
     if role == "customer_helpdesk":
-        return _contacts(customer.contacts.helpdesk)
+        return contact_addresses(customer.contacts.helpdesk)
     if role == "partner":
         delegated = customer.managed_by == "partner_delegated" and customer.partner is not None
-        return _contacts(customer.partner.contacts) if delegated and customer.partner else []
+        return (
+            contact_addresses(customer.partner.contacts) if delegated and customer.partner else []
+        )
     if role == "project_team":
-        return _contacts(config.provider.project_team)
+        return contact_addresses(config.provider.project_team)
     if role == "support_team":
-        return _contacts(config.provider.support_team)
+        return contact_addresses(config.provider.support_team)
     return list(deployment.email_requesters)
 
 

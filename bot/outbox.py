@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.config import Config
 from bot.effects import Channels, OutboxEffect, PostNote, SendEmail, describe, execute
+from bot.notifications import contact_addresses
 from bot.rendering import Renderer
 from bot.store import OutboxItem, Store, backoff
 from integrations.mail import OutgoingEmail
@@ -106,10 +107,7 @@ class OutboxRunner:
             effects.append(
                 PostNote(f"alert/{deployment_id}/{effect.key}/note", ticket_ids[0], note)
             )
-        support = tuple(
-            f"{c.name} <{c.email}>" if c.name else c.email
-            for c in self.config.provider.support_team
-        )
+        support = tuple(contact_addresses(self.config.provider.support_team))
         if support:
             digest = hashlib.sha1(effect.key.encode()).hexdigest()[:10]
             email = OutgoingEmail(
