@@ -145,9 +145,14 @@ class Service:
             if d.planned_start is not None
         )
 
-    def _gather(self, request: DeploymentRequest, customer: str | None = None) -> Facts:
+    def _gather(
+        self,
+        request: DeploymentRequest,
+        customer: str | None = None,
+        gatherer: FactGatherer | None = None,
+    ) -> Facts:
         deployed = self._deployed_versions(customer) if customer else {}
-        gatherer = FactGatherer(self.config, self.zammad, self.gitlab)
+        gatherer = gatherer or FactGatherer(self.config, self.zammad, self.gitlab)
         return gatherer.gather(request, deployed_versions=deployed)
 
     def _deployed_versions(self, customer: str) -> dict[str, str]:
@@ -180,7 +185,10 @@ class Service:
         numbers = [t.number for t in existing.tickets] if existing else []
         numbers += [t.number for t in tickets if t.number not in numbers]
         env = environment or (existing.environment if existing else None)
-        facts = self._gather(DeploymentRequest(tuple(numbers), env))
+        # One gatherer for the request: a second gather (joining a pending deployment) reuses
+        # the component versions and organizations it already looked up.
+        gatherer = FactGatherer(self.config, self.zammad, self.gitlab)
+        facts = self._gather(DeploymentRequest(tuple(numbers), env), gatherer=gatherer)
         report = check_prerequisites(facts, self.config)
         if report.customer is None or not report.handled:
             for ticket in tickets:
@@ -201,7 +209,8 @@ class Service:
             missing = [n for n in numbers if n not in {t.number for t in existing.tickets}]
             if existing.tickets and missing:
                 numbers = [*[t.number for t in existing.tickets], *missing]
-                facts = self._gather(DeploymentRequest(tuple(numbers), env), customer.name)
+                request = DeploymentRequest(tuple(numbers), env)
+                facts = self._gather(request, customer.name, gatherer)
                 report = check_prerequisites(facts, self.config)
         return self.record_request(existing, facts, report, customer, origin)
 
