@@ -554,14 +554,8 @@ def _clients(config: Config, scenario: str | None) -> Iterator[tuple[ZammadClien
         RunningEmulator(GitLabEmulator(data)) as gitlab,
     ):
         yield (
-            ZammadClient(zammad.url, token),
-            GitLabClient(
-                gitlab.url,
-                token,
-                release_tag_pattern=config.gitlab.release_tag_pattern,
-                ticket_pattern=config.gitlab.ticket_pattern,
-                test_environment=config.gitlab.test_environment,
-            ),
+            zammad_client(config.zammad, url=zammad.url, token=token),
+            gitlab_client(config.gitlab, url=gitlab.url, token=token),
         )
 
 

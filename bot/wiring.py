@@ -15,13 +15,26 @@ from integrations.secrets import read_secret
 from integrations.zammad import ZammadClient, ZammadError
 
 
-def zammad_client(config: ZammadConfig, environ: Mapping[str, str] | None = None) -> ZammadClient:
-    """A client for the configured Zammad, its token read from the environment or a file."""
-    if not config.url:
+def zammad_client(
+    config: ZammadConfig,
+    environ: Mapping[str, str] | None = None,
+    *,
+    url: str | None = None,
+    token: str | None = None,
+) -> ZammadClient:
+    """A client for the configured Zammad, its token read from the environment or a file.
+
+    ``url`` and ``token`` replace the configured ones (an emulator standing in for Zammad).
+    """
+    url = url or config.url
+    if not url:
         raise ZammadError(0, "zammad.url is not set in the configuration")
-    token = read_secret(config.token_env, config.token_file, what="Zammad token", environ=environ)
+    if token is None:
+        token = read_secret(
+            config.token_env, config.token_file, what="Zammad token", environ=environ
+        )
     return ZammadClient(
-        config.url,
+        url,
         token,
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
@@ -31,11 +44,23 @@ def zammad_client(config: ZammadConfig, environ: Mapping[str, str] | None = None
     )
 
 
-def gitlab_client(config: GitLabConfig, environ: Mapping[str, str] | None = None) -> GitLabClient:
-    """A client for the configured GitLab, its token from the environment or a file."""
-    token = read_secret(config.token_env, config.token_file, what="GitLab token", environ=environ)
+def gitlab_client(
+    config: GitLabConfig,
+    environ: Mapping[str, str] | None = None,
+    *,
+    url: str | None = None,
+    token: str | None = None,
+) -> GitLabClient:
+    """A client for the configured GitLab, its token from the environment or a file.
+
+    ``url`` and ``token`` replace the configured ones (an emulator standing in for GitLab).
+    """
+    if token is None:
+        token = read_secret(
+            config.token_env, config.token_file, what="GitLab token", environ=environ
+        )
     return GitLabClient(
-        config.url,
+        url or config.url,
         token,
         release_tag_pattern=config.release_tag_pattern,
         ticket_pattern=config.ticket_pattern,
