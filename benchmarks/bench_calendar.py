@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from timing import measure
 
-from bot.calendar import explain_day, propose_slots, public_holidays, rules_for
-from bot.config import load_config
+from bot.config.loading import load_config
+from bot.domain.calendar.rules import explain_day, propose_slots, public_holidays, rules_for
 from bot.resources import example_config_path
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

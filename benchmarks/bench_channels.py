@@ -12,10 +12,10 @@ from pathlib import Path
 import openpyxl
 from timing import measure
 
-from bot.config import load_config
-from bot.model import ComponentVersion, Deployment, State, TicketRef
-from bot.notifications import calendar_event, compose_email, log_row
-from bot.rendering import EMAIL_KINDS, Renderer
+from bot.config.loading import load_config
+from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
+from bot.domain.notifications import calendar_event, compose_email, log_row
+from bot.domain.rendering import EMAIL_KINDS, Renderer
 from bot.resources import example_config_path
 from integrations.calendar import to_ics
 from integrations.deployment_log import DeploymentLog, write_template

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from timing import measure
 
-from bot.config import load_config
-from bot.demo import DEMO_START, run_demo, workbench
-from bot.lifecycle import Origin, ScheduleRequested, StartRequested, apply
-from bot.model import ComponentVersion, Deployment, State, TicketRef
-from bot.rendering import Renderer
+from bot.app.demo import DEMO_START, run_demo, workbench
+from bot.config.loading import load_config
+from bot.domain.lifecycle import Origin, ScheduleRequested, StartRequested, apply
+from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
+from bot.domain.rendering import Renderer
 from bot.resources import example_config_path
 from integrations.emulators.scenario import load_scenario
 

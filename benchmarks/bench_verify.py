@@ -8,9 +8,9 @@ from __future__ import annotations
 import statistics
 import time
 
-from bot.config import load_config
-from bot.facts import DeploymentRequest, FactGatherer
-from bot.prerequisites import check_prerequisites
+from bot.app.gather import DeploymentRequest, FactGatherer
+from bot.config.loading import load_config
+from bot.domain.prerequisites.checks import check_prerequisites
 from bot.resources import example_config_path
 from integrations.emulators.gitlab import GitLabEmulator
 from integrations.emulators.scenario import load_scenario

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import load_config
-from bot.demo import Workbench, workbench
+from bot.app.demo import Workbench, workbench
+from bot.config.loading import load_config
 from bot.resources import example_config_path
 from integrations.emulators.gitlab import GitLabEmulator
 from integrations.emulators.scenario import load_scenario

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.calendar import SlotRules, rules_for
-from bot.config import Config
-from bot.model import ComponentVersion, Deployment, State, TicketRef
-from bot.prerequisites import ComponentFacts, Facts, TicketFacts
+from bot.config.models import Config
+from bot.domain.calendar.rules import SlotRules, rules_for
+from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
+from bot.domain.prerequisites.checks import ComponentFacts, Facts, TicketFacts
 
 MADRID = ZoneInfo("Europe/Madrid")
 

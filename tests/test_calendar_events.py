@@ -9,10 +9,10 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from bot.config import Config
-from bot.model import State
-from bot.notifications import calendar_event
-from bot.rendering import Renderer
+from bot.config.models import Config
+from bot.domain.model import State
+from bot.domain.notifications import calendar_event
+from bot.domain.rendering import Renderer
 from integrations.calendar import (
     CalDavCalendar,
     CalendarError,

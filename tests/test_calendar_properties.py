@@ -1,7 +1,7 @@
 """Property tests: for random customers, windows, holidays, vacations, bookings and start
 moments, no proposed slot breaks a rule, and ``explain_day`` agrees with ``propose_slots``.
 
-The rules are re-checked here by an oracle written independently of ``bot.calendar``.
+The rules are re-checked here by an oracle written independently of ``bot.domain.calendar.rules``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import holidays
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.calendar import Booking, SlotRules, explain_day, propose_slots, slot_reasons
-from bot.config import WEEKDAYS
+from bot.config.models import WEEKDAYS
+from bot.domain.calendar.rules import Booking, SlotRules, explain_day, propose_slots, slot_reasons
 from tests.factories import MADRID, customer_data, make_rules
 
 SUBDIVS = ["IB", "CT", "MD", "AN", "PV", "GA", None]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.calendar import (
+from bot.domain.calendar.rules import (
     Booking,
     DayVerdict,
     explain_day,

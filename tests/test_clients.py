@@ -10,8 +10,8 @@ from typing import Any
 import gitlab.utils as gitlab_http
 import pytest
 
-from bot.config import GitLabConfig, ZammadConfig
-from bot.wiring import gitlab_client, zammad_client
+from bot.app.wiring import gitlab_client, zammad_client
+from bot.config.models import GitLabConfig, ZammadConfig
 from integrations.emulators.gitlab import GitLabEmulator
 from integrations.emulators.server import Faults, RunningEmulator
 from integrations.emulators.zammad import ZammadEmulator

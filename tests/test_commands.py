@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.commands import CommandError, find_commands, parse_command, parse_components
+from bot.domain.commands import CommandError, find_commands, parse_command, parse_components
 from tests.factories import MADRID, at
 
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.config import ConfigError, load_config
+from bot.config.loading import ConfigError, load_config
 
 BASE = """\
 provider:

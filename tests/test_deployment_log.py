@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from openpyxl.styles import Font
 
-from bot.model import State
-from bot.notifications import log_row
+from bot.domain.model import State
+from bot.domain.notifications import log_row
 from integrations.deployment_log import (
     COLUMNS,
     DeploymentLog,

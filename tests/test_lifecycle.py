@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.calendar import Booking, Slot
-from bot.config import Config, load_config
-from bot.effects import (
+from bot.config.loading import load_config
+from bot.config.models import Config
+from bot.domain.calendar.rules import Booking, Slot
+from bot.domain.effects import (
     PostNote,
     PublishCalendarEvent,
     ScheduleTimer,
@@ -16,7 +17,7 @@ from bot.effects import (
     SetTags,
     UpsertLogRow,
 )
-from bot.lifecycle import (
+from bot.domain.lifecycle import (
     CancelRequested,
     DelayDue,
     DelayRequested,
@@ -30,9 +31,9 @@ from bot.lifecycle import (
     StartRequested,
     apply,
 )
-from bot.model import Deployment, State
-from bot.prerequisites import Report, check_prerequisites
-from bot.rendering import Renderer
+from bot.domain.model import Deployment, State
+from bot.domain.prerequisites.checks import Report, check_prerequisites
+from bot.domain.rendering import Renderer
 from bot.resources import example_config_path
 from tests.factories import at, component_facts, make_deployment, make_facts
 

@@ -12,8 +12,8 @@ import pytest
 import time_machine
 from click.testing import CliRunner, Result
 
+from bot.app.demo import DEMO_START
 from bot.cli import main
-from bot.demo import DEMO_START
 from integrations.emulators.server import RunningEmulator
 from integrations.emulators.zammad import ZammadEmulator
 

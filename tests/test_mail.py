@@ -11,16 +11,16 @@ import pytest
 import trustme
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from bot.config import Config
-from bot.model import State
-from bot.notifications import (
+from bot.config.models import Config
+from bot.domain.model import State
+from bot.domain.notifications import (
     calendar_event,
     compose_email,
     invitation_attachment,
     message_id,
     recipients_for,
 )
-from bot.rendering import Renderer
+from bot.domain.rendering import Renderer
 from integrations.mail import (
     DirectoryMailer,
     MailError,

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.config import Config, load_config
-from bot.prerequisites import CHECK_CODES, Facts, Report, check_prerequisites
+from bot.config.loading import load_config
+from bot.config.models import Config
+from bot.domain.prerequisites.checks import CHECK_CODES, Facts, Report, check_prerequisites
 from bot.resources import example_config_path
 from tests.factories import component_facts, make_facts, ticket_facts
 

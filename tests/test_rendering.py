@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.calendar import Slot
-from bot.config import Config, load_config
-from bot.model import State
-from bot.prerequisites import check_prerequisites
-from bot.rendering import (
+from bot.config.loading import load_config
+from bot.config.models import Config
+from bot.domain.calendar.rules import Slot
+from bot.domain.model import State
+from bot.domain.prerequisites.checks import check_prerequisites
+from bot.domain.rendering import (
     EMAIL_KINDS,
     LANGUAGES,
     NOTE_LANGUAGES,

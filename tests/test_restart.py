@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-import bot.outbox
-from bot.config import load_config
-from bot.demo import Workbench, workbench
-from bot.effects import Channels, OutboxEffect, execute
-from bot.model import State
+import bot.app.outbox
+from bot.app.demo import Workbench, workbench
+from bot.config.loading import load_config
+from bot.domain.effects import Channels, OutboxEffect, execute
+from bot.domain.model import State
 from bot.resources import example_config_path
 from integrations.deployment_log import DeploymentLog
 
@@ -99,7 +99,7 @@ def reference(
 ) -> dict[str, Any]:
     """What an uninterrupted run produces, and how many effects it carries out."""
     executed: list[str] = []
-    real = bot.outbox.execute
+    real = bot.app.outbox.execute
 
     def recording(effect: OutboxEffect, channels: Channels, *, now: Any) -> None:
         real(effect, channels, now=now)
@@ -107,7 +107,7 @@ def reference(
 
     out = tmp_path_factory.mktemp("reference")
     with workbench(CONFIG, demo_scenario, out) as bench, pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bot.outbox, "execute", recording)
+        patch.setattr(bot.app.outbox, "execute", recording)
         sent = Sent()
         counting(bench, sent)
         deployment_id = happy_path(bench, bench.cycle)
@@ -148,7 +148,7 @@ def _run_with_a_crash(
         workbench(CONFIG, scenario, tmp_path / "out") as bench,
         pytest.MonkeyPatch.context() as patch,
     ):
-        patch.setattr(bot.outbox, "execute", crashing)
+        patch.setattr(bot.app.outbox, "execute", crashing)
         counting(bench, sent)
 
         def cycle() -> None:

@@ -10,8 +10,8 @@ from email.message import EmailMessage
 import icalendar
 import pytest
 
-from bot.demo import Workbench
-from bot.model import ComponentVersion, State
+from bot.app.demo import Workbench
+from bot.domain.model import ComponentVersion, State
 from integrations.deployment_log import DeploymentLog
 from integrations.emulators.server import Faults
 from integrations.mail import SmtpMailer, SmtpSettings

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from bot.app.gather import DeploymentRequest, FactGatherer
 from bot.cli import main
-from bot.config import load_config
-from bot.facts import DeploymentRequest, FactGatherer
-from bot.prerequisites import Report, check_prerequisites
-from bot.rendering import Renderer
+from bot.config.loading import load_config
+from bot.domain.prerequisites.checks import Report, check_prerequisites
+from bot.domain.rendering import Renderer
 from bot.resources import example_config_path
 from integrations.emulators.server import Faults, RunningEmulator
 from integrations.gitlab import GitLabClient

@@ -7,8 +7,8 @@ import hmac
 
 from werkzeug.test import Client
 
-from bot.demo import Workbench
-from bot.webhook import ControlApp, signature_matches
+from bot.app.demo import Workbench
+from bot.app.webhook import ControlApp, signature_matches
 
 SECRET = b"s3cret-webhook"
 

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from bot.calendar_texts import short_date, short_datetime, text, weekday_name
-from bot.config import WEEKDAYS, Config, Customer, HolidayRegion, Vacation
-from bot.durations import format_duration
+from bot.config.models import WEEKDAYS, Config, Customer, HolidayRegion, Vacation
+from bot.domain.durations import format_duration
+from bot.domain.texts.calendar import short_date, short_datetime, text, weekday_name
 
 #: Every refusal code, in the order reasons are reported.
 REASON_CODES: tuple[str, ...] = (

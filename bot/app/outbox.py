@@ -10,11 +10,11 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.config import Config
-from bot.effects import Channels, OutboxEffect, PostNote, SendEmail, describe, execute
-from bot.notifications import contact_addresses
-from bot.rendering import Renderer
-from bot.store import OutboxItem, Store, backoff
+from bot.app.store import OutboxItem, Store, backoff
+from bot.config.models import Config
+from bot.domain.effects import Channels, OutboxEffect, PostNote, SendEmail, describe, execute
+from bot.domain.notifications import contact_addresses
+from bot.domain.rendering import Renderer
 from integrations.mail import OutgoingEmail
 
 log = logging.getLogger("deploybot")

@@ -25,8 +25,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from bot.model import State
-from bot.service import Service
+from bot.app.service import Service
+from bot.domain.model import State
 
 #: The largest webhook body accepted (Zammad sends a ticket and an article).
 MAX_BODY = 1_000_000

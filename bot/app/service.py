@@ -16,12 +16,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from bot.calendar import Booking, Slot, propose_slots, rules_for
-from bot.commands import Command, CommandError, find_commands, help_text, parse_command
-from bot.config import Config, Customer
-from bot.effects import Channels, PostNote, SetTags
-from bot.facts import DeploymentRequest, FactGatherer
-from bot.lifecycle import (
+from bot.app.gather import DeploymentRequest, FactGatherer
+from bot.app.outbox import OutboxRunner
+from bot.app.store import Store
+from bot.config.models import Config, Customer
+from bot.domain.calendar.rules import Booking, Slot, propose_slots, rules_for
+from bot.domain.commands import Command, CommandError, find_commands, help_text, parse_command
+from bot.domain.effects import Channels, PostNote, SetTags
+from bot.domain.lifecycle import (
     EVENT_NAMES,
     PENDING,
     RUNNING,
@@ -39,11 +41,9 @@ from bot.lifecycle import (
     apply,
     new_deployment,
 )
-from bot.model import ComponentVersion, Deployment, State, TicketRef
-from bot.outbox import OutboxRunner
-from bot.prerequisites import Facts, Report, check_prerequisites, rollback_target
-from bot.rendering import Renderer
-from bot.store import Store
+from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
+from bot.domain.prerequisites.checks import Facts, Report, check_prerequisites, rollback_target
+from bot.domain.rendering import Renderer
 from integrations.gitlab import GitLabClient, GitLabError
 from integrations.zammad import Article, Ticket, ZammadClient, ZammadError
 

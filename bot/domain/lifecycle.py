@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from bot.calendar import Booking, Slot, rules_for, slot_reasons
-from bot.config import Config, EmailKind
-from bot.effects import (
+from bot.config.models import Config, EmailKind
+from bot.domain.calendar.rules import Booking, Slot, rules_for, slot_reasons
+from bot.domain.effects import (
     Effect,
     PostNote,
     PublishCalendarEvent,
@@ -24,16 +24,16 @@ from bot.effects import (
     SetTags,
     UpsertLogRow,
 )
-from bot.model import ComponentVersion, Deployment, State, TicketRef
-from bot.notifications import (
+from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
+from bot.domain.notifications import (
     calendar_event,
     compose_email,
     invitation_attachment,
     log_row,
 )
-from bot.prerequisite_texts import say
-from bot.prerequisites import Report
-from bot.rendering import Renderer
+from bot.domain.prerequisites.checks import Report
+from bot.domain.rendering import Renderer
+from bot.domain.texts.prerequisites import say
 from integrations.calendar import CalendarEvent
 
 Source = Literal["tag", "note", "timer", "cli", "webhook", "gitlab"]

@@ -7,8 +7,9 @@ file and choosing timeouts from the configuration happens here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
-from bot.config import GitLabConfig, ZammadConfig
+from bot.config.models import Config, GitLabConfig, ZammadConfig
 from integrations.gitlab import GitLabClient
 from integrations.retry import RetryPolicy
 from integrations.secrets import read_secret
@@ -68,3 +69,13 @@ def gitlab_client(
         timeout=config.timeout,
         test_environment=config.test_environment,
     )
+
+
+def state_url(config: Config) -> str:
+    """The store's URL, a relative SQLite path read from the configuration's folder."""
+    url = config.state.url
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        relative = url.removeprefix("sqlite:///")
+        if relative != ":memory:":
+            return f"sqlite:///{config.resolve_path(Path(relative))}"
+    return url

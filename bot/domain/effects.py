@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config import Config
+from bot.config.models import Config
 from integrations.calendar import CalDavCalendar, CalendarEvent, IcsDirectory
 from integrations.deployment_log import DeploymentLog, LogRow
 from integrations.mail import (

@@ -11,10 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from bot.commands import CommandError, find_commands, parse_components
-from bot.config import Component, Config, Customer
-from bot.prerequisite_texts import say
-from bot.prerequisites import (
+from bot.config.models import Component, Config, Customer
+from bot.domain.commands import CommandError, find_commands, parse_components
+from bot.domain.prerequisites.checks import (
     CHECK_CODES,
     ComponentFacts,
     Facts,
@@ -22,6 +21,7 @@ from bot.prerequisites import (
     match_customer,
     ticket_number_matches,
 )
+from bot.domain.texts.prerequisites import say
 from integrations.gitlab import GitLabClient, GitLabError, Release
 from integrations.zammad import Ticket, ZammadClient
 

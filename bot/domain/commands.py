@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from bot.durations import DurationError, parse_duration
+from bot.domain.durations import DurationError, parse_duration
 
 _BLOCK_END = re.compile(r"<\s*(?:br\s*/?|/p|/div|/li|/blockquote|/h\d)\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.config import Config
-from bot.effects import channels_for
-from bot.model import Deployment
-from bot.service import Service
-from bot.store import Store, sqlite_url
+from bot.app.service import Service
+from bot.app.store import Store, sqlite_url
+from bot.config.models import Config
+from bot.domain.effects import channels_for
+from bot.domain.model import Deployment
 from integrations.emulators.gitlab import GitLabEmulator
 from integrations.emulators.server import RunningEmulator
 from integrations.emulators.zammad import ZammadEmulator

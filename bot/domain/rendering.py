@@ -25,11 +25,11 @@ from typing import Any, Literal, get_args
 
 import jinja2
 
-from bot.calendar import Slot
-from bot.calendar_texts import duration_words, long_date, short_date
-from bot.config import Config, Customer, EmailKind
-from bot.model import Deployment
-from bot.prerequisites import Report
+from bot.config.models import Config, Customer, EmailKind
+from bot.domain.calendar.rules import Slot
+from bot.domain.model import Deployment
+from bot.domain.prerequisites.checks import Report
+from bot.domain.texts.calendar import duration_words, long_date, short_date
 from bot.resources import templates_path
 
 NoteKind = Literal["prerequisites", "proposals", "checklist", "status", "command_error"]

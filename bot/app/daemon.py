@@ -15,9 +15,9 @@ from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from bot.config import Config
-from bot.service import Service
-from bot.webhook import ControlApp, serve
+from bot.app.service import Service
+from bot.app.webhook import ControlApp, serve
+from bot.config.models import Config
 from integrations.secrets import read_secret
 
 log = logging.getLogger("deploybot")

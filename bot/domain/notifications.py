@@ -9,9 +9,9 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.utils import parseaddr
 
-from bot.config import Config, Contact, Customer, EmailKind, Role
-from bot.model import Deployment, State
-from bot.rendering import Renderer
+from bot.config.models import Config, Contact, Customer, EmailKind, Role
+from bot.domain.model import Deployment, State
+from bot.domain.rendering import Renderer
 from integrations.calendar import CalendarEvent, Method, to_ics
 from integrations.deployment_log import LogRow
 from integrations.mail import Attachment, OutgoingEmail

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.config import Config, Customer
-from bot.prerequisite_texts import say
+from bot.config.models import Config, Customer
+from bot.domain.texts.prerequisites import say
 
 Status = Literal["passed", "failed", "warning", "not_applicable"]
 

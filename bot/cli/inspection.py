@@ -1,0 +1,220 @@
+"""``deploybot`` for looking: verify, status, show."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from bot.app.gather import DeploymentRequest, FactGatherer
+from bot.app.store import Store
+from bot.app.wiring import gitlab_client, state_url, zammad_client
+from bot.cli.base import config_option, fail, find_customer, load, main, print_report
+from bot.config.models import Config
+from bot.domain.commands import CommandError, parse_components
+from bot.domain.durations import format_duration
+from bot.domain.effects import describe
+from bot.domain.prerequisites.checks import check_prerequisites
+from integrations.emulators.scenario import ScenarioError
+from integrations.gitlab import GitLabClient
+from integrations.secrets import MissingSecretError
+from integrations.zammad import ZammadClient, ZammadError
+
+
+@contextlib.contextmanager
+def _clients(config: Config, scenario: str | None) -> Iterator[tuple[ZammadClient, GitLabClient]]:
+    """Clients for the configured Zammad and GitLab, or for emulators on ``scenario``."""
+    if scenario is None:
+        yield zammad_client(config.zammad), gitlab_client(config.gitlab)
+        return
+    from integrations.emulators.gitlab import GitLabEmulator
+    from integrations.emulators.scenario import load_scenario
+    from integrations.emulators.server import RunningEmulator
+    from integrations.emulators.zammad import ZammadEmulator
+
+    data = load_scenario(None if scenario == "demo" else Path(scenario))
+    token = str(data.get("token", "demo-token"))
+    with (
+        RunningEmulator(ZammadEmulator(data)) as zammad,
+        RunningEmulator(GitLabEmulator(data)) as gitlab,
+    ):
+        yield (
+            zammad_client(config.zammad, url=zammad.url, token=token),
+            gitlab_client(config.gitlab, url=gitlab.url, token=token),
+        )
+
+
+@main.command("verify")
+@click.argument("tickets", nargs=-1, required=True)
+@click.option("--env", "environment", help="Target environment (default: the customer's).")
+@click.option(
+    "--components", help='Components to deploy, e.g. "addon-diba 3.2.11, iam-sync 3.2.1".'
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option(
+    "--emulate",
+    "scenario",
+    metavar="SCENARIO",
+    help="Ask Zammad and GitLab emulators on this scenario file ('demo': the shipped one).",
+)
+@config_option
+def verify(
+    tickets: tuple[str, ...],
+    environment: str | None,
+    components: str | None,
+    as_json: bool,
+    scenario: str | None,
+    config_path: Path | None,
+) -> None:
+    """Check the prerequisites of deploying TICKETS to production: exit 0 when all pass."""
+    config = load(config_path)
+    explicit = None
+    if components is not None:
+        try:
+            explicit = parse_components(components)
+        except CommandError as exc:
+            fail(f'--components: {exc} (write it like "{exc.usage.split(" ", 2)[2]}")')
+    request = DeploymentRequest(tuple(tickets), environment, explicit)
+    try:
+        with _clients(config, scenario) as (zammad, gitlab):
+            facts = FactGatherer(config, zammad, gitlab).gather(request)
+    except (MissingSecretError, ScenarioError) as exc:
+        fail(str(exc))
+    except ZammadError as exc:
+        fail(f"Zammad did not answer: {exc}", code=1)
+    report = check_prerequisites(facts, config)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print_report(report, config.provider.language)
+    sys.exit(0 if report.ready else 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# The lifecycle: demo, daemon, status and the CLI side of email-only requests
+
+
+@main.command("status")
+@click.option("--customer", "customer_name", help="Only this customer's deployments.")
+@click.option("--all", "show_all", is_flag=True, help="Include ended deployments.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@config_option
+def status(
+    customer_name: str | None, show_all: bool, as_json: bool, config_path: Path | None
+) -> None:
+    """Deployments and their states, the next timers and the outbox."""
+    config = load(config_path)
+    store = Store(state_url(config))
+    customer = find_customer(config, customer_name).name if customer_name else None
+    deployments = [d for d in store.deployments(customer=customer) if show_all or d.is_open]
+    timers = [
+        t
+        for t in store.timers()
+        if customer is None or t.deployment_id.startswith(customer.upper())
+    ]
+    pending = store.pending()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "deployments": [
+                        {
+                            "id": d.id,
+                            "customer": d.customer,
+                            "environment": d.environment,
+                            "state": d.state.value,
+                            "planned_start": d.planned_start.isoformat()
+                            if d.planned_start
+                            else None,
+                            "tickets": [t.number for t in d.tickets],
+                        }
+                        for d in deployments
+                    ],
+                    "timers": [
+                        {"deployment": t.deployment_id, "name": t.name, "due": t.due_at.isoformat()}
+                        for t in timers
+                    ],
+                    "outbox": [
+                        {
+                            "deployment": i.deployment_id,
+                            "effect": describe(i.effect),
+                            "attempts": i.attempts,
+                            "last_error": i.last_error,
+                        }
+                        for i in pending
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    console = Console()
+    table = Table("id", "customer", "env", "state", "planned start", "tickets", title="Deployments")
+    tz = config.provider.tz
+    for d in deployments:
+        start = f"{d.planned_start.astimezone(tz):%d/%m/%Y %H:%M}" if d.planned_start else "-"
+        tickets = ", ".join(t.number for t in d.tickets) or ", ".join(d.email_requesters)
+        table.add_row(d.id, d.customer, d.environment, d.state.value, start, tickets)
+    console.print(table)
+    if timers:
+        console.print(
+            "Next timers: "
+            + "; ".join(
+                f"{t.deployment_id} {t.name} at {t.due_at.astimezone(tz):%d/%m %H:%M}"
+                for t in timers
+            )
+        )
+    console.print(
+        f"Outbox: {len(pending)} pending"
+        + "".join(
+            f"\n  {i.deployment_id}: {describe(i.effect)} — {i.attempts} attempt(s)"
+            + (f", last error: {i.last_error}" if i.last_error else "")
+            for i in pending
+        )
+    )
+
+
+@main.command("show")
+@click.argument("deployment_id")
+@config_option
+def show(deployment_id: str, config_path: Path | None) -> None:
+    """One deployment: its details, its history (audit trail) and its effects."""
+    config = load(config_path)
+    store = Store(state_url(config))
+    deployment = store.deployment(deployment_id.upper())
+    if deployment is None:
+        fail(f"no deployment {deployment_id}", code=1)
+    tz = config.provider.tz
+
+    def local(moment: datetime | None) -> str:
+        return f"{moment.astimezone(tz):%d/%m/%Y %H:%M}" if moment else "-"
+
+    d = deployment
+    click.echo(f"{d.id}  {d.customer} {d.environment}  {d.state.value}")
+    click.echo(f"  tickets     {', '.join(f'{t.number} {t.title}' for t in d.tickets) or '-'}")
+    components = ", ".join(
+        f"{c.name} {c.version} (back to {c.rollback_version or '?'})" for c in d.components
+    )
+    click.echo(f"  components  {components or '-'}")
+    click.echo(f"  planned     {local(d.planned_start)} for {format_duration(d.duration)}")
+    click.echo(f"  actual      {local(d.actual_start)} – {local(d.actual_end)}")
+    for note in d.notes:
+        click.echo(f"  note        {note}")
+    click.echo("History:")
+    for entry in store.audit_trail(d.id):
+        change = f"{entry.old_state or '-'} -> {entry.new_state}"
+        click.echo(
+            f"  {local(entry.at)}  {entry.event:<16} {change:<26} {entry.source}/{entry.actor}"
+        )
+    click.echo("Effects:")
+    for item in store.outbox_items(d.id):
+        error = f" — {item.last_error}" if item.last_error else ""
+        click.echo(f"  [{item.status}] {describe(item.effect)}{error}")

@@ -1,0 +1,266 @@
+"""``deploybot`` to drive the lifecycle by hand: run, request, schedule, start, delay, done,
+rollback, cancel."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from bot.app.daemon import run_daemon, webhook_secret
+from bot.app.service import Service
+from bot.app.store import Store
+from bot.app.wiring import gitlab_client, state_url, zammad_client
+from bot.cli.base import (
+    config_option,
+    fail,
+    find_customer,
+    load,
+    log,
+    main,
+    parse_duration_option,
+    print_report,
+    utc_now,
+)
+from bot.config.models import Config
+from bot.domain.commands import CommandError, parse_components, parse_datetime
+from bot.domain.effects import channels_for
+from bot.domain.lifecycle import (
+    CancelRequested,
+    DelayRequested,
+    DoneRequested,
+    Event,
+    Origin,
+    RollbackRequested,
+    new_deployment,
+)
+from bot.domain.model import ComponentVersion, Deployment
+from integrations.secrets import MissingSecretError
+
+
+def build_service(config: Config) -> Service:
+    """The service on the configured Zammad, GitLab, channels and store."""
+    if not config.zammad.url:
+        fail(f"{config.source}: zammad.url: the Zammad address is needed to run")
+    try:
+        zammad = zammad_client(config.zammad)
+        gitlab = gitlab_client(config.gitlab)
+        channels = channels_for(config, zammad)
+    except MissingSecretError as exc:
+        fail(str(exc))
+    return Service(
+        config,
+        Store(state_url(config)),
+        zammad,
+        gitlab,
+        channels,
+        clock=utc_now,
+        observer=lambda line: log.info("%s", line),
+    )
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@main.command("run")
+@click.option("--once", is_flag=True, help="One cycle (Zammad, timers, GitLab, outbox), then exit.")
+@config_option
+def run(once: bool, config_path: Path | None) -> None:
+    """Run the daemon: poll Zammad and GitLab, fire timers, carry out effects, until stopped."""
+    _configure_logging()
+    config = load(config_path)
+    service = build_service(config)
+    if once:
+        result = service.run_cycle()
+        click.echo(
+            f"events {result.events}, effects done {result.effects_done}, "
+            f"failed {result.effects_failed}" + "".join(f"; {e}" for e in result.errors)
+        )
+        sys.exit(1 if result.errors or result.effects_failed else 0)
+    try:
+        secret = webhook_secret(config)
+    except MissingSecretError as exc:
+        fail(str(exc))
+    run_daemon(service, config, secret)
+
+
+def _deployment(service: Service, deployment_id: str) -> Deployment:
+    found = service.store.deployment(deployment_id.upper())
+    if found is None:
+        fail(f"no deployment {deployment_id}", code=1)
+    return found
+
+
+def _finish(service: Service, deployment: Deployment) -> None:
+    done, failed = service.drain_outbox()
+    click.echo(f"{deployment.id}: {deployment.state.value} ({done} effects done, {failed} failed)")
+    last = service.store.audit_trail(deployment.id)[-1]
+    if last.old_state == last.new_state:
+        click.echo("  nothing changed; see the deployment's notes for why")
+
+
+@main.command("request")
+@click.option("--customer", "customer_name", required=True)
+@click.option("--components", required=True, help='e.g. "addon-diba 3.2.11, iam-sync 3.2.1"')
+@click.option("--email", "emails", required=True, help="Requester addresses, comma-separated.")
+@click.option("--thread", help="Message-ID of the request email, to answer in its thread.")
+@click.option("--env", "environment", help="Target environment (default: the customer's).")
+@click.option("--description", default="", help="What the request is about (for the emails).")
+@click.option("--customer-validated", is_flag=True, help="The customer validated it (by email).")
+@click.option(
+    "--rollback-plan", default="", help="Rollback guide, or 'auto' for the generated one."
+)
+@config_option
+def request_command(
+    customer_name: str,
+    components: str,
+    emails: str,
+    thread: str | None,
+    environment: str | None,
+    description: str,
+    customer_validated: bool,
+    rollback_plan: str,
+    config_path: Path | None,
+) -> None:
+    """Open a deployment requested by email (no ticket); it follows the same lifecycle."""
+    _configure_logging()
+    config = load(config_path)
+    customer = find_customer(config, customer_name)
+    try:
+        parsed = parse_components(components)
+    except CommandError as exc:
+        fail(f"--components: {exc}")
+    service = build_service(config)
+    now = utc_now()
+    asserted = (config.zammad.tags.customer_validated,) if customer_validated else ()
+    deployment = new_deployment(
+        service.store.next_deployment_id(customer.name, now.year),
+        customer.name,
+        environment or customer.default_environment.name,
+        now,
+        requested_by=emails,
+    ).evolve(
+        email_requesters=tuple(a.strip() for a in emails.split(",") if a.strip()),
+        email_thread=thread,
+        description=description,
+        asserted_tags=asserted,
+        rollback_plan=rollback_plan,
+        components=tuple(ComponentVersion(n, v) for n, v in parsed),
+    )
+    facts, report = service.check(deployment)
+    print_report(report, config.provider.language)
+    deployment = service.record_request(deployment, facts, report, customer, Origin("cli", _user()))
+    for number, start in enumerate(deployment.proposals, start=1):
+        click.echo(f"  proposal {number}: {start.astimezone(config.provider.tz):%Y-%m-%d %H:%M}")
+    _finish(service, deployment)
+
+
+def _user() -> str:
+    return os.environ.get("USER") or os.environ.get("USERNAME") or "cli"
+
+
+@main.command("schedule")
+@click.argument("deployment_id")
+@click.argument("day", metavar="DATE")
+@click.argument("time_text", metavar="TIME")
+@click.option("--duration", help="Estimated duration, e.g. 15m, 1h30.")
+@click.option("--force", help="Override refused rules, with this reason (recorded).")
+@config_option
+def schedule_command(
+    deployment_id: str,
+    day: str,
+    time_text: str,
+    duration: str | None,
+    force: str | None,
+    config_path: Path | None,
+) -> None:
+    """Schedule (or reschedule) a deployment: DATE TIME like 2026-12-01 09:30."""
+    _configure_logging()
+    config = load(config_path)
+    service = build_service(config)
+    try:
+        start = parse_datetime(day, time_text, config.provider.tz)
+    except CommandError as exc:
+        fail(str(exc))
+    length = parse_duration_option(duration, timedelta(0)) if duration else None
+    deployment = service.schedule(
+        _deployment(service, deployment_id),
+        Origin("cli", _user()),
+        start,
+        duration=length,
+        force=force,
+    )
+    _finish(service, deployment)
+
+
+@main.command("start")
+@click.argument("deployment_id")
+@click.option("--force", help="Start although prerequisites fail, with this reason.")
+@config_option
+def start_command(deployment_id: str, force: str | None, config_path: Path | None) -> None:
+    """Start a scheduled deployment (start email, checklist, delay timer)."""
+    _configure_logging()
+    service = build_service(load(config_path))
+    deployment = service.start(
+        _deployment(service, deployment_id), Origin("cli", _user()), force=force
+    )
+    _finish(service, deployment)
+
+
+def _simple_event(
+    deployment_id: str, config_path: Path | None, make: Callable[[Origin], Event]
+) -> None:
+    _configure_logging()
+    service = build_service(load(config_path))
+    deployment = service.handle(_deployment(service, deployment_id), make(Origin("cli", _user())))
+    _finish(service, deployment)
+
+
+@main.command("delay")
+@click.argument("deployment_id")
+@click.argument("extension", required=False)
+@config_option
+def delay_command(deployment_id: str, extension: str | None, config_path: Path | None) -> None:
+    """Send the delay email now; with EXTENSION (30m) also extend the estimate."""
+    length = parse_duration_option(extension, timedelta(0)) if extension else None
+    _simple_event(deployment_id, config_path, lambda o: DelayRequested(o, length))
+
+
+@main.command("done")
+@click.argument("deployment_id")
+@config_option
+def done_command(deployment_id: str, config_path: Path | None) -> None:
+    """Close a deployment: end email, comments, log row, calendar."""
+    _simple_event(deployment_id, config_path, DoneRequested)
+
+
+@main.command("rollback")
+@click.argument("deployment_id")
+@click.argument("reason")
+@config_option
+def rollback_command(deployment_id: str, reason: str, config_path: Path | None) -> None:
+    """Record a rollback, with its reason, and send the rollback notice."""
+    _simple_event(deployment_id, config_path, lambda o: RollbackRequested(o, reason))
+
+
+@main.command("cancel")
+@click.argument("deployment_id")
+@click.argument("reason", required=False, default="")
+@config_option
+def cancel_command(deployment_id: str, reason: str, config_path: Path | None) -> None:
+    """Cancel a deployment (calendar cancel, log row, notice if anyone was told)."""
+    _simple_event(deployment_id, config_path, lambda o: CancelRequested(o, reason))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

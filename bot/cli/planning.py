@@ -1,0 +1,284 @@
+"""``deploybot`` for planning: validate-config, plan, check-day, calendar, overview."""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+import json
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bot.cli.base import (
+    config_option,
+    find_customer,
+    load,
+    main,
+    parse_date,
+    parse_duration_option,
+    utc_now,
+)
+from bot.config.models import Config, Customer
+from bot.domain.calendar.rules import (
+    DayVerdict,
+    SlotPlan,
+    SlotRules,
+    explain_day,
+    propose_slots,
+    rules_for,
+)
+from bot.domain.durations import format_duration
+from bot.domain.texts.calendar import WEEKDAY_NAMES, short_date
+
+
+def customer_summary(config: Config, customer: Customer) -> str:
+    """One line that says what deploybot will do for a customer."""
+    rules = rules_for(config, customer)
+    region = rules.customer_side.region
+    productive = [
+        e.name + ("*" if e is customer.default_environment else "")
+        for e in customer.environments
+        if e.productive
+    ]
+    parts = [
+        customer.managed_by + (f" ({customer.partner.name})" if customer.partner else ""),
+        region,
+        customer.language,
+        f"window {rules.window_text()}",
+        f"productive: {', '.join(productive) or 'none'}",
+        f"{len(customer.components)} component(s)",
+    ]
+    if customer.am_pam:
+        parts.append("AM/PAM")
+    if customer.vacations:
+        parts.append(f"{len(customer.vacations)} vacation(s)")
+    return f"{customer.name}: " + ", ".join(parts)
+
+
+@main.command("validate-config")
+@config_option
+def validate_config(config_path: Path | None) -> None:
+    """Check the configuration; print OK and one line per customer, or every error (exit 2)."""
+    config = load(config_path)
+    click.echo(f"OK {config.source}")
+    for customer in config.customers:
+        click.echo(f"  {customer_summary(config, customer)}")
+
+
+def _plan_json(plan: SlotPlan) -> dict[str, Any]:
+    return {
+        "customer": plan.customer,
+        "slots": [
+            {"start": slot.start.isoformat(), "end": slot.end.isoformat()} for slot in plan.slots
+        ],
+        "skipped": [_verdict_json(v, with_allowed=False) for v in plan.skipped],
+    }
+
+
+def _verdict_json(verdict: DayVerdict, *, with_allowed: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"date": verdict.day.isoformat()}
+    if with_allowed:
+        out["allowed"] = verdict.allowed
+    out["reasons"] = [{"code": r.code, "text": r.text} for r in verdict.reasons]
+    return out
+
+
+def print_plan(console: Console, plan: SlotPlan, rules: SlotRules, duration: timedelta) -> None:
+    """The slot plan as a person reads it: the slots, then the skipped days and why."""
+    table = Table(
+        title=f"{plan.customer}: next {len(plan.slots)} slot(s) of {format_duration(duration)}",
+        title_justify="left",
+    )
+    table.add_column("#", justify="right")
+    table.add_column("day")
+    table.add_column("date")
+    table.add_column("time")
+    for number, slot in enumerate(plan.slots, start=1):
+        table.add_row(
+            str(number),
+            WEEKDAY_NAMES.get(rules.language, WEEKDAY_NAMES["en"])[slot.start.weekday()],
+            short_date(slot.start.date()),
+            f"{slot.start:%H:%M}–{slot.end:%H:%M} ({slot.start:%Z})",
+        )
+    console.print(table)
+    if not plan.slots:
+        console.print("[bold red]No allowed slot in the search horizon.[/]")
+    if plan.skipped:
+        console.print("Skipped days:")
+        for verdict in plan.skipped:
+            reasons = "; ".join(f"[bold]{r.code}[/]: {r.text}" for r in verdict.reasons)
+            console.print(f"  {short_date(verdict.day)}  {reasons}", highlight=False)
+
+
+@main.command("plan")
+@click.argument("customer_name", metavar="CUSTOMER")
+@click.option("--from", "from_date", help="First day to consider (YYYY-MM-DD; default: now).")
+@click.option("--count", default=3, show_default=True, type=click.IntRange(1, 100))
+@click.option("--duration", help="Slot length, e.g. 15m, 1h30 (default: the customer's).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@config_option
+def plan_command(
+    customer_name: str,
+    from_date: str | None,
+    count: int,
+    duration: str | None,
+    as_json: bool,
+    config_path: Path | None,
+) -> None:
+    """The next allowed slots of CUSTOMER and every day skipped on the way, with reasons."""
+    config = load(config_path)
+    customer = find_customer(config, customer_name)
+    length = parse_duration_option(duration, customer.default_duration)
+    rules = rules_for(config, customer)
+    after = None
+    if from_date is not None:
+        after = datetime.combine(parse_date(from_date, "--from"), datetime.min.time(), rules.tz)
+    plan = propose_slots(rules, now=utc_now(), duration=length, count=count, after=after)
+    if as_json:
+        click.echo(json.dumps(_plan_json(plan), ensure_ascii=False, indent=2))
+    else:
+        print_plan(Console(), plan, rules, length)
+
+
+@main.command("check-day")
+@click.argument("customer_name", metavar="CUSTOMER")
+@click.argument("day", metavar="DATE")
+@click.option("--duration", help="Slot length, e.g. 15m, 1h30 (default: the customer's).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@config_option
+def check_day(
+    customer_name: str,
+    day: str,
+    duration: str | None,
+    as_json: bool,
+    config_path: Path | None,
+) -> None:
+    """Whether DATE can hold a deployment for CUSTOMER: exit 0 if allowed, 1 if not."""
+    config = load(config_path)
+    customer = find_customer(config, customer_name)
+    length = parse_duration_option(duration, customer.default_duration)
+    rules = rules_for(config, customer)
+    verdict = explain_day(rules, parse_date(day, "DATE"), now=utc_now(), duration=length)
+    if as_json:
+        click.echo(json.dumps(_verdict_json(verdict, with_allowed=True), ensure_ascii=False))
+    elif verdict.allowed:
+        click.echo(f"{customer.name} {verdict.day.isoformat()}: allowed")
+    else:
+        click.echo(f"{customer.name} {verdict.day.isoformat()}: refused")
+        for reason in verdict.reasons:
+            click.echo(f"  {reason.code}: {reason.text}")
+    sys.exit(0 if verdict.allowed else 1)
+
+
+REASON_STYLES: dict[str, str] = {
+    "weekend": "grey50",
+    "holiday": "bold white on red",
+    "vacation": "bold white on magenta",
+    "friday": "black on yellow",
+    "eve_of_non_working_day": "black on khaki1",
+    "eve_of_holiday": "black on dark_orange",
+    "eve_of_vacation": "black on orchid",
+    "outside_window": "black on sky_blue1",
+    "conflict": "black on cyan",
+    "past": "dim",
+}
+
+
+def month_verdicts(
+    rules: SlotRules, year: int, month: int, now: datetime, duration: timedelta
+) -> list[DayVerdict]:
+    """The verdict of every day of a month, in order."""
+    days = month_calendar.monthrange(year, month)[1]
+    return [
+        explain_day(rules, date(year, month, number), now=now, duration=duration)
+        for number in range(1, days + 1)
+    ]
+
+
+def month_grid(rules: SlotRules, year: int, month: int, verdicts: list[DayVerdict]) -> Table:
+    """A month as a grid: allowed days in green, refused days coloured by their first reason."""
+    by_day = {verdict.day: verdict for verdict in verdicts}
+    names = WEEKDAY_NAMES.get(rules.language, WEEKDAY_NAMES["en"])
+    table = Table(title=f"{rules.customer} {year}-{month:02d}", show_lines=True)
+    for name in names:
+        table.add_column(name[:3], justify="center")
+    for week in month_calendar.Calendar().monthdatescalendar(year, month):
+        cells: list[Text] = []
+        for day in week:
+            if day.month != month:
+                cells.append(Text(""))
+                continue
+            verdict = by_day[day]
+            if verdict.allowed:
+                cells.append(Text(f"{day.day:>2} ✓", style="bold black on green"))
+            else:
+                cells.append(Text(f"{day.day:>2}", style=REASON_STYLES[verdict.codes[0]]))
+        table.add_row(*cells)
+    return table
+
+
+@main.command("calendar")
+@click.argument("customer_name", metavar="CUSTOMER")
+@click.option("--month", "month_text", help="Month to show, YYYY-MM (default: this month).")
+@click.option("--duration", help="Slot length, e.g. 15m, 1h30 (default: the customer's).")
+@config_option
+def calendar_command(
+    customer_name: str, month_text: str | None, duration: str | None, config_path: Path | None
+) -> None:
+    """A month grid of allowed and refused days, with a legend naming holidays and vacations."""
+    config = load(config_path)
+    customer = find_customer(config, customer_name)
+    rules = rules_for(config, customer)
+    length = parse_duration_option(duration, customer.default_duration)
+    now = utc_now()
+    if month_text is None:
+        local = now.astimezone(rules.tz)
+        year, month = local.year, local.month
+    else:
+        try:
+            year, month = (int(part) for part in month_text.split("-"))
+            date(year, month, 1)
+        except ValueError:
+            raise click.BadParameter(
+                f"'{month_text}' is not a month; write it as YYYY-MM", param_hint="--month"
+            ) from None
+    verdicts = month_verdicts(rules, year, month, now, length)
+    console = Console()
+    console.print(month_grid(rules, year, month, verdicts))
+    legend = Text("✓ allowed", style="bold black on green")
+    for code, style in REASON_STYLES.items():
+        legend.append("  ")
+        legend.append(code, style=style)
+    console.print(legend)
+    for verdict in verdicts:
+        for reason in verdict.reasons:
+            if reason.code in ("holiday", "vacation"):
+                console.print(f"  {short_date(verdict.day)}  {reason.text}", highlight=False)
+
+
+@main.command("overview")
+@click.option("--count", default=3, show_default=True, type=click.IntRange(1, 20))
+@config_option
+def overview(count: int, config_path: Path | None) -> None:
+    """Every customer's next allowed slots (partner-exclusive customers are named, not planned)."""
+    config = load(config_path)
+    console = Console()
+    now = utc_now()
+    console.print(f"[bold]deploybot overview[/] of {config.source} at {now:%Y-%m-%d %H:%M} UTC")
+    for customer in config.customers:
+        console.rule(customer_summary(config, customer), align="left")
+        if customer.managed_by == "partner_exclusive":
+            partner = customer.partner.name if customer.partner else "its partner"
+            console.print(
+                f"Not handled: {customer.name} is run exclusively by {partner}, "
+                "which follows its own procedure."
+            )
+            continue
+        rules = rules_for(config, customer)
+        plan = propose_slots(rules, now=now, duration=customer.default_duration, count=count)
+        print_plan(console, plan, rules, customer.default_duration)

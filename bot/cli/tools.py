@@ -1,0 +1,167 @@
+"""``deploybot`` tools: emulate, preview, log-template, demo."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import click
+
+from bot.cli.base import config_option, fail, find_customer, load, main, utc_now
+from bot.config.models import Config, Customer, EmailKind
+from bot.domain.calendar.rules import (
+    propose_slots,
+    rules_for,
+)
+from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
+from bot.domain.notifications import recipients_for
+from bot.domain.rendering import EMAIL_KINDS, LANGUAGES, Renderer, TemplateError
+from integrations.emulators.scenario import ScenarioError
+
+
+@main.command("emulate")
+@click.argument("system", type=click.Choice(["zammad", "gitlab"]))
+@click.option("--port", default=0, show_default="a free port", type=click.IntRange(0, 65535))
+@click.option(
+    "--scenario",
+    "scenario_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Scenario file (default: the shipped demo scenario).",
+)
+def emulate(system: str, port: int, scenario_path: Path | None) -> None:
+    """Serve a Zammad or GitLab emulator on 127.0.0.1 until interrupted."""
+    # Imported here so that the planning commands do not load the HTTP stack.
+    from integrations.emulators.gitlab import GitLabEmulator
+    from integrations.emulators.scenario import load_scenario
+    from integrations.emulators.server import EmulatorApp, RunningEmulator
+    from integrations.emulators.zammad import ZammadEmulator
+
+    try:
+        scenario = load_scenario(scenario_path)
+    except ScenarioError as exc:
+        fail(str(exc))
+    app: EmulatorApp = ZammadEmulator(scenario) if system == "zammad" else GitLabEmulator(scenario)
+    try:
+        server = RunningEmulator(app, port=port)
+    except OSError as exc:
+        fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}")
+    token = scenario.get("token", "demo-token")
+    header = (
+        f"Authorization: Token token={token}" if system == "zammad" else f"PRIVATE-TOKEN: {token}"
+    )
+    example = "/api/v1/tickets/1?all=true" if system == "zammad" else "/api/v4/projects/11/releases"
+    click.echo(f"{system} emulator on {server.url}  (token: {token})")
+    click.echo(f"  try: curl -H '{header}' {server.url}{example}")
+    click.echo("  Ctrl-C stops it.")
+    try:
+        server.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server.server_close()
+
+
+def sample_deployment(config: Config, customer: Customer, now: datetime) -> Deployment:
+    """A plausible deployment of ``customer`` at its next allowed slot, to preview templates."""
+    rules = rules_for(config, customer)
+    plan = propose_slots(rules, now=now, duration=customer.default_duration, count=1)
+    start = plan.slots[0].start if plan.slots else now + timedelta(days=2)
+    versions = [("3.2.11", "3.2.10"), ("3.2.1", "3.2.0")]
+    names = list(customer.components)[:2] or ["addon"]
+    components = tuple(
+        ComponentVersion(name, version, previous)
+        for name, (version, previous) in zip(names, versions, strict=False)
+    )
+    return Deployment(
+        id=f"{customer.name.upper()}-{start.year}-0007",
+        customer=customer.name,
+        environment=customer.default_environment.name,
+        state=State.SCHEDULED,
+        requested_at=now,
+        tickets=(
+            TicketRef("ES-7412280", "Tractar els ORGANISMES com si fós un ORGÀNIC"),
+            TicketRef("ES-7412301", "Error al sincronitzar grups niats"),
+        ),
+        components=components,
+        duration=customer.default_duration,
+        restarts=customer.restarts,
+        planned_start=start,
+    )
+
+
+@main.command("preview")
+@click.argument("template", type=click.Choice(EMAIL_KINDS))
+@click.option("--customer", "customer_name", required=True, help="Customer to preview for.")
+@click.option("--lang", type=click.Choice(LANGUAGES), help="Language (default: the customer's).")
+@click.option("--env", "environment", help="Environment (default: the customer's production).")
+@click.option("--html", "as_html", is_flag=True, help="Print the HTML part instead of the text.")
+@config_option
+def preview(
+    template: EmailKind,
+    customer_name: str,
+    lang: str | None,
+    environment: str | None,
+    as_html: bool,
+    config_path: Path | None,
+) -> None:
+    """Print an email rendered for a sample deployment of a customer (its next allowed slot)."""
+    config = load(config_path)
+    customer = find_customer(config, customer_name)
+    now = utc_now()
+    deployment = sample_deployment(config, customer, now)
+    if environment:
+        deployment = deployment.evolve(environment=environment)
+    if template in ("start", "delay", "end", "rollback"):
+        start = deployment.planned_start or now
+        end = start + deployment.duration + timedelta(minutes=6) if template == "end" else None
+        deployment = deployment.evolve(actual_start=start, actual_end=end)
+    to, cc = recipients_for(template, deployment, config)
+    sent = deployment.actual_end or deployment.actual_start or deployment.planned_start or now
+    try:
+        email = Renderer.for_config(config).email(
+            template, deployment, config, now=sent, language=lang
+        )
+    except TemplateError as exc:
+        fail(f"template error: {exc}")
+    click.echo(f"To: {', '.join(to) or '(nobody configured)'}")
+    if cc:
+        click.echo(f"Cc: {', '.join(cc)}")
+    click.echo(f"Subject: {email.subject}")
+    click.echo("")
+    click.echo(email.html if as_html else email.text, nl=False)
+
+
+@main.command("log-template")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--lang", type=click.Choice(LANGUAGES), help="Header language (default: operator's).")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@config_option
+def log_template(path: Path, lang: str | None, force: bool, config_path: Path | None) -> None:
+    """Write the deployment-log template (styled header, filters, status list) to PATH."""
+    from integrations.deployment_log import write_template
+
+    if path.exists() and not force:
+        fail(f"{path} exists; pass --force to replace it", code=1)
+    language = lang or load(config_path).provider.language
+    write_template(path, language)
+    click.echo(f"wrote {path} ({language})")
+
+
+@main.command("demo")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Folder for the artifacts (emptied first).",
+)
+@config_option
+def demo(out: Path, config_path: Path | None) -> None:
+    """Play the whole procedure for DIBA on the emulators and leave every artifact in --out."""
+    from bot.app.demo import run_demo
+    from integrations.emulators.scenario import load_scenario
+
+    config = load(config_path)
+    click.echo(f"deploybot demo: {config.source} on the emulated Zammad and GitLab, out: {out}")
+    click.echo("")
+    run_demo(config, load_scenario(), out.resolve(), click.echo)

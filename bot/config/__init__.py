@@ -1,0 +1,1 @@
+"""deploybot's configuration: the models (``models``) and reading them from YAML (``loading``)."""

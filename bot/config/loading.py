@@ -1,0 +1,328 @@
+"""Loading a configuration file: YAML with line numbers, validation, and errors that name
+file, line and field (all of them in one run, with "did you mean")."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.config.models import SECRET_WORDS, Config
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in a configuration file."""
+
+    line: int | None
+    path: str
+    message: str
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; ``str()`` gives one ``file:line: field: message``
+    line per problem."""
+
+    def __init__(self, source: str, problems: list[ConfigProblem]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One line per problem, in file order."""
+        ordered = sorted(self.problems, key=lambda p: (p.line or 0, p.path))
+        out = []
+        for problem in ordered:
+            where = f"{self.source}:{problem.line}" if problem.line else self.source
+            field = f" {problem.path}:" if problem.path else ""
+            out.append(f"{where}:{field} {problem.message}")
+        return out
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2-like scalars: ``9:30`` stays a string and ``NO`` (Norway) is not ``False``."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+
+Loc = tuple[str | int, ...]
+
+
+def _record_lines(
+    node: yaml.Node, path: Loc, lines: dict[Loc, int], problems: list[ConfigProblem]
+) -> None:
+    """Remember the line of every key and item; report keys written twice in one mapping."""
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(
+                    ConfigProblem(
+                        line,
+                        _format_loc((*path, key)),
+                        f"written twice (first at line {seen[key]})",
+                    )
+                )
+            seen.setdefault(key, line)
+            lines[(*path, key)] = line
+            _record_lines(value_node, (*path, key), lines, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, (*path, index), lines, problems)
+
+
+def _format_loc(loc: typing.Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _line_for(loc: Loc, lines: dict[Loc, int]) -> int | None:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _unwrap(annotation: Any, want_item: bool) -> Any:
+    """Step from a field's annotation into the model it holds (through Optional, list, dict)."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        for arg in args:
+            if arg is not type(None):
+                return _unwrap(arg, want_item)
+    if origin is Annotated:
+        return _unwrap(args[0], want_item)
+    if want_item and origin in (list, dict):
+        return args[-1]
+    return annotation
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    current: Any = Config
+    pending_container = False
+    for part in loc:
+        if pending_container:
+            current = _unwrap(current, want_item=True)
+            pending_container = False
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = next(
+            (f for n, f in current.model_fields.items() if part in (n, f.alias)),
+            None,
+        )
+        if field is None:
+            return None
+        current = _unwrap(field.annotation, want_item=False)
+        pending_container = typing.get_origin(current) in (list, dict)
+    if isinstance(current, type) and issubclass(current, BaseModel) and not pending_container:
+        return current
+    return None
+
+
+_MISSING_HINTS = {
+    "provider": "the provider section (name, timezone, holidays, …)",
+    "customers": "the list of customers",
+    "name": "a name",
+    "holidays": "the region whose public holidays count, e.g. {country: ES, subdiv: CT}",
+    "gitlab_project": "the GitLab project path of the component, e.g. soffid/addons/diba",
+    "email": "an email address",
+    "date": "a date, YYYY-MM-DD",
+    "from": "the first day, YYYY-MM-DD",
+    "to": "the last day, YYYY-MM-DD",
+    "url": "a URL",
+}
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    loc: Loc = tuple(error["loc"])
+    if kind == "missing":
+        hint = _MISSING_HINTS.get(str(loc[-1]) if loc else "")
+        return f"required field is missing: {hint}" if hint else "required field is missing"
+    if kind == "too_short":
+        minimum = error.get("ctx", {}).get("min_length", 1)
+        return f"needs at least {minimum} item(s)"
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        if key.lower() in SECRET_WORDS:
+            return (
+                f"'{key}' cannot hold a secret in the configuration: "
+                f"use {key}_env (an environment variable name) or {key}_file (a path)"
+            )
+        model = _model_at(loc[:-1])
+        known = [field.alias or name for name, field in model.model_fields.items()] if model else []
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        listed = f" (known: {', '.join(known)})" if known else ""
+        return f"unknown field '{key}'{hint}{listed}"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"{error['input']!r} is not one of {expected}"
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    return f"{error['msg']} (got {error['input']!r})"
+
+
+def _semantic_problems(config: Config) -> list[tuple[Loc, str]]:
+    """Checks across fields and items that a single field validator cannot see."""
+    problems: list[tuple[Loc, str]] = []
+    seen_names: dict[str, int] = {}
+    seen_orgs: dict[str, int] = {}
+    for index, customer in enumerate(config.customers):
+        here: Loc = ("customers", index)
+        key = customer.name.casefold()
+        if key in seen_names:
+            problems.append(
+                (
+                    (*here, "name"),
+                    f"customer '{customer.name}' is already defined "
+                    f"as customers[{seen_names[key]}]",
+                )
+            )
+        seen_names.setdefault(key, index)
+        org = customer.organization.casefold()
+        if org in seen_orgs and seen_orgs[org] != seen_names.get(key):
+            problems.append(
+                (
+                    (*here, "zammad_organization"),
+                    f"Zammad organization '{customer.organization}' already belongs to "
+                    f"customers[{seen_orgs[org]}]: tickets could not be told apart",
+                )
+            )
+        seen_orgs.setdefault(org, index)
+        if customer.managed_by == "partner_delegated" and customer.partner is None:
+            problems.append(
+                (
+                    (*here, "partner"),
+                    f"customer '{customer.name}' is partner_delegated but names no partner: "
+                    "add partner: {name: …, contacts: [...]}",
+                )
+            )
+        delegated = customer.managed_by == "partner_delegated"
+        if delegated and customer.partner is not None and not customer.partner.contacts:
+            problems.append(
+                (
+                    (*here, "partner", "contacts"),
+                    "a delegating partner must be notified: list at least one contact",
+                )
+            )
+        env_names: dict[str, int] = {}
+        for env_index, env in enumerate(customer.environments):
+            if env.name.casefold() in env_names:
+                problems.append(
+                    (
+                        (*here, "environments", env_index, "name"),
+                        f"environment '{env.name}' is listed twice",
+                    )
+                )
+            env_names.setdefault(env.name.casefold(), env_index)
+        if not customer.environments:
+            problems.append(((*here, "environments"), "list at least one environment"))
+        defaults = [i for i, env in enumerate(customer.environments) if env.default]
+        if len(defaults) > 1:
+            problems.append(
+                (
+                    (*here, "environments", defaults[1], "default"),
+                    "only one environment can be the default",
+                )
+            )
+        for comp_name, component in customer.components.items():
+            if component.artifact == "package" and not component.package_name:
+                problems.append(
+                    (
+                        (*here, "components", comp_name, "package_name"),
+                        "artifact: package needs package_name (the package registry name)",
+                    )
+                )
+    return problems
+
+
+def parse_config(text: str, source: str = "<config>", path: Path | None = None) -> Config:
+    """Parse and validate configuration text; raise :class:`ConfigError` naming every problem."""
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        reason = exc.problem or exc.context or "not valid YAML"
+        raise ConfigError(source, [ConfigProblem(line, "", f"not valid YAML: {reason}")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(source, [ConfigProblem(None, "", f"not valid YAML: {exc}")]) from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            source,
+            [
+                ConfigProblem(
+                    1, "", "the configuration must be a mapping with provider and customers"
+                )
+            ],
+        )
+    lines: dict[Loc, int] = {}
+    problems: list[ConfigProblem] = []
+    assert node is not None
+    _record_lines(node, (), lines, problems)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            problems.append(ConfigProblem(_line_for(loc, lines), _format_loc(loc), _message(error)))
+        raise ConfigError(source, problems) from None
+    for loc, message in _semantic_problems(config):
+        problems.append(ConfigProblem(_line_for(loc, lines), _format_loc(loc), message))
+    if problems:
+        raise ConfigError(source, problems)
+    config._source = path
+    return config
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a configuration file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(
+            str(path), [ConfigProblem(None, "", f"cannot read it: {reason}")]
+        ) from None
+    return parse_config(text, source=str(path), path=path.resolve())
