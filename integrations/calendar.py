@@ -6,11 +6,10 @@ One event per deployment, identified by its UID; every change is published with 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import icalendar
 from caldav.davclient import DAVClient
@@ -25,20 +24,30 @@ class CalendarError(Exception):
     """The CalDAV server could not be reached or refused the event; the message says which."""
 
 
-@dataclass(frozen=True)
-class CalendarEvent:
-    """What a deployment's calendar entry says. Times are timezone-aware."""
+class CalendarEvent(Protocol):
+    """What a deployment's calendar entry says (any record with these fields); times are
+    timezone-aware."""
 
-    uid: str
-    summary: str
-    start: datetime
-    end: datetime
-    description: str
-    organizer: str
-    attendees: tuple[str, ...] = ()
-    sequence: int = 0
-    cancelled: bool = False
-    stamp: datetime | None = None
+    @property
+    def uid(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def organizer(self) -> str: ...
+    @property
+    def attendees(self) -> tuple[str, ...]: ...
+    @property
+    def sequence(self) -> int: ...
+    @property
+    def cancelled(self) -> bool: ...
+    @property
+    def stamp(self) -> datetime | None: ...
 
 
 def _address(contact: str, role: str | None = None) -> icalendar.vCalAddress:
@@ -169,3 +178,9 @@ class CalDavCalendar:
             message = f"the CalDAV calendar {self.url} did not delete {uid}: {error}"
             raise CalendarError(message) from None
         return True
+
+
+def invitation(event: CalendarEvent) -> tuple[str, bytes, str]:
+    """The event as an invitation to attach to an email: (file name, content, MIME type)."""
+    method: Method = "CANCEL" if event.cancelled else "REQUEST"
+    return "invite.ics", to_ics(event, method), f"text/calendar; method={method}; charset=utf-8"

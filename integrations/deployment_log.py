@@ -17,10 +17,10 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator
 from copy import copy
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import filelock
 import openpyxl
@@ -110,31 +110,15 @@ class LogFormatError(DeploymentLogError):
     """The workbook has no sheet with a deployment-id column, so deploybot cannot find its rows."""
 
 
-@dataclass(frozen=True)
-class LogRow:
-    """The values deploybot keeps for one deployment. ``None`` leaves the cell as it is.
+class LogRow(Protocol):
+    """The values deploybot keeps for one deployment (any record with an attribute per key of
+    ``COLUMNS``). ``None`` leaves the cell as it is; times are naive local times; ``status`` is
+    one of STATUSES; ``notes`` are added to what a person wrote, never replacing it."""
 
-    Times are naive local times (spreadsheets have no time zones); ``status`` is one of STATUSES.
-    ``notes`` are added to whatever a person wrote in the notes cell, never replacing it.
-    """
-
-    deployment_id: str
-    status: str
-    requested: datetime | None = None
-    planned_start: datetime | None = None
-    planned_end: datetime | None = None
-    actual_start: datetime | None = None
-    actual_end: datetime | None = None
-    duration: timedelta | None = None
-    environment: str | None = None
-    tickets: str | None = None
-    components: str | None = None
-    previous_versions: str | None = None
-    description: str | None = None
-    restarts: str | None = None
-    requested_by: str | None = None
-    performed_by: str | None = None
-    notes: str | None = None
+    @property
+    def deployment_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
 
 
 def _normalise(header: object) -> str:
@@ -420,15 +404,15 @@ class DeploymentLog:
             ) from None
 
     def _write(self, layout: _Layout, number: int, row: LogRow) -> None:
-        for item in fields(row):
-            column = layout.columns.get(item.name)
-            value = getattr(row, item.name)
+        for name in COLUMNS:
+            column = layout.columns.get(name)
+            value = getattr(row, name)
             if column is None or value is None:
                 continue
             cell = layout.sheet.cell(row=number, column=column)
-            if item.name == "status":
+            if name == "status":
                 value = status_label(value, layout.language)
-            elif item.name == "notes":
+            elif name == "notes":
                 value = _merged_notes(cell.value, value)
             _set(cell, value)
 

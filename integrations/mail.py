@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import smtplib
 import ssl
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -39,28 +40,33 @@ class Attachment:
     mime_type: str = "application/octet-stream"
 
 
-@dataclass(frozen=True)
-class OutgoingEmail:
-    """Everything one email needs; addresses are ``Name <address>`` or bare addresses."""
-
-    sender: str
-    to: tuple[str, ...]
-    subject: str
-    text: str
-    html: str
-    message_id: str
-    cc: tuple[str, ...] = ()
-    in_reply_to: str | None = None
-    references: tuple[str, ...] = ()
-    attachments: tuple[Attachment, ...] = field(default=())
+class OutgoingEmail(Protocol):
+    """What one email needs (any record with these fields); addresses are ``Name <address>``
+    or bare addresses."""
 
     @property
-    def recipients(self) -> tuple[str, ...]:
-        """Every address the message is delivered to (To and Cc)."""
-        return self.to + self.cc
+    def sender(self) -> str: ...
+    @property
+    def to(self) -> tuple[str, ...]: ...
+    @property
+    def cc(self) -> tuple[str, ...]: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def html(self) -> str: ...
+    @property
+    def message_id(self) -> str: ...
+    @property
+    def in_reply_to(self) -> str | None: ...
+    @property
+    def references(self) -> tuple[str, ...]: ...
 
 
-def build_message(email: OutgoingEmail, *, date: datetime) -> EmailMessage:
+def build_message(
+    email: OutgoingEmail, *, date: datetime, attachments: Sequence[Attachment] = ()
+) -> EmailMessage:
     """The MIME message: text and HTML alternatives, then attachments, threading headers set.
 
     Raises ``ValueError`` when a header value contains a line break (EmailMessage refuses it).
@@ -80,7 +86,7 @@ def build_message(email: OutgoingEmail, *, date: datetime) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
-    for attachment in email.attachments:
+    for attachment in attachments:
         maintype, _, rest = attachment.mime_type.partition("/")
         subtype, *parameters = [part.strip() for part in rest.split(";")]
         params = dict(parameter.split("=", 1) for parameter in parameters if "=" in parameter)

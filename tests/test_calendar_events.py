@@ -10,13 +10,13 @@ import icalendar
 import pytest
 
 from bot.config.models import Config
+from bot.domain.effects import CalendarEvent
 from bot.domain.model import State
 from bot.domain.notifications import calendar_event
 from bot.domain.rendering import Renderer
 from integrations.calendar import (
     CalDavCalendar,
     CalendarError,
-    CalendarEvent,
     IcsDirectory,
     to_ics,
 )

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from openpyxl.styles import Font
 
+from bot.domain.effects import LogRow
 from bot.domain.model import State
 from bot.domain.notifications import log_row
 from integrations.deployment_log import (
@@ -18,7 +19,6 @@ from integrations.deployment_log import (
     LogCorruptError,
     LogFormatError,
     LogLockedError,
-    LogRow,
     build_template,
     write_template,
 )

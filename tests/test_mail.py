@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ssl
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -11,12 +12,13 @@ import pytest
 import trustme
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from bot.app.executors import message_for
 from bot.config.models import Config
+from bot.domain.effects import Email
 from bot.domain.model import State
 from bot.domain.notifications import (
     calendar_event,
     compose_email,
-    invitation_attachment,
     message_id,
     recipients_for,
 )
@@ -25,7 +27,6 @@ from integrations.mail import (
     DirectoryMailer,
     MailError,
     MailUnavailableError,
-    OutgoingEmail,
     SmtpMailer,
     SmtpSettings,
     build_message,
@@ -51,7 +52,7 @@ def delegated_config(**email: Any) -> Config:
     return config
 
 
-def outgoing(kind: str = "start", config: Config | None = None, **overrides: Any) -> OutgoingEmail:
+def outgoing(kind: str = "start", config: Config | None = None, **overrides: Any) -> Email:
     return compose_email(
         kind,  # type: ignore[arg-type]
         started(make_deployment(**overrides), "2026-12-01 09:31"),
@@ -162,7 +163,7 @@ def test_message_ids_are_stable_per_deployment_kind_and_sequence() -> None:
 
 def test_a_header_injection_attempt_never_becomes_a_header() -> None:
     email = outgoing("start")
-    hostile = OutgoingEmail(**{**email.__dict__, "subject": "Hola\r\nBcc: evil@example.com"})
+    hostile = dataclasses.replace(email, subject="Hola\r\nBcc: evil@example.com")
     with pytest.raises(ValueError):
         build_message(hostile, date=NOW)
     # And through the templates, outside text is flattened onto the subject line.
@@ -178,13 +179,10 @@ def test_invitation_carries_a_calendar_request() -> None:
     config = delegated_config()
     deployment = make_deployment()
     event = calendar_event(deployment, config, Renderer(), now=NOW)
-    email = compose_email(
-        "invitation", deployment, config, Renderer(), now=NOW,
-        attachments=[invitation_attachment(event)],
-    )  # fmt: skip
+    email = compose_email("invitation", deployment, config, Renderer(), now=NOW, invitation=event)
     assert email.to == ("Marta Vidal <marta@soffid.example>", "Soporte <soporte@soffid.example>")
     with smtp_sink() as sink:
-        plain(sink.port).send(build_message(email, date=NOW))
+        plain(sink.port).send(message_for(email, now=NOW))
     [part] = [p for p in sink.received[0].message.iter_attachments()]
     assert part.get_content_type() == "text/calendar"
     assert part.get_param("method") == "REQUEST"
@@ -194,10 +192,14 @@ def test_invitation_carries_a_calendar_request() -> None:
 def test_cancelled_deployment_invitation_is_a_cancel() -> None:
     config = delegated_config()
     deployment = make_deployment(state=State.CANCELLED, calendar_sequence=1)
-    attachment = invitation_attachment(calendar_event(deployment, config, Renderer(), now=NOW))
-    assert attachment.mime_type.startswith("text/calendar; method=CANCEL")
-    assert b"METHOD:CANCEL" in attachment.content
-    assert b"STATUS:CANCELLED" in attachment.content
+    event = calendar_event(deployment, config, Renderer(), now=NOW)
+    email = compose_email("invitation", deployment, config, Renderer(), now=NOW, invitation=event)
+    [part] = list(message_for(email, now=NOW).iter_attachments())
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_param("method") == "CANCEL"
+    content = part.get_payload(decode=True)
+    assert b"METHOD:CANCEL" in content
+    assert b"STATUS:CANCELLED" in content
 
 
 def test_directory_transport_writes_each_message_once(tmp_path: Path) -> None:

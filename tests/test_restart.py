@@ -14,8 +14,9 @@ import pytest
 
 import bot.app.outbox
 from bot.app.demo import Workbench, workbench
+from bot.app.executors import Channels, execute
 from bot.config.loading import load_config
-from bot.domain.effects import Channels, OutboxEffect, execute
+from bot.domain.effects import OutboxEffect
 from bot.domain.model import State
 from bot.resources import example_config_path
 from integrations.deployment_log import DeploymentLog

@@ -18,8 +18,8 @@ from typing import Any
 
 from bot.app.service import Service
 from bot.app.store import Store, sqlite_url
+from bot.app.wiring import channels_for
 from bot.config.models import Config
-from bot.domain.effects import channels_for
 from bot.domain.model import Deployment
 from integrations.emulators.gitlab import GitLabEmulator
 from integrations.emulators.server import RunningEmulator

@@ -10,12 +10,12 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.app.executors import Channels, execute
 from bot.app.store import OutboxItem, Store, backoff
 from bot.config.models import Config
-from bot.domain.effects import Channels, OutboxEffect, PostNote, SendEmail, describe, execute
+from bot.domain.effects import Email, OutboxEffect, PostNote, SendEmail, describe
 from bot.domain.notifications import contact_addresses
 from bot.domain.rendering import Renderer
-from integrations.mail import OutgoingEmail
 
 log = logging.getLogger("deploybot")
 
@@ -110,7 +110,7 @@ class OutboxRunner:
         support = tuple(contact_addresses(self.config.provider.support_team))
         if support:
             digest = hashlib.sha1(effect.key.encode()).hexdigest()[:10]
-            email = OutgoingEmail(
+            email = Email(
                 sender=self.config.smtp.sender,
                 to=support,
                 subject=f"[deploybot] {deployment_id}: an action keeps failing",

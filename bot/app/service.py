@@ -16,13 +16,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from bot.app.executors import Channels
 from bot.app.gather import DeploymentRequest, FactGatherer
 from bot.app.outbox import OutboxRunner
 from bot.app.store import Store
 from bot.config.models import Config, Customer
 from bot.domain.calendar.rules import Booking, Slot, propose_slots, rules_for
 from bot.domain.commands import Command, CommandError, find_commands, help_text, parse_command
-from bot.domain.effects import Channels, PostNote, SetTags
+from bot.domain.effects import PostNote, SetTags
 from bot.domain.lifecycle import (
     EVENT_NAMES,
     PENDING,

@@ -18,7 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bot.domain.effects import Effect, OutboxEffect, ScheduleTimer, effect_from_json, effect_to_json
+from bot.app.codec import effect_from_json, effect_to_json
+from bot.domain.effects import Effect, OutboxEffect, ScheduleTimer
 from bot.domain.model import ENDED, Deployment, State, deployment_from_json, deployment_to_json
 
 SCHEMA_VERSION = 1

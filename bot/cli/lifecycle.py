@@ -15,7 +15,7 @@ import click
 from bot.app.daemon import run_daemon, webhook_secret
 from bot.app.service import Service
 from bot.app.store import Store
-from bot.app.wiring import gitlab_client, state_url, zammad_client
+from bot.app.wiring import channels_for, gitlab_client, state_url, zammad_client
 from bot.cli.base import (
     config_option,
     fail,
@@ -29,7 +29,6 @@ from bot.cli.base import (
 )
 from bot.config.models import Config
 from bot.domain.commands import CommandError, parse_components, parse_datetime
-from bot.domain.effects import channels_for
 from bot.domain.lifecycle import (
     CancelRequested,
     DelayRequested,

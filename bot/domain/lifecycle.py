@@ -16,6 +16,7 @@ from typing import Literal
 from bot.config.models import Config, EmailKind
 from bot.domain.calendar.rules import Booking, Slot, rules_for, slot_reasons
 from bot.domain.effects import (
+    CalendarEvent,
     Effect,
     PostNote,
     PublishCalendarEvent,
@@ -28,13 +29,11 @@ from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.notifications import (
     calendar_event,
     compose_email,
-    invitation_attachment,
     log_row,
 )
 from bot.domain.prerequisites.checks import Report
 from bot.domain.rendering import Renderer
 from bot.domain.texts.prerequisites import say
-from integrations.calendar import CalendarEvent
 
 Source = Literal["tag", "note", "timer", "cli", "webhook", "gitlab"]
 
@@ -226,16 +225,13 @@ class _Builder:
         return self._event[1]
 
     def email(self, kind: EmailKind, **extra: str) -> None:
-        attachments = []
-        if kind == "invitation":
-            attachments.append(invitation_attachment(self.event()))
         email = compose_email(
             kind,
             self.deployment,
             self.config,
             self.renderer,
             now=self.now,
-            attachments=attachments,
+            invitation=self.event() if kind == "invitation" else None,
             **extra,
         )
         if email.to:

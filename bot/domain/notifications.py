@@ -4,17 +4,15 @@ calendar event, the deployment-log row. Pure: the integrations deliver what this
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from email.headerregistry import Address
 from email.utils import parseaddr
 
 from bot.config.models import Config, Contact, Customer, EmailKind, Role
+from bot.domain.effects import CalendarEvent, Email, LogRow
 from bot.domain.model import Deployment, State
 from bot.domain.rendering import Renderer
-from integrations.calendar import CalendarEvent, Method, to_ics
-from integrations.deployment_log import LogRow
-from integrations.mail import Attachment, OutgoingEmail
 
 _CUSTOMER_FACING: tuple[Role, ...] = ("customer_managers", "customer_helpdesk", "partner")
 _TEAM: tuple[Role, ...] = ("project_team", "support_team")
@@ -128,9 +126,9 @@ def compose_email(
     renderer: Renderer,
     *,
     now: datetime,
-    attachments: Sequence[Attachment] = (),
+    invitation: CalendarEvent | None = None,
     expected_end_time: str = "",
-) -> OutgoingEmail:
+) -> Email:
     """The email of ``kind`` for ``deployment``: rendered, addressed and threaded."""
     rendered = renderer.email(
         kind, deployment, config, now=now, expected_end_time=expected_end_time
@@ -144,7 +142,7 @@ def compose_email(
         parent_sequence = deployment.calendar_sequence if parent == "schedule" else 0
         in_reply_to = message_id(deployment.id, parent, parent_sequence, domain)
         references.append(in_reply_to)
-    return OutgoingEmail(
+    return Email(
         sender=config.smtp.sender,
         to=to,
         cc=cc,
@@ -154,7 +152,7 @@ def compose_email(
         message_id=message_id(deployment.id, kind, email_sequence(kind, deployment), domain),
         in_reply_to=in_reply_to,
         references=tuple(references),
-        attachments=tuple(attachments),
+        invitation=invitation,
     )
 
 
@@ -228,14 +226,4 @@ def log_row(deployment: Deployment, config: Config) -> LogRow:
         requested_by=deployment.requested_by or None,
         performed_by=deployment.performed_by or None,
         notes="\n".join(deployment.notes) or None,
-    )
-
-
-def invitation_attachment(event: CalendarEvent) -> Attachment:
-    """The event as a calendar invitation to attach to the internal email."""
-    method: Method = "CANCEL" if event.cancelled else "REQUEST"
-    return Attachment(
-        filename="invite.ics",
-        content=to_ics(event, method),
-        mime_type=f"text/calendar; method={method}; charset=utf-8",
     )

@@ -1,0 +1,83 @@
+"""Carrying out one effect against the outside systems, idempotently.
+
+Each executor can be run again after a crash without doing anything twice: a note is looked for
+by its key before it is posted, tags are compared with the ticket's current ones, an email's
+Message-ID makes the ``.eml`` transport write it once, an event is replaced by its UID, a log row
+by the deployment id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+
+from bot.app.ports import CalendarFilePort, CalendarServerPort, LogPort, MailPort, ZammadPort
+from bot.domain.effects import (
+    Email,
+    OutboxEffect,
+    PostNote,
+    PublishCalendarEvent,
+    SendEmail,
+    SetTags,
+)
+from integrations.calendar import invitation
+from integrations.mail import Attachment, build_message
+
+
+@dataclass
+class Channels:
+    """The outside systems effects are carried out against (one each)."""
+
+    zammad: ZammadPort
+    mailer: MailPort
+    ics: CalendarFilePort
+    log_for: Callable[[str], LogPort]
+    caldav: CalendarServerPort | None = None
+
+
+def execute(effect: OutboxEffect, channels: Channels, *, now: datetime) -> None:
+    """Carry out one effect, idempotently. Outside errors propagate (the outbox retries)."""
+    if isinstance(effect, PostNote):
+        _post(effect, channels.zammad)
+    elif isinstance(effect, SetTags):
+        _set_tags(effect, channels.zammad)
+    elif isinstance(effect, SendEmail):
+        _send(effect, channels.mailer, now)
+    elif isinstance(effect, PublishCalendarEvent):
+        channels.ics.write(effect.event)
+        if channels.caldav is not None:
+            channels.caldav.upsert(effect.event)
+    else:
+        channels.log_for(effect.customer).upsert_row(effect.row)
+
+
+def _post(effect: PostNote, zammad: ZammadPort) -> None:
+    if effect.public:
+        zammad.post_public_comment(effect.ticket_id, effect.html, key=effect.key)
+    else:
+        zammad.post_note(effect.ticket_id, effect.html, key=effect.key)
+
+
+def _set_tags(effect: SetTags, zammad: ZammadPort) -> None:
+    current = set(zammad.tags(effect.ticket_id))
+    for tag in effect.remove:
+        if tag in current:
+            zammad.remove_tag(effect.ticket_id, tag)
+    for tag in effect.add:
+        if tag not in current:
+            zammad.add_tag(effect.ticket_id, tag)
+
+
+def message_for(email: Email, *, now: datetime) -> EmailMessage:
+    """The MIME message of an email, its invitation (if any) attached as an ``.ics`` request."""
+    attachments = []
+    if email.invitation is not None:
+        filename, content, mime_type = invitation(email.invitation)
+        attachments.append(Attachment(filename, content, mime_type))
+    return build_message(email, date=now, attachments=attachments)
+
+
+def _send(effect: SendEmail, mailer: MailPort, now: datetime) -> None:
+    mailer.send(message_for(effect.email, now=now))
