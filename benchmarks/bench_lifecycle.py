@@ -14,7 +14,8 @@ from timing import measure
 
 from bot.app.demo import DEMO_START, run_demo, workbench
 from bot.config.loading import load_config
-from bot.domain.lifecycle import Origin, ScheduleRequested, StartRequested, apply
+from bot.domain.events import Origin, ScheduleRequested, StartRequested
+from bot.domain.lifecycle import apply
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.rendering import Renderer
 from bot.resources import example_config_path

@@ -112,7 +112,11 @@ class Package:
 
 
 class GitLabError(RuntimeError):
-    """GitLab could not answer a question; the message says which and why."""
+    """GitLab could not answer a question; ``reason`` says why (``str()`` adds who)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"GitLab did not answer: {reason}")
+        self.reason = reason
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -131,9 +135,9 @@ def _typed_errors(method: _F) -> _F:
             message = str(exc.error_message)
             code = exc.response_code
             prefix = f"{code} " if code and not message.startswith(str(code)) else ""
-            raise GitLabError(f"GitLab did not answer: {prefix}{message}") from exc
+            raise GitLabError(f"{prefix}{message}") from exc
         except requests.RequestException as exc:
-            raise GitLabError(f"GitLab did not answer: {type(exc).__name__}: {exc}") from exc
+            raise GitLabError(f"{type(exc).__name__}: {exc}") from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -194,9 +198,8 @@ class GitLabClient:
             except gitlab.GitlabGetError as exc:
                 if exc.response_code != 404:
                     raise
-                raise GitLabError(
-                    f"GitLab project {path} does not exist, or the token cannot see it"
-                ) from exc
+                # The project does not exist, or the token cannot see it: GitLab says 404.
+                raise GitLabError(f"404 {path}") from exc
         return self._projects[path]
 
     # -- releases -------------------------------------------------------------------------
@@ -209,7 +212,7 @@ class GitLabClient:
         except gitlab.GitlabGetError as exc:
             if exc.response_code == 404:
                 return None
-            raise GitLabError(f"release {tag} of {project}: {exc.error_message}") from exc
+            raise GitLabError(f"{exc.response_code} {project} {tag}: {exc.error_message}") from exc
         return Release.from_json(project, data.asdict())
 
     @contextlib.contextmanager

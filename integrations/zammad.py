@@ -194,6 +194,8 @@ def tag_changes(body: Mapping[str, Any]) -> list[TagChange]:
     return changes
 
 
+#: What starts the visible line that marks a note as deploybot's effect.
+MARKER = "deploybot ref "
 _KEY = re.compile(r"^[A-Za-z0-9._:/#-]{1,200}$")
 
 
@@ -201,7 +203,12 @@ def marker_text(key: str) -> str:
     """The text that marks an article as deploybot's effect ``key``."""
     if not _KEY.match(key):
         raise ValueError(f"an article key is letters, digits and . _ : / # - only: {key!r}")
-    return f"deploybot ref {key}"
+    return f"{MARKER}{key}"
+
+
+def is_marked(body: str) -> bool:
+    """Whether an article carries deploybot's marker (it is one of deploybot's own notes)."""
+    return MARKER in body
 
 
 def marker_html(key: str) -> str:

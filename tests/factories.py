@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,8 +98,8 @@ def make_deployment(**overrides: Any) -> Deployment:
 def started(deployment: Deployment, start: str, end: str | None = None) -> Deployment:
     """The deployment as it is once started at ``start`` (and ended at ``end``)."""
     state = State.COMPLETED if end else State.IN_PROGRESS
-    return deployment.evolve(
-        state=state, actual_start=at(start), actual_end=at(end) if end else None
+    return dataclasses.replace(
+        deployment, state=state, actual_start=at(start), actual_end=at(end) if end else None
     )
 
 

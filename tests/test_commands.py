@@ -6,13 +6,29 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain.commands import CommandError, find_commands, parse_command, parse_components
+from bot.domain.commands import (
+    COMMAND_NAMES,
+    Command,
+    CommandError,
+    Delay,
+    Schedule,
+    find_commands,
+    parse_command,
+    parse_components,
+    usage_line,
+)
 from tests.factories import MADRID, at
 
 
-def parse(line: str):  # type: ignore[no-untyped-def]
+def parse(line: str) -> Command:
     [raw] = find_commands(f"<p>{line}</p>")
     return parse_command(raw, MADRID)
+
+
+def schedule(line: str) -> Schedule:
+    command = parse(line)
+    assert isinstance(command, Schedule)
+    return command
 
 
 @pytest.mark.parametrize(
@@ -26,14 +42,13 @@ def parse(line: str):  # type: ignore[no-untyped-def]
     ],
 )
 def test_schedule_reads_the_dates_people_type(written: str) -> None:
-    command = parse(f"/deploy schedule {written}")
-    assert command.name == "schedule"
+    command = schedule(f"/deploy schedule {written}")
     assert command.start == at("2026-12-01 09:30")
     assert command.duration is None and command.force is None
 
 
 def test_schedule_with_duration_and_forced_reason() -> None:
-    command = parse("/deploy schedule 2026-12-04 09:30 1h30 force: urgent security fix")
+    command = schedule("/deploy schedule 2026-12-04 09:30 1h30 force: urgent security fix")
     assert command.duration == timedelta(hours=1, minutes=30)
     assert command.force == "urgent security fix"
 
@@ -42,14 +57,20 @@ def test_schedule_with_duration_and_forced_reason() -> None:
     ("line", "problem"),
     [
         ("/deploy schedule mañana", "a date and a time are needed"),
-        ("/deploy schedule 2026-13-01 09:30", "is not a valid date and time"),
+        ("/deploy schedule 2026-13-01 09:30", "is not a date and time that exists"),
+        ("/deploy schedule 99999-12-01 09:30", "'99999-12-01' is not a date"),
+        ("/deploy schedule 2999-12-01 09:30", "outside the years 2000–2100"),
+        ("/deploy schedule 2026-12-01 09:30 99999999h", "'99999999h' is not a duration"),
+        ("/deploy schedule 2026-12-01 09:30 200h", "'200h' is longer than 168h"),
+        ("/deploy delay 99999999999999999h", "'99999999999999999h' is not a duration"),
+        ("/deploy delay 999999h", "is longer than"),
         ("/deploy schedule 2026/12/01 09:30", "'2026/12/01' is not a date"),
         ("/deploy schedule 2026-12-01 9:3", "'9:3' is not a time"),
         ("/deploy schedule 2026-12-01 09:30 soon", "'soon' is not a duration"),
         ("/deploy schedule 2026-12-01 09:30 force:", "'force:' needs a reason"),
         ("/deploy launch now", "'launch' is not a deploybot command"),
-        ("/deploy env", "/deploy env needs PRE"),
-        ("/deploy rollback", "/deploy rollback needs <reason>"),
+        ("/deploy env", "/deploy env needs an environment"),
+        ("/deploy rollback", "/deploy rollback needs a reason"),
         ("/deploy components addon-diba", "'addon-diba' is not 'name version'"),
     ],
 )
@@ -59,12 +80,13 @@ def test_a_malformed_command_says_what_is_wrong_and_how_to_write_it(
     with pytest.raises(CommandError) as raised:
         parse(line)
     assert problem in str(raised.value)
-    assert raised.value.usage.startswith("/deploy")
+    assert raised.value.usage in COMMAND_NAMES
+    assert usage_line(raised.value.usage, "es").startswith("/deploy")
 
 
 def test_delay_with_and_without_extension() -> None:
-    assert parse("/deploy delay").duration is None
-    assert parse("/deploy delay 30m").duration == timedelta(minutes=30)
+    assert parse("/deploy delay") == Delay("/deploy delay", None)
+    assert parse("/deploy delay 30m") == Delay("/deploy delay 30m", timedelta(minutes=30))
 
 
 def test_components_are_pairs_each_name_once() -> None:

@@ -17,7 +17,7 @@ from bot.domain.effects import (
     SetTags,
     UpsertLogRow,
 )
-from bot.domain.lifecycle import (
+from bot.domain.events import (
     CancelRequested,
     DelayDue,
     DelayRequested,
@@ -29,8 +29,8 @@ from bot.domain.lifecycle import (
     RollbackRequested,
     ScheduleRequested,
     StartRequested,
-    apply,
 )
+from bot.domain.lifecycle import apply
 from bot.domain.model import Deployment, State
 from bot.domain.prerequisites.checks import Report, check_prerequisites
 from bot.domain.rendering import Renderer

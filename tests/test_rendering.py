@@ -6,6 +6,7 @@ Golden files live in tests/golden/. After an intended change to a template, rege
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from datetime import datetime, time
 from pathlib import Path
@@ -60,7 +61,7 @@ def sample_for(kind: str):  # type: ignore[no-untyped-def]
     if kind in ("start", "delay", "rollback"):
         return started(deployment, "2026-12-01 09:31")
     if kind == "cancel":
-        return deployment.evolve(state=State.CANCELLED, calendar_sequence=1)
+        return dataclasses.replace(deployment, state=State.CANCELLED, calendar_sequence=1)
     return deployment
 
 

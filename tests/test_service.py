@@ -229,7 +229,7 @@ def test_a_malformed_command_gets_one_reply_quoting_it(bench: Workbench) -> None
     replies = [n for n in bench.notes(1) if "No he entendido este comando" in n["body"]]
     assert len(replies) == 1
     assert "/deploy schedule el lunes por la mañana" in replies[0]["body"]
-    assert "/deploy schedule 2026-12-01 09:30 [15m] [force: reason]" in replies[0]["body"]
+    assert "/deploy schedule 2026-12-01 09:30 [15m] [force: motivo]" in replies[0]["body"]
 
 
 def test_a_command_written_by_the_customer_is_not_obeyed(bench: Workbench) -> None:
@@ -251,7 +251,7 @@ def test_tags_on_a_ticket_without_deployment_are_explained(bench: Workbench) -> 
     bench.person_tags(4, "deploy-start")
     bench.cycle()
     [note] = bench.notes(4)
-    assert "no open deployment" in note["body"]
+    assert "no tiene ningún despliegue abierto" in note["body"]
     assert "deploy-start" not in bench.zammad.tags[4]
 
 

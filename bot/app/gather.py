@@ -9,21 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from bot.app.ports import GitLabPort
+from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Component, Config, Customer
 from bot.domain.commands import CommandError, find_commands, parse_components
-from bot.domain.prerequisites.checks import (
-    CHECK_CODES,
+from bot.domain.prerequisites.checks import match_customer, ticket_number_matches
+from bot.domain.prerequisites.facts import (
+    RELEASE_LIST_CHECKS,
     ComponentFacts,
     Facts,
     TicketFacts,
-    match_customer,
-    ticket_number_matches,
 )
-from bot.domain.texts.prerequisites import say
-from integrations.gitlab import GitLabClient, GitLabError, Release
-from integrations.zammad import Ticket, ZammadClient
+from bot.domain.texts import say
+from integrations.gitlab import GitLabError, Release
+from integrations.zammad import Ticket, is_marked
 
 T = TypeVar("T")
 
@@ -57,11 +58,10 @@ def _web_url(base: str, project: str, suffix: str) -> str:
 class FactGatherer:
     """Reads tickets from Zammad and component facts from GitLab for one request."""
 
-    def __init__(self, config: Config, zammad: ZammadClient, gitlab: GitLabClient) -> None:
+    def __init__(self, config: Config, zammad: ZammadReads, gitlab: GitLabPort) -> None:
         self.config = config
         self.zammad = zammad
         self.gitlab = gitlab
-        self._organizations: dict[int, str | None] = {}
         self._components: dict[tuple[str, str, str], ComponentFacts] = {}
 
     # -- tickets --------------------------------------------------------------------------
@@ -69,9 +69,7 @@ class FactGatherer:
     def _organization(self, organization_id: int | None) -> str | None:
         if organization_id is None:
             return None
-        if organization_id not in self._organizations:
-            self._organizations[organization_id] = self.zammad.organization(organization_id).name
-        return self._organizations[organization_id]
+        return self.zammad.organization(organization_id).name
 
     def ticket_facts(self, ticket: Ticket) -> tuple[TicketFacts, str | None]:
         """A ticket's facts and the latest ``/deploy components`` argument of its notes."""
@@ -81,6 +79,8 @@ class FactGatherer:
         for article in self.zammad.articles(ticket.id):
             if not article.internal or (article.sender or "Agent") != "Agent":
                 continue
+            if is_marked(article.body):
+                continue  # deploybot's own notes quote commands (help, usage), they give none
             for command in find_commands(article.body):
                 if command.name == "rollback-plan" and command.args:
                     rollback_plan = command.args
@@ -88,9 +88,9 @@ class FactGatherer:
                     components = command.args
         authors: dict[str, str] = {}
         if tags.risk_accepted in ticket.tags:
-            for change in self.zammad.tag_history(ticket.id):
-                if change.added and change.tag == tags.risk_accepted and change.by:
-                    authors[change.tag] = change.by
+            change = self.zammad.tagged_by(ticket.id, tags.risk_accepted)
+            if change is not None and change.by:
+                authors[change.tag] = change.by
         base = self.zammad.web_url
         facts = TicketFacts(
             id=ticket.id,
@@ -112,9 +112,8 @@ class FactGatherer:
         try:
             return question()
         except GitLabError as error:
-            reason = str(error).removeprefix("GitLab did not answer: ")
             for code in codes:
-                errors.setdefault(code, reason)
+                errors.setdefault(code, error.reason)
             return None
 
     def component_facts(self, name: str, component: Component, version: str) -> ComponentFacts:
@@ -126,94 +125,115 @@ class FactGatherer:
 
     def _lookup(self, name: str, component: Component, version: str) -> ComponentFacts:
         project = component.gitlab_project
-        gitlab = self.gitlab
         errors: dict[str, str] = {}
-        # The per-component checks (release_exists … validated_in_test) and the rollback
-        # target all depend on the release list.
-        every = (*CHECK_CODES[4:10], "rollback_ready")
-        facts: dict[str, Any] = {
-            "component": name,
-            "project": project,
-            "version": version,
-            "project_url": f"{self.config.gitlab.url.rstrip('/')}/{project}",
-            "artifact_kind": component.artifact,
-            "package_name": component.package_name,
-            "validation": component.validation,
-        }
-        releases = self._ask(errors, every, lambda: gitlab.releases(project))
-        release = _release_for(releases or [], version)
-        if release is None:
-            return ComponentFacts(**facts, errors=errors)
-        latest = self._ask(errors, ["release_is_latest"], lambda: gitlab.latest_release(project))
-        previous = self._ask(
-            errors, ["rollback_ready"], lambda: gitlab.previous_release(project, release.tag_name)
+        facts = ComponentFacts(
+            component=name,
+            project=project,
+            version=version,
+            project_url=f"{self.config.gitlab.url.rstrip('/')}/{project}",
+            artifact_kind=component.artifact,
+            package_name=component.package_name,
+            validation=component.validation,
         )
-        sha = release.commit_sha
-        facts.update(
+        releases = self._ask(errors, RELEASE_LIST_CHECKS, lambda: self.gitlab.releases(project))
+        release = _release_for(releases or [], version)
+        if release is not None:
+            facts = self._release_facts(facts, release, errors)
+            facts = self._pipeline_and_branch(facts, release, errors)
+            facts = self._artifact_and_test(facts, component, release, errors)
+        return replace(facts, errors=errors)
+
+    def _release_facts(
+        self, facts: ComponentFacts, release: Release, errors: dict[str, str]
+    ) -> ComponentFacts:
+        project = facts.project
+        latest = self._ask(
+            errors, ["release_is_latest"], lambda: self.gitlab.latest_release(project)
+        )
+        previous = self._ask(
+            errors,
+            ["rollback_ready"],
+            lambda: self.gitlab.previous_release(project, release.tag_name),
+        )
+        return replace(
+            facts,
             release_found=True,
             upcoming=release.upcoming,
             tag=release.tag_name,
             release_url=release.web_url
             or _web_url(self.config.gitlab.url, project, f"releases/{release.tag_name}"),
-            commit_sha=sha,
+            commit_sha=release.commit_sha,
             latest_version=latest.tag_name if latest else None,
             latest_released_at=latest.released_at if latest else None,
             latest_url=latest.web_url if latest else None,
             previous_version=previous.tag_name if previous else None,
         )
+
+    def _pipeline_and_branch(
+        self, facts: ComponentFacts, release: Release, errors: dict[str, str]
+    ) -> ComponentFacts:
+        project, sha = facts.project, release.commit_sha
         pipeline = self._ask(
             errors,
             ["pipeline_succeeded"],
-            lambda: gitlab.pipeline_for(project, release.tag_name, sha),
+            lambda: self.gitlab.pipeline_for(project, release.tag_name, sha),
         )
         if pipeline is not None:
-            facts.update(
+            facts = replace(
+                facts,
                 pipeline_id=pipeline.id,
                 pipeline_status=pipeline.status,
                 pipeline_url=pipeline.web_url,
             )
-        facts["default_branch"] = self._ask(
-            errors, ["on_default_branch"], lambda: gitlab.default_branch(project)
+        branch = self._ask(
+            errors, ["on_default_branch"], lambda: self.gitlab.default_branch(project)
         )
-        if sha:
-            facts["on_default_branch"] = self._ask(
-                errors, ["on_default_branch"], lambda: gitlab.on_default_branch(project, sha)
+        on_branch = (
+            self._ask(
+                errors, ["on_default_branch"], lambda: self.gitlab.on_default_branch(project, sha)
             )
-        facts["artifact_published"] = self._ask(
+            if sha
+            else None
+        )
+        return replace(facts, default_branch=branch, on_default_branch=on_branch)
+
+    def _artifact_and_test(
+        self, facts: ComponentFacts, component: Component, release: Release, errors: dict[str, str]
+    ) -> ComponentFacts:
+        project, sha = facts.project, release.commit_sha
+        package = (
+            (component.package_name or facts.component) if component.artifact == "package" else None
+        )
+        published = self._ask(
             errors,
             ["artifact_published"],
-            lambda: gitlab.artifact_published(
-                project,
-                release,
-                package_name=(component.package_name or name)
-                if component.artifact == "package"
-                else None,
-            ),
+            lambda: self.gitlab.artifact_published(project, release, package_name=package),
         )
-        if component.validation == "deployment":
-            wanted = component.test_environment
-            facts["test_environments"] = tuple(
-                self._ask(
-                    errors, ["validated_in_test"], lambda: gitlab.test_environments(project, wanted)
-                )
-                or ()
+        facts = replace(facts, artifact_published=published)
+        if component.validation != "deployment":
+            return facts
+        wanted = component.test_environment
+        environments = self._ask(
+            errors, ["validated_in_test"], lambda: self.gitlab.test_environments(project, wanted)
+        )
+        facts = replace(facts, test_environments=tuple(environments or ()))
+        deployment = (
+            self._ask(
+                errors,
+                ["validated_in_test"],
+                lambda: self.gitlab.test_deployment_of(project, sha, wanted),
             )
-            deployment = (
-                self._ask(
-                    errors,
-                    ["validated_in_test"],
-                    lambda: gitlab.test_deployment_of(project, sha, wanted),
-                )
-                if sha
-                else None
-            )
-            if deployment is not None:
-                facts.update(
-                    test_deployment_id=deployment.id,
-                    test_deployment_environment=deployment.environment,
-                    test_deployment_at=deployment.finished_at,
-                )
-        return ComponentFacts(**facts, errors=errors)
+            if sha
+            else None
+        )
+        if deployment is None:
+            return facts
+        return replace(
+            facts,
+            test_deployment_id=deployment.id,
+            test_deployment_environment=deployment.environment,
+            test_deployment_at=deployment.finished_at,
+        )
 
     def derive_components(
         self, customer: Customer, numbers: Sequence[str]
@@ -232,9 +252,8 @@ class FactGatherer:
                         found.append((name, release.tag_name))
                         break
             except GitLabError as error:
-                reason = str(error).removeprefix("GitLab did not answer: ")
                 language = self.config.provider.language
-                problems.append(say(language, "gitlab_down", component=name, error=reason))
+                problems.append(say(language, "gitlab_down", component=name, error=error.reason))
         return found, problems
 
     # -- the whole request ----------------------------------------------------------------
@@ -277,7 +296,8 @@ class FactGatherer:
             try:
                 wanted = parse_components(noted)
             except CommandError as error:
-                problems.append(f"/deploy components {noted}: {error}")
+                text = error.problem.text(self.config.provider.language)
+                problems.append(f"/deploy components {noted}: {text}")
                 wanted = ()
         with self.gitlab.cycle():
             if wanted is None:

@@ -3,8 +3,6 @@ operator alerted when one keeps failing. A failing effect holds up only its own 
 
 from __future__ import annotations
 
-import hashlib
-import html
 import logging
 import threading
 from collections.abc import Callable
@@ -13,14 +11,12 @@ from datetime import datetime
 from bot.app.executors import Channels, execute
 from bot.app.store import OutboxItem, Store, backoff
 from bot.config.models import Config
-from bot.domain.effects import Email, OutboxEffect, PostNote, SendEmail, describe
-from bot.domain.notifications import contact_addresses
+from bot.domain.effects import OutboxEffect, describe
 from bot.domain.rendering import Renderer
+from bot.domain.replies import ALERTS, alert
+from bot.domain.routing import Reply
 
 log = logging.getLogger("deploybot")
-
-#: The outbox "deployment" of operator alerts (they never alert about themselves).
-ALERTS = "alerts"
 
 
 class OutboxRunner:
@@ -36,6 +32,7 @@ class OutboxRunner:
         clock: Callable[[], datetime],
         stopping: threading.Event,
         observer: Callable[[str], None],
+        reply: Callable[[Reply], None],
     ) -> None:
         self.config = config
         self.store = store
@@ -44,6 +41,7 @@ class OutboxRunner:
         self.clock = clock
         self.stopping = stopping
         self.observer = observer
+        self.reply = reply
 
     def drain(self, *, limit: int | None = None) -> tuple[int, int]:
         """Carry out the effects that are due, in order per deployment; returns (done, failed).
@@ -94,29 +92,7 @@ class OutboxRunner:
 
     def _alert(self, deployment_id: str, effect: OutboxEffect, attempts: int, error: str) -> None:
         """A note on the deployment's first ticket and an email to the support team."""
-        message = (
-            f"{describe(effect)}: {attempts} attempts failed ({error}); deploybot keeps retrying."
-        )
-        effects: list[OutboxEffect] = []
         deployment = self.store.deployment(deployment_id)
-        ticket_ids = [t.id for t in deployment.tickets if t.id is not None] if deployment else []
-        if ticket_ids:
-            note = self.renderer.note(
-                "status", self.config, event="alert", deployment_id=deployment_id, message=message
-            )
-            effects.append(
-                PostNote(f"alert/{deployment_id}/{effect.key}/note", ticket_ids[0], note)
-            )
-        support = tuple(contact_addresses(self.config.provider.support_team))
-        if support:
-            digest = hashlib.sha1(effect.key.encode()).hexdigest()[:10]
-            email = Email(
-                sender=self.config.smtp.sender,
-                to=support,
-                subject=f"[deploybot] {deployment_id}: an action keeps failing",
-                text=f"{message}\n",
-                html=f"<p>{html.escape(message)}</p>",
-                message_id=f"<alert.{deployment_id}.{digest}@deploybot>",
-            )
-            effects.append(SendEmail(f"alert/{deployment_id}/{effect.key}/email", email))
-        self.store.enqueue(ALERTS, effects, self.clock())
+        self.reply(
+            alert(deployment_id, deployment, effect, attempts, error, self.config, self.renderer)
+        )

@@ -1,52 +1,58 @@
-"""The service: one poll cycle (Zammad, GitLab, timers, outbox) and the daemon around it.
+"""The service: one cycle is poll → route → apply → commit, then the outbox.
 
-A cycle reads what people did in Zammad (tags and ``/deploy`` notes), turns it into lifecycle
-events, commits each transition with its effects, then carries the effects out. Outside errors
-never stop the daemon: a failed read is retried next cycle, a failed effect stays in the outbox
-and is retried with backoff; after several failures the operator is alerted.
+A cycle reads what people did in Zammad (``zammad_poll``), lets the domain decide what it means
+(``bot.domain.routing``), gathers facts where a decision needs them (``requesting``), applies the
+lifecycle and commits each transition with its effects, then carries the effects out. The shell
+builds no effect itself. Outside errors never stop the daemon: a failed read is retried next
+cycle, a failed effect stays in the outbox and is retried with backoff; after several failures
+the operator is alerted.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.app.executors import Channels
-from bot.app.gather import DeploymentRequest, FactGatherer
+from bot.app.gitlab_poll import GitLabPoll
 from bot.app.outbox import OutboxRunner
+from bot.app.ports import GitLabPort, ZammadPort
+from bot.app.requesting import Requests
 from bot.app.store import Store
-from bot.config.models import Config, Customer
-from bot.domain.calendar.rules import Booking, Slot, propose_slots, rules_for
-from bot.domain.commands import Command, CommandError, find_commands, help_text, parse_command
-from bot.domain.effects import PostNote, SetTags
-from bot.domain.lifecycle import (
+from bot.app.zammad_poll import ChangedTicket, ZammadPoll
+from bot.app.zammad_reads import ZammadReads
+from bot.config.models import Config
+from bot.domain.events import (
     EVENT_NAMES,
-    PENDING,
-    RUNNING,
-    CancelRequested,
     DelayDue,
-    DelayRequested,
-    DetailsChanged,
-    DoneRequested,
     Event,
     Origin,
-    Requested,
-    RollbackRequested,
     ScheduleRequested,
     StartRequested,
-    apply,
-    new_deployment,
 )
-from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
-from bot.domain.prerequisites.checks import Facts, Report, check_prerequisites, rollback_target
+from bot.domain.keys import note_cause, tag_cause
+from bot.domain.lifecycle import apply
+from bot.domain.model import Deployment, State
+from bot.domain.prerequisites.checks import Report
+from bot.domain.prerequisites.facts import Facts
 from bot.domain.rendering import Renderer
-from integrations.gitlab import GitLabClient, GitLabError
-from integrations.zammad import Article, Ticket, ZammadClient, ZammadError
+from bot.domain.replies import unattached
+from bot.domain.routing import (
+    Recheck,
+    Reply,
+    Routed,
+    ScheduleOrder,
+    StartOrder,
+    Transition,
+    route_note,
+    route_tags,
+)
+from integrations.gitlab import GitLabError
+from integrations.zammad import Ticket, ZammadError
 
 log = logging.getLogger("deploybot")
 
@@ -70,8 +76,8 @@ class Service:
         self,
         config: Config,
         store: Store,
-        zammad: ZammadClient,
-        gitlab: GitLabClient,
+        zammad: ZammadPort,
+        gitlab: GitLabPort,
         channels: Channels,
         *,
         clock: Clock,
@@ -87,6 +93,7 @@ class Service:
         self.renderer = renderer or Renderer.for_config(config)
         self.observer = observer or (lambda line: None)
         self.stopping = threading.Event()
+        self.requests = Requests(config, store, gitlab, clock)
         self.outbox = OutboxRunner(
             config,
             store,
@@ -95,6 +102,7 @@ class Service:
             clock=clock,
             stopping=self.stopping,
             observer=self.observer,
+            reply=self.reply,
         )
         self.lock = threading.Lock()
         self.last_cycle: CycleResult | None = None
@@ -106,7 +114,11 @@ class Service:
             "effects_failed": 0,
         }
 
-    # -- events -----------------------------------------------------------------------------
+    def reads(self) -> ZammadReads:
+        """A fresh per-cycle view of Zammad (each thing read at most once)."""
+        return ZammadReads(self.zammad)
+
+    # -- committing ---------------------------------------------------------------------------
 
     def handle(
         self, deployment: Deployment, event: Event, details: dict[str, Any] | None = None
@@ -138,143 +150,70 @@ class Service:
         self.observer(f"{new.id}: {name} ({event.origin.source}) {changed}")
         return new
 
-    def _bookings(self) -> tuple[Booking, ...]:
-        active = self.store.deployments(states=[State.SCHEDULED, *RUNNING])
-        return tuple(
-            Booking(d.id, d.customer, d.planned_start, d.planned_start + d.duration)
-            for d in active
-            if d.planned_start is not None
+    def reply(self, reply: Reply) -> None:
+        """Commit an answer that changes no deployment: its audit entry and its effects."""
+        self.store.record_reply(
+            reply.scope,
+            reply.effects,
+            now=self.clock(),
+            source=reply.origin.source,
+            actor=reply.origin.actor,
+            event=reply.event,
+            details={"lines": list(reply.details)},
         )
+        self.observer(f"{reply.scope}: {reply.event} {'; '.join(reply.details)}".rstrip())
 
-    def _gather(
-        self,
-        request: DeploymentRequest,
-        customer: str | None = None,
-        gatherer: FactGatherer | None = None,
-    ) -> Facts:
-        deployed = self._deployed_versions(customer) if customer else {}
-        gatherer = gatherer or FactGatherer(self.config, self.zammad, self.gitlab)
-        return gatherer.gather(request, deployed_versions=deployed)
-
-    def _deployed_versions(self, customer: str) -> dict[str, str]:
-        versions: dict[str, str] = {}
-        for done in self.store.deployments(customer=customer, states=[State.COMPLETED]):
-            for component in done.components:
-                versions[component.name] = component.version
-        return versions
-
-    def check(self, deployment: Deployment) -> tuple[Facts, Report]:
-        """The facts and prerequisite report of a deployment, gathered now."""
-        request = DeploymentRequest(
-            tuple(t.number for t in deployment.tickets),
-            deployment.environment,
-            tuple((c.name, c.version) for c in deployment.components) or None,
-            customer=deployment.customer,
-            asserted_tags=deployment.asserted_tags,
-            rollback_plan=deployment.rollback_plan or None,
-        )
-        facts = self._gather(request, deployment.customer)
-        return facts, check_prerequisites(facts, self.config)
+    # -- requests, schedules, starts ---------------------------------------------------------
 
     def request(
-        self, tickets: Sequence[Ticket], origin: Origin, *, environment: str | None = None
+        self,
+        tickets: Sequence[Ticket],
+        origin: Origin,
+        reads: ZammadReads,
+        *,
+        cause: str,
+        environment: str | None = None,
     ) -> Deployment | None:
         """Open (or join, or re-check) the customer's pending deployment for tagged tickets."""
-        existing = None
-        for ticket in tickets:
-            existing = existing or self.store.open_deployment_of_ticket(ticket.id)
-        numbers = [t.number for t in existing.tickets] if existing else []
+        customer = self.requests.customer_of(tickets, reads)
+        deployment = self.requests.target(tickets, customer, origin)
+        numbers = [t.number for t in deployment.tickets] if deployment else []
         numbers += [t.number for t in tickets if t.number not in numbers]
-        env = environment or (existing.environment if existing else None)
-        # One gatherer for the request: a second gather (joining a pending deployment) reuses
-        # the component versions and organizations it already looked up.
-        gatherer = FactGatherer(self.config, self.zammad, self.gitlab)
-        facts = self._gather(DeploymentRequest(tuple(numbers), env), gatherer=gatherer)
-        report = check_prerequisites(facts, self.config)
-        if report.customer is None or not report.handled:
-            for ticket in tickets:
-                self._answer_unattached(ticket, report)
-            return None
-        customer = self.config.customer(report.customer)
-        # Rollback targets come from what deploybot deployed last for this customer.
-        facts = replace(facts, deployed_versions=self._deployed_versions(customer.name))
-        report = check_prerequisites(facts, self.config)
-        if existing is None or existing.customer != customer.name:
-            existing = self._pending_of(customer) or new_deployment(
-                self.store.next_deployment_id(customer.name, self.clock().year),
-                customer.name,
-                report.environment or customer.default_environment.name,
-                self.clock(),
-                requested_by=origin.actor,
-            )
-            missing = [n for n in numbers if n not in {t.number for t in existing.tickets}]
-            if existing.tickets and missing:
-                numbers = [*[t.number for t in existing.tickets], *missing]
-                request = DeploymentRequest(tuple(numbers), env)
-                facts = self._gather(request, customer.name, gatherer)
-                report = check_prerequisites(facts, self.config)
-        return self.record_request(existing, facts, report, customer, origin)
-
-    def _answer_unattached(self, ticket: Ticket, report: Report) -> None:
-        """No deployment to attach the ticket to: answer on it and consume the tag."""
-        number = self.store.next_number(f"ticket-{ticket.id}/request")
-        key_base = f"ticket-{ticket.id}/request/{number}"
-        note = self.renderer.prerequisites_note(report, self.config)
-        tags = self.config.zammad.tags
-        self.store.enqueue(
-            f"ticket-{ticket.id}",
-            [
-                PostNote(f"{key_base}/0", ticket.id, note),
-                SetTags(f"{key_base}/1", ticket.id, remove=(tags.request,)),
-            ],
-            self.clock(),
+        if deployment is not None and deployment.tickets:
+            environment = environment or deployment.environment
+        facts, report = self.requests.gather(
+            numbers, reads, environment=environment, deployment=deployment
         )
-        self.observer(f"ticket {ticket.number}: {report.summary(self.config.provider.language)}")
-
-    def _pending_of(self, customer: Customer) -> Deployment | None:
-        pending = self.store.deployments(customer=customer.name, states=list(PENDING))
-        return pending[-1] if pending else None
+        if deployment is None or report.customer is None or not report.handled:
+            for ticket in tickets:
+                self.reply(unattached(ticket.id, cause, report, origin, self.config, self.renderer))
+            return None
+        return self.record_request(deployment, facts, report, origin)
 
     def record_request(
-        self,
-        deployment: Deployment,
-        facts: Facts,
-        report: Report,
-        customer: Customer,
-        origin: Origin,
+        self, deployment: Deployment, facts: Facts, report: Report, origin: Origin
     ) -> Deployment:
-        """Apply the request to the deployment: its report, components and slot proposals."""
-        components = tuple(
-            ComponentVersion(c.component, c.tag or c.version, rollback_target(c, facts))
-            for c in facts.components
-        )
-        tickets = tuple(TicketRef(t.number, t.title, t.id) for t in facts.tickets)
-        proposals: tuple[Slot, ...] = ()
-        if report.ready:
-            duration = deployment.duration if deployment.planned_start else None
-            plan = propose_slots(
-                rules_for(self.config, customer),
-                now=self.clock(),
-                duration=duration or customer.default_duration,
-                count=self.config.workflow.proposals,
-                bookings=self._bookings(),
-            )
-            proposals = plan.slots
-        event = Requested(
-            origin,
-            report,
-            tickets,
-            components,
-            report.environment or deployment.environment,
-            proposals,
-        )
-        unanswered = bool(facts.component_problems) or any(c.errors for c in facts.components)
-        details = {
-            "summary": report.summary("en"),
-            "failed": [c.code for c in report.failed],
-            "gitlab_unanswered": unanswered,
-        }
+        """Apply a request to the deployment: its report, components and slot proposals."""
+        event = self.requests.event(deployment, facts, report, origin)
+        details = {"summary": report.summary("en"), "failed": [c.code for c in report.failed]}
         return self.handle(deployment, event, details)
+
+    def check(
+        self, deployment: Deployment, reads: ZammadReads | None = None
+    ) -> tuple[Facts, Report]:
+        """The facts and prerequisite report of a deployment as it stands, gathered now."""
+        return self.requests.gather(
+            [t.number for t in deployment.tickets],
+            reads or self.reads(),
+            environment=deployment.environment,
+            deployment=deployment,
+            keep_components=True,
+        )
+
+    def recheck(self, deployment: Deployment, origin: Origin) -> Deployment:
+        """Gather the deployment's facts again and record the new report."""
+        facts, report = self.check(deployment)
+        return self.record_request(deployment, facts, report, origin)
 
     def schedule(
         self,
@@ -282,280 +221,135 @@ class Service:
         origin: Origin,
         start: datetime,
         *,
-        duration: Any = None,
+        duration: timedelta | None = None,
         force: str | None = None,
+        reads: ZammadReads | None = None,
     ) -> Deployment:
         """Schedule (or reschedule) a deployment, re-checking calendar and prerequisites now."""
-        _, report = self.check(deployment)
-        event = ScheduleRequested(origin, start, duration, force, report, self._bookings())
+        _, report = self.check(deployment, reads)
+        bookings = self.requests.bookings()
+        event = ScheduleRequested(origin, start, duration, force, report, bookings)
         return self.handle(deployment, event, {"start": start.isoformat(), "force": force})
 
     def start(
-        self, deployment: Deployment, origin: Origin, *, force: str | None = None
+        self,
+        deployment: Deployment,
+        origin: Origin,
+        *,
+        force: str | None = None,
+        reads: ZammadReads | None = None,
     ) -> Deployment:
         """Start a scheduled deployment, re-checking the prerequisites unless forced."""
-        report = self.check(deployment)[1] if deployment.state is State.SCHEDULED else None
+        report = self.check(deployment, reads)[1] if deployment.state is State.SCHEDULED else None
         return self.handle(deployment, StartRequested(origin, report, force), {"force": force})
 
     # -- Zammad -------------------------------------------------------------------------------
 
-    def _watched_tags(self) -> list[str]:
-        tags = self.config.zammad.tags
-        return [*tags.triggers, *tags.statuses]
-
-    def poll_zammad(self) -> int:
-        """Read the tickets in the workflow whose ``updated_at`` moved and act on them.
+    def poll_zammad(self, reads: ZammadReads | None = None) -> int:
+        """Act on what people did in Zammad since the last cycle.
 
         Tickets newly tagged for deployment in the same cycle are requested together, one
         request per customer, so that a deployment starts with all its tickets.
         """
-        changed: list[tuple[Ticket, str, list[Article], list[str]]] = []
-        found = sorted(self.zammad.find_tickets_with_tags(self._watched_tags()), key=lambda t: t.id)
-        for summary in found:
-            marker = f"ticket:{summary.id}:updated_at"
-            stamp = summary.updated_at.isoformat() if summary.updated_at else ""
-            known = self.store.seen_value(marker)
-            if known == stamp and stamp:
-                continue
-            try:
-                ticket = self.zammad.ticket(summary.id)
-                articles = self._fresh_articles(ticket, first_sight=known is None)
-            except ZammadError as error:
-                log.warning("ticket=%s error=%s", summary.number, error)
-                continue  # read again next cycle: the marker is not updated
-            changed.append((ticket, stamp, articles, self._fresh_tags(ticket)))
-        request = self.config.zammad.tags.request
-        tagged = [ticket for ticket, _, _, fresh in changed if request in fresh]
-        failed = self._request_tagged(tagged)
+        reads = reads or self.reads()
+        poll = ZammadPoll(self.config, self.store, reads)
+        changed = poll.changed()
+        request_tag = self.config.zammad.tags.request
+        tagged = [c for c in changed if c.tagged(request_tag)]
+        failed = self._request_tagged(tagged, reads)
         count = len(tagged) - len(failed)
-        for ticket in tagged:
-            if ticket.id not in failed:
-                self._acted_on(ticket, request)
-        for ticket, stamp, articles, fresh in changed:
-            if ticket.id in failed:
+        for item in changed:
+            if item.ticket.id in failed:
                 continue  # read again next cycle, with its new notes
             try:
-                for article in articles:
-                    count += self._process_article(ticket, article)
-                    self.store.remember(f"article:{article.id}", "done")
-                count += self._process_trigger_tags(ticket, fresh)
+                count += self._act(item, reads, poll)
             except (ZammadError, GitLabError) as error:
-                log.warning("ticket=%s error=%s", ticket.number, error)
+                log.warning("ticket=%s error=%s", item.ticket.number, error)
                 continue
-            self.store.remember(f"ticket:{ticket.id}:updated_at", stamp)
+            poll.handled(item, self.clock())
         return count
 
-    def _fresh_articles(self, ticket: Ticket, *, first_sight: bool) -> list[Article]:
-        articles = self.zammad.articles(ticket.id)
-        fresh = [a for a in articles if self.store.seen_value(f"article:{a.id}") is None]
-        if first_sight:
-            # Commands written before deploybot watched the ticket are history, not orders.
-            for article in fresh:
-                self.store.remember(f"article:{article.id}", "history")
-            return []
-        return fresh
-
-    def _request_tagged(self, tickets: list[Ticket]) -> set[int]:
+    def _request_tagged(self, tagged: list[ChangedTicket], reads: ZammadReads) -> set[int]:
         """Request the tagged tickets, grouped by Zammad organization (one group per customer).
 
         Returns the ids of the tickets whose request could not be made (an outside system did
         not answer); they are read again next cycle.
         """
-        groups: dict[int | None, list[Ticket]] = {}
-        for ticket in tickets:
-            groups.setdefault(ticket.organization_id, []).append(ticket)
+        groups: dict[int | None, list[ChangedTicket]] = {}
+        for item in tagged:
+            groups.setdefault(item.ticket.organization_id, []).append(item)
         failed: set[int] = set()
+        request_tag = self.config.zammad.tags.request
         for group in groups.values():
-            request = self.config.zammad.tags.request
-            origin = Origin("tag", self._tagged_by(group[0], request), group[0].id)
+            added = group[0].tagged(request_tag)
+            assert added is not None
+            origin = Origin("tag", added.by, group[0].ticket.id)
             try:
-                self.request(group, origin)
+                self.request(
+                    [item.ticket for item in group],
+                    origin,
+                    reads,
+                    cause=tag_cause(request_tag, added.at),
+                )
             except (GitLabError, ZammadError) as error:
-                log.warning("tickets=%s error=%s", [t.number for t in group], error)
-                failed.update(ticket.id for ticket in group)
+                log.warning("tickets=%s error=%s", [i.ticket.number for i in group], error)
+                failed.update(item.ticket.id for item in group)
         return failed
 
-    def _is_command_note(self, article: Article) -> bool:
-        return (
-            article.internal
-            and (article.sender or "Agent") == "Agent"
-            and "deploybot ref " not in article.body
-        )
-
-    def _process_article(self, ticket: Ticket, article: Article) -> int:
-        if not self._is_command_note(article):
-            return 0
+    def _act(self, item: ChangedTicket, reads: ZammadReads, poll: ZammadPoll) -> int:
+        """Carry out the ticket's new commands, then its new trigger tags."""
         count = 0
-        origin = Origin("note", self._author(article), ticket.id)
-        for raw in find_commands(article.body):
-            try:
-                command = parse_command(raw, self.config.provider.tz)
-            except CommandError as error:
-                self._reply_error(ticket, article, raw.line, str(error), error.usage)
-                continue
-            count += self._run_command(ticket, article, command, origin)
+        touched: str | None = None
+        ticket_id = item.ticket.id
+        for note in item.notes:
+            deployment = self.store.open_deployment_of_ticket(ticket_id)
+            for routed in route_note(item.seen, note, deployment, self.config, self.renderer):
+                count += self.run(routed, item.ticket, reads, cause=note_cause(note.article_id))
+                if isinstance(routed, ScheduleOrder | StartOrder | Transition):
+                    touched = routed.deployment_id
+            poll.note_done(note.article_id)
+        deployment = self.store.open_deployment_of_ticket(ticket_id)
+        if deployment is None and touched is not None:
+            deployment = self.store.deployment(touched)  # a command just ended it
+        added = item.trigger_tags(self.config)
+        routed_tags = route_tags(item.seen, added, deployment, self.config, self.renderer)
+        # One order per tag, each remembered as soon as it is carried out; or one reply for all.
+        per_tag = len(routed_tags) == len(added)
+        for index, routed in enumerate(routed_tags):
+            count += self.run(routed, item.ticket, reads, cause="")
+            for tag in added[index : index + 1] if per_tag else added:
+                poll.acted_on(ticket_id, tag.tag, self.clock())
         return count
 
-    def _reply_error(
-        self, ticket: Ticket, article: Article, line: str, problem: str, usage: str
-    ) -> None:
-        html = self.renderer.note(
-            "command_error", self.config, command=line, problem=problem, usage=usage
-        )
-        key = f"article-{article.id}/error/{_digest(line)}"
-        self.store.enqueue(f"ticket-{ticket.id}", [PostNote(key, ticket.id, html)], self.clock())
-        self.observer(f"ticket {ticket.number}: command refused: {line} ({problem})")
-
-    def _run_command(
-        self, ticket: Ticket, article: Article, command: Command, origin: Origin
-    ) -> int:
-        deployment = self.store.open_deployment_of_ticket(ticket.id)
-        if command.name == "help":
-            html = self.renderer.note("status", self.config, event="help", details=help_text())
-            self.store.enqueue(
-                f"ticket-{ticket.id}",
-                [PostNote(f"article-{article.id}/help", ticket.id, html)],
-                self.clock(),
-            )
+    def run(self, routed: Routed, ticket: Ticket, reads: ZammadReads, *, cause: str) -> int:
+        """Carry out one routed order; returns how many lifecycle events it applied."""
+        if isinstance(routed, Reply):
+            self.reply(routed)
             return 0
-        if deployment is None:
-            self._reply_error(
-                ticket,
-                article,
-                command.line,
-                "this ticket has no open deployment: tag it 'deploy' first",
-                "/deploy help",
+        if isinstance(routed, Recheck):
+            self.request(
+                [ticket], routed.origin, reads, cause=cause, environment=routed.environment
             )
-            return 0
-        if command.name in ("components", "env", "rollback-plan"):
-            if command.name == "rollback-plan":
-                deployment = self.handle(
-                    deployment, DetailsChanged(origin, rollback_plan=command.text)
-                )
-            if deployment.state in PENDING:
-                env = command.text if command.name == "env" else None
-                self.request([ticket], origin, environment=env)
             return 1
-        if command.name == "restart":
-            self.handle(deployment, DetailsChanged(origin, restarts=command.text))
-        elif command.name == "schedule" and command.start is not None:
+        deployment = self.store.deployment(routed.deployment_id)
+        if deployment is None:
+            return 0
+        if isinstance(routed, ScheduleOrder):
             self.schedule(
-                deployment, origin, command.start, duration=command.duration, force=command.force
+                deployment,
+                routed.origin,
+                routed.start,
+                duration=routed.duration,
+                force=routed.force,
+                reads=reads,
             )
-        elif command.name == "delay":
-            self.handle(deployment, DelayRequested(origin, command.duration))
-        elif command.name == "rollback":
-            self.handle(deployment, RollbackRequested(origin, command.text))
-        elif command.name == "cancel":
-            self.handle(deployment, CancelRequested(origin, command.text))
+        elif isinstance(routed, StartOrder):
+            self.start(deployment, routed.origin, force=routed.force, reads=reads)
+        else:
+            self.handle(deployment, routed.event)
         return 1
 
-    def _fresh_tags(self, ticket: Ticket) -> list[str]:
-        """Trigger tags added since deploybot last acted on them.
-
-        A tag deploybot acted on is remembered until it is gone from the ticket, so a tag whose
-        removal is still waiting in the outbox (Zammad down, say) is not acted on twice, and a
-        person adding it again later is a new order.
-        """
-        present = set(ticket.tags)
-        fresh = []
-        for tag in self.config.zammad.tags.triggers:
-            key = f"tag:{ticket.id}:{tag}"
-            acted = self.store.seen_value(key) is not None
-            if tag in present and not acted:
-                fresh.append(tag)
-            elif tag not in present and acted:
-                self.store.forget(key)
-        return fresh
-
-    def _author(self, article: Article) -> str:
-        """The display name of who wrote a note (for the audit trail)."""
-        if article.created_by_id is not None:
-            try:
-                return self.zammad.user(article.created_by_id).display_name
-            except ZammadError:
-                pass
-        return article.created_by or "agent"
-
-    def _tagged_by(self, ticket: Ticket, tag: str) -> str:
-        """Who added the tag, from the ticket's history (for the audit trail)."""
-        try:
-            changes = self.zammad.tag_history(ticket.id)
-        except ZammadError:
-            return "zammad"
-        authors = [c.by for c in changes if c.added and c.tag == tag and c.by]
-        return authors[-1] if authors else "zammad"
-
-    def _acted_on(self, ticket: Ticket, tag: str) -> None:
-        self.store.remember(f"tag:{ticket.id}:{tag}", self.clock().isoformat())
-
-    def _process_trigger_tags(self, ticket: Ticket, fresh: list[str]) -> int:
-        tags = self.config.zammad.tags
-        fresh = [tag for tag in fresh if tag != tags.request]
-        if not fresh:
-            return 0
-        deployment = self.store.open_deployment_of_ticket(ticket.id)
-        if deployment is None:
-            self._reply_error(
-                ticket,
-                _pseudo_article(ticket),
-                ", ".join(fresh),
-                "this ticket has no open deployment: tag it 'deploy' first",
-                "deploy",
-            )
-            number = self.store.next_number(f"ticket-{ticket.id}/stray")
-            cleanup = SetTags(f"ticket-{ticket.id}/stray/{number}", ticket.id, remove=tuple(fresh))
-            self.store.enqueue(f"ticket-{ticket.id}", [cleanup], self.clock())
-            for tag in fresh:
-                self._acted_on(ticket, tag)
-            return 0
-        count = 0
-        for tag in fresh:
-            origin = Origin("tag", self._tagged_by(ticket, tag), ticket.id)
-            deployment = self._on_tag(ticket, deployment, tag, origin)
-            self._acted_on(ticket, tag)
-            count += 1
-        return count
-
-    def _on_tag(
-        self, ticket: Ticket, deployment: Deployment, tag: str, origin: Origin
-    ) -> Deployment:
-        tags = self.config.zammad.tags
-        if tag.startswith(tags.slot_prefix):
-            number = int(tag.removeprefix(tags.slot_prefix))
-            if 1 <= number <= len(deployment.proposals):
-                return self.schedule(deployment, origin, deployment.proposals[number - 1])
-            self._reply_error(
-                ticket,
-                _pseudo_article(ticket),
-                tag,
-                f"there is no proposal {number} for {deployment.id}",
-                "/deploy schedule 2026-12-01 09:30",
-            )
-            cleanup = SetTags(
-                f"{deployment.id}/{tag}/{deployment.revision}", ticket.id, remove=(tag,)
-            )
-            self.store.enqueue(deployment.id, [cleanup], self.clock())
-            return deployment
-        if tag == tags.start:
-            return self.start(deployment, origin)
-        if tag == tags.delay:
-            return self.handle(deployment, DelayRequested(origin))
-        already = {tags.rollback: State.ROLLED_BACK, tags.cancel: State.CANCELLED}.get(tag)
-        if already is not None and deployment.state is already:
-            # The matching note command was just carried out: the tag only needs consuming.
-            cleanup = SetTags(
-                f"{deployment.id}/{tag}/{deployment.revision}", ticket.id, remove=(tag,)
-            )
-            self.store.enqueue(deployment.id, [cleanup], self.clock())
-            return deployment
-        if tag == tags.rollback:
-            return self.handle(deployment, RollbackRequested(origin))
-        if tag == tags.done:
-            return self.handle(deployment, DoneRequested(origin))
-        return self.handle(deployment, CancelRequested(origin))
-
-    # -- timers and GitLab ----------------------------------------------------------------------
+    # -- timers, GitLab, the outbox ------------------------------------------------------------
 
     def fire_timers(self) -> int:
         """Fire every timer that has come due (also those that came due while stopped)."""
@@ -568,68 +362,28 @@ class Service:
             fired += 1
         return fired
 
-    def poll_gitlab(self) -> int:
+    def poll_gitlab(self, reads: ZammadReads | None = None) -> int:
         """Announce new production releases on the tickets they fix; re-check pending requests."""
-        now = self.clock()
-        since_text = self.store.seen_value("gitlab:since")
-        if since_text is None:
-            self.store.remember("gitlab:since", now.isoformat())
-            return 0  # first run: only releases from now on are news
-        since = datetime.fromisoformat(since_text)
-        announced = 0
-        for customer in self.config.customers:
-            if customer.managed_by == "partner_exclusive":
-                continue
-            for name, component in customer.components.items():
-                for release in self.gitlab.releases_since([component.gitlab_project], since):
-                    announced += self._announce(
-                        customer, name, component.gitlab_project, release.tag_name
-                    )
-        announced += self._recheck_after_gitlab_outage()
-        # Only once every project was read: after an error the same window is read again
-        # (announcements are keyed, so none is posted twice).
-        self.store.remember("gitlab:since", now.isoformat())
-        return announced
+        reads = reads or self.reads()
 
-    def _recheck_after_gitlab_outage(self) -> int:
-        """Re-check blocked deployments whose last report lacked GitLab's answers."""
-        count = 0
-        for deployment in self.store.deployments(states=[State.BLOCKED]):
-            trail = self.store.audit_trail(deployment.id)
-            if not trail or not trail[-1].details.get("gitlab_unanswered"):
-                continue
-            facts, report = self.check(deployment)
-            customer = self.config.customer(deployment.customer)
-            self.record_request(deployment, facts, report, customer, Origin("gitlab", "gitlab"))
-            count += 1
-        return count
+        def request(ticket: Ticket, origin: Origin, cause: str) -> object:
+            return self.request([ticket], origin, reads, cause=cause)
 
-    def _announce(self, customer: Customer, name: str, project: str, tag: str) -> int:
-        count = 0
-        for reference in self.gitlab.ticket_references(project, tag):
-            ticket = self.zammad.ticket_by_number(reference)
-            if ticket is None:
-                continue
-            html = self.renderer.note(
-                "status", self.config, event="released", message=f"{name} {tag}"
-            )
-            key = f"release/{project.replace('/', ':')}/{tag}/{ticket.id}"
-            self.store.enqueue(
-                f"ticket-{ticket.id}", [PostNote(key, ticket.id, html)], self.clock()
-            )
-            count += 1
-            pending = self._pending_of(customer)
-            if pending is not None and ticket.id in {t.id for t in pending.tickets}:
-                self.request([ticket], Origin("gitlab", "gitlab", ticket.id))
-        return count
-
-    # -- the outbox -----------------------------------------------------------------------------
+        poll = GitLabPoll(
+            self.config,
+            self.store,
+            self.gitlab,
+            self.renderer,
+            clock=self.clock,
+            reply=self.reply,
+            request=request,
+            recheck=self.recheck,
+        )
+        return poll.poll(reads)
 
     def drain_outbox(self, *, limit: int | None = None) -> tuple[int, int]:
         """Carry out pending effects in order per deployment; returns (done, failed)."""
         return self.outbox.drain(limit=limit)
-
-    # -- the cycle --------------------------------------------------------------------------------
 
     def run_cycle(self, *, gitlab: bool = True) -> CycleResult:
         """One poll of everything, then the outbox; outside errors are logged, not raised."""
@@ -637,11 +391,14 @@ class Service:
         with self.lock:
             # Finish what a previous run left undone before reading anything new.
             result.effects_done, result.effects_failed = self.drain_outbox()
-            for name, step in (
-                ("zammad", self.poll_zammad),
+            reads = self.reads()
+            steps: list[tuple[str, Callable[[], int]]] = [
+                ("zammad", lambda: self.poll_zammad(reads)),
                 ("timers", self.fire_timers),
-                ("gitlab", self.poll_gitlab if gitlab else lambda: 0),
-            ):
+            ]
+            if gitlab:
+                steps.append(("gitlab", lambda: self.poll_gitlab(reads)))
+            for name, step in steps:
                 try:
                     result.events += step()
                 except (ZammadError, GitLabError, OSError) as error:
@@ -659,25 +416,3 @@ class Service:
         self.totals["events"] += result.events
         self.totals["effects_done"] += result.effects_done
         self.totals["effects_failed"] += result.effects_failed
-
-
-def _digest(text: str) -> str:
-    """A short stable digest (Python's ``hash`` changes from one process to the next)."""
-    return hashlib.sha1(text.encode()).hexdigest()[:10]
-
-
-def _pseudo_article(ticket: Ticket) -> Article:
-    """Stands for "the ticket's tags" where an answer is keyed by an article."""
-    return Article(
-        id=-ticket.id,
-        ticket_id=ticket.id,
-        body="",
-        content_type="text/html",
-        internal=True,
-        type="note",
-        sender="Agent",
-        subject=None,
-        created_by_id=None,
-        created_by=None,
-        created_at=ticket.updated_at,
-    )

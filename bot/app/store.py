@@ -314,11 +314,34 @@ class Store:
             )
         )
 
-    def enqueue(self, deployment_id: str, effects: Sequence[OutboxEffect], now: datetime) -> None:
-        """Add effects to the outbox outside a transition (operator alerts)."""
+    def record_reply(
+        self,
+        scope: str,
+        effects: Sequence[OutboxEffect],
+        *,
+        now: datetime,
+        source: str,
+        actor: str,
+        event: str,
+        details: dict[str, Any],
+    ) -> None:
+        """An answer that changes no deployment: its audit entry and its effects, atomically.
+
+        ``scope`` is the deployment the answer is about, or ``ticket-<id>`` / ``alerts``.
+        """
         with self.engine.begin() as connection:
+            connection.execute(
+                audit.insert().values(
+                    deployment_id=scope,
+                    at=_utc(now),
+                    source=source,
+                    actor=actor,
+                    event=event,
+                    details=json.dumps(details, ensure_ascii=False, default=str),
+                )
+            )
             for effect in effects:
-                self._enqueue(connection, deployment_id, effect, now)
+                self._enqueue(connection, scope, effect, now)
 
     # -- audit --------------------------------------------------------------------------------
 

@@ -16,9 +16,10 @@ from rich.table import Table
 from bot.app.gather import DeploymentRequest, FactGatherer
 from bot.app.store import Store
 from bot.app.wiring import gitlab_client, state_url, zammad_client
+from bot.app.zammad_reads import ZammadReads
 from bot.cli.base import config_option, fail, find_customer, load, main, print_report
 from bot.config.models import Config
-from bot.domain.commands import CommandError, parse_components
+from bot.domain.commands import CommandError, parse_components, usage_line
 from bot.domain.durations import format_duration
 from bot.domain.effects import describe
 from bot.domain.prerequisites.checks import check_prerequisites
@@ -80,11 +81,12 @@ def verify(
         try:
             explicit = parse_components(components)
         except CommandError as exc:
-            fail(f'--components: {exc} (write it like "{exc.usage.split(" ", 2)[2]}")')
+            example = usage_line(exc.usage, "en").split(" ", 2)[2]
+            fail(f'--components: {exc} (write it like "{example}")')
     request = DeploymentRequest(tuple(tickets), environment, explicit)
     try:
         with _clients(config, scenario) as (zammad, gitlab):
-            facts = FactGatherer(config, zammad, gitlab).gather(request)
+            facts = FactGatherer(config, ZammadReads(zammad), gitlab).gather(request)
     except (MissingSecretError, ScenarioError) as exc:
         fail(str(exc))
     except ZammadError as exc:

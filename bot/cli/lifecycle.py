@@ -3,6 +3,7 @@ rollback, cancel."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -29,15 +30,15 @@ from bot.cli.base import (
 )
 from bot.config.models import Config
 from bot.domain.commands import CommandError, parse_components, parse_datetime
-from bot.domain.lifecycle import (
+from bot.domain.events import (
     CancelRequested,
     DelayRequested,
     DoneRequested,
     Event,
     Origin,
     RollbackRequested,
-    new_deployment,
 )
+from bot.domain.lifecycle import new_deployment
 from bot.domain.model import ComponentVersion, Deployment
 from integrations.secrets import MissingSecretError
 
@@ -148,7 +149,9 @@ def request_command(
         environment or customer.default_environment.name,
         now,
         requested_by=emails,
-    ).evolve(
+    )
+    deployment = dataclasses.replace(
+        deployment,
         email_requesters=tuple(a.strip() for a in emails.split(",") if a.strip()),
         email_thread=thread,
         description=description,
@@ -158,7 +161,7 @@ def request_command(
     )
     facts, report = service.check(deployment)
     print_report(report, config.provider.language)
-    deployment = service.record_request(deployment, facts, report, customer, Origin("cli", _user()))
+    deployment = service.record_request(deployment, facts, report, Origin("cli", _user()))
     for number, start in enumerate(deployment.proposals, start=1):
         click.echo(f"  proposal {number}: {start.astimezone(config.provider.tz):%Y-%m-%d %H:%M}")
     _finish(service, deployment)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -110,11 +111,11 @@ def preview(
     now = utc_now()
     deployment = sample_deployment(config, customer, now)
     if environment:
-        deployment = deployment.evolve(environment=environment)
+        deployment = dataclasses.replace(deployment, environment=environment)
     if template in ("start", "delay", "end", "rollback"):
         start = deployment.planned_start or now
         end = start + deployment.duration + timedelta(minutes=6) if template == "end" else None
-        deployment = deployment.evolve(actual_start=start, actual_end=end)
+        deployment = dataclasses.replace(deployment, actual_start=start, actual_end=end)
     to, cc = recipients_for(template, deployment, config)
     sent = deployment.actual_end or deployment.actual_start or deployment.planned_start or now
     try:

@@ -1,7 +1,9 @@
-"""Reading ``/deploy …`` commands out of Zammad notes, and the component lists people type.
+"""Reading ``/deploy …`` commands out of Zammad notes into typed commands.
 
-Pure: text in, plain data out. A malformed command raises :class:`CommandError`, whose message
-says what is wrong and whose ``usage`` shows how to write it.
+Pure: text in, plain data out. A malformed command raises :class:`CommandError`, whose problem
+says what is wrong and whose ``usage`` names the command whose usage line shows how to write it.
+Every number a person types is bounded (dates within :data:`YEARS`, durations by
+``MAX_DURATION``), so no note can make the parser raise anything else.
 """
 
 from __future__ import annotations
@@ -12,23 +14,49 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from bot.domain.durations import DurationError, parse_duration
+from bot.domain.problems import DomainError, Problem
+from bot.domain.texts import say
 
 _BLOCK_END = re.compile(r"<\s*(?:br\s*/?|/p|/div|/li|/blockquote|/h\d)\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _COMMAND = re.compile(r"^\s*/deploy(?:\s+(?P<name>[\w-]+))?(?:\s+(?P<args>.*?))?\s*$", re.I)
 _COMPONENT = re.compile(r"^(?P<name>[A-Za-z0-9][\w.-]*)\s*[ :=@]\s*v?(?P<version>\d[\w.+-]*)$")
+_DATE_ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
+_DATE_EU = re.compile(r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})$")
+_TIME = re.compile(r"^(?P<h>\d{1,2})(?:[:.h](?P<min>\d{2}))?$")
 
-USAGE = {
-    "components": "/deploy components addon-diba 3.2.11, iam-sync 3.2.1",
-}
+#: The command names, in the order ``/deploy help`` lists them.
+COMMAND_NAMES = (
+    "cancel",
+    "components",
+    "delay",
+    "env",
+    "help",
+    "restart",
+    "rollback",
+    "rollback-plan",
+    "schedule",
+)
+#: The years a date may name: anything else is a typo.
+YEARS = (2000, 2100)
 
 
-class CommandError(ValueError):
-    """A command that cannot be understood; ``usage`` is the correct form."""
+class CommandError(DomainError):
+    """A command that cannot be understood; ``usage`` names the command to show the usage of."""
 
-    def __init__(self, message: str, usage: str) -> None:
-        super().__init__(message)
+    def __init__(self, problem: Problem, usage: str) -> None:
+        super().__init__(problem)
         self.usage = usage
+
+
+def usage_line(command: str, language: str) -> str:
+    """How a command is written, with an example in ``language``."""
+    return say(language, f"usage_{command}")
+
+
+def help_lines(language: str) -> list[str]:
+    """One line per command, as they are written."""
+    return [usage_line(name, language) for name in COMMAND_NAMES]
 
 
 @dataclass(frozen=True)
@@ -38,6 +66,92 @@ class RawCommand:
     name: str
     args: str
     line: str
+
+
+@dataclass(frozen=True)
+class SetComponents:
+    """``/deploy components addon-x 3.2.11, lib-y 3.2.1``."""
+
+    line: str
+    components: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class SetEnvironment:
+    """``/deploy env PRE``."""
+
+    line: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """``/deploy schedule 2026-12-01 09:30 [15m] [force: reason]``."""
+
+    line: str
+    start: datetime
+    duration: timedelta | None = None
+    force: str | None = None
+
+
+@dataclass(frozen=True)
+class SetRestarts:
+    """``/deploy restart …``: what is restarted (for the emails and the log)."""
+
+    line: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Delay:
+    """``/deploy delay [30m]``: late, optionally with a new estimate."""
+
+    line: str
+    extension: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Rollback:
+    """``/deploy rollback <reason>``."""
+
+    line: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SetRollbackPlan:
+    """``/deploy rollback-plan <steps>`` or ``… auto``."""
+
+    line: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """``/deploy cancel [reason]``."""
+
+    line: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Help:
+    """``/deploy help`` (or ``/deploy`` alone)."""
+
+    line: str
+
+
+Command = (
+    SetComponents
+    | SetEnvironment
+    | Schedule
+    | SetRestarts
+    | Delay
+    | Rollback
+    | SetRollbackPlan
+    | Cancel
+    | Help
+)
 
 
 def note_text(body: str) -> str:
@@ -58,124 +172,96 @@ def find_commands(body: str) -> list[RawCommand]:
 
 def parse_components(text: str) -> tuple[tuple[str, str], ...]:
     """``addon-diba 3.2.11, iam-sync 3.2.1`` as ((name, version), …), each name once."""
-    usage = USAGE["components"]
     items = [item.strip() for item in re.split(r"[,;\n]", text) if item.strip()]
     if not items:
-        raise CommandError("no component given", usage)
+        raise CommandError(Problem.of("cmd_no_component"), "components")
     parsed: dict[str, str] = {}
     for item in items:
         match = _COMPONENT.match(item)
         if match is None:
-            raise CommandError(f"'{item}' is not 'name version'", usage)
-        name = match["name"]
-        if name in parsed and parsed[name] != match["version"]:
-            raise CommandError(
-                f"{name} is given twice ({parsed[name]} and {match['version']})", usage
-            )
-        parsed[name] = match["version"]
+            raise CommandError(Problem.of("cmd_not_name_version", item=item), "components")
+        name, version = match["name"], match["version"]
+        if name in parsed and parsed[name] != version:
+            twice = Problem.of("cmd_component_twice", name=name, first=parsed[name], second=version)
+            raise CommandError(twice, "components")
+        parsed[name] = version
     return tuple(parsed.items())
-
-
-USAGE.update(
-    {
-        "env": "/deploy env PRE",
-        "schedule": "/deploy schedule 2026-12-01 09:30 [15m] [force: reason]",
-        "restart": "/deploy restart las consolas y los syncservers",
-        "delay": "/deploy delay [30m]",
-        "rollback": "/deploy rollback <reason>",
-        "rollback-plan": "/deploy rollback-plan <steps> | /deploy rollback-plan auto",
-        "cancel": "/deploy cancel [reason]",
-        "help": "/deploy help",
-    }
-)
-
-_DATE_ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
-_DATE_EU = re.compile(r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})$")
-_TIME = re.compile(r"^(?P<h>\d{1,2})(?:[:.h](?P<min>\d{2}))?$")
-
-
-@dataclass(frozen=True)
-class Command:
-    """A parsed ``/deploy`` command. Only the fields its ``name`` uses are set."""
-
-    name: str
-    line: str
-    text: str = ""
-    components: tuple[tuple[str, str], ...] = ()
-    start: datetime | None = None
-    duration: timedelta | None = None
-    force: str | None = None
 
 
 def parse_datetime(date_text: str, time_text: str, tz: tzinfo) -> datetime:
     """``2026-12-01 09:30`` or ``01/12/2026 9:30`` in the provider's time zone."""
-    usage = USAGE["schedule"]
     match = _DATE_ISO.match(date_text) or _DATE_EU.match(date_text)
     if match is None:
-        raise CommandError(f"'{date_text}' is not a date (write 2026-12-01 or 01/12/2026)", usage)
+        raise CommandError(Problem.of("cmd_not_date", text=date_text), "schedule")
     clock = _TIME.match(time_text)
     if clock is None:
-        raise CommandError(f"'{time_text}' is not a time (write 09:30)", usage)
+        raise CommandError(Problem.of("cmd_not_time", text=time_text), "schedule")
+    year = int(match["y"])
+    if not YEARS[0] <= year <= YEARS[1]:
+        problem = Problem.of("cmd_date_out_of_range", text=date_text, first=YEARS[0], last=YEARS[1])
+        raise CommandError(problem, "schedule")
     try:
         return datetime(
-            int(match["y"]),
+            year,
             int(match["m"]),
             int(match["d"]),
             int(clock["h"]),
             int(clock["min"] or 0),
             tzinfo=tz,
         )
-    except ValueError as error:
-        raise CommandError(
-            f"'{date_text} {time_text}' is not a valid date and time: {error}", usage
-        ) from None
+    except ValueError:
+        problem = Problem.of("cmd_bad_datetime", text=f"{date_text} {time_text}")
+        raise CommandError(problem, "schedule") from None
 
 
 def _duration(text: str, usage: str) -> timedelta:
     try:
         return parse_duration(text)
     except DurationError as error:
-        raise CommandError(str(error), usage) from None
+        raise CommandError(error.problem, usage) from None
 
 
-def _schedule(raw: RawCommand, tz: tzinfo) -> Command:
-    usage = USAGE["schedule"]
-    args, _, force = raw.args.partition("force:")
+def _schedule(raw: RawCommand, tz: tzinfo) -> Schedule:
+    args, marker, force = raw.args.partition("force:")
     words = args.replace("T", " ").split()
     if len(words) < 2:
-        raise CommandError("a date and a time are needed", usage)
+        raise CommandError(Problem.of("cmd_needs_date_time"), "schedule")
     if len(words) > 3:
-        raise CommandError(f"unexpected '{' '.join(words[3:])}' after the duration", usage)
+        raise CommandError(Problem.of("cmd_unexpected_after", rest=" ".join(words[3:])), "schedule")
     start = parse_datetime(words[0], words[1], tz)
-    duration = _duration(words[2], usage) if len(words) == 3 else None
-    reason = force.strip() if raw.args.find("force:") >= 0 else None
+    duration = _duration(words[2], "schedule") if len(words) == 3 else None
+    reason = force.strip() if marker else None
     if reason == "":
-        raise CommandError("'force:' needs a reason after it", usage)
-    return Command("schedule", raw.line, start=start, duration=duration, force=reason)
+        raise CommandError(Problem.of("cmd_force_needs_reason"), "schedule")
+    return Schedule(raw.line, start, duration, reason)
+
+
+_NEEDS_ARGUMENT = {"env", "restart", "rollback", "rollback-plan"}
 
 
 def parse_command(raw: RawCommand, tz: tzinfo) -> Command:
     """The command a ``/deploy`` line asks for, or a CommandError saying how to write it."""
-    name, args = raw.name, raw.args
-    if name not in USAGE:
-        known = ", ".join(sorted(USAGE))
-        raise CommandError(
-            f"'{name}' is not a deploybot command (commands: {known})", USAGE["help"]
-        )
-    usage = USAGE[name]
+    name, args, line = raw.name, raw.args, raw.line
+    if name not in COMMAND_NAMES:
+        problem = Problem.of("cmd_unknown", name=name, known=", ".join(COMMAND_NAMES))
+        raise CommandError(problem, "help")
+    if name in _NEEDS_ARGUMENT and not args:
+        what = Problem.of(f"arg_{name.replace('-', '_')}")
+        raise CommandError(Problem.of("cmd_needs_argument", name=name, what=what), name)
     if name == "components":
-        return Command(name, raw.line, components=parse_components(args))
+        return SetComponents(line, parse_components(args))
     if name == "schedule":
         return _schedule(raw, tz)
     if name == "delay":
-        return Command(name, raw.line, duration=_duration(args, usage) if args else None)
-    if name in ("env", "restart", "rollback", "rollback-plan") and not args:
-        raise CommandError(f"/deploy {name} needs {usage.split(' ', 2)[2]}", usage)
-    if name == "env" and len(args.split()) != 1:
-        raise CommandError("the environment is one word", usage)
-    return Command(name, raw.line, text=args)
-
-
-def help_text() -> list[str]:
-    """One line per command, as they are written."""
-    return [USAGE[name] for name in sorted(USAGE)]
+        return Delay(line, _duration(args, name) if args else None)
+    if name == "env":
+        if len(args.split()) != 1:
+            raise CommandError(Problem.of("cmd_env_one_word"), name)
+        return SetEnvironment(line, args)
+    simple: dict[str, Command] = {
+        "restart": SetRestarts(line, args),
+        "rollback": Rollback(line, args),
+        "rollback-plan": SetRollbackPlan(line, args),
+        "cancel": Cancel(line, args),
+    }
+    return simple.get(name, Help(line))

@@ -5,26 +5,35 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from bot.domain.problems import DomainError, Problem
+
 _DURATION = re.compile(
-    r"^\s*(?:(?P<hours>\d+)\s*h(?:ours?)?)?\s*(?:(?P<minutes>\d+)\s*(?:m(?:in(?:utes?)?)?)?)?\s*$",
+    r"^\s*(?:(?P<hours>\d{1,6})\s*h(?:ours?)?)?\s*(?:(?P<minutes>\d{1,6})\s*(?:m(?:in(?:utes?)?)?)?)?\s*$",
     re.IGNORECASE,
 )
 
+#: The longest duration a person may type: longer is a typo, not a deployment.
+MAX_DURATION = timedelta(days=7)
 
-class DurationError(ValueError):
-    """A duration that cannot be read; the message says how to write one."""
+
+class DurationError(DomainError):
+    """A duration that cannot be read; the problem says how to write one."""
 
 
 def parse_duration(text: str) -> timedelta:
-    """Read a duration: bare numbers are minutes, ``h`` marks hours (``1h30`` is 90 minutes)."""
+    """Read a duration: bare numbers are minutes, ``h`` marks hours (``1h30`` is 90 minutes).
+
+    Refuses anything that is not positive or is longer than :data:`MAX_DURATION`.
+    """
     match = _DURATION.match(text)
     if not text.strip() or match is None or not any(match.groupdict().values()):
-        raise DurationError(f"'{text}' is not a duration (write it like 15m, 90, 1h30 or 2h)")
-    hours = int(match["hours"] or 0)
-    minutes = int(match["minutes"] or 0)
-    total = timedelta(hours=hours, minutes=minutes)
+        raise DurationError(Problem.of("cmd_not_duration", text=text.strip()))
+    total = timedelta(hours=int(match["hours"] or 0), minutes=int(match["minutes"] or 0))
     if total <= timedelta(0):
-        raise DurationError(f"'{text}' is not a positive duration")
+        raise DurationError(Problem.of("cmd_not_positive", text=text.strip()))
+    if total > MAX_DURATION:
+        limit = format_duration(MAX_DURATION)
+        raise DurationError(Problem.of("cmd_too_long", text=text.strip(), limit=limit))
     return total
 
 

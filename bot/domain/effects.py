@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.texts import say
+
 
 @dataclass(frozen=True)
 class CalendarEvent:
@@ -143,17 +145,24 @@ Effect = PostNote | SetTags | SendEmail | PublishCalendarEvent | UpsertLogRow | 
 OutboxEffect = PostNote | SetTags | SendEmail | PublishCalendarEvent | UpsertLogRow
 
 
-def describe(effect: OutboxEffect) -> str:
+def describe(effect: OutboxEffect, language: str = "en") -> str:
     """A short line saying what an effect does (for logs, the timeline and alerts)."""
     if isinstance(effect, PostNote):
-        kind = "public comment" if effect.public else "note"
-        return f"{kind} on ticket {effect.ticket_id}"
+        kind = "effect_comment" if effect.public else "effect_note"
+        return say(language, kind, ticket=effect.ticket_id)
     if isinstance(effect, SetTags):
-        added = " ".join(f"+{tag}" for tag in effect.add) or "no new tag"
-        return f"tags {added} (workflow tags cleared) on ticket {effect.ticket_id}"
+        added = " ".join(f"+{tag}" for tag in effect.add) or say(language, "effect_no_tag")
+        return say(language, "effect_tags", added=added, ticket=effect.ticket_id)
     if isinstance(effect, SendEmail):
-        return f"email '{effect.email.subject}' to {', '.join(effect.email.to)}"
+        return say(
+            language, "effect_email", subject=effect.email.subject, to=", ".join(effect.email.to)
+        )
     if isinstance(effect, PublishCalendarEvent):
-        state = "cancelled" if effect.event.cancelled else f"SEQUENCE {effect.event.sequence}"
-        return f"calendar event {effect.event.uid} ({state})"
-    return f"log row {effect.row.deployment_id} ({effect.row.status})"
+        event = effect.event
+        state = (
+            say(language, "effect_event_cancelled")
+            if event.cancelled
+            else f"SEQUENCE {event.sequence}"
+        )
+        return say(language, "effect_event", uid=event.uid, state=state)
+    return say(language, "effect_log", id=effect.row.deployment_id, status=effect.row.status)

@@ -9,12 +9,11 @@ why and what to do instead. DESIGN.md, "The deployment lifecycle", is the specif
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Literal
 
 from bot.config.models import Config, EmailKind
-from bot.domain.calendar.rules import Booking, Slot, rules_for, slot_reasons
+from bot.domain.calendar.rules import rules_for, slot_reasons
 from bot.domain.effects import (
     CalendarEvent,
     Effect,
@@ -25,132 +24,28 @@ from bot.domain.effects import (
     SetTags,
     UpsertLogRow,
 )
-from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
+from bot.domain.events import (
+    EVENT_NAMES,
+    CancelRequested,
+    DelayDue,
+    DelayRequested,
+    DetailsChanged,
+    DoneRequested,
+    Event,
+    Origin,
+    Requested,
+    RollbackRequested,
+    ScheduleRequested,
+    StartRequested,
+)
+from bot.domain.model import Deployment, State
 from bot.domain.notifications import (
     calendar_event,
     compose_email,
     log_row,
 )
-from bot.domain.prerequisites.checks import Report
-from bot.domain.rendering import Renderer
-from bot.domain.texts.prerequisites import say
-
-Source = Literal["tag", "note", "timer", "cli", "webhook", "gitlab"]
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Who or what caused an event, and on which ticket (answers go there)."""
-
-    source: Source
-    actor: str
-    ticket_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Requested:
-    """Tickets tagged for deployment (or re-checked): the prerequisite report and proposals."""
-
-    origin: Origin
-    report: Report
-    tickets: tuple[TicketRef, ...]
-    components: tuple[ComponentVersion, ...]
-    environment: str
-    proposals: tuple[Slot, ...] = ()
-
-
-@dataclass(frozen=True)
-class ScheduleRequested:
-    """``/deploy schedule …`` or a ``deploy-slot-N`` tag; ``force`` overrides the checks."""
-
-    origin: Origin
-    start: datetime
-    duration: timedelta | None = None
-    force: str | None = None
-    report: Report | None = None
-    bookings: tuple[Booking, ...] = ()
-
-
-@dataclass(frozen=True)
-class StartRequested:
-    """``deploy-start``: re-checks the prerequisites unless forced."""
-
-    origin: Origin
-    report: Report | None = None
-    force: str | None = None
-
-
-@dataclass(frozen=True)
-class DelayRequested:
-    """``deploy-delay`` or ``/deploy delay [duration]`` (an extension re-arms the timer)."""
-
-    origin: Origin
-    extension: timedelta | None = None
-
-
-@dataclass(frozen=True)
-class DelayDue:
-    """The delay timer came due: the estimated end plus the grace has passed."""
-
-    origin: Origin
-
-
-@dataclass(frozen=True)
-class DoneRequested:
-    """``deploy-done``."""
-
-    origin: Origin
-
-
-@dataclass(frozen=True)
-class RollbackRequested:
-    """``deploy-rollback`` and/or ``/deploy rollback <reason>``."""
-
-    origin: Origin
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class CancelRequested:
-    """``deploy-cancel`` or ``/deploy cancel [reason]``."""
-
-    origin: Origin
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class DetailsChanged:
-    """``/deploy restart …`` or ``/deploy rollback-plan …``: recorded and acknowledged."""
-
-    origin: Origin
-    restarts: str | None = None
-    rollback_plan: str | None = None
-
-
-Event = (
-    Requested
-    | ScheduleRequested
-    | StartRequested
-    | DelayRequested
-    | DelayDue
-    | DoneRequested
-    | RollbackRequested
-    | CancelRequested
-    | DetailsChanged
-)
-
-#: The name each event has in the audit trail and in "ignored" notes.
-EVENT_NAMES: dict[type, str] = {
-    Requested: "deploy",
-    ScheduleRequested: "deploy-schedule",
-    StartRequested: "deploy-start",
-    DelayRequested: "deploy-delay",
-    DelayDue: "delay-timer",
-    DoneRequested: "deploy-done",
-    RollbackRequested: "deploy-rollback",
-    CancelRequested: "deploy-cancel",
-    DetailsChanged: "deploy-details",
-}
+from bot.domain.rendering import Renderer, note_language
+from bot.domain.texts import say
 
 PENDING = (State.REQUESTED, State.BLOCKED, State.READY)
 RUNNING = (State.IN_PROGRESS, State.DELAYED)
@@ -249,8 +144,8 @@ class _Builder:
 
 
 def _say(b: _Builder, key: str, **values: object) -> str:
-    """A sentence for the log and the audit, in the operator's language."""
-    return say(b.config.provider.language, key, **values)
+    """A sentence for the operator's notes, the log and the audit, in the operator's language."""
+    return say(note_language(b.config), key, **values)
 
 
 def _ignored(b: _Builder, event: Event, case: str) -> None:
@@ -276,7 +171,7 @@ def apply(
     renderer: Renderer | None = None,
 ) -> tuple[Deployment, list[Effect]]:
     """The deployment after ``event`` at ``now`` and the effects to carry out, in order."""
-    deployment = deployment.evolve(revision=deployment.revision + 1)
+    deployment = replace(deployment, revision=deployment.revision + 1)
     b = _Builder(deployment, config, renderer or Renderer.for_config(config), now, event.origin)
     _dispatch(b, event)
     return b.deployment, b.effects
@@ -296,7 +191,8 @@ def _on_requested(b: _Builder, event: Requested) -> None:
     tickets = d.tickets + tuple(t for t in event.tickets if t.number not in known)
     customer = b.config.customer(d.customer)
     ready = event.report.ready
-    b.deployment = d.evolve(
+    b.deployment = replace(
+        d,
         state=State.READY if ready else State.BLOCKED,
         tickets=tickets,
         components=event.components,
@@ -304,6 +200,7 @@ def _on_requested(b: _Builder, event: Requested) -> None:
         restarts=d.restarts or customer.restarts,
         duration=d.duration if d.planned_start else customer.default_duration,
         proposals=tuple(slot.start for slot in event.proposals) if ready else (),
+        awaiting_gitlab=event.gitlab_unanswered,
     )
     b.note(b.renderer.prerequisites_note(event.report, b.config))
     b.tags(tags.ready if ready else tags.blocked, consumed=[tags.request])
@@ -335,7 +232,7 @@ def _on_schedule(b: _Builder, event: ScheduleRequested) -> None:
         b.status(
             "refused",
             details=problems,
-            message="Fix it or add 'force: <reason>' to the command to override.",
+            message=_say(b, "refused_fix_or_force"),
         )
         b.tags(_status_tag(b.config, d.state), consumed=consumed)
         return
@@ -345,7 +242,8 @@ def _on_schedule(b: _Builder, event: ScheduleRequested) -> None:
     if event.force and problems:
         forced = event.force
         notes = (*notes, _say(b, "note_forced", problems="; ".join(problems), reason=event.force))
-    b.deployment = d.evolve(
+    b.deployment = replace(
+        d,
         state=State.SCHEDULED,
         planned_start=event.start,
         duration=duration,
@@ -389,15 +287,15 @@ def _on_start(b: _Builder, event: StartRequested) -> None:
         b.status(
             "refused",
             details=[f"{c.code}: {c.message}" for c in report.failed],
-            message="The prerequisites no longer hold; fix them and tag again.",
+            message=_say(b, "prerequisites_no_longer_hold"),
         )
         b.tags(tags.scheduled, consumed=[tags.start])
         return
     notes = d.notes
     if event.force and report is not None and not report.ready:
         notes = (*notes, _say(b, "note_started_forced", reason=event.force))
-    b.deployment = d.evolve(
-        state=State.IN_PROGRESS, actual_start=b.now, performed_by=event.origin.actor, notes=notes
+    b.deployment = replace(
+        d, state=State.IN_PROGRESS, actual_start=b.now, performed_by=event.origin.actor, notes=notes
     )
     b.email("start")
     b.note(b.renderer.deployment_note("checklist", b.deployment, b.config, now=b.now))
@@ -408,7 +306,7 @@ def _on_start(b: _Builder, event: StartRequested) -> None:
 
 def _send_delay(b: _Builder, expected_end: datetime | None) -> None:
     d = b.deployment
-    b.deployment = d.evolve(state=State.DELAYED, delays=d.delays + 1)
+    b.deployment = replace(d, state=State.DELAYED, delays=d.delays + 1)
     end_text = (
         expected_end.astimezone(b.config.provider.tz).strftime("%H:%M") if expected_end else ""
     )
@@ -433,7 +331,7 @@ def _on_delay(b: _Builder, event: DelayRequested) -> None:
             return
         _send_delay(b, None)
         return
-    b.deployment = d.evolve(duration=d.duration + event.extension)
+    b.deployment = replace(d, duration=d.duration + event.extension)
     expected_end = start + b.deployment.duration
     b.timer("delay", _delay_due_at(b.config, start, b.deployment.duration))
     _send_delay(b, expected_end)
@@ -453,7 +351,8 @@ def _on_done(b: _Builder, event: DoneRequested) -> None:
         _ignored(b, event, "not_started" if d.state is State.SCHEDULED else "not_running")
         b.tags(_status_tag(b.config, d.state), consumed=[tags.done])
         return
-    b.deployment = d.evolve(
+    b.deployment = replace(
+        d,
         state=State.COMPLETED,
         actual_end=b.now,
         calendar_sequence=d.calendar_sequence + 1,
@@ -479,7 +378,8 @@ def _on_rollback(b: _Builder, event: RollbackRequested) -> None:
         b.tags(_status_tag(b.config, d.state), consumed=[tags.rollback])
         return
     reason = event.reason or "-"
-    b.deployment = d.evolve(
+    b.deployment = replace(
+        d,
         state=State.ROLLED_BACK,
         actual_end=b.now,
         notes=(*d.notes, _say(b, "note_rolled_back", reason=reason)),
@@ -500,7 +400,8 @@ def _on_cancel(b: _Builder, event: CancelRequested) -> None:
         return
     was_scheduled = d.state is State.SCHEDULED or d.state in RUNNING
     reason = event.reason or "-"
-    b.deployment = d.evolve(
+    b.deployment = replace(
+        d,
         state=State.CANCELLED,
         calendar_sequence=d.calendar_sequence + 1 if was_scheduled else d.calendar_sequence,
         notes=(*d.notes, _say(b, "note_cancelled", reason=reason)),
@@ -520,15 +421,14 @@ def _on_details(b: _Builder, event: DetailsChanged) -> None:
     if not d.is_open:
         _ignored(b, event, "ended")
         return
-    changes: dict[str, object] = {}
     lines = []
     if event.restarts is not None:
-        changes["restarts"] = event.restarts
-        lines.append(f"restart: {event.restarts}")
+        d = replace(d, restarts=event.restarts)
+        lines.append(_say(b, "detail_restart", text=event.restarts))
     if event.rollback_plan is not None:
-        changes["rollback_plan"] = event.rollback_plan
-        lines.append(f"rollback plan: {event.rollback_plan}")
-    b.deployment = d.evolve(**changes)
+        d = replace(d, rollback_plan=event.rollback_plan)
+        lines.append(_say(b, "detail_rollback_plan", text=event.rollback_plan))
+    b.deployment = d
     b.status("updated", details=lines)
 
 

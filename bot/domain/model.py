@@ -6,7 +6,7 @@ A :class:`Deployment` is what the lifecycle moves from state to state and what e
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -81,6 +81,7 @@ class Deployment:
     forced: str = ""
     rollback_plan: str = ""
     asserted_tags: tuple[str, ...] = ()
+    awaiting_gitlab: bool = False
     revision: int = 0
 
     @property
@@ -101,10 +102,6 @@ class Deployment:
         if self.actual_start is None or self.actual_end is None:
             return None
         return self.actual_end - self.actual_start
-
-    def evolve(self, **changes: object) -> Deployment:
-        """A copy with some fields changed (the lifecycle never mutates a deployment)."""
-        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 def _time(value: str | None) -> datetime | None:
@@ -150,5 +147,6 @@ def deployment_from_json(data: dict[str, Any]) -> Deployment:
         forced=data["forced"],
         rollback_plan=data["rollback_plan"],
         asserted_tags=tuple(data.get("asserted_tags", ())),
+        awaiting_gitlab=bool(data.get("awaiting_gitlab", False)),
         revision=data["revision"],
     )

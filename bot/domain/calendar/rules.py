@@ -17,7 +17,8 @@ import holidays
 
 from bot.config.models import WEEKDAYS, Config, Customer, HolidayRegion, Vacation
 from bot.domain.durations import format_duration
-from bot.domain.texts.calendar import short_date, short_datetime, text, weekday_name
+from bot.domain.texts import say
+from bot.domain.texts.calendar import short_date, short_datetime, weekday_name
 
 #: Every refusal code, in the order reasons are reported.
 REASON_CODES: tuple[str, ...] = (
@@ -192,14 +193,14 @@ def _holidays_on(rules: SlotRules, day: date) -> list[tuple[str, str]]:
     for side in rules.sides:
         for name, local in holiday_names(side, day, rules.language):
             whose = (
-                text(rules.language, "local", owner=side.owner)
+                say(rules.language, "local", owner=side.owner)
                 if local
-                else text(rules.language, "regional", owner=side.owner, region=side.region)
+                else say(rules.language, "regional", owner=side.owner, region=side.region)
             )
             owners.setdefault(name, [])
             if whose not in owners[name]:
                 owners[name].append(whose)
-    sep = text(rules.language, "whose_sep")
+    sep = say(rules.language, "whose_sep")
     return [(name, sep.join(whose)) for name, whose in owners.items()]
 
 
@@ -212,7 +213,7 @@ def _vacations_starting(rules: SlotRules, day: date) -> list[tuple[Side, Closure
 
 
 def _label(rules: SlotRules, closure: Closure) -> str:
-    return closure.label or text(rules.language, "unnamed_vacation")
+    return closure.label or say(rules.language, "unnamed_vacation")
 
 
 def day_reasons(rules: SlotRules, day: date) -> list[Reason]:
@@ -220,14 +221,14 @@ def day_reasons(rules: SlotRules, day: date) -> list[Reason]:
     lang = rules.language
     reasons: list[Reason] = []
     if day.weekday() >= 5:
-        reasons.append(Reason("weekend", text(lang, "weekend", weekday=weekday_name(lang, day))))
+        reasons.append(Reason("weekend", say(lang, "weekend", weekday=weekday_name(lang, day))))
     for name, whose in _holidays_on(rules, day):
-        reasons.append(Reason("holiday", text(lang, "holiday", name=name, whose=whose)))
+        reasons.append(Reason("holiday", say(lang, "holiday", name=name, whose=whose)))
     for side, closure in _vacations_on(rules, day):
         reasons.append(
             Reason(
                 "vacation",
-                text(
+                say(
                     lang,
                     "vacation",
                     owner=side.owner,
@@ -238,13 +239,13 @@ def day_reasons(rules: SlotRules, day: date) -> list[Reason]:
             )
         )
     if day.weekday() == 4:
-        reasons.append(Reason("friday", text(lang, "friday")))
+        reasons.append(Reason("friday", say(lang, "friday")))
     tomorrow = day + timedelta(days=1)
     if tomorrow.weekday() >= 5:
         reasons.append(
             Reason(
                 "eve_of_non_working_day",
-                text(
+                say(
                     lang,
                     "eve_of_non_working_day",
                     weekday=weekday_name(lang, tomorrow),
@@ -256,14 +257,14 @@ def day_reasons(rules: SlotRules, day: date) -> list[Reason]:
         reasons.append(
             Reason(
                 "eve_of_holiday",
-                text(lang, "eve_of_holiday", name=name, whose=whose, date=short_date(tomorrow)),
+                say(lang, "eve_of_holiday", name=name, whose=whose, date=short_date(tomorrow)),
             )
         )
     for side, closure in _vacations_starting(rules, tomorrow):
         reasons.append(
             Reason(
                 "eve_of_vacation",
-                text(
+                say(
                     lang,
                     "eve_of_vacation",
                     owner=side.owner,
@@ -276,7 +277,7 @@ def day_reasons(rules: SlotRules, day: date) -> list[Reason]:
         reasons.append(
             Reason(
                 "outside_window",
-                text(
+                say(
                     lang,
                     "outside_window_day",
                     weekday=weekday_name(lang, day),
@@ -334,7 +335,7 @@ def _timing_reasons(
         reasons.append(
             Reason(
                 "outside_window",
-                text(
+                say(
                     lang,
                     "outside_window_time",
                     slot=_slot_text(local_start, local_end),
@@ -349,7 +350,7 @@ def _timing_reasons(
         reasons.append(
             Reason(
                 "past",
-                text(
+                say(
                     lang,
                     "past",
                     notice=_notice_text(rules.min_notice),
@@ -373,7 +374,7 @@ def _conflicts(
     reasons = [
         Reason(
             "conflict",
-            text(
+            say(
                 lang,
                 "conflict_customer",
                 other=b.id,
@@ -390,7 +391,7 @@ def _conflicts(
         reasons.append(
             Reason(
                 "conflict",
-                text(
+                say(
                     lang,
                     "conflict_parallel",
                     count=len(overlapping),
@@ -437,7 +438,7 @@ def _free_slots(
     if not candidates:
         fit = Reason(
             "outside_window",
-            text(
+            say(
                 rules.language,
                 "outside_window_fit",
                 duration=format_duration(duration),

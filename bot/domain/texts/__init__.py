@@ -1,1 +1,33 @@
-"""texts"""
+"""One catalogue of every sentence deploybot writes, in es, ca and en.
+
+The sentences live by subject (``calendar``, ``prerequisites``, ``workflow``) and are read
+through :func:`say`. The one fallback rule: a language deploybot does not know is read in
+English; every known language has every sentence (``tests/test_texts.py`` keeps it so).
+"""
+
+from __future__ import annotations
+
+from bot.domain.texts import calendar, prerequisites, workflow
+
+LANGUAGES = ("es", "ca", "en")
+FALLBACK = "en"
+
+
+def _merge() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES}
+    for part in (calendar.SENTENCES, prerequisites.SENTENCES, workflow.SENTENCES):
+        for language, sentences in part.items():
+            clashes = merged[language].keys() & sentences.keys()
+            if clashes:
+                raise RuntimeError(f"sentence keys defined twice: {sorted(clashes)}")
+            merged[language].update(sentences)
+    return merged
+
+
+CATALOGUE: dict[str, dict[str, str]] = _merge()
+
+
+def say(language: str, key: str, **values: object) -> str:
+    """The sentence ``key`` in ``language``, with ``values`` filled in."""
+    sentences = CATALOGUE.get(language, CATALOGUE[FALLBACK])
+    return sentences[key].format(**values)

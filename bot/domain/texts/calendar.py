@@ -10,7 +10,7 @@ WEEKDAY_NAMES: dict[str, tuple[str, ...]] = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
 
-_TEXTS: dict[str, dict[str, str]] = {
+SENTENCES: dict[str, dict[str, str]] = {
     "es": {
         "weekend": "es {weekday}, fin de semana",
         "holiday": "es festivo: {name} ({whose})",
@@ -75,12 +75,6 @@ _TEXTS: dict[str, dict[str, str]] = {
         "unnamed_vacation": "vacation",
     },
 }
-
-
-def text(language: str, key: str, **values: object) -> str:
-    """The sentence ``key`` in ``language`` (English when the language is unknown)."""
-    catalogue = _TEXTS.get(language, _TEXTS["en"])
-    return catalogue[key].format(**values)
 
 
 def weekday_name(language: str, day: date) -> str:

@@ -1,8 +1,8 @@
-"""The sentences of the prerequisite report, in the operator's language (es, en; ca reads es)."""
+"""The sentences of the prerequisite report (es, ca, en)."""
 
 from __future__ import annotations
 
-_TEXTS: dict[str, dict[str, str]] = {
+SENTENCES: dict[str, dict[str, str]] = {
     "es": {
         "no_tickets": "no hay ningún ticket en la petición",
         "missing_tickets": "no existe(n) en Zammad: {tickets}",
@@ -77,33 +77,80 @@ _TEXTS: dict[str, dict[str, str]] = {
         "summary_passed": "se cumplen los {total} prerrequisitos",
         "summary_warnings": " ({count} con aviso)",
         "summary_not_handled": "deploybot no gestiona este despliegue",
-        "ignored": "{name} ignorado: {id} {why}",
-        "ignored_not_pending": "ya está {state}; etiqueta los tickets nuevos cuando termine o "
-        "cancélalo antes",
-        "ignored_awaiting_report": "aún espera el informe de prerrequisitos",
-        "ignored_not_schedulable": "está {state}: solo se programa un despliegue listo o ya "
-        "programado",
-        "ignored_not_scheduled": "no está programado ({state}) — prográmalo antes con "
-        "/deploy schedule AAAA-MM-DD HH:MM",
-        "ignored_already_started": "ya ha empezado ({state})",
-        "ignored_not_started": "está programado pero no ha empezado — pon deploy-start al empezar",
-        "ignored_not_running": "no está en curso ({state})",
-        "ignored_already_delayed": "ya consta como retrasado y se envió el correo — escribe "
-        "/deploy delay 30m para ampliar la estimación",
-        "ignored_ended": "ya está {state}",
-        "state_requested": "solicitado",
-        "state_blocked": "bloqueado",
-        "state_ready": "listo",
-        "state_scheduled": "programado",
-        "state_in_progress": "en curso",
-        "state_delayed": "retrasado",
-        "state_completed": "completado",
-        "state_rolled_back": "revertido",
-        "state_cancelled": "cancelado",
-        "note_forced": "Forzado ({problems}): {reason}",
-        "note_started_forced": "Iniciado con prerrequisitos sin cumplir: {reason}",
-        "note_rolled_back": "Marcha atrás: {reason}",
-        "note_cancelled": "Cancelado: {reason}",
+    },
+    "ca": {
+        "no_tickets": "no hi ha cap tiquet a la petició",
+        "missing_tickets": "no existeix(en) a Zammad: {tickets}",
+        "ticket_without_org": "el tiquet {ticket} no té organització a Zammad",
+        "org_unknown": "l'organització '{org}' del tiquet {ticket} no és un client configurat "
+        "(clients: {known})",
+        "several_customers": "els tiquets són de diversos clients: {customers}; "
+        "demana un desplegament per client",
+        "needs_customer": "no es comprova sense un client identificat",
+        "needs_components": "no es comprova sense components identificats",
+        "its_partner": "el seu partner",
+        "partner_exclusive": "{customer} l'opera en exclusiva {partner}, que segueix el seu propi "
+        "procediment de desplegament: deploybot no fa res més",
+        "managed_provider": "l'operem nosaltres",
+        "managed_partner_delegated": "l'opera un partner que ens delega l'operació (se l'avisarà)",
+        "no_env": "{customer} no té l'entorn {env} (té: {envs})",
+        "not_productive": "{env} no és un entorn productiu de {customer}: el procediment de "
+        "desplegament a producció no s'hi aplica",
+        "productive": "{env} és productiu",
+        "unknown_components": "{names} no és un component de {customer} (components: {known})",
+        "nothing_found": "no s'ha indicat cap component i cap release de producció "
+        "esmenta els tiquets {tickets}; indica'ls amb /deploy components addon-x 1.2.3",
+        "source_explicit": "indicats a mà",
+        "source_derived": "de les releases de GitLab que esmenten els tiquets",
+        "gitlab_down": "{component}: GitLab no ha respost: {error}",
+        "no_release": "{name}: no hi ha release d'aquesta versió a {project}",
+        "upcoming": "{name}: la release encara no està publicada (upcoming)",
+        "release_ok": "{name} publicada",
+        "not_production": "{name}: l'etiqueta no és d'una release de producció",
+        "newer_release": "{name} no és la darrera release: {newer} ({when}) és més nova, "
+        "així que l'artefacte validat no és el darrer generat",
+        "latest_ok": "{name} és la darrera",
+        "no_pipeline": "{name}: la release no té pipeline",
+        "pipeline_bad": "{name}: el pipeline #{id} està en estat {status}",
+        "pipeline_ok": "{name}: pipeline #{id} correcte",
+        "no_commit": "{name}: no es coneix el commit de la release",
+        "side_branch": "{name}: el commit {sha} no és a la branca principal {branch} "
+        "(puja'l i fusiona'l)",
+        "branch_ok": "{name} a {branch}",
+        "no_package": "el paquet {package} {version} no és al registre de paquets",
+        "package_ok": "paquet {package} {version} publicat",
+        "no_link": "{name}: la release no té l'artefacte enllaçat",
+        "link_ok": "{name}: artefacte enllaçat",
+        "manual_ok": "{name}: validat a TEST (etiqueta {tag} a {tickets})",
+        "manual_missing": "{name}: falta la validació manual a TEST "
+        "(posa l'etiqueta {tag} quan estigui validat)",
+        "no_test_env": "cap entorn de TEST",
+        "not_in_test": "{name}: el commit {sha} no s'ha desplegat amb èxit a TEST ({envs})",
+        "test_ok": "{name} desplegat a {env} el {when} (desplegament #{id})",
+        "validated": "validat pel client (etiqueta {tag} a {tickets})",
+        "risk_accepted": "el client assumeix el risc sense validar (etiqueta {tag} a {tickets}, "
+        "posada per {who})",
+        "someone": "algú sense identificar",
+        "not_validated": "el client no ho ha validat: falta l'etiqueta {validated} "
+        "(o {risk} si n'assumeix el risc)",
+        "no_target": "no se sap a quina versió tornar a {components}",
+        "no_guide": "falta la guia de marxa enrere: escriu /deploy rollback-plan <passos> "
+        "o accepta la generada amb /deploy rollback-plan auto",
+        "guide_auto": "la guia generada",
+        "rollback_ok": "marxa enrere a {targets}, amb {guide}",
+        "plan_line": "{component}: tornar a {target} — redesplegar l'artefacte de {target}, "
+        "reiniciar {restarts} i validar el sistema",
+        "plan_restart_default": "els serveis afectats",
+        "party_project_team": "l'equip de projecte",
+        "party_support_team": "l'equip de suport",
+        "party_managers": "els responsables de {customer}",
+        "party_partner": "els contactes del partner de {customer}",
+        "parties_missing": "falten a la configuració: {missing}",
+        "parties_ok": "{count} persones a avisar configurades",
+        "summary_failed": "{failed} de {total} prerequisits no es compleixen",
+        "summary_passed": "es compleixen els {total} prerequisits",
+        "summary_warnings": " ({count} amb avís)",
+        "summary_not_handled": "deploybot no gestiona aquest desplegament",
     },
     "en": {
         "no_tickets": "the request has no ticket",
@@ -179,38 +226,5 @@ _TEXTS: dict[str, dict[str, str]] = {
         "summary_passed": "all {total} prerequisites pass",
         "summary_warnings": " ({count} with a warning)",
         "summary_not_handled": "deploybot does not handle this deployment",
-        "ignored": "{name} ignored: {id} {why}",
-        "ignored_not_pending": "is already {state}; tag the new tickets once it is done, or "
-        "cancel it first",
-        "ignored_awaiting_report": "is still waiting for its prerequisite report",
-        "ignored_not_schedulable": "is {state}: only a ready or scheduled deployment can be "
-        "(re)scheduled",
-        "ignored_not_scheduled": "is not scheduled yet ({state}) — schedule it first with "
-        "/deploy schedule YYYY-MM-DD HH:MM",
-        "ignored_already_started": "has already started ({state})",
-        "ignored_not_started": "is scheduled but has not started — tag deploy-start when it begins",
-        "ignored_not_running": "is not in progress ({state})",
-        "ignored_already_delayed": "is already marked delayed and the delay email was sent — "
-        "write /deploy delay 30m to extend the estimate",
-        "ignored_ended": "is already {state}",
-        "state_requested": "requested",
-        "state_blocked": "blocked",
-        "state_ready": "ready",
-        "state_scheduled": "scheduled",
-        "state_in_progress": "in progress",
-        "state_delayed": "delayed",
-        "state_completed": "completed",
-        "state_rolled_back": "rolled back",
-        "state_cancelled": "cancelled",
-        "note_forced": "Forced ({problems}): {reason}",
-        "note_started_forced": "Started despite failing prerequisites: {reason}",
-        "note_rolled_back": "Rolled back: {reason}",
-        "note_cancelled": "Cancelled: {reason}",
     },
 }
-
-
-def say(language: str, key: str, **values: object) -> str:
-    """The sentence ``key`` in ``language`` (Spanish for languages without a catalogue)."""
-    catalogue = _TEXTS.get(language, _TEXTS["es"])
-    return catalogue[key].format(**values)

@@ -1,0 +1,98 @@
+"""Watching GitLab: new production releases are announced on the tickets they fix (and re-check
+the pending deployment those tickets are in); deployments blocked because GitLab did not answer
+are re-checked once it answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.app.ports import GitLabPort
+from bot.app.store import Store
+from bot.app.zammad_reads import ZammadReads
+from bot.config.models import Config, Customer
+from bot.domain.events import Origin
+from bot.domain.keys import release_cause, ticket_scope
+from bot.domain.lifecycle import PENDING
+from bot.domain.model import Deployment, State
+from bot.domain.rendering import Renderer
+from bot.domain.replies import release_announcement
+from bot.domain.routing import Reply
+from integrations.zammad import Ticket
+
+
+class GitLabPoll:
+    """One look at GitLab; the service hands in how to reply, request and re-check."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        gitlab: GitLabPort,
+        renderer: Renderer,
+        *,
+        clock: Callable[[], datetime],
+        reply: Callable[[Reply], None],
+        request: Callable[[Ticket, Origin, str], object],
+        recheck: Callable[[Deployment, Origin], object],
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.gitlab = gitlab
+        self.renderer = renderer
+        self.clock = clock
+        self.reply = reply
+        self.request = request
+        self.recheck = recheck
+
+    def poll(self, reads: ZammadReads) -> int:
+        """Announce the releases published since the last poll; re-check what waited on GitLab.
+
+        The window moves on only once every project was read: after an error the same window
+        is read again (announcements are keyed, so none is posted twice).
+        """
+        now = self.clock()
+        since_text = self.store.seen_value("gitlab:since")
+        if since_text is None:
+            self.store.remember("gitlab:since", now.isoformat())
+            return 0  # first run: only releases from now on are news
+        since = datetime.fromisoformat(since_text)
+        announced = 0
+        for customer in self.config.customers:
+            if customer.managed_by == "partner_exclusive":
+                continue
+            for name, component in customer.components.items():
+                project = component.gitlab_project
+                for release in self.gitlab.releases_since([project], since):
+                    announced += self._announce(reads, customer, name, project, release.tag_name)
+        announced += self._recheck_blocked()
+        self.store.remember("gitlab:since", now.isoformat())
+        return announced
+
+    def _announce(
+        self, reads: ZammadReads, customer: Customer, name: str, project: str, tag: str
+    ) -> int:
+        count = 0
+        pending = self.store.deployments(customer=customer.name, states=list(PENDING))
+        pending_ids = {t.id for d in pending[-1:] for t in d.tickets}
+        for reference in self.gitlab.ticket_references(project, tag):
+            ticket = reads.ticket_by_number(reference)
+            if ticket is None:
+                continue
+            self.reply(
+                release_announcement(ticket.id, name, project, tag, self.config, self.renderer)
+            )
+            count += 1
+            if ticket.id in pending_ids:
+                cause = f"{ticket_scope(ticket.id)}/{release_cause(project, tag)}"
+                self.request(ticket, Origin("gitlab", "gitlab", ticket.id), cause)
+        return count
+
+    def _recheck_blocked(self) -> int:
+        """Re-check blocked deployments whose last report lacked GitLab's answers."""
+        count = 0
+        for deployment in self.store.deployments(states=[State.BLOCKED]):
+            if deployment.awaiting_gitlab:
+                self.recheck(deployment, Origin("gitlab", "gitlab"))
+                count += 1
+        return count

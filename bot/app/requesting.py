@@ -1,0 +1,154 @@
+"""Requests: tickets tagged for deployment become (or join) the customer's pending deployment,
+with its facts gathered once and its prerequisites checked once.
+
+The order matters for cost: the customer is known from the tagged tickets alone (their
+organization), so the deployment to join is found before any GitLab question is asked, and the
+facts of the whole request — its earlier tickets and every component — are gathered in one pass
+that reuses what this cycle already read from Zammad.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from bot.app.gather import DeploymentRequest, FactGatherer
+from bot.app.ports import GitLabPort
+from bot.app.store import Store
+from bot.app.zammad_reads import ZammadReads
+from bot.config.models import Config, Customer
+from bot.domain.calendar.rules import Booking, Slot, propose_slots, rules_for
+from bot.domain.events import Origin, Requested
+from bot.domain.lifecycle import PENDING, RUNNING, new_deployment
+from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
+from bot.domain.prerequisites.checks import (
+    Report,
+    check_prerequisites,
+    match_customer,
+    rollback_target,
+)
+from bot.domain.prerequisites.facts import Facts
+from integrations.zammad import Ticket
+
+Handle = Callable[[Deployment, Requested], Deployment]
+
+
+class Requests:
+    """Opens, joins and re-checks pending deployments."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        gitlab: GitLabPort,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.gitlab = gitlab
+        self.clock = clock
+
+    def bookings(self) -> tuple[Booking, ...]:
+        """Every booked slot (scheduled or running deployments), for conflicts and proposals."""
+        active = self.store.deployments(states=[State.SCHEDULED, *RUNNING])
+        return tuple(
+            Booking(d.id, d.customer, d.planned_start, d.planned_start + d.duration)
+            for d in active
+            if d.planned_start is not None
+        )
+
+    def deployed_versions(self, customer: str) -> dict[str, str]:
+        """What deploybot last deployed of each component for the customer (rollback targets)."""
+        versions: dict[str, str] = {}
+        for done in self.store.deployments(customer=customer, states=[State.COMPLETED]):
+            for component in done.components:
+                versions[component.name] = component.version
+        return versions
+
+    def customer_of(self, tickets: Sequence[Ticket], reads: ZammadReads) -> Customer | None:
+        """The customer the tickets belong to, from their organizations (None: not one)."""
+        gatherer = FactGatherer(self.config, reads, self.gitlab)
+        facts = [gatherer.ticket_facts(ticket)[0] for ticket in tickets]
+        return match_customer(facts, self.config, self.config.provider.language).customer
+
+    def target(
+        self, tickets: Sequence[Ticket], customer: Customer | None, origin: Origin
+    ) -> Deployment | None:
+        """The deployment the tickets go into: the open one of any of them, else the
+        customer's pending one, else a new one (None when there is no handled customer)."""
+        for ticket in tickets:
+            existing = self.store.open_deployment_of_ticket(ticket.id)
+            if existing is not None and (customer is None or existing.customer == customer.name):
+                return existing
+        if customer is None or customer.managed_by == "partner_exclusive":
+            return None
+        pending = self.store.deployments(customer=customer.name, states=list(PENDING))
+        if pending:
+            return pending[-1]
+        now = self.clock()
+        return new_deployment(
+            self.store.next_deployment_id(customer.name, now.year),
+            customer.name,
+            customer.default_environment.name,
+            now,
+            requested_by=origin.actor,
+        )
+
+    def gather(
+        self,
+        numbers: Sequence[str],
+        reads: ZammadReads,
+        *,
+        environment: str | None = None,
+        deployment: Deployment | None = None,
+        keep_components: bool = False,
+    ) -> tuple[Facts, Report]:
+        """The facts and report of a request, gathered once.
+
+        ``keep_components``: re-check the deployment's components as they are (a schedule or a
+        start); otherwise they come again from the notes or the GitLab releases (a request).
+        """
+        kept = deployment.components if deployment is not None and keep_components else ()
+        request = DeploymentRequest(
+            tuple(numbers),
+            environment,
+            tuple((c.name, c.version) for c in kept) or None,
+            customer=deployment.customer if deployment else None,
+            asserted_tags=deployment.asserted_tags if deployment else (),
+            rollback_plan=(deployment.rollback_plan or None) if deployment else None,
+        )
+        deployed = self.deployed_versions(deployment.customer) if deployment else {}
+        facts = FactGatherer(self.config, reads, self.gitlab).gather(
+            request, deployed_versions=deployed
+        )
+        return facts, check_prerequisites(facts, self.config)
+
+    def event(
+        self, deployment: Deployment, facts: Facts, report: Report, origin: Origin
+    ) -> Requested:
+        """The request as an event: the report, the components and the slot proposals."""
+        customer = self.config.customer(deployment.customer)
+        components = tuple(
+            ComponentVersion(c.component, c.tag or c.version, rollback_target(c, facts))
+            for c in facts.components
+        )
+        proposals: tuple[Slot, ...] = ()
+        if report.ready:
+            duration = deployment.duration if deployment.planned_start else None
+            proposals = propose_slots(
+                rules_for(self.config, customer),
+                now=self.clock(),
+                duration=duration or customer.default_duration,
+                count=self.config.workflow.proposals,
+                bookings=self.bookings(),
+            ).slots
+        unanswered = bool(facts.component_problems) or any(c.errors for c in facts.components)
+        return Requested(
+            origin,
+            report,
+            tuple(TicketRef(t.number, t.title, t.id) for t in facts.tickets),
+            components,
+            report.environment or deployment.environment,
+            proposals,
+            gitlab_unanswered=unanswered,
+        )

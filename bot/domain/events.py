@@ -1,0 +1,133 @@
+"""What can happen to a deployment: the events the lifecycle applies, and who caused them.
+
+Everything a decision needs travels in the event (the prerequisite report, other bookings, the
+proposals), so that :func:`bot.domain.lifecycle.apply` reads nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from bot.domain.calendar.rules import Booking, Slot
+from bot.domain.model import ComponentVersion, TicketRef
+from bot.domain.prerequisites.checks import Report
+
+Source = Literal["tag", "note", "timer", "cli", "webhook", "gitlab"]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who or what caused an event, and on which ticket (answers go there)."""
+
+    source: Source
+    actor: str
+    ticket_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Requested:
+    """Tickets tagged for deployment (or re-checked): the prerequisite report and proposals."""
+
+    origin: Origin
+    report: Report
+    tickets: tuple[TicketRef, ...]
+    components: tuple[ComponentVersion, ...]
+    environment: str
+    proposals: tuple[Slot, ...] = ()
+    gitlab_unanswered: bool = False
+
+
+@dataclass(frozen=True)
+class ScheduleRequested:
+    """``/deploy schedule …`` or a ``deploy-slot-N`` tag; ``force`` overrides the checks."""
+
+    origin: Origin
+    start: datetime
+    duration: timedelta | None = None
+    force: str | None = None
+    report: Report | None = None
+    bookings: tuple[Booking, ...] = ()
+
+
+@dataclass(frozen=True)
+class StartRequested:
+    """``deploy-start``: re-checks the prerequisites unless forced."""
+
+    origin: Origin
+    report: Report | None = None
+    force: str | None = None
+
+
+@dataclass(frozen=True)
+class DelayRequested:
+    """``deploy-delay`` or ``/deploy delay [duration]`` (an extension re-arms the timer)."""
+
+    origin: Origin
+    extension: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class DelayDue:
+    """The delay timer came due: the estimated end plus the grace has passed."""
+
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class DoneRequested:
+    """``deploy-done``."""
+
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class RollbackRequested:
+    """``deploy-rollback`` and/or ``/deploy rollback <reason>``."""
+
+    origin: Origin
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CancelRequested:
+    """``deploy-cancel`` or ``/deploy cancel [reason]``."""
+
+    origin: Origin
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class DetailsChanged:
+    """``/deploy restart …`` or ``/deploy rollback-plan …``: recorded and acknowledged."""
+
+    origin: Origin
+    restarts: str | None = None
+    rollback_plan: str | None = None
+
+
+Event = (
+    Requested
+    | ScheduleRequested
+    | StartRequested
+    | DelayRequested
+    | DelayDue
+    | DoneRequested
+    | RollbackRequested
+    | CancelRequested
+    | DetailsChanged
+)
+
+#: The name each event has in the audit trail and in "ignored" notes.
+EVENT_NAMES: dict[type, str] = {
+    Requested: "deploy",
+    ScheduleRequested: "deploy-schedule",
+    StartRequested: "deploy-start",
+    DelayRequested: "deploy-delay",
+    DelayDue: "delay-timer",
+    DoneRequested: "deploy-done",
+    RollbackRequested: "deploy-rollback",
+    CancelRequested: "deploy-cancel",
+    DetailsChanged: "deploy-details",
+}

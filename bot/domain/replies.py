@@ -1,0 +1,92 @@
+"""Answers that change no deployment but are decisions all the same: a request deploybot cannot
+attach to a customer, a release announced on the tickets it fixes, an alert to the operator when
+an effect keeps failing. Each is a :class:`~bot.domain.routing.Reply` with its keyed effects.
+"""
+
+from __future__ import annotations
+
+import html
+
+from bot.config.models import Config
+from bot.domain.effects import Email, OutboxEffect, PostNote, SendEmail, SetTags, describe
+from bot.domain.events import Origin
+from bot.domain.keys import digest, effect_key, release_cause, ticket_scope
+from bot.domain.model import Deployment
+from bot.domain.notifications import contact_addresses
+from bot.domain.prerequisites.checks import Report
+from bot.domain.rendering import Renderer, note_language
+from bot.domain.routing import Reply
+from bot.domain.texts import say
+
+#: The outbox scope of operator alerts (they never alert about themselves).
+ALERTS = "alerts"
+
+
+def unattached(
+    ticket_id: int, cause: str, report: Report, origin: Origin, config: Config, renderer: Renderer
+) -> Reply:
+    """A tagged ticket with no deployment to join (no customer, or one we do not handle): the
+    report says why, and the request tag comes off."""
+    scope = ticket_scope(ticket_id)
+    effects: tuple[OutboxEffect, ...] = (
+        PostNote(
+            effect_key(scope, cause, 0), ticket_id, renderer.prerequisites_note(report, config)
+        ),
+        SetTags(effect_key(scope, cause, 1), ticket_id, remove=(config.zammad.tags.request,)),
+    )
+    summary = report.summary(note_language(config))
+    return Reply(scope, "request-unattached", origin, effects, (summary,))
+
+
+def release_announcement(
+    ticket_id: int, component: str, project: str, tag: str, config: Config, renderer: Renderer
+) -> Reply:
+    """A production release that mentions the ticket: a note saying it is out."""
+    scope = ticket_scope(ticket_id)
+    note = renderer.note("status", config, event="released", message=f"{component} {tag}")
+    key = effect_key(scope, release_cause(project, tag), 0)
+    origin = Origin("gitlab", "gitlab", ticket_id)
+    return Reply(scope, "release-announced", origin, (PostNote(key, ticket_id, note),),
+                 (f"{component} {tag}",))  # fmt: skip
+
+
+def alert(
+    deployment_id: str,
+    deployment: Deployment | None,
+    effect: OutboxEffect,
+    attempts: int,
+    error: str,
+    config: Config,
+    renderer: Renderer,
+) -> Reply:
+    """An effect that keeps failing: a note on the deployment's first ticket and an email to the
+    support team, in the operator's language."""
+    language = note_language(config)
+    message = say(
+        language,
+        "alert_message",
+        effect=describe(effect, language),
+        attempts=attempts,
+        error=error,
+    )
+    cause = f"alert-{digest(effect.key)}"
+    effects: list[OutboxEffect] = []
+    ticket_ids = [t.id for t in deployment.tickets if t.id is not None] if deployment else []
+    if ticket_ids:
+        note = renderer.note(
+            "status", config, event="alert", deployment_id=deployment_id, message=message
+        )
+        effects.append(PostNote(effect_key(ALERTS, cause, 0), ticket_ids[0], note))
+    support = tuple(contact_addresses(config.provider.support_team))
+    if support:
+        email = Email(
+            sender=config.smtp.sender,
+            to=support,
+            subject=say(language, "alert_subject", id=deployment_id),
+            text=f"{message}\n",
+            html=f"<p>{html.escape(message)}</p>",
+            message_id=f"<alert.{deployment_id}.{digest(effect.key)}@deploybot>",
+        )
+        effects.append(SendEmail(effect_key(ALERTS, cause, 1), email))
+    origin = Origin("timer", "deploybot")
+    return Reply(ALERTS, "alert", origin, tuple(effects), (message,))

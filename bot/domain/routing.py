@@ -1,0 +1,307 @@
+"""Routing: what the tags a person added and the commands a person wrote mean for the ticket's
+open deployment.
+
+Pure: the shell hands in what it read from Zammad (:class:`TicketSeen`, :class:`TagAdded`,
+:class:`NoteSeen`) and the ticket's open deployment; routing answers with *orders* for the shell
+(gather facts and apply an event) or :class:`Reply` values that already hold their effects (an
+error, help, a tag clean-up). Every reply is keyed by its cause (``keys.py``), so routing the same
+note or tag addition twice answers once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.config.models import Config
+from bot.domain.commands import (
+    Cancel,
+    Command,
+    CommandError,
+    Delay,
+    Help,
+    Rollback,
+    Schedule,
+    SetComponents,
+    SetEnvironment,
+    SetRestarts,
+    SetRollbackPlan,
+    find_commands,
+    help_lines,
+    parse_command,
+    usage_line,
+)
+from bot.domain.effects import OutboxEffect, PostNote, SetTags
+from bot.domain.events import (
+    CancelRequested,
+    DelayRequested,
+    DetailsChanged,
+    DoneRequested,
+    Event,
+    Origin,
+    RollbackRequested,
+)
+from bot.domain.keys import effect_key, note_cause, tag_cause, ticket_scope
+from bot.domain.lifecycle import PENDING
+from bot.domain.model import Deployment, State
+from bot.domain.problems import Problem
+from bot.domain.rendering import Renderer, note_language
+
+#: How many errors of one note its reply lists (the rest are counted).
+MAX_ERRORS_LISTED = 3
+
+
+@dataclass(frozen=True)
+class TicketSeen:
+    """A ticket as the poll read it."""
+
+    id: int
+    number: str
+
+
+@dataclass(frozen=True)
+class TagAdded:
+    """A trigger tag a person added (``at`` from the ticket's history: one addition, one cause)."""
+
+    tag: str
+    by: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class NoteSeen:
+    """A new internal note written by an agent (not one of deploybot's own)."""
+
+    article_id: int
+    author: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer on a ticket that changes no deployment: its effects and its audit line."""
+
+    scope: str
+    event: str
+    origin: Origin
+    effects: tuple[OutboxEffect, ...]
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """Gather the facts again and re-run the request of the ticket's pending deployment."""
+
+    origin: Origin
+    ticket_id: int
+    environment: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleOrder:
+    """Schedule: the shell adds the prerequisite report and the other bookings."""
+
+    deployment_id: str
+    origin: Origin
+    start: datetime
+    duration: timedelta | None = None
+    force: str | None = None
+
+
+@dataclass(frozen=True)
+class StartOrder:
+    """Start: the shell adds the prerequisite report (re-checked now)."""
+
+    deployment_id: str
+    origin: Origin
+    force: str | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An event that needs nothing gathered, for the lifecycle to apply."""
+
+    deployment_id: str
+    event: Event
+
+
+Routed = Reply | Recheck | ScheduleOrder | StartOrder | Transition
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """Builds the effects of one reply, numbering their keys."""
+
+    scope: str
+    cause: str
+    ticket_id: int
+
+    def note(self, index: int, html: str) -> PostNote:
+        return PostNote(effect_key(self.scope, self.cause, index), self.ticket_id, html)
+
+    def untag(self, index: int, tags: Sequence[str]) -> SetTags:
+        key = effect_key(self.scope, self.cause, index)
+        return SetTags(key, self.ticket_id, remove=tuple(tags))
+
+
+def _scope(ticket: TicketSeen, deployment: Deployment | None) -> str:
+    return deployment.id if deployment is not None else ticket_scope(ticket.id)
+
+
+def error_note(
+    renderer: Renderer, config: Config, line: str, problems: Sequence[Problem], usage: str
+) -> str:
+    """The note that answers a command or tag deploybot cannot act on, in the operator's words."""
+    language = note_language(config)
+    texts = [problem.text(language) for problem in problems[:MAX_ERRORS_LISTED]]
+    if len(problems) > MAX_ERRORS_LISTED:
+        more = Problem.of("cmd_more_errors", count=len(problems) - MAX_ERRORS_LISTED)
+        texts.append(more.text(language))
+    return renderer.note(
+        "command_error", config, command=line, problem="; ".join(texts), usage=usage
+    )
+
+
+def route_note(
+    ticket: TicketSeen,
+    note: NoteSeen,
+    deployment: Deployment | None,
+    config: Config,
+    renderer: Renderer,
+) -> list[Routed]:
+    """The orders a note's ``/deploy`` commands give, and one reply for all its mistakes."""
+    origin = Origin("note", note.author, ticket.id)
+    answer = _Answer(_scope(ticket, deployment), note_cause(note.article_id), ticket.id)
+    language = note_language(config)
+    commands: list[Command] = []
+    errors: list[tuple[str, CommandError]] = []
+    for raw in find_commands(note.body):
+        try:
+            commands.append(parse_command(raw, config.provider.tz))
+        except CommandError as error:
+            errors.append((raw.line, error))
+    routed: list[Routed] = []
+    if errors:
+        lines = [line for line, _ in errors]
+        html = error_note(
+            renderer,
+            config,
+            "\n".join(lines[:MAX_ERRORS_LISTED]),
+            [error.problem for _, error in errors],
+            usage_line(errors[0][1].usage, language),
+        )
+        routed.append(Reply(answer.scope, "command-refused", origin, (answer.note(0, html),),
+                            tuple(lines)))  # fmt: skip
+    for index, command in enumerate(commands, start=1):
+        routed.extend(_route_command(command, deployment, origin, answer, index, config, renderer))
+    return routed
+
+
+def _route_command(
+    command: Command,
+    deployment: Deployment | None,
+    origin: Origin,
+    answer: _Answer,
+    index: int,
+    config: Config,
+    renderer: Renderer,
+) -> list[Routed]:
+    if isinstance(command, Help):
+        details = help_lines(note_language(config))
+        html = renderer.note("status", config, event="help", details=details)
+        return [Reply(answer.scope, "help", origin, (answer.note(index, html),))]
+    if deployment is None:
+        problem = Problem.of("no_open_deployment", tag=config.zammad.tags.request)
+        html = error_note(renderer, config, command.line, [problem], "/deploy help")
+        reply = Reply(answer.scope, "command-refused", origin, (answer.note(index, html),))
+        return [reply]
+    return _orders(command, deployment, origin)
+
+
+def _orders(command: Command, deployment: Deployment, origin: Origin) -> list[Routed]:
+    """What a well-formed command asks of the ticket's open deployment."""
+    pending = deployment.state in PENDING
+    d = deployment.id
+    if isinstance(command, SetComponents):
+        return [Recheck(origin, origin.ticket_id or 0)] if pending else []
+    if isinstance(command, SetEnvironment):
+        return [Recheck(origin, origin.ticket_id or 0, command.name)] if pending else []
+    if isinstance(command, SetRollbackPlan):
+        plan = Transition(d, DetailsChanged(origin, rollback_plan=command.text))
+        return [plan, Recheck(origin, origin.ticket_id or 0)] if pending else [plan]
+    if isinstance(command, SetRestarts):
+        return [Transition(d, DetailsChanged(origin, restarts=command.text))]
+    if isinstance(command, Schedule):
+        return [ScheduleOrder(d, origin, command.start, command.duration, command.force)]
+    if isinstance(command, Delay):
+        return [Transition(d, DelayRequested(origin, command.extension))]
+    if isinstance(command, Rollback):
+        return [Transition(d, RollbackRequested(origin, command.reason))]
+    if isinstance(command, Cancel):
+        return [Transition(d, CancelRequested(origin, command.reason))]
+    return []
+
+
+def route_tags(
+    ticket: TicketSeen,
+    added: Sequence[TagAdded],
+    deployment: Deployment | None,
+    config: Config,
+    renderer: Renderer,
+) -> list[Routed]:
+    """The orders of the trigger tags a person added (other than the request tag)."""
+    tags = config.zammad.tags
+    added = [tag for tag in added if tag.tag != tags.request]
+    if not added:
+        return []
+    if deployment is None:
+        return [_stray(ticket, added, config, renderer)]
+    return [_route_tag(ticket, tag, deployment, config, renderer) for tag in added]
+
+
+def _stray(
+    ticket: TicketSeen, added: Sequence[TagAdded], config: Config, renderer: Renderer
+) -> Reply:
+    """Trigger tags on a ticket without an open deployment: say so and take them off."""
+    names = [tag.tag for tag in added]
+    answer = _Answer(ticket_scope(ticket.id), tag_cause(names[0], added[0].at), ticket.id)
+    problem = Problem.of("no_open_deployment", tag=config.zammad.tags.request)
+    usage = Problem.of("usage_tag_request", tag=config.zammad.tags.request)
+    html = error_note(
+        renderer, config, ", ".join(names), [problem], usage.text(note_language(config))
+    )
+    origin = Origin("tag", added[0].by, ticket.id)
+    effects = (answer.note(0, html), answer.untag(1, names))
+    return Reply(answer.scope, "stray-tags", origin, effects, tuple(names))
+
+
+def _route_tag(
+    ticket: TicketSeen, added: TagAdded, deployment: Deployment, config: Config, renderer: Renderer
+) -> Routed:
+    tags = config.zammad.tags
+    tag, d = added.tag, deployment.id
+    origin = Origin("tag", added.by, ticket.id)
+    answer = _Answer(d, tag_cause(tag, added.at), ticket.id)
+    if tag.startswith(tags.slot_prefix):
+        number = int(tag.removeprefix(tags.slot_prefix))
+        if 1 <= number <= len(deployment.proposals):
+            return ScheduleOrder(d, origin, deployment.proposals[number - 1])
+        problem = Problem.of("no_proposal", number=number, id=d)
+        usage = usage_line("schedule", note_language(config))
+        html = error_note(renderer, config, tag, [problem], usage)
+        effects = (answer.note(0, html), answer.untag(1, [tag]))
+        return Reply(d, "slot-refused", origin, effects, (tag,))
+    if tag == tags.start:
+        return StartOrder(d, origin)
+    if tag == tags.delay:
+        return Transition(d, DelayRequested(origin))
+    already = {tags.rollback: State.ROLLED_BACK, tags.cancel: State.CANCELLED}.get(tag)
+    if already is not None and deployment.state is already:
+        # The matching note command was just carried out: the tag only needs consuming.
+        return Reply(d, "tag-consumed", origin, (answer.untag(0, [tag]),), (tag,))
+    if tag == tags.rollback:
+        return Transition(d, RollbackRequested(origin))
+    if tag == tags.done:
+        return Transition(d, DoneRequested(origin))
+    return Transition(d, CancelRequested(origin))
