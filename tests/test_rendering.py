@@ -16,6 +16,8 @@ import pytest
 from bot.config.loading import load_config
 from bot.config.models import Config
 from bot.domain.calendar.rules import Slot
+from bot.domain.commands import help_lines
+from bot.domain.effects import LogRow, UpsertLogRow, describe
 from bot.domain.model import State
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.rendering import (
@@ -26,6 +28,7 @@ from bot.domain.rendering import (
     TemplateError,
     part_of_day,
 )
+from bot.domain.texts import say
 from bot.resources import example_config_path
 from tests.factories import at, component_facts, make_deployment, make_facts, started, ticket_facts
 
@@ -237,9 +240,10 @@ def test_a_text_template_without_subject_line_is_refused(tmp_path: Path) -> None
         Renderer(tmp_path).email("end", make_deployment(), config_in("es"), now=NOW)
 
 
-def test_catalan_notes_fall_back_to_spanish() -> None:
+def test_a_catalan_operator_reads_catalan_notes() -> None:
     note = Renderer().deployment_note("checklist", make_deployment(), config_in("ca"), now=NOW)
-    assert "Lista de comprobación de DIBA-2026-0007" in note
+    assert "Llista de comprovació de DIBA-2026-0007" in note
+    assert "Lista de comprobación" not in note
 
 
 def test_checklist_has_an_am_pam_line_only_for_am_pam_customers() -> None:
@@ -253,25 +257,65 @@ def test_checklist_has_an_am_pam_line_only_for_am_pam_customers() -> None:
     assert "AM/PAM" not in cam
 
 
-STATUS_EVENTS = {
-    "started": {},
-    "delayed": {},
-    "rolled_back": {"message": "la consola no arranca"},
-    "cancelled": {"message": "congelación de cambios del cliente"},
-    "ignored": {"message": "deploy-start ignored: DIBA-2026-0007 is not scheduled yet (ready)"},
-    "updated": {"details": ["restart: only the syncservers"]},
-    "released": {"message": "addon-diba 3.2.12"},
-    "help": {"details": ["/deploy help", "/deploy schedule 2026-12-01 09:30 [15m]"]},
-    "alert": {"message": "log row DIBA-2026-0007 (planned): 5 attempts failed"},
-    "not_handled": {"message": "Andalucia is run exclusively by Sur Sistemas"},
-}
+def status_context(event: str, language: str) -> dict[str, object]:
+    """What the domain puts in each status note, in the note's language (people's own words,
+    like a rollback reason, stay as they wrote them)."""
+    row = LogRow(deployment_id="DIBA-2026-0007", status="planned")
+    contexts: dict[str, dict[str, object]] = {
+        "started": {},
+        "delayed": {},
+        "rolled_back": {"message": "la consola no arranca"},
+        "cancelled": {"message": "congelación de cambios del cliente"},
+        "ignored": {
+            "message": say(
+                language,
+                "ignored",
+                name="deploy-start",
+                id="DIBA-2026-0007",
+                why=say(language, "ignored_not_scheduled", state=say(language, "state_ready")),
+            )
+        },
+        "updated": {"details": [say(language, "detail_restart", text="solo los syncservers")]},
+        "released": {"message": "addon-diba 3.2.12"},
+        "help": {"details": help_lines(language)},
+        "alert": {
+            "message": say(
+                language,
+                "alert_message",
+                effect=describe(UpsertLogRow("k", "DIBA", row), language),
+                attempts=5,
+                error="LogLockedError",
+            )
+        },
+        "not_handled": {
+            "message": say(
+                language, "partner_exclusive", customer="Andalucia", partner="Sur Sistemas"
+            )
+        },
+    }
+    return contexts[event]
+
+
+STATUS_EVENTS = (
+    "alert",
+    "cancelled",
+    "delayed",
+    "help",
+    "ignored",
+    "not_handled",
+    "released",
+    "rolled_back",
+    "started",
+    "updated",
+)
 
 
 @pytest.mark.parametrize("language", NOTE_LANGUAGES)
-@pytest.mark.parametrize("event", sorted(STATUS_EVENTS))
+@pytest.mark.parametrize("event", STATUS_EVENTS)
 def test_every_status_note_matches_its_golden_file(event: str, language: str) -> None:
     deployment = started(make_deployment(), "2026-12-01 09:31")
+    context = status_context(event, language)
     note = Renderer().deployment_note(
-        "status", deployment, config_in(language), now=NOW, event=event, **STATUS_EVENTS[event]
+        "status", deployment, config_in(language), now=NOW, event=event, **context
     )
     assert_golden(f"notes/{language}/status-{event}.html", note)

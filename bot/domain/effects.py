@@ -165,4 +165,9 @@ def describe(effect: OutboxEffect, language: str = "en") -> str:
             else f"SEQUENCE {event.sequence}"
         )
         return say(language, "effect_event", uid=event.uid, state=state)
-    return say(language, "effect_log", id=effect.row.deployment_id, status=effect.row.status)
+    state = say(language, f"state_{_LOG_STATES.get(effect.row.status, effect.row.status)}")
+    return say(language, "effect_log", id=effect.row.deployment_id, status=state)
+
+
+#: A log row's status as the deployment state it stands for (their words are the catalogue's).
+_LOG_STATES = {"planned": "scheduled"}

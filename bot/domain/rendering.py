@@ -37,7 +37,7 @@ PartOfDay = Literal["morning", "afternoon", "night"]
 
 EMAIL_KINDS: tuple[EmailKind, ...] = get_args(EmailKind)
 LANGUAGES = ("es", "ca", "en")
-NOTE_LANGUAGES = ("es", "en")
+NOTE_LANGUAGES = LANGUAGES
 
 
 class TemplateError(Exception):
@@ -65,9 +65,8 @@ def part_of_day(moment: time) -> PartOfDay:
 
 
 def note_language(config: Config) -> str:
-    """The language of internal notes: the operator's, or Spanish if notes do not ship in it."""
-    language = config.provider.language
-    return language if language in NOTE_LANGUAGES else "es"
+    """The language of internal notes, replies and alerts: the operator's (the provider's)."""
+    return config.provider.language
 
 
 def is_production(customer: Customer, environment: str) -> bool:
