@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from timing import measure
 
 from bot.config.loading import load_config
-from bot.domain.calendar.rules import explain_day, propose_slots, public_holidays, rules_for
+from bot.domain.calendar.planning import explain_day, propose_slots
+from bot.domain.calendar.rules import public_holidays, rules_for
 from bot.resources import example_config_path
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.config.models import WEEKDAYS
-from bot.domain.calendar.rules import Booking, SlotRules, explain_day, propose_slots, slot_reasons
+from bot.domain.calendar.planning import explain_day, propose_slots
+from bot.domain.calendar.rules import Booking, SlotRules, slot_reasons
 from tests.factories import MADRID, customer_data, make_rules
 
 SUBDIVS = ["IB", "CT", "MD", "AN", "PV", "GA", None]

@@ -17,7 +17,8 @@ from bot.app.ports import GitLabPort
 from bot.app.store import Store
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config, Customer
-from bot.domain.calendar.rules import Booking, Slot, propose_slots, rules_for
+from bot.domain.calendar.planning import propose_slots
+from bot.domain.calendar.rules import Booking, Slot, rules_for
 from bot.domain.events import Origin, Requested
 from bot.domain.lifecycle import PENDING, RUNNING, new_deployment
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef

@@ -8,13 +8,14 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from bot.app.gather import DeploymentRequest, FactGatherer
-from bot.app.store import Store
+from bot.app.store import OutboxItem, Store, Timer
 from bot.app.wiring import gitlab_client, state_url, zammad_client
 from bot.app.zammad_reads import ZammadReads
 from bot.cli.base import config_option, fail, find_customer, load, main, print_report
@@ -22,6 +23,7 @@ from bot.config.models import Config
 from bot.domain.commands import CommandError, parse_components, usage_line
 from bot.domain.durations import format_duration
 from bot.domain.effects import describe
+from bot.domain.model import Deployment
 from bot.domain.prerequisites.checks import check_prerequisites
 from integrations.emulators.scenario import ScenarioError
 from integrations.gitlab import GitLabClient
@@ -124,40 +126,46 @@ def status(
     pending = store.pending()
     if as_json:
         click.echo(
-            json.dumps(
-                {
-                    "deployments": [
-                        {
-                            "id": d.id,
-                            "customer": d.customer,
-                            "environment": d.environment,
-                            "state": d.state.value,
-                            "planned_start": d.planned_start.isoformat()
-                            if d.planned_start
-                            else None,
-                            "tickets": [t.number for t in d.tickets],
-                        }
-                        for d in deployments
-                    ],
-                    "timers": [
-                        {"deployment": t.deployment_id, "name": t.name, "due": t.due_at.isoformat()}
-                        for t in timers
-                    ],
-                    "outbox": [
-                        {
-                            "deployment": i.deployment_id,
-                            "effect": describe(i.effect),
-                            "attempts": i.attempts,
-                            "last_error": i.last_error,
-                        }
-                        for i in pending
-                    ],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
+            json.dumps(_status_json(deployments, timers, pending), ensure_ascii=False, indent=2)
         )
-        return
+    else:
+        _print_status(config, deployments, timers, pending)
+
+
+def _status_json(
+    deployments: list[Deployment], timers: list[Timer], pending: list[OutboxItem]
+) -> dict[str, Any]:
+    return {
+        "deployments": [
+            {
+                "id": d.id,
+                "customer": d.customer,
+                "environment": d.environment,
+                "state": d.state.value,
+                "planned_start": d.planned_start.isoformat() if d.planned_start else None,
+                "tickets": [t.number for t in d.tickets],
+            }
+            for d in deployments
+        ],
+        "timers": [
+            {"deployment": t.deployment_id, "name": t.name, "due": t.due_at.isoformat()}
+            for t in timers
+        ],
+        "outbox": [
+            {
+                "deployment": i.deployment_id,
+                "effect": describe(i.effect),
+                "attempts": i.attempts,
+                "last_error": i.last_error,
+            }
+            for i in pending
+        ],
+    }
+
+
+def _print_status(
+    config: Config, deployments: list[Deployment], timers: list[Timer], pending: list[OutboxItem]
+) -> None:
     console = Console()
     table = Table("id", "customer", "env", "state", "planned start", "tickets", title="Deployments")
     tz = config.provider.tz
@@ -167,21 +175,16 @@ def status(
         table.add_row(d.id, d.customer, d.environment, d.state.value, start, tickets)
     console.print(table)
     if timers:
-        console.print(
-            "Next timers: "
-            + "; ".join(
-                f"{t.deployment_id} {t.name} at {t.due_at.astimezone(tz):%d/%m %H:%M}"
-                for t in timers
-            )
-        )
-    console.print(
-        f"Outbox: {len(pending)} pending"
-        + "".join(
-            f"\n  {i.deployment_id}: {describe(i.effect)} — {i.attempts} attempt(s)"
-            + (f", last error: {i.last_error}" if i.last_error else "")
-            for i in pending
-        )
-    )
+        due = [
+            f"{t.deployment_id} {t.name} at {t.due_at.astimezone(tz):%d/%m %H:%M}" for t in timers
+        ]
+        console.print("Next timers: " + "; ".join(due))
+    lines = [
+        f"\n  {i.deployment_id}: {describe(i.effect)} — {i.attempts} attempt(s)"
+        + (f", last error: {i.last_error}" if i.last_error else "")
+        for i in pending
+    ]
+    console.print(f"Outbox: {len(pending)} pending" + "".join(lines))
 
 
 @main.command("show")

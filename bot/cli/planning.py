@@ -24,14 +24,8 @@ from bot.cli.base import (
     utc_now,
 )
 from bot.config.models import Config, Customer
-from bot.domain.calendar.rules import (
-    DayVerdict,
-    SlotPlan,
-    SlotRules,
-    explain_day,
-    propose_slots,
-    rules_for,
-)
+from bot.domain.calendar.planning import SlotPlan, explain_day, propose_slots
+from bot.domain.calendar.rules import DayVerdict, SlotRules, rules_for
 from bot.domain.durations import format_duration
 from bot.domain.texts.calendar import WEEKDAY_NAMES, short_date
 

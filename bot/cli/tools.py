@@ -10,10 +10,8 @@ import click
 
 from bot.cli.base import config_option, fail, find_customer, load, main, utc_now
 from bot.config.models import Config, Customer, EmailKind
-from bot.domain.calendar.rules import (
-    propose_slots,
-    rules_for,
-)
+from bot.domain.calendar.planning import propose_slots
+from bot.domain.calendar.rules import rules_for
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.notifications import recipients_for
 from bot.domain.rendering import EMAIL_KINDS, LANGUAGES, Renderer, TemplateError

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.config.models import SECRET_WORDS, Config
+from bot.config.models import SECRET_WORDS, Config, Customer
 
 
 @dataclass(frozen=True)
@@ -198,6 +198,56 @@ def _message(error: Any) -> str:
     return f"{error['msg']} (got {error['input']!r})"
 
 
+def _customer_problems(customer: Customer, here: Loc) -> list[tuple[Loc, str]]:
+    """What one customer gets wrong across its own fields."""
+    problems: list[tuple[Loc, str]] = []
+    delegated = customer.managed_by == "partner_delegated"
+    if delegated and customer.partner is None:
+        problems.append(
+            (
+                (*here, "partner"),
+                f"customer '{customer.name}' is partner_delegated "
+                "but names no partner: add partner: {name: …, contacts: [...]}",
+            )
+        )
+    if delegated and customer.partner is not None and not customer.partner.contacts:
+        problems.append(
+            (
+                (*here, "partner", "contacts"),
+                "a delegating partner must be notified: list at least one contact",
+            )
+        )
+    env_names: dict[str, int] = {}
+    for env_index, env in enumerate(customer.environments):
+        if env.name.casefold() in env_names:
+            problems.append(
+                (
+                    (*here, "environments", env_index, "name"),
+                    f"environment '{env.name}' is listed twice",
+                )
+            )
+        env_names.setdefault(env.name.casefold(), env_index)
+    if not customer.environments:
+        problems.append(((*here, "environments"), "list at least one environment"))
+    defaults = [i for i, env in enumerate(customer.environments) if env.default]
+    if len(defaults) > 1:
+        problems.append(
+            (
+                (*here, "environments", defaults[1], "default"),
+                "only one environment can be the default",
+            )
+        )
+    for comp_name, component in customer.components.items():
+        if component.artifact == "package" and not component.package_name:
+            problems.append(
+                (
+                    (*here, "components", comp_name, "package_name"),
+                    "artifact: package needs package_name (the package registry name)",
+                )
+            )
+    return problems
+
+
 def _semantic_problems(config: Config) -> list[tuple[Loc, str]]:
     """Checks across fields and items that a single field validator cannot see."""
     problems: list[tuple[Loc, str]] = []
@@ -225,50 +275,7 @@ def _semantic_problems(config: Config) -> list[tuple[Loc, str]]:
                 )
             )
         seen_orgs.setdefault(org, index)
-        if customer.managed_by == "partner_delegated" and customer.partner is None:
-            problems.append(
-                (
-                    (*here, "partner"),
-                    f"customer '{customer.name}' is partner_delegated but names no partner: "
-                    "add partner: {name: …, contacts: [...]}",
-                )
-            )
-        delegated = customer.managed_by == "partner_delegated"
-        if delegated and customer.partner is not None and not customer.partner.contacts:
-            problems.append(
-                (
-                    (*here, "partner", "contacts"),
-                    "a delegating partner must be notified: list at least one contact",
-                )
-            )
-        env_names: dict[str, int] = {}
-        for env_index, env in enumerate(customer.environments):
-            if env.name.casefold() in env_names:
-                problems.append(
-                    (
-                        (*here, "environments", env_index, "name"),
-                        f"environment '{env.name}' is listed twice",
-                    )
-                )
-            env_names.setdefault(env.name.casefold(), env_index)
-        if not customer.environments:
-            problems.append(((*here, "environments"), "list at least one environment"))
-        defaults = [i for i, env in enumerate(customer.environments) if env.default]
-        if len(defaults) > 1:
-            problems.append(
-                (
-                    (*here, "environments", defaults[1], "default"),
-                    "only one environment can be the default",
-                )
-            )
-        for comp_name, component in customer.components.items():
-            if component.artifact == "package" and not component.package_name:
-                problems.append(
-                    (
-                        (*here, "components", comp_name, "package_name"),
-                        "artifact: package needs package_name (the package registry name)",
-                    )
-                )
+        problems.extend(_customer_problems(customer, here))
     return problems
 
 

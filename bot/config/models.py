@@ -1,4 +1,4 @@
-"""The YAML configuration: pydantic models, loading, and errors that name file, line and field.
+"""The configuration as pydantic models: the provider, its customers and the whole ``Config``.
 
 Configuration is loaded once by the command line and passed down; nothing here reads it at
 import time. Secrets never appear as values: fields that locate a secret end in ``_env`` (the
@@ -8,18 +8,14 @@ name of an environment variable) or ``_file`` (a path).
 from __future__ import annotations
 
 import difflib
-import re
 import zoneinfo
 from datetime import date, time, timedelta
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, Literal
 
 import holidays
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationInfo,
@@ -27,60 +23,69 @@ from pydantic import (
     model_validator,
 )
 
-from bot.domain.durations import DurationError, parse_duration
+from bot.config.base import (
+    EMAIL_PATTERN,
+    SECRET_WORDS,
+    WEEKDAYS,
+    Duration,
+    EmailKind,
+    Language,
+    ManagedBy,
+    Role,
+    StrictModel,
+    TimeOfDay,
+    Weekday,
+)
+from bot.config.sections import (
+    CalDavConfig,
+    CalendarConfig,
+    DeploymentLogConfig,
+    EmailConfig,
+    GitLabConfig,
+    Recipients,
+    ServerConfig,
+    SmtpConfig,
+    StateConfig,
+    WorkflowConfig,
+    ZammadConfig,
+    ZammadTags,
+)
 
-Language = Literal["es", "ca", "en"]
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ManagedBy = Literal["provider", "partner_delegated", "partner_exclusive"]
-EmailKind = Literal["schedule", "start", "delay", "end", "rollback", "cancel", "invitation"]
-Role = Literal[
-    "customer_managers",
-    "customer_helpdesk",
-    "partner",
-    "project_team",
-    "support_team",
-    "requesters",
+# The names other modules read from here (the models, their sections and value types).
+__all__ = [
+    "SECRET_WORDS",
+    "WEEKDAYS",
+    "CalDavConfig",
+    "CalendarConfig",
+    "Component",
+    "Config",
+    "Contact",
+    "Customer",
+    "CustomerContacts",
+    "DeploymentLogConfig",
+    "EmailConfig",
+    "EmailKind",
+    "Environment",
+    "GitLabConfig",
+    "HolidayRegion",
+    "Language",
+    "LocalHoliday",
+    "ManagedBy",
+    "Partner",
+    "Provider",
+    "Recipients",
+    "Role",
+    "ServerConfig",
+    "SmtpConfig",
+    "StateConfig",
+    "UnknownCustomerError",
+    "Vacation",
+    "Weekday",
+    "Window",
+    "WorkflowConfig",
+    "ZammadConfig",
+    "ZammadTags",
 ]
-
-_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
-SECRET_WORDS = {"token", "password", "passwd", "secret", "api_key", "apikey", "username"}
-
-
-def _duration(value: Any) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a duration (write it like 15m, 90, 1h30 or 2h)")
-    try:
-        return parse_duration(value)
-    except DurationError as exc:
-        raise ValueError(str(exc)) from None
-
-
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
-
-_TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2})$")
-
-
-def _time_of_day(value: Any) -> time:
-    if isinstance(value, time):
-        return value
-    match = _TIME_OF_DAY.match(str(value).strip())
-    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ValueError(f"{value!r} is not a time of day (write it like 09:30)")
-    return time(int(match[1]), int(match[2]))
-
-
-TimeOfDay = Annotated[time, BeforeValidator(_time_of_day)]
-
-
-class StrictModel(BaseModel):
-    """Base of every configuration section: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Contact(StrictModel):
@@ -100,7 +105,7 @@ class Contact(StrictModel):
     @field_validator("email")
     @classmethod
     def _is_address(cls, value: str) -> str:
-        if not _EMAIL.match(value):
+        if not EMAIL_PATTERN.match(value):
             raise ValueError(f"'{value}' is not an email address")
         return value
 
@@ -317,173 +322,6 @@ class Provider(StrictModel):
     def min_notice(self) -> timedelta:
         """How far ahead of now the earliest slot may start."""
         return timedelta(hours=self.min_notice_hours)
-
-
-class ZammadTags(StrictModel):
-    """Tag names of the workflow; each can be renamed to fit a Zammad installation."""
-
-    request: str = "deploy"
-    blocked: str = "deploy-blocked"
-    ready: str = "deploy-ready"
-    slot_prefix: str = "deploy-slot-"
-    scheduled: str = "deploy-scheduled"
-    start: str = "deploy-start"
-    in_progress: str = "deploy-in-progress"
-    delay: str = "deploy-delay"
-    delayed: str = "deploy-delayed"
-    done: str = "deploy-done"
-    deployed: str = "deployed"
-    rollback: str = "deploy-rollback"
-    cancel: str = "deploy-cancel"
-    customer_validated: str = "customer-validated"
-    risk_accepted: str = "risk-accepted"
-    validated_test: str = "validated-test"
-
-    #: How many proposals can be chosen by tag (``deploy-slot-1`` … ``deploy-slot-9``).
-    SLOTS: ClassVar[int] = 9
-
-    @property
-    def statuses(self) -> list[str]:
-        """The tags that show where an open deployment stands (one at a time)."""
-        return [self.blocked, self.ready, self.scheduled, self.in_progress, self.delayed]
-
-    @property
-    def slots(self) -> list[str]:
-        """The tags that choose a proposed slot: ``deploy-slot-1`` … ``deploy-slot-9``."""
-        return [f"{self.slot_prefix}{number}" for number in range(1, self.SLOTS + 1)]
-
-    @property
-    def triggers(self) -> list[str]:
-        """The tags a person adds to make deploybot act (consumed once acted on)."""
-        return [
-            self.request,
-            *self.slots,
-            self.start,
-            self.delay,
-            self.rollback,
-            self.done,
-            self.cancel,
-        ]
-
-
-class ZammadConfig(StrictModel):
-    """How to reach Zammad."""
-
-    url: str | None = None
-    token_env: str = "ZAMMAD_TOKEN"
-    token_file: Path | None = None
-    poll_seconds: int = Field(default=60, ge=5)
-    search: Literal["condition", "query"] = "condition"
-    query_fallback: bool = True
-    connect_timeout: float = Field(default=5, gt=0)
-    read_timeout: float = Field(default=30, gt=0)
-    max_attempts: int = Field(default=5, ge=1)
-    webhook_secret_env: str | None = None
-    tags: ZammadTags = ZammadTags()
-
-
-_DEFAULT_TICKET_PATTERN = r"(?:Ticket#\d+|\b[A-Z]{2,5}-\d{4,})"
-
-
-class GitLabConfig(StrictModel):
-    """How to reach GitLab and read releases."""
-
-    url: str = "https://gitlab.com"
-    token_env: str = "GITLAB_TOKEN"
-    token_file: Path | None = None
-    release_tag_pattern: str = r"^v?\d+\.\d+\.\d+$"
-    ticket_pattern: str = _DEFAULT_TICKET_PATTERN
-    poll_seconds: int = Field(default=300, ge=10)
-    max_retries: int = Field(default=5, ge=0)
-    timeout: float = Field(default=30, gt=0)
-    test_environment: str | None = None
-    group: str | None = None
-
-    @field_validator("release_tag_pattern", "ticket_pattern")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from None
-        return value
-
-
-class SmtpConfig(StrictModel):
-    """How emails leave: a real SMTP server, or `.eml` files in a directory."""
-
-    transport: Literal["smtp", "directory"] = "directory"
-    host: str = "localhost"
-    port: int = Field(default=587, ge=1, le=65535)
-    starttls: bool = True
-    tls: bool = False
-    username_env: str | None = None
-    password_env: str | None = None
-    password_file: Path | None = None
-    sender: str = "deploybot@localhost"
-    directory: Path = Path("mail-out")
-    timeout: float = Field(default=30, gt=0)
-
-
-class CalDavConfig(StrictModel):
-    """A CalDAV calendar that receives the deployment events."""
-
-    url: str
-    calendar: str | None = None
-    username_env: str | None = None
-    password_env: str | None = None
-    password_file: Path | None = None
-
-
-class CalendarConfig(StrictModel):
-    """Where calendar events go."""
-
-    ics_dir: Path = Path("calendar")
-    caldav: CalDavConfig | None = None
-
-
-class DeploymentLogConfig(StrictModel):
-    """Where the per-customer Excel deployment logs live."""
-
-    dir: Path = Path("DEPLOYMENTS")
-    template: str = "TEMPLATE - Deployment log.xlsx"
-
-
-class Recipients(StrictModel):
-    """Which roles an email goes to (To) and which are copied (Cc)."""
-
-    to: list[Role] = Field(min_length=1)
-    cc: list[Role] = []
-
-
-class EmailConfig(StrictModel):
-    """Per email kind, who receives it; kinds not listed keep their default recipients."""
-
-    recipients: dict[EmailKind, Recipients] = {}
-
-
-class StateConfig(StrictModel):
-    """Where deploybot keeps its own state (any SQLAlchemy URL)."""
-
-    url: str = "sqlite:///deploybot-state.sqlite"
-
-
-class ServerConfig(StrictModel):
-    """The daemon's HTTP endpoint: Zammad webhook, health and Prometheus metrics (off without
-    a port)."""
-
-    host: str = "127.0.0.1"
-    port: int | None = Field(default=None, ge=1, le=65535)
-
-
-class WorkflowConfig(StrictModel):
-    """How the lifecycle behaves: proposals, the delay timer, retries of outside effects."""
-
-    proposals: int = Field(default=3, ge=1, le=9)
-    delay_grace: Duration = timedelta(minutes=10)
-    alert_after_attempts: int = Field(default=5, ge=1)
-    retry_base_seconds: float = Field(default=30, gt=0)
-    retry_max_seconds: float = Field(default=3600, gt=0)
 
 
 class Config(StrictModel):

@@ -8,7 +8,7 @@ Slots are timezone-aware datetimes in the provider's zone.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from bot.config.models import WEEKDAYS, Config, Customer, HolidayRegion, Vacation
-from bot.domain.durations import format_duration
 from bot.domain.texts import say
 from bot.domain.texts.calendar import short_date, short_datetime, weekday_name
 
@@ -33,9 +32,6 @@ REASON_CODES: tuple[str, ...] = (
     "conflict",
     "past",
 )
-
-#: How far ahead proposals look before giving up (a customer on a long vacation, say).
-DEFAULT_HORIZON_DAYS = 400
 
 
 @dataclass(frozen=True)
@@ -148,15 +144,6 @@ class DayVerdict:
         return tuple(reason.code for reason in self.reasons)
 
 
-@dataclass(frozen=True)
-class SlotPlan:
-    """The next allowed slots and every day skipped while looking for them."""
-
-    customer: str
-    slots: tuple[Slot, ...]
-    skipped: tuple[DayVerdict, ...]
-
-
 def _monday_plus(days: int) -> date:
     return date(2024, 1, 1) + timedelta(days=days)  # 2024-01-01 was a Monday
 
@@ -216,8 +203,8 @@ def _label(rules: SlotRules, closure: Closure) -> str:
     return closure.label or say(rules.language, "unnamed_vacation")
 
 
-def day_reasons(rules: SlotRules, day: date) -> list[Reason]:
-    """The calendar reasons that refuse a whole day, independent of time and other bookings."""
+def _closed_reasons(rules: SlotRules, day: date) -> list[Reason]:
+    """Why ``day`` itself is closed: a weekend, a holiday, a vacation."""
     lang = rules.language
     reasons: list[Reason] = []
     if day.weekday() >= 5:
@@ -225,67 +212,52 @@ def day_reasons(rules: SlotRules, day: date) -> list[Reason]:
     for name, whose in _holidays_on(rules, day):
         reasons.append(Reason("holiday", say(lang, "holiday", name=name, whose=whose)))
     for side, closure in _vacations_on(rules, day):
-        reasons.append(
-            Reason(
-                "vacation",
-                say(
-                    lang,
-                    "vacation",
-                    owner=side.owner,
-                    label=_label(rules, closure),
-                    start=short_date(closure.start),
-                    end=short_date(closure.end),
-                ),
-            )
+        label, start, end = (
+            _label(rules, closure),
+            short_date(closure.start),
+            short_date(closure.end),
         )
+        text = say(lang, "vacation", owner=side.owner, label=label, start=start, end=end)
+        reasons.append(Reason("vacation", text))
+    return reasons
+
+
+def _eve_reasons(rules: SlotRules, day: date) -> list[Reason]:
+    """Why ``day`` is the eve of a closed day: a Friday, the eve of a weekend, a holiday or a
+    vacation (of either side)."""
+    lang = rules.language
+    reasons: list[Reason] = []
     if day.weekday() == 4:
         reasons.append(Reason("friday", say(lang, "friday")))
     tomorrow = day + timedelta(days=1)
+    when = short_date(tomorrow)
     if tomorrow.weekday() >= 5:
-        reasons.append(
-            Reason(
-                "eve_of_non_working_day",
-                say(
-                    lang,
-                    "eve_of_non_working_day",
-                    weekday=weekday_name(lang, tomorrow),
-                    date=short_date(tomorrow),
-                ),
-            )
-        )
+        weekday = weekday_name(lang, tomorrow)
+        text = say(lang, "eve_of_non_working_day", weekday=weekday, date=when)
+        reasons.append(Reason("eve_of_non_working_day", text))
     for name, whose in _holidays_on(rules, tomorrow):
-        reasons.append(
-            Reason(
-                "eve_of_holiday",
-                say(lang, "eve_of_holiday", name=name, whose=whose, date=short_date(tomorrow)),
-            )
-        )
+        text = say(lang, "eve_of_holiday", name=name, whose=whose, date=when)
+        reasons.append(Reason("eve_of_holiday", text))
     for side, closure in _vacations_starting(rules, tomorrow):
-        reasons.append(
-            Reason(
-                "eve_of_vacation",
-                say(
-                    lang,
-                    "eve_of_vacation",
-                    owner=side.owner,
-                    label=_label(rules, closure),
-                    start=short_date(closure.start),
-                ),
-            )
-        )
+        label, start = _label(rules, closure), short_date(closure.start)
+        text = say(lang, "eve_of_vacation", owner=side.owner, label=label, start=start)
+        reasons.append(Reason("eve_of_vacation", text))
+    return reasons
+
+
+def day_reasons(rules: SlotRules, day: date) -> list[Reason]:
+    """The calendar reasons that refuse a whole day, independent of time and other bookings."""
+    reasons = [*_closed_reasons(rules, day), *_eve_reasons(rules, day)]
     if day.weekday() not in rules.window_days:
-        reasons.append(
-            Reason(
-                "outside_window",
-                say(
-                    lang,
-                    "outside_window_day",
-                    weekday=weekday_name(lang, day),
-                    customer=rules.customer,
-                    window=rules.window_text(),
-                ),
-            )
+        lang = rules.language
+        text = say(
+            lang,
+            "outside_window_day",
+            weekday=weekday_name(lang, day),
+            customer=rules.customer,
+            window=rules.window_text(),
         )
+        reasons.append(Reason("outside_window", text))
     return reasons
 
 
@@ -310,10 +282,10 @@ def slot_reasons(
     ``start`` and ``end`` must be timezone-aware; they are judged in the provider's zone.
     """
     reasons = day_reasons(rules, start.astimezone(rules.tz).date())
-    return reasons + _timing_reasons(rules, start, end, now=now, bookings=bookings)
+    return reasons + timing_reasons(rules, start, end, now=now, bookings=bookings)
 
 
-def _timing_reasons(
+def timing_reasons(
     rules: SlotRules,
     start: datetime,
     end: datetime,
@@ -401,112 +373,6 @@ def _conflicts(
             )
         )
     return reasons
-
-
-def candidate_slots(rules: SlotRules, day: date, duration: timedelta) -> list[Slot]:
-    """The slots a day offers by the window alone: one per start time that leaves room."""
-    slots = []
-    for start_time in rules.start_times or (rules.window_start,):
-        start = datetime.combine(day, start_time, tzinfo=rules.tz)
-        end = start + duration
-        if end.date() == day and end.time() <= rules.window_end:
-            slots.append(Slot(start, end))
-    return slots
-
-
-def _unique(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
-    seen: dict[Reason, None] = {}
-    for reason in reasons:
-        seen.setdefault(reason, None)
-    order = {code: i for i, code in enumerate(REASON_CODES)}
-    return tuple(sorted(seen, key=lambda r: order.get(r.code, len(order))))
-
-
-def _free_slots(
-    rules: SlotRules,
-    day: date,
-    *,
-    now: datetime,
-    duration: timedelta,
-    bookings: Sequence[Booking],
-) -> tuple[list[Slot], tuple[Reason, ...]]:
-    """The allowed slots of a day, and the reasons when there are none."""
-    calendar = day_reasons(rules, day)
-    if calendar:
-        return [], _unique(calendar)
-    candidates = candidate_slots(rules, day, duration)
-    if not candidates:
-        fit = Reason(
-            "outside_window",
-            say(
-                rules.language,
-                "outside_window_fit",
-                duration=format_duration(duration),
-                customer=rules.customer,
-                window=rules.window_text(),
-            ),
-        )
-        return [], (fit,)
-    free: list[Slot] = []
-    refused: list[Reason] = []
-    for slot in candidates:
-        # The day's own reasons are known to be empty here; only the hours remain to judge.
-        reasons = _timing_reasons(rules, slot.start, slot.end, now=now, bookings=bookings)
-        if reasons:
-            refused.extend(reasons)
-        else:
-            free.append(slot)
-    return free, (() if free else _unique(refused))
-
-
-def explain_day(
-    rules: SlotRules,
-    day: date,
-    *,
-    now: datetime,
-    duration: timedelta = timedelta(minutes=15),
-    bookings: Sequence[Booking] = (),
-) -> DayVerdict:
-    """The verdict for one date: allowed when at least one slot of the day passes every rule."""
-    _, reasons = _free_slots(rules, day, now=now, duration=duration, bookings=bookings)
-    return DayVerdict(day, reasons)
-
-
-def _days_from(first: date) -> Iterator[date]:
-    day = first
-    while True:
-        yield day
-        day += timedelta(days=1)
-
-
-def propose_slots(
-    rules: SlotRules,
-    *,
-    now: datetime,
-    duration: timedelta = timedelta(minutes=15),
-    count: int = 3,
-    after: datetime | None = None,
-    bookings: Sequence[Booking] = (),
-    horizon_days: int = DEFAULT_HORIZON_DAYS,
-) -> SlotPlan:
-    """The next ``count`` allowed slots starting at or after ``after`` (default: ``now``).
-
-    Skipped days are reported with their reasons. The search stops after ``horizon_days``
-    days; fewer slots are returned when the calendar offers no more within it.
-    """
-    start_at = max(after or now, now).astimezone(rules.tz)
-    slots: list[Slot] = []
-    skipped: list[DayVerdict] = []
-    for day in _days_from(start_at.date()):
-        if len(slots) >= count or (day - start_at.date()).days > horizon_days:
-            break
-        free, reasons = _free_slots(rules, day, now=now, duration=duration, bookings=bookings)
-        free = [slot for slot in free if slot.start >= start_at]
-        if free:
-            slots.extend(free[: count - len(slots)])
-        elif reasons:
-            skipped.append(DayVerdict(day, reasons))
-    return SlotPlan(rules.customer, tuple(slots), tuple(skipped))
 
 
 def _closures(vacations: Iterable[Vacation]) -> tuple[Closure, ...]:

@@ -8,7 +8,7 @@ exclusively by a partner stops after ``handled_by_us``: the partner follows its 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,6 +23,8 @@ from bot.domain.prerequisites.facts import (
 from bot.domain.texts import say
 
 Status = Literal["passed", "failed", "warning", "not_applicable"]
+#: Judges one component for a check: (passed, the line to show, a link).
+Judge = Callable[[ComponentFacts], tuple[bool, str, Link | None]]
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,7 @@ def _per_component(
     code: str,
     facts: Facts,
     language: str,
-    judge: Any,
+    judge: Judge,
 ) -> CheckResult:
     """Run ``judge(component) -> (ok, message, link)`` for every component and sum up."""
     if not facts.components:
@@ -188,7 +190,7 @@ def _short(sha: str | None) -> str:
     return (sha or "?")[:8]
 
 
-def _release_exists(language: str) -> Any:
+def _release_exists(language: str) -> Judge:
     def judge(c: ComponentFacts) -> tuple[bool, str, Link | None]:
         link = Link(c.tag or c.version, c.release_url) if c.release_url else None
         if not c.release_found:
@@ -200,7 +202,7 @@ def _release_exists(language: str) -> Any:
     return judge
 
 
-def _release_is_latest(language: str) -> Any:
+def _release_is_latest(language: str) -> Judge:
     def judge(c: ComponentFacts) -> tuple[bool, str, Link | None]:
         if not c.release_found:
             return False, say(language, "no_release", name=_name(c), project=c.project), None
@@ -218,7 +220,7 @@ def _release_is_latest(language: str) -> Any:
     return judge
 
 
-def _pipeline(language: str) -> Any:
+def _pipeline(language: str) -> Judge:
     def judge(c: ComponentFacts) -> tuple[bool, str, Link | None]:
         if c.pipeline_id is None:
             return False, say(language, "no_pipeline", name=_name(c)), None
@@ -233,7 +235,7 @@ def _pipeline(language: str) -> Any:
     return judge
 
 
-def _default_branch(language: str) -> Any:
+def _default_branch(language: str) -> Judge:
     def judge(c: ComponentFacts) -> tuple[bool, str, Link | None]:
         branch = c.default_branch or "main"
         if c.commit_sha is None:
@@ -248,7 +250,7 @@ def _default_branch(language: str) -> Any:
     return judge
 
 
-def _artifact(language: str) -> Any:
+def _artifact(language: str) -> Judge:
     def judge(c: ComponentFacts) -> tuple[bool, str, Link | None]:
         if c.artifact_kind == "package":
             package = c.package_name or c.component
@@ -262,7 +264,7 @@ def _artifact(language: str) -> Any:
     return judge
 
 
-def _validated_in_test(facts: Facts, config: Config, language: str) -> Any:
+def _validated_in_test(facts: Facts, config: Config, language: str) -> Judge:
     manual_tag = config.zammad.tags.validated_test
     tagged = facts.tagged(manual_tag)
 
@@ -410,18 +412,37 @@ def _components_identified(facts: Facts, customer: Customer, language: str) -> C
     return CheckResult(code, "passed", f"{listed} ({source})")
 
 
-def check_prerequisites(facts: Facts, config: Config, *, language: str | None = None) -> Report:
-    """Run every check over ``facts``; the report lists each with its outcome."""
-    language = language or config.provider.language
+def _matched_customer(facts: Facts, config: Config, language: str) -> CustomerMatch:
+    """The customer of the request, or why there is none (missing tickets say so first)."""
     match = match_customer(facts.tickets, config, language)
     if not facts.tickets and facts.customer is not None:
         match = CustomerMatch(config.customer(facts.customer), None)
-    links = _ticket_links(facts)
     if facts.missing_tickets:
         missing = say(language, "missing_tickets", tickets=", ".join(facts.missing_tickets))
-        match = CustomerMatch(
-            None, missing if match.problem is None else f"{missing}; {match.problem}"
-        )
+        problem = missing if match.problem is None else f"{missing}; {match.problem}"
+        match = CustomerMatch(None, problem)
+    return match
+
+
+def _environment_check(customer: Customer, facts: Facts, language: str) -> tuple[str, CheckResult]:
+    """The target environment and whether it is one of the customer's productive ones."""
+    code = "environment_productive"
+    environment, productive = _environment(customer, facts.environment)
+    if productive is None:
+        names = ", ".join(env.name for env in customer.environments)
+        message = say(language, "no_env", env=environment, customer=customer.name, envs=names)
+        return environment, CheckResult(code, "failed", message)
+    if not productive:
+        message = say(language, "not_productive", env=environment, customer=customer.name)
+        return environment, CheckResult(code, "failed", message)
+    return environment, CheckResult(code, "passed", say(language, "productive", env=environment))
+
+
+def check_prerequisites(facts: Facts, config: Config, *, language: str | None = None) -> Report:
+    """Run every check over ``facts``; the report lists each with its outcome."""
+    language = language or config.provider.language
+    match = _matched_customer(facts, config, language)
+    links = _ticket_links(facts)
     if match.customer is None:
         failed = CheckResult("customer_known", "failed", match.problem or "", links)
         rest = tuple(
@@ -435,46 +456,27 @@ def check_prerequisites(facts: Facts, config: Config, *, language: str | None = 
     )
     if customer.managed_by == "partner_exclusive":
         partner = customer.partner.name if customer.partner else say(language, "its_partner")
-        not_ours = CheckResult(
-            "handled_by_us",
-            "failed",
-            say(language, "partner_exclusive", customer=customer.name, partner=partner),
-        )
+        message = say(language, "partner_exclusive", customer=customer.name, partner=partner)
+        not_ours = CheckResult("handled_by_us", "failed", message)
         return Report(customer.name, facts.environment, (known, not_ours), handled=False)
     handled = CheckResult(
         "handled_by_us", "passed", say(language, f"managed_{customer.managed_by}")
     )
-    environment, productive = _environment(customer, facts.environment)
-    if productive is None:
-        names = ", ".join(env.name for env in customer.environments)
-        env_check = CheckResult(
-            "environment_productive",
-            "failed",
-            say(language, "no_env", env=environment, customer=customer.name, envs=names),
-        )
-    elif not productive:
-        env_check = CheckResult(
-            "environment_productive",
-            "failed",
-            say(language, "not_productive", env=environment, customer=customer.name),
-        )
-    else:
-        env_check = CheckResult(
-            "environment_productive", "passed", say(language, "productive", env=environment)
-        )
+    environment, env_check = _environment_check(customer, facts, language)
+    judges: tuple[tuple[str, Judge], ...] = (
+        ("release_exists", _release_exists(language)),
+        ("release_is_latest", _release_is_latest(language)),
+        ("pipeline_succeeded", _pipeline(language)),
+        ("on_default_branch", _default_branch(language)),
+        ("artifact_published", _artifact(language)),
+        ("validated_in_test", _validated_in_test(facts, config, language)),
+    )
     checks = (
         known,
         handled,
         env_check,
         _components_identified(facts, customer, language),
-        _per_component("release_exists", facts, language, _release_exists(language)),
-        _per_component("release_is_latest", facts, language, _release_is_latest(language)),
-        _per_component("pipeline_succeeded", facts, language, _pipeline(language)),
-        _per_component("on_default_branch", facts, language, _default_branch(language)),
-        _per_component("artifact_published", facts, language, _artifact(language)),
-        _per_component(
-            "validated_in_test", facts, language, _validated_in_test(facts, config, language)
-        ),
+        *(_per_component(code, facts, language, judge) for code, judge in judges),
         _customer_validated(facts, config, language),
         _rollback_ready(facts, customer, language),
         _parties(customer, config, language),

@@ -1,0 +1,69 @@
+"""The building blocks of the configuration models: strict sections, the value types people
+write (durations, times of day) and the names of languages, roles and email kinds."""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+)
+
+from bot.domain.durations import DurationError, parse_duration
+
+Language = Literal["es", "ca", "en"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ManagedBy = Literal["provider", "partner_delegated", "partner_exclusive"]
+EmailKind = Literal["schedule", "start", "delay", "end", "rollback", "cancel", "invitation"]
+Role = Literal[
+    "customer_managers",
+    "customer_helpdesk",
+    "partner",
+    "project_team",
+    "support_team",
+    "requesters",
+]
+
+EMAIL_PATTERN = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+SECRET_WORDS = {"token", "password", "passwd", "secret", "api_key", "apikey", "username"}
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a duration (write it like 15m, 90, 1h30 or 2h)")
+    try:
+        return parse_duration(value)
+    except DurationError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+_TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def _time_of_day(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    match = _TIME_OF_DAY.match(str(value).strip())
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError(f"{value!r} is not a time of day (write it like 09:30)")
+    return time(int(match[1]), int(match[2]))
+
+
+TimeOfDay = Annotated[time, BeforeValidator(_time_of_day)]
+
+
+class StrictModel(BaseModel):
+    """Base of every configuration section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

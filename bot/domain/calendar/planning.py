@@ -1,0 +1,142 @@
+"""Slot planning: the free slots of a day, the verdict on a date, and the next proposals.
+
+Pure, over the rules of ``rules.py``; the reasons a day is refused are computed only where they
+are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.domain.calendar.rules import (
+    REASON_CODES,
+    Booking,
+    DayVerdict,
+    Reason,
+    Slot,
+    SlotRules,
+    day_reasons,
+    timing_reasons,
+)
+from bot.domain.durations import format_duration
+from bot.domain.texts import say
+
+#: How far ahead proposals look before giving up (a customer on a long vacation, say).
+DEFAULT_HORIZON_DAYS = 400
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    """The next allowed slots and every day skipped while looking for them."""
+
+    customer: str
+    slots: tuple[Slot, ...]
+    skipped: tuple[DayVerdict, ...]
+
+
+def candidate_slots(rules: SlotRules, day: date, duration: timedelta) -> list[Slot]:
+    """The slots a day offers by the window alone: one per start time that leaves room."""
+    slots = []
+    for start_time in rules.start_times or (rules.window_start,):
+        start = datetime.combine(day, start_time, tzinfo=rules.tz)
+        end = start + duration
+        if end.date() == day and end.time() <= rules.window_end:
+            slots.append(Slot(start, end))
+    return slots
+
+
+def _unique(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
+    seen: dict[Reason, None] = {}
+    for reason in reasons:
+        seen.setdefault(reason, None)
+    order = {code: i for i, code in enumerate(REASON_CODES)}
+    return tuple(sorted(seen, key=lambda r: order.get(r.code, len(order))))
+
+
+def _free_slots(
+    rules: SlotRules,
+    day: date,
+    *,
+    now: datetime,
+    duration: timedelta,
+    bookings: Sequence[Booking],
+) -> tuple[list[Slot], tuple[Reason, ...]]:
+    """The allowed slots of a day, and the reasons when there are none."""
+    calendar = day_reasons(rules, day)
+    if calendar:
+        return [], _unique(calendar)
+    candidates = candidate_slots(rules, day, duration)
+    if not candidates:
+        fit = Reason(
+            "outside_window",
+            say(
+                rules.language,
+                "outside_window_fit",
+                duration=format_duration(duration),
+                customer=rules.customer,
+                window=rules.window_text(),
+            ),
+        )
+        return [], (fit,)
+    free: list[Slot] = []
+    refused: list[Reason] = []
+    for slot in candidates:
+        # The day's own reasons are known to be empty here; only the hours remain to judge.
+        reasons = timing_reasons(rules, slot.start, slot.end, now=now, bookings=bookings)
+        if reasons:
+            refused.extend(reasons)
+        else:
+            free.append(slot)
+    return free, (() if free else _unique(refused))
+
+
+def explain_day(
+    rules: SlotRules,
+    day: date,
+    *,
+    now: datetime,
+    duration: timedelta = timedelta(minutes=15),
+    bookings: Sequence[Booking] = (),
+) -> DayVerdict:
+    """The verdict for one date: allowed when at least one slot of the day passes every rule."""
+    _, reasons = _free_slots(rules, day, now=now, duration=duration, bookings=bookings)
+    return DayVerdict(day, reasons)
+
+
+def _days_from(first: date) -> Iterator[date]:
+    day = first
+    while True:
+        yield day
+        day += timedelta(days=1)
+
+
+def propose_slots(
+    rules: SlotRules,
+    *,
+    now: datetime,
+    duration: timedelta = timedelta(minutes=15),
+    count: int = 3,
+    after: datetime | None = None,
+    bookings: Sequence[Booking] = (),
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> SlotPlan:
+    """The next ``count`` allowed slots starting at or after ``after`` (default: ``now``).
+
+    Skipped days are reported with their reasons. The search stops after ``horizon_days``
+    days; fewer slots are returned when the calendar offers no more within it.
+    """
+    start_at = max(after or now, now).astimezone(rules.tz)
+    slots: list[Slot] = []
+    skipped: list[DayVerdict] = []
+    for day in _days_from(start_at.date()):
+        if len(slots) >= count or (day - start_at.date()).days > horizon_days:
+            break
+        free, reasons = _free_slots(rules, day, now=now, duration=duration, bookings=bookings)
+        free = [slot for slot in free if slot.start >= start_at]
+        if free:
+            slots.extend(free[: count - len(slots)])
+        elif reasons:
+            skipped.append(DayVerdict(day, reasons))
+    return SlotPlan(rules.customer, tuple(slots), tuple(skipped))
