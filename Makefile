@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict bot integrations
+	$(BIN)/mypy --strict bot integrations tests benchmarks
 
 test: lint
 	$(BIN)/pytest

@@ -5,6 +5,7 @@ Run: .venv/bin/python benchmarks/bench_calendar.py   (prints figures; not a time
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -31,7 +32,7 @@ def main() -> None:
         measure(
             f"propose_slots {rule.customer} count=10",
             200,
-            lambda rule=rule: propose_slots(rule, now=NOW, count=10),
+            functools.partial(propose_slots, rule, now=NOW, count=10),
         )
     year = [date(2026, 1, 1) + timedelta(days=n) for n in range(365)]
     measure(

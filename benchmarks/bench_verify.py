@@ -9,6 +9,7 @@ import statistics
 import time
 
 from bot.app.gather import DeploymentRequest, FactGatherer
+from bot.app.zammad_reads import ZammadReads
 from bot.config.loading import load_config
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.resources import example_config_path
@@ -40,7 +41,9 @@ def main() -> None:
                 gitlab_client = GitLabClient(gitlab.url, "demo-token")
                 before_z, before_g = len(zammad.app.log), len(gitlab.app.log)
                 started = time.perf_counter()
-                facts = FactGatherer(config, zammad_client, gitlab_client).gather(request)
+                facts = FactGatherer(config, ZammadReads(zammad_client), gitlab_client).gather(
+                    request
+                )
                 report = check_prerequisites(facts, config)
                 samples.append(time.perf_counter() - started)
                 assert report.ready

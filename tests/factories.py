@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.config.models import Config
 from bot.domain.calendar.rules import SlotRules, rules_for
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
-from bot.domain.prerequisites.checks import ComponentFacts, Facts, TicketFacts
+from bot.domain.prerequisites.facts import ComponentFacts, Facts, TicketFacts
 
 MADRID = ZoneInfo("Europe/Madrid")
 

@@ -92,7 +92,11 @@ def caldav_server(storage: Path, users: dict[str, str] | None = None) -> Iterato
         privileged=True,
     )
     server = make_server(
-        "127.0.0.1", 0, radicale.Application(configuration), threaded=True, request_handler=_Quiet
+        "127.0.0.1",
+        0,
+        radicale.Application(configuration),  # type: ignore[attr-defined]
+        threaded=True,
+        request_handler=_Quiet,
     )
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True

@@ -7,7 +7,6 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-import gitlab.utils as gitlab_http
 import pytest
 
 from bot.app.wiring import gitlab_client, zammad_client
@@ -183,7 +182,7 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
 
 def many_releases(count: int) -> dict[str, Any]:
     commits = [{"sha": f"{n:040x}", "message": f"r{n}"} for n in range(count)]
-    releases = [
+    releases: list[dict[str, Any]] = [
         {
             "tag": f"1.0.{n}",
             "released_at": "2026-01-01T00:00:00Z"
@@ -227,7 +226,7 @@ def test_latest_release_reads_every_page_and_ignores_upcoming_and_other_tags() -
 def test_gitlab_retries_502s_and_429(
     gitlab: RunningEmulator, monkeypatch: pytest.MonkeyPatch, sleeps: list[float]
 ) -> None:
-    monkeypatch.setattr(gitlab_http.time, "sleep", sleeps.append)
+    monkeypatch.setattr("gitlab.utils.time.sleep", sleeps.append)
     gitlab.app.faults.retry_after = 3
     gitlab.app.faults.script.extend([502, 502, 429])
     client = GitLabClient(gitlab.url, "demo-token", max_retries=5)
@@ -239,7 +238,7 @@ def test_gitlab_retries_502s_and_429(
 def test_gitlab_gives_up_with_a_typed_error(
     gitlab: RunningEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(gitlab_http.time, "sleep", lambda _: None)
+    monkeypatch.setattr("gitlab.utils.time.sleep", lambda _: None)
     gitlab.app.faults.script = deque([503] * 10)
     client = GitLabClient(gitlab.url, "demo-token", max_retries=2)
     with pytest.raises(GitLabError, match="GitLab did not answer"):

@@ -64,7 +64,7 @@ def test_the_same_row_is_updated_at_start_and_at_close(tmp_path: Path) -> None:
 
 def test_a_folder_template_is_copied_for_a_new_customer(tmp_path: Path) -> None:
     template = build_template("en")
-    template.active["R1"] = "Comentarios de la oficina"  # type: ignore[index]
+    template.active["R1"] = "Comentarios de la oficina"
     template.save(tmp_path / "TEMPLATE - Deployment log.xlsx")
     log = log_in(tmp_path)
     log.upsert_row(planned())

@@ -18,7 +18,7 @@ import pytest
 
 from bot.config.models import Config
 from bot.domain.commands import COMMAND_NAMES, help_lines
-from bot.domain.effects import LogRow, PostNote, UpsertLogRow
+from bot.domain.effects import LogRow, PostNote, SendEmail, UpsertLogRow
 from bot.domain.events import Origin
 from bot.domain.model import Deployment, State, TicketRef
 from bot.domain.prerequisites.checks import check_prerequisites
@@ -106,7 +106,10 @@ def rendered_texts(language: str) -> Iterator[tuple[str, str]]:
             yield "unattached", effect.html
     row = UpsertLogRow("k", "DIBA", LogRow("DIBA-2026-0007", "planned"))
     for effect in alert("DIBA-2026-0007", deployment, row, 5, "Timeout", config, renderer).effects:
-        yield "alert", effect.html if isinstance(effect, PostNote) else effect.email.html
+        if isinstance(effect, PostNote):
+            yield "alert note", effect.html
+        elif isinstance(effect, SendEmail):
+            yield "alert email", f"{effect.email.subject}\n{effect.email.html}"
     yield "help", "\n".join(help_lines(language))
 
 

@@ -83,7 +83,7 @@ def request_event(report: Report = READY) -> Requested:
 
 def ignored_message(effects: list[object]) -> str:
     [note] = of(effects, PostNote)
-    return note.html
+    return str(note.html)
 
 
 # -- requested ------------------------------------------------------------------------------

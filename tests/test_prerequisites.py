@@ -9,7 +9,8 @@ import pytest
 
 from bot.config.loading import load_config
 from bot.config.models import Config
-from bot.domain.prerequisites.checks import CHECK_CODES, Facts, Report, check_prerequisites
+from bot.domain.prerequisites.checks import Report, check_prerequisites
+from bot.domain.prerequisites.facts import CHECK_CODES, Facts
 from bot.resources import example_config_path
 from tests.factories import component_facts, make_facts, ticket_facts
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-import bot.app.outbox
 from bot.app.demo import Workbench, workbench
 from bot.app.executors import Channels, execute
 from bot.config.loading import load_config
@@ -100,7 +99,7 @@ def reference(
 ) -> dict[str, Any]:
     """What an uninterrupted run produces, and how many effects it carries out."""
     executed: list[str] = []
-    real = bot.app.outbox.execute
+    real = execute
 
     def recording(effect: OutboxEffect, channels: Channels, *, now: Any) -> None:
         real(effect, channels, now=now)
@@ -108,7 +107,7 @@ def reference(
 
     out = tmp_path_factory.mktemp("reference")
     with workbench(CONFIG, demo_scenario, out) as bench, pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bot.app.outbox, "execute", recording)
+        patch.setattr("bot.app.outbox.execute", recording)
         sent = Sent()
         counting(bench, sent)
         deployment_id = happy_path(bench, bench.cycle)
@@ -149,7 +148,7 @@ def _run_with_a_crash(
         workbench(CONFIG, scenario, tmp_path / "out") as bench,
         pytest.MonkeyPatch.context() as patch,
     ):
-        patch.setattr(bot.app.outbox, "execute", crashing)
+        patch.setattr("bot.app.outbox.execute", crashing)
         counting(bench, sent)
 
         def cycle() -> None:

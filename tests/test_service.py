@@ -4,7 +4,7 @@ real SMTP server, an .ics file and the Excel log."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import icalendar
@@ -68,6 +68,7 @@ def log_rows(bench: Workbench, customer: str = "DIBA") -> list[dict[str, object]
 def ics(bench: Workbench, deployment_id: str) -> icalendar.Event:
     path = bench.out / "calendar" / f"{deployment_id}_soffid.example.ics"
     [event] = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    assert isinstance(event, icalendar.Event)
     return event
 
 
@@ -91,7 +92,7 @@ def test_the_whole_procedure_once(bench: Workbench, sink: SmtpSink) -> None:
     [row] = log_rows(bench)
     assert row["status"] == "Completado" and row["actual_start"] == start.replace(tzinfo=None)
     event = ics(bench, deployment_id)
-    assert int(event["SEQUENCE"]) == 1 and event.decoded("DTEND") == final.actual_end
+    assert int(str(event["SEQUENCE"])) == 1 and event.decoded("DTEND") == final.actual_end
     assert sorted(bench.zammad.tags[1]) == ["customer-validated", "deployed"]
     comments = [a for a in bench.zammad.ticket_articles(2) if not a["internal"]]
     assert any("Desplegat a producció" in a["body"] for a in comments)
@@ -122,9 +123,10 @@ def test_reschedule_updates_the_same_event_and_row(bench: Workbench) -> None:
     bench.cycle()
     deployment = bench.deployment(deployment_id)
     assert deployment.calendar_sequence == 1
-    assert int(ics(bench, deployment_id)["SEQUENCE"]) == 1
+    assert int(str(ics(bench, deployment_id)["SEQUENCE"])) == 1
     [row] = log_rows(bench)
-    assert row["planned_start"].isoformat() == "2026-12-03T11:00:00"  # type: ignore[union-attr]
+    assert isinstance(row["planned_start"], datetime)
+    assert row["planned_start"].isoformat() == "2026-12-03T11:00:00"
     mails = sorted(p.name.split("_")[0] for p in (bench.out / "mail").iterdir())
     assert "DIBA-2026-0001.schedule.1" in mails and "DIBA-2026-0001.schedule.0" in mails
 

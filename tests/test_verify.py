@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.app.gather import DeploymentRequest, FactGatherer
+from bot.app.zammad_reads import ZammadReads
 from bot.cli import main
 from bot.config.loading import load_config
 from bot.domain.prerequisites.checks import Report, check_prerequisites
@@ -30,13 +31,13 @@ def verify(
     *numbers: str,
     components: tuple[tuple[str, str], ...] | None = None,
 ) -> Report:
-    gatherer = FactGatherer(CONFIG, zammad_client, gitlab_client)
+    gatherer = FactGatherer(CONFIG, ZammadReads(zammad_client), gitlab_client)
     facts = gatherer.gather(DeploymentRequest(numbers or DIBA_TICKETS, None, components))
     return check_prerequisites(facts, CONFIG, language="en")
 
 
 def project(gitlab: RunningEmulator, path: str) -> dict[str, Any]:
-    found = gitlab.app.find_project(path)  # type: ignore[attr-defined]
+    found: dict[str, Any] | None = gitlab.app.find_project(path)  # type: ignore[attr-defined]
     assert found is not None
     return found
 
@@ -126,7 +127,7 @@ def test_each_mutation_fails_exactly_its_check(
 def test_gitlab_errors_fail_the_affected_checks_and_nothing_crashes(
     zammad_client: ZammadClient, gitlab: RunningEmulator
 ) -> None:
-    gitlab.app.faults = Faults(error_rate=1.0, seed=1)  # type: ignore[attr-defined]
+    gitlab.app.faults = Faults(error_rate=1.0, seed=1)
     client = GitLabClient(gitlab.url, "demo-token", max_retries=0)
     result = verify(zammad_client, client, components=(("addon-diba", "3.2.11"),))
     assert not result.ready
@@ -163,10 +164,10 @@ def test_a_customer_command_in_a_public_article_is_ignored(
 def test_partner_exclusive_gives_the_single_not_handled_note(
     zammad_client: ZammadClient, gitlab: RunningEmulator, gitlab_client: GitLabClient
 ) -> None:
-    before = len(gitlab.app.log)  # type: ignore[attr-defined]
+    before = len(gitlab.app.log)
     result = verify(zammad_client, gitlab_client, "7413200")
     assert not result.handled
-    assert len(gitlab.app.log) == before  # type: ignore[attr-defined]
+    assert len(gitlab.app.log) == before
     note = Renderer().prerequisites_note(result, CONFIG)
     assert "deploybot no gestiona este despliegue" in note
     assert "Sur Sistemas" in note
@@ -178,7 +179,7 @@ def test_one_lookup_per_component_version_per_cycle(
 ) -> None:
     verify(zammad_client, gitlab_client)
     release_lists = [
-        entry for entry in gitlab.app.log  # type: ignore[attr-defined]
+        entry for entry in gitlab.app.log
         if entry.path.endswith("/releases") and entry.method == "GET"
     ]  # fmt: skip
     assert len(release_lists) == 2  # one per project: addon-diba and iam-sync

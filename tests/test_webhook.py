@@ -59,7 +59,7 @@ def test_signature_comparison() -> None:
 
 def test_health_says_starting_then_ok(bench: Workbench) -> None:
     http = client(bench, [])
-    assert http.get("/healthz").json == {  # type: ignore[comparison-overlap]
+    assert http.get("/healthz").json == {
         "status": "starting", "last_cycle_at": None, "last_cycle_errors": [],
         "pending_effects": 0,
     }  # fmt: skip
