@@ -18,15 +18,12 @@ from typing import Any
 
 from bot.app.service import Service
 from bot.app.store import Store, sqlite_url
-from bot.app.wiring import channels_for
+from bot.app.wiring import build_service
 from bot.config.models import Config
 from bot.domain.model import Deployment
 from integrations.emulators.gitlab import GitLabEmulator
 from integrations.emulators.server import RunningEmulator
 from integrations.emulators.zammad import ZammadEmulator
-from integrations.gitlab import GitLabClient
-from integrations.retry import RetryPolicy
-from integrations.zammad import ZammadClient
 
 #: The demo's "now": Thursday 26 November 2026, 10:00 in Madrid — fixed, so runs repeat.
 DEMO_START = datetime.fromisoformat("2026-11-26T10:00:00+01:00")
@@ -104,7 +101,7 @@ def demo_config(base: Config, out: Path, zammad_url: str, gitlab_url: str) -> Co
     return base.model_copy(
         update={
             "zammad": base.zammad.model_copy(update={"url": zammad_url}),
-            "gitlab": base.gitlab.model_copy(update={"url": gitlab_url}),
+            "gitlab": base.gitlab.model_copy(update={"url": gitlab_url, "max_retries": 0}),
             "smtp": base.smtp.model_copy(
                 update={"transport": "directory", "directory": out / "mail"}
             ),
@@ -135,25 +132,13 @@ def workbench(
     token = str(scenario.get("token", "demo-token"))
     with RunningEmulator(zammad_app) as zammad, RunningEmulator(gitlab_app) as gitlab:
         config = demo_config(base, out, zammad.url, gitlab.url)
+        if store_url is not None:
+            state = config.state.model_copy(update={"url": store_url})
+            config = config.model_copy(update={"state": state})
 
         def build() -> Service:
-            zammad_client = ZammadClient(zammad.url, token, retry=RetryPolicy(sleep=lambda _: None))
-            gitlab_client = GitLabClient(
-                gitlab.url,
-                token,
-                release_tag_pattern=config.gitlab.release_tag_pattern,
-                ticket_pattern=config.gitlab.ticket_pattern,
-                max_retries=0,
-            )
-            return Service(
-                config,
-                Store(store_url or config.state.url),
-                zammad_client,
-                gitlab_client,
-                channels_for(config, zammad_client),
-                clock=clock,
-                observer=observer,
-            )
+            return build_service(config, clock=clock, observer=observer, token=token,
+                                 sleep=lambda _: None)  # fmt: skip
 
         service = build()
         yield Workbench(config, out, clock, service.store, service, zammad_app, gitlab_app, build)

@@ -7,11 +7,15 @@ file and choosing timeouts from the configuration happens here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 from bot.app.executors import Channels
 from bot.app.ports import LogPort, MailPort, ZammadPort
+from bot.app.service import Service
+from bot.app.store import Store
 from bot.config.models import Config, GitLabConfig, ZammadConfig
 from integrations.calendar import CalDavCalendar, IcsDirectory
 from integrations.deployment_log import DeploymentLog
@@ -28,10 +32,12 @@ def zammad_client(
     *,
     url: str | None = None,
     token: str | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> ZammadClient:
     """A client for the configured Zammad, its token read from the environment or a file.
 
-    ``url`` and ``token`` replace the configured ones (an emulator standing in for Zammad).
+    ``url`` and ``token`` replace the configured ones (an emulator standing in for Zammad);
+    ``sleep`` replaces waiting between retries (a demo or a test does not wait).
     """
     url = url or config.url
     if not url:
@@ -45,7 +51,7 @@ def zammad_client(
         token,
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
-        retry=RetryPolicy(max_attempts=config.max_attempts),
+        retry=RetryPolicy(max_attempts=config.max_attempts, sleep=sleep or time.sleep),
         search=config.search,
         query_fallback=config.query_fallback,
     )
@@ -138,4 +144,30 @@ def channels_for(config: Config, zammad: ZammadPort) -> Channels:
         ics=IcsDirectory(config.resolve_path(config.calendar.ics_dir)),
         log_for=log_for,
         caldav=caldav,
+    )
+
+
+def build_service(
+    config: Config,
+    *,
+    clock: Callable[[], datetime],
+    observer: Callable[[str], None] | None = None,
+    token: str | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> Service:
+    """The service on the configured Zammad, GitLab, channels and store.
+
+    ``token`` stands for both tokens and ``sleep`` for waiting between retries: the demo and
+    the tests point the configuration at emulators and do not wait.
+    """
+    zammad = zammad_client(config.zammad, token=token, sleep=sleep)
+    gitlab = gitlab_client(config.gitlab, token=token)
+    return Service(
+        config,
+        Store(state_url(config)),
+        zammad,
+        gitlab,
+        channels_for(config, zammad),
+        clock=clock,
+        observer=observer,
     )

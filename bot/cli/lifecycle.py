@@ -13,10 +13,9 @@ from pathlib import Path
 
 import click
 
+from bot.app import wiring
 from bot.app.daemon import run_daemon, webhook_secret
 from bot.app.service import Service
-from bot.app.store import Store
-from bot.app.wiring import channels_for, gitlab_client, state_url, zammad_client
 from bot.cli.base import (
     config_option,
     fail,
@@ -48,20 +47,11 @@ def build_service(config: Config) -> Service:
     if not config.zammad.url:
         fail(f"{config.source}: zammad.url: the Zammad address is needed to run")
     try:
-        zammad = zammad_client(config.zammad)
-        gitlab = gitlab_client(config.gitlab)
-        channels = channels_for(config, zammad)
+        return wiring.build_service(
+            config, clock=utc_now, observer=lambda line: log.info("%s", line)
+        )
     except MissingSecretError as exc:
         fail(str(exc))
-    return Service(
-        config,
-        Store(state_url(config)),
-        zammad,
-        gitlab,
-        channels,
-        clock=utc_now,
-        observer=lambda line: log.info("%s", line),
-    )
 
 
 def _configure_logging() -> None:
