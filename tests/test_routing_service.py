@@ -1,0 +1,176 @@
+"""The service in-process, on fakes of every port: what tags and notes make deploybot do, how
+it answers what it cannot do, and that every answer is given once and audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.domain.model import State
+from tests.factories import customer_data, make_config
+from tests.fakes import InProcess, in_process
+
+#: Thursday 26 November 2026, 10:00 in Madrid (the demo's "now").
+START = datetime.fromisoformat("2026-11-26T10:00:00+01:00")
+PROJECT = "soffid/addons/diba"
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> Iterator[InProcess]:
+    """DIBA with one component whose release 3.2.11 fixes tickets 7412280 and 7412301."""
+    customer = customer_data(
+        zammad_organization="Diputació de Barcelona",
+        components={"addon-diba": {"gitlab_project": PROJECT}},
+    )
+    config = make_config([customer], email_domain="soffid.example")
+    built = in_process(config, tmp_path / "state.sqlite", START)
+    built.gitlab.release(PROJECT, "3.2.10", START - timedelta(days=60))
+    built.gitlab.release(PROJECT, "3.2.11", START - timedelta(days=9), fixes=["7412280", "7412301"])
+    for ticket_id, number in ((1, "7412280"), (2, "7412301"), (3, "7412999")):
+        built.zammad.add_ticket(ticket_id, number, f"Change {number}", "Diputació de Barcelona")
+        built.zammad.person_tags(ticket_id, "customer-validated")
+    built.zammad.person_notes(1, "/deploy rollback-plan auto")
+    built.zammad.add_ticket(4, "7413000", "Unrelated", "Diputació de Barcelona")
+    yield built
+
+
+def ready(bot: InProcess) -> str:
+    bot.zammad.person_tags(1, "deploy")
+    bot.zammad.person_tags(2, "deploy")
+    bot.cycle()
+    deployment = bot.deployment()
+    assert deployment.state is State.READY, bot.zammad.notes(1)
+    return deployment.id
+
+
+def test_two_tagged_tickets_open_one_ready_deployment_with_proposals(bot: InProcess) -> None:
+    ready(bot)
+    deployment = bot.deployment()
+    assert [t.number for t in deployment.tickets] == ["7412280", "7412301"]
+    assert len(deployment.proposals) == 3
+    assert "deploy" not in bot.zammad.tag_lists[1]
+    assert "deploy-ready" in bot.zammad.tag_lists[2]
+    notes = bot.zammad.notes(1)
+    assert any("se cumplen los 13 prerrequisitos" in n for n in notes)
+    assert any("deploy-slot-1" in n for n in notes)
+
+
+def test_a_note_with_many_bad_commands_gets_one_reply_with_a_few_of_them(bot: InProcess) -> None:
+    ready(bot)
+    lines = "<br>".join(f"/deploy launch{n}" for n in range(40))
+    bot.zammad.person_notes(1, lines)
+    bot.cycle()
+    replies = [n for n in bot.zammad.notes(1) if "No he entendido" in n]
+    assert len(replies) == 1
+    assert replies[0].count("no es un comando de deploybot") == 3
+    assert "y 37 error(es) más en la misma nota" in replies[0]
+
+
+def test_help_is_answered_once_even_when_the_note_is_read_again(bot: InProcess) -> None:
+    ready(bot)
+    note = bot.zammad.person_notes(1, "/deploy help")
+    bot.cycle()
+    bot.service.store.forget(f"article:{note.id}")  # as if the poll read it again
+    bot.zammad._touch(1)
+    bot.cycle()
+    helps = [n for n in bot.zammad.notes(1) if "Comandos de deploybot" in n]
+    assert len(helps) == 1
+    assert "/deploy restart las consolas y los syncservers" in helps[0]
+
+
+def test_a_trigger_tag_without_deployment_is_explained_removed_and_audited(
+    bot: InProcess,
+) -> None:
+    bot.zammad.person_tags(4, "deploy-start")
+    bot.cycle()
+    [note] = bot.zammad.notes(4)
+    assert "este ticket no tiene ningún despliegue abierto" in note
+    assert "deploy-start" not in bot.zammad.tag_lists[4]
+    [entry] = bot.service.store.audit_trail("ticket-4")
+    assert (entry.event, entry.actor) == ("stray-tags", "Marta Vidal")
+
+
+def test_a_slot_tag_without_that_proposal_is_refused_and_removed(bot: InProcess) -> None:
+    deployment_id = ready(bot)
+    bot.zammad.person_tags(1, "deploy-slot-7")
+    bot.cycle()
+    assert bot.deployment().state is State.READY
+    assert any(f"no hay propuesta 7 para {deployment_id}" in n for n in bot.zammad.notes(1))
+    assert "deploy-slot-7" not in bot.zammad.tag_lists[1]
+    assert [e.event for e in bot.service.store.audit_trail(deployment_id)][-1] == "slot-refused"
+
+
+def test_a_slot_tag_schedules_its_proposal_and_books_everything(bot: InProcess) -> None:
+    ready(bot)
+    first = bot.deployment().proposals[0]
+    bot.zammad.person_tags(1, "deploy-slot-1")
+    bot.cycle()
+    deployment = bot.deployment()
+    assert deployment.state is State.SCHEDULED and deployment.planned_start == first
+    assert bot.mailer.kinds() == ["schedule", "invitation"]
+    [event] = bot.calendar.events.values()
+    assert event.start == first
+    assert bot.logs.rows["DIBA"][deployment.id].status == "planned"
+
+
+def test_the_whole_procedure_sends_each_email_once(bot: InProcess) -> None:
+    deployment_id = ready(bot)
+    first = bot.deployment().proposals[0]
+    bot.zammad.person_notes(1, f"/deploy schedule {first.astimezone(START.tzinfo):%Y-%m-%d %H:%M}")
+    bot.cycle()
+    bot.clock.set(first)
+    bot.zammad.person_tags(1, "deploy-start")
+    bot.cycle()
+    bot.clock.advance(timedelta(minutes=12))
+    bot.zammad.person_tags(2, "deploy-done")
+    bot.cycle()
+    bot.cycle()
+    assert bot.deployment().state is State.COMPLETED
+    assert bot.mailer.kinds() == ["schedule", "invitation", "start", "end"]
+    assert bot.logs.rows["DIBA"][deployment_id].status == "completed"
+    assert "deployed" in bot.zammad.tag_lists[1] and "deployed" in bot.zammad.tag_lists[2]
+    assert bot.service.store.pending() == []
+
+
+def test_a_rollback_note_and_its_tag_in_one_cycle_roll_back_once_without_complaint(
+    bot: InProcess,
+) -> None:
+    ready(bot)
+    bot.zammad.person_tags(1, "deploy-slot-1")
+    bot.cycle()
+    bot.clock.set(bot.deployment().planned_start)  # type: ignore[arg-type]
+    bot.zammad.person_tags(1, "deploy-start")
+    bot.cycle()
+    bot.zammad.person_notes(1, "/deploy rollback la consola no arranca")
+    bot.zammad.person_tags(1, "deploy-rollback")
+    bot.cycle()
+    assert bot.deployment().state is State.ROLLED_BACK
+    assert "deploy-rollback" not in bot.zammad.tag_lists[1]
+    notes = bot.zammad.notes(1)
+    assert not [n for n in notes if "no tiene ningún despliegue abierto" in n or "ignorado" in n]
+    assert bot.mailer.kinds().count("rollback") == 1
+
+
+def test_a_command_written_as_a_public_note_is_not_obeyed(bot: InProcess) -> None:
+    ready(bot)
+    bot.zammad.person_notes(1, "/deploy cancel", internal=False)
+    bot.cycle()
+    assert bot.deployment().state is State.READY
+
+
+def test_gitlab_down_blocks_and_the_deployment_is_rechecked_when_it_answers(
+    bot: InProcess,
+) -> None:
+    bot.cycle()  # the first GitLab poll opens the release window
+    bot.gitlab.down = True
+    bot.zammad.person_tags(1, "deploy")
+    bot.cycle()
+    assert bot.deployment().state is State.BLOCKED
+    assert bot.deployment().awaiting_gitlab
+    bot.gitlab.down = False
+    bot.cycle()
+    assert bot.deployment().state is State.READY
+    assert not bot.deployment().awaiting_gitlab
