@@ -8,22 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-CHECK_CODES = (
-    "customer_known",
-    "handled_by_us",
-    "environment_productive",
-    "components_identified",
-    "release_exists",
-    "release_is_latest",
-    "pipeline_succeeded",
-    "on_default_branch",
-    "artifact_published",
-    "validated_in_test",
-    "customer_validated",
-    "rollback_ready",
-    "parties_identified",
-)
-
 #: The checks judged per component version, from the component's GitLab facts.
 COMPONENT_CHECKS = (
     "release_exists",
@@ -32,6 +16,17 @@ COMPONENT_CHECKS = (
     "on_default_branch",
     "artifact_published",
     "validated_in_test",
+)
+#: Every check, in the order the report lists them.
+CHECK_CODES = (
+    "customer_known",
+    "handled_by_us",
+    "environment_productive",
+    "components_identified",
+    *COMPONENT_CHECKS,
+    "customer_validated",
+    "rollback_ready",
+    "parties_identified",
 )
 #: The checks that depend on the release list (each component check, and the rollback target).
 RELEASE_LIST_CHECKS = (*COMPONENT_CHECKS, "rollback_ready")
