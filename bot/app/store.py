@@ -159,14 +159,19 @@ class Store:
     # -- schema -----------------------------------------------------------------------------
 
     def migrate(self) -> int:
-        """Create or upgrade the schema; returns the version now in place."""
+        """Create or upgrade the schema; returns the version now in place.
+
+        Resumable: a first start killed half-way (SQLite creates each table in its own
+        transaction) left some tables and no version; the next start creates the missing
+        tables and records the version, instead of failing for ever.
+        """
         with self.engine.begin() as connection:
-            inspector = sa.inspect(connection)
-            if not inspector.has_table("schema_version"):
-                metadata.create_all(connection)
+            metadata.create_all(connection)  # only the tables that are missing
+            found = connection.execute(sa.select(schema_version.c.version)).scalar_one_or_none()
+            if found is None:
                 connection.execute(schema_version.insert().values(version=SCHEMA_VERSION))
                 return SCHEMA_VERSION
-            version: int = connection.execute(sa.select(schema_version.c.version)).scalar_one()
+            version: int = found
             if version > SCHEMA_VERSION:
                 raise RuntimeError(
                     f"the state database {self.url} has schema version {version}, newer than "
