@@ -18,7 +18,7 @@ def half_built(path: Path, tables: int) -> str:
     others = [
         t for t in store_module.metadata.sorted_tables if t is not store_module.schema_version
     ]
-    wanted = [store_module.schema_version, *others[:tables]]
+    wanted = [version_table, *others[:tables]]
     store_module.metadata.create_all(engine, tables=wanted)
     engine.dispose()
     return url
