@@ -15,9 +15,8 @@ def half_built(path: Path, tables: int) -> str:
     """What a kill during the first start leaves: some tables, an empty schema_version."""
     url = sqlite_url(path)
     engine = sa.create_engine(url)
-    others = [
-        t for t in store_module.metadata.sorted_tables if t is not store_module.schema_version
-    ]
+    version_table = store_module.schema_version
+    others = [t for t in store_module.metadata.sorted_tables if t is not version_table]
     wanted = [version_table, *others[:tables]]
     store_module.metadata.create_all(engine, tables=wanted)
     engine.dispose()
