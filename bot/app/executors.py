@@ -24,6 +24,7 @@ from bot.domain.effects import (
 )
 from integrations.calendar import invitation
 from integrations.mail import Attachment, build_message
+from integrations.zammad import ZammadNotFoundError, ZammadValidationError
 
 
 @dataclass
@@ -35,6 +36,15 @@ class Channels:
     ics: CalendarFilePort
     log_for: Callable[[str], LogPort]
     caldav: CalendarServerPort | None = None
+
+
+def is_permanent(error: Exception) -> bool:
+    """Whether retrying cannot help: the outside system refuses the data itself (Zammad's 422,
+    a ticket that no longer exists) or the data cannot be encoded for the channel. Outages,
+    timeouts, locks and files a person must repair are worth retrying."""
+    if isinstance(error, ZammadValidationError | ZammadNotFoundError):
+        return True
+    return isinstance(error, ValueError | TypeError | UnicodeError)
 
 
 def execute(effect: OutboxEffect, channels: Channels, *, now: datetime) -> None:

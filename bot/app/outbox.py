@@ -8,10 +8,10 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.app.executors import Channels, execute
+from bot.app.executors import Channels, execute, is_permanent
 from bot.app.store import OutboxItem, Store, backoff
 from bot.config.models import Config
-from bot.domain.effects import OutboxEffect, describe
+from bot.domain.effects import OutboxEffect, channel_of, describe
 from bot.domain.rendering import Renderer
 from bot.domain.replies import ALERTS, alert
 from bot.domain.routing import Reply
@@ -44,35 +44,53 @@ class OutboxRunner:
         self.reply = reply
 
     def drain(self, *, limit: int | None = None) -> tuple[int, int]:
-        """Carry out the effects that are due, in order per deployment; returns (done, failed).
+        """Carry out the effects that are due, in order per deployment and channel; returns
+        (done, failed).
 
+        A failing effect holds up the later effects of its own deployment and channel only.
         Stops between two effects when ``stopping`` is set (a graceful shutdown).
         """
         done = failed = 0
-        blocked: set[str] = set()
+        blocked: set[tuple[str, str]] = set()
         for item in self.store.pending():
             if self.stopping.is_set() or (limit is not None and done >= limit):
                 break
             now = self.clock()
-            if item.deployment_id in blocked or item.next_attempt_at > now:
-                blocked.add(item.deployment_id)  # keep this deployment's effects in order
+            queue = (item.deployment_id, channel_of(item.effect))
+            if queue in blocked or item.next_attempt_at > now:
+                blocked.add(queue)  # keep this deployment's channel in order
                 continue
             try:
                 execute(item.effect, self.channels, now=now)
             except Exception as error:  # an outside system failed: retry later, never crash
                 failed += 1
-                blocked.add(item.deployment_id)
-                self._failed(item, error)
+                if self._failed(item, error):
+                    blocked.add(queue)
                 continue
             self.store.mark_done(item.id, now)
             done += 1
             self.observer(f"  done: {describe(item.effect)}")
         return done, failed
 
-    def _failed(self, item: OutboxItem, error: Exception) -> None:
+    def _failed(self, item: OutboxItem, error: Exception) -> bool:
+        """Record a failure; returns whether the effect stays queued (a retryable error)."""
         workflow = self.config.workflow
         text = f"{type(error).__name__}: {error}"
         attempts = item.attempts + 1
+        permanent = is_permanent(error)
+        log.warning(
+            "deployment=%s effect=%s attempt=%d permanent=%s error=%s",
+            item.deployment_id,
+            describe(item.effect),
+            attempts,
+            permanent,
+            text,
+        )
+        if permanent:
+            self.store.mark_given_up(item.id, text)
+            if item.deployment_id != ALERTS:
+                self._alert(item.deployment_id, item.effect, attempts, text)
+            return False
         wait = backoff(attempts, workflow.retry_base_seconds, workflow.retry_max_seconds)
         alert = (
             attempts >= workflow.alert_after_attempts
@@ -80,15 +98,9 @@ class OutboxRunner:
             and item.deployment_id != ALERTS
         )
         self.store.mark_failed(item.id, text, self.clock() + wait, alerted=alert)
-        log.warning(
-            "deployment=%s effect=%s attempt=%d error=%s",
-            item.deployment_id,
-            describe(item.effect),
-            attempts,
-            text,
-        )
         if alert:
             self._alert(item.deployment_id, item.effect, attempts, text)
+        return True
 
     def _alert(self, deployment_id: str, effect: OutboxEffect, attempts: int, error: str) -> None:
         """A note on the deployment's first ticket and an email to the support team."""

@@ -22,6 +22,7 @@ from bot.domain.calendar.rules import Booking, Slot, rules_for
 from bot.domain.events import Origin, Requested
 from bot.domain.lifecycle import PENDING, RUNNING, new_deployment
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
+from bot.domain.plain import plain
 from bot.domain.prerequisites.checks import (
     Report,
     check_prerequisites,
@@ -147,7 +148,7 @@ class Requests:
         return Requested(
             origin,
             report,
-            tuple(TicketRef(t.number, t.title, t.id) for t in facts.tickets),
+            tuple(TicketRef(plain(t.number), plain(t.title), t.id) for t in facts.tickets),
             components,
             report.environment or deployment.environment,
             proposals,

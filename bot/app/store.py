@@ -424,6 +424,15 @@ class Store:
             connection.execute(outbox.update().where(outbox.c.id == item_id).values(**values))
         return int(attempts) + 1
 
+    def mark_given_up(self, item_id: int, error: str) -> None:
+        """The effect can never succeed as it is (its data is refused): it leaves the queue."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                outbox.update()
+                .where(outbox.c.id == item_id)
+                .values(status="failed", last_error=error[:2000], attempts=outbox.c.attempts + 1)
+            )
+
     # -- timers -------------------------------------------------------------------------------
 
     def _set_timer(

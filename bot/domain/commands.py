@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from bot.domain.durations import DurationError, parse_duration
+from bot.domain.plain import plain
 from bot.domain.problems import DomainError, Problem
 from bot.domain.texts import say
 
@@ -156,7 +157,7 @@ Command = (
 
 def note_text(body: str) -> str:
     """The text of an HTML note, line breaks kept where paragraphs and ``<br>`` were."""
-    return html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", body))).replace("\xa0", " ")
+    return plain(html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", body))).replace("\xa0", " "))
 
 
 def find_commands(body: str) -> list[RawCommand]:

@@ -145,6 +145,19 @@ Effect = PostNote | SetTags | SendEmail | PublishCalendarEvent | UpsertLogRow | 
 OutboxEffect = PostNote | SetTags | SendEmail | PublishCalendarEvent | UpsertLogRow
 
 
+def channel_of(effect: OutboxEffect) -> str:
+    """The channel an effect goes through. A deployment's effects are carried out in order
+    within each channel, and one channel never waits on another (a log that cannot be written
+    holds up no email)."""
+    if isinstance(effect, PostNote | SetTags):
+        return "zammad"
+    if isinstance(effect, SendEmail):
+        return "email"
+    if isinstance(effect, PublishCalendarEvent):
+        return "calendar"
+    return "log"
+
+
 def describe(effect: OutboxEffect, language: str = "en") -> str:
     """A short line saying what an effect does (for logs, the timeline and alerts)."""
     if isinstance(effect, PostNote):

@@ -12,6 +12,7 @@ from email.utils import parseaddr
 from bot.config.models import Config, Contact, Customer, EmailKind, Role
 from bot.domain.effects import CalendarEvent, Email, LogRow
 from bot.domain.model import Deployment, State
+from bot.domain.plain import plain
 from bot.domain.rendering import Renderer
 
 _CUSTOMER_FACING: tuple[Role, ...] = ("customer_managers", "customer_helpdesk", "partner")
@@ -173,12 +174,13 @@ def calendar_event(
         (a for role in roles for a in role_addresses(role, customer, config, deployment)), seen
     )
     tz = config.provider.tz
+    summary = f"{_SUMMARY.get(language, 'Deployment')} {customer.name} {deployment.environment}"
     return CalendarEvent(
         uid=f"{deployment.id}@{email_domain(config)}",
-        summary=f"{_SUMMARY.get(language, 'Deployment')} {customer.name} {deployment.environment}",
+        summary=plain(summary),
         start=start.astimezone(tz),
         end=end.astimezone(tz),
-        description=description,
+        description=plain(description),
         organizer=config.smtp.sender,
         attendees=attendees,
         sequence=deployment.calendar_sequence,
@@ -197,6 +199,11 @@ _LOG_STATUS: dict[State, str] = {
 }
 
 
+def _text(value: str | None) -> str | None:
+    """A cell's text without the control characters a workbook refuses (outside text)."""
+    return plain(value) if value is not None else None
+
+
 def log_row(deployment: Deployment, config: Config) -> LogRow:
     """The deployment's row in the customer's log, times in the provider's local time."""
     tz = config.provider.tz
@@ -205,6 +212,7 @@ def log_row(deployment: Deployment, config: Config) -> LogRow:
         return moment.astimezone(tz).replace(tzinfo=None) if moment else None
 
     components = deployment.components
+    # Every text cell holds outside text somewhere (titles, reasons, names).
     return LogRow(
         deployment_id=deployment.id,
         status=_LOG_STATUS.get(deployment.state, "planned"),
@@ -214,16 +222,16 @@ def log_row(deployment: Deployment, config: Config) -> LogRow:
         actual_start=local(deployment.actual_start),
         actual_end=local(deployment.actual_end),
         duration=deployment.actual_duration,
-        environment=deployment.environment,
-        tickets="\n".join(f"{t.number} {t.title}" for t in deployment.tickets) or None,
-        components=", ".join(f"{c.name} {c.version}" for c in components) or None,
-        previous_versions=", ".join(
-            f"{c.name} {c.rollback_version}" for c in components if c.rollback_version
-        )
-        or None,
-        description=deployment.description or None,
-        restarts=deployment.restarts or None,
-        requested_by=deployment.requested_by or None,
-        performed_by=deployment.performed_by or None,
-        notes="\n".join(deployment.notes) or None,
+        environment=_text(deployment.environment),
+        tickets=_text("\n".join(f"{t.number} {t.title}" for t in deployment.tickets) or None),
+        components=_text(", ".join(f"{c.name} {c.version}" for c in components) or None),
+        previous_versions=_text(
+            ", ".join(f"{c.name} {c.rollback_version}" for c in components if c.rollback_version)
+            or None
+        ),
+        description=_text(deployment.description or None),
+        restarts=_text(deployment.restarts or None),
+        requested_by=_text(deployment.requested_by or None),
+        performed_by=_text(deployment.performed_by or None),
+        notes=_text("\n".join(deployment.notes) or None),
     )
