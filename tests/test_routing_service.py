@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.domain import routing
 from bot.domain.model import State
+from bot.domain.routing import NoteSeen, Routed, TicketSeen
 from tests.factories import customer_data, make_config
 from tests.fakes import InProcess, in_process
 
@@ -174,3 +177,28 @@ def test_gitlab_down_blocks_and_the_deployment_is_rechecked_when_it_answers(
     bot.cycle()
     assert bot.deployment().state is State.READY
     assert not bot.deployment().awaiting_gitlab
+
+
+def test_an_unexpected_error_in_one_note_is_answered_once_and_the_cycle_goes_on(
+    bot: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployment_id = ready(bot)
+    real = routing.route_note
+
+    def broken(ticket: TicketSeen, note: NoteSeen, *args: Any) -> list[Routed]:
+        if "boom" in note.body:
+            raise RuntimeError("a bug deploybot did not expect")
+        return real(ticket, note, *args)
+
+    monkeypatch.setattr("bot.app.service.route_note", broken)
+    bot.zammad.person_notes(1, "/deploy restart boom")
+    bot.zammad.person_notes(2, "/deploy restart the syncservers")
+    bot.zammad.person_tags(4, "deploy-start")
+    bot.cycle()
+    bot.zammad._touch(1)
+    bot.cycle()
+    failed = [n for n in bot.zammad.notes(1) if "no ha podido procesar esta nota" in n]
+    assert len(failed) == 1 and "a bug deploybot did not expect" in failed[0]
+    assert bot.deployment().restarts == "the syncservers"
+    assert bot.zammad.notes(4), "another ticket's tag was still answered"
+    assert "note-failed" in [e.event for e in bot.service.store.audit_trail(deployment_id)]

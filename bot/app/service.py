@@ -34,14 +34,15 @@ from bot.domain.events import (
     ScheduleRequested,
     StartRequested,
 )
-from bot.domain.keys import note_cause, tag_cause
+from bot.domain.keys import note_cause, tag_cause, ticket_scope
 from bot.domain.lifecycle import apply
 from bot.domain.model import Deployment, State
 from bot.domain.prerequisites.checks import Report
 from bot.domain.prerequisites.facts import Facts
 from bot.domain.rendering import Renderer
-from bot.domain.replies import unattached
+from bot.domain.replies import not_processed, unattached
 from bot.domain.routing import (
+    NoteSeen,
     Recheck,
     Reply,
     Routed,
@@ -297,18 +298,24 @@ class Service:
         return failed
 
     def _act(self, item: ChangedTicket, reads: ZammadReads, poll: ZammadPoll) -> int:
-        """Carry out the ticket's new commands, then its new trigger tags."""
+        """Carry out the ticket's new commands, then its new trigger tags.
+
+        An unexpected error in one note or tag is answered once on the ticket and recorded;
+        the item counts as handled, so it never stops a cycle again. Outside systems that do
+        not answer are not unexpected: the ticket is read again next cycle.
+        """
         count = 0
         touched: str | None = None
-        ticket_id = item.ticket.id
         for note in item.notes:
-            deployment = self.store.open_deployment_of_ticket(ticket_id)
-            for routed in route_note(item.seen, note, deployment, self.config, self.renderer):
-                count += self.run(routed, item.ticket, reads, cause=note_cause(note.article_id))
-                if isinstance(routed, ScheduleOrder | StartOrder | Transition):
-                    touched = routed.deployment_id
+            try:
+                applied, touched = self._act_on_note(item, note, reads, touched)
+                count += applied
+            except (ZammadError, GitLabError):
+                raise
+            except Exception as error:
+                self._unexpected(item, note_cause(note.article_id), error)
             poll.note_done(note.article_id)
-        deployment = self.store.open_deployment_of_ticket(ticket_id)
+        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
         if deployment is None and touched is not None:
             deployment = self.store.deployment(touched)  # a command just ended it
         added = item.trigger_tags(self.config)
@@ -316,10 +323,43 @@ class Service:
         # One order per tag, each remembered as soon as it is carried out; or one reply for all.
         per_tag = len(routed_tags) == len(added)
         for index, routed in enumerate(routed_tags):
-            count += self.run(routed, item.ticket, reads, cause="")
-            for tag in added[index : index + 1] if per_tag else added:
-                poll.acted_on(ticket_id, tag.tag, self.clock())
+            tags = added[index : index + 1] if per_tag else added
+            try:
+                count += self.run(routed, item.ticket, reads, cause="")
+            except (ZammadError, GitLabError):
+                raise
+            except Exception as error:
+                for tag in tags:
+                    self._unexpected(item, tag_cause(tag.tag, tag.at), error, tag=tag.tag)
+            for tag in tags:
+                poll.acted_on(item.ticket.id, tag.tag, self.clock())
         return count
+
+    def _act_on_note(
+        self, item: ChangedTicket, note: NoteSeen, reads: ZammadReads, touched: str | None
+    ) -> tuple[int, str | None]:
+        count = 0
+        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
+        for routed in route_note(item.seen, note, deployment, self.config, self.renderer):
+            count += self.run(routed, item.ticket, reads, cause=note_cause(note.article_id))
+            if isinstance(routed, ScheduleOrder | StartOrder | Transition):
+                touched = routed.deployment_id
+        return count, touched
+
+    def _unexpected(
+        self, item: ChangedTicket, cause: str, error: Exception, *, tag: str | None = None
+    ) -> None:
+        """Answer once for a note or tag that failed in a way nobody foresaw."""
+        log.exception("ticket=%s cause=%s unexpected error", item.ticket.number, cause)
+        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
+        scope = deployment.id if deployment else ticket_scope(item.ticket.id)
+        text = f"{type(error).__name__}: {error}"
+        origin = Origin("tag" if tag else "note", "deploybot", item.ticket.id)
+        self.reply(
+            not_processed(
+                item.ticket.id, scope, cause, text, origin, self.config, self.renderer, tag=tag
+            )
+        )
 
     def run(self, routed: Routed, ticket: Ticket, reads: ZammadReads, *, cause: str) -> int:
         """Carry out one routed order; returns how many lifecycle events it applied."""

@@ -38,6 +38,32 @@ def unattached(
     return Reply(scope, "request-unattached", origin, effects, (summary,))
 
 
+def not_processed(
+    ticket_id: int,
+    scope: str,
+    cause: str,
+    error: str,
+    origin: Origin,
+    config: Config,
+    renderer: Renderer,
+    *,
+    tag: str | None = None,
+) -> Reply:
+    """A note or a tag deploybot failed on unexpectedly: said once, and a tag comes off, so
+    the same item never stops a cycle again."""
+    language = note_language(config)
+    if tag is None:
+        message, event = say(language, "not_processed_note", error=error), "note-failed"
+    else:
+        message, event = say(language, "not_processed_tag", tag=tag, error=error), "tag-failed"
+    note = renderer.note("status", config, event="alert_item", message=message)
+    failed = f"{cause}-failed"
+    effects: list[OutboxEffect] = [PostNote(effect_key(scope, failed, 0), ticket_id, note)]
+    if tag is not None:
+        effects.append(SetTags(effect_key(scope, failed, 1), ticket_id, remove=(tag,)))
+    return Reply(scope, event, origin, tuple(effects), (error,))
+
+
 def release_announcement(
     ticket_id: int, component: str, project: str, tag: str, config: Config, renderer: Renderer
 ) -> Reply:

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
+        "not_processed_note": "deploybot no ha podido procesar esta nota: {error}. No lo volverá a "
+        "intentar; revisa el registro del servicio y vuelve a escribir el comando.",
+        "not_processed_tag": "deploybot no ha podido procesar la etiqueta {tag}: {error}. La ha "
+        "quitado; revisa el registro del servicio y vuelve a ponerla.",
         "cmd_too_long": "'{text}' es más de {limit}: comprueba la duración",
         "cmd_date_out_of_range": "'{text}' queda fuera de los años {first}–{last}",
         "cmd_unknown": "'{name}' no es un comando de deploybot (comandos: {known})",
@@ -84,6 +88,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "effect_log": "fila {id} del registro ({status})",
     },
     "ca": {
+        "not_processed_note": "deploybot no ha pogut processar aquesta nota: {error}. No ho "
+        "tornarà a provar; revisa el registre del servei i torna a escriure l'ordre.",
+        "not_processed_tag": "deploybot no ha pogut processar l'etiqueta {tag}: {error}. L'ha "
+        "treta; revisa el registre del servei i torna-la a posar.",
         "cmd_too_long": "'{text}' és més de {limit}: comprova la durada",
         "cmd_date_out_of_range": "'{text}' queda fora dels anys {first}–{last}",
         "cmd_unknown": "'{name}' no és una ordre de deploybot (ordres: {known})",
@@ -163,6 +171,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "effect_log": "fila {id} del registre ({status})",
     },
     "en": {
+        "not_processed_note": "deploybot could not process this note: {error}. It will not try "
+        "again; check the service log and write the command again.",
+        "not_processed_tag": "deploybot could not process the tag {tag}: {error}. It took the tag "
+        "off; check the service log and add it again.",
         "cmd_too_long": "'{text}' is longer than {limit}: check the duration",
         "cmd_date_out_of_range": "'{text}' is outside the years {first}–{last}",
         "cmd_unknown": "'{name}' is not a deploybot command (commands: {known})",
