@@ -341,6 +341,14 @@ class InProcess:
         """One poll cycle of the daemon."""
         self.service.run_cycle()
 
+    def restart(self) -> None:
+        """A new deploybot process on the same store and outside systems."""
+        old = self.service
+        channels = old.channels
+        self.service = Service(
+            self.config, Store(old.store.url), self.zammad, self.gitlab, channels, clock=self.clock
+        )
+
     def deployment(self) -> Deployment:
         """The one deployment in the store."""
         [found] = self.service.store.deployments()

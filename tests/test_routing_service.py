@@ -202,3 +202,38 @@ def test_an_unexpected_error_in_one_note_is_answered_once_and_the_cycle_goes_on(
     assert bot.deployment().restarts == "the syncservers"
     assert bot.zammad.notes(4), "another ticket's tag was still answered"
     assert "note-failed" in [e.event for e in bot.service.store.audit_trail(deployment_id)]
+
+
+class Crash(BaseException):
+    """The process dies here."""
+
+
+@pytest.mark.parametrize("window", ["note_done", "handled"])
+def test_a_crash_right_after_a_command_is_committed_does_not_repeat_it(
+    bot: InProcess, monkeypatch: pytest.MonkeyPatch, window: str
+) -> None:
+    ready(bot)
+    bot.zammad.person_tags(1, "deploy-slot-1")
+    bot.cycle()
+    bot.clock.set(bot.deployment().planned_start)  # type: ignore[arg-type]
+    bot.zammad.person_tags(1, "deploy-start")
+    bot.cycle()
+    first_duration = bot.deployment().duration
+
+    def die(*args: object) -> None:
+        raise Crash
+
+    with monkeypatch.context() as patch:
+        patch.setattr(f"bot.app.zammad_poll.ZammadPoll.{window}", die)
+        bot.zammad.person_notes(1, "/deploy delay 30m")
+        bot.zammad.person_notes(2, "/deploy schedule 2026-12-03 11:00")
+        with pytest.raises(Crash):
+            bot.cycle()
+    bot.restart()
+    bot.cycle()
+    bot.cycle()
+    deployment = bot.deployment()
+    assert deployment.duration == first_duration + timedelta(minutes=30)
+    assert deployment.delays == 1
+    assert bot.mailer.kinds().count("delay") == 1
+    assert bot.service.store.pending() == []

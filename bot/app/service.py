@@ -10,9 +10,10 @@ the operator is alerted.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -106,6 +107,7 @@ class Service:
             reply=self.reply,
         )
         self.lock = threading.Lock()
+        self._markers: dict[str, str] = {}
         self.last_cycle: CycleResult | None = None
         self.last_cycle_at: datetime | None = None
         self.totals: dict[str, int] = {
@@ -114,6 +116,25 @@ class Service:
             "effects_done": 0,
             "effects_failed": 0,
         }
+
+    @contextlib.contextmanager
+    def _marking(self, markers: dict[str, str]) -> Iterator[None]:
+        """Within the block, the first commit also records ``markers`` (what caused it is
+        handled), in the same transaction: a crash leaves either both or neither. Markers of an
+        order that committed nothing are recorded at the end; none when the order failed."""
+        self._markers = dict(markers)
+        try:
+            yield
+        except BaseException:
+            self._markers = {}
+            raise
+        left, self._markers = self._markers, {}
+        for key, value in left.items():
+            self.store.remember(key, value)
+
+    def _take_markers(self) -> dict[str, str]:
+        markers, self._markers = self._markers, {}
+        return markers
 
     def reads(self) -> ZammadReads:
         """A fresh per-cycle view of Zammad (each thing read at most once)."""
@@ -137,6 +158,7 @@ class Service:
             event=name,
             old_state=deployment.state,
             details=details or {},
+            seen_markers=self._take_markers(),
         )
         changed = f"{deployment.state.value}->{new.state.value}"
         log.info(
@@ -161,6 +183,7 @@ class Service:
             actor=reply.origin.actor,
             event=reply.event,
             details={"lines": list(reply.details)},
+            seen_markers=self._take_markers(),
         )
         self.observer(f"{reply.scope}: {reply.event} {'; '.join(reply.details)}".rstrip())
 
@@ -285,16 +308,23 @@ class Service:
             added = group[0].tagged(request_tag)
             assert added is not None
             origin = Origin("tag", added.by, group[0].ticket.id)
+            now = self.clock().isoformat()
+            markers = {ZammadPoll.tag_marker(i.ticket.id, request_tag): now for i in group}
             try:
-                self.request(
-                    [item.ticket for item in group],
-                    origin,
-                    reads,
-                    cause=tag_cause(request_tag, added.at),
-                )
+                with self._marking(markers):
+                    self.request(
+                        [item.ticket for item in group],
+                        origin,
+                        reads,
+                        cause=tag_cause(request_tag, added.at),
+                    )
             except (GitLabError, ZammadError) as error:
                 log.warning("tickets=%s error=%s", [i.ticket.number for i in group], error)
                 failed.update(item.ticket.id for item in group)
+            except Exception as error:
+                for item in group:
+                    cause = tag_cause(request_tag, added.at)
+                    self._unexpected(item, cause, error, tag=request_tag)
         return failed
 
     def _act(self, item: ChangedTicket, reads: ZammadReads, poll: ZammadPoll) -> int:
@@ -324,15 +354,19 @@ class Service:
         per_tag = len(routed_tags) == len(added)
         for index, routed in enumerate(routed_tags):
             tags = added[index : index + 1] if per_tag else added
+            markers = {
+                poll.tag_marker(item.ticket.id, t.tag): self.clock().isoformat() for t in tags
+            }
             try:
-                count += self.run(routed, item.ticket, reads, cause="")
+                with self._marking(markers):
+                    count += self.run(routed, item.ticket, reads, cause="")
             except (ZammadError, GitLabError):
                 raise
             except Exception as error:
                 for tag in tags:
                     self._unexpected(item, tag_cause(tag.tag, tag.at), error, tag=tag.tag)
-            for tag in tags:
-                poll.acted_on(item.ticket.id, tag.tag, self.clock())
+                for tag in tags:
+                    poll.acted_on(item.ticket.id, tag.tag, self.clock())
         return count
 
     def _act_on_note(
@@ -340,8 +374,13 @@ class Service:
     ) -> tuple[int, str | None]:
         count = 0
         deployment = self.store.open_deployment_of_ticket(item.ticket.id)
-        for routed in route_note(item.seen, note, deployment, self.config, self.renderer):
-            count += self.run(routed, item.ticket, reads, cause=note_cause(note.article_id))
+        routed_note = route_note(item.seen, note, deployment, self.config, self.renderer)
+        for index, routed in enumerate(routed_note):
+            marker = f"article:{note.article_id}:{index}"
+            if self.store.seen_value(marker) is not None:
+                continue  # carried out before a crash: never twice
+            with self._marking({marker: "done"}):
+                count += self.run(routed, item.ticket, reads, cause=note_cause(note.article_id))
             if isinstance(routed, ScheduleOrder | StartOrder | Transition):
                 touched = routed.deployment_id
         return count, touched
@@ -444,6 +483,9 @@ class Service:
                 except (ZammadError, GitLabError, OSError) as error:
                     result.errors.append(f"{name}: {error}")
                     log.warning("poll=%s error=%s", name, error)
+                except Exception as error:  # a bug must not stop the daemon: say it, go on
+                    result.errors.append(f"{name}: {type(error).__name__}: {error}")
+                    log.exception("poll=%s unexpected error", name)
             done, failed = self.drain_outbox()
             result.effects_done += done
             result.effects_failed += failed

@@ -9,7 +9,7 @@ transaction, so a crash leaves either all of it or none.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -247,9 +247,13 @@ class Store:
         event: str,
         old_state: State | None,
         details: dict[str, Any] | None = None,
+        seen_markers: Mapping[str, str] | None = None,
     ) -> None:
-        """Save the deployment, its audit entry, its outbox items and timers atomically."""
+        """Save the deployment, its audit entry, its outbox items and timers atomically, with
+        the markers that say what caused it was handled (so a crash cannot make it run twice)."""
         with self.engine.begin() as connection:
+            for key, value in (seen_markers or {}).items():
+                _remember(connection, key, value)
             self._save(connection, deployment, now)
             connection.execute(
                 audit.insert().values(
@@ -329,12 +333,16 @@ class Store:
         actor: str,
         event: str,
         details: dict[str, Any],
+        seen_markers: Mapping[str, str] | None = None,
     ) -> None:
-        """An answer that changes no deployment: its audit entry and its effects, atomically.
+        """An answer that changes no deployment: its audit entry, its effects and the markers of
+        what caused it, atomically.
 
         ``scope`` is the deployment the answer is about, or ``ticket-<id>`` / ``alerts``.
         """
         with self.engine.begin() as connection:
+            for key, value in (seen_markers or {}).items():
+                _remember(connection, key, value)
             connection.execute(
                 audit.insert().values(
                     deployment_id=scope,
@@ -471,14 +479,18 @@ class Store:
     def remember(self, key: str, value: str = "") -> None:
         """Remember a marker (idempotent)."""
         with self.engine.begin() as connection:
-            updated = connection.execute(seen.update().where(seen.c.key == key).values(value=value))
-            if updated.rowcount == 0:
-                connection.execute(seen.insert().values(key=key, value=value))
+            _remember(connection, key, value)
 
     def forget(self, key: str) -> None:
         """Drop a remembered marker."""
         with self.engine.begin() as connection:
             connection.execute(seen.delete().where(seen.c.key == key))
+
+
+def _remember(connection: Connection, key: str, value: str) -> None:
+    updated = connection.execute(seen.update().where(seen.c.key == key).values(value=value))
+    if updated.rowcount == 0:
+        connection.execute(seen.insert().values(key=key, value=value))
 
 
 def backoff(attempts: int, base_seconds: float, max_seconds: float) -> timedelta:

@@ -103,7 +103,7 @@ class ZammadPoll:
         present = set(ticket.tags)
         fresh = []
         for tag in self.config.zammad.tags.triggers:
-            key = f"tag:{ticket.id}:{tag}"
+            key = self.tag_marker(ticket.id, tag)
             acted = self.store.seen_value(key) is not None
             if tag in present and not acted:
                 fresh.append(tag)
@@ -124,9 +124,14 @@ class ZammadPoll:
         """Remember that a note's commands were carried out."""
         self.store.remember(f"article:{article_id}", "done")
 
+    @staticmethod
+    def tag_marker(ticket_id: int, tag: str) -> str:
+        """The marker that says deploybot acted on the tag (until it is gone from the ticket)."""
+        return f"tag:{ticket_id}:{tag}"
+
     def acted_on(self, ticket_id: int, tag: str, now: datetime) -> None:
         """Remember that deploybot acted on the tag (until it is gone from the ticket)."""
-        self.store.remember(f"tag:{ticket_id}:{tag}", now.isoformat())
+        self.store.remember(self.tag_marker(ticket_id, tag), now.isoformat())
 
     def handled(self, changed: ChangedTicket, now: datetime) -> None:
         """Remember the ticket as read: its notes done, its tags acted on, its stamp."""
