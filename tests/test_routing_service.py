@@ -237,3 +237,16 @@ def test_a_crash_right_after_a_command_is_committed_does_not_repeat_it(
     assert deployment.delays == 1
     assert bot.mailer.kinds().count("delay") == 1
     assert bot.service.store.pending() == []
+
+
+def test_a_trigger_tag_added_again_before_the_next_poll_is_a_new_order(bot: InProcess) -> None:
+    ready(bot)
+    bot.zammad.person_tags(1, "deploy-start")
+    bot.cycle()  # refused: not scheduled yet; the tag comes off in the same cycle
+    assert "deploy-start" not in bot.zammad.tag_lists[1]
+    # The person tags again before the next poll: deploybot never sees the ticket without it.
+    bot.zammad.person_tags(1, "deploy-start")
+    bot.cycle()
+    refusals = [n for n in bot.zammad.notes(1) if "deploy-start ignorado" in n]
+    assert len(refusals) == 2
+    assert "deploy-start" not in bot.zammad.tag_lists[1]

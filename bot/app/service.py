@@ -24,7 +24,7 @@ from bot.app.outbox import OutboxRunner
 from bot.app.ports import GitLabPort, ZammadPort
 from bot.app.requesting import Requests
 from bot.app.store import Store
-from bot.app.zammad_poll import ChangedTicket, ZammadPoll
+from bot.app.zammad_poll import ChangedTicket, ZammadPoll, acted_value
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
 from bot.domain.events import (
@@ -290,7 +290,7 @@ class Service:
             except (ZammadError, GitLabError) as error:
                 log.warning("ticket=%s error=%s", item.ticket.number, error)
                 continue
-            poll.handled(item, self.clock())
+            poll.handled(item)
         return count
 
     def _request_tagged(self, tagged: list[ChangedTicket], reads: ZammadReads) -> set[int]:
@@ -308,8 +308,9 @@ class Service:
             added = group[0].tagged(request_tag)
             assert added is not None
             origin = Origin("tag", added.by, group[0].ticket.id)
-            now = self.clock().isoformat()
-            markers = {ZammadPoll.tag_marker(i.ticket.id, request_tag): now for i in group}
+            markers = {
+                ZammadPoll.tag_marker(i.ticket.id, request_tag): acted_value(added) for i in group
+            }
             try:
                 with self._marking(markers):
                     self.request(
@@ -354,9 +355,7 @@ class Service:
         per_tag = len(routed_tags) == len(added)
         for index, routed in enumerate(routed_tags):
             tags = added[index : index + 1] if per_tag else added
-            markers = {
-                poll.tag_marker(item.ticket.id, t.tag): self.clock().isoformat() for t in tags
-            }
+            markers = {poll.tag_marker(item.ticket.id, t.tag): acted_value(t) for t in tags}
             try:
                 with self._marking(markers):
                     count += self.run(routed, item.ticket, reads, cause="")
@@ -366,7 +365,7 @@ class Service:
                 for tag in tags:
                     self._unexpected(item, tag_cause(tag.tag, tag.at), error, tag=tag.tag)
                 for tag in tags:
-                    poll.acted_on(item.ticket.id, tag.tag, self.clock())
+                    poll.acted_on(item.ticket.id, tag)
         return count
 
     def _act_on_note(

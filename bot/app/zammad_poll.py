@@ -96,20 +96,24 @@ class ZammadPoll:
     def _fresh_tags(self, ticket: Ticket) -> tuple[TagAdded, ...]:
         """Trigger tags added since deploybot last acted on them, with who added them and when.
 
-        A tag deploybot acted on is remembered until it is gone from the ticket, so a tag whose
-        removal is still waiting in the outbox (Zammad down, say) is not acted on twice, and a
-        person adding it again later is a new order.
+        Freshness comes from the ticket's tag history: deploybot remembers which addition it
+        acted on, so a tag whose removal is still waiting in the outbox (Zammad down, say) is
+        not acted on twice, and a person adding it again — even before deploybot saw it gone —
+        is a new order.
         """
         present = set(ticket.tags)
         fresh = []
         for tag in self.config.zammad.tags.triggers:
             key = self.tag_marker(ticket.id, tag)
-            acted = self.store.seen_value(key) is not None
-            if tag in present and not acted:
-                fresh.append(tag)
-            elif tag not in present and acted:
-                self.store.forget(key)
-        return tuple(self._addition(ticket, tag) for tag in fresh)
+            acted = self.store.seen_value(key)
+            if tag not in present:
+                if acted is not None:
+                    self.store.forget(key)
+                continue
+            addition = self._addition(ticket, tag)
+            if acted is None or _later(addition.at, acted):
+                fresh.append(addition)
+        return tuple(fresh)
 
     def _addition(self, ticket: Ticket, tag: str) -> TagAdded:
         try:
@@ -129,17 +133,32 @@ class ZammadPoll:
         """The marker that says deploybot acted on the tag (until it is gone from the ticket)."""
         return f"tag:{ticket_id}:{tag}"
 
-    def acted_on(self, ticket_id: int, tag: str, now: datetime) -> None:
-        """Remember that deploybot acted on the tag (until it is gone from the ticket)."""
-        self.store.remember(self.tag_marker(ticket_id, tag), now.isoformat())
+    def acted_on(self, ticket_id: int, added: TagAdded) -> None:
+        """Remember which addition of the tag deploybot acted on (until it is gone)."""
+        self.store.remember(self.tag_marker(ticket_id, added.tag), acted_value(added))
 
-    def handled(self, changed: ChangedTicket, now: datetime) -> None:
+    def handled(self, changed: ChangedTicket) -> None:
         """Remember the ticket as read: its notes done, its tags acted on, its stamp."""
         for article_id in changed.fresh_article_ids:
             self.store.remember(f"article:{article_id}", "done")
         for added in changed.added:
-            self.acted_on(changed.ticket.id, added.tag, now)
+            self.acted_on(changed.ticket.id, added)
         self.store.remember(f"ticket:{changed.ticket.id}:updated_at", changed.stamp)
+
+
+def acted_value(added: TagAdded) -> str:
+    """What the acted-on marker of a tag holds: when the addition it acted on happened."""
+    return added.at.isoformat() if added.at else ""
+
+
+def _later(at: datetime | None, acted: str) -> bool:
+    """Whether an addition at ``at`` came after the one deploybot acted on."""
+    if at is None or not acted:
+        return False
+    try:
+        return at > datetime.fromisoformat(acted)
+    except (ValueError, TypeError):
+        return False
 
 
 def _is_command_note(article: Article) -> bool:
