@@ -190,7 +190,7 @@ def test_an_unexpected_error_in_one_note_is_answered_once_and_the_cycle_goes_on(
             raise RuntimeError("a bug deploybot did not expect")
         return real(ticket, note, *args)
 
-    monkeypatch.setattr("bot.app.service.route_note", broken)
+    monkeypatch.setattr("bot.app.zammad_acting.route_note", broken)
     bot.zammad.person_notes(1, "/deploy restart boom")
     bot.zammad.person_notes(2, "/deploy restart the syncservers")
     bot.zammad.person_tags(4, "deploy-start")
@@ -250,3 +250,38 @@ def test_a_trigger_tag_added_again_before_the_next_poll_is_a_new_order(bot: InPr
     refusals = [n for n in bot.zammad.notes(1) if "deploy-start ignorado" in n]
     assert len(refusals) == 2
     assert "deploy-start" not in bot.zammad.tag_lists[1]
+
+
+def test_gitlab_not_answering_keeps_a_slot_tag_pending_instead_of_refusing_it(
+    bot: InProcess,
+) -> None:
+    ready(bot)
+    bot.gitlab.down = True
+    bot.zammad.person_tags(1, "deploy-slot-1")
+    bot.cycle()
+    bot.cycle()
+    assert bot.deployment().state is State.READY
+    assert "deploy-slot-1" in bot.zammad.tag_lists[1]
+    assert not [n for n in bot.zammad.notes(1) if "No se puede programar" in n]
+    bot.gitlab.down = False
+    bot.cycle()
+    assert bot.deployment().state is State.SCHEDULED
+
+
+def test_a_lasting_gitlab_outage_is_told_once_with_how_long_deploybot_keeps_trying(
+    bot: InProcess,
+) -> None:
+    ready(bot)
+    bot.gitlab.down = True
+    first = bot.deployment().proposals[0].astimezone(START.tzinfo)
+    bot.zammad.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")
+    for _ in range(6):
+        bot.cycle()
+        bot.clock.advance(timedelta(minutes=10))
+    told = [n for n in bot.zammad.notes(1) if "GitLab no responde" in n]
+    assert len(told) == 1
+    assert "hasta el 27/11/2026 10:00" in told[0]
+    assert bot.deployment().state is State.READY
+    bot.gitlab.down = False
+    bot.cycle()
+    assert bot.deployment().state is State.SCHEDULED

@@ -239,7 +239,7 @@ class FactGatherer:
         self, customer: Customer, numbers: Sequence[str]
     ) -> tuple[list[tuple[str, str]], list[str]]:
         """For each component of the customer, the newest production release that references
-        one of the tickets; and the GitLab problems met on the way."""
+        one of the tickets; and the GitLab problems met on the way (each a GitLab outage)."""
         found: list[tuple[str, str]] = []
         problems: list[str] = []
         for name, component in customer.components.items():
@@ -315,4 +315,5 @@ class FactGatherer:
             components_source="explicit" if source == "explicit" else "derived",
             unknown_components=tuple(unknown),
             component_problems=tuple(problems),
+            derivation_unanswered=source == "derived" and bool(problems),
         )

@@ -144,7 +144,6 @@ class Requests:
                 count=self.config.workflow.proposals,
                 bookings=self.bookings(),
             ).slots
-        unanswered = bool(facts.component_problems) or any(c.errors for c in facts.components)
         return Requested(
             origin,
             report,
@@ -152,5 +151,5 @@ class Requests:
             components,
             report.environment or deployment.environment,
             proposals,
-            gitlab_unanswered=unanswered,
+            gitlab_unanswered=facts.gitlab_unanswered,
         )

@@ -24,7 +24,7 @@ from bot.app.outbox import OutboxRunner
 from bot.app.ports import GitLabPort, ZammadPort
 from bot.app.requesting import Requests
 from bot.app.store import Store
-from bot.app.zammad_poll import ChangedTicket, ZammadPoll, acted_value
+from bot.app.zammad_acting import Asked, ZammadActing
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
 from bot.domain.events import (
@@ -35,23 +35,14 @@ from bot.domain.events import (
     ScheduleRequested,
     StartRequested,
 )
-from bot.domain.keys import note_cause, tag_cause, ticket_scope
 from bot.domain.lifecycle import apply
 from bot.domain.model import Deployment, State
 from bot.domain.prerequisites.checks import Report
 from bot.domain.prerequisites.facts import Facts
 from bot.domain.rendering import Renderer
-from bot.domain.replies import not_processed, unattached
+from bot.domain.replies import gitlab_waiting, unattached
 from bot.domain.routing import (
-    NoteSeen,
-    Recheck,
     Reply,
-    Routed,
-    ScheduleOrder,
-    StartOrder,
-    Transition,
-    route_note,
-    route_tags,
 )
 from integrations.gitlab import GitLabError
 from integrations.zammad import Ticket, ZammadError
@@ -118,7 +109,7 @@ class Service:
         }
 
     @contextlib.contextmanager
-    def _marking(self, markers: dict[str, str]) -> Iterator[None]:
+    def marking(self, markers: dict[str, str]) -> Iterator[None]:
         """Within the block, the first commit also records ``markers`` (what caused it is
         handled), in the same transaction: a crash leaves either both or neither. Markers of an
         order that committed nothing are recorded at the end; none when the order failed."""
@@ -173,8 +164,12 @@ class Service:
         self.observer(f"{new.id}: {name} ({event.origin.source}) {changed}")
         return new
 
-    def reply(self, reply: Reply) -> None:
-        """Commit an answer that changes no deployment: its audit entry and its effects."""
+    def reply(self, reply: Reply, *, settles: bool = True) -> None:
+        """Commit an answer that changes no deployment: its audit entry and its effects.
+
+        ``settles``: the answer is what its cause asked for (so the cause is marked handled);
+        an interim answer (still waiting on GitLab) leaves the cause pending.
+        """
         self.store.record_reply(
             reply.scope,
             reply.effects,
@@ -183,7 +178,7 @@ class Service:
             actor=reply.origin.actor,
             event=reply.event,
             details={"lines": list(reply.details)},
-            seen_markers=self._take_markers(),
+            seen_markers=self._take_markers() if settles else None,
         )
         self.observer(f"{reply.scope}: {reply.event} {'; '.join(reply.details)}".rstrip())
 
@@ -234,6 +229,34 @@ class Service:
             keep_components=True,
         )
 
+    def _wait_for_gitlab(self, facts: Facts, deployment: Deployment, asked: Asked | None) -> None:
+        """Keep a person's command waiting while GitLab does not answer its re-check.
+
+        An outside system that did not answer is not a failed prerequisite: the command is
+        tried again every cycle (the GitLabError leaves the note or tag unhandled), the person
+        is told once if it lasts, and after ``workflow.outage_retry_for`` the command is decided
+        on what is known. A command from the CLI (``asked`` is None) is decided at once.
+        """
+        if asked is None:
+            return
+        key = f"waiting:{asked.cause}"
+        if not facts.gitlab_unanswered:
+            self.store.forget(key)
+            return
+        now, workflow = self.clock(), self.config.workflow
+        since_text = self.store.seen_value(key)
+        since = datetime.fromisoformat(since_text) if since_text else now
+        if since_text is None:
+            self.store.remember(key, now.isoformat())
+        until = since + workflow.outage_retry_for
+        if now >= until:
+            return
+        if now - since >= workflow.outage_patience:
+            reply = gitlab_waiting(asked.ticket_id, deployment.id, asked.cause, until,
+                                   asked.origin, self.config, self.renderer)  # fmt: skip
+            self.reply(reply, settles=False)
+        raise GitLabError(f"did not answer the re-check of {deployment.id}; trying again")
+
     def recheck(self, deployment: Deployment, origin: Origin) -> Deployment:
         """Gather the deployment's facts again and record the new report."""
         facts, report = self.check(deployment)
@@ -248,9 +271,11 @@ class Service:
         duration: timedelta | None = None,
         force: str | None = None,
         reads: ZammadReads | None = None,
+        asked: Asked | None = None,
     ) -> Deployment:
         """Schedule (or reschedule) a deployment, re-checking calendar and prerequisites now."""
-        _, report = self.check(deployment, reads)
+        facts, report = self.check(deployment, reads)
+        self._wait_for_gitlab(facts, deployment, asked)
         bookings = self.requests.bookings()
         event = ScheduleRequested(origin, start, duration, force, report, bookings)
         return self.handle(deployment, event, {"start": start.isoformat(), "force": force})
@@ -262,170 +287,20 @@ class Service:
         *,
         force: str | None = None,
         reads: ZammadReads | None = None,
+        asked: Asked | None = None,
     ) -> Deployment:
         """Start a scheduled deployment, re-checking the prerequisites unless forced."""
-        report = self.check(deployment, reads)[1] if deployment.state is State.SCHEDULED else None
+        report = None
+        if deployment.state is State.SCHEDULED:
+            facts, report = self.check(deployment, reads)
+            self._wait_for_gitlab(facts, deployment, asked)
         return self.handle(deployment, StartRequested(origin, report, force), {"force": force})
 
     # -- Zammad -------------------------------------------------------------------------------
 
     def poll_zammad(self, reads: ZammadReads | None = None) -> int:
-        """Act on what people did in Zammad since the last cycle.
-
-        Tickets newly tagged for deployment in the same cycle are requested together, one
-        request per customer, so that a deployment starts with all its tickets.
-        """
-        reads = reads or self.reads()
-        poll = ZammadPoll(self.config, self.store, reads)
-        changed = poll.changed()
-        request_tag = self.config.zammad.tags.request
-        tagged = [c for c in changed if c.tagged(request_tag)]
-        failed = self._request_tagged(tagged, reads)
-        count = len(tagged) - len(failed)
-        for item in changed:
-            if item.ticket.id in failed:
-                continue  # read again next cycle, with its new notes
-            try:
-                count += self._act(item, reads, poll)
-            except (ZammadError, GitLabError) as error:
-                log.warning("ticket=%s error=%s", item.ticket.number, error)
-                continue
-            poll.handled(item)
-        return count
-
-    def _request_tagged(self, tagged: list[ChangedTicket], reads: ZammadReads) -> set[int]:
-        """Request the tagged tickets, grouped by Zammad organization (one group per customer).
-
-        Returns the ids of the tickets whose request could not be made (an outside system did
-        not answer); they are read again next cycle.
-        """
-        groups: dict[int | None, list[ChangedTicket]] = {}
-        for item in tagged:
-            groups.setdefault(item.ticket.organization_id, []).append(item)
-        failed: set[int] = set()
-        request_tag = self.config.zammad.tags.request
-        for group in groups.values():
-            added = group[0].tagged(request_tag)
-            assert added is not None
-            origin = Origin("tag", added.by, group[0].ticket.id)
-            markers = {
-                ZammadPoll.tag_marker(i.ticket.id, request_tag): acted_value(added) for i in group
-            }
-            try:
-                with self._marking(markers):
-                    self.request(
-                        [item.ticket for item in group],
-                        origin,
-                        reads,
-                        cause=tag_cause(request_tag, added.at),
-                    )
-            except (GitLabError, ZammadError) as error:
-                log.warning("tickets=%s error=%s", [i.ticket.number for i in group], error)
-                failed.update(item.ticket.id for item in group)
-            except Exception as error:
-                for item in group:
-                    cause = tag_cause(request_tag, added.at)
-                    self._unexpected(item, cause, error, tag=request_tag)
-        return failed
-
-    def _act(self, item: ChangedTicket, reads: ZammadReads, poll: ZammadPoll) -> int:
-        """Carry out the ticket's new commands, then its new trigger tags.
-
-        An unexpected error in one note or tag is answered once on the ticket and recorded;
-        the item counts as handled, so it never stops a cycle again. Outside systems that do
-        not answer are not unexpected: the ticket is read again next cycle.
-        """
-        count = 0
-        touched: str | None = None
-        for note in item.notes:
-            try:
-                applied, touched = self._act_on_note(item, note, reads, touched)
-                count += applied
-            except (ZammadError, GitLabError):
-                raise
-            except Exception as error:
-                self._unexpected(item, note_cause(note.article_id), error)
-            poll.note_done(note.article_id)
-        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
-        if deployment is None and touched is not None:
-            deployment = self.store.deployment(touched)  # a command just ended it
-        added = item.trigger_tags(self.config)
-        routed_tags = route_tags(item.seen, added, deployment, self.config, self.renderer)
-        # One order per tag, each remembered as soon as it is carried out; or one reply for all.
-        per_tag = len(routed_tags) == len(added)
-        for index, routed in enumerate(routed_tags):
-            tags = added[index : index + 1] if per_tag else added
-            markers = {poll.tag_marker(item.ticket.id, t.tag): acted_value(t) for t in tags}
-            try:
-                with self._marking(markers):
-                    count += self.run(routed, item.ticket, reads, cause="")
-            except (ZammadError, GitLabError):
-                raise
-            except Exception as error:
-                for tag in tags:
-                    self._unexpected(item, tag_cause(tag.tag, tag.at), error, tag=tag.tag)
-                for tag in tags:
-                    poll.acted_on(item.ticket.id, tag)
-        return count
-
-    def _act_on_note(
-        self, item: ChangedTicket, note: NoteSeen, reads: ZammadReads, touched: str | None
-    ) -> tuple[int, str | None]:
-        count = 0
-        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
-        routed_note = route_note(item.seen, note, deployment, self.config, self.renderer)
-        for index, routed in enumerate(routed_note):
-            marker = f"article:{note.article_id}:{index}"
-            if self.store.seen_value(marker) is not None:
-                continue  # carried out before a crash: never twice
-            with self._marking({marker: "done"}):
-                count += self.run(routed, item.ticket, reads, cause=note_cause(note.article_id))
-            if isinstance(routed, ScheduleOrder | StartOrder | Transition):
-                touched = routed.deployment_id
-        return count, touched
-
-    def _unexpected(
-        self, item: ChangedTicket, cause: str, error: Exception, *, tag: str | None = None
-    ) -> None:
-        """Answer once for a note or tag that failed in a way nobody foresaw."""
-        log.exception("ticket=%s cause=%s unexpected error", item.ticket.number, cause)
-        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
-        scope = deployment.id if deployment else ticket_scope(item.ticket.id)
-        text = f"{type(error).__name__}: {error}"
-        origin = Origin("tag" if tag else "note", "deploybot", item.ticket.id)
-        self.reply(
-            not_processed(
-                item.ticket.id, scope, cause, text, origin, self.config, self.renderer, tag=tag
-            )
-        )
-
-    def run(self, routed: Routed, ticket: Ticket, reads: ZammadReads, *, cause: str) -> int:
-        """Carry out one routed order; returns how many lifecycle events it applied."""
-        if isinstance(routed, Reply):
-            self.reply(routed)
-            return 0
-        if isinstance(routed, Recheck):
-            self.request(
-                [ticket], routed.origin, reads, cause=cause, environment=routed.environment
-            )
-            return 1
-        deployment = self.store.deployment(routed.deployment_id)
-        if deployment is None:
-            return 0
-        if isinstance(routed, ScheduleOrder):
-            self.schedule(
-                deployment,
-                routed.origin,
-                routed.start,
-                duration=routed.duration,
-                force=routed.force,
-                reads=reads,
-            )
-        elif isinstance(routed, StartOrder):
-            self.start(deployment, routed.origin, force=routed.force, reads=reads)
-        else:
-            self.handle(deployment, routed.event)
-        return 1
+        """Act on what people did in Zammad since the last cycle (``zammad_acting``)."""
+        return ZammadActing(self, reads or self.reads()).poll()
 
     # -- timers, GitLab, the outbox ------------------------------------------------------------
 

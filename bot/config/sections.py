@@ -182,3 +182,7 @@ class WorkflowConfig(StrictModel):
     alert_after_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=30, gt=0)
     retry_max_seconds: float = Field(default=3600, gt=0)
+    #: When GitLab does not answer the re-check of a command, how long until the person is told,
+    #: and how long deploybot keeps the command waiting before it decides without GitLab.
+    outage_patience: Duration = timedelta(minutes=15)
+    outage_retry_for: Duration = timedelta(hours=24)

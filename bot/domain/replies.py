@@ -6,6 +6,7 @@ an effect keeps failing. Each is a :class:`~bot.domain.routing.Reply` with its k
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from bot.config.models import Config
 from bot.domain.effects import Email, OutboxEffect, PostNote, SendEmail, SetTags, describe
@@ -62,6 +63,25 @@ def not_processed(
     if tag is not None:
         effects.append(SetTags(effect_key(scope, failed, 1), ticket_id, remove=(tag,)))
     return Reply(scope, event, origin, tuple(effects), (error,))
+
+
+def gitlab_waiting(
+    ticket_id: int,
+    deployment_id: str,
+    cause: str,
+    until: datetime,
+    origin: Origin,
+    config: Config,
+    renderer: Renderer,
+) -> Reply:
+    """A command that waits because GitLab does not answer: said once, with until when."""
+    language = note_language(config)
+    when = until.astimezone(config.provider.tz).strftime("%d/%m/%Y %H:%M")
+    message = say(language, "gitlab_waiting", id=deployment_id, until=when)
+    note = renderer.note("status", config, event="alert_item", message=message)
+    key = effect_key(deployment_id, f"{cause}-waiting", 0)
+    return Reply(deployment_id, "waiting-for-gitlab", origin, (PostNote(key, ticket_id, note),),
+                 (message,))  # fmt: skip
 
 
 def release_announcement(

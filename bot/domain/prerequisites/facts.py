@@ -103,6 +103,13 @@ class Facts:
     customer: str | None = None
     asserted_tags: tuple[str, ...] = ()
     asserted_rollback_plan: str | None = None
+    derivation_unanswered: bool = False
+
+    @property
+    def gitlab_unanswered(self) -> bool:
+        """Whether GitLab failed to answer a question these facts needed (an outage, not a
+        failed prerequisite)."""
+        return self.derivation_unanswered or any(c.errors for c in self.components)
 
     def tagged(self, tag: str) -> list[str]:
         """The tickets carrying ``tag`` (an operator's assertion counts as "request")."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
+        "gitlab_waiting": "GitLab no responde al volver a comprobar los prerrequisitos de {id}; "
+        "deploybot lo seguirá intentando en cada ciclo hasta el {until} y actuará en cuanto "
+        "responda.",
         "not_processed_note": "deploybot no ha podido procesar esta nota: {error}. No lo volverá a "
         "intentar; revisa el registro del servicio y vuelve a escribir el comando.",
         "not_processed_tag": "deploybot no ha podido procesar la etiqueta {tag}: {error}. La ha "
@@ -88,6 +91,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "effect_log": "fila {id} del registro ({status})",
     },
     "ca": {
+        "gitlab_waiting": "GitLab no respon en tornar a comprovar els prerequisits de {id}; "
+        "deploybot ho continuarà provant a cada cicle fins al {until} i actuarà tan bon punt "
+        "respongui.",
         "not_processed_note": "deploybot no ha pogut processar aquesta nota: {error}. No ho "
         "tornarà a provar; revisa el registre del servei i torna a escriure l'ordre.",
         "not_processed_tag": "deploybot no ha pogut processar l'etiqueta {tag}: {error}. L'ha "
@@ -171,6 +177,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "effect_log": "fila {id} del registre ({status})",
     },
     "en": {
+        "gitlab_waiting": "GitLab is not answering the new check of the prerequisites of "
+        "{id}; deploybot keeps trying every cycle until {until} and acts as soon as it answers.",
         "not_processed_note": "deploybot could not process this note: {error}. It will not try "
         "again; check the service log and write the command again.",
         "not_processed_tag": "deploybot could not process the tag {tag}: {error}. It took the tag "
