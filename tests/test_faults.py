@@ -6,13 +6,20 @@ fakes where it lives in the service.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.app.demo import Workbench
 from bot.domain.model import State
+from bot.resources import example_config_path
 from integrations.deployment_log import DeploymentLog
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def log_rows(bench: Workbench) -> list[dict[str, object]]:
@@ -61,3 +68,36 @@ def test_a_permanently_failing_effect_holds_up_no_other_channel(
     bench.clock.advance(timedelta(hours=3))
     bench.cycle()
     assert len([n for n in bench.notes(1) if "Atención" in n["body"]]) == 1
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from bot.app.wiring import deployment_log
+from bot.config.loading import load_config
+from bot.domain.effects import LogRow
+
+config = load_config(Path(sys.argv[1]))
+log = deployment_log(config, "DIBA")
+for n in range(int(sys.argv[3])):
+    log.upsert_row(LogRow(f"DIBA-2026-{sys.argv[2]}{n:03d}", "planned"))
+"""
+
+
+def test_two_writers_with_different_temp_folders_lose_no_row(tmp_path: Path) -> None:
+    text = example_config_path().read_text(encoding="utf-8")
+    text = text.replace("sqlite:///deploybot-state.sqlite", "sqlite:///state/deploybot.sqlite")
+    config = tmp_path / "deploybot.yaml"
+    config.write_text(text, encoding="utf-8")
+    writers = []
+    for name in ("1", "2"):
+        private_tmp = tmp_path / f"tmp-{name}"
+        private_tmp.mkdir()
+        env = {**os.environ, "TMPDIR": str(private_tmp)}
+        command = [sys.executable, "-c", WRITER, str(config), name, "25"]
+        writers.append(subprocess.Popen(command, env=env, cwd=ROOT))
+    assert [writer.wait(timeout=120) for writer in writers] == [0, 0]
+    rows = DeploymentLog(tmp_path / "DEPLOYMENTS", "DIBA").read_rows()
+    assert len(rows) == 50
+    assert (tmp_path / "state" / "locks").is_dir()
+    assert not [p for p in (tmp_path / "DEPLOYMENTS").iterdir() if p.suffix == ".lock"]

@@ -93,6 +93,28 @@ def state_url(config: Config) -> str:
     return url
 
 
+def lock_dir(config: Config) -> Path:
+    """The folder of the workbook locks, shared by every process that reads this configuration
+    (a temporary folder is not: the daemon's may be private)."""
+    if config.deployment_log.lock_dir is not None:
+        return config.resolve_path(config.deployment_log.lock_dir)
+    url = state_url(config)
+    if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+        return Path(url.removeprefix("sqlite:///")).parent / "locks"
+    return config.resolve_path(Path(".deploybot-locks"))
+
+
+def deployment_log(config: Config, customer: str) -> DeploymentLog:
+    """The customer's deployment log as the configuration places it."""
+    return DeploymentLog(
+        config.resolve_path(config.deployment_log.dir),
+        customer,
+        template_name=config.deployment_log.template,
+        language=config.provider.language,
+        lock_dir=lock_dir(config),
+    )
+
+
 def channels_for(config: Config, zammad: ZammadPort) -> Channels:
     """The outside channels the configuration names: mail transport, calendar, logs."""
     smtp = config.smtp
@@ -128,15 +150,9 @@ def channels_for(config: Config, zammad: ZammadPort) -> Channels:
         caldav = CalDavCalendar(
             dav.url, calendar_name=dav.calendar, username=username, password=password
         )
-    log_dir = config.resolve_path(config.deployment_log.dir)
 
     def log_for(customer: str) -> LogPort:
-        return DeploymentLog(
-            log_dir,
-            customer,
-            template_name=config.deployment_log.template,
-            language=config.provider.language,
-        )
+        return deployment_log(config, customer)
 
     return Channels(
         zammad=zammad,

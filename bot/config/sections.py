@@ -145,6 +145,9 @@ class DeploymentLogConfig(StrictModel):
 
     dir: Path = Path("DEPLOYMENTS")
     template: str = "TEMPLATE - Deployment log.xlsx"
+    #: Where writers take turns on a workbook: every deploybot process (the daemon, a person's
+    #: CLI) must see the same folder. Default: beside the SQLite state, else beside this file.
+    lock_dir: Path | None = None
 
 
 class Recipients(StrictModel):
