@@ -3,6 +3,7 @@ it answers what it cannot do, and that every answer is given once and audited.""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -285,3 +286,18 @@ def test_a_lasting_gitlab_outage_is_told_once_with_how_long_deploybot_keeps_tryi
     bot.gitlab.down = False
     bot.cycle()
     assert bot.deployment().state is State.SCHEDULED
+
+
+def test_a_note_with_two_thousand_bad_commands_costs_one_reply_and_little_time(
+    bot: InProcess,
+) -> None:
+    ready(bot)
+    bot.zammad.person_notes(1, "<br>".join(f"/deploy nonsense{n}" for n in range(2000)))
+    started = time.perf_counter()
+    bot.cycle()
+    elapsed = time.perf_counter() - started
+    replies = [n for n in bot.zammad.notes(1) if "No he entendido" in n]
+    assert len(replies) == 1
+    assert "y 1997 error(es) más en la misma nota" in replies[0]
+    assert len(replies[0]) < 4000
+    assert elapsed < 5, f"{elapsed:.1f} s for one note"
