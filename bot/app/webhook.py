@@ -14,6 +14,7 @@ import hmac
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from bot.app.service import Service
@@ -131,13 +132,54 @@ class ControlApp:
         return Response(generate_latest(self.registry), mimetype="text/plain; version=0.0.4")
 
 
+#: How long a client may take to send its request before the connection is dropped.
+READ_TIMEOUT_SECONDS = 10.0
+#: How many requests are served at once, and how many more may wait for a worker.
+WORKERS = 8
+BACKLOG = 64
+
+
 class _Quiet(WSGIRequestHandler):
+    timeout = READ_TIMEOUT_SECONDS  # a socket timeout: a slow client cannot hold a worker
+
     def log(self, type: str, message: str, *args: Any) -> None:
         return None
 
 
-def serve(app: ControlApp, host: str, port: int) -> BaseWSGIServer:
+class BoundedServer(BaseWSGIServer):
+    """A WSGI server with a fixed pool of workers: slow or many connections cost no thread
+    each; past the backlog, new connections are closed at once."""
+
+    def __init__(self, *args: Any, workers: int = WORKERS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deploybot-http")
+        self.slots = threading.BoundedSemaphore(workers + BACKLOG)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        self.pool.submit(self._serve, request, client_address)
+
+    def _serve(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            self.slots.release()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def serve(
+    app: ControlApp, host: str, port: int, *, read_timeout: float = READ_TIMEOUT_SECONDS
+) -> BaseWSGIServer:
     """Serve the endpoint in a background thread; returns the server (``shutdown()`` stops it)."""
-    server = make_server(host, port, app, threaded=True, request_handler=_Quiet)
+    handler = type("_Handler", (_Quiet,), {"timeout": read_timeout})
+    server = BoundedServer(host, port, app, handler=handler)
     threading.Thread(target=server.serve_forever, name="deploybot-http", daemon=True).start()
     return server
