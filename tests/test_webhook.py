@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import socket
 import threading
 import time
 
+import pytest
 import requests
 from werkzeug.test import Client
 
 from bot.app.demo import Workbench
 from bot.app.webhook import WORKERS, ControlApp, serve, signature_matches
+from integrations.emulators.server import Faults
+from integrations.retry import RetryPolicy
+from integrations.zammad import ZammadClient
 
 SECRET = b"s3cret-webhook"
 
@@ -63,9 +68,13 @@ def test_signature_comparison() -> None:
 
 def test_health_says_starting_then_ok(bench: Workbench) -> None:
     http = client(bench, [])
-    assert http.get("/healthz").json == {
+    starting = http.get("/healthz").json
+    assert starting is not None
+    assert {k: starting[k] for k in ("status", "last_cycle_at", "last_cycle_errors")} == {
         "status": "starting", "last_cycle_at": None, "last_cycle_errors": [],
-        "pending_effects": 0,
+    }  # fmt: skip
+    assert starting["failing"] == [] and set(starting["systems"]) == {
+        "zammad", "gitlab", "email", "calendar", "log",
     }  # fmt: skip
     bench.cycle()
     data = http.get("/healthz").json
@@ -112,3 +121,33 @@ def test_slow_connections_neither_pile_up_threads_nor_block_the_health_check(
             connection.close()
         server.shutdown()
         server.server_close()
+
+
+def test_health_is_degraded_while_zammad_refuses_the_token(bench: Workbench) -> None:
+    bench.service.zammad = ZammadClient(bench.config.zammad.url, "wrong-token",
+                                        retry=RetryPolicy(sleep=lambda _: None))  # fmt: skip
+    bench.cycle()
+    answer = client(bench, []).get("/healthz")
+    assert answer.status_code == 503
+    data = answer.json
+    assert data is not None and data["status"] == "degraded"
+    assert data["failing"] == ["zammad"]
+    assert "401" in data["systems"]["zammad"]["last_error"]
+    assert "wrong-token" not in answer.get_data(as_text=True)
+
+
+def test_a_gitlab_outage_is_one_line_per_cycle_and_the_outbox_still_drains(
+    bench: Workbench, caplog: pytest.LogCaptureFixture
+) -> None:
+    bench.service.run_cycle(zammad=False, timers=False)  # the release window opens
+    bench.gitlab.faults = Faults(error_rate=1.0, seed=3)
+    bench.person_tags(4, "deploy-start")
+    bench.service.poll_zammad()  # the answer is committed, not carried out yet
+    assert bench.store.pending()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="deploybot"):
+        bench.service.run_cycle(zammad=False, timers=False)
+    assert bench.store.pending() == []
+    outage = [r for r in caplog.records if "poll=gitlab" in r.getMessage()]
+    assert len(outage) == 1 and outage[0].exc_info is None
+    assert bench.service.health.failing() == ["gitlab"]

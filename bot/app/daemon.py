@@ -42,17 +42,13 @@ def build_scheduler(service: Service, config: Config) -> BlockingScheduler:
     options = {"max_instances": 1, "coalesce": True, "next_run_time": service.clock()}
 
     def zammad_cycle() -> None:
-        service.run_cycle(gitlab=False)
+        service.run_cycle(timers=False, gitlab=False)
 
     def gitlab_cycle() -> None:
-        with service.lock:
-            service.poll_gitlab()
-            service.drain_outbox()
+        service.run_cycle(zammad=False, timers=False)
 
     def timer_check() -> None:
-        with service.lock:
-            service.fire_timers()
-            service.drain_outbox()
+        service.run_cycle(zammad=False, gitlab=False)
 
     scheduler.add_job(
         _guarded("zammad", zammad_cycle),

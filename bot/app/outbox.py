@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.app.executors import Channels, execute, is_permanent
+from bot.app.health import HealthBook
 from bot.app.store import OutboxItem, Store, backoff
 from bot.config.models import Config
 from bot.domain.effects import OutboxEffect, channel_of, describe
@@ -33,6 +34,7 @@ class OutboxRunner:
         stopping: threading.Event,
         observer: Callable[[str], None],
         reply: Callable[[Reply], None],
+        health: HealthBook,
     ) -> None:
         self.config = config
         self.store = store
@@ -42,6 +44,7 @@ class OutboxRunner:
         self.stopping = stopping
         self.observer = observer
         self.reply = reply
+        self.health = health
 
     def drain(self, *, limit: int | None = None) -> tuple[int, int]:
         """Carry out the effects that are due, in order per deployment and channel; returns
@@ -64,9 +67,11 @@ class OutboxRunner:
                 execute(item.effect, self.channels, now=now)
             except Exception as error:  # an outside system failed: retry later, never crash
                 failed += 1
+                self.health.failed(queue[1], error)
                 if self._failed(item, error):
                     blocked.add(queue)
                 continue
+            self.health.succeeded(queue[1])
             self.store.mark_done(item.id, now)
             done += 1
             self.observer(f"  done: {describe(item.effect)}")

@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.app.executors import Channels
 from bot.app.gitlab_poll import GitLabPoll
+from bot.app.health import HealthBook, system_of
 from bot.app.outbox import OutboxRunner
 from bot.app.ports import GitLabPort, ZammadPort
 from bot.app.requesting import Requests
@@ -87,6 +88,7 @@ class Service:
         self.observer = observer or (lambda line: None)
         self.stopping = threading.Event()
         self.requests = Requests(config, store, gitlab, clock)
+        self.health = HealthBook(clock)
         self.outbox = OutboxRunner(
             config,
             store,
@@ -96,6 +98,7 @@ class Service:
             stopping=self.stopping,
             observer=self.observer,
             reply=self.reply,
+            health=self.health,
         )
         self.lock = threading.Lock()
         self._markers: dict[str, str] = {}
@@ -338,33 +341,49 @@ class Service:
         """Carry out pending effects in order per deployment; returns (done, failed)."""
         return self.outbox.drain(limit=limit)
 
-    def run_cycle(self, *, gitlab: bool = True) -> CycleResult:
-        """One poll of everything, then the outbox; outside errors are logged, not raised."""
+    def run_cycle(
+        self, *, zammad: bool = True, timers: bool = True, gitlab: bool = True
+    ) -> CycleResult:
+        """One poll of what is asked (everything by default), then the outbox.
+
+        Outside errors are logged in one line each and recorded in ``health``; the outbox is
+        drained whatever else is down.
+        """
         result = CycleResult()
         with self.lock:
             # Finish what a previous run left undone before reading anything new.
             result.effects_done, result.effects_failed = self.drain_outbox()
             reads = self.reads()
-            steps: list[tuple[str, Callable[[], int]]] = [
-                ("zammad", lambda: self.poll_zammad(reads)),
-                ("timers", self.fire_timers),
-            ]
+            steps: list[tuple[str, Callable[[], int]]] = []
+            if zammad:
+                steps.append(("zammad", lambda: self.poll_zammad(reads)))
+            if timers:
+                steps.append(("timers", self.fire_timers))
             if gitlab:
                 steps.append(("gitlab", lambda: self.poll_gitlab(reads)))
             for name, step in steps:
-                try:
-                    result.events += step()
-                except (ZammadError, GitLabError, OSError) as error:
-                    result.errors.append(f"{name}: {error}")
-                    log.warning("poll=%s error=%s", name, error)
-                except Exception as error:  # a bug must not stop the daemon: say it, go on
-                    result.errors.append(f"{name}: {type(error).__name__}: {error}")
-                    log.exception("poll=%s unexpected error", name)
+                result.events += self._step(name, step, result)
             done, failed = self.drain_outbox()
             result.effects_done += done
             result.effects_failed += failed
             self._count(result)
         return result
+
+    def _step(self, name: str, step: Callable[[], int], result: CycleResult) -> int:
+        try:
+            events = step()
+        except (ZammadError, GitLabError, OSError) as error:
+            result.errors.append(f"{name}: {error}")
+            self.health.failed(system_of(error, name), error)
+            log.warning("poll=%s error=%s", name, error)
+            return 0
+        except Exception as error:  # a bug must not stop the daemon: say it, go on
+            result.errors.append(f"{name}: {type(error).__name__}: {error}")
+            log.exception("poll=%s unexpected error", name)
+            return 0
+        if name in self.health.systems:
+            self.health.succeeded(name)
+        return events
 
     def _count(self, result: CycleResult) -> None:
         self.last_cycle, self.last_cycle_at = result, self.clock()

@@ -120,13 +120,17 @@ class ControlApp:
         limit = timedelta(seconds=3 * service.config.zammad.poll_seconds)
         stale = at is None or service.clock() - at > limit
         errors = service.last_cycle.errors if service.last_cycle else []
+        failing = service.health.failing()
+        status = "starting" if at is None else "stale" if stale else "degraded" if failing else "ok"
         data = {
-            "status": "starting" if at is None else ("stale" if stale else "ok"),
+            "status": status,
             "last_cycle_at": at.isoformat() if at else None,
             "last_cycle_errors": errors,
             "pending_effects": len(service.store.pending()),
+            "failing": failing,
+            "systems": service.health.as_json(),
         }
-        return self._json(data, 503 if stale and at is not None else 200)
+        return self._json(data, 503 if status in ("stale", "degraded") else 200)
 
     def metrics(self, request: Request) -> Response:
         return Response(generate_latest(self.registry), mimetype="text/plain; version=0.0.4")

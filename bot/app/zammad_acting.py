@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.app.health import system_of
 from bot.app.zammad_poll import ChangedTicket, ZammadPoll, acted_value
 from bot.app.zammad_reads import ZammadReads
 from bot.domain.events import Origin
@@ -73,6 +74,7 @@ class ZammadActing:
                 count += self._act(item, reads, poll)
             except (ZammadError, GitLabError) as error:
                 log.warning("ticket=%s error=%s", item.ticket.number, error)
+                self.service.health.failed(system_of(error, "zammad"), error)
                 continue
             poll.handled(item)
         return count
@@ -105,6 +107,7 @@ class ZammadActing:
                     )
             except (GitLabError, ZammadError) as error:
                 log.warning("tickets=%s error=%s", [i.ticket.number for i in group], error)
+                self.service.health.failed(system_of(error, "gitlab"), error)
                 failed.update(item.ticket.id for item in group)
             except Exception as error:
                 for item in group:
