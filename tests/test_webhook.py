@@ -124,7 +124,9 @@ def test_slow_connections_neither_pile_up_threads_nor_block_the_health_check(
 
 
 def test_health_is_degraded_while_zammad_refuses_the_token(bench: Workbench) -> None:
-    bench.service.zammad = ZammadClient(bench.config.zammad.url, "wrong-token",
+    url = bench.config.zammad.url
+    assert url is not None
+    bench.service.zammad = ZammadClient(url, "wrong-token",
                                         retry=RetryPolicy(sleep=lambda _: None))  # fmt: skip
     bench.cycle()
     answer = client(bench, []).get("/healthz")
