@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from bot.app.wiring import zammad_client
 from bot.cli import main
-from bot.config.loading import ConfigError, load_config
+from bot.config.loading import ConfigError, database_url_problem, load_config
 
 BASE = """\
 provider:
@@ -239,6 +241,32 @@ CASES = [
         "workflow.delay_grace: 'soon' is not a duration (write it like 15m, 90, 1h30 or 2h)",
         id="bad-delay-grace",
     ),
+    pytest.param(
+        replaced("  language: es\n", "  language: es\n  min_notice_hours: 1e12\n"),
+        5,
+        "provider.min_notice_hours: Input should be less than or equal to 8760 (got '1e12')",
+        id="absurd-notice",
+    ),
+    pytest.param(
+        BASE + "state: {url: 'not a database url'}\n",
+        18,
+        "state.url: 'not a database url' is not a database URL (write it like "
+        "sqlite:///state.sqlite or postgresql+psycopg://user@host/deploybot)",
+        id="garbage-state-url",
+    ),
+    pytest.param(
+        BASE + "state: {url: 'mysql://db/deploybot'}\n",
+        18,
+        "state.url: deploybot keeps its state in SQLite or PostgreSQL, not mysql",
+        id="unsupported-database",
+    ),
+    pytest.param(
+        BASE + "zammad:\n  tags: {start: deploy, done: deploy-done}\n",
+        19,
+        "zammad.tags: the tag 'deploy' is given to both request and start: each workflow tag "
+        "needs its own name",
+        id="duplicate-workflow-tag",
+    ),
 ]
 
 
@@ -288,3 +316,38 @@ def test_times_and_country_codes_are_not_mangled_by_yaml_1_1(tmp_path: Path) -> 
     window = config.customers[0].window
     assert (window.start.hour, window.start.minute, window.end.hour) == (9, 30, 13)
     assert config.customers[1].holidays.country == "NO"
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for n in range(1, 9):
+        previous = chr(ord("a") + n - 1)
+        name = chr(ord("a") + n)
+        levels.append(f"{name}: &{name} [{', '.join('*' + previous for _ in range(9))}]")
+    started = time.monotonic()
+    code, stderr, path = validate(tmp_path, BASE + "\n".join(levels) + "\n")
+    assert time.monotonic() - started < 5
+    assert code == 2
+    assert f"{path}: not valid YAML: too many aliases" in stderr
+
+
+def test_a_relative_token_file_is_read_from_the_configurations_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "zammad.token").write_text("from-the-config-folder\n")
+    secret = "zammad:\n  url: https://z.example\n  token_file: secrets/zammad.token\n"
+    path = write(tmp_path, BASE + secret)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    client = zammad_client(load_config(path).zammad, {})
+    assert client.session.headers["Authorization"] == "Token token=from-the-config-folder"
+
+
+def test_a_postgresql_url_needs_its_driver_installed() -> None:
+    url = "postgresql+psycopg://deploybot@db.example/deploybot"
+    missing = database_url_problem(url, has_module=lambda name: False)
+    assert missing is not None and "pip install 'deploybot[postgresql]'" in missing
+    assert database_url_problem(url, has_module=lambda name: name == "psycopg") is None
+    assert database_url_problem("sqlite:///state.sqlite") is None

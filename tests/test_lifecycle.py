@@ -156,6 +156,15 @@ def test_refuses_a_slot_taken_by_another_deployment_of_the_customer() -> None:
     assert "DIBA-2026-0006" in ignored_message(effects)
 
 
+def test_refuses_a_booking_more_than_max_days_ahead_unless_forced() -> None:
+    far = at("2028-03-07 09:30")  # a Tuesday, about 460 days ahead
+    new, effects = step(ready(), ScheduleRequested(TAG, far, report=READY))
+    assert new.state is State.READY
+    assert "more than 400 days ahead" in ignored_message(effects)
+    forced = ScheduleRequested(TAG, far, report=READY, force="annual freeze window")
+    assert step(ready(), forced)[0].state is State.SCHEDULED
+
+
 def test_forced_schedule_records_the_reason_everywhere() -> None:
     friday = at("2026-12-04 09:30")
     event = ScheduleRequested(TAG, friday, force="security fix cannot wait", report=READY)

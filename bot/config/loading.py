@@ -7,7 +7,9 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -47,7 +49,17 @@ class ConfigError(Exception):
 
 
 class _Loader(yaml.SafeLoader):
-    """YAML 1.2-like scalars: ``9:30`` stays a string and ``NO`` (Norway) is not ``False``."""
+    """YAML 1.2-like scalars: ``9:30`` stays a string and ``NO`` (Norway) is not ``False``.
+
+    Counts the aliases it meets, so that an alias bomb is refused before it expands.
+    """
+
+    aliases = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+        return super().compose_node(parent, index)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -276,18 +288,81 @@ def _semantic_problems(config: Config) -> list[tuple[Loc, str]]:
             )
         seen_orgs.setdefault(org, index)
         problems.extend(_customer_problems(customer, here))
+    state = database_url_problem(config.state.url)
+    if state is not None:
+        problems.append((("state", "url"), state))
     return problems
+
+
+def database_url_problem(
+    url: str, has_module: Callable[[str], bool] = lambda name: find_spec(name) is not None
+) -> str | None:
+    """What is wrong with the state's database URL, or None: a URL SQLAlchemy reads, of SQLite
+    or PostgreSQL, whose driver is installed."""
+    from sqlalchemy.engine import make_url  # only validating needs it
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return (
+            f"'{url}' is not a database URL (write it like sqlite:///state.sqlite or "
+            "postgresql+psycopg://user@host/deploybot)"
+        )
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        return f"deploybot keeps its state in SQLite or PostgreSQL, not {backend}"
+    if backend == "postgresql":
+        driver = parsed.get_driver_name()
+        module = {"psycopg": "psycopg", "psycopg2": "psycopg2"}.get(driver, driver)
+        if not has_module(module):
+            return (
+                f"the PostgreSQL driver '{module}' is not installed: install deploybot with "
+                "its postgresql extra (pip install 'deploybot[postgresql]') and write the URL "
+                "as postgresql+psycopg://…"
+            )
+    return None
+
+
+#: A configuration needs few YAML aliases, and never a document that expands to a huge one.
+MAX_ALIASES = 100
+MAX_EXPANDED_NODES = 100_000
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many nodes ``node`` stands for once every alias is expanded (memoised per node)."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    sizes[id(node)] = 1  # a recursive alias counts once
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(item, sizes) for item in node.value)
+    sizes[id(node)] = size
+    return size
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, Any]:
+    """The YAML node tree and its data, refusing alias bombs before anything expands them."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        if loader.aliases > MAX_ALIASES or _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+            raise yaml.YAMLError(
+                f"too many aliases ({loader.aliases}): a configuration needs few or none"
+            )
+        return node, loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def parse_config(text: str, source: str = "<config>", path: Path | None = None) -> Config:
     """Parse and validate configuration text; raise :class:`ConfigError` naming every problem."""
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        node, data = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -319,8 +394,38 @@ def parse_config(text: str, source: str = "<config>", path: Path | None = None) 
         problems.append(ConfigProblem(_line_for(loc, lines), _format_loc(loc), message))
     if problems:
         raise ConfigError(source, problems)
+    if path is not None:
+        config = _with_secret_files_resolved(config, path.parent)
     config._source = path
     return config
+
+
+def _with_secret_files_resolved(config: Config, folder: Path) -> Config:
+    """Relative ``*_file`` secrets are read from the configuration's folder, not from wherever
+    deploybot happens to be started."""
+
+    def resolved(path: Path | None) -> Path | None:
+        return folder / path if path is not None and not path.is_absolute() else path
+
+    caldav = config.calendar.caldav
+    calendar = config.calendar
+    if caldav is not None:
+        caldav = caldav.model_copy(update={"password_file": resolved(caldav.password_file)})
+        calendar = calendar.model_copy(update={"caldav": caldav})
+    return config.model_copy(
+        update={
+            "zammad": config.zammad.model_copy(
+                update={"token_file": resolved(config.zammad.token_file)}
+            ),
+            "gitlab": config.gitlab.model_copy(
+                update={"token_file": resolved(config.gitlab.token_file)}
+            ),
+            "smtp": config.smtp.model_copy(
+                update={"password_file": resolved(config.smtp.password_file)}
+            ),
+            "calendar": calendar,
+        }
+    )
 
 
 def load_config(path: Path) -> Config:

@@ -295,7 +295,7 @@ class Provider(StrictModel):
     holidays: HolidayRegion
     vacations: list[Vacation] = []
     max_parallel: int = Field(default=1, ge=1)
-    min_notice_hours: float = Field(default=24, ge=0)
+    min_notice_hours: float = Field(default=24, ge=0, le=8760)
     project_team: list[Contact] = []
     support_team: list[Contact] = []
     support_portal: str = ""

@@ -12,6 +12,7 @@ from typing import ClassVar, Literal
 from pydantic import (
     Field,
     field_validator,
+    model_validator,
 )
 
 from bot.config.base import Duration, EmailKind, Role, StrictModel
@@ -39,6 +40,18 @@ class ZammadTags(StrictModel):
 
     #: How many proposals can be chosen by tag (``deploy-slot-1`` … ``deploy-slot-9``).
     SLOTS: ClassVar[int] = 9
+
+    @model_validator(mode="after")
+    def _names_are_distinct(self) -> ZammadTags:
+        seen: dict[str, str] = {}
+        for role, name in self.model_dump().items():
+            if name in seen:
+                raise ValueError(
+                    f"the tag '{name}' is given to both {seen[name]} and {role}: each workflow "
+                    "tag needs its own name"
+                )
+            seen[name] = role
+        return self
 
     @property
     def statuses(self) -> list[str]:
@@ -185,6 +198,8 @@ class WorkflowConfig(StrictModel):
     alert_after_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=30, gt=0)
     retry_max_seconds: float = Field(default=3600, gt=0)
+    #: A booking further ahead than this is a typo unless forced.
+    max_days_ahead: int = Field(default=400, ge=1, le=3650)
     #: When GitLab does not answer the re-check of a command, how long until the person is told,
     #: and how long deploybot keeps the command waiting before it decides without GitLab.
     outage_patience: Duration = timedelta(minutes=15)

@@ -225,6 +225,9 @@ def _on_schedule(b: _Builder, event: ScheduleRequested) -> None:
         rules, event.start, event.start + duration, now=b.now, bookings=others
     ):
         problems.append(reason.text)
+    limit = b.config.workflow.max_days_ahead
+    if event.start > b.now + timedelta(days=limit):
+        problems.append(_say(b, "too_far_ahead", days=limit))
     report = event.report
     if report is not None and not report.ready:
         problems.extend(f"{c.code}: {c.message}" for c in report.failed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
+        "too_far_ahead": "queda a más de {days} días vista (workflow.max_days_ahead)",
         "gitlab_waiting": "GitLab no responde al volver a comprobar los prerrequisitos de {id}; "
         "deploybot lo seguirá intentando en cada ciclo hasta el {until} y actuará en cuanto "
         "responda.",
@@ -91,6 +92,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "effect_log": "fila {id} del registro ({status})",
     },
     "ca": {
+        "too_far_ahead": "queda a més de {days} dies vista (workflow.max_days_ahead)",
         "gitlab_waiting": "GitLab no respon en tornar a comprovar els prerequisits de {id}; "
         "deploybot ho continuarà provant a cada cicle fins al {until} i actuarà tan bon punt "
         "respongui.",
@@ -177,6 +179,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "effect_log": "fila {id} del registre ({status})",
     },
     "en": {
+        "too_far_ahead": "it is more than {days} days ahead (workflow.max_days_ahead)",
         "gitlab_waiting": "GitLab is not answering the new check of the prerequisites of "
         "{id}; deploybot keeps trying every cycle until {until} and acts as soon as it answers.",
         "not_processed_note": "deploybot could not process this note: {error}. It will not try "
