@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -42,14 +42,22 @@ from bot.domain.model import ComponentVersion, Deployment
 from integrations.secrets import MissingSecretError
 
 
-def build_service(config: Config) -> Service:
+def _fixed_clock(text: str) -> Callable[[], datetime]:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"--now: '{text}' is not a time (write it like 2026-12-01T09:30:00+01:00)")
+    if moment.tzinfo is None:
+        fail(f"--now: '{text}' needs its UTC offset (like +01:00)")
+    return lambda: moment
+
+
+def build_service(config: Config, clock: Callable[[], datetime] = utc_now) -> Service:
     """The service on the configured Zammad, GitLab, channels and store."""
     if not config.zammad.url:
         fail(f"{config.source}: zammad.url: the Zammad address is needed to run")
     try:
-        return wiring.build_service(
-            config, clock=utc_now, observer=lambda line: log.info("%s", line)
-        )
+        return wiring.build_service(config, clock=clock, observer=lambda line: log.info("%s", line))
     except MissingSecretError as exc:
         fail(str(exc))
 
@@ -64,12 +72,23 @@ def _configure_logging() -> None:
 
 @main.command("run")
 @click.option("--once", is_flag=True, help="One cycle (Zammad, timers, GitLab, outbox), then exit.")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="TIME",
+    help="With --once: the cycle's time, ISO 8601 with offset (to replay a day; tests use it).",
+)
 @config_option
-def run(once: bool, config_path: Path | None) -> None:
+def run(once: bool, now_text: str | None, config_path: Path | None) -> None:
     """Run the daemon: poll Zammad and GitLab, fire timers, carry out effects, until stopped."""
     _configure_logging()
     config = load(config_path)
-    service = build_service(config)
+    clock = utc_now
+    if now_text is not None:
+        if not once:
+            fail("--now goes with --once: the daemon runs on the real clock")
+        clock = _fixed_clock(now_text)
+    service = build_service(config, clock)
     if once:
         result = service.run_cycle()
         click.echo(
