@@ -34,10 +34,16 @@ class SmtpSink:
     host: str
     port: int
     received: list[Received] = field(default_factory=list)
+    refuse_first_attempt: bool = False
+    refused: list[str] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
+        message_id = str(parsed["Message-ID"])
+        if self.refuse_first_attempt and message_id not in self.refused:
+            self.refused.append(message_id)
+            return "451 4.3.0 Try again later"
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
         return "250 Message accepted for delivery"
 
@@ -50,12 +56,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_sink(**controller_options: Any) -> Iterator[SmtpSink]:
-    """An aiosmtpd server on a free loopback port that keeps every message it receives.
+def smtp_sink(
+    *, refuse_first_attempt: bool = False, **controller_options: Any
+) -> Iterator[SmtpSink]:
+    """An aiosmtpd server on a free loopback port that keeps every message it receives
+    (refusing each message's first attempt with a 451, when asked).
 
     ``controller_options`` go to aiosmtpd's Controller (``tls_context``, ``authenticator``…).
     """
-    sink = SmtpSink("127.0.0.1", free_port())
+    sink = SmtpSink("127.0.0.1", free_port(), refuse_first_attempt=refuse_first_attempt)
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port, **controller_options)
     controller.start()
     try:

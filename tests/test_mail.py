@@ -227,7 +227,7 @@ def test_login_over_starttls(tmp_path: Path) -> None:
         logins.append((data.login, data.password))
         return AuthResult(success=data.password == b"s3cret", handled=False)
 
-    options = {"tls_context": server_context, "require_starttls": True,
+    options: dict[str, Any] = {"tls_context": server_context, "require_starttls": True,
                "authenticator": authenticator}  # fmt: skip
     with smtp_sink(**options) as sink:
         mailer = SmtpMailer(

@@ -96,12 +96,16 @@ class Workbench:
         return [a for a in self.zammad.ticket_articles(ticket_id) if "deploybot ref" in a["body"]]
 
 
-def demo_config(base: Config, out: Path, zammad_url: str, gitlab_url: str) -> Config:
+def demo_config(
+    base: Config, out: Path, zammad_url: str, gitlab_url: str, gitlab_retries: int = 0
+) -> Config:
     """The example configuration pointed at the emulators and at files under ``out``."""
     return base.model_copy(
         update={
             "zammad": base.zammad.model_copy(update={"url": zammad_url}),
-            "gitlab": base.gitlab.model_copy(update={"url": gitlab_url, "max_retries": 0}),
+            "gitlab": base.gitlab.model_copy(
+                update={"url": gitlab_url, "max_retries": gitlab_retries}
+            ),
             "smtp": base.smtp.model_copy(
                 update={"transport": "directory", "directory": out / "mail"}
             ),
@@ -123,6 +127,7 @@ def workbench(
     start: datetime = DEMO_START,
     observer: Callable[[str], None] | None = None,
     store_url: str | None = None,
+    gitlab_retries: int = 0,
 ) -> Iterator[Workbench]:
     """Emulators on the scenario, a store and a service writing under ``out``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -131,7 +136,7 @@ def workbench(
     gitlab_app = GitLabEmulator(scenario, clock=clock)
     token = str(scenario.get("token", "demo-token"))
     with RunningEmulator(zammad_app) as zammad, RunningEmulator(gitlab_app) as gitlab:
-        config = demo_config(base, out, zammad.url, gitlab.url)
+        config = demo_config(base, out, zammad.url, gitlab.url, gitlab_retries)
         if store_url is not None:
             state = config.state.model_copy(update={"url": store_url})
             config = config.model_copy(update={"state": state})

@@ -39,6 +39,8 @@ class Faults:
     retry_after: int = 1
     latency: float = 0.0
     drop_rate: float = 0.0
+    stall_rate: float = 0.0
+    stall_seconds: float = 0.3
     seed: int = 0
     script: deque[int | str] = field(default_factory=deque)
 
@@ -134,6 +136,7 @@ class EmulatorApp:
             time.sleep(faults.latency)
         planned: int | str | None = None
         with self.lock:
+            stall = faults.stall_rate and faults.rng.random() < faults.stall_rate
             if faults.script:
                 planned = faults.script.popleft()
             elif faults.drop_rate and faults.rng.random() < faults.drop_rate:
@@ -142,6 +145,8 @@ class EmulatorApp:
                 planned = 429
             elif faults.error_rate and faults.rng.random() < faults.error_rate:
                 planned = faults.rng.choice([500, 502, 503])
+        if stall:
+            time.sleep(faults.stall_seconds)  # slow, then answers (or fails) as planned
         if planned is None:
             return None
         if planned == "drop":
