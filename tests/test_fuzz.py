@@ -50,9 +50,7 @@ FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 def with_title(title: str, state: State = State.IN_PROGRESS) -> Deployment:
     """A deployment whose ticket title came from outside (made plain where it entered)."""
     ticket = TicketRef("7412280", plain(title), id=1)
-    return make_deployment(
-        tickets=(ticket,), state=state, description=title, actual_start=NOW
-    )
+    return make_deployment(tickets=(ticket,), state=state, description=title, actual_start=NOW)
 
 
 @FUZZ
