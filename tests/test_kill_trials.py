@@ -25,6 +25,8 @@ from tests.trials import (
 
 KILLS = int(os.environ.get("DEPLOYBOT_KILLS", "30"))
 
+pytestmark = pytest.mark.xdist_group("kill-trials")
+
 
 def lifecycle(folder: Path, scenario: dict[str, Any], *, seed: int, kill: float) -> Iterator[Trial]:
     clock = ManualClock(DEMO_START)

@@ -22,6 +22,8 @@ from integrations.deployment_log import DeploymentLog
 
 CONFIG = load_config(example_config_path())
 
+pytestmark = pytest.mark.xdist_group("restart")
+
 
 class Crash(BaseException):
     """The process dies (not an outside error: nothing catches it)."""

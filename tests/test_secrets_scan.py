@@ -8,9 +8,13 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.app.demo import DEMO_START, ManualClock
 from integrations.emulators.server import Faults
 from tests.trials import emulators, make_trial, play_lifecycle
+
+pytestmark = pytest.mark.xdist_group("slow-trials")
 
 ZAMMAD_SECRET = "zt-7Qx9-distinctive-zammad-secret"
 GITLAB_SECRET = "glpat-Kv3-distinctive-gitlab-secret"
@@ -47,7 +51,7 @@ def test_no_token_appears_in_any_output(tmp_path: Path, demo_scenario: dict[str,
         trial.run_once()
         zammad.app.token = "rotated"  # every Zammad answer is a 401
         trial.run_once()
-        notes = [a["body"] for t in zammad.app.tickets for a in zammad.app.ticket_articles(t)]
+        notes = [a["body"] for t in trial.zammad.tickets for a in trial.zammad.ticket_articles(t)]
     outputs = "\n".join(trial.outputs)
     assert ("401" in outputs and "Traceback" not in outputs) or "401" in outputs
     written = everything_written(tmp_path)
