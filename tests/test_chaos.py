@@ -103,4 +103,8 @@ def test_the_lifecycle_completes_through_chaos_with_every_effect_once(
     assert [(r["deployment_id"], r["status"]) for r in rows] == [("DIBA-2026-0001", "Completado")]
     [event] = (bench.out / "calendar").iterdir()
     assert "SEQUENCE:1" in event.read_text(encoding="utf-8")
-    assert bench.gitlab.faults.error_rate and bench.zammad.faults.error_rate
+    requests = [*bench.zammad.log, *bench.gitlab.log]
+    failed = [r for r in requests if r.status in (429, 500, 502, 503)]
+    assert len(failed) >= 0.1 * len(requests), "the chaos was real"
+    print(f"chaos: {len(requests)} requests, {len(failed)} failed on purpose, "
+          f"{len(sink.refused)} SMTP refusals, duplicates 0")  # fmt: skip
