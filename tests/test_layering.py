@@ -33,20 +33,7 @@ IO_LIBRARIES = {
 }
 #: What importing the domain must not load (the standard library's email package loads socket,
 #: so only the third-party I/O libraries are looked for among the loaded modules).
-NEVER_LOADED = {
-    "requests",
-    "gitlab",
-    "openpyxl",
-    "caldav",
-    "icalendar",
-    "sqlalchemy",
-    "filelock",
-    "werkzeug",
-    "apscheduler",
-    "prometheus_client",
-    "smtplib",
-    "integrations",
-}
+NEVER_LOADED = (IO_LIBRARIES - {"socket", "http", "subprocess", "urllib3"}) | {"integrations"}
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60
 
