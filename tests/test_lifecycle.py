@@ -214,7 +214,33 @@ def test_start_is_blocked_by_a_newer_release_unless_forced() -> None:
     assert "release_is_latest" in ignored_message(effects)
     forced, _ = step(scheduled(), StartRequested(TAG, FAILING, force="hotfix"), now=SLOT)
     assert forced.state is State.IN_PROGRESS
-    assert forced.notes[-1] == "Started despite failing prerequisites: hotfix"
+    assert forced.notes[-1].startswith("Started by force (release_is_latest: addon-diba 3.2.11")
+    assert forced.notes[-1].endswith("): hotfix")
+
+
+def test_refuses_to_start_before_the_booked_slot_or_on_a_forbidden_day() -> None:
+    booked = scheduled()  # Tuesday 1 December 2026, 09:30
+    too_early, effects = step(booked, StartRequested(TAG, READY), now=at("2026-12-01 08:59"))
+    assert too_early.state is State.SCHEDULED
+    assert "outside the booked slot (01/12/2026 09:30–09:45)" in ignored_message(effects)
+    assert not of(effects, SendEmail)
+    friday, effects = step(booked, StartRequested(TAG, READY), now=at("2026-11-27 09:30"))
+    assert friday.state is State.SCHEDULED
+    assert "it is a Friday" in ignored_message(effects)
+    just_in, _ = step(booked, StartRequested(TAG, READY), now=at("2026-12-01 09:00"))
+    assert just_in.state is State.IN_PROGRESS
+    late, _ = step(booked, StartRequested(TAG, READY), now=at("2026-12-01 09:46"))
+    assert late.state is State.SCHEDULED
+
+
+def test_a_forced_start_outside_the_slot_is_recorded() -> None:
+    event = StartRequested(TAG, READY, force="the customer asked for today")
+    new, effects = step(scheduled(), event, now=at("2026-11-27 09:30"))
+    assert new.state is State.IN_PROGRESS
+    assert new.notes[-1].endswith("): the customer asked for today")
+    assert "it is a Friday" in new.notes[-1]
+    assert any("the customer asked for today" in n.html for n in of(effects, PostNote))
+    assert "the customer asked for today" in (of(effects, UpsertLogRow)[0].row.notes or "")
 
 
 def test_start_before_scheduling_explains_how_to_schedule() -> None:

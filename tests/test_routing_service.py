@@ -301,3 +301,28 @@ def test_a_note_with_two_thousand_bad_commands_costs_one_reply_and_little_time(
     assert "y 1997 error(es) más en la misma nota" in replies[0]
     assert len(replies[0]) < 4000
     assert elapsed < 5, f"{elapsed:.1f} s for one note"
+
+
+def test_a_start_tag_on_friday_for_a_monday_booking_is_refused_and_no_one_is_emailed(
+    bot: InProcess,
+) -> None:
+    ready(bot)
+    first = bot.deployment().proposals[0]  # Monday 30 November
+    bot.zammad.person_tags(1, "deploy-slot-1")
+    bot.cycle()
+    bot.clock.set(datetime.fromisoformat("2026-11-27T10:00:00+01:00"))  # Friday
+    bot.zammad.person_tags(1, "deploy-start")
+    bot.cycle()
+    assert bot.deployment().state is State.SCHEDULED
+    assert "start" not in bot.mailer.kinds()
+    refusal = [n for n in bot.zammad.notes(1) if "No se puede empezar" in n]
+    assert len(refusal) == 1 and "es viernes" in refusal[0]
+    assert "deploy-start" not in bot.zammad.tag_lists[1]
+    bot.zammad.person_notes(1, "/deploy start force: the customer asked for it today")
+    bot.cycle()
+    assert bot.deployment().state is State.IN_PROGRESS
+    assert bot.mailer.kinds().count("start") == 1
+    assert "the customer asked for it today" in bot.deployment().notes[-1]
+    row = bot.logs.rows["DIBA"][bot.deployment().id]
+    assert "the customer asked for it today" in str(vars(row)["notes"])
+    assert first > bot.clock.now

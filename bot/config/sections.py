@@ -195,6 +195,8 @@ class WorkflowConfig(StrictModel):
 
     proposals: int = Field(default=3, ge=1, le=9)
     delay_grace: Duration = timedelta(minutes=10)
+    #: How long before its booked start a deployment may be started.
+    start_early: Duration = timedelta(minutes=30)
     alert_after_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=30, gt=0)
     retry_max_seconds: float = Field(default=3600, gt=0)

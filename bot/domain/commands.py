@@ -37,6 +37,7 @@ COMMAND_NAMES = (
     "rollback",
     "rollback-plan",
     "schedule",
+    "start",
 )
 #: The years a date may name: anything else is a typo.
 YEARS = (2000, 2100)
@@ -104,6 +105,15 @@ class SetRestarts:
 
 
 @dataclass(frozen=True)
+class Start:
+    """``/deploy start [force: reason]``: start now (the force overrides the slot and the
+    prerequisites, and is recorded)."""
+
+    line: str
+    force: str | None = None
+
+
+@dataclass(frozen=True)
 class Delay:
     """``/deploy delay [30m]``: late, optionally with a new estimate."""
 
@@ -146,6 +156,7 @@ Command = (
     SetComponents
     | SetEnvironment
     | Schedule
+    | Start
     | SetRestarts
     | Delay
     | Rollback
@@ -231,10 +242,19 @@ def _schedule(raw: RawCommand, tz: tzinfo) -> Schedule:
         raise CommandError(Problem.of("cmd_unexpected_after", rest=" ".join(words[3:])), "schedule")
     start = parse_datetime(words[0], words[1], tz)
     duration = _duration(words[2], "schedule") if len(words) == 3 else None
-    reason = force.strip() if marker else None
-    if reason == "":
-        raise CommandError(Problem.of("cmd_force_needs_reason"), "schedule")
-    return Schedule(raw.line, start, duration, reason)
+    return Schedule(raw.line, start, duration, _force(marker + force, "schedule"))
+
+
+def _force(args: str, usage: str) -> str | None:
+    """The reason of a ``force: <reason>`` argument (None without one)."""
+    before, marker, reason = args.partition("force:")
+    if before.strip():
+        raise CommandError(Problem.of("cmd_unexpected_after", rest=before.strip()), usage)
+    if not marker:
+        return None
+    if not reason.strip():
+        raise CommandError(Problem.of("cmd_force_needs_reason"), usage)
+    return reason.strip()
 
 
 _NEEDS_ARGUMENT = {"env", "restart", "rollback", "rollback-plan"}
@@ -255,6 +275,8 @@ def parse_command(raw: RawCommand, tz: tzinfo) -> Command:
         return _schedule(raw, tz)
     if name == "delay":
         return Delay(line, _duration(args, name) if args else None)
+    if name == "start":
+        return Start(line, _force(args, name))
     if name == "env":
         if len(args.split()) != 1:
             raise CommandError(Problem.of("cmd_env_one_word"), name)

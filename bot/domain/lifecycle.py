@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.config.models import Config, EmailKind
-from bot.domain.calendar.rules import rules_for, slot_reasons
+from bot.domain.calendar.rules import day_reasons, rules_for, slot_reasons
 from bot.domain.effects import (
     CalendarEvent,
     Effect,
@@ -285,26 +285,50 @@ def _on_start(b: _Builder, event: StartRequested) -> None:
         _ignored(b, event, "already_started" if d.state in RUNNING else "not_scheduled")
         b.tags(_status_tag(b.config, d.state), consumed=[tags.start])
         return
+    problems = _start_problems(b, d)
     report = event.report
-    if report is not None and not report.ready and not event.force:
-        b.status(
-            "refused",
-            details=[f"{c.code}: {c.message}" for c in report.failed],
-            message=_say(b, "prerequisites_no_longer_hold"),
-        )
+    if report is not None and not report.ready:
+        problems.extend(f"{c.code}: {c.message}" for c in report.failed)
+    if problems and not event.force:
+        b.status("start_refused", details=problems, message=_say(b, "start_fix_or_force"))
         b.tags(tags.scheduled, consumed=[tags.start])
         return
     notes = d.notes
-    if event.force and report is not None and not report.ready:
-        notes = (*notes, _say(b, "note_started_forced", reason=event.force))
+    forced = event.force and problems
+    if forced:
+        note = _say(b, "note_started_forced", problems="; ".join(problems), reason=event.force)
+        notes = (*notes, note)
     b.deployment = replace(
         d, state=State.IN_PROGRESS, actual_start=b.now, performed_by=event.origin.actor, notes=notes
     )
     b.email("start")
+    if forced:
+        b.status("started", message=notes[-1])
     b.note(b.renderer.deployment_note("checklist", b.deployment, b.config, now=b.now))
     b.log()
     b.timer("delay", _delay_due_at(b.config, b.now, d.duration))
     b.tags(tags.in_progress, consumed=[tags.start])
+
+
+def _start_problems(b: _Builder, d: Deployment) -> list[str]:
+    """Why starting now is refused: outside the booked slot (from ``workflow.start_early``
+    before its start to its end), or on a day the slot rules refuse (unless the booking itself
+    was forced onto that day)."""
+    start, end = d.planned_start, d.planned_end
+    if start is None or end is None:
+        return []
+    tz = b.config.provider.tz
+    earliest = start - b.config.workflow.start_early
+    problems = []
+    inside = earliest <= b.now <= end
+    if not inside:
+        slot = f"{start.astimezone(tz):%d/%m/%Y %H:%M}–{end.astimezone(tz):%H:%M}"
+        text = _say(b, "start_outside_slot", slot=slot, earliest=f"{earliest.astimezone(tz):%H:%M}")
+        problems.append(text)
+    if not (inside and d.forced):
+        rules = rules_for(b.config, b.config.customer(d.customer))
+        problems.extend(r.text for r in day_reasons(rules, b.now.astimezone(tz).date()))
+    return problems
 
 
 def _send_delay(b: _Builder, expected_end: datetime | None) -> None:

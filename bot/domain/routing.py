@@ -27,6 +27,7 @@ from bot.domain.commands import (
     SetEnvironment,
     SetRestarts,
     SetRollbackPlan,
+    Start,
     find_commands,
     help_lines,
     parse_command,
@@ -234,6 +235,8 @@ def _orders(command: Command, deployment: Deployment, origin: Origin) -> list[Ro
         return [Transition(d, DetailsChanged(origin, restarts=command.text))]
     if isinstance(command, Schedule):
         return [ScheduleOrder(d, origin, command.start, command.duration, command.force)]
+    if isinstance(command, Start):
+        return [StartOrder(d, origin, command.force)]
     if isinstance(command, Delay):
         return [Transition(d, DelayRequested(origin, command.extension))]
     if isinstance(command, Rollback):

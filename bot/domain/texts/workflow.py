@@ -5,6 +5,11 @@ from __future__ import annotations
 
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
+        "start_outside_slot": "es fuera de la franja reservada ({slot}); se puede empezar desde "
+        "las {earliest}",
+        "start_fix_or_force": "Empieza dentro de la franja reservada o escribe /deploy start "
+        "force: <motivo> para forzarlo.",
+        "usage_start": "/deploy start [force: motivo]",
         "too_far_ahead": "queda a más de {days} días vista (workflow.max_days_ahead)",
         "gitlab_waiting": "GitLab no responde al volver a comprobar los prerrequisitos de {id}; "
         "deploybot lo seguirá intentando en cada ciclo hasta el {until} y actuará en cuanto "
@@ -76,7 +81,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "state_rolled_back": "revertido",
         "state_cancelled": "cancelado",
         "note_forced": "Forzado ({problems}): {reason}",
-        "note_started_forced": "Iniciado con prerrequisitos sin cumplir: {reason}",
+        "note_started_forced": "Iniciado forzado ({problems}): {reason}",
         "note_rolled_back": "Marcha atrás: {reason}",
         "note_cancelled": "Cancelado: {reason}",
         "alert_subject": "[deploybot] {id}: una acción falla una y otra vez",
@@ -92,6 +97,11 @@ SENTENCES: dict[str, dict[str, str]] = {
         "effect_log": "fila {id} del registro ({status})",
     },
     "ca": {
+        "start_outside_slot": "és fora de la franja reservada ({slot}); es pot començar des de les "
+        "{earliest}",
+        "start_fix_or_force": "Comença dins de la franja reservada o escriu /deploy start force: "
+        "<motiu> per forçar-ho.",
+        "usage_start": "/deploy start [force: motiu]",
         "too_far_ahead": "queda a més de {days} dies vista (workflow.max_days_ahead)",
         "gitlab_waiting": "GitLab no respon en tornar a comprovar els prerequisits de {id}; "
         "deploybot ho continuarà provant a cada cicle fins al {until} i actuarà tan bon punt "
@@ -163,7 +173,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "state_rolled_back": "revertit",
         "state_cancelled": "cancel·lat",
         "note_forced": "Forçat ({problems}): {reason}",
-        "note_started_forced": "Iniciat amb prerequisits sense complir: {reason}",
+        "note_started_forced": "Iniciat forçat ({problems}): {reason}",
         "note_rolled_back": "Marxa enrere: {reason}",
         "note_cancelled": "Cancel·lat: {reason}",
         "alert_subject": "[deploybot] {id}: una acció falla una vegada i una altra",
@@ -179,6 +189,11 @@ SENTENCES: dict[str, dict[str, str]] = {
         "effect_log": "fila {id} del registre ({status})",
     },
     "en": {
+        "start_outside_slot": "it is outside the booked slot ({slot}); starting is possible from "
+        "{earliest}",
+        "start_fix_or_force": "Start within the booked slot, or write /deploy start force: "
+        "<reason> to override.",
+        "usage_start": "/deploy start [force: reason]",
         "too_far_ahead": "it is more than {days} days ahead (workflow.max_days_ahead)",
         "gitlab_waiting": "GitLab is not answering the new check of the prerequisites of "
         "{id}; deploybot keeps trying every cycle until {until} and acts as soon as it answers.",
@@ -247,7 +262,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "state_rolled_back": "rolled back",
         "state_cancelled": "cancelled",
         "note_forced": "Forced ({problems}): {reason}",
-        "note_started_forced": "Started despite failing prerequisites: {reason}",
+        "note_started_forced": "Started by force ({problems}): {reason}",
         "note_rolled_back": "Rolled back: {reason}",
         "note_cancelled": "Cancelled: {reason}",
         "alert_subject": "[deploybot] {id}: an action keeps failing",
