@@ -32,7 +32,8 @@ from bot.domain.events import (
 )
 from bot.domain.lifecycle import apply
 from bot.domain.model import Deployment, State
-from bot.domain.prerequisites.checks import Report, check_prerequisites
+from bot.domain.prerequisites.checks import check_prerequisites
+from bot.domain.prerequisites.result import Report
 from bot.domain.rendering import Renderer
 from bot.resources import example_config_path
 from tests.factories import at, component_facts, make_deployment, make_facts

@@ -9,8 +9,9 @@ import pytest
 
 from bot.config.loading import load_config
 from bot.config.models import Config
-from bot.domain.prerequisites.checks import Report, check_prerequisites
+from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.prerequisites.facts import CHECK_CODES, Facts
+from bot.domain.prerequisites.result import Report
 from bot.resources import example_config_path
 from tests.factories import component_facts, make_facts, ticket_facts
 
@@ -162,8 +163,6 @@ def test_a_component_the_customer_does_not_have_fails() -> None:
          "addon-diba 3.2.11: the release has no linked artifact"),
         ({"test_deployment_id": None}, "validated_in_test",
          "addon-diba 3.2.11: commit 4d3b8f0a was not successfully deployed to TEST (TEST)"),
-        ({"previous_version": None}, "rollback_ready",
-         "the version to roll back to is unknown for addon-diba"),
     ],
 )  # fmt: skip
 def test_each_gitlab_fact_fails_its_own_check(
@@ -308,3 +307,21 @@ def test_messages_follow_the_operator_language() -> None:
         "no se aplica"
     )
     assert result.summary("es") == "1 de 13 prerrequisitos no se cumplen"
+
+
+def test_a_first_release_passes_rollback_with_a_guide_that_uninstalls_it() -> None:
+    first = component_facts(previous_version=None)
+    result = report(make_facts(components=(first,)))
+    check = result.check("rollback_ready")
+    assert check.status == "passed"
+    assert "addon-diba (first version: uninstalled)" in check.message
+    assert any("disable or uninstall addon-diba" in line for line in check.lines)
+
+
+def test_a_first_release_without_a_guide_says_both_what_is_missing() -> None:
+    first = component_facts(previous_version=None)
+    unguided = ticket_facts(rollback_plan=None)
+    check = report(make_facts(tickets=(unguided,), components=(first,))).check("rollback_ready")
+    assert check.status == "failed"
+    assert "the version to roll back to is unknown for addon-diba" in check.message
+    assert "the rollback guide is missing" in check.message

@@ -19,6 +19,7 @@ from bot.domain.calendar.rules import Slot
 from bot.domain.commands import help_lines
 from bot.domain.effects import LogRow, UpsertLogRow, describe
 from bot.domain.model import State
+from bot.domain.notifications import log_row
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.rendering import (
     EMAIL_KINDS,
@@ -319,3 +320,21 @@ def test_every_status_note_matches_its_golden_file(event: str, language: str) ->
         "status", deployment, config_in(language), now=NOW, event=event, **context
     )
     assert_golden(f"notes/{language}/status-{event}.html", note)
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [("es", "Guía de marcha atrás"), ("ca", "Guia de marxa enrere"), ("en", "Rollback guide")],
+)
+def test_the_rollback_guide_is_in_the_checklist_the_invitation_and_the_log(
+    language: str, title: str
+) -> None:
+    guide = ("addon-diba: disable or uninstall addon-diba", "call +34 971 000 000")
+    deployment = dataclasses.replace(make_deployment(), rollback_guide=guide)
+    config = config_in(language)
+    checklist = Renderer().deployment_note("checklist", deployment, config, now=NOW)
+    invitation = Renderer().email("invitation", deployment, config, now=NOW)
+    for text in (checklist, invitation.text, invitation.html):
+        assert title in text and "call +34 971 000 000" in text
+    notes = log_row(deployment, config).notes or ""
+    assert notes.startswith(f"{title}: addon-diba: disable or uninstall addon-diba; call")

@@ -14,7 +14,8 @@ from bot.app.gather import DeploymentRequest, FactGatherer
 from bot.app.zammad_reads import ZammadReads
 from bot.cli import main
 from bot.config.loading import load_config
-from bot.domain.prerequisites.checks import Report, check_prerequisites
+from bot.domain.prerequisites.checks import check_prerequisites
+from bot.domain.prerequisites.result import Report
 from bot.domain.rendering import Renderer
 from bot.resources import example_config_path
 from integrations.emulators.server import Faults, RunningEmulator
@@ -145,10 +146,10 @@ def test_explicit_components_from_a_note_command(
     )  # fmt: skip
     result = verify(zammad_client, gitlab_client)
     assert result.check("components_identified").message == "addon-diba 3.2.10 (given by hand)"
-    # 3.2.10 is older than 3.2.11, was never in TEST, and is the first release: nothing before it.
-    assert [check.code for check in result.failed] == [
-        "release_is_latest", "validated_in_test", "rollback_ready",
-    ]  # fmt: skip
+    # 3.2.10 is older than 3.2.11 and was never in TEST; as the first release it is uninstalled
+    # to roll back, which the generated guide says.
+    assert [check.code for check in result.failed] == ["release_is_latest", "validated_in_test"]
+    assert "addon-diba (first version: uninstalled)" in result.check("rollback_ready").message
 
 
 def test_a_customer_command_in_a_public_article_is_ignored(

@@ -23,13 +23,10 @@ from bot.domain.events import Origin, Requested
 from bot.domain.lifecycle import PENDING, RUNNING, new_deployment
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.plain import plain
-from bot.domain.prerequisites.checks import (
-    Report,
-    check_prerequisites,
-    match_customer,
-    rollback_target,
-)
+from bot.domain.prerequisites.checks import check_prerequisites, match_customer
 from bot.domain.prerequisites.facts import Facts
+from bot.domain.prerequisites.result import Report
+from bot.domain.prerequisites.rollback import rollback_guide, rollback_target
 from integrations.zammad import Ticket
 
 Handle = Callable[[Deployment, Requested], Deployment]
@@ -152,4 +149,7 @@ class Requests:
             report.environment or deployment.environment,
             proposals,
             gitlab_unanswered=facts.gitlab_unanswered,
+            rollback_guide=rollback_guide(
+                facts, customer, self.config, self.config.provider.language
+            ),
         )

@@ -38,8 +38,8 @@ from bot.domain.events import (
 )
 from bot.domain.lifecycle import apply
 from bot.domain.model import Deployment, State
-from bot.domain.prerequisites.checks import Report
 from bot.domain.prerequisites.facts import Facts
+from bot.domain.prerequisites.result import Report
 from bot.domain.rendering import Renderer
 from bot.domain.replies import gitlab_waiting, unattached
 from bot.domain.routing import (

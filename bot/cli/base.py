@@ -17,7 +17,7 @@ from bot import __version__
 from bot.config.loading import ConfigError, load_config
 from bot.config.models import Config, Customer, UnknownCustomerError
 from bot.domain.durations import DurationError, parse_duration
-from bot.domain.prerequisites.checks import Report
+from bot.domain.prerequisites.result import Report
 from bot.resources import example_config_path
 
 EXIT_CONFIG = 2

@@ -211,6 +211,8 @@ def show(deployment_id: str, config_path: Path | None) -> None:
     click.echo(f"  components  {components or '-'}")
     click.echo(f"  planned     {local(d.planned_start)} for {format_duration(d.duration)}")
     click.echo(f"  actual      {local(d.actual_start)} – {local(d.actual_end)}")
+    for step in d.rollback_guide:
+        click.echo(f"  rollback    {step}")
     for note in d.notes:
         click.echo(f"  note        {note}")
     click.echo("History:")

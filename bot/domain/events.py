@@ -12,7 +12,7 @@ from typing import Literal
 
 from bot.domain.calendar.rules import Booking, Slot
 from bot.domain.model import ComponentVersion, TicketRef
-from bot.domain.prerequisites.checks import Report
+from bot.domain.prerequisites.result import Report
 
 Source = Literal["tag", "note", "timer", "cli", "webhook", "gitlab"]
 
@@ -37,6 +37,7 @@ class Requested:
     environment: str
     proposals: tuple[Slot, ...] = ()
     gitlab_unanswered: bool = False
+    rollback_guide: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

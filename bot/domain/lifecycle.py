@@ -201,6 +201,7 @@ def _on_requested(b: _Builder, event: Requested) -> None:
         duration=d.duration if d.planned_start else customer.default_duration,
         proposals=tuple(slot.start for slot in event.proposals) if ready else (),
         awaiting_gitlab=event.gitlab_unanswered,
+        rollback_guide=event.rollback_guide,
     )
     b.note(b.renderer.prerequisites_note(event.report, b.config))
     b.tags(tags.ready if ready else tags.blocked, consumed=[tags.request])

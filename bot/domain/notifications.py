@@ -14,6 +14,7 @@ from bot.domain.effects import CalendarEvent, Email, LogRow
 from bot.domain.model import Deployment, State
 from bot.domain.plain import plain
 from bot.domain.rendering import Renderer
+from bot.domain.texts import say
 
 _CUSTOMER_FACING: tuple[Role, ...] = ("customer_managers", "customer_helpdesk", "partner")
 _TEAM: tuple[Role, ...] = ("project_team", "support_team")
@@ -199,6 +200,14 @@ _LOG_STATUS: dict[State, str] = {
 }
 
 
+def _log_notes(deployment: Deployment, config: Config) -> tuple[str, ...]:
+    """The deployment's notes for its log row, its rollback guide first."""
+    if not deployment.rollback_guide:
+        return deployment.notes
+    guide = say(config.provider.language, "guide_title", guide="; ".join(deployment.rollback_guide))
+    return (guide, *deployment.notes)
+
+
 def _text(value: str | None) -> str | None:
     """A cell's text without the control characters a workbook refuses (outside text)."""
     return plain(value) if value is not None else None
@@ -233,5 +242,5 @@ def log_row(deployment: Deployment, config: Config) -> LogRow:
         restarts=_text(deployment.restarts or None),
         requested_by=_text(deployment.requested_by or None),
         performed_by=_text(deployment.performed_by or None),
-        notes=_text("\n".join(deployment.notes) or None),
+        notes=_text("\n".join(_log_notes(deployment, config)) or None),
     )

@@ -28,7 +28,7 @@ import jinja2
 from bot.config.models import Config, Customer, EmailKind
 from bot.domain.calendar.rules import Slot
 from bot.domain.model import Deployment
-from bot.domain.prerequisites.checks import Report
+from bot.domain.prerequisites.result import Report
 from bot.domain.texts.calendar import duration_words, long_date, short_date
 from bot.resources import templates_path
 
@@ -139,6 +139,7 @@ def deployment_context(
         "actual_duration": duration_words(language, actual) if actual is not None else "",
         "today": long_date(language, local_now.date()),
         "notes": [one_line(note) for note in deployment.notes],
+        "rollback_guide": [one_line(step) for step in deployment.rollback_guide],
         "provider": provider.name,
         "support_portal": provider.support_portal,
         "support_phone": provider.support_phone,

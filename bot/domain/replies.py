@@ -14,7 +14,7 @@ from bot.domain.events import Origin
 from bot.domain.keys import digest, effect_key, release_cause, ticket_scope
 from bot.domain.model import Deployment
 from bot.domain.notifications import contact_addresses
-from bot.domain.prerequisites.checks import Report
+from bot.domain.prerequisites.result import Report
 from bot.domain.rendering import Renderer, note_language
 from bot.domain.routing import Reply
 from bot.domain.texts import say

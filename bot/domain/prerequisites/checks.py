@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
 
 from bot.config.models import Config, Customer
 from bot.domain.prerequisites.facts import (
@@ -20,73 +19,12 @@ from bot.domain.prerequisites.facts import (
     Link,
     TicketFacts,
 )
+from bot.domain.prerequisites.result import CheckResult, Report
+from bot.domain.prerequisites.rollback import rollback_ready
 from bot.domain.texts import say
 
-Status = Literal["passed", "failed", "warning", "not_applicable"]
 #: Judges one component for a check: (passed, the line to show, a link).
 Judge = Callable[[ComponentFacts], tuple[bool, str, Link | None]]
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The outcome of one check."""
-
-    code: str
-    status: Status
-    message: str
-    links: tuple[Link, ...] = ()
-    lines: tuple[str, ...] = ()
-
-    def as_json(self) -> dict[str, Any]:
-        """The documented JSON shape of a check."""
-        return {
-            "code": self.code,
-            "status": self.status,
-            "message": self.message,
-            "details": {
-                "links": [{"label": link.label, "url": link.url} for link in self.links],
-                "lines": list(self.lines),
-            },
-        }
-
-
-@dataclass(frozen=True)
-class Report:
-    """Every check of one request. ``handled`` is False for partner-exclusive customers."""
-
-    customer: str | None
-    environment: str | None
-    checks: tuple[CheckResult, ...]
-    handled: bool = True
-
-    @property
-    def ready(self) -> bool:
-        """Whether the deployment may be scheduled: handled and no check failed."""
-        return self.handled and all(check.status != "failed" for check in self.checks)
-
-    @property
-    def failed(self) -> tuple[CheckResult, ...]:
-        """The checks that failed."""
-        return tuple(check for check in self.checks if check.status == "failed")
-
-    def check(self, code: str) -> CheckResult:
-        """The result of the check with this code."""
-        return next(check for check in self.checks if check.code == code)
-
-    def summary(self, language: str) -> str:
-        """One line: how many prerequisites fail, or that all pass (and how many warn)."""
-        if not self.handled:
-            return say(language, "summary_not_handled")
-        total = len(self.checks)
-        if self.failed:
-            return say(language, "summary_failed", failed=len(self.failed), total=total)
-        warnings = sum(1 for check in self.checks if check.status == "warning")
-        extra = say(language, "summary_warnings", count=warnings) if warnings else ""
-        return say(language, "summary_passed", total=total) + extra
-
-    def as_json(self) -> dict[str, Any]:
-        """``{"ready": bool, "checks": [...]}``."""
-        return {"ready": self.ready, "checks": [check.as_json() for check in self.checks]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,52 +261,6 @@ def _customer_validated(facts: Facts, config: Config, language: str) -> CheckRes
     return CheckResult(code, "failed", message, links)
 
 
-def rollback_target(component: ComponentFacts, facts: Facts) -> str | None:
-    """The version to go back to: the one deploybot last deployed, else the previous release."""
-    deployed = facts.deployed_versions.get(component.component)
-    if deployed and deployed != component.version:
-        return deployed
-    return component.previous_version
-
-
-def generated_rollback_plan(facts: Facts, restarts: str, language: str) -> tuple[str, ...]:
-    """Per component, the version to go back to and the steps to get there."""
-    return tuple(
-        say(
-            language,
-            "plan_line",
-            component=c.component,
-            target=rollback_target(c, facts) or "?",
-            restarts=restarts or say(language, "plan_restart_default"),
-        )
-        for c in facts.components
-    )
-
-
-def _rollback_ready(facts: Facts, customer: Customer, language: str) -> CheckResult:
-    code = "rollback_ready"
-    if not facts.components:
-        return CheckResult(code, "not_applicable", say(language, "needs_components"))
-    missing = [c.component for c in facts.components if rollback_target(c, facts) is None]
-    plan = generated_rollback_plan(facts, customer.restarts, language)
-    guides = [t.rollback_plan for t in facts.tickets if t.rollback_plan]
-    if facts.asserted_rollback_plan:
-        guides.append(facts.asserted_rollback_plan)
-    problems = []
-    if missing:
-        problems.append(say(language, "no_target", components=", ".join(missing)))
-    if not guides:
-        problems.append(say(language, "no_guide"))
-    if problems:
-        return CheckResult(code, "failed", "; ".join(problems), lines=plan)
-    guide = guides[-1]
-    which = say(language, "guide_auto") if guide.strip().lower() == "auto" else guide
-    targets = ", ".join(f"{c.component} → {rollback_target(c, facts)}" for c in facts.components)
-    return CheckResult(
-        code, "passed", say(language, "rollback_ok", targets=targets, guide=which), lines=plan
-    )
-
-
 def _parties(customer: Customer, config: Config, language: str) -> CheckResult:
     code = "parties_identified"
     missing = []
@@ -478,7 +370,7 @@ def check_prerequisites(facts: Facts, config: Config, *, language: str | None = 
         _components_identified(facts, customer, language),
         *(_per_component(code, facts, language, judge) for code, judge in judges),
         _customer_validated(facts, config, language),
-        _rollback_ready(facts, customer, language),
+        rollback_ready(facts, customer, config, language),
         _parties(customer, config, language),
     )
     return Report(customer.name, environment, checks)

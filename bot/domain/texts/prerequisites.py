@@ -4,6 +4,10 @@ from __future__ import annotations
 
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
+        "plan_first_line": "{component}: es su primera versión, no hay a qué volver — desactivar o "
+        "desinstalar {component}, reiniciar {restarts}, validar el sistema y avisar a {who}",
+        "first_release": "{component} (primera versión: se desinstala)",
+        "guide_title": "Guía de marcha atrás: {guide}",
         "no_tickets": "no hay ningún ticket en la petición",
         "missing_tickets": "no existe(n) en Zammad: {tickets}",
         "ticket_without_org": "el ticket {ticket} no tiene organización en Zammad",
@@ -79,6 +83,11 @@ SENTENCES: dict[str, dict[str, str]] = {
         "summary_not_handled": "deploybot no gestiona este despliegue",
     },
     "ca": {
+        "plan_first_line": "{component}: és la seva primera versió, no hi ha a què tornar — "
+        "desactivar o desinstal·lar {component}, reiniciar {restarts}, validar el sistema i "
+        "avisar {who}",
+        "first_release": "{component} (primera versió: es desinstal·la)",
+        "guide_title": "Guia de marxa enrere: {guide}",
         "no_tickets": "no hi ha cap tiquet a la petició",
         "missing_tickets": "no existeix(en) a Zammad: {tickets}",
         "ticket_without_org": "el tiquet {ticket} no té organització a Zammad",
@@ -153,6 +162,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "summary_not_handled": "deploybot no gestiona aquest desplegament",
     },
     "en": {
+        "plan_first_line": "{component}: its first version, there is nothing to go back to — "
+        "disable or uninstall {component}, restart {restarts}, validate the system and tell {who}",
+        "first_release": "{component} (first version: uninstalled)",
+        "guide_title": "Rollback guide: {guide}",
         "no_tickets": "the request has no ticket",
         "missing_tickets": "not found in Zammad: {tickets}",
         "ticket_without_org": "ticket {ticket} has no organization in Zammad",
