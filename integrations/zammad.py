@@ -32,6 +32,7 @@ from integrations.zammad_records import (
     marker_text,
     search_ticket_ids,
     tag_changes,
+    visible_text,
 )
 
 # The records and errors are part of this adapter's interface.
@@ -55,6 +56,7 @@ __all__ = [
     "marker_text",
     "search_ticket_ids",
     "tag_changes",
+    "visible_text",
 ]
 
 SearchMode = Literal["condition", "query"]
@@ -238,8 +240,17 @@ class ZammadClient:
         return self._post_once(ticket_id, html, key=key, internal=True, subject=subject)
 
     def post_public_comment(self, ticket_id: int, html: str, *, key: str | None = None) -> Article:
-        """A customer-visible note, HTML; with ``key``, posted at most once per ticket."""
-        return self._post_once(ticket_id, html, key=key, internal=False, subject=None)
+        """A customer-visible note, HTML, posted at most once per ticket.
+
+        The customer sees it, so it carries no marker: a comment with the same text already on
+        the ticket is the one deploybot posted before (``key`` only says it wants this).
+        """
+        if key is not None:
+            wanted = visible_text(html)
+            for article in self.articles(ticket_id):
+                if not article.internal and visible_text(article.body) == wanted:
+                    return article
+        return self._create_article(ticket_id, html, internal=False, type_="note")
 
     def find_marked_article(self, ticket_id: int, key: str) -> Article | None:
         """The article of this ticket that carries deploybot's marker for ``key``, if any."""

@@ -4,6 +4,7 @@ JSON."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -194,6 +195,15 @@ def marker_text(key: str) -> str:
     if not _KEY.match(key):
         raise ValueError(f"an article key is letters, digits and . _ : / # - only: {key!r}")
     return f"{MARKER}{key}"
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def visible_text(body: str) -> str:
+    """What a person reads of an HTML body: no tags, entities decoded, spaces collapsed (so a
+    comment is recognised whatever markup Zammad's sanitizer adjusted)."""
+    return " ".join(html.unescape(_TAGS.sub(" ", body)).split())
 
 
 def is_marked(body: str) -> bool:

@@ -35,6 +35,7 @@ from integrations.zammad import (
     ZammadNotFoundError,
     marker_html,
     marker_text,
+    visible_text,
 )
 
 Clock = Callable[[], datetime]
@@ -122,7 +123,11 @@ class FakeZammad:
         return self._post_once(ticket_id, html, key, internal=True)
 
     def post_public_comment(self, ticket_id: int, html: str, *, key: str | None = None) -> Article:
-        return self._post_once(ticket_id, html, key, internal=False)
+        self.calls["post"] += 1
+        for article in self.article_lists[ticket_id]:
+            if not article.internal and visible_text(article.body) == visible_text(html):
+                return article  # like the client: found again by its text, never marked
+        return self._article(ticket_id, html, internal=False, created_by_id=None)
 
     def organization(self, organization_id: int) -> Organization:
         self.calls["organization"] += 1

@@ -44,6 +44,8 @@ def test_a_public_comment_is_visible_to_the_customer_and_posted_once(
     second = zammad_client.post_public_comment(1, comment, key="DIBA-2026-0007/completed/1")
     assert first.id == second.id
     assert first.internal is False
+    assert "deploybot ref" not in first.body  # customers never see deploybot's markers
+    assert [a.body for a in zammad_client.articles(1)].count(first.body) == 1
 
 
 def test_a_key_with_markup_characters_is_refused() -> None:
