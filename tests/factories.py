@@ -86,7 +86,7 @@ def make_deployment(**overrides: Any) -> Deployment:
             ComponentVersion("addon-diba", "3.2.11", "3.2.10"),
             ComponentVersion("iam-sync", "3.2.1", "3.2.0"),
         ),
-        "restarts": "las consolas y los syncservers",
+        "restarts": "",  # the customer's own, in each reader's language
         "duration": timedelta(minutes=15),
         "planned_start": at("2026-12-01 09:30"),
         "requested_by": "Marta Vidal",

@@ -100,7 +100,7 @@ def test_the_lifecycle_completes_through_chaos_with_every_effect_once(
         keys = [body.split(MARKER)[1].split("<")[0] for body in bodies if MARKER in body]
         assert len(keys) == len(set(keys)), keys
     rows = DeploymentLog(bench.out / "DEPLOYMENTS", "DIBA").read_rows()
-    assert [(r["deployment_id"], r["status"]) for r in rows] == [("DIBA-2026-0001", "Completado")]
+    assert [(r["deployment_id"], r["status"]) for r in rows] == [("DIBA-2026-0001", "Completat")]
     [event] = (bench.out / "calendar").iterdir()
     assert "SEQUENCE:1" in event.read_text(encoding="utf-8")
     requests = [*bench.zammad.log, *bench.gitlab.log]

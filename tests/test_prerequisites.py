@@ -252,8 +252,8 @@ def test_rollback_needs_a_guide_and_offers_the_generated_plan() -> None:
     assert only_failure(result) == "rollback_ready"
     assert "/deploy rollback-plan auto" in check.message
     assert check.lines == (
-        "addon-diba: go back to 3.2.10 — redeploy the 3.2.10 artifact, restart las consolas y "
-        "los syncservers and validate the system",
+        "addon-diba: go back to 3.2.10 — redeploy the 3.2.10 artifact, restart the consoles and "
+        "the sync servers and validate the system",
     )
 
 

@@ -194,7 +194,11 @@ def test_no_restart_and_long_duration_are_written_out() -> None:
     from datetime import timedelta
 
     deployment = make_deployment(restarts="", duration=timedelta(hours=1, minutes=30))
-    email = Renderer().email("start", deployment, config_in("es"), now=NOW)
+    config = config_in("es")
+    customers = [c.model_copy(update={"restarts": ""}) for c in config.customers]
+    email = Renderer().email(
+        "start", deployment, config.model_copy(update={"customers": customers}), now=NOW
+    )
     assert (
         "No se requiere reiniciar ningún servicio. Se estima una duración de 1 hora y 30 minutos."
         in email.text

@@ -126,7 +126,7 @@ def test_the_reference_run_is_the_happy_path(reference: dict[str, Any]) -> None:
     assert reference["effects"] == EFFECTS_IN_HAPPY_PATH
     assert reference["duplicate_notes"] == [] and reference["emails_twice"] == []
     assert len(reference["emails"]) == 5
-    assert reference["rows"] == [("DIBA-2026-0001", "Completado")]
+    assert reference["rows"] == [("DIBA-2026-0001", "Completat")]
 
 
 def _run_with_a_crash(

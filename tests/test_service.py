@@ -90,7 +90,7 @@ def test_the_whole_procedure_once(bench: Workbench, sink: SmtpSink) -> None:
     assert message(sink, "delay")["In-Reply-To"] == start_id
     assert "npuig@diba.example" in sink.received[0].rcpt_tos
     [row] = log_rows(bench)
-    assert row["status"] == "Completado" and row["actual_start"] == start.replace(tzinfo=None)
+    assert row["status"] == "Completat" and row["actual_start"] == start.replace(tzinfo=None)
     event = ics(bench, deployment_id)
     assert int(str(event["SEQUENCE"])) == 1 and event.decoded("DTEND") == final.actual_end
     assert sorted(bench.zammad.tags[1]) == ["customer-validated", "deployed"]
@@ -147,7 +147,7 @@ def test_cancel_after_scheduling(bench: Workbench) -> None:
     bench.cycle()
     assert bench.deployment(deployment_id).state is State.CANCELLED
     assert str(ics(bench, deployment_id)["STATUS"]) == "CANCELLED"
-    assert log_rows(bench)[0]["status"] == "Cancelado"
+    assert log_rows(bench)[0]["status"] == "Cancel·lat"
     assert any(".cancel.1_" in p.name for p in (bench.out / "mail").iterdir())
     assert "deploy-cancel" not in bench.zammad.tags[1]
 
@@ -160,7 +160,7 @@ def test_rollback_with_its_reason(bench: Workbench) -> None:
     deployment = bench.deployment(deployment_id)
     assert deployment.state is State.ROLLED_BACK
     assert deployment.notes[-1] == "Marcha atrás: la consola no arranca"
-    assert log_rows(bench)[0]["status"] == "Revertido"
+    assert log_rows(bench)[0]["status"] == "Revertit"
     assert "deploy-rollback" not in bench.zammad.tags[1]
     ignored = [n for n in bench.notes(1) if "ignorado" in n["body"]]
     assert ignored == []

@@ -110,7 +110,9 @@ def deployment_log(config: Config, customer: str) -> DeploymentLog:
         config.resolve_path(config.deployment_log.dir),
         customer,
         template_name=config.deployment_log.template,
-        language=config.provider.language,
+        # A new log is written for its readers, the customer's people; an existing one keeps
+        # the language of its headers.
+        language=config.customer(customer).language,
         lock_dir=lock_dir(config),
     )
 

@@ -83,7 +83,6 @@ def sample_deployment(config: Config, customer: Customer, now: datetime) -> Depl
         ),
         components=components,
         duration=customer.default_duration,
-        restarts=customer.restarts,
         planned_start=start,
     )
 

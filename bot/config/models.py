@@ -262,7 +262,9 @@ class Customer(StrictModel):
     contacts: CustomerContacts = CustomerContacts()
     environments: list[Environment] = Field(default_factory=_default_environments)
     components: dict[str, Component] = {}
-    restarts: str = ""
+    #: What is restarted: one text, or one per language (``{ca: …, es: …}``) so that each
+    #: reader gets it in theirs.
+    restarts: str | dict[Language, str] = ""
     default_duration: Duration = timedelta(minutes=15)
 
     @field_validator("name")
@@ -279,6 +281,15 @@ class Customer(StrictModel):
     def organization(self) -> str:
         """The Zammad organization name that identifies this customer's tickets."""
         return self.zammad_organization or self.name
+
+    def restarts_in(self, language: str) -> str:
+        """What is restarted, in ``language`` (else the customer's, else any given)."""
+        if isinstance(self.restarts, str):
+            return self.restarts
+        for wanted in (language, self.language):
+            if wanted in self.restarts:
+                return self.restarts[wanted]
+        return next(iter(self.restarts.values()), "")
 
     @property
     def default_environment(self) -> Environment:

@@ -197,7 +197,6 @@ def _on_requested(b: _Builder, event: Requested) -> None:
         tickets=tickets,
         components=event.components,
         environment=event.environment,
-        restarts=d.restarts or customer.restarts,
         duration=d.duration if d.planned_start else customer.default_duration,
         proposals=tuple(slot.start for slot in event.proposals) if ready else (),
         awaiting_gitlab=event.gitlab_unanswered,

@@ -216,6 +216,7 @@ def _text(value: str | None) -> str | None:
 def log_row(deployment: Deployment, config: Config) -> LogRow:
     """The deployment's row in the customer's log, times in the provider's local time."""
     tz = config.provider.tz
+    customer = config.customer(deployment.customer)
 
     def local(moment: datetime | None) -> datetime | None:
         return moment.astimezone(tz).replace(tzinfo=None) if moment else None
@@ -239,7 +240,7 @@ def log_row(deployment: Deployment, config: Config) -> LogRow:
             or None
         ),
         description=_text(deployment.description or None),
-        restarts=_text(deployment.restarts or None),
+        restarts=_text(deployment.restarts or customer.restarts_in(customer.language) or None),
         requested_by=_text(deployment.requested_by or None),
         performed_by=_text(deployment.performed_by or None),
         notes=_text("\n".join(_log_notes(deployment, config)) or None),

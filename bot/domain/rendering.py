@@ -127,7 +127,7 @@ def deployment_context(
             for c in deployment.components
         ],
         "description": one_line(deployment.description),
-        "restarts": one_line(deployment.restarts),
+        "restarts": one_line(deployment.restarts or customer.restarts_in(language)),
         "duration": duration_words(language, deployment.duration),
         "slot_day": _day(start, config, language),
         "slot_date": short_date(start.astimezone(provider.tz).date()) if start else "",

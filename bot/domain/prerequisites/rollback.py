@@ -52,7 +52,8 @@ def rollback_guide(
     if given is None:
         return ()
     if given.strip().lower() == "auto":
-        return generated_rollback_plan(facts, customer.restarts, language, _who(config))
+        restarts = customer.restarts_in(language)
+        return generated_rollback_plan(facts, restarts, language, _who(config))
     return (given,)
 
 
@@ -68,7 +69,7 @@ def rollback_ready(facts: Facts, customer: Customer, config: Config, language: s
     code = "rollback_ready"
     if not facts.components:
         return CheckResult(code, "not_applicable", say(language, "needs_components"))
-    plan = generated_rollback_plan(facts, customer.restarts, language, _who(config))
+    plan = generated_rollback_plan(facts, customer.restarts_in(language), language, _who(config))
     guide = rollback_guide(facts, customer, config, language)
     if not guide:
         # Without a guide a rollback is guesswork, and a first version has nothing to go back to.
