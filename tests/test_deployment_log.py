@@ -13,6 +13,7 @@ from openpyxl.styles import Font
 from bot.domain.effects import LogRow
 from bot.domain.model import State
 from bot.domain.notifications import log_row
+from bot.domain.problems import Problem
 from integrations.deployment_log import (
     COLUMNS,
     DeploymentLog,
@@ -115,7 +116,8 @@ def test_rows_and_cells_people_added_are_preserved(tmp_path: Path) -> None:
     workbook.save(log.path)
 
     config = make_config()
-    done = started(make_deployment(notes=("Forzado: ventana urgente",)), "2026-12-01 09:31",
+    urgent = Problem.of("note_text", text="Forzado: ventana urgente")
+    done = started(make_deployment(notes=(urgent,)), "2026-12-01 09:31",
                    "2026-12-01 09:52")  # fmt: skip
     log.upsert_row(log_row(done, config))
     log.upsert_row(log_row(done, config))  # the same update twice changes nothing more

@@ -31,7 +31,7 @@ from bot.domain.events import (
     StartRequested,
 )
 from bot.domain.lifecycle import apply
-from bot.domain.model import Deployment, State
+from bot.domain.model import Deployment, State, note_texts
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.prerequisites.result import Report
 from bot.domain.rendering import Renderer
@@ -172,12 +172,14 @@ def test_forced_schedule_records_the_reason_everywhere() -> None:
     new, effects = step(ready(), event)
     assert new.state is State.SCHEDULED
     assert new.forced == "security fix cannot wait"
-    assert new.notes == (
+    assert note_texts(new, "en") == (
         "Forced (it is a Friday; it is the eve of a non-working day (Saturday 05/12/2026); "
         "Friday is not in the window of DIBA (Monday–Thursday 09:00–13:00)): "
         "security fix cannot wait",
     )
-    assert "security fix cannot wait" in (of(effects, UpsertLogRow)[0].row.notes or "")
+    # The customer shares the log and the calendar: the reason, without internal details.
+    log_notes = of(effects, UpsertLogRow)[0].row.notes or ""
+    assert "Forçat: security fix cannot wait" in log_notes and "Friday" not in log_notes
     assert "security fix cannot wait" in of(effects, PublishCalendarEvent)[0].event.description
 
 
@@ -215,8 +217,9 @@ def test_start_is_blocked_by_a_newer_release_unless_forced() -> None:
     assert "release_is_latest" in ignored_message(effects)
     forced, _ = step(scheduled(), StartRequested(TAG, FAILING, force="hotfix"), now=SLOT)
     assert forced.state is State.IN_PROGRESS
-    assert forced.notes[-1].startswith("Started by force (release_is_latest: addon-diba 3.2.11")
-    assert forced.notes[-1].endswith("): hotfix")
+    [note] = note_texts(forced, "en")
+    assert note.startswith("Started by force (release_is_latest: addon-diba 3.2.11")
+    assert note.endswith("): hotfix")
 
 
 def test_refuses_to_start_before_the_booked_slot_or_on_a_forbidden_day() -> None:
@@ -238,8 +241,9 @@ def test_a_forced_start_outside_the_slot_is_recorded() -> None:
     event = StartRequested(TAG, READY, force="the customer asked for today")
     new, effects = step(scheduled(), event, now=at("2026-11-27 09:30"))
     assert new.state is State.IN_PROGRESS
-    assert new.notes[-1].endswith("): the customer asked for today")
-    assert "it is a Friday" in new.notes[-1]
+    [note] = note_texts(new, "en")
+    assert note.endswith("): the customer asked for today")
+    assert "it is a Friday" in note
     assert any("the customer asked for today" in n.html for n in of(effects, PostNote))
     assert "the customer asked for today" in (of(effects, UpsertLogRow)[0].row.notes or "")
 
@@ -305,7 +309,7 @@ def test_done_before_start_is_ignored() -> None:
 def test_rollback_notifies_and_records_the_reason() -> None:
     new, effects = step(running(), RollbackRequested(TAG, "login loop after restart"))
     assert new.state is State.ROLLED_BACK
-    assert new.notes[-1] == "Rolled back: login loop after restart"
+    assert note_texts(new, "en")[-1] == "Rolled back: login loop after restart"
     assert (
         of(effects, SendEmail)[0].email.message_id == "<DIBA-2026-0007.rollback.0@soffid.example>"
     )

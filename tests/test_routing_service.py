@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.domain import routing
-from bot.domain.model import State
+from bot.domain.model import State, note_texts
 from bot.domain.routing import NoteSeen, Routed, TicketSeen
 from tests.factories import customer_data, make_config
 from tests.fakes import InProcess, in_process
@@ -322,7 +322,7 @@ def test_a_start_tag_on_friday_for_a_monday_booking_is_refused_and_no_one_is_ema
     bot.cycle()
     assert bot.deployment().state is State.IN_PROGRESS
     assert bot.mailer.kinds().count("start") == 1
-    assert "the customer asked for it today" in bot.deployment().notes[-1]
+    assert "the customer asked for it today" in note_texts(bot.deployment(), "es")[-1]
     row = bot.logs.rows["DIBA"][bot.deployment().id]
     assert "the customer asked for it today" in str(vars(row)["notes"])
     assert first > bot.clock.now

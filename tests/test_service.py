@@ -11,7 +11,7 @@ import icalendar
 import pytest
 
 from bot.app.demo import Workbench
-from bot.domain.model import ComponentVersion, State
+from bot.domain.model import ComponentVersion, State, note_texts
 from integrations.deployment_log import DeploymentLog
 from integrations.emulators.server import Faults
 from integrations.mail import SmtpMailer, SmtpSettings
@@ -159,7 +159,7 @@ def test_rollback_with_its_reason(bench: Workbench) -> None:
     bench.cycle()
     deployment = bench.deployment(deployment_id)
     assert deployment.state is State.ROLLED_BACK
-    assert deployment.notes[-1] == "Marcha atrás: la consola no arranca"
+    assert note_texts(deployment, "es")[-1] == "Marcha atrás: la consola no arranca"
     assert log_rows(bench)[0]["status"] == "Revertit"
     assert "deploy-rollback" not in bench.zammad.tags[1]
     ignored = [n for n in bench.notes(1) if "ignorado" in n["body"]]

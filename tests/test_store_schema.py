@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from bot.app import store as store_module
 from bot.app.store import SCHEMA_VERSION, Store, sqlite_url
+from bot.domain.model import deployment_from_json, deployment_to_json, note_texts
+from tests.factories import make_deployment
 
 
 def half_built(path: Path, tables: int) -> str:
@@ -43,3 +46,12 @@ def test_a_newer_schema_is_refused_with_a_clear_message(tmp_path: Path) -> None:
         assert "newer than this deploybot" in str(error)
     else:
         raise AssertionError("a newer schema was accepted")
+
+
+def test_notes_stored_as_text_by_an_earlier_version_still_read() -> None:
+    data = deployment_to_json(make_deployment())
+    data["notes"] = ["Forzado (es viernes): urgente"]
+    deployment = deployment_from_json(data)
+    assert note_texts(deployment, "en") == ("Forzado (es viernes): urgente",)
+    again = deployment_from_json(json.loads(json.dumps(deployment_to_json(deployment))))
+    assert again == deployment

@@ -23,7 +23,7 @@ from bot.config.models import Config
 from bot.domain.commands import CommandError, parse_components, usage_line
 from bot.domain.durations import format_duration
 from bot.domain.effects import describe
-from bot.domain.model import Deployment
+from bot.domain.model import Deployment, note_texts
 from bot.domain.prerequisites.checks import check_prerequisites
 from integrations.emulators.scenario import ScenarioError
 from integrations.gitlab import GitLabClient
@@ -213,7 +213,7 @@ def show(deployment_id: str, config_path: Path | None) -> None:
     click.echo(f"  actual      {local(d.actual_start)} – {local(d.actual_end)}")
     for step in d.rollback_guide:
         click.echo(f"  rollback    {step}")
-    for note in d.notes:
+    for note in note_texts(d, config.provider.language):
         click.echo(f"  note        {note}")
     click.echo("History:")
     for entry in store.audit_trail(d.id):

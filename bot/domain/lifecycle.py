@@ -44,6 +44,7 @@ from bot.domain.notifications import (
     compose_email,
     log_row,
 )
+from bot.domain.problems import Problem
 from bot.domain.rendering import Renderer, note_language
 from bot.domain.texts import say
 
@@ -244,7 +245,10 @@ def _on_schedule(b: _Builder, event: ScheduleRequested) -> None:
     forced = d.forced
     if event.force and problems:
         forced = event.force
-        notes = (*notes, _say(b, "note_forced", problems="; ".join(problems), reason=event.force))
+        notes = (
+            *notes,
+            Problem.of("note_forced", problems="; ".join(problems), reason=event.force),
+        )
     b.deployment = replace(
         d,
         state=State.SCHEDULED,
@@ -259,7 +263,8 @@ def _on_schedule(b: _Builder, event: ScheduleRequested) -> None:
     b.calendar()
     b.email("schedule")
     b.email("invitation")
-    b.status("scheduled", details=[notes[-1]] if forced != d.forced else [])
+    details = [notes[-1].text(note_language(b.config))] if forced != d.forced else []
+    b.status("scheduled", details=details)
     b.tags(tags.scheduled, consumed=consumed)
 
 
@@ -296,14 +301,14 @@ def _on_start(b: _Builder, event: StartRequested) -> None:
     notes = d.notes
     forced = event.force and problems
     if forced:
-        note = _say(b, "note_started_forced", problems="; ".join(problems), reason=event.force)
+        note = Problem.of("note_started_forced", problems="; ".join(problems), reason=event.force)
         notes = (*notes, note)
     b.deployment = replace(
         d, state=State.IN_PROGRESS, actual_start=b.now, performed_by=event.origin.actor, notes=notes
     )
     b.email("start")
     if forced:
-        b.status("started", message=notes[-1])
+        b.status("started", message=notes[-1].text(note_language(b.config)))
     b.note(b.renderer.deployment_note("checklist", b.deployment, b.config, now=b.now))
     b.log()
     b.timer("delay", _delay_due_at(b.config, b.now, d.duration))
@@ -409,7 +414,7 @@ def _on_rollback(b: _Builder, event: RollbackRequested) -> None:
         d,
         state=State.ROLLED_BACK,
         actual_end=b.now,
-        notes=(*d.notes, _say(b, "note_rolled_back", reason=reason)),
+        notes=(*d.notes, Problem.of("note_rolled_back", reason=reason)),
     )
     b.email("rollback")
     b.log()
@@ -431,7 +436,7 @@ def _on_cancel(b: _Builder, event: CancelRequested) -> None:
         d,
         state=State.CANCELLED,
         calendar_sequence=d.calendar_sequence + 1 if was_scheduled else d.calendar_sequence,
-        notes=(*d.notes, _say(b, "note_cancelled", reason=reason)),
+        notes=(*d.notes, Problem.of("note_cancelled", reason=reason)),
     )
     if was_scheduled:
         b.calendar()

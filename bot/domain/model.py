@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.problems import Problem
+
 
 class State(StrEnum):
     """Where a deployment stands in the procedure (DESIGN.md, "The deployment lifecycle")."""
@@ -73,7 +75,7 @@ class Deployment:
     requested_by: str = ""
     performed_by: str = ""
     calendar_sequence: int = 0
-    notes: tuple[str, ...] = ()
+    notes: tuple[Problem, ...] = ()
     email_requesters: tuple[str, ...] = ()
     email_thread: str | None = None
     delays: int = 0
@@ -121,6 +123,27 @@ def deployment_to_json(deployment: Deployment) -> dict[str, Any]:
     return data
 
 
+def _note_from_json(data: Any) -> Problem:
+    """A note as stored: a sentence key and its values (older stores kept plain text)."""
+    if isinstance(data, str):
+        return Problem.of("note_text", text=data)
+    return Problem(data["key"], tuple((name, value) for name, value in data["values"]))
+
+
+#: Notes whose full text names internal checks, and what people outside the team read instead.
+_SHARED = {"note_forced": "shared_forced", "note_started_forced": "shared_started_forced"}
+
+
+def note_texts(deployment: Deployment, language: str, *, shared: bool = False) -> tuple[str, ...]:
+    """The deployment's notes in ``language``; ``shared``: as customers and partners may read
+    them (in the log, the calendar), without the internal check codes."""
+    texts = []
+    for note in deployment.notes:
+        key = _SHARED.get(note.key, note.key) if shared else note.key
+        texts.append(Problem(key, note.values).text(language))
+    return tuple(texts)
+
+
 def deployment_from_json(data: dict[str, Any]) -> Deployment:
     """The inverse of :func:`deployment_to_json`."""
     return Deployment(
@@ -140,7 +163,7 @@ def deployment_from_json(data: dict[str, Any]) -> Deployment:
         requested_by=data["requested_by"],
         performed_by=data["performed_by"],
         calendar_sequence=data["calendar_sequence"],
-        notes=tuple(data["notes"]),
+        notes=tuple(_note_from_json(note) for note in data["notes"]),
         email_requesters=tuple(data["email_requesters"]),
         email_thread=data["email_thread"],
         delays=data["delays"],

@@ -11,7 +11,7 @@ from email.utils import parseaddr
 
 from bot.config.models import Config, Contact, Customer, EmailKind, Role
 from bot.domain.effects import CalendarEvent, Email, LogRow
-from bot.domain.model import Deployment, State
+from bot.domain.model import Deployment, State, note_texts
 from bot.domain.plain import plain
 from bot.domain.rendering import Renderer
 from bot.domain.texts import say
@@ -201,11 +201,14 @@ _LOG_STATUS: dict[State, str] = {
 
 
 def _log_notes(deployment: Deployment, config: Config) -> tuple[str, ...]:
-    """The deployment's notes for its log row, its rollback guide first."""
+    """The deployment's notes for its log row, which the customer shares: in the customer's
+    language, without internal codes, the rollback guide first."""
+    language = config.customer(deployment.customer).language
+    notes = note_texts(deployment, language, shared=True)
     if not deployment.rollback_guide:
-        return deployment.notes
-    guide = say(config.provider.language, "guide_title", guide="; ".join(deployment.rollback_guide))
-    return (guide, *deployment.notes)
+        return notes
+    guide = say(language, "guide_title", guide="; ".join(deployment.rollback_guide))
+    return (guide, *notes)
 
 
 def _text(value: str | None) -> str | None:

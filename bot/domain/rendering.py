@@ -27,7 +27,7 @@ import jinja2
 
 from bot.config.models import Config, Customer, EmailKind
 from bot.domain.calendar.rules import Slot
-from bot.domain.model import Deployment
+from bot.domain.model import Deployment, note_texts
 from bot.domain.prerequisites.result import Report
 from bot.domain.texts.calendar import duration_words, long_date, short_date
 from bot.resources import templates_path
@@ -138,7 +138,7 @@ def deployment_context(
         "actual_end_time": _clock(deployment.actual_end, config),
         "actual_duration": duration_words(language, actual) if actual is not None else "",
         "today": long_date(language, local_now.date()),
-        "notes": [one_line(note) for note in deployment.notes],
+        "notes": [one_line(note) for note in note_texts(deployment, language, shared=True)],
         "rollback_guide": [one_line(step) for step in deployment.rollback_guide],
         "provider": provider.name,
         "support_portal": provider.support_portal,

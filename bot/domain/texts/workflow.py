@@ -5,6 +5,9 @@ from __future__ import annotations
 
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
+        "note_text": "{text}",
+        "shared_forced": "Forzado: {reason}",
+        "shared_started_forced": "Iniciado forzado: {reason}",
         "start_outside_slot": "es fuera de la franja reservada ({slot}); se puede empezar desde "
         "las {earliest}",
         "start_fix_or_force": "Empieza dentro de la franja reservada o escribe /deploy start "
@@ -97,6 +100,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "effect_log": "fila {id} del registro ({status})",
     },
     "ca": {
+        "note_text": "{text}",
+        "shared_forced": "Forçat: {reason}",
+        "shared_started_forced": "Iniciat forçat: {reason}",
         "start_outside_slot": "és fora de la franja reservada ({slot}); es pot començar des de les "
         "{earliest}",
         "start_fix_or_force": "Comença dins de la franja reservada o escriu /deploy start force: "
@@ -189,6 +195,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "effect_log": "fila {id} del registre ({status})",
     },
     "en": {
+        "note_text": "{text}",
+        "shared_forced": "Forced: {reason}",
+        "shared_started_forced": "Started by force: {reason}",
         "start_outside_slot": "it is outside the booked slot ({slot}); starting is possible from "
         "{earliest}",
         "start_fix_or_force": "Start within the booked slot, or write /deploy start force: "
