@@ -327,18 +327,28 @@ def test_every_status_note_matches_its_golden_file(event: str, language: str) ->
 
 
 @pytest.mark.parametrize(
-    ("language", "title"),
-    [("es", "Guía de marcha atrás"), ("ca", "Guia de marxa enrere"), ("en", "Rollback guide")],
+    ("language", "title", "step"),
+    [
+        ("es", "Guía de marcha atrás", "addon-diba: volver a 3.2.10 — redesplegar"),
+        ("ca", "Guia de marxa enrere", "addon-diba: tornar a 3.2.10 — redesplegar"),
+        ("en", "Rollback guide", "addon-diba: go back to 3.2.10 — redeploy"),
+    ],
 )
-def test_the_rollback_guide_is_in_the_checklist_the_invitation_and_the_log(
-    language: str, title: str
+def test_the_generated_rollback_guide_reaches_each_reader_in_their_language(
+    language: str, title: str, step: str
 ) -> None:
-    guide = ("addon-diba: disable or uninstall addon-diba", "call +34 971 000 000")
-    deployment = dataclasses.replace(make_deployment(), rollback_guide=guide)
+    deployment = dataclasses.replace(make_deployment(), rollback_guide="auto")
     config = config_in(language)
     checklist = Renderer().deployment_note("checklist", deployment, config, now=NOW)
     invitation = Renderer().email("invitation", deployment, config, now=NOW)
     for text in (checklist, invitation.text, invitation.html):
-        assert title in text and "call +34 971 000 000" in text
+        assert title in text and step in text
     notes = log_row(deployment, config).notes or ""
-    assert notes.startswith(f"{title}: addon-diba: disable or uninstall addon-diba; call")
+    assert notes.startswith(f"{title}: {step}")
+
+
+def test_a_written_rollback_guide_is_shown_as_written() -> None:
+    written = "restore the 3.2.10 war and call Marta"
+    deployment = dataclasses.replace(make_deployment(), rollback_guide=written)
+    checklist = Renderer().deployment_note("checklist", deployment, config_in("en"), now=NOW)
+    assert written in checklist

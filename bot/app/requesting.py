@@ -26,7 +26,7 @@ from bot.domain.plain import plain
 from bot.domain.prerequisites.checks import check_prerequisites, match_customer
 from bot.domain.prerequisites.facts import Facts
 from bot.domain.prerequisites.result import Report
-from bot.domain.prerequisites.rollback import rollback_guide, rollback_target
+from bot.domain.prerequisites.rollback import given_guide, rollback_target
 from integrations.zammad import Ticket
 
 Handle = Callable[[Deployment, Requested], Deployment]
@@ -149,7 +149,5 @@ class Requests:
             report.environment or deployment.environment,
             proposals,
             gitlab_unanswered=facts.gitlab_unanswered,
-            rollback_guide=rollback_guide(
-                facts, customer, self.config, self.config.provider.language
-            ),
+            rollback_guide=given_guide(facts) or "",
         )

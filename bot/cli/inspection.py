@@ -25,6 +25,7 @@ from bot.domain.durations import format_duration
 from bot.domain.effects import describe
 from bot.domain.model import Deployment, note_texts
 from bot.domain.prerequisites.checks import check_prerequisites
+from bot.domain.prerequisites.rollback import guide_steps
 from integrations.emulators.scenario import ScenarioError
 from integrations.gitlab import GitLabClient
 from integrations.secrets import MissingSecretError
@@ -211,7 +212,7 @@ def show(deployment_id: str, config_path: Path | None) -> None:
     click.echo(f"  components  {components or '-'}")
     click.echo(f"  planned     {local(d.planned_start)} for {format_duration(d.duration)}")
     click.echo(f"  actual      {local(d.actual_start)} – {local(d.actual_end)}")
-    for step in d.rollback_guide:
+    for step in guide_steps(d, config, config.provider.language):
         click.echo(f"  rollback    {step}")
     for note in note_texts(d, config.provider.language):
         click.echo(f"  note        {note}")

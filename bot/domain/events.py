@@ -37,7 +37,7 @@ class Requested:
     environment: str
     proposals: tuple[Slot, ...] = ()
     gitlab_unanswered: bool = False
-    rollback_guide: tuple[str, ...] = ()
+    rollback_guide: str = ""
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ class Deployment:
     proposals: tuple[datetime, ...] = ()
     forced: str = ""
     rollback_plan: str = ""
-    rollback_guide: tuple[str, ...] = ()
+    rollback_guide: str = ""
     asserted_tags: tuple[str, ...] = ()
     awaiting_gitlab: bool = False
     revision: int = 0
@@ -170,7 +170,7 @@ def deployment_from_json(data: dict[str, Any]) -> Deployment:
         proposals=tuple(datetime.fromisoformat(moment) for moment in data["proposals"]),
         forced=data["forced"],
         rollback_plan=data["rollback_plan"],
-        rollback_guide=tuple(data.get("rollback_guide", ())),
+        rollback_guide=str(data.get("rollback_guide") or ""),
         asserted_tags=tuple(data.get("asserted_tags", ())),
         awaiting_gitlab=bool(data.get("awaiting_gitlab", False)),
         revision=data["revision"],

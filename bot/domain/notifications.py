@@ -13,6 +13,7 @@ from bot.config.models import Config, Contact, Customer, EmailKind, Role
 from bot.domain.effects import CalendarEvent, Email, LogRow
 from bot.domain.model import Deployment, State, note_texts
 from bot.domain.plain import plain
+from bot.domain.prerequisites.rollback import guide_steps
 from bot.domain.rendering import Renderer
 from bot.domain.texts import say
 
@@ -205,10 +206,10 @@ def _log_notes(deployment: Deployment, config: Config) -> tuple[str, ...]:
     language, without internal codes, the rollback guide first."""
     language = config.customer(deployment.customer).language
     notes = note_texts(deployment, language, shared=True)
-    if not deployment.rollback_guide:
+    steps = guide_steps(deployment, config, language)
+    if not steps:
         return notes
-    guide = say(language, "guide_title", guide="; ".join(deployment.rollback_guide))
-    return (guide, *notes)
+    return (say(language, "guide_title", guide="; ".join(steps)), *notes)
 
 
 def _text(value: str | None) -> str | None:

@@ -29,6 +29,7 @@ from bot.config.models import Config, Customer, EmailKind
 from bot.domain.calendar.rules import Slot
 from bot.domain.model import Deployment, note_texts
 from bot.domain.prerequisites.result import Report
+from bot.domain.prerequisites.rollback import guide_steps
 from bot.domain.texts.calendar import duration_words, long_date, short_date
 from bot.resources import templates_path
 
@@ -139,7 +140,7 @@ def deployment_context(
         "actual_duration": duration_words(language, actual) if actual is not None else "",
         "today": long_date(language, local_now.date()),
         "notes": [one_line(note) for note in note_texts(deployment, language, shared=True)],
-        "rollback_guide": [one_line(step) for step in deployment.rollback_guide],
+        "rollback_guide": [one_line(step) for step in guide_steps(deployment, config, language)],
         "provider": provider.name,
         "support_portal": provider.support_portal,
         "support_phone": provider.support_phone,

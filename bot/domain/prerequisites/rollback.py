@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from bot.config.models import Config, Customer
+from bot.domain.model import Deployment
 from bot.domain.prerequisites.facts import ComponentFacts, Facts
 from bot.domain.prerequisites.result import CheckResult
 from bot.domain.texts import say
@@ -35,26 +36,34 @@ def generated_rollback_plan(
     return tuple(lines)
 
 
-def _given_guide(facts: Facts) -> str | None:
-    """The rollback guide people gave: the last ``/deploy rollback-plan`` (or the CLI's)."""
+def given_guide(facts: Facts) -> str | None:
+    """The rollback guide people gave: the last ``/deploy rollback-plan`` (or the CLI's);
+    ``auto`` accepts the generated one."""
     guides = [t.rollback_plan for t in facts.tickets if t.rollback_plan]
     if facts.asserted_rollback_plan:
         guides.append(facts.asserted_rollback_plan)
     return guides[-1] if guides else None
 
 
-def rollback_guide(
-    facts: Facts, customer: Customer, config: Config, language: str
-) -> tuple[str, ...]:
-    """The rollback guide the deployment goes with: the one written in a note (or given on the
-    command line), the generated plan when that is ``auto``, nothing when none was given."""
-    given = _given_guide(facts)
-    if given is None:
+def guide_steps(deployment: Deployment, config: Config, language: str) -> tuple[str, ...]:
+    """The deployment's rollback guide for a reader of ``language``: the text people wrote, or
+    the generated steps (per component: go back to its version, or uninstall a first one)."""
+    guide = deployment.rollback_guide
+    if not guide:
         return ()
-    if given.strip().lower() == "auto":
-        restarts = customer.restarts_in(language)
-        return generated_rollback_plan(facts, restarts, language, _who(config))
-    return (given,)
+    if guide.strip().lower() != "auto":
+        return (guide,)
+    customer = config.customer(deployment.customer)
+    restart = customer.restarts_in(language) or say(language, "plan_restart_default")
+    steps = []
+    for c in deployment.components:
+        if c.rollback_version:
+            steps.append(say(language, "plan_line", component=c.name, target=c.rollback_version,
+                             restarts=restart))  # fmt: skip
+        else:
+            steps.append(say(language, "plan_first_line", component=c.name, restarts=restart,
+                             who=_who(config) or "-"))  # fmt: skip
+    return tuple(steps)
 
 
 def _who(config: Config) -> str:
@@ -70,14 +79,13 @@ def rollback_ready(facts: Facts, customer: Customer, config: Config, language: s
     if not facts.components:
         return CheckResult(code, "not_applicable", say(language, "needs_components"))
     plan = generated_rollback_plan(facts, customer.restarts_in(language), language, _who(config))
-    guide = rollback_guide(facts, customer, config, language)
-    if not guide:
+    if given_guide(facts) is None:
         # Without a guide a rollback is guesswork, and a first version has nothing to go back to.
         missing = [c.component for c in facts.components if rollback_target(c, facts) is None]
         problems = [say(language, "no_target", components=", ".join(missing))] if missing else []
         problems.append(say(language, "no_guide"))
         return CheckResult(code, "failed", "; ".join(problems), lines=plan)
-    given = _given_guide(facts) or ""
+    given = given_guide(facts) or ""
     which = say(language, "guide_auto") if given.strip().lower() == "auto" else given
     targets = ", ".join(
         f"{c.component} → {target}"
