@@ -137,9 +137,23 @@ def _typed_errors(method: _F) -> _F:
             prefix = f"{code} " if code and not message.startswith(str(code)) else ""
             raise GitLabError(f"{prefix}{message}") from exc
         except requests.RequestException as exc:
-            raise GitLabError(f"{type(exc).__name__}: {exc}") from exc
+            raise GitLabError(_plain_reason(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def _plain_reason(error: requests.RequestException) -> str:
+    """A transport error in the words a person reads (not Python's exception text)."""
+    if isinstance(error, requests.ConnectTimeout | requests.ReadTimeout | requests.Timeout):
+        return "timed out"
+    if isinstance(error, requests.ConnectionError):
+        text = str(error).lower()
+        if "refused" in text:
+            return "connection refused"
+        if "name or service not known" in text or "nodename nor servname" in text:
+            return "unknown host"
+        return "connection failed"
+    return "the request failed"
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:

@@ -23,6 +23,7 @@ from integrations.zammad import (
     ZammadNotFoundError,
     ZammadUnavailableError,
 )
+from tests.servers import free_port
 
 DIBA = "soffid/addons/diba"
 
@@ -330,3 +331,11 @@ def test_survives_a_seeded_error_rate(demo_scenario: dict[str, Any], sleeps: lis
         assert len(sleeps) == len(statuses) - 20
     finally:
         emulator.stop()
+
+
+def test_gitlab_down_is_said_in_plain_words() -> None:
+    client = GitLabClient(f"http://127.0.0.1:{free_port()}", "demo-token", max_retries=0)
+    with pytest.raises(GitLabError) as raised:
+        client.releases(DIBA)
+    assert raised.value.reason == "connection refused"
+    assert "Error" not in str(raised.value) and "HTTPConnectionPool" not in str(raised.value)

@@ -310,6 +310,8 @@ def test_rollback_notifies_and_records_the_reason() -> None:
     new, effects = step(running(), RollbackRequested(TAG, "login loop after restart"))
     assert new.state is State.ROLLED_BACK
     assert note_texts(new, "en")[-1] == "Rolled back: login loop after restart"
+    # The tickets keep saying what happened to them.
+    assert all(t.add == ("deploy-rolled-back",) for t in of(effects, SetTags))
     assert (
         of(effects, SendEmail)[0].email.message_id == "<DIBA-2026-0007.rollback.0@soffid.example>"
     )

@@ -130,3 +130,25 @@ def test_status_of_an_empty_store(config_file: Path) -> None:
     result = cli(config_file, "status")
     assert result.exit_code == 0
     assert "Outbox: 0 pending" in result.stdout
+
+
+def test_status_of_one_customer_shows_only_its_deployments_timers_and_effects(
+    config_file: Path,
+) -> None:
+    with config_file.open("a", encoding="utf-8") as text:
+        text.write("  - name: DIB\n    holidays: {country: ES, subdiv: CT}\n")
+    requested = cli(
+        config_file, "request", "--customer", "diba", "--components", "addon-diba 3.2.11",
+        "--email", "Jordi Mas <jordi@diba.example>", "--customer-validated",
+        "--rollback-plan", "auto",
+    )  # fmt: skip
+    assert requested.exit_code == 0, requested.output
+    log = config_file.parent / "DEPLOYMENTS" / "DIBA - Deployment log.xlsx"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_bytes(b"a sync conflict")  # DIBA's log row stays pending in the outbox
+    cli(config_file, "schedule", "DIBA-2026-0001", "2026-11-30", "09:00")
+    mine = json.loads(cli(config_file, "status", "--customer", "DIB", "--json").stdout)
+    assert mine == {"deployments": [], "timers": [], "outbox": []}
+    theirs = json.loads(cli(config_file, "status", "--customer", "DIBA", "--json").stdout)
+    assert [d["id"] for d in theirs["deployments"]] == ["DIBA-2026-0001"]
+    assert [i["deployment"] for i in theirs["outbox"]] == ["DIBA-2026-0001"]

@@ -326,3 +326,20 @@ def test_a_start_tag_on_friday_for_a_monday_booking_is_refused_and_no_one_is_ema
     row = bot.logs.rows["DIBA"][bot.deployment().id]
     assert "the customer asked for it today" in str(vars(row)["notes"])
     assert first > bot.clock.now
+
+
+def test_a_crash_before_a_new_deployment_is_committed_leaves_no_gap_in_the_numbering(
+    bot: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:
+
+        def die(*args: object, **kwargs: object) -> None:
+            raise Crash
+
+        patch.setattr("bot.app.requesting.Requests.gather", die)
+        bot.zammad.person_tags(1, "deploy")
+        with pytest.raises(Crash):
+            bot.cycle()
+    bot.restart()
+    bot.cycle()
+    assert bot.deployment().id == "DIBA-2026-0001"

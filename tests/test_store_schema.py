@@ -8,8 +8,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.app import store as store_module
-from bot.app.store import SCHEMA_VERSION, Store, sqlite_url
+from bot.app import schema as store_module
+from bot.app.schema import SCHEMA_VERSION
+from bot.app.store import Store, sqlite_url
 from bot.domain.model import deployment_from_json, deployment_to_json, note_texts
 from tests.factories import make_deployment
 

@@ -19,80 +19,20 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.app.codec import effect_from_json, effect_to_json
+from bot.app.schema import (
+    SCHEMA_VERSION,
+    audit,
+    counters,
+    deployment_tickets,
+    deployments,
+    metadata,
+    outbox,
+    schema_version,
+    seen,
+    timers,
+)
 from bot.domain.effects import Effect, OutboxEffect, ScheduleTimer
 from bot.domain.model import ENDED, Deployment, State, deployment_from_json, deployment_to_json
-
-SCHEMA_VERSION = 1
-
-metadata = sa.MetaData()
-
-schema_version = sa.Table(
-    "schema_version", metadata, sa.Column("version", sa.Integer, nullable=False)
-)
-deployments = sa.Table(
-    "deployments",
-    metadata,
-    sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("customer", sa.String(200), nullable=False, index=True),
-    sa.Column("state", sa.String(20), nullable=False, index=True),
-    sa.Column("planned_start", sa.DateTime(timezone=True)),
-    sa.Column("data", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-)
-deployment_tickets = sa.Table(
-    "deployment_tickets",
-    metadata,
-    sa.Column("deployment_id", sa.String(64), sa.ForeignKey("deployments.id"), primary_key=True),
-    sa.Column("ticket_id", sa.Integer, primary_key=True),
-)
-audit = sa.Table(
-    "audit",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("deployment_id", sa.String(64), index=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("source", sa.String(20), nullable=False),
-    sa.Column("actor", sa.String(200), nullable=False),
-    sa.Column("event", sa.String(40), nullable=False),
-    sa.Column("old_state", sa.String(20)),
-    sa.Column("new_state", sa.String(20)),
-    sa.Column("details", sa.Text, nullable=False, default="{}"),
-)
-outbox = sa.Table(
-    "outbox",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("deployment_id", sa.String(64), nullable=False, index=True),
-    sa.Column("key", sa.String(200), nullable=False, unique=True),
-    sa.Column("kind", sa.String(40), nullable=False),
-    sa.Column("payload", sa.Text, nullable=False),
-    sa.Column("status", sa.String(10), nullable=False, default="pending", index=True),
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("last_error", sa.Text),
-    sa.Column("alerted", sa.Boolean, nullable=False, default=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("done_at", sa.DateTime(timezone=True)),
-)
-timers = sa.Table(
-    "timers",
-    metadata,
-    sa.Column("deployment_id", sa.String(64), primary_key=True),
-    sa.Column("name", sa.String(40), primary_key=True),
-    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
-)
-seen = sa.Table(
-    "seen",
-    metadata,
-    sa.Column("key", sa.String(200), primary_key=True),
-    sa.Column("value", sa.String(200), nullable=False, default=""),
-)
-counters = sa.Table(
-    "counters",
-    metadata,
-    sa.Column("name", sa.String(200), primary_key=True),
-    sa.Column("value", sa.Integer, nullable=False),
-)
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -183,23 +123,30 @@ class Store:
     # -- deployments --------------------------------------------------------------------------
 
     def next_deployment_id(self, customer: str, year: int) -> str:
-        """``DIBA-2026-0007``: the customer's next number in that year."""
-        return f"{customer.upper()}-{year}-{self.next_number(f'{customer}-{year}'):04d}"
+        """``DIBA-2026-0007``: the id the customer's next deployment in that year gets.
 
-    def next_number(self, name: str) -> int:
-        """The next value of a named counter (1, 2, 3…), kept across restarts."""
-        with self.engine.begin() as connection:
+        The number is taken only when the deployment is first committed (``commit``), in that
+        same transaction: a crash before it leaves no gap in the numbering.
+        """
+        with self.engine.connect() as connection:
             current = connection.execute(
-                sa.select(counters.c.value).where(counters.c.name == name)
+                sa.select(counters.c.value).where(counters.c.name == _counter(customer, year))
             ).scalar_one_or_none()
-            value = (current or 0) + 1
-            if current is None:
-                connection.execute(counters.insert().values(name=name, value=value))
-            else:
-                connection.execute(
-                    counters.update().where(counters.c.name == name).values(value=value)
-                )
-        return value
+        return f"{customer.upper()}-{year}-{(current or 0) + 1:04d}"
+
+    def _take_number(self, connection: Connection, deployment: Deployment) -> None:
+        """Record a new deployment's number as taken (its id's last part)."""
+        year, number = int(deployment.id.split("-")[-2]), int(deployment.id.split("-")[-1])
+        name = _counter(deployment.customer, year)
+        current = connection.execute(
+            sa.select(counters.c.value).where(counters.c.name == name)
+        ).scalar_one_or_none()
+        if current is None:
+            connection.execute(counters.insert().values(name=name, value=number))
+        elif number > current:
+            connection.execute(
+                counters.update().where(counters.c.name == name).values(value=number)
+            )
 
     def deployment(self, deployment_id: str) -> Deployment | None:
         """The deployment with this id, if any."""
@@ -286,6 +233,7 @@ class Store:
         )
         if updated.rowcount == 0:
             connection.execute(deployments.insert().values(id=deployment.id, **values))
+            self._take_number(connection, deployment)
         known: set[int] = set(
             connection.execute(
                 sa.select(deployment_tickets.c.ticket_id).where(
@@ -485,6 +433,10 @@ class Store:
         """Drop a remembered marker."""
         with self.engine.begin() as connection:
             connection.execute(seen.delete().where(seen.c.key == key))
+
+
+def _counter(customer: str, year: int) -> str:
+    return f"{customer}-{year}"
 
 
 def _remember(connection: Connection, key: str, value: str) -> None:

@@ -119,12 +119,9 @@ def status(
     store = Store(state_url(config))
     customer = find_customer(config, customer_name).name if customer_name else None
     deployments = [d for d in store.deployments(customer=customer) if show_all or d.is_open]
-    timers = [
-        t
-        for t in store.timers()
-        if customer is None or t.deployment_id.startswith(customer.upper())
-    ]
-    pending = store.pending()
+    ids = {d.id for d in deployments} if customer else None
+    timers = [t for t in store.timers() if ids is None or t.deployment_id in ids]
+    pending = [i for i in store.pending() if ids is None or i.deployment_id in ids]
     if as_json:
         click.echo(
             json.dumps(_status_json(deployments, timers, pending), ensure_ascii=False, indent=2)

@@ -33,6 +33,7 @@ class ZammadTags(StrictModel):
     done: str = "deploy-done"
     deployed: str = "deployed"
     rollback: str = "deploy-rollback"
+    rolled_back: str = "deploy-rolled-back"
     cancel: str = "deploy-cancel"
     customer_validated: str = "customer-validated"
     risk_accepted: str = "risk-accepted"

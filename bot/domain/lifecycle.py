@@ -420,7 +420,7 @@ def _on_rollback(b: _Builder, event: RollbackRequested) -> None:
     b.log()
     b.timer("delay", None)
     b.status("rolled_back", message=event.reason)
-    b.tags(None, consumed=[tags.rollback, tags.delay, tags.done, tags.start])
+    b.tags(tags.rolled_back, consumed=[tags.rollback, tags.delay, tags.done, tags.start])
 
 
 def _on_cancel(b: _Builder, event: CancelRequested) -> None:

@@ -1,0 +1,77 @@
+"""The state database's tables and the version of their layout (``Store.migrate`` upgrades it)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version", metadata, sa.Column("version", sa.Integer, nullable=False)
+)
+deployments = sa.Table(
+    "deployments",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("customer", sa.String(200), nullable=False, index=True),
+    sa.Column("state", sa.String(20), nullable=False, index=True),
+    sa.Column("planned_start", sa.DateTime(timezone=True)),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+deployment_tickets = sa.Table(
+    "deployment_tickets",
+    metadata,
+    sa.Column("deployment_id", sa.String(64), sa.ForeignKey("deployments.id"), primary_key=True),
+    sa.Column("ticket_id", sa.Integer, primary_key=True),
+)
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("deployment_id", sa.String(64), index=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("event", sa.String(40), nullable=False),
+    sa.Column("old_state", sa.String(20)),
+    sa.Column("new_state", sa.String(20)),
+    sa.Column("details", sa.Text, nullable=False, default="{}"),
+)
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("deployment_id", sa.String(64), nullable=False, index=True),
+    sa.Column("key", sa.String(200), nullable=False, unique=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, default="pending", index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("alerted", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("done_at", sa.DateTime(timezone=True)),
+)
+timers = sa.Table(
+    "timers",
+    metadata,
+    sa.Column("deployment_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+)
+seen = sa.Table(
+    "seen",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False, default=""),
+)
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),
+)
