@@ -237,7 +237,12 @@ class ZammadClient:
         Zammad's HTML sanitizer keeps); a note whose key is already on the ticket is not posted
         again and the existing article is returned.
         """
-        return self._post_once(ticket_id, html, key=key, internal=True, subject=subject)
+        if key is not None:
+            existing = self.find_marked_article(ticket_id, key)
+            if existing is not None:
+                return existing
+            html = f"{html}\n{marker_html(key)}"
+        return self._create_article(ticket_id, html, internal=True, type_="note", subject=subject)
 
     def post_public_comment(self, ticket_id: int, html: str, *, key: str | None = None) -> Article:
         """A customer-visible note, HTML, posted at most once per ticket.
@@ -256,18 +261,6 @@ class ZammadClient:
         """The article of this ticket that carries deploybot's marker for ``key``, if any."""
         marker = marker_text(key)
         return next((a for a in self.articles(ticket_id) if marker in a.body), None)
-
-    def _post_once(
-        self, ticket_id: int, html: str, *, key: str | None, internal: bool, subject: str | None
-    ) -> Article:
-        if key is not None:
-            existing = self.find_marked_article(ticket_id, key)
-            if existing is not None:
-                return existing
-            html = f"{html}\n{marker_html(key)}"
-        return self._create_article(
-            ticket_id, html, internal=internal, type_="note", subject=subject
-        )
 
     def post_public_article(
         self,

@@ -120,7 +120,7 @@ class FakeZammad:
     def post_note(
         self, ticket_id: int, html: str, *, key: str | None = None, subject: str | None = None
     ) -> Article:
-        return self._post_once(ticket_id, html, key, internal=True)
+        return self._post_once(ticket_id, html, key)
 
     def post_public_comment(self, ticket_id: int, html: str, *, key: str | None = None) -> Article:
         self.calls["post"] += 1
@@ -181,7 +181,7 @@ class FakeZammad:
         self._touch(ticket_id)
         return article
 
-    def _post_once(self, ticket_id: int, html: str, key: str | None, *, internal: bool) -> Article:
+    def _post_once(self, ticket_id: int, html: str, key: str | None) -> Article:
         self.calls["post"] += 1
         if key is not None:
             marker = marker_text(key)
@@ -189,7 +189,7 @@ class FakeZammad:
                 if marker in article.body:
                     return article
             html = f"{html}\n{marker_html(key)}"
-        return self._article(ticket_id, html, internal=internal, created_by_id=None)
+        return self._article(ticket_id, html, internal=True, created_by_id=None)
 
 
 class FakeGitLab:

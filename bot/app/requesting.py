@@ -29,8 +29,6 @@ from bot.domain.prerequisites.result import Report
 from bot.domain.prerequisites.rollback import given_guide, rollback_target
 from integrations.zammad import Ticket
 
-Handle = Callable[[Deployment, Requested], Deployment]
-
 
 class Requests:
     """Opens, joins and re-checks pending deployments."""

@@ -29,7 +29,7 @@ class ZammadReads:
 
     def __init__(self, zammad: ZammadPort) -> None:
         self.zammad = zammad
-        self.web_url: str = getattr(zammad, "web_url", "")
+        self.web_url = zammad.web_url
         self._tickets: dict[int, Ticket] = {}
         self._articles: dict[int, list[Article]] = {}
         self._history: dict[int, list[TagChange]] = {}
