@@ -1,0 +1,67 @@
+"""The deployment lifecycle: ``apply(deployment, event, now, config) -> (deployment, effects)``.
+
+Pure: everything the decision needs (the prerequisite report, other bookings, the proposals)
+travels in the event, and the result is the new deployment plus effects as data. An event that
+is not valid in the current state changes nothing but the revision and yields a note saying
+why and what to do instead. DESIGN.md, "The deployment lifecycle", is the specification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from bot.config.models import Config
+from bot.domain.effects import Effect
+from bot.domain.events import (
+    CancelRequested,
+    DelayDue,
+    DelayRequested,
+    DoneRequested,
+    Event,
+    Requested,
+    RollbackRequested,
+    ScheduleRequested,
+    StartRequested,
+)
+from bot.domain.lifecycle import booking, running
+from bot.domain.lifecycle.builder import PENDING, RUNNING, Builder, new_deployment
+from bot.domain.model import Deployment
+from bot.domain.rendering import Renderer
+
+__all__ = ["PENDING", "RUNNING", "apply", "new_deployment"]
+
+
+def apply(
+    deployment: Deployment,
+    event: Event,
+    now: datetime,
+    config: Config,
+    renderer: Renderer | None = None,
+) -> tuple[Deployment, list[Effect]]:
+    """The deployment after ``event`` at ``now`` and the effects to carry out, in order."""
+    deployment = replace(deployment, revision=deployment.revision + 1)
+    b = Builder(deployment, config, renderer or Renderer.for_config(config), now, event.origin)
+    _dispatch(b, event)
+    return b.deployment, b.effects
+
+
+def _dispatch(b: Builder, event: Event) -> None:
+    if isinstance(event, Requested):
+        booking.on_requested(b, event)
+    elif isinstance(event, ScheduleRequested):
+        booking.on_schedule(b, event)
+    elif isinstance(event, StartRequested):
+        running.on_start(b, event)
+    elif isinstance(event, DelayRequested):
+        running.on_delay(b, event)
+    elif isinstance(event, DelayDue):
+        running.on_delay_due(b, event)
+    elif isinstance(event, DoneRequested):
+        running.on_done(b, event)
+    elif isinstance(event, RollbackRequested):
+        running.on_rollback(b, event)
+    elif isinstance(event, CancelRequested):
+        booking.on_cancel(b, event)
+    else:
+        booking.on_details(b, event)

@@ -1,0 +1,147 @@
+"""Transitions before a deployment starts: the request and its re-checks, booking a slot,
+cancelling, and the details a person adds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from bot.domain.calendar.rules import rules_for, slot_reasons
+from bot.domain.events import (
+    CancelRequested,
+    DetailsChanged,
+    Requested,
+    ScheduleRequested,
+)
+from bot.domain.lifecycle.builder import PENDING, RUNNING, Builder, ignored, say_op, status_tag
+from bot.domain.model import State
+from bot.domain.problems import Problem
+from bot.domain.rendering import note_language
+
+
+def on_requested(b: Builder, event: Requested) -> None:
+    d = b.deployment
+    tags = b.config.zammad.tags
+    if d.state not in (*PENDING,):
+        ignored(b, event, "not_pending")
+        b.tags(None, consumed=[tags.request])
+        return
+    known = {t.number for t in d.tickets}
+    tickets = d.tickets + tuple(t for t in event.tickets if t.number not in known)
+    customer = b.config.customer(d.customer)
+    ready = event.report.ready
+    b.deployment = replace(
+        d,
+        state=State.READY if ready else State.BLOCKED,
+        tickets=tickets,
+        components=event.components,
+        environment=event.environment,
+        duration=d.duration if d.planned_start else customer.default_duration,
+        proposals=tuple(slot.start for slot in event.proposals) if ready else (),
+        awaiting_gitlab=event.gitlab_unanswered,
+        rollback_guide=event.rollback_guide,
+    )
+    b.note(b.renderer.prerequisites_note(event.report, b.config))
+    b.tags(tags.ready if ready else tags.blocked, consumed=[tags.request])
+    if ready and event.proposals:
+        b.note(b.renderer.proposals_note(b.deployment, b.config, event.proposals, now=b.now))
+
+
+def on_schedule(b: Builder, event: ScheduleRequested) -> None:
+    d = b.deployment
+    tags = b.config.zammad.tags
+    consumed = tags.slots
+    if d.state not in (State.READY, State.BLOCKED, State.SCHEDULED):
+        ignored(b, event, "awaiting_report" if d.state is State.REQUESTED else "not_schedulable")
+        b.tags(status_tag(b.config, d.state), consumed=consumed)
+        return
+    duration = event.duration or d.duration
+    problems: list[str] = []
+    customer = b.config.customer(d.customer)
+    rules = rules_for(b.config, customer)
+    others = tuple(booking for booking in event.bookings if booking.id != d.id)
+    for reason in slot_reasons(
+        rules, event.start, event.start + duration, now=b.now, bookings=others
+    ):
+        problems.append(reason.text)
+    limit = b.config.workflow.max_days_ahead
+    if event.start > b.now + timedelta(days=limit):
+        problems.append(say_op(b, "too_far_ahead", days=limit))
+    report = event.report
+    if report is not None and not report.ready:
+        problems.extend(f"{c.code}: {c.message}" for c in report.failed)
+    if problems and not event.force:
+        b.status(
+            "refused",
+            details=problems,
+            message=say_op(b, "refused_fix_or_force"),
+        )
+        b.tags(status_tag(b.config, d.state), consumed=consumed)
+        return
+    rescheduling = d.state is State.SCHEDULED
+    notes = d.notes
+    forced = d.forced
+    if event.force and problems:
+        forced = event.force
+        notes = (
+            *notes,
+            Problem.of("note_forced", problems="; ".join(problems), reason=event.force),
+        )
+    b.deployment = replace(
+        d,
+        state=State.SCHEDULED,
+        planned_start=event.start,
+        duration=duration,
+        calendar_sequence=d.calendar_sequence + 1 if rescheduling else d.calendar_sequence,
+        notes=notes,
+        forced=forced,
+        proposals=(),
+    )
+    b.log()
+    b.calendar()
+    b.email("schedule")
+    b.email("invitation")
+    details = [notes[-1].text(note_language(b.config))] if forced != d.forced else []
+    b.status("scheduled", details=details)
+    b.tags(tags.scheduled, consumed=consumed)
+
+
+def on_cancel(b: Builder, event: CancelRequested) -> None:
+    d = b.deployment
+    tags = b.config.zammad.tags
+    if not d.is_open:
+        ignored(b, event, "ended")
+        b.tags(None, consumed=[tags.cancel])
+        return
+    was_scheduled = d.state is State.SCHEDULED or d.state in RUNNING
+    reason = event.reason or "-"
+    b.deployment = replace(
+        d,
+        state=State.CANCELLED,
+        calendar_sequence=d.calendar_sequence + 1 if was_scheduled else d.calendar_sequence,
+        notes=(*d.notes, Problem.of("note_cancelled", reason=reason)),
+    )
+    if was_scheduled:
+        b.calendar()
+        b.log()
+        b.email("cancel")
+        b.email("invitation")
+    b.timer("delay", None)
+    b.status("cancelled", message=event.reason)
+    b.tags(None, consumed=[tags.cancel, *tags.slots])
+
+
+def on_details(b: Builder, event: DetailsChanged) -> None:
+    d = b.deployment
+    if not d.is_open:
+        ignored(b, event, "ended")
+        return
+    lines = []
+    if event.restarts is not None:
+        d = replace(d, restarts=event.restarts)
+        lines.append(say_op(b, "detail_restart", text=event.restarts))
+    if event.rollback_plan is not None:
+        d = replace(d, rollback_plan=event.rollback_plan)
+        lines.append(say_op(b, "detail_rollback_plan", text=event.rollback_plan))
+    b.deployment = d
+    b.status("updated", details=lines)

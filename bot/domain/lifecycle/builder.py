@@ -1,0 +1,155 @@
+"""What every transition builds with: the :class:`Builder` that collects its effects, and the
+sentences and tags the handlers share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.config.models import Config, EmailKind
+from bot.domain.effects import (
+    CalendarEvent,
+    Effect,
+    PostNote,
+    PublishCalendarEvent,
+    ScheduleTimer,
+    SendEmail,
+    SetTags,
+    UpsertLogRow,
+)
+from bot.domain.events import EVENT_NAMES, Event, Origin
+from bot.domain.model import Deployment, State
+from bot.domain.notifications import calendar_event, compose_email, log_row
+from bot.domain.rendering import Renderer, note_language
+from bot.domain.texts import say
+
+PENDING = (State.REQUESTED, State.BLOCKED, State.READY)
+RUNNING = (State.IN_PROGRESS, State.DELAYED)
+
+
+def new_deployment(
+    deployment_id: str, customer: str, environment: str, now: datetime, *, requested_by: str = ""
+) -> Deployment:
+    """A fresh deployment in state ``requested``."""
+    return Deployment(
+        id=deployment_id,
+        customer=customer,
+        environment=environment,
+        state=State.REQUESTED,
+        requested_at=now,
+        requested_by=requested_by,
+    )
+
+
+@dataclass
+class Builder:
+    """Collects the effects of one transition, numbering their keys."""
+
+    deployment: Deployment
+    config: Config
+    renderer: Renderer
+    now: datetime
+    origin: Origin
+    effects: list[Effect] = field(default_factory=list)
+    _event: tuple[Deployment, CalendarEvent] | None = None
+
+    def key(self) -> str:
+        return f"{self.deployment.id}/{self.deployment.revision}/{len(self.effects)}"
+
+    @property
+    def home_ticket(self) -> int | None:
+        if self.origin.ticket_id is not None:
+            return self.origin.ticket_id
+        ids = [ticket.id for ticket in self.deployment.tickets if ticket.id is not None]
+        return ids[0] if ids else None
+
+    def note(self, html: str, *, ticket_id: int | None = None) -> None:
+        target = ticket_id if ticket_id is not None else self.home_ticket
+        if target is not None:
+            self.effects.append(PostNote(self.key(), target, html))
+
+    def status(self, event: str, **extra: object) -> None:
+        self.note(
+            self.renderer.deployment_note(
+                "status", self.deployment, self.config, now=self.now, event=event, **extra
+            )
+        )
+
+    def comment(self, ticket_id: int, html: str) -> None:
+        self.effects.append(PostNote(self.key(), ticket_id, html, public=True))
+
+    def tags(self, status: str | None, consumed: Sequence[str] = ()) -> None:
+        """Set the status tag on every ticket; remove the other status tags and ``consumed``."""
+        remove = [t for t in [*self.config.zammad.tags.statuses, *consumed] if t != status]
+        for ticket in self.deployment.tickets:
+            if ticket.id is not None:
+                add = (status,) if status else ()
+                self.effects.append(
+                    SetTags(self.key(), ticket.id, add, tuple(dict.fromkeys(remove)))
+                )
+
+    def event(self) -> CalendarEvent:
+        """The calendar event of the deployment as it is now (built once per state)."""
+        if self._event is None or self._event[0] is not self.deployment:
+            event = calendar_event(self.deployment, self.config, self.renderer, now=self.now)
+            self._event = (self.deployment, event)
+        return self._event[1]
+
+    def email(self, kind: EmailKind, **extra: str) -> None:
+        email = compose_email(
+            kind,
+            self.deployment,
+            self.config,
+            self.renderer,
+            now=self.now,
+            invitation=self.event() if kind == "invitation" else None,
+            **extra,
+        )
+        if email.to:
+            self.effects.append(SendEmail(self.key(), email))
+
+    def calendar(self) -> None:
+        self.effects.append(PublishCalendarEvent(self.key(), self.event()))
+
+    def log(self) -> None:
+        row = log_row(self.deployment, self.config)
+        self.effects.append(UpsertLogRow(self.key(), self.deployment.customer, row))
+
+    def timer(self, name: str, due: datetime | None) -> None:
+        self.effects.append(ScheduleTimer(self.key(), name, due))
+
+
+def say_op(b: Builder, key: str, **values: object) -> str:
+    """A sentence for the operator's notes, the log and the audit, in the operator's language."""
+    return say(note_language(b.config), key, **values)
+
+
+def ignored(b: Builder, event: Event, case: str) -> None:
+    """The note for an event that does not apply in the deployment's state."""
+    d = b.deployment
+    language = b.config.provider.language
+    state = say(language, f"state_{d.state.value}")
+    message = say(
+        language,
+        "ignored",
+        name=EVENT_NAMES[type(event)],
+        id=d.id,
+        why=say(language, f"ignored_{case}", state=state),
+    )
+    b.status("ignored", message=message)
+
+
+def status_tag(config: Config, state: State) -> str | None:
+    tags = config.zammad.tags
+    return {
+        State.BLOCKED: tags.blocked,
+        State.READY: tags.ready,
+        State.SCHEDULED: tags.scheduled,
+        State.IN_PROGRESS: tags.in_progress,
+        State.DELAYED: tags.delayed,
+    }.get(state)
+
+
+def delay_due_at(config: Config, start: datetime, duration: timedelta) -> datetime:
+    return start + duration + config.workflow.delay_grace
