@@ -351,3 +351,32 @@ def test_a_postgresql_url_needs_its_driver_installed() -> None:
     assert missing is not None and "pip install 'deploybot[postgresql]'" in missing
     assert database_url_problem(url, has_module=lambda name: name == "psycopg") is None
     assert database_url_problem("sqlite:///state.sqlite") is None
+
+
+def test_field_errors_and_cross_field_errors_are_reported_in_one_run(tmp_path: Path) -> None:
+    text = replaced(
+        "    partner: {name: Integra, contacts: [Laura <laura@integra.example>]}\n", ""
+    ).replace("  timezone: Europe/Madrid", "  timezone: Europe/Madird")
+    text += (
+        "    environments:\n"
+        "      - {name: PRO, default: true}\n"
+        "      - {name: PRE, default: true}\n"
+    )
+    code, err, _ = validate(tmp_path, text)
+    assert code == 2
+    assert "provider.timezone: 'Europe/Madird' is not an IANA time zone" in err
+    assert "customers[1].partner: customer 'CAM' is partner_delegated but names no partner" in err
+    assert "customers[1].environments[1].default: only one environment can be the default" in err
+
+
+def test_a_default_duration_longer_than_the_window_is_an_error(tmp_path: Path) -> None:
+    text = replaced(
+        '    window: {days: [mon, tue], start: "09:00", end: "13:00"}\n',
+        '    window: {days: [mon, tue], start: "09:00", end: "13:00"}\n    default_duration: 5h\n',
+    )
+    code, err, _ = validate(tmp_path, text)
+    assert code == 2
+    assert (
+        "customers[0].default_duration: 5h is longer than the window 09:00–13:00 (4h): "
+        "no slot could ever hold it" in err
+    )

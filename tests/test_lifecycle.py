@@ -207,8 +207,8 @@ def test_start_emails_posts_the_checklist_and_arms_the_delay_timer() -> None:
     assert new.state is State.IN_PROGRESS and new.actual_start == SLOT
     assert of(effects, SendEmail)[0].email.message_id == "<DIBA-2026-0007.start.0@soffid.example>"
     assert any("Checklist for DIBA-2026-0007" in n.html for n in of(effects, PostNote))
-    [timer] = of(effects, ScheduleTimer)
-    assert timer.due == SLOT + timedelta(minutes=15 + 10)
+    timers = {timer.name: timer.due for timer in of(effects, ScheduleTimer)}
+    assert timers == {"delay": SLOT + timedelta(minutes=15 + 10), "reminder": None, "overdue": None}
 
 
 def test_start_is_blocked_by_a_newer_release_unless_forced() -> None:
@@ -306,10 +306,13 @@ def test_done_before_start_is_ignored() -> None:
 # -- rollback and cancel --------------------------------------------------------------------
 
 
-def test_rollback_notifies_and_records_the_reason() -> None:
+def test_rollback_notifies_and_records_what_was_rolled_back_and_why() -> None:
     new, effects = step(running(), RollbackRequested(TAG, "login loop after restart"))
     assert new.state is State.ROLLED_BACK
-    assert note_texts(new, "en")[-1] == "Rolled back: login loop after restart"
+    assert note_texts(new, "en")[-1] == (
+        "Rolled back addon-diba 3.2.11 → 3.2.10, iam-sync 3.2.1 → 3.2.0: login loop after restart"
+    )
+    assert "login loop" in (of(effects, UpsertLogRow)[0].row.notes or "")
     # The tickets keep saying what happened to them.
     assert all(t.add == ("deploy-rolled-back",) for t in of(effects, SetTags))
     assert (

@@ -7,7 +7,9 @@ Golden files live in tests/golden/. After an intended change to a template, rege
 from __future__ import annotations
 
 import dataclasses
+import html as html_text
 import os
+import re
 from datetime import datetime, time
 from pathlib import Path
 
@@ -76,6 +78,36 @@ def test_email_matches_golden_file(kind: str, language: str) -> None:
     email = Renderer().email(kind, sample_for(kind), config, now=NOW, language=language)  # type: ignore[arg-type]
     rendered = f"Subject: {email.subject}\n\n{email.text}\n---- html ----\n{email.html}"
     assert_golden(f"email/{language}/{kind}.txt", rendered)
+
+
+def _visible(text: str, *, markup: bool = False) -> str:
+    """What a reader sees, without spacing and list bullets (which the two parts lay out
+    differently)."""
+    if markup:
+        text = html_text.unescape(re.sub(r"<[^>]+>", " ", text))
+    return re.sub(r"[\s·]", "", text)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", EMAIL_KINDS)
+def test_every_email_says_the_same_in_its_text_and_html_parts(kind: str, language: str) -> None:
+    config = config_in(language)
+    email = Renderer().email(kind, sample_for(kind), config, now=NOW, language=language)  # type: ignore[arg-type]
+    body = email.html.split("<body")[1].split(">", 1)[1]
+    assert _visible(email.text) == _visible(body, markup=True)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_moved_booking_and_its_cancellation_match_golden_files(language: str) -> None:
+    config = config_in(language)
+    renderer = Renderer()
+    moved = renderer.email("schedule", make_deployment(), config, now=NOW, language=language,
+                           moved_from="X 30/11 09:00")  # fmt: skip
+    cancelled = dataclasses.replace(make_deployment(), state=State.CANCELLED, calendar_sequence=1)
+    invitation = renderer.email("invitation", cancelled, config, now=NOW)
+    for name, email in (("schedule-moved", moved), ("invitation-cancelled", invitation)):
+        rendered = f"Subject: {email.subject}\n\n{email.text}\n---- html ----\n{email.html}"
+        assert_golden(f"email/{language}/{name}.txt", rendered)
 
 
 @pytest.mark.parametrize("language", NOTE_LANGUAGES)

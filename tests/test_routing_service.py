@@ -14,40 +14,14 @@ import pytest
 from bot.domain import routing
 from bot.domain.model import State, note_texts
 from bot.domain.routing import NoteSeen, Routed, TicketSeen
-from tests.factories import customer_data, make_config
-from tests.fakes import InProcess, in_process
-
-#: Thursday 26 November 2026, 10:00 in Madrid (the demo's "now").
-START = datetime.fromisoformat("2026-11-26T10:00:00+01:00")
-PROJECT = "soffid/addons/diba"
+from tests.fakes import InProcess
+from tests.scenes import START, diba, ready
 
 
 @pytest.fixture
 def bot(tmp_path: Path) -> Iterator[InProcess]:
     """DIBA with one component whose release 3.2.11 fixes tickets 7412280 and 7412301."""
-    customer = customer_data(
-        zammad_organization="Diputació de Barcelona",
-        components={"addon-diba": {"gitlab_project": PROJECT}},
-    )
-    config = make_config([customer], email_domain="soffid.example")
-    built = in_process(config, tmp_path / "state.sqlite", START)
-    built.gitlab.release(PROJECT, "3.2.10", START - timedelta(days=60))
-    built.gitlab.release(PROJECT, "3.2.11", START - timedelta(days=9), fixes=["7412280", "7412301"])
-    for ticket_id, number in ((1, "7412280"), (2, "7412301"), (3, "7412999")):
-        built.zammad.add_ticket(ticket_id, number, f"Change {number}", "Diputació de Barcelona")
-        built.zammad.person_tags(ticket_id, "customer-validated")
-    built.zammad.person_notes(1, "/deploy rollback-plan auto")
-    built.zammad.add_ticket(4, "7413000", "Unrelated", "Diputació de Barcelona")
-    yield built
-
-
-def ready(bot: InProcess) -> str:
-    bot.zammad.person_tags(1, "deploy")
-    bot.zammad.person_tags(2, "deploy")
-    bot.cycle()
-    deployment = bot.deployment()
-    assert deployment.state is State.READY, bot.zammad.notes(1)
-    return deployment.id
+    yield diba(tmp_path)
 
 
 def test_two_tagged_tickets_open_one_ready_deployment_with_proposals(bot: InProcess) -> None:

@@ -152,15 +152,23 @@ def test_cancel_after_scheduling(bench: Workbench) -> None:
     assert "deploy-cancel" not in bench.zammad.tags[1]
 
 
-def test_rollback_with_its_reason(bench: Workbench) -> None:
+def test_rollback_is_recorded_with_what_and_why_in_the_log_and_the_calendar(
+    bench: Workbench,
+) -> None:
     deployment_id = started(bench)
     bench.person_notes(1, "/deploy rollback la consola no arranca")
     bench.person_tags(1, "deploy-rollback")
     bench.cycle()
     deployment = bench.deployment(deployment_id)
     assert deployment.state is State.ROLLED_BACK
-    assert note_texts(deployment, "es")[-1] == "Marcha atrás: la consola no arranca"
-    assert log_rows(bench)[0]["status"] == "Revertit"
+    what = "addon-diba 3.2.11 → 3.2.10, iam-sync 3.2.1 → 3.2.0"
+    assert note_texts(deployment, "es")[-1] == f"Marcha atrás de {what}: la consola no arranca"
+    [row] = log_rows(bench)
+    assert row["status"] == "Revertit"
+    assert f"Marxa enrere de {what}: la consola no arranca" in str(row["notes"])
+    event = ics(bench, deployment_id)
+    assert "marcha atrás" in str(event["SUMMARY"])
+    assert event.decoded("DTEND") == deployment.actual_end
     assert "deploy-rollback" not in bench.zammad.tags[1]
     ignored = [n for n in bench.notes(1) if "ignorado" in n["body"]]
     assert ignored == []

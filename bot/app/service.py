@@ -30,9 +30,11 @@ from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
 from bot.domain.events import (
     EVENT_NAMES,
+    CheckRequested,
     DelayDue,
     Event,
     Origin,
+    OverdueDue,
     ScheduleRequested,
     StartRequested,
 )
@@ -299,6 +301,23 @@ class Service:
             self._wait_for_gitlab(facts, deployment, asked)
         return self.handle(deployment, StartRequested(origin, report, force), {"force": force})
 
+    def check_booked(
+        self,
+        deployment: Deployment,
+        origin: Origin,
+        *,
+        reminder: bool = False,
+        reads: ZammadReads | None = None,
+        asked: Asked | None = None,
+    ) -> Deployment:
+        """Re-check a booked deployment's prerequisites now and say what is due."""
+        report = None
+        if deployment.state is State.SCHEDULED:
+            facts, report = self.check(deployment, reads)
+            self._wait_for_gitlab(facts, deployment, asked)
+        event = CheckRequested(origin, report, reminder)
+        return self.handle(deployment, event, {"reminder": reminder})
+
     # -- Zammad -------------------------------------------------------------------------------
 
     def poll_zammad(self, reads: ZammadReads | None = None) -> int:
@@ -314,7 +333,13 @@ class Service:
             deployment = self.store.deployment(timer.deployment_id)
             if deployment is None:
                 continue
-            self.handle(deployment, DelayDue(Origin("timer", "deploybot")), {"timer": timer.name})
+            origin = Origin("timer", "deploybot")
+            if timer.name == "reminder":
+                self.check_booked(deployment, origin, reminder=True)
+            elif timer.name == "overdue":
+                self.handle(deployment, OverdueDue(origin), {"timer": timer.name})
+            else:
+                self.handle(deployment, DelayDue(origin), {"timer": timer.name})
             fired += 1
         return fired
 

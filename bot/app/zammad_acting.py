@@ -19,6 +19,7 @@ from bot.domain.events import Origin
 from bot.domain.keys import note_cause, tag_cause, ticket_scope
 from bot.domain.replies import not_processed
 from bot.domain.routing import (
+    CheckOrder,
     NoteSeen,
     Recheck,
     Reply,
@@ -26,6 +27,7 @@ from bot.domain.routing import (
     ScheduleOrder,
     StartOrder,
     Transition,
+    route_assertions,
     route_note,
     route_tags,
 )
@@ -133,6 +135,7 @@ class ZammadActing:
             except Exception as error:
                 self._unexpected(item, note_cause(note.article_id), error)
             poll.note_done(note.article_id)
+        count += self._act_on_assertions(item, reads)
         deployment = self.service.store.open_deployment_of_ticket(item.ticket.id)
         if deployment is None and touched is not None:
             deployment = self.service.store.deployment(touched)  # a command just ended it
@@ -156,6 +159,24 @@ class ZammadActing:
                     self._unexpected(item, tag_cause(tag.tag, tag.at), error, tag=tag.tag)
                 for tag in tags:
                     poll.acted_on(item.ticket.id, tag)
+        return count
+
+    def _act_on_assertions(self, item: ChangedTicket, reads: ZammadReads) -> int:
+        """Re-check the ticket's pending request when a person added a prerequisite tag."""
+        config = self.service.config
+        added = item.assertion_tags(config)
+        if not added:
+            return 0
+        deployment = self.service.store.open_deployment_of_ticket(item.ticket.id)
+        requested = item.tagged(config.zammad.tags.request) is not None
+        routed = route_assertions(item.seen, added, deployment, config, requested=requested)
+        markers = {ZammadPoll.tag_marker(item.ticket.id, t.tag): acted_value(t) for t in added}
+        count = 0
+        with self.service.marking(markers):
+            for order in routed:
+                count += self.run(
+                    order, item.ticket, reads, cause=tag_cause(added[0].tag, added[0].at)
+                )
         return count
 
     def _act_on_note(
@@ -211,7 +232,10 @@ class ZammadActing:
         deployment = self.service.store.deployment(routed.deployment_id)
         if deployment is None:
             return 0
-        if isinstance(routed, ScheduleOrder):
+        if isinstance(routed, CheckOrder):
+            asked = Asked(cause, ticket.id, routed.origin)
+            self.service.check_booked(deployment, routed.origin, reads=reads, asked=asked)
+        elif isinstance(routed, ScheduleOrder):
             asked = Asked(cause, ticket.id, routed.origin)
             self.service.schedule(
                 deployment,

@@ -38,7 +38,12 @@ class ChangedTicket:
 
     def trigger_tags(self, config: Config) -> list[TagAdded]:
         """The new trigger tags other than the request tag (which ``request`` handles)."""
-        return [added for added in self.added if added.tag != config.zammad.tags.request]
+        tags = config.zammad.tags
+        return [added for added in self.added if added.tag not in (tags.request, *tags.assertions)]
+
+    def assertion_tags(self, config: Config) -> list[TagAdded]:
+        """The prerequisite tags (``customer-validated`` …) a person added since last read."""
+        return [added for added in self.added if added.tag in config.zammad.tags.assertions]
 
     def tagged(self, tag: str) -> TagAdded | None:
         """The addition of ``tag``, if it is among the new ones."""
@@ -94,7 +99,8 @@ class ZammadPoll:
         )
 
     def _fresh_tags(self, ticket: Ticket) -> tuple[TagAdded, ...]:
-        """Trigger tags added since deploybot last acted on them, with who added them and when.
+        """Trigger and prerequisite tags added since deploybot last acted on them, with who
+        added them and when.
 
         Freshness comes from the ticket's tag history: deploybot remembers which addition it
         acted on, so a tag whose removal is still waiting in the outbox (Zammad down, say) is
@@ -103,7 +109,8 @@ class ZammadPoll:
         """
         present = set(ticket.tags)
         fresh = []
-        for tag in self.config.zammad.tags.triggers:
+        tags = self.config.zammad.tags
+        for tag in [*tags.triggers, *tags.assertions]:
             key = self.tag_marker(ticket.id, tag)
             acted = self.store.seen_value(key)
             if tag not in present:

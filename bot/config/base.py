@@ -29,6 +29,20 @@ Role = Literal[
     "requesters",
 ]
 
+#: A text people read: one string, or one per language (``{ca: …, es: …}``).
+Localized = str | dict[Language, str]
+
+
+def in_language(value: Localized, language: str, fallback: str) -> str:
+    """``value`` in ``language``, else in ``fallback``, else in any language given."""
+    if isinstance(value, str):
+        return value
+    for wanted in (language, fallback):
+        if wanted in value:
+            return value[wanted]
+    return next(iter(value.values()), "")
+
+
 EMAIL_PATTERN = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 SECRET_WORDS = {"token", "password", "passwd", "secret", "api_key", "apikey", "username"}
 

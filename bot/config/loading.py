@@ -9,6 +9,7 @@ import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.config.models import SECRET_WORDS, Config, Customer
+from bot.domain.durations import format_duration
 
 
 @dataclass(frozen=True)
@@ -249,6 +251,17 @@ def _customer_problems(customer: Customer, here: Loc) -> list[tuple[Loc, str]]:
                 "only one environment can be the default",
             )
         )
+    window = customer.window
+    length = datetime.combine(date.min, window.end) - datetime.combine(date.min, window.start)
+    if customer.default_duration > length:
+        problems.append(
+            (
+                (*here, "default_duration"),
+                f"{format_duration(customer.default_duration)} is longer than the window "
+                f"{window.start:%H:%M}–{window.end:%H:%M} ({format_duration(length)}): "
+                "no slot could ever hold it",
+            )
+        )
     for comp_name, component in customer.components.items():
         if component.artifact == "package" and not component.package_name:
             problems.append(
@@ -257,6 +270,20 @@ def _customer_problems(customer: Customer, here: Loc) -> list[tuple[Loc, str]]:
                     "artifact: package needs package_name (the package registry name)",
                 )
             )
+    return problems
+
+
+def _problems_of_valid_customers(data: dict[str, Any]) -> list[tuple[Loc, str]]:
+    """The cross-field problems of every customer that is valid on its own, so that one run
+    reports them together with the field errors elsewhere."""
+    problems: list[tuple[Loc, str]] = []
+    customers = data.get("customers")
+    for index, item in enumerate(customers if isinstance(customers, list) else []):
+        try:
+            customer = Customer.model_validate(item)
+        except ValidationError:
+            continue  # its own field errors are already reported
+        problems.extend(_customer_problems(customer, ("customers", index)))
     return problems
 
 
@@ -389,6 +416,8 @@ def parse_config(text: str, source: str = "<config>", path: Path | None = None) 
         for error in exc.errors():
             loc = tuple(error["loc"])
             problems.append(ConfigProblem(_line_for(loc, lines), _format_loc(loc), _message(error)))
+        for loc, message in _problems_of_valid_customers(data):
+            problems.append(ConfigProblem(_line_for(loc, lines), _format_loc(loc), message))
         raise ConfigError(source, problems) from None
     for loc, message in _semantic_problems(config):
         problems.append(ConfigProblem(_line_for(loc, lines), _format_loc(loc), message))

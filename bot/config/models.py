@@ -30,11 +30,13 @@ from bot.config.base import (
     Duration,
     EmailKind,
     Language,
+    Localized,
     ManagedBy,
     Role,
     StrictModel,
     TimeOfDay,
     Weekday,
+    in_language,
 )
 from bot.config.sections import (
     CalDavConfig,
@@ -217,6 +219,11 @@ class Environment(StrictModel):
     name: str = Field(min_length=1)
     productive: bool = True
     default: bool = False
+    #: What the environment is, for emails and the report (one text or one per language).
+    description: Localized = ""
+    #: Whether it holds production data (said in emails and the report even when it is not
+    #: the production environment).
+    production_data: bool = False
 
 
 class Component(StrictModel):
@@ -264,8 +271,13 @@ class Customer(StrictModel):
     components: dict[str, Component] = {}
     #: What is restarted: one text, or one per language (``{ca: …, es: …}``) so that each
     #: reader gets it in theirs.
-    restarts: str | dict[Language, str] = ""
+    restarts: Localized = ""
     default_duration: Duration = timedelta(minutes=15)
+    #: The customer's own project team, added to the provider's (or replacing it).
+    project_team: list[Contact] = []
+    project_team_mode: Literal["add", "replace"] = "add"
+    #: Whether its console has a maintenance mode (the checklist lists the step only then).
+    maintenance_mode: bool = True
 
     @field_validator("name")
     @classmethod
@@ -284,12 +296,11 @@ class Customer(StrictModel):
 
     def restarts_in(self, language: str) -> str:
         """What is restarted, in ``language`` (else the customer's, else any given)."""
-        if isinstance(self.restarts, str):
-            return self.restarts
-        for wanted in (language, self.language):
-            if wanted in self.restarts:
-                return self.restarts[wanted]
-        return next(iter(self.restarts.values()), "")
+        return in_language(self.restarts, language, self.language)
+
+    def environment(self, name: str) -> Environment | None:
+        """The environment called ``name`` (any case), if the customer has one."""
+        return next((e for e in self.environments if e.name.casefold() == name.casefold()), None)
 
     @property
     def default_environment(self) -> Environment:
@@ -312,6 +323,12 @@ class Provider(StrictModel):
     support_portal: str = ""
     support_phone: str = ""
     email_domain: str | None = None
+    #: How every email is signed (the team's name; one text or one per language).
+    signature: Localized = ""
+
+    def signature_in(self, language: str) -> str:
+        """The signature in ``language``; the provider's name when none is configured."""
+        return in_language(self.signature, language, self.language) or self.name
 
     @field_validator("timezone")
     @classmethod

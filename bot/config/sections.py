@@ -5,7 +5,7 @@ endpoint and the workflow's timings."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.config.base import Duration, EmailKind, Role, StrictModel
+from bot.config.base import Duration, EmailKind, Role, StrictModel, TimeOfDay
 
 
 class ZammadTags(StrictModel):
@@ -35,6 +35,7 @@ class ZammadTags(StrictModel):
     rollback: str = "deploy-rollback"
     rolled_back: str = "deploy-rolled-back"
     cancel: str = "deploy-cancel"
+    overdue: str = "deploy-overdue"
     customer_validated: str = "customer-validated"
     risk_accepted: str = "risk-accepted"
     validated_test: str = "validated-test"
@@ -63,6 +64,11 @@ class ZammadTags(StrictModel):
     def slots(self) -> list[str]:
         """The tags that choose a proposed slot: ``deploy-slot-1`` … ``deploy-slot-9``."""
         return [f"{self.slot_prefix}{number}" for number in range(1, self.SLOTS + 1)]
+
+    @property
+    def assertions(self) -> list[str]:
+        """The tags a person adds to say a prerequisite is met (kept on the ticket)."""
+        return [self.customer_validated, self.risk_accepted, self.validated_test]
 
     @property
     def triggers(self) -> list[str]:
@@ -198,6 +204,11 @@ class WorkflowConfig(StrictModel):
     delay_grace: Duration = timedelta(minutes=10)
     #: How long before its booked start a deployment may be started.
     start_early: Duration = timedelta(minutes=30)
+    #: When, the day before a booking, its prerequisites are re-checked and a note says what is
+    #: due (``null``: no reminder).
+    reminder_at: TimeOfDay | None = time(16, 0)
+    #: How long after the booked start a deployment not started is reported overdue.
+    overdue_after: Duration = timedelta(minutes=10)
     alert_after_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=30, gt=0)
     retry_max_seconds: float = Field(default=3600, gt=0)

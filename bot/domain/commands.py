@@ -33,6 +33,7 @@ COMMAND_NAMES = (
     "delay",
     "env",
     "help",
+    "recheck",
     "restart",
     "rollback",
     "rollback-plan",
@@ -146,6 +147,13 @@ class Cancel:
 
 
 @dataclass(frozen=True)
+class CheckAgain:
+    """``/deploy recheck``: check the prerequisites again now."""
+
+    line: str
+
+
+@dataclass(frozen=True)
 class Help:
     """``/deploy help`` (or ``/deploy`` alone)."""
 
@@ -162,6 +170,7 @@ Command = (
     | Rollback
     | SetRollbackPlan
     | Cancel
+    | CheckAgain
     | Help
 )
 
@@ -277,6 +286,10 @@ def parse_command(raw: RawCommand, tz: tzinfo) -> Command:
         return Delay(line, _duration(args, name) if args else None)
     if name == "start":
         return Start(line, _force(args, name))
+    if name == "recheck":
+        if args:
+            raise CommandError(Problem.of("cmd_takes_nothing", name=name, rest=args), name)
+        return CheckAgain(line)
     if name == "env":
         if len(args.split()) != 1:
             raise CommandError(Problem.of("cmd_env_one_word"), name)

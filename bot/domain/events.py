@@ -108,6 +108,23 @@ class DetailsChanged:
     rollback_plan: str | None = None
 
 
+@dataclass(frozen=True)
+class CheckRequested:
+    """``/deploy recheck`` on a booked deployment, or its reminder the day before: the
+    prerequisites re-checked now (``report``) and what is due."""
+
+    origin: Origin
+    report: Report | None = None
+    reminder: bool = False
+
+
+@dataclass(frozen=True)
+class OverdueDue:
+    """The booked start (plus ``workflow.overdue_after``) passed without a start."""
+
+    origin: Origin
+
+
 Event = (
     Requested
     | ScheduleRequested
@@ -118,6 +135,8 @@ Event = (
     | RollbackRequested
     | CancelRequested
     | DetailsChanged
+    | CheckRequested
+    | OverdueDue
 )
 
 #: The name each event has in the audit trail and in "ignored" notes.
@@ -131,4 +150,6 @@ EVENT_NAMES: dict[type, str] = {
     RollbackRequested: "deploy-rollback",
     CancelRequested: "deploy-cancel",
     DetailsChanged: "deploy-details",
+    CheckRequested: "deploy-recheck",
+    OverdueDue: "overdue-timer",
 }

@@ -79,6 +79,8 @@ class Deployment:
     email_requesters: tuple[str, ...] = ()
     email_thread: str | None = None
     delays: int = 0
+    reschedules: int = 0
+    last_email: str = ""
     proposals: tuple[datetime, ...] = ()
     forced: str = ""
     rollback_plan: str = ""
@@ -167,6 +169,8 @@ def deployment_from_json(data: dict[str, Any]) -> Deployment:
         email_requesters=tuple(data["email_requesters"]),
         email_thread=data["email_thread"],
         delays=data["delays"],
+        reschedules=int(data.get("reschedules", 0)),
+        last_email=str(data.get("last_email") or ""),
         proposals=tuple(datetime.fromisoformat(moment) for moment in data["proposals"]),
         forced=data["forced"],
         rollback_plan=data["rollback_plan"],

@@ -39,6 +39,7 @@ _THREAD_PARENT: dict[EmailKind, EmailKind] = {
 }
 
 _SUMMARY = {"es": "Despliegue", "ca": "Desplegament", "en": "Deployment"}
+_ROLLED_BACK = {"es": "marcha atrás", "ca": "marxa enrere", "en": "rolled back"}
 
 
 def contact_addresses(contacts: Iterable[Contact]) -> list[str]:
@@ -62,7 +63,13 @@ def role_addresses(
             contact_addresses(customer.partner.contacts) if delegated and customer.partner else []
         )
     if role == "project_team":
-        return contact_addresses(config.provider.project_team)
+        own = customer.project_team
+        team = (
+            own
+            if customer.project_team_mode == "replace"
+            else [*own, *config.provider.project_team]
+        )
+        return contact_addresses(team)
     if role == "support_team":
         return contact_addresses(config.provider.support_team)
     return list(deployment.email_requesters)
@@ -130,18 +137,23 @@ def compose_email(
     *,
     now: datetime,
     invitation: CalendarEvent | None = None,
-    expected_end_time: str = "",
+    **extra: str,
 ) -> Email:
-    """The email of ``kind`` for ``deployment``: rendered, addressed and threaded."""
-    rendered = renderer.email(
-        kind, deployment, config, now=now, expected_end_time=expected_end_time
-    )
+    """The email of ``kind`` for ``deployment``: rendered, addressed and threaded.
+
+    A cancellation answers the last email the customer received; delay, end and rollback
+    answer the start email.
+    """
+    rendered = renderer.email(kind, deployment, config, now=now, **extra)
     to, cc = recipients_for(kind, deployment, config)
     domain = email_domain(config)
     references: list[str] = [deployment.email_thread] if deployment.email_thread else []
     in_reply_to = deployment.email_thread
     parent = _THREAD_PARENT.get(kind)
-    if parent is not None:
+    if kind == "cancel" and deployment.last_email:
+        in_reply_to = deployment.last_email
+        references.append(in_reply_to)
+    elif parent is not None:
         parent_sequence = deployment.calendar_sequence if parent == "schedule" else 0
         in_reply_to = message_id(deployment.id, parent, parent_sequence, domain)
         references.append(in_reply_to)
@@ -177,6 +189,9 @@ def calendar_event(
     )
     tz = config.provider.tz
     summary = f"{_SUMMARY.get(language, 'Deployment')} {customer.name} {deployment.environment}"
+    if deployment.state is State.ROLLED_BACK:
+        # The event keeps the real times; its title says the change did not stay.
+        summary = f"{summary} ({_ROLLED_BACK.get(language, 'rolled back')})"
     return CalendarEvent(
         uid=f"{deployment.id}@{email_domain(config)}",
         summary=plain(summary),

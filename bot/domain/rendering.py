@@ -25,12 +25,14 @@ from typing import Any, Literal, get_args
 
 import jinja2
 
+from bot.config.base import in_language
 from bot.config.models import Config, Customer, EmailKind
 from bot.domain.calendar.rules import Slot
 from bot.domain.model import Deployment, note_texts
 from bot.domain.prerequisites.result import Report
 from bot.domain.prerequisites.rollback import guide_steps
-from bot.domain.texts.calendar import duration_words, long_date, short_date
+from bot.domain.texts import say
+from bot.domain.texts.calendar import duration_words, long_date, short_date, weekday_name
 from bot.resources import templates_path
 
 NoteKind = Literal["prerequisites", "proposals", "checklist", "status", "command_error"]
@@ -88,6 +90,30 @@ def _day(moment: datetime | None, config: Config, language: str) -> str:
     return long_date(language, moment.astimezone(config.provider.tz).date())
 
 
+def short_moment(moment: datetime | None, config: Config, language: str) -> str:
+    """A moment as the emails name a booking that moved: ``lunes 30/11 09:00``."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(config.provider.tz)
+    return f"{weekday_name(language, local.date())} {local:%d/%m %H:%M}"
+
+
+def _environment_context(customer: Customer, name: str, language: str) -> dict[str, Any]:
+    environment = customer.environment(name)
+    return {
+        "environment_description": environment_description(customer, name, language),
+        "production_data": environment.production_data if environment else False,
+    }
+
+
+def environment_description(customer: Customer, name: str, language: str) -> str:
+    """What the customer's environment ``name`` is, in ``language`` ("" when not described)."""
+    environment = customer.environment(name)
+    if environment is None:
+        return ""
+    return one_line(in_language(environment.description, language, customer.language))
+
+
 def one_line(text: str) -> str:
     """Outside text made single-line: a title cannot break a subject or a list item in two."""
     return " ".join(text.split())
@@ -105,10 +131,11 @@ def deployment_context(
     local_now = now.astimezone(provider.tz)
     start = deployment.planned_start
     actual = deployment.actual_duration
-    return {
+    return _environment_context(customer, deployment.environment, language) | {
         "language": language,
         "part_of_day": part_of_day(local_now.time()),
         "deployment_id": deployment.id,
+        "state": deployment.state.value,
         "customer": customer.name,
         "customer_organization": customer.organization,
         "managed_by": customer.managed_by,
@@ -133,6 +160,7 @@ def deployment_context(
         "slot_day": _day(start, config, language),
         "slot_date": short_date(start.astimezone(provider.tz).date()) if start else "",
         "slot_time": _clock(start, config),
+        "slot_short": short_moment(start, config, language),
         "slot_end_time": _clock(deployment.planned_end, config),
         "actual_day": _day(deployment.actual_end or deployment.actual_start, config, language),
         "actual_start_time": _clock(deployment.actual_start, config),
@@ -142,6 +170,8 @@ def deployment_context(
         "notes": [one_line(note) for note in note_texts(deployment, language, shared=True)],
         "rollback_guide": [one_line(step) for step in guide_steps(deployment, config, language)],
         "provider": provider.name,
+        "signature": provider.signature_in(language),
+        "maintenance_mode": customer.maintenance_mode,
         "support_portal": provider.support_portal,
         "support_phone": provider.support_phone,
     }
@@ -196,7 +226,7 @@ class Renderer:
             language = language or config.provider.language
         language = language or customer.language
         context = deployment_context(deployment, config, language=language, now=now)
-        context.update({"expected_end_time": ""}, **extra)
+        context.update({"expected_end_time": "", "moved_from": ""}, **extra)
         text = self.render([f"email/{language}/{kind}.txt", f"email/es/{kind}.txt"], context)
         html = self.render([f"email/{language}/{kind}.html", f"email/es/{kind}.html"], context)
         subject, body = _split_subject(f"email/{language}/{kind}.txt", text)
@@ -232,6 +262,7 @@ class Renderer:
             for check in report.checks
         ]
         subject = " ".join(part for part in (report.customer, report.environment) if part)
+        subject += _environment_remark(report, config, language)
         return self.note(
             "prerequisites",
             config,
@@ -290,6 +321,19 @@ class Renderer:
             example=example,
             draft=self.proposals_draft(deployment, config, slots, now=now).strip(),
         )
+
+
+def _environment_remark(report: Report, config: Config, language: str) -> str:
+    """The environment's description and whether it holds production data, for the report."""
+    customer = next((c for c in config.customers if c.name == report.customer), None)
+    if customer is None or not report.environment:
+        return ""
+    environment = customer.environment(report.environment)
+    parts = [environment_description(customer, report.environment, language)]
+    if environment is not None and environment.production_data:
+        parts.append(say(language, "production_data"))
+    remark = ", ".join(part for part in parts if part)
+    return f" ({remark})" if remark else ""
 
 
 def _slot_rows(slots: Sequence[Slot], config: Config, language: str) -> list[dict[str, str]]:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from bot.config.models import Config
 from bot.domain.commands import (
     Cancel,
+    CheckAgain,
     Command,
     CommandError,
     Delay,
@@ -120,6 +121,14 @@ class StartOrder:
 
 
 @dataclass(frozen=True)
+class CheckOrder:
+    """Re-check a booked deployment: the shell adds the prerequisite report."""
+
+    deployment_id: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
 class Transition:
     """An event that needs nothing gathered, for the lifecycle to apply."""
 
@@ -127,7 +136,7 @@ class Transition:
     event: Event
 
 
-Routed = Reply | Recheck | ScheduleOrder | StartOrder | Transition
+Routed = Reply | Recheck | CheckOrder | ScheduleOrder | StartOrder | Transition
 
 
 @dataclass(frozen=True)
@@ -231,6 +240,8 @@ def _orders(command: Command, deployment: Deployment, origin: Origin) -> list[Ro
     if isinstance(command, SetRollbackPlan):
         plan = Transition(d, DetailsChanged(origin, rollback_plan=command.text))
         return [plan, Recheck(origin, origin.ticket_id or 0)] if pending else [plan]
+    if isinstance(command, CheckAgain):
+        return [Recheck(origin, origin.ticket_id or 0)] if pending else [CheckOrder(d, origin)]
     if isinstance(command, SetRestarts):
         return [Transition(d, DetailsChanged(origin, restarts=command.text))]
     if isinstance(command, Schedule):
@@ -255,12 +266,31 @@ def route_tags(
 ) -> list[Routed]:
     """The orders of the trigger tags a person added (other than the request tag)."""
     tags = config.zammad.tags
-    added = [tag for tag in added if tag.tag != tags.request]
+    added = [tag for tag in added if tag.tag not in (tags.request, *tags.assertions)]
     if not added:
         return []
     if deployment is None:
         return [_stray(ticket, added, config, renderer)]
     return [_route_tag(ticket, tag, deployment, config, renderer) for tag in added]
+
+
+def route_assertions(
+    ticket: TicketSeen,
+    added: Sequence[TagAdded],
+    deployment: Deployment | None,
+    config: Config,
+    *,
+    requested: bool,
+) -> list[Routed]:
+    """What adding ``customer-validated``, ``risk-accepted`` or ``validated-test`` asks for:
+    one re-check of the ticket's pending request, at once. Nothing when the ticket has no
+    pending request (the tag is kept for when it has one) or when it was just tagged for
+    deployment in the same change (that request checks everything already)."""
+    tags = config.zammad.tags
+    asserted = [tag for tag in added if tag.tag in tags.assertions]
+    if not asserted or requested or deployment is None or deployment.state not in PENDING:
+        return []
+    return [Recheck(Origin("tag", asserted[0].by, ticket.id), ticket.id)]
 
 
 def _stray(

@@ -15,16 +15,18 @@ from bot.config.models import Config
 from bot.domain.effects import Effect
 from bot.domain.events import (
     CancelRequested,
+    CheckRequested,
     DelayDue,
     DelayRequested,
     DoneRequested,
     Event,
+    OverdueDue,
     Requested,
     RollbackRequested,
     ScheduleRequested,
     StartRequested,
 )
-from bot.domain.lifecycle import booking, running
+from bot.domain.lifecycle import booking, reminders, running
 from bot.domain.lifecycle.builder import PENDING, RUNNING, Builder, new_deployment
 from bot.domain.model import Deployment
 from bot.domain.rendering import Renderer
@@ -63,5 +65,9 @@ def _dispatch(b: Builder, event: Event) -> None:
         running.on_rollback(b, event)
     elif isinstance(event, CancelRequested):
         booking.on_cancel(b, event)
+    elif isinstance(event, CheckRequested):
+        reminders.on_check(b, event)
+    elif isinstance(event, OverdueDue):
+        reminders.on_overdue(b, event)
     else:
         booking.on_details(b, event)

@@ -14,9 +14,10 @@ from bot.domain.events import (
     ScheduleRequested,
 )
 from bot.domain.lifecycle.builder import PENDING, RUNNING, Builder, ignored, say_op, status_tag
+from bot.domain.lifecycle.reminders import arm_booking_timers, disarm_booking_timers
 from bot.domain.model import State
 from bot.domain.problems import Problem
-from bot.domain.rendering import note_language
+from bot.domain.rendering import note_language, short_moment
 
 
 def on_requested(b: Builder, event: Requested) -> None:
@@ -47,46 +48,47 @@ def on_requested(b: Builder, event: Requested) -> None:
         b.note(b.renderer.proposals_note(b.deployment, b.config, event.proposals, now=b.now))
 
 
-def on_schedule(b: Builder, event: ScheduleRequested) -> None:
+def _slot_problems(b: Builder, event: ScheduleRequested, duration: timedelta) -> list[str]:
+    """Why the slot asked for cannot be booked: calendar rules, other bookings, too far ahead,
+    prerequisites that fail."""
     d = b.deployment
-    tags = b.config.zammad.tags
-    consumed = tags.slots
-    if d.state not in (State.READY, State.BLOCKED, State.SCHEDULED):
-        ignored(b, event, "awaiting_report" if d.state is State.REQUESTED else "not_schedulable")
-        b.tags(status_tag(b.config, d.state), consumed=consumed)
-        return
-    duration = event.duration or d.duration
-    problems: list[str] = []
-    customer = b.config.customer(d.customer)
-    rules = rules_for(b.config, customer)
+    rules = rules_for(b.config, b.config.customer(d.customer))
     others = tuple(booking for booking in event.bookings if booking.id != d.id)
-    for reason in slot_reasons(
-        rules, event.start, event.start + duration, now=b.now, bookings=others
-    ):
-        problems.append(reason.text)
+    end = event.start + duration
+    problems = [r.text for r in slot_reasons(rules, event.start, end, now=b.now, bookings=others)]
     limit = b.config.workflow.max_days_ahead
     if event.start > b.now + timedelta(days=limit):
         problems.append(say_op(b, "too_far_ahead", days=limit))
     report = event.report
     if report is not None and not report.ready:
         problems.extend(f"{c.code}: {c.message}" for c in report.failed)
-    if problems and not event.force:
-        b.status(
-            "refused",
-            details=problems,
-            message=say_op(b, "refused_fix_or_force"),
-        )
-        b.tags(status_tag(b.config, d.state), consumed=consumed)
+    return problems
+
+
+def on_schedule(b: Builder, event: ScheduleRequested) -> None:
+    """Book (or move) the slot. A force given once for the booking is kept when it moves, and
+    noted once."""
+    d = b.deployment
+    tags = b.config.zammad.tags
+    if d.state not in (State.READY, State.BLOCKED, State.SCHEDULED):
+        ignored(b, event, "awaiting_report" if d.state is State.REQUESTED else "not_schedulable")
+        b.tags(status_tag(b.config, d.state), consumed=tags.slots)
         return
+    duration = event.duration or d.duration
+    problems = _slot_problems(b, event, duration)
     rescheduling = d.state is State.SCHEDULED
-    notes = d.notes
-    forced = d.forced
-    if event.force and problems:
-        forced = event.force
-        notes = (
-            *notes,
-            Problem.of("note_forced", problems="; ".join(problems), reason=event.force),
-        )
+    force = event.force or (d.forced if rescheduling else "")
+    if problems and not force:
+        b.status("refused", details=problems, message=say_op(b, "refused_fix_or_force"))
+        b.tags(status_tag(b.config, d.state), consumed=tags.slots)
+        return
+    notes, details = d.notes, []
+    if problems and force != d.forced:
+        note = Problem.of("note_forced", problems="; ".join(problems), reason=force)
+        notes = (*notes, note)
+        details.append(note.text(note_language(b.config)))
+    elif problems:
+        details.append(say_op(b, "force_kept", problems="; ".join(problems), reason=force))
     b.deployment = replace(
         d,
         state=State.SCHEDULED,
@@ -94,16 +96,19 @@ def on_schedule(b: Builder, event: ScheduleRequested) -> None:
         duration=duration,
         calendar_sequence=d.calendar_sequence + 1 if rescheduling else d.calendar_sequence,
         notes=notes,
-        forced=forced,
+        forced=force if problems else d.forced,
         proposals=(),
+        reschedules=d.reschedules + 1 if rescheduling else d.reschedules,
     )
     b.log()
     b.calendar()
-    b.email("schedule")
-    b.email("invitation")
-    details = [notes[-1].text(note_language(b.config))] if forced != d.forced else []
+    moved = d.planned_start if rescheduling and d.planned_start != event.start else None
+    customer_language = b.config.customer(d.customer).language
+    b.email("schedule", moved_from=short_moment(moved, b.config, customer_language))
+    b.email("invitation", moved_from=short_moment(moved, b.config, note_language(b.config)))
+    arm_booking_timers(b)
     b.status("scheduled", details=details)
-    b.tags(tags.scheduled, consumed=consumed)
+    b.tags(tags.scheduled, consumed=[*tags.slots, tags.overdue])
 
 
 def on_cancel(b: Builder, event: CancelRequested) -> None:
@@ -127,8 +132,9 @@ def on_cancel(b: Builder, event: CancelRequested) -> None:
         b.email("cancel")
         b.email("invitation")
     b.timer("delay", None)
+    disarm_booking_timers(b)
     b.status("cancelled", message=event.reason)
-    b.tags(None, consumed=[tags.cancel, *tags.slots])
+    b.tags(None, consumed=[tags.cancel, *tags.slots, tags.overdue])
 
 
 def on_details(b: Builder, event: DetailsChanged) -> None:

@@ -4,7 +4,7 @@ sentences and tags the handlers share."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.config.models import Config, EmailKind
@@ -89,6 +89,12 @@ class Builder:
                     SetTags(self.key(), ticket.id, add, tuple(dict.fromkeys(remove)))
                 )
 
+    def mark(self, tag: str) -> None:
+        """Add ``tag`` to every ticket, keeping the status tag."""
+        for ticket in self.deployment.tickets:
+            if ticket.id is not None:
+                self.effects.append(SetTags(self.key(), ticket.id, (tag,), ()))
+
     def event(self) -> CalendarEvent:
         """The calendar event of the deployment as it is now (built once per state)."""
         if self._event is None or self._event[0] is not self.deployment:
@@ -108,6 +114,9 @@ class Builder:
         )
         if email.to:
             self.effects.append(SendEmail(self.key(), email))
+            if kind != "invitation":
+                # What a later cancellation answers: the last email the customer received.
+                self.deployment = replace(self.deployment, last_email=email.message_id)
 
     def calendar(self) -> None:
         self.effects.append(PublishCalendarEvent(self.key(), self.event()))

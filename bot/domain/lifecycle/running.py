@@ -21,6 +21,7 @@ from bot.domain.lifecycle.builder import (
     say_op,
     status_tag,
 )
+from bot.domain.lifecycle.reminders import disarm_booking_timers
 from bot.domain.model import Deployment, State
 from bot.domain.problems import Problem
 from bot.domain.rendering import note_language
@@ -55,7 +56,8 @@ def on_start(b: Builder, event: StartRequested) -> None:
     b.note(b.renderer.deployment_note("checklist", b.deployment, b.config, now=b.now))
     b.log()
     b.timer("delay", delay_due_at(b.config, b.now, d.duration))
-    b.tags(tags.in_progress, consumed=[tags.start])
+    disarm_booking_timers(b)
+    b.tags(tags.in_progress, consumed=[tags.start, tags.overdue])
 
 
 def start_problems(b: Builder, d: Deployment) -> list[str]:
@@ -155,14 +157,21 @@ def on_rollback(b: Builder, event: RollbackRequested) -> None:
         b.tags(status_tag(b.config, d.state), consumed=[tags.rollback])
         return
     reason = event.reason or "-"
+    back = [
+        f"{c.name} {c.version}" + (f" → {c.rollback_version}" if c.rollback_version else "")
+        for c in d.components
+    ]
+    note = Problem.of("note_rolled_back_to", what=", ".join(back), reason=reason)
     b.deployment = replace(
         d,
         state=State.ROLLED_BACK,
         actual_end=b.now,
-        notes=(*d.notes, Problem.of("note_rolled_back", reason=reason)),
+        calendar_sequence=d.calendar_sequence + 1,
+        notes=(*d.notes, note if back else Problem.of("note_rolled_back", reason=reason)),
     )
     b.email("rollback")
     b.log()
+    b.calendar()
     b.timer("delay", None)
     b.status("rolled_back", message=event.reason)
     b.tags(tags.rolled_back, consumed=[tags.rollback, tags.delay, tags.done, tags.start])

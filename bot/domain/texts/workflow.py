@@ -51,6 +51,14 @@ SENTENCES: dict[str, dict[str, str]] = {
         "usage_rollback-plan": "/deploy rollback-plan <pasos> | /deploy rollback-plan auto",
         "usage_cancel": "/deploy cancel [motivo]",
         "usage_help": "/deploy help",
+        "usage_recheck": "/deploy recheck",
+        "due_start": "Al empezar, pon la etiqueta {tag} (se puede desde las {earliest}).",
+        "due_fix": "Antes de empezar hay que resolver: {checks}",
+        "due_restarts": "Reinicios: {text}",
+        "overdue_note": "La hora de inicio reservada ({time}) ha pasado. Pon {tag} para empezar "
+        "(hasta las {end}), reprográmalo con /deploy schedule o cancélalo con /deploy cancel "
+        "<motivo>.",
+        "cmd_takes_nothing": "/deploy {name} no lleva nada detrás (sobra '{rest}')",
         "usage_tag_request": "la etiqueta {tag}",
         "no_open_deployment": "este ticket no tiene ningún despliegue abierto: ponle antes la "
         "etiqueta '{tag}'",
@@ -87,6 +95,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "note_started_forced": "Iniciado forzado ({problems}): {reason}",
         "note_rolled_back": "Marcha atrás: {reason}",
         "note_cancelled": "Cancelado: {reason}",
+        "note_rolled_back_to": "Marcha atrás de {what}: {reason}",
+        "production_data": "con datos de producción",
+        "force_kept": "Se mantiene el forzado de la reserva ({problems}): {reason}",
         "alert_subject": "[deploybot] {id}: una acción falla una y otra vez",
         "alert_message": "{effect}: {attempts} intentos fallidos ({error}); deploybot sigue "
         "reintentándolo.",
@@ -146,6 +157,14 @@ SENTENCES: dict[str, dict[str, str]] = {
         "usage_rollback-plan": "/deploy rollback-plan <passos> | /deploy rollback-plan auto",
         "usage_cancel": "/deploy cancel [motiu]",
         "usage_help": "/deploy help",
+        "usage_recheck": "/deploy recheck",
+        "due_start": "En començar, posa l'etiqueta {tag} (es pot des de les {earliest}).",
+        "due_fix": "Abans de començar cal resoldre: {checks}",
+        "due_restarts": "Reinicis: {text}",
+        "overdue_note": "L'hora d'inici reservada ({time}) ha passat. Posa {tag} per començar "
+        "(fins a les {end}), reprograma'l amb /deploy schedule o cancel·la'l amb /deploy cancel "
+        "<motiu>.",
+        "cmd_takes_nothing": "/deploy {name} no porta res al darrere (sobra '{rest}')",
         "usage_tag_request": "l'etiqueta {tag}",
         "no_open_deployment": "aquest tiquet no té cap desplegament obert: posa-li abans "
         "l'etiqueta '{tag}'",
@@ -182,6 +201,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "note_started_forced": "Iniciat forçat ({problems}): {reason}",
         "note_rolled_back": "Marxa enrere: {reason}",
         "note_cancelled": "Cancel·lat: {reason}",
+        "note_rolled_back_to": "Marxa enrere de {what}: {reason}",
+        "production_data": "amb dades de producció",
+        "force_kept": "Es manté el forçat de la reserva ({problems}): {reason}",
         "alert_subject": "[deploybot] {id}: una acció falla una vegada i una altra",
         "alert_message": "{effect}: {attempts} intents fallits ({error}); deploybot continua "
         "reintentant-ho.",
@@ -240,6 +262,13 @@ SENTENCES: dict[str, dict[str, str]] = {
         "usage_rollback-plan": "/deploy rollback-plan <steps> | /deploy rollback-plan auto",
         "usage_cancel": "/deploy cancel [reason]",
         "usage_help": "/deploy help",
+        "usage_recheck": "/deploy recheck",
+        "due_start": "When you start, tag {tag} (possible from {earliest}).",
+        "due_fix": "Fix before the start: {checks}",
+        "due_restarts": "Restarts: {text}",
+        "overdue_note": "The booked start ({time}) has passed. Tag {tag} to start (until {end}), "
+        "reschedule with /deploy schedule or cancel with /deploy cancel <reason>.",
+        "cmd_takes_nothing": "/deploy {name} takes nothing after it ('{rest}' is extra)",
         "usage_tag_request": "the tag {tag}",
         "no_open_deployment": "this ticket has no open deployment: tag it '{tag}' first",
         "no_proposal": "there is no proposal {number} for {id}",
@@ -274,6 +303,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "note_started_forced": "Started by force ({problems}): {reason}",
         "note_rolled_back": "Rolled back: {reason}",
         "note_cancelled": "Cancelled: {reason}",
+        "note_rolled_back_to": "Rolled back {what}: {reason}",
+        "production_data": "holds production data",
+        "force_kept": "The booking stays forced ({problems}): {reason}",
         "alert_subject": "[deploybot] {id}: an action keeps failing",
         "alert_message": "{effect}: {attempts} attempts failed ({error}); deploybot keeps "
         "retrying.",
