@@ -84,6 +84,9 @@ COLUMNS: dict[str, tuple[int, str, str, str, tuple[str, ...]]] = {
     "performed_by": (20, "Realizado por", "Realitzat per", "Performed by", ()),
     "status": (13, "Estado", "Estat", "Status", ()),
     "notes": (40, "Notas", "Notes", "Notes", ("Observaciones", "Observacions")),
+    "delays": (10, "Retrasos", "Retards", "Delays", ()),
+    "delay_minutes": (12, "Minutos de retraso", "Minuts de retard", "Minutes late", ()),
+    "reschedules": (14, "Reprogramaciones", "Reprogramacions", "Reschedules", ()),
 }  # fmt: skip
 
 _LANGUAGE_INDEX = {"es": 1, "ca": 2, "en": 3}
@@ -267,12 +270,12 @@ def _copy_row_style(sheet: Worksheet, source: int, target: int, columns: int) ->
 
 
 def _merged_notes(existing: object, ours: str) -> str:
+    """What a person wrote, then each of our lines the cell does not hold yet (so a note
+    written at booking is not written again at every later update)."""
     current = "" if existing is None else str(existing)
-    if not current:
-        return ours
-    if ours in current:
-        return current
-    return f"{current}\n{ours}"
+    held = set(current.splitlines())
+    new = [line for line in ours.splitlines() if line not in held]
+    return "\n".join(part for part in (current, *new) if part)
 
 
 def external_lock_file(path: Path) -> Path | None:
@@ -311,6 +314,7 @@ class DeploymentLog:
         language: str = "es",
         lock_timeout: float = 10.0,
         lock_dir: Path | None = None,
+        backup_dir: Path | None = None,
     ) -> None:
         self.directory = directory
         self.customer = customer
@@ -319,6 +323,9 @@ class DeploymentLog:
         self.lock_timeout = lock_timeout
         # The lock lives outside the (often synced) log folder, so it never shows up there.
         self.lock_dir = lock_dir or Path(tempfile.gettempdir()) / "deploybot-locks"
+        # The copy of the previous version stays out of the shared folder too: customers and
+        # partners see only their log.
+        self.backup_dir = backup_dir or self.lock_dir.parent / "deploybot-log-backups"
 
     @property
     def path(self) -> Path:
@@ -327,8 +334,8 @@ class DeploymentLog:
 
     @property
     def backup_path(self) -> Path:
-        """Where the version before the last write is kept."""
-        return self.path.with_name(self.path.name + ".bak")
+        """Where the version before the last write is kept (outside the shared folder)."""
+        return self.backup_dir / (self.path.name + ".bak")
 
     @property
     def lock_path(self) -> Path:
@@ -395,6 +402,7 @@ class DeploymentLog:
                         _copy_row_style(layout.sheet, number - 1, number, layout.sheet.max_column)
                 self._write(layout, number, row)
                 if self.path.exists():
+                    self.backup_dir.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(self.path, self.backup_path)
                 _save_atomically(workbook, self.path)
                 return number

@@ -13,6 +13,26 @@ def safe_name(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in text)
 
 
+def _current_umask() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc: read it by setting it, and put it back at once
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions a rewrite of ``target`` keeps: its own, or a new file's usual ones."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return 0o666 & ~_current_umask()
+
+
 def replace_atomically(
     target: Path, write: Callable[[Path], object], *, suffix: str = ".part"
 ) -> None:
@@ -27,6 +47,8 @@ def replace_atomically(
     os.close(handle)
     try:
         write(Path(temporary))
+        # mkstemp makes 0600 files; people and sync clients expect the usual permissions.
+        os.chmod(temporary, _mode_for(target))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

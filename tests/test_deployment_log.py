@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import stat
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -65,13 +68,13 @@ def test_the_same_row_is_updated_at_start_and_at_close(tmp_path: Path) -> None:
 
 def test_a_folder_template_is_copied_for_a_new_customer(tmp_path: Path) -> None:
     template = build_template("en")
-    template.active["R1"] = "Comentarios de la oficina"
+    template.active["X1"] = "Comentarios de la oficina"
     template.save(tmp_path / "TEMPLATE - Deployment log.xlsx")
     log = log_in(tmp_path)
     log.upsert_row(planned())
     sheet = openpyxl.load_workbook(log.path).active
     assert sheet["A1"].value == "Deployment ID"
-    assert sheet["R1"].value == "Comentarios de la oficina"
+    assert sheet["X1"].value == "Comentarios de la oficina"
     assert log.read_rows()[0]["status"] == "Planned"
 
 
@@ -110,7 +113,7 @@ def test_rows_and_cells_people_added_are_preserved(tmp_path: Path) -> None:
     sheet["A3"] = "MANUAL-2026-01"
     sheet["B3"] = datetime(2026, 11, 2, 10, 0)
     sheet["Q2"] = "Avisar a Núria antes"  # notes of deploybot's own row, written by a person
-    sheet["R2"] = "=LEN(A2)"
+    sheet["X2"] = "=LEN(A2)"
     sheet["A3"].font = Font(italic=True, color="FF0000")
     workbook.create_sheet("Resumen")["A1"] = "=COUNTA(Despliegues!A:A)-1"
     workbook.save(log.path)
@@ -126,7 +129,7 @@ def test_rows_and_cells_people_added_are_preserved(tmp_path: Path) -> None:
     sheet = saved.active
     assert sheet["A3"].value == "MANUAL-2026-01"
     assert sheet["A3"].font.italic and sheet["A3"].font.color.rgb == "00FF0000"
-    assert sheet["R2"].value == "=LEN(A2)"
+    assert sheet["X2"].value == "=LEN(A2)"
     assert sheet["Q2"].value == "Avisar a Núria antes\nForzado: ventana urgente"
     assert saved["Resumen"]["A1"].value == "=COUNTA(Despliegues!A:A)-1"
     assert sheet["P2"].value == "Completado"
@@ -187,24 +190,71 @@ def test_another_writer_holding_the_lock_makes_it_wait_then_fail(tmp_path: Path)
     assert not log.path.exists()
 
 
-def test_nothing_but_the_workbook_and_its_backup_lands_in_the_folder(tmp_path: Path) -> None:
-    log = log_in(tmp_path)
+def test_nothing_but_the_workbook_lands_in_the_shared_folder(tmp_path: Path) -> None:
+    shared = tmp_path / "DEPLOYMENTS"
+    log = log_in(shared, backup_dir=tmp_path / "state" / "log-backups")
     log.upsert_row(planned())
     log.upsert_row(planned())
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "DIBA - Deployment log.xlsx",
-        "DIBA - Deployment log.xlsx.bak",
-    ]
+    assert sorted(p.name for p in shared.iterdir()) == ["DIBA - Deployment log.xlsx"]
+    assert log.backup_path.parent == tmp_path / "state" / "log-backups"
 
 
-def test_previous_version_is_kept_as_bak(tmp_path: Path) -> None:
-    log = log_in(tmp_path)
+def test_previous_version_is_kept_as_bak_outside_the_shared_folder(tmp_path: Path) -> None:
+    log = log_in(tmp_path / "shared", backup_dir=tmp_path / "backups")
     log.upsert_row(planned())
     first = log.path.read_bytes()
     log.upsert_row(log_row(make_deployment(state=State.CANCELLED), make_config()))
     assert log.backup_path.read_bytes() == first
     assert log.read_rows()[0]["status"] == "Cancelado"
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp.xlsx")]
+    assert not [p for p in (tmp_path / "shared").iterdir() if p.name.endswith(".tmp.xlsx")]
+
+
+def test_a_new_log_takes_the_usual_permissions_and_an_existing_one_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    old = os.umask(0o022)
+    try:
+        log = log_in(tmp_path / "shared", backup_dir=tmp_path / "backups")
+        log.upsert_row(planned())
+        assert stat.S_IMODE(log.path.stat().st_mode) == 0o644
+        log.path.chmod(0o664)
+        log.upsert_row(planned())
+        assert stat.S_IMODE(log.path.stat().st_mode) == 0o664
+    finally:
+        os.umask(old)
+
+
+def test_notes_already_in_the_cell_are_not_written_again(tmp_path: Path) -> None:
+    config = make_config()
+    forced = make_deployment(notes=(Problem.of("note_forced", problems="Friday", reason="urgent"),))
+    log = log_in(tmp_path)
+    log.upsert_row(log_row(forced, config))
+    cancelled = dataclasses.replace(
+        forced,
+        state=State.CANCELLED,
+        notes=(*forced.notes, Problem.of("note_cancelled", reason="x")),
+    )
+    log.upsert_row(log_row(cancelled, config))
+    notes = str(log.read_rows()[0]["notes"])
+    assert notes.count("Forzado: urgent") == 1
+    assert notes.endswith("Cancelado: x")
+
+
+def test_the_log_records_delays_with_their_minutes_and_reschedules(tmp_path: Path) -> None:
+    ended = started(make_deployment(), "2026-12-01 09:30", "2026-12-01 10:05")
+    ended = dataclasses.replace(
+        ended,
+        state=State.COMPLETED,
+        delays=2,
+        reschedules=1,
+        duration=timedelta(minutes=25),
+        extended=timedelta(minutes=10),
+    )
+    log = log_in(tmp_path)
+    log.upsert_row(log_row(ended, make_config()))
+    [row] = log.read_rows()
+    # Booked for 15 minutes (25 with the extension asked for), it took 35: 20 minutes late.
+    assert (row["delays"], row["delay_minutes"], row["reschedules"]) == (2, 20, 1)
 
 
 def test_a_workbook_without_an_id_column_is_explained(tmp_path: Path) -> None:
@@ -233,7 +283,7 @@ def test_shipped_template_opens_cleanly_with_its_features(tmp_path: Path) -> Non
     path = write_template(tmp_path / "TEMPLATE - Deployment log.xlsx", "ca")
     sheet = openpyxl.load_workbook(path).active
     assert sheet.freeze_panes == "B2"
-    assert sheet.auto_filter.ref == "A1:Q1"
+    assert sheet.auto_filter.ref == "A1:T1"
     assert sheet["A1"].value == "ID desplegament" and sheet["A1"].font.bold
     [validation] = sheet.data_validations.dataValidation
     assert validation.formula1 == '"Planificat,En curs,Endarrerit,Completat,Revertit,Cancel·lat"'

@@ -114,7 +114,16 @@ def deployment_log(config: Config, customer: str) -> DeploymentLog:
         # the language of its headers.
         language=config.customer(customer).language,
         lock_dir=lock_dir(config),
+        backup_dir=backup_dir(config),
     )
+
+
+def backup_dir(config: Config) -> Path:
+    """Where the previous version of each log is kept: beside deploybot's own state, never in
+    the shared log folder."""
+    if config.deployment_log.backup_dir is not None:
+        return config.resolve_path(config.deployment_log.backup_dir)
+    return lock_dir(config).parent / "log-backups"
 
 
 def channels_for(config: Config, zammad: ZammadPort) -> Channels:

@@ -168,6 +168,9 @@ class DeploymentLogConfig(StrictModel):
     #: Where writers take turns on a workbook: every deploybot process (the daemon, a person's
     #: CLI) must see the same folder. Default: beside the SQLite state, else beside this file.
     lock_dir: Path | None = None
+    #: Where the copy of each log before deploybot's last write is kept (never the shared
+    #: folder). Default: ``log-backups`` beside the locks.
+    backup_dir: Path | None = None
 
 
 class Recipients(StrictModel):

@@ -82,6 +82,9 @@ class LogRow:
     requested_by: str | None = None
     performed_by: str | None = None
     notes: str | None = None
+    delays: int | None = None
+    delay_minutes: int | None = None
+    reschedules: int | None = None
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,8 @@ class Deployment:
     tickets: tuple[TicketRef, ...] = ()
     components: tuple[ComponentVersion, ...] = ()
     duration: timedelta = timedelta(minutes=15)
+    #: How much of ``duration`` was added by delays announced with a new estimate.
+    extended: timedelta = timedelta(0)
     restarts: str = ""
     description: str = ""
     planned_start: datetime | None = None
@@ -102,6 +104,15 @@ class Deployment:
         return self.planned_start + self.duration
 
     @property
+    def minutes_late(self) -> int | None:
+        """How many minutes longer than booked it took, once ended (0 when on time)."""
+        taken = self.actual_duration
+        if taken is None:
+            return None
+        late = taken - (self.duration - self.extended)
+        return max(int(late.total_seconds() // 60), 0)
+
+    @property
     def actual_duration(self) -> timedelta | None:
         """How long the deployment really took, once it has ended."""
         if self.actual_start is None or self.actual_end is None:
@@ -121,6 +132,7 @@ def deployment_to_json(deployment: Deployment) -> dict[str, Any]:
             data[key] = value.isoformat()
     data["state"] = deployment.state.value
     data["duration"] = int(deployment.duration.total_seconds())
+    data["extended"] = int(deployment.extended.total_seconds())
     data["proposals"] = [moment.isoformat() for moment in deployment.proposals]
     return data
 
@@ -157,6 +169,7 @@ def deployment_from_json(data: dict[str, Any]) -> Deployment:
         tickets=tuple(TicketRef(**ticket) for ticket in data["tickets"]),
         components=tuple(ComponentVersion(**component) for component in data["components"]),
         duration=timedelta(seconds=data["duration"]),
+        extended=timedelta(seconds=data.get("extended", 0)),
         restarts=data["restarts"],
         description=data["description"],
         planned_start=_time(data["planned_start"]),

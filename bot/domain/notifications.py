@@ -263,4 +263,7 @@ def log_row(deployment: Deployment, config: Config) -> LogRow:
         requested_by=_text(deployment.requested_by or None),
         performed_by=_text(deployment.performed_by or None),
         notes=_text("\n".join(_log_notes(deployment, config)) or None),
+        delays=deployment.delays,
+        delay_minutes=deployment.minutes_late,
+        reschedules=deployment.reschedules,
     )

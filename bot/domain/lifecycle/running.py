@@ -110,7 +110,9 @@ def on_delay(b: Builder, event: DelayRequested) -> None:
             return
         send_delay(b, None)
         return
-    b.deployment = replace(d, duration=d.duration + event.extension)
+    b.deployment = replace(
+        d, duration=d.duration + event.extension, extended=d.extended + event.extension
+    )
     expected_end = start + b.deployment.duration
     b.timer("delay", delay_due_at(b.config, start, b.deployment.duration))
     send_delay(b, expected_end)
