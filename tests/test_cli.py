@@ -62,7 +62,30 @@ def test_plan_prints_a_table_and_the_skipped_days() -> None:
     assert result.exit_code == 0, result.output
     assert "CAM: next 2 slot(s) of 30m" in result.stdout
     assert "24/03/2026" in result.stdout and "08:00–08:30" in result.stdout
-    assert "Skipped days:" in result.stdout
+    assert "Skipped days (" in result.stdout
+
+
+def test_plan_summarises_a_long_run_of_skipped_days() -> None:
+    result = run("plan", "DIBA", "--from", "2026-12-20", "--count", "3")
+    assert result.exit_code == 0, result.output
+    skipped = result.stdout.split("Skipped days (16):")[1]
+    assert "28/12/2026–31/12/2026  vacation: vacaciones de Soffid: Navidad" in skipped
+    assert "26/12/2026–27/12/2026  weekend\n" in skipped
+    runs = [line for line in skipped.splitlines() if line[2:4].isdigit()]
+    assert len(runs) == 10  # 16 days in 10 runs, one line each
+
+
+def test_plan_all_lists_every_skipped_day_with_every_reason() -> None:
+    result = run("plan", "DIBA", "--from", "2026-12-20", "--count", "3", "--all")
+    assert result.exit_code == 0, result.output
+    assert "30/12/2026  vacation:" in result.stdout
+    assert "outside_window:" in result.stdout
+
+
+def test_plan_counts_the_skipped_days_it_does_not_list() -> None:
+    result = run("plan", "DIBA", "--from", "2026-12-20", "--count", "30")
+    assert result.exit_code == 0, result.output
+    assert "… and " in result.stdout and "more skipped day(s)" in result.stdout
 
 
 def test_plan_rejects_a_malformed_date() -> None:

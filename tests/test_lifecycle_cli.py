@@ -62,14 +62,21 @@ def test_an_email_only_request_follows_the_lifecycle_in_its_thread(config_file: 
     assert requested.exit_code == 0, requested.output
     assert "DIBA PRO: se cumplen los 13 prerrequisitos" in requested.stdout
     assert "proposal 1: 2026-11-30 09:00" in requested.stdout
+    # The same draft for the customer as the proposals note in Zammad, in Catalan for DIBA.
+    assert "Text for the customer:" in requested.stdout
+    assert "1. dilluns 30 de novembre de 2026 a les 09:00" in requested.stdout
     assert "DIBA-2026-0001: ready" in requested.stdout
     scheduled = cli(config_file, "schedule", "DIBA-2026-0001", "2026-11-30", "09:00")
     assert "DIBA-2026-0001: scheduled" in scheduled.stdout, scheduled.output
     early = cli(config_file, "start", "DIBA-2026-0001")  # Thursday, for a Monday booking
+    assert early.exit_code == 1
     assert "DIBA-2026-0001: scheduled" in early.stdout, early.output
+    assert "es fuera de la franja reservada (30/11/2026 09:00–09:15)" in early.stdout
     with time_machine.travel(datetime.fromisoformat("2026-11-30T08:55:00+01:00"), tick=False):
-        started = cli(config_file, "start", "DIBA-2026-0001")
+        started = cli(config_file, "start", "DIBA-2026-0001", "--by", "Núria Puig")
         assert "DIBA-2026-0001: in_progress" in started.stdout, started.output
+        assert "Lista de comprobación de DIBA-2026-0001 (DIBA PRO)" in started.stdout
+        assert "\n  ☐ Activar el modo mantenimiento.\n" in started.stdout
         done = cli(config_file, "done", "diba-2026-0001")
     assert "DIBA-2026-0001: completed" in done.stdout, done.output
     end = next((config_file.parent / "mail-out").glob("DIBA-2026-0001.end.0_*.eml"))
@@ -83,6 +90,7 @@ def test_an_email_only_request_follows_the_lifecycle_in_its_thread(config_file: 
     events = [line.split()[2] for line in history if re.match(r"^  \d\d/\d\d/\d{4} ", line)]
     # The first start (on Thursday) was refused; it is in the trail all the same.
     assert events == ["deploy", "deploy-schedule", "deploy-start", "deploy-start", "deploy-done"]
+    assert any("deploy-start" in line and line.endswith("cli/Núria Puig") for line in history)
     end_line = "  [done] email '[DIBA-2026-0001] Desplegament a producció de DIBA completat' to "
     assert any(
         line.startswith(end_line) and "Jordi Mas <jordi@diba.example>" in line for line in history
@@ -95,8 +103,10 @@ def test_a_refused_cli_schedule_says_nothing_changed(config_file: Path) -> None:
         "--email", "jordi@diba.example", "--customer-validated", "--rollback-plan", "auto",
     )  # fmt: skip
     friday = cli(config_file, "schedule", "DIBA-2026-0001", "04/12/2026", "9:30")
+    assert friday.exit_code == 1
     assert "DIBA-2026-0001: ready" in friday.stdout
-    assert "nothing changed" in friday.stdout
+    assert "nothing changed:" in friday.stdout
+    assert "- es viernes" in friday.stdout
     unknown = cli(config_file, "start", "DIBA-2026-0099")
     assert unknown.exit_code == 1 and "no deployment DIBA-2026-0099" in unknown.output
 
@@ -152,3 +162,18 @@ def test_status_of_one_customer_shows_only_its_deployments_timers_and_effects(
     theirs = json.loads(cli(config_file, "status", "--customer", "DIBA", "--json").stdout)
     assert [d["id"] for d in theirs["deployments"]] == ["DIBA-2026-0001"]
     assert [i["deployment"] for i in theirs["outbox"]] == ["DIBA-2026-0001"]
+
+
+def test_status_shows_whole_ids_and_starts_on_a_narrow_terminal(config_file: Path) -> None:
+    cli(
+        config_file, "request", "--customer", "DIBA", "--components", "addon-diba 3.2.11",
+        "--email", "Jordi Mas i Puigdomènech <jordi.mas.puigdomenech@diba.example>, "
+        "Laura Ferrer <laura.ferrer@diba.example>", "--customer-validated",
+    )  # fmt: skip
+    cli(config_file, "schedule", "DIBA-2026-0001", "2026-11-30", "09:00", "--force", "test")
+    env = {"ZAMMAD_TOKEN": "t", "GITLAB_TOKEN": "t", "COLUMNS": "60"}
+    result = CliRunner(env=env).invoke(main, ["status", "--config", str(config_file)])
+    assert result.exit_code == 0, result.output
+    [row] = [line for line in result.stdout.splitlines() if line.startswith("│ DIBA-")]
+    assert "30/11/2026 09:00" in row  # the id and the start, each whole on one line
+    assert max(len(line) for line in result.stdout.splitlines()) <= 60

@@ -38,7 +38,7 @@ from bot.domain.events import (
     ScheduleRequested,
     StartRequested,
 )
-from bot.domain.lifecycle import apply
+from bot.domain.lifecycle import transition
 from bot.domain.model import Deployment, State
 from bot.domain.prerequisites.facts import Facts
 from bot.domain.prerequisites.result import Report
@@ -143,8 +143,12 @@ class Service:
     ) -> Deployment:
         """Apply an event and commit the new state with its effects (one transaction)."""
         now = self.clock()
-        new, effects = apply(deployment, event, now, self.config, self.renderer)
+        outcome = transition(deployment, event, now, self.config, self.renderer)
+        new, effects = outcome.deployment, outcome.effects
         name = EVENT_NAMES[type(event)]
+        details = dict(details or {})
+        if outcome.refusal:
+            details["refused"] = list(outcome.refusal)
         self.store.commit(
             new,
             effects,
@@ -153,7 +157,7 @@ class Service:
             actor=event.origin.actor,
             event=name,
             old_state=deployment.state,
-            details=details or {},
+            details=details,
             seen_markers=self._take_markers(),
         )
         changed = f"{deployment.state.value}->{new.state.value}"

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from datetime import datetime
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -165,11 +166,18 @@ def _print_status(
     config: Config, deployments: list[Deployment], timers: list[Timer], pending: list[OutboxItem]
 ) -> None:
     console = Console()
-    table = Table("id", "customer", "env", "state", "planned start", "tickets", title="Deployments")
+    table = Table(title="Deployments")
+    # Ids and times are what people copy into commands: never broken; tickets wrap instead.
+    table.add_column("id", no_wrap=True)
+    for name in ("customer", "env", "state"):
+        table.add_column(name)
+    table.add_column("planned start", no_wrap=True)
+    table.add_column("tickets", overflow="fold")
     tz = config.provider.tz
     for d in deployments:
         start = f"{d.planned_start.astimezone(tz):%d/%m/%Y %H:%M}" if d.planned_start else "-"
-        tickets = ", ".join(t.number for t in d.tickets) or ", ".join(d.email_requesters)
+        requesters = ", ".join(parseaddr(a)[1] or a for a in d.email_requesters)
+        tickets = ", ".join(t.number for t in d.tickets) or requesters
         table.add_row(d.id, d.customer, d.environment, d.state.value, start, tickets)
     console.print(table)
     if timers:

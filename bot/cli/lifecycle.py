@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import sys
+import textwrap
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +30,8 @@ from bot.cli.base import (
     utc_now,
 )
 from bot.config.models import Config
-from bot.domain.commands import CommandError, parse_components, parse_datetime
+from bot.domain.calendar.rules import Slot
+from bot.domain.commands import CommandError, note_text, parse_components, parse_datetime
 from bot.domain.events import (
     CancelRequested,
     DelayRequested,
@@ -38,7 +41,7 @@ from bot.domain.events import (
     RollbackRequested,
 )
 from bot.domain.lifecycle import new_deployment
-from bot.domain.model import ComponentVersion, Deployment
+from bot.domain.model import ComponentVersion, Deployment, State
 from integrations.secrets import MissingSecretError
 
 
@@ -68,6 +71,8 @@ def _configure_logging() -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
+    # The scheduler says "Running job …" every few seconds: only its problems are news.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @main.command("run")
@@ -111,11 +116,22 @@ def _deployment(service: Service, deployment_id: str) -> Deployment:
 
 
 def _finish(service: Service, deployment: Deployment) -> None:
+    """Carry out the effects, say where the deployment stands; a refused order exits 1 with
+    its reasons."""
     done, failed = service.drain_outbox()
     click.echo(f"{deployment.id}: {deployment.state.value} ({done} effects done, {failed} failed)")
     last = service.store.audit_trail(deployment.id)[-1]
-    if last.old_state == last.new_state:
-        click.echo("  nothing changed; see the deployment's notes for why")
+    refused = last.details.get("refused")
+    if refused:
+        click.echo("  nothing changed:")
+        for line in refused:
+            click.echo(f"  - {line}")
+        raise SystemExit(1)
+
+
+by_option = click.option(
+    "--by", "by", help="Who is acting (for the audit trail and the log; default: $USER)."
+)
 
 
 @main.command("request")
@@ -129,6 +145,7 @@ def _finish(service: Service, deployment: Deployment) -> None:
 @click.option(
     "--rollback-plan", default="", help="Rollback guide, or 'auto' for the generated one."
 )
+@by_option
 @config_option
 def request_command(
     customer_name: str,
@@ -139,9 +156,13 @@ def request_command(
     description: str,
     customer_validated: bool,
     rollback_plan: str,
+    by: str | None,
     config_path: Path | None,
 ) -> None:
-    """Open a deployment requested by email (no ticket); it follows the same lifecycle."""
+    """Open a deployment requested by email (no ticket); it follows the same lifecycle.
+
+    Prints the prerequisite report and, when ready, the proposals with the text to send the
+    customer (the same draft as in Zammad)."""
     _configure_logging()
     config = load(config_path)
     customer = find_customer(config, customer_name)
@@ -170,14 +191,19 @@ def request_command(
     )
     facts, report = service.check(deployment)
     print_report(report, config.provider.language)
-    deployment = service.record_request(deployment, facts, report, Origin("cli", _user()))
+    deployment = service.record_request(deployment, facts, report, Origin("cli", _user(by)))
     for number, start in enumerate(deployment.proposals, start=1):
         click.echo(f"  proposal {number}: {start.astimezone(config.provider.tz):%Y-%m-%d %H:%M}")
+    if deployment.proposals:
+        slots = [Slot(start, start + deployment.duration) for start in deployment.proposals]
+        draft = service.renderer.proposals_draft(deployment, config, slots, now=utc_now())
+        click.echo("Text for the customer:\n" + textwrap.indent(draft.strip(), "  "))
     _finish(service, deployment)
 
 
-def _user() -> str:
-    return os.environ.get("USER") or os.environ.get("USERNAME") or "cli"
+def _user(by: str | None = None) -> str:
+    """The person running the command: ``--by``, else the login name."""
+    return (by or "").strip() or os.environ.get("USER") or os.environ.get("USERNAME") or "cli"
 
 
 @main.command("schedule")
@@ -186,6 +212,7 @@ def _user() -> str:
 @click.argument("time_text", metavar="TIME")
 @click.option("--duration", help="Estimated duration, e.g. 15m, 1h30.")
 @click.option("--force", help="Override refused rules, with this reason (recorded).")
+@by_option
 @config_option
 def schedule_command(
     deployment_id: str,
@@ -193,6 +220,7 @@ def schedule_command(
     time_text: str,
     duration: str | None,
     force: str | None,
+    by: str | None,
     config_path: Path | None,
 ) -> None:
     """Schedule (or reschedule) a deployment: DATE TIME like 2026-12-01 09:30."""
@@ -206,7 +234,7 @@ def schedule_command(
     length = parse_duration_option(duration, timedelta(0)) if duration else None
     deployment = service.schedule(
         _deployment(service, deployment_id),
-        Origin("cli", _user()),
+        Origin("cli", _user(by)),
         start,
         duration=length,
         force=force,
@@ -216,61 +244,84 @@ def schedule_command(
 
 @main.command("start")
 @click.argument("deployment_id")
-@click.option("--force", help="Start although prerequisites fail, with this reason.")
+@click.option(
+    "--force", help="Start outside the slot or with failing prerequisites, with this reason."
+)
+@by_option
 @config_option
-def start_command(deployment_id: str, force: str | None, config_path: Path | None) -> None:
-    """Start a scheduled deployment (start email, checklist, delay timer)."""
+def start_command(
+    deployment_id: str, force: str | None, by: str | None, config_path: Path | None
+) -> None:
+    """Start a scheduled deployment (start email, delay timer) and print its checklist."""
     _configure_logging()
-    service = build_service(load(config_path))
+    config = load(config_path)
+    service = build_service(config)
     deployment = service.start(
-        _deployment(service, deployment_id), Origin("cli", _user()), force=force
+        _deployment(service, deployment_id), Origin("cli", _user(by)), force=force
     )
+    if deployment.state is State.IN_PROGRESS:
+        html = service.renderer.deployment_note("checklist", deployment, config, now=utc_now())
+        click.echo(re.sub(r"\n\s*\n", "\n", note_text(html)).strip())
     _finish(service, deployment)
 
 
 def _simple_event(
-    deployment_id: str, config_path: Path | None, make: Callable[[Origin], Event]
+    deployment_id: str,
+    config_path: Path | None,
+    make: Callable[[Origin], Event],
+    by: str | None = None,
 ) -> None:
     _configure_logging()
     service = build_service(load(config_path))
-    deployment = service.handle(_deployment(service, deployment_id), make(Origin("cli", _user())))
+    origin = Origin("cli", _user(by))
+    deployment = service.handle(_deployment(service, deployment_id), make(origin))
     _finish(service, deployment)
 
 
 @main.command("delay")
 @click.argument("deployment_id")
 @click.argument("extension", required=False)
+@by_option
 @config_option
-def delay_command(deployment_id: str, extension: str | None, config_path: Path | None) -> None:
+def delay_command(
+    deployment_id: str, extension: str | None, by: str | None, config_path: Path | None
+) -> None:
     """Send the delay email now; with EXTENSION (30m) also extend the estimate."""
     length = parse_duration_option(extension, timedelta(0)) if extension else None
-    _simple_event(deployment_id, config_path, lambda o: DelayRequested(o, length))
+    _simple_event(deployment_id, config_path, lambda o: DelayRequested(o, length), by)
 
 
 @main.command("done")
 @click.argument("deployment_id")
+@by_option
 @config_option
-def done_command(deployment_id: str, config_path: Path | None) -> None:
+def done_command(deployment_id: str, by: str | None, config_path: Path | None) -> None:
     """Close a deployment: end email, comments, log row, calendar."""
-    _simple_event(deployment_id, config_path, DoneRequested)
+    _simple_event(deployment_id, config_path, DoneRequested, by)
 
 
 @main.command("rollback")
 @click.argument("deployment_id")
 @click.argument("reason")
+@by_option
 @config_option
-def rollback_command(deployment_id: str, reason: str, config_path: Path | None) -> None:
+def rollback_command(
+    deployment_id: str, reason: str, by: str | None, config_path: Path | None
+) -> None:
     """Record a rollback, with its reason, and send the rollback notice."""
-    _simple_event(deployment_id, config_path, lambda o: RollbackRequested(o, reason))
+    _simple_event(deployment_id, config_path, lambda o: RollbackRequested(o, reason), by)
 
 
 @main.command("cancel")
 @click.argument("deployment_id")
 @click.argument("reason", required=False, default="")
+@by_option
 @config_option
-def cancel_command(deployment_id: str, reason: str, config_path: Path | None) -> None:
+def cancel_command(
+    deployment_id: str, reason: str, by: str | None, config_path: Path | None
+) -> None:
     """Cancel a deployment (calendar cancel, log row, notice if anyone was told)."""
-    _simple_event(deployment_id, config_path, lambda o: CancelRequested(o, reason))
+    _simple_event(deployment_id, config_path, lambda o: CancelRequested(o, reason), by)
 
 
 if __name__ == "__main__":  # pragma: no cover

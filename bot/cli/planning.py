@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar as month_calendar
 import json
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,9 @@ def _verdict_json(verdict: DayVerdict, *, with_allowed: bool) -> dict[str, Any]:
     return out
 
 
-def print_plan(console: Console, plan: SlotPlan, rules: SlotRules, duration: timedelta) -> None:
+def print_plan(
+    console: Console, plan: SlotPlan, rules: SlotRules, duration: timedelta, *, every: bool = False
+) -> None:
     """The slot plan as a person reads it: the slots, then the skipped days and why."""
     table = Table(
         title=f"{plan.customer}: next {len(plan.slots)} slot(s) of {format_duration(duration)}",
@@ -103,10 +106,44 @@ def print_plan(console: Console, plan: SlotPlan, rules: SlotRules, duration: tim
     if not plan.slots:
         console.print("[bold red]No allowed slot in the search horizon.[/]")
     if plan.skipped:
-        console.print("Skipped days:")
-        for verdict in plan.skipped:
+        print_skipped(console, plan.skipped, every=every)
+
+
+#: How many lines of skipped days ``plan`` prints before it counts the rest.
+SKIPPED_LINES = 12
+
+
+def skipped_runs(skipped: Sequence[DayVerdict]) -> list[tuple[date, date, str, str]]:
+    """Consecutive skipped days with the same main reason, as (first, last, code, text); the
+    text is kept only when every day of the run says the same."""
+    runs: list[tuple[date, date, str, str]] = []
+    for verdict in skipped:
+        main = verdict.reasons[0]
+        if runs:
+            first, last, code, text = runs[-1]
+            if code == main.code and verdict.day == last + timedelta(days=1):
+                runs[-1] = (first, verdict.day, code, text if text == main.text else "")
+                continue
+        runs.append((verdict.day, verdict.day, main.code, main.text))
+    return runs
+
+
+def print_skipped(console: Console, skipped: Sequence[DayVerdict], *, every: bool) -> None:
+    """The skipped days: each with every reason (``every``), else summarised in runs."""
+    console.print(f"Skipped days ({len(skipped)}):")
+    if every:
+        for verdict in skipped:
             reasons = "; ".join(f"[bold]{r.code}[/]: {r.text}" for r in verdict.reasons)
             console.print(f"  {short_date(verdict.day)}  {reasons}", highlight=False)
+        return
+    runs = skipped_runs(skipped)
+    for first, last, code, text in runs[:SKIPPED_LINES]:
+        days = short_date(first) if first == last else f"{short_date(first)}–{short_date(last)}"
+        console.print(f"  {days}  [bold]{code}[/]{': ' + text if text else ''}", highlight=False)
+    left = sum((last - first).days + 1 for first, last, _, _ in runs[SKIPPED_LINES:])
+    if left:
+        console.print(f"  … and {left} more skipped day(s)", highlight=False)
+    console.print("  (--all: every day with every reason; --json: the same as data)")
 
 
 @main.command("plan")
@@ -115,6 +152,7 @@ def print_plan(console: Console, plan: SlotPlan, rules: SlotRules, duration: tim
 @click.option("--count", default=3, show_default=True, type=click.IntRange(1, 100))
 @click.option("--duration", help="Slot length, e.g. 15m, 1h30 (default: the customer's).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--all", "every", is_flag=True, help="List every skipped day with every reason.")
 @config_option
 def plan_command(
     customer_name: str,
@@ -122,6 +160,7 @@ def plan_command(
     count: int,
     duration: str | None,
     as_json: bool,
+    every: bool,
     config_path: Path | None,
 ) -> None:
     """The next allowed slots of CUSTOMER and every day skipped on the way, with reasons."""
@@ -136,7 +175,7 @@ def plan_command(
     if as_json:
         click.echo(json.dumps(_plan_json(plan), ensure_ascii=False, indent=2))
     else:
-        print_plan(Console(), plan, rules, length)
+        print_plan(Console(), plan, rules, length, every=every)
 
 
 @main.command("check-day")

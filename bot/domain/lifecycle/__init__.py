@@ -8,7 +8,7 @@ why and what to do instead. DESIGN.md, "The deployment lifecycle", is the specif
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.config.models import Config
@@ -31,7 +31,31 @@ from bot.domain.lifecycle.builder import PENDING, RUNNING, Builder, new_deployme
 from bot.domain.model import Deployment
 from bot.domain.rendering import Renderer
 
-__all__ = ["PENDING", "RUNNING", "apply", "new_deployment"]
+__all__ = ["PENDING", "RUNNING", "Outcome", "apply", "new_deployment", "transition"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an event did: the new deployment, the effects in order, and — when the order was
+    not carried out — why, in the operator's words."""
+
+    deployment: Deployment
+    effects: list[Effect]
+    refusal: tuple[str, ...] = ()
+
+
+def transition(
+    deployment: Deployment,
+    event: Event,
+    now: datetime,
+    config: Config,
+    renderer: Renderer | None = None,
+) -> Outcome:
+    """The outcome of ``event`` at ``now`` for ``deployment``."""
+    deployment = replace(deployment, revision=deployment.revision + 1)
+    b = Builder(deployment, config, renderer or Renderer.for_config(config), now, event.origin)
+    _dispatch(b, event)
+    return Outcome(b.deployment, b.effects, b.refusal)
 
 
 def apply(
@@ -42,10 +66,8 @@ def apply(
     renderer: Renderer | None = None,
 ) -> tuple[Deployment, list[Effect]]:
     """The deployment after ``event`` at ``now`` and the effects to carry out, in order."""
-    deployment = replace(deployment, revision=deployment.revision + 1)
-    b = Builder(deployment, config, renderer or Renderer.for_config(config), now, event.origin)
-    _dispatch(b, event)
-    return b.deployment, b.effects
+    outcome = transition(deployment, event, now, config, renderer)
+    return outcome.deployment, outcome.effects
 
 
 def _dispatch(b: Builder, event: Event) -> None:

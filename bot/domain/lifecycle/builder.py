@@ -24,6 +24,9 @@ from bot.domain.notifications import calendar_event, compose_email, log_row
 from bot.domain.rendering import Renderer, note_language
 from bot.domain.texts import say
 
+#: The status notes that say an order was not carried out (and why).
+REFUSALS = ("ignored", "refused", "start_refused")
+
 PENDING = (State.REQUESTED, State.BLOCKED, State.READY)
 RUNNING = (State.IN_PROGRESS, State.DELAYED)
 
@@ -52,6 +55,8 @@ class Builder:
     now: datetime
     origin: Origin
     effects: list[Effect] = field(default_factory=list)
+    #: Why the order was refused, when it was (for whoever asked outside Zammad).
+    refusal: tuple[str, ...] = ()
     _event: tuple[Deployment, CalendarEvent] | None = None
 
     def key(self) -> str:
@@ -69,12 +74,16 @@ class Builder:
         if target is not None:
             self.effects.append(PostNote(self.key(), target, html))
 
-    def status(self, event: str, **extra: object) -> None:
-        self.note(
-            self.renderer.deployment_note(
-                "status", self.deployment, self.config, now=self.now, event=event, **extra
-            )
-        )
+    def status(
+        self, event: str, *, message: str = "", details: Sequence[str] = (), **extra: object
+    ) -> None:
+        if event in REFUSALS:
+            self.refusal = tuple(line for line in (message, *details) if line)
+        html = self.renderer.deployment_note(
+            "status", self.deployment, self.config, now=self.now, event=event,
+            message=message, details=list(details), **extra,
+        )  # fmt: skip
+        self.note(html)
 
     def comment(self, ticket_id: int, html: str) -> None:
         self.effects.append(PostNote(self.key(), ticket_id, html, public=True))
