@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.domain.notifications import recipients_for
+from bot.domain.model import TicketRef
+from bot.domain.notifications import log_row, recipients_for
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.rendering import RenderedEmail, Renderer
 from tests.factories import (
@@ -102,3 +103,18 @@ def test_the_checklist_lists_maintenance_mode_only_when_the_console_has_it() -> 
         config = make_config([customer_data(maintenance_mode=has_it)])
         checklist = Renderer().deployment_note("checklist", make_deployment(), config, now=NOW)
         assert ("modo mantenimiento" in checklist) is has_it
+
+
+def test_ticket_numbers_read_the_same_in_emails_notes_and_the_log() -> None:
+    config = make_config([customer_data()])
+    config = config.model_copy(
+        update={"zammad": config.zammad.model_copy(update={"ticket_prefix": "ES-"})}
+    )
+    deployment = make_deployment(tickets=(TicketRef("7412280", "Organismes", id=1),))
+    schedule = Renderer().email("schedule", deployment, config, now=NOW)
+    checklist = Renderer().deployment_note("checklist", deployment, config, now=NOW)
+    row = log_row(deployment, config)
+    assert "ES-7412280 Organismes" in schedule.text
+    assert "ES-7412280 Organismes" in checklist
+    assert row.tickets == "ES-7412280 Organismes"
+    assert "ES-ES-" not in schedule.text + checklist  # a number already written so stays so

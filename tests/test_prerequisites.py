@@ -47,7 +47,7 @@ def test_tickets_of_two_customers_fail_naming_both() -> None:
     check = result.check("customer_known")
     assert check.status == "failed"
     assert check.message == (
-        "the tickets belong to several customers: DIBA (7412280); CAM (7413010); "
+        "the tickets belong to several customers: DIBA (ES-7412280); CAM (ES-7413010); "
         "request one deployment per customer"
     )
     assert all(c.status == "not_applicable" for c in result.checks[1:])
@@ -57,20 +57,20 @@ def test_tickets_of_two_customers_fail_naming_both() -> None:
 def test_an_organization_that_is_not_a_customer_fails() -> None:
     result = report(make_facts(tickets=(ticket_facts(organization="Ajuntament de Sóller"),)))
     assert result.check("customer_known").message.startswith(
-        "organization 'Ajuntament de Sóller' of ticket 7412280 is not a configured customer"
+        "organization 'Ajuntament de Sóller' of ticket ES-7412280 is not a configured customer"
     )
 
 
 def test_a_ticket_without_organization_fails() -> None:
     result = report(make_facts(tickets=(ticket_facts(organization=None),)))
     assert result.check("customer_known").message == (
-        "ticket 7412280 has no organization in Zammad"
+        "ticket ES-7412280 has no organization in Zammad"
     )
 
 
 def test_a_ticket_that_does_not_exist_fails() -> None:
     result = report(make_facts(missing_tickets=("7499999",)))
-    assert "not found in Zammad: 7499999" in result.check("customer_known").message
+    assert "not found in Zammad: ES-7499999" in result.check("customer_known").message
     assert not result.ready
 
 
@@ -150,7 +150,7 @@ def test_a_component_the_customer_does_not_have_fails() -> None:
          "addon-diba 3.2.11: the release is not published yet (upcoming)"),
         ({"latest_version": "3.2.12", "latest_released_at": datetime(2026, 11, 20, tzinfo=UTC)},
          "release_is_latest",
-         "addon-diba 3.2.11 is not the latest release: 3.2.12 (2026-11-20) is newer, so the "
+         "addon-diba 3.2.11 is not the latest release: 3.2.12 (20/11/2026) is newer, so the "
          "validated artifact is not the last one generated"),
         ({"pipeline_status": "failed"}, "pipeline_succeeded",
          "addon-diba 3.2.11: pipeline #642 is failed"),
@@ -227,7 +227,7 @@ def test_risk_accepted_is_a_warning_naming_who_accepted() -> None:
     check = result.check("customer_validated")
     assert check.status == "warning"
     assert check.message == (
-        "the customer accepts the risk without validating (tag risk-accepted on 7412280, "
+        "the customer accepts the risk without validating (tag risk-accepted on ES-7412280, "
         "added by Pedro Sanz)"
     )
     assert result.ready
@@ -296,7 +296,7 @@ def test_report_json_has_the_documented_shape() -> None:
     first = data["checks"][0]
     assert set(first) == {"code", "status", "message", "details"}
     assert first["details"]["links"] == [
-        {"label": "7412280", "url": "https://zammad.example/#ticket/zoom/1"}
+        {"label": "ES-7412280", "url": "https://zammad.example/#ticket/zoom/1"}
     ]
 
 

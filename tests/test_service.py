@@ -337,7 +337,8 @@ def test_a_new_release_is_announced_on_the_tickets_it_fixes(bench: Workbench) ->
     bench.cycle()
     announcements = [n for n in bench.notes(1) if "addon-diba 3.2.12" in n["body"]]
     assert len(announcements) == 1
-    assert "publicada con una corrección para este ticket" in announcements[0]["body"]
+    sentence = "Publicada la versión <strong>addon-diba 3.2.12</strong>, que corrige este ticket."
+    assert sentence in announcements[0]["body"]
 
 
 def test_a_failing_effect_does_not_hold_up_other_deployments(bench: Workbench) -> None:

@@ -100,7 +100,7 @@ def _no_customer_validation(zammad: RunningEmulator, gitlab: RunningEmulator) ->
         (_remove_test_deployment, "validated_in_test",
          "addon-diba 3.2.11: commit 4d3b8f0a was not successfully deployed to TEST (TEST)"),
         (_newer_release, "release_is_latest",
-         "addon-diba 3.2.11 is not the latest release: 3.2.12 (2026-11-20) is newer"),
+         "addon-diba 3.2.11 is not the latest release: 3.2.12 (20/11/2026) is newer"),
         (_failed_pipeline, "pipeline_succeeded", "addon-diba 3.2.11: pipeline #642 is failed"),
         (_side_branch, "on_default_branch",
          "iam-sync 3.2.1: commit 6f5d0b2c is not on the default branch main"),

@@ -177,7 +177,8 @@ def _print_status(
     for d in deployments:
         start = f"{d.planned_start.astimezone(tz):%d/%m/%Y %H:%M}" if d.planned_start else "-"
         requesters = ", ".join(parseaddr(a)[1] or a for a in d.email_requesters)
-        tickets = ", ".join(t.number for t in d.tickets) or requesters
+        label = config.zammad.ticket_label
+        tickets = ", ".join(label(t.number) for t in d.tickets) or requesters
         table.add_row(d.id, d.customer, d.environment, d.state.value, start, tickets)
     console.print(table)
     if timers:
@@ -210,7 +211,9 @@ def show(deployment_id: str, config_path: Path | None) -> None:
 
     d = deployment
     click.echo(f"{d.id}  {d.customer} {d.environment}  {d.state.value}")
-    click.echo(f"  tickets     {', '.join(f'{t.number} {t.title}' for t in d.tickets) or '-'}")
+    label = config.zammad.ticket_label
+    listed = ", ".join(f"{label(t.number)} {t.title}" for t in d.tickets)
+    click.echo(f"  tickets     {listed or '-'}")
     components = ", ".join(
         f"{c.name} {c.version} (back to {c.rollback_version or '?'})" for c in d.components
     )

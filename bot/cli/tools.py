@@ -78,8 +78,8 @@ def sample_deployment(config: Config, customer: Customer, now: datetime) -> Depl
         state=State.SCHEDULED,
         requested_at=now,
         tickets=(
-            TicketRef("ES-7412280", "Tractar els ORGANISMES com si fós un ORGÀNIC"),
-            TicketRef("ES-7412301", "Error al sincronitzar grups niats"),
+            TicketRef("7412280", "Tractar els ORGANISMES com si fós un ORGÀNIC"),
+            TicketRef("7412301", "Error al sincronitzar grups niats"),
         ),
         components=components,
         duration=customer.default_duration,

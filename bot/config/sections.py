@@ -98,6 +98,14 @@ class ZammadConfig(StrictModel):
     max_attempts: int = Field(default=5, ge=1)
     webhook_secret_env: str | None = None
     tags: ZammadTags = ZammadTags()
+    #: How the team writes ticket numbers (``ES-`` makes 7412280 read ES-7412280), used the
+    #: same in every email, note, comment, log row and listing.
+    ticket_prefix: str = ""
+
+    def ticket_label(self, number: str) -> str:
+        """A Zammad ticket number as people write it."""
+        prefix = self.ticket_prefix
+        return number if not prefix or number.startswith(prefix) else f"{prefix}{number}"
 
 
 _DEFAULT_TICKET_PATTERN = r"(?:Ticket#\d+|\b[A-Z]{2,5}-\d{4,})"

@@ -241,6 +241,7 @@ def log_row(deployment: Deployment, config: Config) -> LogRow:
         return moment.astimezone(tz).replace(tzinfo=None) if moment else None
 
     components = deployment.components
+    label = config.zammad.ticket_label
     # Every text cell holds outside text somewhere (titles, reasons, names).
     return LogRow(
         deployment_id=deployment.id,
@@ -252,7 +253,9 @@ def log_row(deployment: Deployment, config: Config) -> LogRow:
         actual_end=local(deployment.actual_end),
         duration=deployment.actual_duration,
         environment=_text(deployment.environment),
-        tickets=_text("\n".join(f"{t.number} {t.title}" for t in deployment.tickets) or None),
+        tickets=_text(
+            "\n".join(f"{label(t.number)} {t.title}" for t in deployment.tickets) or None
+        ),
         components=_text(", ".join(f"{c.name} {c.version}" for c in components) or None),
         previous_versions=_text(
             ", ".join(f"{c.name} {c.rollback_version}" for c in components if c.rollback_version)

@@ -144,7 +144,8 @@ def deployment_context(
         "environment": one_line(deployment.environment),
         "is_production": is_production(customer, deployment.environment),
         "tickets": [
-            {"number": one_line(t.number), "title": one_line(t.title)} for t in deployment.tickets
+            {"number": one_line(config.zammad.ticket_label(t.number)), "title": one_line(t.title)}
+            for t in deployment.tickets
         ],
         "components": [
             {

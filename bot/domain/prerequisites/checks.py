@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.config.models import Config, Customer
 from bot.domain.prerequisites.facts import (
@@ -22,6 +22,7 @@ from bot.domain.prerequisites.facts import (
 from bot.domain.prerequisites.result import CheckResult, Report
 from bot.domain.prerequisites.rollback import rollback_ready
 from bot.domain.texts import say
+from bot.domain.texts.calendar import short_date
 
 #: Judges one component for a check: (passed, the line to show, a link).
 Judge = Callable[[ComponentFacts], tuple[bool, str, Link | None]]
@@ -88,8 +89,19 @@ def _environment(customer: Customer, name: str | None) -> tuple[str, bool | None
 # The checks
 
 
-def _ticket_links(facts: Facts) -> tuple[Link, ...]:
+def _ticket_links(facts: Facts, config: Config) -> tuple[Link, ...]:
     return tuple(Link(t.number, t.url) for t in facts.tickets if t.url)
+
+
+def _as_people_write_them(facts: Facts, config: Config) -> Facts:
+    """The facts with ticket numbers as the team writes them (``zammad.ticket_prefix``), so
+    every sentence of the report names a ticket the same way as the emails."""
+    label = config.zammad.ticket_label
+    return replace(
+        facts,
+        tickets=tuple(replace(t, number=label(t.number)) for t in facts.tickets),
+        missing_tickets=tuple(label(number) for number in facts.missing_tickets),
+    )
 
 
 def _per_component(
@@ -147,7 +159,7 @@ def _release_is_latest(language: str) -> Judge:
         if c.latest_version is None:
             return False, say(language, "not_production", name=_name(c)), None
         if c.latest_version != (c.tag or c.version):
-            when = c.latest_released_at.date().isoformat() if c.latest_released_at else "?"
+            when = short_date(c.latest_released_at.date()) if c.latest_released_at else "?"
             link = Link(c.latest_version, c.latest_url) if c.latest_url else None
             message = say(
                 language, "newer_release", name=_name(c), newer=c.latest_version, when=when
@@ -220,7 +232,7 @@ def _validated_in_test(facts: Facts, config: Config, language: str) -> Judge:
                 language, "not_in_test", name=_name(c), sha=_short(c.commit_sha), envs=envs
             )
             return False, message, None
-        when = c.test_deployment_at.date().isoformat() if c.test_deployment_at else "?"
+        when = short_date(c.test_deployment_at.date()) if c.test_deployment_at else "?"
         message = say(
             language,
             "test_ok",
@@ -237,7 +249,7 @@ def _validated_in_test(facts: Facts, config: Config, language: str) -> Judge:
 def _customer_validated(facts: Facts, config: Config, language: str) -> CheckResult:
     tags = config.zammad.tags
     code = "customer_validated"
-    links = _ticket_links(facts)
+    links = _ticket_links(facts, config)
     validated = facts.tagged(tags.customer_validated)
     if validated:
         message = say(
@@ -333,8 +345,9 @@ def _environment_check(customer: Customer, facts: Facts, language: str) -> tuple
 def check_prerequisites(facts: Facts, config: Config, *, language: str | None = None) -> Report:
     """Run every check over ``facts``; the report lists each with its outcome."""
     language = language or config.provider.language
+    facts = _as_people_write_them(facts, config)
     match = _matched_customer(facts, config, language)
-    links = _ticket_links(facts)
+    links = _ticket_links(facts, config)
     if match.customer is None:
         failed = CheckResult("customer_known", "failed", match.problem or "", links)
         rest = tuple(
