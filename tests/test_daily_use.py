@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.model import State
+from integrations.zammad import ZammadError
 from tests.fakes import InProcess
 from tests.scenes import diba, ready
 
@@ -205,3 +206,19 @@ def test_the_internal_cancellation_is_not_titled_as_an_invitation(bot: InProcess
     subject, text = email_text(bot, "invitation")
     assert "Cancelado:" in subject and "Convocatoria" not in subject
     assert "se adjunta la anulación" in text
+
+
+def test_a_timer_that_cannot_be_carried_out_holds_up_no_other(
+    bot: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    booked(bot)
+
+    def zammad_down(*args: object, **kwargs: object) -> None:
+        raise ZammadError(0, "Zammad did not answer (connection refused)")
+
+    monkeypatch.setattr(bot.service, "check_booked", zammad_down)
+    bot.clock.set(MONDAY_9 + timedelta(minutes=10))  # the reminder and the overdue timer are due
+    bot.cycle()
+    assert [n for n in bot.zammad.notes(1) if "no ha empezado" in n]
+    assert [t.name for t in bot.service.store.timers()] == ["reminder"]  # tried again later
+    assert "connection refused" in (bot.service.health.systems["zammad"].last_error or "")

@@ -331,21 +331,33 @@ class Service:
     # -- timers, GitLab, the outbox ------------------------------------------------------------
 
     def fire_timers(self) -> int:
-        """Fire every timer that has come due (also those that came due while stopped)."""
+        """Fire every timer that has come due (also those that came due while stopped).
+
+        A timer whose outside reads fail (a reminder re-checks Zammad and GitLab) stays armed
+        for the next cycle and holds up no other timer.
+        """
         fired = 0
         for timer in self.store.due_timers(self.clock()):
             deployment = self.store.deployment(timer.deployment_id)
             if deployment is None:
                 continue
-            origin = Origin("timer", "deploybot")
-            if timer.name == "reminder":
-                self.check_booked(deployment, origin, reminder=True)
-            elif timer.name == "overdue":
-                self.handle(deployment, OverdueDue(origin), {"timer": timer.name})
-            else:
-                self.handle(deployment, DelayDue(origin), {"timer": timer.name})
+            try:
+                self._fire(timer.name, deployment)
+            except (ZammadError, GitLabError) as error:
+                log.warning("timer=%s deployment=%s error=%s", timer.name, deployment.id, error)
+                self.health.failed(system_of(error, "zammad"), error)
+                continue
             fired += 1
         return fired
+
+    def _fire(self, name: str, deployment: Deployment) -> None:
+        origin = Origin("timer", "deploybot")
+        if name == "reminder":
+            self.check_booked(deployment, origin, reminder=True)
+        elif name == "overdue":
+            self.handle(deployment, OverdueDue(origin), {"timer": name})
+        else:
+            self.handle(deployment, DelayDue(origin), {"timer": name})
 
     def poll_gitlab(self, reads: ZammadReads | None = None) -> int:
         """Announce new production releases on the tickets they fix; re-check pending requests."""
