@@ -175,6 +175,12 @@ def run_demo(
         bench.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")
         bench.cycle()
 
+        timers = {t.name: t.due_at for t in bench.store.timers()}
+        if "reminder" in timers:
+            bench.clock.set(timers["reminder"])
+            step("The working day before: the reminder re-checks the prerequisites")
+            bench.cycle()
+
         bench.clock.set(first)
         step("Slot time: Marta tags 'deploy-start'")
         bench.person_tags(1, "deploy-start")
