@@ -25,6 +25,7 @@ from integrations import __version__
 from integrations.timestamps import parse_timestamp
 
 TEST_TIERS = ("testing", "staging")
+_EPOCH_TEXT = "1970-01-01T00:00:00Z"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -316,7 +317,7 @@ class GitLabClient:
     def on_default_branch(self, project: str, sha: str) -> bool:
         """Whether the commit is contained in the project's default branch."""
         proj = self.project(project)
-        refs = proj.commits.get(sha, lazy=True).refs(ref_type="branch", get_all=True)
+        refs = proj.commits.get(sha, lazy=True).refs(type="branch", get_all=True)
         return any(ref.get("name") == proj.default_branch for ref in refs)
 
     @_typed_errors
@@ -364,8 +365,15 @@ class GitLabClient:
         return [e.name for e in envs if getattr(e, "tier", None) in TEST_TIERS]
 
     def _successful_deployments(self, project: str, env: str) -> Iterator[Deployment]:
+        # GitLab's finders want finished_at sorting paired with a finished_at filter (older
+        # ones) or a finished status (current ones): this query satisfies both.
         items = self.project(project).deployments.list(
-            environment=env, status="success", order_by="finished_at", sort="desc", iterator=True
+            environment=env,
+            status="success",
+            order_by="finished_at",
+            sort="desc",
+            finished_after=_EPOCH_TEXT,
+            iterator=True,
         )
         for item in items:
             data = item.asdict()

@@ -42,7 +42,10 @@ class GitLabEmulator(EmulatorApp):
 
     def setup(self) -> None:
         self.projects: dict[int, dict[str, Any]] = {}
-        for index, project in enumerate((self.scenario.get("gitlab") or {}).get("projects", [])):
+        section = self.scenario.get("gitlab") or {}
+        #: Which DeploymentsFinder to play: "current", or "legacy" (≈ GitLab 14–15).
+        self.deployments_finder = str(section.get("deployments_finder", "current"))
+        for index, project in enumerate(section.get("projects", [])):
             self.add_project(project, project_id=int(project.get("id", index + 1)))
         self.handlers = {name: getattr(self, f"h_{name}") for name, _ in _ROUTES}
 
@@ -207,10 +210,7 @@ class GitLabEmulator(EmulatorApp):
         record["_links"] = {
             k: f"{web}/-/releases/{release['tag']}" for k in record.get("_links", {})
         }
-        if release.get("upcoming"):
-            record["upcoming_release"] = True
-        else:
-            record.pop("upcoming_release", None)
+        record["upcoming_release"] = bool(release.get("upcoming"))
         return record
 
     def _tag(self, project: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -345,6 +345,9 @@ class GitLabEmulator(EmulatorApp):
                     continue
                 if request.args.get("sha") and spec.get("sha") != request.args["sha"]:
                     continue
+                status = request.args.get("status")
+                if status and spec.get("status", "success") != status:
+                    continue
                 record = shape("gitlab_pipeline")
                 record.update(
                     id=int(spec["id"]),
@@ -378,53 +381,90 @@ class GitLabEmulator(EmulatorApp):
             items = [self._environment_json(project, e) for e in project["environments"]]
             if request.args.get("name"):
                 items = [e for e in items if e["name"] == request.args["name"]]
+            search = request.args.get("search", "").casefold()
+            if search:
+                items = [e for e in items if search in e["name"].casefold()]
             return self._paginated(request, items)
 
         return self._with_project(handler, request, project_key)
 
+    def _deployments_query_problem(self, request: Request) -> str | None:
+        """Why GitLab's DeploymentsFinder refuses the query (a 400), or None."""
+        args = request.args
+        by_finished = args.get("order_by") == "finished_at"
+        finished_filter = bool(args.get("finished_after") or args.get("finished_before"))
+        if finished_filter and (args.get("updated_after") or args.get("updated_before")):
+            return "Both `updated_at` filter and `finished_at` filter can not be specified"
+        if self.deployments_finder == "legacy":
+            if finished_filter != by_finished:
+                return "`finished_at` filter and `finished_at` sorting must be paired"
+            if finished_filter and args.get("status") != "success":
+                return "`finished_at` filter must be combined with `success` status filter."
+            return None
+        finished_status = args.get("status") in ("success", "failed", "canceled")
+        if by_finished and not (finished_status or finished_filter):
+            return (
+                "`finished_at` sorting requires a finished status filter (success, failed, "
+                "canceled) or a `finished_at` filter"
+            )
+        return None
+
+    def _deployment_json(
+        self, project: dict[str, Any], spec: dict[str, Any], envs: dict[str, Any]
+    ) -> dict[str, Any]:
+        env_name = str(spec["environment"])
+        record = shape("gitlab_deployment")
+        when = format_timestamp(spec.get("finished_at", "2026-01-01T00:00:00Z"))
+        commit = self._commit(project, spec["sha"]) or {"sha": spec["sha"], "message": ""}
+        record.update(
+            id=int(spec["id"]),
+            iid=int(spec["id"]),
+            ref=spec.get("ref", project["default_branch"]),
+            sha=spec["sha"],
+            status=str(spec.get("status", "success")),
+            created_at=when,
+            updated_at=when,
+        )
+        record["environment"] = self._environment_json(
+            project, envs.get(env_name, {"id": 0, "name": env_name})
+        ) | {
+            k: v
+            for k, v in record["environment"].items()
+            if k not in ("id", "name", "slug", "external_url", "tier")
+        }
+        if spec.get("created_via") == "api":
+            record["deployable"] = None  # no job behind it, as for GitLab's API deployments
+            return record
+        record["deployable"]["finished_at"] = when
+        record["deployable"]["status"] = record["status"]
+        record["deployable"]["commit"] |= {
+            k: v
+            for k, v in self._commit_json(commit).items()
+            if k in record["deployable"]["commit"]
+        }
+        return record
+
     def h_deployments_list(self, request: Request, project_key: str) -> Response:
         def handler(request: Request, project: dict[str, Any]) -> Response:
+            problem = self._deployments_query_problem(request)
+            if problem is not None:
+                return json_response({"message": f"400 Bad request - {problem}"}, 400)
             envs = {e["name"]: e for e in project["environments"]}
+            args = request.args
             items = []
             for spec in project["deployments"]:
-                env_name = str(spec["environment"])
-                if request.args.get("environment") not in (None, env_name):
+                if args.get("environment") not in (None, str(spec["environment"])):
                     continue
-                if request.args.get("status") not in (None, spec.get("status", "success")):
+                if args.get("status") not in (None, spec.get("status", "success")):
                     continue
-                record = shape("gitlab_deployment")
-                when = format_timestamp(spec.get("finished_at", "2026-01-01T00:00:00Z"))
-                commit = self._commit(project, spec["sha"]) or {"sha": spec["sha"], "message": ""}
-                record.update(
-                    id=int(spec["id"]),
-                    iid=int(spec["id"]),
-                    ref=spec.get("ref", project["default_branch"]),
-                    sha=spec["sha"],
-                    status=str(spec.get("status", "success")),
-                    created_at=when,
-                    updated_at=when,
-                )
-                record["environment"] = self._environment_json(
-                    project, envs.get(env_name, {"id": 0, "name": env_name})
-                ) | {
-                    k: v
-                    for k, v in record["environment"].items()
-                    if k not in ("id", "name", "slug", "external_url", "tier")
-                }
-                record["deployable"]["finished_at"] = when
-                record["deployable"]["status"] = record["status"]
-                record["deployable"]["commit"] |= {
-                    k: v
-                    for k, v in self._commit_json(commit).items()
-                    if k in record["deployable"]["commit"]
-                }
+                record = self._deployment_json(project, spec, envs)
+                if args.get("finished_after") and record["updated_at"] < args["finished_after"]:
+                    continue
+                if args.get("finished_before") and record["updated_at"] > args["finished_before"]:
+                    continue
                 items.append(record)
-            key = (
-                "updated_at"
-                if request.args.get("order_by") in ("finished_at", "updated_at")
-                else "id"
-            )
-            items.sort(key=lambda d: d[key], reverse=request.args.get("sort", "asc") == "desc")
+            key = "updated_at" if args.get("order_by") in ("finished_at", "updated_at") else "id"
+            items.sort(key=lambda d: d[key], reverse=args.get("sort", "asc") == "desc")
             return self._paginated(request, items)
 
         return self._with_project(handler, request, project_key)
