@@ -24,6 +24,7 @@ from integrations.zammad_records import (
     ZammadError,
     ZammadNotFoundError,
     ZammadPermissionError,
+    ZammadTagRefusedError,
     ZammadUnavailableError,
     ZammadValidationError,
     error_from_response,
@@ -48,6 +49,7 @@ __all__ = [
     "ZammadError",
     "ZammadNotFoundError",
     "ZammadPermissionError",
+    "ZammadTagRefusedError",
     "ZammadUnavailableError",
     "ZammadValidationError",
     "error_from_response",
@@ -212,9 +214,13 @@ class ZammadClient:
         return [str(tag) for tag in body.get("tags", [])]
 
     def add_tag(self, ticket_id: int, tag: str) -> None:
-        """Add a tag to a ticket (adding one it already has is harmless)."""
+        """Add a tag to a ticket (adding one it already has is harmless). A tag Zammad does
+        not know yet is refused unless ``tag_new`` is on or the token is an admin's."""
         payload = {"item": tag, "object": "Ticket", "o_id": ticket_id}
-        self._request("POST", "/tags/add", json=payload)
+        try:
+            self._request("POST", "/tags/add", json=payload)
+        except ZammadPermissionError as error:
+            raise ZammadTagRefusedError(tag, error.status, error.error) from None
 
     def remove_tag(self, ticket_id: int, tag: str) -> None:
         """Remove a tag from a ticket (removing one it lacks is harmless)."""
@@ -326,8 +332,11 @@ class ZammadClient:
 
 
 def _search_objects(body: Any, asset: str) -> tuple[list[int], dict[int, dict[str, Any]]]:
+    """Ids and objects of a search answer in any of Zammad's shapes: a plain list, or (with
+    ``full=true``) ``{<kind>_ids, assets}``."""
     if isinstance(body, list):
         return [int(o["id"]) for o in body], {int(o["id"]): o for o in body}
     assets = (body.get("assets") or {}).get(asset) or {}
-    key = "organizations" if asset == "Organization" else "users"
-    return [int(i) for i in body.get(key, [])], {int(k): v for k, v in assets.items()}
+    kind = "organization" if asset == "Organization" else "user"
+    ids = body.get(f"{kind}_ids") or body.get(f"{kind}s") or []
+    return [int(i) for i in ids], {int(k): v for k, v in assets.items()}

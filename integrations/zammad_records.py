@@ -176,7 +176,8 @@ def tag_changes(body: Mapping[str, Any]) -> list[TagChange]:
         added = entry["type"] == "added"
         changes.append(
             TagChange(
-                tag=str(entry.get("value_to") if added else entry.get("value_from")),
+                # Zammad keeps the tag in value_to both ways (older emulations used value_from).
+                tag=str(entry.get("value_to") or entry.get("value_from")),
                 added=added,
                 by=User.from_json(author).display_name if author else None,
                 at=parse_timestamp(entry.get("created_at")),
@@ -232,6 +233,20 @@ class ZammadAuthError(ZammadError):
 
 class ZammadPermissionError(ZammadError):
     """403: the token's user may not do this."""
+
+
+class ZammadTagRefusedError(ZammadPermissionError):
+    """403 on adding a tag: it does not exist yet and this token may not create tags."""
+
+    def __init__(self, tag: str, status: int, error: str) -> None:
+        super().__init__(
+            status,
+            error,
+            f"Zammad refused to add the tag '{tag}' ({error}): the tag does not exist yet and "
+            "this token may not create tags — run `deploybot setup zammad --apply` with an "
+            "admin token, or have an admin create it (Admin › Tags)",
+        )
+        self.tag = tag
 
 
 class ZammadNotFoundError(ZammadError):

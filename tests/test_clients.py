@@ -122,7 +122,7 @@ def test_bad_token_is_a_typed_auth_error(zammad: RunningEmulator) -> None:
     with pytest.raises(ZammadAuthError) as caught:
         ZammadClient(zammad.url, "wrong").ticket(1)
     assert caught.value.status == 401
-    assert "Authentication required" in str(caught.value)
+    assert "Can't find User for Token" in str(caught.value)
 
 
 def test_missing_ticket_is_a_typed_not_found(zammad_client: ZammadClient) -> None:

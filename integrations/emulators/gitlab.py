@@ -98,7 +98,7 @@ class GitLabEmulator(EmulatorApp):
         bearer = request.headers.get("Authorization", "")
         return private == self.token or bearer == f"Bearer {self.token}"
 
-    def unauthorized(self) -> Response:
+    def unauthorized(self, request: Request) -> Response:
         return json_response({"message": "401 Unauthorized"}, 401)
 
     def not_found(self, request: Request) -> Response:

@@ -120,7 +120,7 @@ class EmulatorApp:
     def authorized(self, request: Request) -> bool:
         raise NotImplementedError
 
-    def unauthorized(self) -> Response:
+    def unauthorized(self, request: Request) -> Response:
         raise NotImplementedError
 
     def not_found(self, request: Request) -> Response:
@@ -168,7 +168,7 @@ class EmulatorApp:
         if fault is not None:
             response = fault
         elif not self.authorized(request):
-            response = self.unauthorized()
+            response = self.unauthorized(request)
         elif endpoint == "not_found":
             response = self.not_found(request)
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -17,6 +18,9 @@ from integrations.emulators.server import EmulatorApp, json_response
 from integrations.emulators.zammad_state import ZammadState, sanitized
 
 MAX_PER_PAGE = 200
+#: The admin objects deploybot's setup creates (GET and POST /api/v1/<kind>, admins only).
+ADMIN_KINDS = ("overviews", "macros", "webhooks", "triggers")
+ROLES = [{"id": 1, "name": "Admin"}, {"id": 2, "name": "Agent"}, {"id": 3, "name": "Customer"}]
 
 
 class ZammadEmulator(ZammadState, EmulatorApp):
@@ -28,8 +32,17 @@ class ZammadEmulator(ZammadState, EmulatorApp):
         section = self.scenario.get("zammad") or {}
         self.search_shape = str(section.get("search_shape", "6.2"))
         self.condition_search = bool(section.get("condition_search", True))
+        #: Zammad's ``tag_new`` setting: may agents create tags by using them?
+        self.tag_new = bool(section.get("tag_new", True))
+        self.admin_token = str(section.get("admin_token", "admin-token"))
+        self.admin_objects: dict[str, dict[int, dict[str, Any]]] = {k: {} for k in ADMIN_KINDS}
         self.init_state(section)
         r = self.route
+        r("/api/v1/tag_list", "tag_admin", ["GET", "POST"], self.h_tag_admin)
+        r("/api/v1/tag_search", "tag_search", ["GET"], self.h_tag_search)
+        r("/api/v1/roles", "roles", ["GET"], self.h_roles)
+        for kind in ADMIN_KINDS:
+            r(f"/api/v1/{kind}", kind, ["GET", "POST"], self._admin_handler(kind))
         r("/api/v1/tickets/search", "ticket_search", ["GET", "POST"], self.h_ticket_search)
         r("/api/v1/tickets/<int:ticket_id>", "ticket_show", ["GET"], self.h_ticket_show)
         r("/api/v1/tags", "tags_list", ["GET"], self.h_tags_list)
@@ -67,12 +80,27 @@ class ZammadEmulator(ZammadState, EmulatorApp):
     def authorized(self, request: Request) -> bool:
         header = request.headers.get("Authorization", "")
         match = re.match(r"^Token token=(.+)$", header)
-        return bool(match and match.group(1) == self.token)
+        token = match.group(1) if match else None
+        roles = {self.token: "agent", self.admin_token: "admin"}
+        if token not in roles:
+            return False
+        request.environ["zammad.role"] = roles[token]
+        return True
 
-    def unauthorized(self) -> Response:
-        return json_response(
-            {"error": "Authentication required", "error_human": "Authentication required"}, 401
-        )
+    def unauthorized(self, request: Request) -> Response:
+        if not request.headers.get("Authorization"):
+            text = "Authentication required"
+            return json_response({"error": text, "error_human": text}, 403)
+        text = "Can't find User for Token"
+        return json_response({"error": text, "error_human": text}, 401)
+
+    @staticmethod
+    def _is_admin(request: Request) -> bool:
+        return request.environ.get("zammad.role") == "admin"
+
+    @staticmethod
+    def _forbidden() -> Response:
+        return json_response({"error": "Not authorized", "error_human": "Not authorized"}, 403)
 
     def not_found(self, request: Request) -> Response:
         text = f"No route matches [{request.method}] {request.path}"
@@ -231,6 +259,9 @@ class ZammadEmulator(ZammadState, EmulatorApp):
         if isinstance(target, Response):
             return target
         ticket_id, tag = target
+        known = tag.strip().casefold() in self.tag_items
+        if not (known or self.tag_new or self._is_admin(request)):
+            return self._forbidden()  # Tag.tag_allowed?: a new tag needs tag_new or admin.tag
         if self._tag(ticket_id, tag, added=True, by=self.agent_id):
             self._touch(ticket_id)
         return json_response(True, 201)
@@ -285,15 +316,16 @@ class ZammadEmulator(ZammadState, EmulatorApp):
         match = re.search(r'name:"([^"]+)"', query)
         needle = (match.group(1) if match else query).casefold()
         hits = [o for o in self.organizations.values() if needle in str(o["name"]).casefold()]
-        if request.args.get("expand") == "true":
-            return json_response(hits)
-        return json_response(
-            {
-                "organizations": [o["id"] for o in hits],
-                "organizations_count": len(hits),
-                "assets": {"Organization": {str(o["id"]): o for o in hits}},
-            }
-        )
+        limit = min(int(request.args.get("limit") or request.args.get("per_page") or 100), 500)
+        hits = hits[:limit]
+        if request.args.get("full") == "true":
+            return json_response(
+                {
+                    "organization_ids": [o["id"] for o in hits],
+                    "assets": {"Organization": {str(o["id"]): o for o in hits}},
+                }
+            )
+        return json_response(hits)  # a plain list, with or without expand
 
     def h_organization_show(self, request: Request, org_id: int) -> Response:
         org = self.organizations.get(org_id)
@@ -305,3 +337,48 @@ class ZammadEmulator(ZammadState, EmulatorApp):
     def h_user_show(self, request: Request, user_id: int) -> Response:
         user = self.users.get(user_id)
         return json_response(user) if user else self._missing("User", user_id)
+
+    # -- admin ------------------------------------------------------------------------------
+
+    def h_tag_admin(self, request: Request) -> Response:
+        if not self._is_admin(request):
+            return self._forbidden()
+        if request.method == "POST":
+            body = json.loads(request.get_data() or b"{}")
+            if str(body.get("name") or "").strip():
+                self.tag_item(str(body["name"]))
+            return json_response({})
+        counts = {key: 0 for key in self.tag_items}
+        for tags in self.tags.values():
+            for tag in tags:
+                counts[tag.casefold()] = counts.get(tag.casefold(), 0) + 1
+        items = sorted(self.tag_items.items(), key=lambda item: item[1]["name"])
+        return json_response([item | {"count": counts.get(key, 0)} for key, item in items])
+
+    def h_tag_search(self, request: Request) -> Response:
+        term = str(request.args.get("term", "")).strip().casefold()
+        limit = int(request.args.get("limit") or 10)
+        hits = sorted(
+            (item for key, item in self.tag_items.items() if term in key),
+            key=lambda item: item["name"],
+        )
+        return json_response([{"id": item["id"], "value": item["name"]} for item in hits][:limit])
+
+    def h_roles(self, request: Request) -> Response:
+        return json_response(ROLES)
+
+    def _admin_handler(self, kind: str) -> Callable[[Request], Response]:
+        def handler(request: Request) -> Response:
+            if not self._is_admin(request):
+                return self._forbidden()
+            table = self.admin_objects[kind]
+            if request.method == "GET":
+                return json_response(list(table.values()))
+            body = json.loads(request.get_data() or b"{}")
+            if not str(body.get("name") or "").strip():
+                return self._unprocessable("Name can't be blank")
+            record = dict(body) | {"id": len(table) + 1}
+            table[record["id"]] = record
+            return json_response(record, 201)
+
+        return handler

@@ -38,7 +38,12 @@ class ZammadState:
         self.tags: dict[int, list[str]] = {}
         self.articles: dict[int, dict[str, Any]] = {}
         self.history: list[dict[str, Any]] = []
+        #: The tags Zammad knows (Tag::Item), by lower-case name: a tag is one item whatever
+        #: its case.
+        self.tag_items: dict[str, dict[str, Any]] = {}
         self.agent_id = 3
+        for name in section.get("tag_list", []):
+            self.tag_item(str(name))
         self._seed(section)
 
     # -- seeding --------------------------------------------------------------------------
@@ -179,14 +184,28 @@ class ZammadState:
             self._tag(record["id"], tag, added=True, by=author, at=now)
         return record
 
+    def tag_item(self, name: str) -> dict[str, Any]:
+        """The known tag of that name (any case), created when new."""
+        key = name.strip().casefold()
+        if key not in self.tag_items:
+            self.tag_items[key] = {"id": len(self.tag_items) + 1, "name": name.strip()}
+        return self.tag_items[key]
+
     def _tag(
         self, ticket_id: int, tag: str, *, added: bool, by: int, at: str | None = None
     ) -> bool:
-        """Add or remove a tag and record it in the ticket's history, as Zammad does."""
+        """Add or remove a tag and record it in the ticket's history, as Zammad does: names
+        match whatever their case, and the tag is in ``value_to`` both ways."""
         tags = self.tags[ticket_id]
-        if added == (tag in tags):
+        held = next((t for t in tags if t.casefold() == tag.casefold()), None)
+        if added == (held is not None):
             return False
-        tags.append(tag) if added else tags.remove(tag)
+        if added:
+            tag = self.tag_item(tag)["name"]
+            tags.append(tag)
+        else:
+            tag = str(held)
+            tags.remove(tag)
         entry = shape("zammad_history_tag")
         entry.update(
             id=len(self.history) + 1,
@@ -194,8 +213,8 @@ class ZammadState:
             created_by_id=by,
             created_at=at or format_timestamp(self.clock()),
             type="added" if added else "removed",
-            value_to=tag if added else None,
-            value_from=None if added else tag,
+            value_to=tag,
+            value_from=None,
         )
         self.history.append(entry)
         return True
