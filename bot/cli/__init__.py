@@ -3,7 +3,15 @@
 Importing a module registers its commands on the one ``main`` group.
 """
 
-from bot.cli import inspection, lifecycle, planning, tools
+from bot.cli import inspection, lifecycle, planning, setup, tools
 from bot.cli.base import default_config_path, main
 
-__all__ = ["default_config_path", "inspection", "lifecycle", "main", "planning", "tools"]
+__all__ = [
+    "default_config_path",
+    "inspection",
+    "lifecycle",
+    "main",
+    "planning",
+    "setup",
+    "tools",
+]

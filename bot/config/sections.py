@@ -206,6 +206,9 @@ class ServerConfig(StrictModel):
 
     host: str = "127.0.0.1"
     port: int | None = Field(default=None, ge=1, le=65535)
+    #: How Zammad and GitLab reach this endpoint (``https://deploybot.example``), for the
+    #: webhooks ``deploybot setup`` creates.
+    public_url: str | None = None
 
 
 class WorkflowConfig(StrictModel):

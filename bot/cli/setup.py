@@ -1,0 +1,71 @@
+"""``deploybot setup zammad``: create in Zammad what deploybot needs (tags, the "Deployments"
+overview, one macro per action, the webhook and trigger that wake it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot.cli.base import config_option, fail, load, main
+from integrations.secrets import MissingSecretError, read_secret
+from integrations.zammad import ZammadError
+
+
+@main.group("setup")
+def setup() -> None:
+    """Prepare Zammad (and GitLab) for deploybot; prints the plan unless --apply."""
+
+
+@setup.command("zammad")
+@click.option("--apply", "apply", is_flag=True, help="Create what is missing (else: a dry run).")
+@click.option(
+    "--token-env",
+    help="Environment variable holding an admin token, for this command only "
+    "(default: zammad.token_env).",
+)
+@config_option
+def setup_zammad_command(apply: bool, token_env: str | None, config_path: Path | None) -> None:
+    """List what deploybot needs in Zammad and what is missing; --apply creates it.
+
+    Each object is created only if missing, so running it twice changes nothing the second
+    time. A token without admin rights gets the list of what an admin must create (exit 1).
+    """
+    from bot.app.setup_zammad import describe_step, setup_zammad
+    from integrations.zammad_admin import ZammadAdminClient
+
+    config = load(config_path)
+    if not config.zammad.url:
+        fail(f"{config.source}: zammad.url: the Zammad address is needed")
+    name = token_env or config.zammad.token_env
+    try:
+        token = read_secret(name, None if token_env else config.zammad.token_file,
+                            what="Zammad admin token")  # fmt: skip
+        secret_env = config.zammad.webhook_secret_env
+        secret = read_secret(secret_env, None, what="webhook secret") if secret_env else None
+    except MissingSecretError as exc:
+        fail(str(exc))
+    admin = ZammadAdminClient(config.zammad.url, token)
+    try:
+        outcome = setup_zammad(config, admin, apply=apply, secret=secret)
+    except ZammadError as exc:
+        fail(f"Zammad {config.zammad.url}: {exc}", code=1)
+    click.echo(f"Zammad {config.zammad.url}:")
+    created = {(w.kind, w.name) for w in outcome.created}
+    for step in outcome.steps:
+        click.echo(describe_step(step, created=(step.wanted.kind, step.wanted.name) in created))
+    for line in outcome.skipped:
+        click.echo(f"  · {line}")
+    if outcome.refused:
+        click.echo(
+            f"This token may not administer Zammad ({outcome.refused}). An admin must create "
+            "the objects above, or run this command with an admin token: --token-env NAME."
+        )
+        raise SystemExit(1)
+    missing = len(outcome.missing)
+    if not missing:
+        click.echo("Nothing to do: Zammad has everything deploybot needs.")
+    elif apply:
+        click.echo(f"Created {missing} object(s).")
+    else:
+        click.echo(f"Dry run: nothing changed. --apply creates the {missing} missing object(s).")

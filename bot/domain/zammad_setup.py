@@ -1,0 +1,160 @@
+"""What deploybot needs in a Zammad, and what is missing from one.
+
+Pure: the configuration says which tags, which overview, which macros and (when deploybot can be
+reached) which webhook and trigger it wants; :func:`setup_plan` compares that with what a
+Zammad holds and lists what to create. ``deploybot setup zammad`` prints or carries out the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bot.config.models import Config
+
+Kind = Literal["tag", "overview", "macro", "webhook", "trigger"]
+
+#: The admin collection of each kind of object (``/api/v1/<collection>``).
+COLLECTIONS: dict[Kind, str] = {
+    "tag": "tag_list",
+    "overview": "overviews",
+    "macro": "macros",
+    "webhook": "webhooks",
+    "trigger": "triggers",
+}
+
+OVERVIEW_NAME = "Deployments"
+WEBHOOK_NAME = "deploybot"
+TRIGGER_NAME = "deploybot: wake on an internal note"
+#: The one-click actions an engineer takes, each adding its tag.
+MACRO_ACTIONS = ("start", "done", "delay", "cancel", "rollback")
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One object deploybot wants: its kind, its name and what to send to create it."""
+
+    kind: Kind
+    name: str
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the plan: the object and whether it already exists."""
+
+    wanted: Wanted
+    exists: bool
+
+
+def workflow_tags(config: Config) -> list[str]:
+    """Every tag deploybot reads or writes, in the order people meet them."""
+    t = config.zammad.tags
+    request = [t.request, t.blocked, t.ready, *t.slots, t.scheduled, t.overdue]
+    running = [t.start, t.in_progress, t.delay, t.delayed, t.done, t.deployed]
+    ending = [t.rollback, t.rolled_back, t.cancel]
+    facts = [t.customer_validated, t.risk_accepted, t.validated_test]
+    return list(dict.fromkeys([*request, *running, *ending, *facts]))
+
+
+def _overview(config: Config, agent_role_id: int | None) -> Wanted:
+    t = config.zammad.tags
+    watched = [*t.statuses, t.overdue]
+    columns = ["number", "title", "organization", "owner", "updated_at"]
+    return Wanted(
+        "overview",
+        OVERVIEW_NAME,
+        {
+            "name": OVERVIEW_NAME,
+            "link": "deployments",
+            "prio": 1500,
+            "role_ids": [agent_role_id] if agent_role_id is not None else [],
+            # Zammad's selector wants the tags of a "contains one" rule as one string.
+            "condition": {"ticket.tags": {"operator": "contains one", "value": ", ".join(watched)}},
+            "order": {"by": "updated_at", "direction": "DESC"},
+            "view": {"s": columns, "d": columns, "m": columns, "view_mode_default": "s"},
+            "active": True,
+        },
+    )
+
+
+def _macros(config: Config) -> list[Wanted]:
+    t = config.zammad.tags
+    tags = {"start": t.start, "done": t.done, "delay": t.delay, "cancel": t.cancel,
+            "rollback": t.rollback}  # fmt: skip
+    return [
+        Wanted(
+            "macro",
+            f"Deploy: {action}",
+            {
+                "name": f"Deploy: {action}",
+                "perform": {"ticket.tags": {"operator": "add", "value": tags[action]}},
+                "ux_flow_next_up": "none",
+                "note": f"Adds {tags[action]}: deploybot takes it from there.",
+                "active": True,
+            },
+        )
+        for action in MACRO_ACTIONS
+    ]
+
+
+def _wake_up(public_url: str, secret: str) -> list[Wanted]:
+    endpoint = public_url.rstrip("/") + "/webhooks/zammad"
+    webhook = Wanted(
+        "webhook",
+        WEBHOOK_NAME,
+        {
+            "name": WEBHOOK_NAME,
+            "endpoint": endpoint,
+            "signature_token": secret,
+            "ssl_verify": endpoint.startswith("https://"),
+            "note": "Wakes deploybot when an agent writes an internal note.",
+            "active": True,
+        },
+    )
+    trigger = Wanted(
+        "trigger",
+        TRIGGER_NAME,
+        {
+            "name": TRIGGER_NAME,
+            "condition": {
+                "ticket.action": {"operator": "is", "value": "update"},
+                "article.internal": {"operator": "is", "value": "true"},
+            },
+            # The webhook's id is filled in once the webhook exists.
+            "perform": {"notification.webhook": {"webhook_id": None}},
+            "activator": "action",
+            "execution_condition_mode": "selective",
+            "active": True,
+        },
+    )
+    return [webhook, trigger]
+
+
+def wanted_objects(
+    config: Config, *, agent_role_id: int | None = None, webhook_secret: str | None = None
+) -> list[Wanted]:
+    """Everything deploybot wants in Zammad: its tags, the "Deployments" overview, one macro
+    per action, and — when ``server.public_url`` and the webhook secret are known — the webhook
+    and trigger that wake it on an agent's internal note."""
+    wanted = [Wanted("tag", name, {"name": name}) for name in workflow_tags(config)]
+    wanted.append(_overview(config, agent_role_id))
+    wanted.extend(_macros(config))
+    if config.server.public_url and webhook_secret:
+        wanted.extend(_wake_up(config.server.public_url, webhook_secret))
+    return wanted
+
+
+def setup_plan(wanted: Sequence[Wanted], existing: Mapping[Kind, Sequence[str]]) -> list[Step]:
+    """Each wanted object and whether Zammad has it already (tags by name in any case, other
+    objects by exact name)."""
+    steps = []
+    for item in wanted:
+        names = existing.get(item.kind, ())
+        if item.kind == "tag":
+            exists = item.name.casefold() in {name.casefold() for name in names}
+        else:
+            exists = item.name in names
+        steps.append(Step(item, exists))
+    return steps
