@@ -80,6 +80,12 @@ def webhook_secret(config: Config) -> bytes | None:
     return read_secret(name, None, what="Zammad webhook secret").encode() if name else None
 
 
+def gitlab_webhook_secret(config: Config) -> bytes | None:
+    """The secret GitLab's project hooks send (None: ``/webhooks/gitlab`` is off)."""
+    name = config.gitlab.webhook_secret_env
+    return read_secret(name, None, what="GitLab webhook secret").encode() if name else None
+
+
 def run_daemon(service: Service, config: Config, secret: bytes | None = None) -> None:
     """Run until SIGTERM or SIGINT; the current effect finishes before the daemon stops."""
     scheduler = build_scheduler(service, config)
@@ -89,10 +95,19 @@ def run_daemon(service: Service, config: Config, secret: bytes | None = None) ->
         def wake() -> None:
             scheduler.modify_job("zammad", next_run_time=datetime.now(config.provider.tz))
 
-        app = ControlApp(service, secret, wake)
+        def wake_gitlab() -> None:
+            scheduler.modify_job("gitlab", next_run_time=datetime.now(config.provider.tz))
+
+        app = ControlApp(
+            service,
+            secret,
+            wake,
+            gitlab_secret=gitlab_webhook_secret(config),
+            wake_gitlab=wake_gitlab,
+        )
         server = serve(app, config.server.host, config.server.port)
         log.info(
-            "http endpoint on %s:%s (/webhooks/zammad, /healthz, /metrics)",
+            "http endpoint on %s:%s (/webhooks/zammad, /webhooks/gitlab, /healthz, /metrics)",
             config.server.host,
             server.server_port,
         )

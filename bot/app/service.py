@@ -38,7 +38,7 @@ from bot.domain.events import (
     ScheduleRequested,
     StartRequested,
 )
-from bot.domain.lifecycle import transition
+from bot.domain.lifecycle import PENDING, transition
 from bot.domain.model import Deployment, State
 from bot.domain.prerequisites.facts import Facts
 from bot.domain.prerequisites.result import Report
@@ -103,6 +103,8 @@ class Service:
             health=self.health,
         )
         self.lock = threading.Lock()
+        self._nudged: set[str] = set()
+        self._nudge_lock = threading.Lock()
         self._markers: dict[str, str] = {}
         self.last_cycle: CycleResult | None = None
         self.last_cycle_at: datetime | None = None
@@ -378,6 +380,33 @@ class Service:
         )
         return poll.poll(reads)
 
+    def nudge_gitlab(self, project: str) -> None:
+        """GitLab said a project changed (a hook): its customers' pending requests are
+        re-checked in the next GitLab cycle, which the caller wakes."""
+        with self._nudge_lock:
+            self._nudged.add(project)
+
+    def recheck_nudged(self) -> int:
+        """Re-check the pending requests of every customer whose project GitLab announced."""
+        with self._nudge_lock:
+            projects, self._nudged = self._nudged, set()
+        customers = {
+            customer.name
+            for customer in self.config.customers
+            for component in customer.components.values()
+            if component.gitlab_project in projects
+        }
+        count = 0
+        try:
+            for deployment in self.store.deployments(states=list(PENDING)):
+                if deployment.customer in customers:
+                    self.recheck(deployment, Origin("webhook", "gitlab"))
+                    count += 1
+        except (GitLabError, ZammadError):
+            self._nudged |= projects  # tried again next cycle: a hook is never lost
+            raise
+        return count
+
     def drain_outbox(self, *, limit: int | None = None) -> tuple[int, int]:
         """Carry out pending effects in order per deployment; returns (done, failed)."""
         return self.outbox.drain(limit=limit)
@@ -401,7 +430,7 @@ class Service:
             if timers:
                 steps.append(("timers", self.fire_timers))
             if gitlab:
-                steps.append(("gitlab", lambda: self.poll_gitlab(reads)))
+                steps.append(("gitlab", lambda: self.poll_gitlab(reads) + self.recheck_nudged()))
             for name, step in steps:
                 result.events += self._step(name, step, result)
             done, failed = self.drain_outbox()

@@ -74,15 +74,26 @@ class _ServiceCollector(Collector):
 class ControlApp:
     """The WSGI application of the endpoint."""
 
-    def __init__(self, service: Service, secret: bytes | None, wake: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        service: Service,
+        secret: bytes | None,
+        wake: Callable[[], None],
+        *,
+        gitlab_secret: bytes | None = None,
+        wake_gitlab: Callable[[], None] | None = None,
+    ) -> None:
         self.service = service
         self.secret = secret
         self.wake = wake
+        self.gitlab_secret = gitlab_secret
+        self.wake_gitlab = wake_gitlab or (lambda: None)
         self.registry = CollectorRegistry()
         self.registry.register(_ServiceCollector(service))
         self.routes = Map(
             [
                 Rule("/webhooks/zammad", endpoint="webhook", methods=["POST"]),
+                Rule("/webhooks/gitlab", endpoint="gitlab_webhook", methods=["POST"]),
                 Rule("/healthz", endpoint="health", methods=["GET"]),
                 Rule("/metrics", endpoint="metrics", methods=["GET"]),
             ]
@@ -113,6 +124,28 @@ class ControlApp:
             return self._json({"error": "bad or missing X-Hub-Signature"}, 401)
         self.wake()
         return self._json({"accepted": True}, 202)
+
+    def gitlab_webhook(self, request: Request) -> Response:
+        """A release or deployment event from a project hook: the pending requests of the
+        customers that use the project are re-checked at once."""
+        if self.gitlab_secret is None:
+            return self._json({"error": "the webhook is off: set gitlab.webhook_secret_env"}, 404)
+        token = request.headers.get("X-Gitlab-Token", "").encode()
+        if not hmac.compare_digest(token, self.gitlab_secret):
+            return self._json({"error": "bad or missing X-Gitlab-Token"}, 401)
+        if (request.content_length or 0) > MAX_BODY:
+            return self._json({"error": "body too large"}, 413)
+        try:
+            event = json.loads(request.get_data(cache=False) or b"{}")
+            kind = str(event.get("object_kind", ""))
+            project = str((event.get("project") or {}).get("path_with_namespace", ""))
+        except (ValueError, AttributeError):
+            return self._json({"error": "the body is not a GitLab event"}, 400)
+        if kind not in ("release", "deployment") or not project:
+            return self._json({"ignored": kind or "unknown event"}, 200)
+        self.service.nudge_gitlab(project)
+        self.wake_gitlab()
+        return self._json({"accepted": True, "project": project}, 202)
 
     def health(self, request: Request) -> Response:
         service = self.service

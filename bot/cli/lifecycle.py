@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from bot.app import wiring
-from bot.app.daemon import run_daemon, webhook_secret
+from bot.app.daemon import gitlab_webhook_secret, run_daemon, webhook_secret
 from bot.app.service import Service
 from bot.cli.base import (
     config_option,
@@ -103,6 +103,7 @@ def run(once: bool, now_text: str | None, config_path: Path | None) -> None:
         sys.exit(1 if result.errors or result.effects_failed else 0)
     try:
         secret = webhook_secret(config)
+        gitlab_webhook_secret(config)  # named now, not when the first hook arrives
     except MissingSecretError as exc:
         fail(str(exc))
     run_daemon(service, config, secret)

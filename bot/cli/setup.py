@@ -69,3 +69,39 @@ def setup_zammad_command(apply: bool, token_env: str | None, config_path: Path |
         click.echo(f"Created {missing} object(s).")
     else:
         click.echo(f"Dry run: nothing changed. --apply creates the {missing} missing object(s).")
+
+
+@setup.command("gitlab")
+@click.option("--apply", "apply", is_flag=True, help="Create the missing hooks (else: a dry run).")
+@config_option
+def setup_gitlab_command(apply: bool, config_path: Path | None) -> None:
+    """Add to each component project a hook sending release and deployment events to
+    deploybot (``server.public_url`` + ``/webhooks/gitlab``, signed with the secret named by
+    ``gitlab.webhook_secret_env``); --apply creates what is missing."""
+    from bot.app.setup_gitlab import setup_gitlab
+    from bot.app.wiring import gitlab_client
+    from integrations.gitlab import GitLabError
+
+    config = load(config_path)
+    if not config.server.public_url:
+        fail(f"{config.source}: server.public_url: GitLab needs deploybot's public address")
+    if not config.gitlab.webhook_secret_env:
+        fail(f"{config.source}: gitlab.webhook_secret_env: name the variable holding the secret")
+    try:
+        secret = read_secret(config.gitlab.webhook_secret_env, None, what="GitLab webhook secret")
+        client = gitlab_client(config.gitlab)
+        steps = setup_gitlab(config, client, apply=apply, secret=secret)
+    except MissingSecretError as exc:
+        fail(str(exc))
+    except GitLabError as exc:
+        fail(f"GitLab {config.gitlab.url}: {exc}", code=1)
+    click.echo(f"GitLab {config.gitlab.url}:")
+    for step in steps:
+        state = "exists" if step.exists else ("created" if step.created else "missing")
+        mark = "✓" if step.exists else ("+" if step.created else "-")
+        click.echo(f"  {mark} hook on {step.hook.project} → {step.hook.url} ({state})")
+    missing = sum(1 for step in steps if not step.exists)
+    if not missing:
+        click.echo("Nothing to do: every component project sends its events to deploybot.")
+    elif not apply:
+        click.echo(f"Dry run: nothing changed. --apply creates the {missing} missing hook(s).")

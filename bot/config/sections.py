@@ -124,6 +124,9 @@ class GitLabConfig(StrictModel):
     timeout: float = Field(default=30, gt=0)
     test_environment: str | None = None
     group: str | None = None
+    #: The environment variable holding the secret GitLab's project hooks send as
+    #: ``X-Gitlab-Token`` (none: ``POST /webhooks/gitlab`` is off).
+    webhook_secret_env: str | None = None
 
     @field_validator("release_tag_pattern", "ticket_pattern")
     @classmethod

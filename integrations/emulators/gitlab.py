@@ -32,6 +32,7 @@ _ROUTES: list[tuple[str, re.Pattern[str]]] = [
     ("environments_list", re.compile(r"^/environments$")),
     ("deployments_list", re.compile(r"^/deployments$")),
     ("packages_list", re.compile(r"^/packages$")),
+    ("hooks", re.compile(r"^/hooks$")),
 ]
 
 
@@ -65,6 +66,7 @@ class GitLabEmulator(EmulatorApp):
             "environments": [dict(e) for e in spec.get("environments", [])],
             "deployments": [dict(d) for d in spec.get("deployments", [])],
             "packages": [dict(p) for p in spec.get("packages", [])],
+            "hooks": [dict(h) for h in spec.get("hooks", [])],
         }
         for commit in state["commits"]:
             commit.setdefault("branches", [state["default_branch"]])
@@ -492,3 +494,41 @@ class GitLabEmulator(EmulatorApp):
             return self._paginated(request, items)
 
         return self._with_project(handler, request, project_key)
+
+    _HOOK_EVENTS = (
+        "push_events",
+        "tag_push_events",
+        "merge_requests_events",
+        "pipeline_events",
+        "deployment_events",
+        "releases_events",
+    )
+
+    def h_hooks(self, request: Request, project_key: str) -> Response:
+        """Project hooks: list them (the token is never shown) or add one."""
+
+        def handler(request: Request, project: dict[str, Any]) -> Response:
+            if request.method == "POST":
+                body = request.get_json(silent=True) or request.form.to_dict()
+                if not str(body.get("url") or "").strip():
+                    return json_response({"message": {"url": ["can't be blank"]}}, 400)
+                hook: dict[str, Any] = {
+                    "id": len(project["hooks"]) + 1,
+                    "url": str(body["url"]),
+                    "project_id": project["id"],
+                    "enable_ssl_verification": bool(body.get("enable_ssl_verification", True)),
+                    "created_at": format_timestamp(self.clock()),
+                    "token": body.get("token"),
+                }
+                for event in self._HOOK_EVENTS:
+                    hook[event] = bool(body.get(event, event == "push_events"))
+                project["hooks"].append(hook)
+                return json_response(_shown(hook), 201)
+            return self._paginated(request, [_shown(h) for h in project["hooks"]])
+
+        return self._with_project(handler, request, project_key)
+
+
+def _shown(hook: dict[str, Any]) -> dict[str, Any]:
+    """A hook as GitLab shows it: without its secret token."""
+    return {k: v for k, v in hook.items() if k != "token"}
