@@ -159,6 +159,21 @@ class CalDavCalendar:
             message = f"the CalDAV calendar {self.url} did not take the event: {error}"
             raise CalendarError(message) from None
 
+    def check(self) -> str:
+        """Reach the server, log in and find the calendar; writes nothing. Says what it found."""
+        try:
+            principal = self._client.principal()
+            if self.calendar_name is None:
+                name = self._client.calendar(url=self.url).get_display_name()
+                return f"calendar {name or self.url} found"
+            try:
+                principal.calendar(name=self.calendar_name)
+            except NotFoundError:
+                return f"no calendar {self.calendar_name!r} yet: created with the first event"
+            return f"calendar {self.calendar_name!r} found"
+        except (DAVError, OSError) as error:
+            raise CalendarError(f"the CalDAV server {self.url} did not answer: {error}") from None
+
     def event_data(self, uid: str) -> str | None:
         """The stored iCalendar text of the event with this UID, if the calendar holds it."""
         try:

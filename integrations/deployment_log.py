@@ -10,6 +10,7 @@ written; the error says why so that the lifecycle can retry and tell the operato
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import tempfile
@@ -423,6 +424,20 @@ class DeploymentLog:
             elif name == "notes":
                 value = _merged_notes(cell.value, value)
             _set(cell, value)
+
+    def check(self) -> str:
+        """Whether deploybot can write this log: an existing workbook opens and has its columns,
+        or the folder for a new one is writable. Writes nothing."""
+        if not self.path.exists():
+            folder = self.directory if self.directory.exists() else self.directory.parent
+            if not os.access(folder, os.W_OK):
+                raise DeploymentLogError(f"{folder} is not writable: the log cannot be created")
+            return f"no {self.path.name} yet: it will be created in {self.directory}"
+        layout = _find_layout(self._load(), self.path)
+        rows = sum(1 for _ in _data_rows(layout))
+        missing = [name for name in COLUMNS if name not in layout.columns]
+        extra = f"; without the columns {', '.join(missing)}" if missing else ""
+        return f"{self.path.name}: {rows} row(s), sheet {layout.sheet.title!r}{extra}"
 
     def read_rows(self) -> list[dict[str, object]]:
         """Every data row as {field: value} for deploybot's columns (for reports and tests)."""

@@ -416,6 +416,16 @@ class GitLabClient:
         return max(found, key=lambda d: d.finished_at or _EPOCH, default=None)
 
     @_typed_errors
+    def check_project(self, project: str) -> str:
+        """Read one page of each list deploybot reads (releases, pipelines, environments,
+        deployments, packages); a list the token may not read raises GitLabError."""
+        found = self.project(project)
+        lists = ("releases", "pipelines", "environments", "deployments", "packages")
+        for name in lists:
+            getattr(found, name).list(per_page=1, get_all=False)
+        return "reads " + ", ".join(lists)
+
+    @_typed_errors
     def default_branch(self, project: str) -> str:
         """The name of the project's default branch."""
         return str(self.project(project).default_branch)

@@ -8,10 +8,11 @@ the same message twice.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -172,26 +173,49 @@ class SmtpMailer:
     def send(self, message: EmailMessage) -> bool:
         """Deliver the message to every To and Cc address (Bcc is never used)."""
         where = f"{self.settings.host}:{self.settings.port}"
-        try:
-            with self._connect() as client:
-                if self.settings.username:
-                    client.login(self.settings.username, self.settings.password or "")
-                client.send_message(message)
-        except smtplib.SMTPAuthenticationError as error:
-            code = error.smtp_code
-            raise MailError(f"the mail server {where} refused the login: {code}") from None
-        except smtplib.SMTPRecipientsRefused as error:
-            refused = ", ".join(sorted(error.recipients))
-            raise MailError(f"the mail server {where} refused the recipients {refused}") from None
-        except smtplib.SMTPResponseException as error:
-            raw = error.smtp_error
-            text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
-            if 400 <= error.smtp_code < 500:
-                raise MailUnavailableError(f"{where} answered {error.smtp_code} {text}") from None
-            raise MailError(f"the mail server {where} refused the message: {text}") from None
-        except (OSError, smtplib.SMTPException) as error:
-            raise MailUnavailableError(f"the mail server {where} did not answer: {error}") from None
+        with _mail_errors(where), self._connect() as client:
+            if self.settings.username:
+                client.login(self.settings.username, self.settings.password or "")
+            client.send_message(message)
         return True
+
+    def check(self) -> str:
+        """Connect, greet, STARTTLS and log in as sending does, then quit; says what worked.
+        Sends nothing."""
+        settings = self.settings
+        done = ["connected", "EHLO"]
+        with _mail_errors(f"{settings.host}:{settings.port}"), self._connect() as client:
+            client.ehlo_or_helo_if_needed()
+            if settings.tls:
+                done.insert(1, "TLS")
+            elif settings.starttls:
+                done.append("STARTTLS")
+            if settings.username:
+                client.login(settings.username, settings.password or "")
+                done.append("login")
+            client.noop()
+        return ", ".join(done)
+
+
+@contextlib.contextmanager
+def _mail_errors(where: str) -> Iterator[None]:
+    """SMTP failures in plain words: refusals are MailError, outages MailUnavailableError."""
+    try:
+        yield
+    except smtplib.SMTPAuthenticationError as error:
+        code = error.smtp_code
+        raise MailError(f"the mail server {where} refused the login: {code}") from None
+    except smtplib.SMTPRecipientsRefused as error:
+        refused = ", ".join(sorted(error.recipients))
+        raise MailError(f"the mail server {where} refused the recipients {refused}") from None
+    except smtplib.SMTPResponseException as error:
+        raw = error.smtp_error
+        text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+        if 400 <= error.smtp_code < 500:
+            raise MailUnavailableError(f"{where} answered {error.smtp_code} {text}") from None
+        raise MailError(f"the mail server {where} refused the message: {text}") from None
+    except (OSError, smtplib.SMTPException) as error:
+        raise MailUnavailableError(f"the mail server {where} did not answer: {error}") from None
 
 
 def smtp_settings(

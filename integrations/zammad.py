@@ -330,6 +330,15 @@ class ZammadClient:
         """A user by id."""
         return User.from_json(self._request("GET", f"/users/{user_id}"))
 
+    def me(self) -> User:
+        """The user the token belongs to (checks that the token is valid)."""
+        return User.from_json(self._request("GET", "/users/me"))
+
+    def known_tag(self, name: str) -> bool:
+        """Whether Zammad knows the tag (any case), as agents may look it up."""
+        hits = self._request("GET", "/tag_search", params={"term": name, "limit": 50}) or []
+        return any(str(hit.get("value", "")).casefold() == name.casefold() for hit in hits)
+
 
 def _search_objects(body: Any, asset: str) -> tuple[list[int], dict[int, dict[str, Any]]]:
     """Ids and objects of a search answer in any of Zammad's shapes: a plain list, or (with

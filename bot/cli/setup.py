@@ -105,3 +105,25 @@ def setup_gitlab_command(apply: bool, config_path: Path | None) -> None:
         click.echo("Nothing to do: every component project sends its events to deploybot.")
     elif not apply:
         click.echo(f"Dry run: nothing changed. --apply creates the {missing} missing hook(s).")
+
+
+@main.command("doctor")
+@config_option
+def doctor(config_path: Path | None) -> None:
+    """Check everything deploybot needs, one line each: ✓, or ✗ with the fix. Writes nothing.
+
+    Exit 0 only when every check passes.
+    """
+    from bot.app.doctor import diagnose
+    from bot.cli.base import utc_now
+
+    config = load(config_path)
+    click.echo(f"✓ configuration: {config.source} is valid")
+    findings = diagnose(config, now=utc_now())
+    for finding in findings:
+        click.echo(finding.line())
+    failed = sum(1 for finding in findings if not finding.ok)
+    click.echo(
+        f"{failed} problem(s) to fix." if failed else "Everything deploybot needs is in place."
+    )
+    raise SystemExit(1 if failed else 0)

@@ -1,0 +1,223 @@
+"""``deploybot doctor``: one line per check of what deploybot needs to run, ✓ or ✗ with the fix.
+
+Reads only: it logs in, lists and looks things up, and never writes to Zammad, GitLab, the mail
+server, the calendar or the logs. Secrets are named, never shown.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import holidays
+
+from bot.app.wiring import deployment_log, gitlab_client, zammad_client
+from bot.config.models import Config, Customer
+from bot.domain.gitlab_setup import component_projects
+from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
+from bot.domain.rendering import EMAIL_KINDS, Renderer, TemplateError
+from bot.domain.zammad_setup import workflow_tags
+from integrations.calendar import CalDavCalendar
+from integrations.mail import SmtpMailer, smtp_settings
+from integrations.secrets import MissingSecretError, read_secret
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check: what was checked, whether it passed, what was found, and how to fix it."""
+
+    ok: bool
+    what: str
+    detail: str = ""
+    fix: str = ""
+
+    def line(self) -> str:
+        """The check as the doctor prints it."""
+        mark = "✓" if self.ok else "✗"
+        detail = f": {self.detail}" if self.detail else ""
+        fix = f" — {self.fix}" if self.fix and not self.ok else ""
+        return f"{mark} {self.what}{detail}{fix}"
+
+
+Check = Callable[[], Iterator[Finding]]
+
+
+def _guarded(what: str, check: Check) -> Iterator[Finding]:
+    """The findings of one check; an error it did not foresee is one failed finding."""
+    try:
+        yield from check()
+    except Exception as error:  # an outside system can fail in any way: say it, go on
+        yield Finding(False, what, f"{type(error).__name__}: {error}")
+
+
+def _secrets(config: Config, environ: Mapping[str, str] | None) -> Iterator[Finding]:
+    named = [
+        ("Zammad token", config.zammad.token_env, config.zammad.token_file),
+        ("GitLab token", config.gitlab.token_env, config.gitlab.token_file),
+        ("Zammad webhook secret", config.zammad.webhook_secret_env, None),
+        ("GitLab webhook secret", config.gitlab.webhook_secret_env, None),
+        ("SMTP password", config.smtp.password_env, config.smtp.password_file),
+    ]
+    if config.calendar.caldav is not None:
+        dav = config.calendar.caldav
+        named.append(("CalDAV password", dav.password_env, dav.password_file))
+    for what, env, path in named:
+        if not env and path is None:
+            continue
+        where = str(path) if path is not None else f"${env}"
+        try:
+            read_secret(env, path, what=what, environ=environ)
+        except MissingSecretError as error:
+            yield Finding(False, what, str(error), f"set {where}")
+            continue
+        yield Finding(True, what, f"present in {where}")
+
+
+def _zammad(config: Config) -> Iterator[Finding]:
+    client = zammad_client(config.zammad)
+    me = client.me()
+    yield Finding(True, "Zammad", f"{config.zammad.url} answers; the token is {me.display_name}'s")
+    tickets = client.find_tickets_with_tags([config.zammad.tags.request])
+    yield Finding(True, "Zammad tickets", f"readable ({len(tickets)} tagged now)")
+    missing = [tag for tag in workflow_tags(config) if not client.known_tag(tag)]
+    yield Finding(
+        not missing,
+        "Zammad tags",
+        f"missing: {', '.join(missing)}" if missing else "every workflow tag exists",
+        "run `deploybot setup zammad --apply` with an admin token",
+    )
+    for customer in config.customers:
+        found = client.organization_by_name(customer.organization)
+        yield Finding(
+            found is not None,
+            f"Zammad organization of {customer.name}",
+            customer.organization if found else f"no organization {customer.organization!r}",
+            "fix zammad_organization in the configuration, or create it in Zammad",
+        )
+
+
+def _gitlab(config: Config) -> Iterator[Finding]:
+    client = gitlab_client(config.gitlab)
+    projects = component_projects(config)
+    yield Finding(True, "GitLab", f"{config.gitlab.url}: {len(projects)} component project(s)")
+    for project in projects:
+        try:
+            yield Finding(True, f"GitLab project {project}", client.check_project(project))
+        except Exception as error:
+            fix = "check the path in the configuration and the token's access to the project"
+            yield Finding(False, f"GitLab project {project}", str(error), fix)
+
+
+def _mail(config: Config) -> Iterator[Finding]:
+    smtp = config.smtp
+    if smtp.transport == "directory":
+        folder = config.resolve_path(smtp.directory)
+        yield _writable("mail folder", folder)
+        return
+    settings = smtp_settings(
+        host=smtp.host, port=smtp.port, starttls=smtp.starttls, tls=smtp.tls,
+        timeout=smtp.timeout, username_env=smtp.username_env,
+        password_env=smtp.password_env, password_file=smtp.password_file,
+    )  # fmt: skip
+    done = SmtpMailer(settings).check()
+    yield Finding(True, f"SMTP {smtp.host}:{smtp.port}", done)
+
+
+def _writable(what: str, path: Path) -> Finding:
+    """Whether deploybot can write into ``path`` (or create it, in its nearest parent)."""
+    existing = next((p for p in (path, *path.parents) if p.exists()), path)
+    ok = os.access(existing, os.W_OK)
+    return Finding(ok, what, f"{path} {'writable' if ok else 'not writable'}",
+                   f"give deploybot write access to {existing}")  # fmt: skip
+
+
+def _calendar(config: Config) -> Iterator[Finding]:
+    yield _writable("calendar folder", config.resolve_path(config.calendar.ics_dir))
+    dav = config.calendar.caldav
+    if dav is None:
+        return
+    username = (
+        read_secret(dav.username_env, None, what="CalDAV username") if dav.username_env else None
+    )
+    password = (
+        read_secret(dav.password_env, dav.password_file, what="CalDAV password")
+        if dav.password_env or dav.password_file
+        else None
+    )
+    calendar = CalDavCalendar(dav.url, calendar_name=dav.calendar, username=username,
+                              password=password)  # fmt: skip
+    yield Finding(True, f"CalDAV {dav.url}", calendar.check())
+
+
+def _logs(config: Config) -> Iterator[Finding]:
+    for customer in config.customers:
+        if customer.managed_by == "partner_exclusive":
+            continue
+        what = f"deployment log of {customer.name}"
+        try:
+            yield Finding(True, what, deployment_log(config, customer.name).check())
+        except Exception as error:
+            yield Finding(False, what, str(error), "repair or restore the workbook")
+
+
+def _sample(config: Config, customer: Customer, now: datetime) -> Deployment:
+    return Deployment(
+        id=f"{customer.name.upper()}-DOCTOR-0001",
+        customer=customer.name,
+        environment=customer.default_environment.name,
+        state=State.SCHEDULED,
+        requested_at=now,
+        tickets=(TicketRef("7400000", "Sample ticket", 1),),
+        components=(ComponentVersion("component", "1.0.1", "1.0.0"),),
+        planned_start=now + timedelta(days=1),
+    )
+
+
+def _templates(config: Config, now: datetime) -> Iterator[Finding]:
+    renderer = Renderer.for_config(config)
+    for customer in config.customers:
+        sample = _sample(config, customer, now)
+        try:
+            for kind in EMAIL_KINDS:
+                renderer.email(kind, sample, config, now=now)
+            renderer.deployment_note("checklist", sample, config, now=now)
+        except TemplateError as error:
+            yield Finding(False, f"templates for {customer.name}", str(error),
+                          "fix the template in templates_dir")  # fmt: skip
+            continue
+        yield Finding(True, f"templates for {customer.name}", f"every email in {customer.language}")
+
+
+def _holidays(config: Config, now: datetime) -> Iterator[Finding]:
+    years = sorted({now.year, now.year + 1, now.year + 2})
+    regions = {(config.provider.holidays.country, config.provider.holidays.subdiv)}
+    regions |= {(c.holidays.country, c.holidays.subdiv) for c in config.customers}
+    for country, subdiv in sorted(regions, key=str):
+        table = holidays.country_holidays(country, subdiv=subdiv, years=years)
+        empty = [year for year in years if not any(day.year == year for day in table)]
+        name = f"{country}-{subdiv}" if subdiv else country
+        yield Finding(not empty, f"holidays of {name}",
+                      f"known for {years[0]}–{years[-1]}" if not empty else
+                      f"none known for {', '.join(map(str, empty))}",
+                      "update the holidays package")  # fmt: skip
+
+
+def diagnose(
+    config: Config, *, now: datetime, environ: Mapping[str, str] | None = None
+) -> list[Finding]:
+    """Every check, in the order a person fixes things: secrets, Zammad, GitLab, mail,
+    calendar, logs, templates, holidays."""
+    checks: list[tuple[str, Check]] = [
+        ("secrets", lambda: _secrets(config, environ)),
+        ("Zammad", lambda: _zammad(config)),
+        ("GitLab", lambda: _gitlab(config)),
+        ("mail", lambda: _mail(config)),
+        ("calendar", lambda: _calendar(config)),
+        ("deployment logs", lambda: _logs(config)),
+        ("templates", lambda: _templates(config, now)),
+        ("holidays", lambda: _holidays(config, now)),
+    ]
+    return [finding for what, check in checks for finding in _guarded(what, check)]
