@@ -12,12 +12,13 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from integrations.emulators.gitlab_base import ROUTES, GitLabBase
+from integrations.emulators.gitlab_base import ROUTES
+from integrations.emulators.gitlab_singles import GitLabSingles
 from integrations.emulators.server import json_response, shape
 from integrations.timestamps import format_timestamp
 
 
-class GitLabEmulator(GitLabBase):
+class GitLabEmulator(GitLabSingles):
     """In-memory GitLab projects, seeded from a scenario's ``gitlab:`` section."""
 
     name = "gitlab"
@@ -126,7 +127,12 @@ class GitLabEmulator(GitLabBase):
 
     def h_release_show(self, request: Request, project_key: str, tag: str) -> Response:
         def handler(request: Request, project: dict[str, Any]) -> Response:
-            release = next((r for r in project["releases"] if r["tag"] == tag), None)
+            if tag == "permalink/latest":  # the newest release that is not upcoming
+                released = [r for r in project["releases"] if not r.get("upcoming")]
+                newest = sorted(released, key=lambda r: str(r.get("released_at", "")))[-1:]
+                release = newest[0] if newest else None
+            else:
+                release = next((r for r in project["releases"] if r["tag"] == tag), None)
             if release is None:
                 return self._missing("Release")  # GitLab says "404 Not found" too
             return json_response(self._release_json(project, release))
@@ -230,22 +236,26 @@ class GitLabEmulator(GitLabBase):
                 status = request.args.get("status")
                 if status and spec.get("status", "success") != status:
                     continue
-                record = shape("gitlab_pipeline")
-                record.update(
-                    id=int(spec["id"]),
-                    iid=int(spec["id"]),
-                    project_id=project["id"],
-                    status=str(spec.get("status", "success")),
-                    ref=spec.get("ref"),
-                    sha=spec.get("sha"),
-                    source="push",
-                    web_url=f"https://gitlab.example/{project['path']}/-/pipelines/{spec['id']}",
-                )
+                record = self._pipeline_json(project, spec)
                 items.append(record)
             items.sort(key=lambda p: p["id"], reverse=request.args.get("sort", "desc") == "desc")
             return self._paginated(request, items)
 
         return self._with_project(handler, request, project_key)
+
+    def _pipeline_json(self, project: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+        record = shape("gitlab_pipeline")
+        record.update(
+            id=int(spec["id"]),
+            iid=int(spec["id"]),
+            project_id=project["id"],
+            status=str(spec.get("status", "success")),
+            ref=spec.get("ref"),
+            sha=spec.get("sha"),
+            source="push",
+            web_url=f"https://gitlab.example/{project['path']}/-/pipelines/{spec['id']}",
+        )
+        return record
 
     def _environment_json(self, project: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
         record = shape("gitlab_environment")

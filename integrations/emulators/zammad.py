@@ -14,6 +14,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from integrations.emulators import zammad_rest
 from integrations.emulators.server import EmulatorApp, json_response
 from integrations.emulators.zammad_state import ZammadState, sanitized
 
@@ -43,6 +44,7 @@ class ZammadEmulator(ZammadState, EmulatorApp):
         r("/api/v1/roles", "roles", ["GET"], self.h_roles)
         for kind in ADMIN_KINDS:
             r(f"/api/v1/{kind}", kind, ["GET", "POST"], self._admin_handler(kind))
+        zammad_rest.register(self)
         r("/api/v1/tickets/search", "ticket_search", ["GET", "POST"], self.h_ticket_search)
         r("/api/v1/tickets/<int:ticket_id>", "ticket_show", ["GET"], self.h_ticket_show)
         r("/api/v1/tags", "tags_list", ["GET"], self.h_tags_list)
@@ -174,7 +176,8 @@ class ZammadEmulator(ZammadState, EmulatorApp):
         title = re.search(r'title:"?([^"]+)"?', query)
         if title:
             return title.group(1).lower() in str(ticket["title"]).lower()
-        return query.lower() in str(ticket["title"]).lower()
+        text = query.strip().lower()
+        return text == str(ticket["number"]) or text in str(ticket["title"]).lower()
 
     def h_ticket_search(self, request: Request) -> Response:
         params: dict[str, Any] = dict(request.args)
