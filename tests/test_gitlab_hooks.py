@@ -108,3 +108,27 @@ def test_setup_gitlab_adds_one_hook_per_component_project_once(
     assert hook["releases_events"] and hook["deployment_events"] and not hook["push_events"]
     again = run("--apply")
     assert "Nothing to do" in again.stdout and len(project["hooks"]) == 1
+
+
+def test_a_release_hook_rechecks_a_blocked_request_within_a_second(bench: Workbench) -> None:
+    project = bench.gitlab.find_project(DIBA)
+    assert project is not None
+    releases, project["releases"] = project["releases"], project["releases"][:-1]  # not yet
+    bench.person_tags(1, "deploy")
+    bench.cycle()
+    [blocked] = bench.store.deployments()
+    assert blocked.state is State.BLOCKED
+    project["releases"] = releases  # 3.2.11 is published
+    event = gitlab_body("webhook_release.json")
+    event["project"]["path_with_namespace"] = DIBA
+    woken: list[bool] = []
+    started = time.monotonic()
+    answer = hooks(bench, woken).post(
+        "/webhooks/gitlab",
+        data=json.dumps(event).encode(),
+        headers={"X-Gitlab-Token": SECRET.decode()},
+    )
+    assert answer.status_code == 202
+    bench.service.run_cycle(zammad=False, timers=False)
+    assert time.monotonic() - started < 1.0
+    assert bench.deployment(blocked.id).state is State.READY
