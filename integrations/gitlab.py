@@ -1,9 +1,9 @@
 """GitLab facts about components and versions, through python-gitlab, as typed records.
 
-A component is a GitLab project (by path); a version is a release tag. Every list is read to
-its end (``get_all=True`` or an iterator): a silently truncated first page would hide a newer
-release. Transient errors are retried by python-gitlab (``retry_transient_errors``), which
-honours ``Retry-After``.
+A component is a GitLab project (by path); a version is a release tag. Lists are read to their
+end, except releases, which come newest first and are read page by page only as far as a
+question needs (:class:`ReleasePages`). Transient errors are retried by python-gitlab
+(``retry_transient_errors``), which honours ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import contextlib
 import functools
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -22,94 +21,33 @@ import requests
 from gitlab.v4.objects import Project
 
 from integrations import __version__
+from integrations.gitlab_records import (
+    AssetLink,
+    Deployment,
+    Package,
+    Pipeline,
+    Release,
+    ReleasePages,
+)
 from integrations.timestamps import parse_timestamp
+
+# The records are part of this adapter's interface.
+__all__ = [
+    "AssetLink",
+    "Deployment",
+    "GitLabClient",
+    "GitLabError",
+    "Package",
+    "Pipeline",
+    "Release",
+    "ReleasePages",
+    "compile_pattern",
+    "find_ticket_references",
+]
 
 TEST_TIERS = ("testing", "staging")
 _EPOCH_TEXT = "1970-01-01T00:00:00Z"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class AssetLink:
-    """A release asset link (the published artifact, for ``artifact: release_link``)."""
-
-    name: str
-    url: str
-    link_type: str | None
-
-
-@dataclass(frozen=True)
-class Release:
-    """A GitLab release of a project."""
-
-    project: str
-    tag_name: str
-    name: str
-    description: str
-    released_at: datetime | None
-    upcoming: bool
-    commit_sha: str | None
-    links: tuple[AssetLink, ...]
-    web_url: str | None
-
-    @classmethod
-    def from_json(cls, project: str, data: Mapping[str, Any]) -> Release:
-        """Parse a release object."""
-        assets = data.get("assets") or {}
-        links = tuple(
-            AssetLink(str(link.get("name", "")), str(link.get("url", "")), link.get("link_type"))
-            for link in assets.get("links") or []
-        )
-        commit = data.get("commit") or {}
-        return cls(
-            project=project,
-            tag_name=str(data["tag_name"]),
-            name=str(data.get("name") or data["tag_name"]),
-            description=str(data.get("description") or ""),
-            released_at=parse_timestamp(data.get("released_at")),
-            upcoming=bool(data.get("upcoming_release", False)),
-            commit_sha=commit.get("id"),
-            links=links,
-            web_url=(data.get("_links") or {}).get("self"),
-        )
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    """A CI pipeline."""
-
-    id: int
-    status: str
-    ref: str | None
-    sha: str | None
-    web_url: str | None
-
-    @property
-    def succeeded(self) -> bool:
-        """Whether the pipeline finished successfully."""
-        return self.status == "success"
-
-
-@dataclass(frozen=True)
-class Deployment:
-    """A GitLab deployment of a commit to an environment."""
-
-    id: int
-    status: str
-    sha: str | None
-    ref: str | None
-    environment: str
-    finished_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Package:
-    """A package in the project's package registry."""
-
-    id: int
-    name: str
-    version: str
-    package_type: str
 
 
 class GitLabError(RuntimeError):
@@ -199,7 +137,8 @@ class GitLabClient:
         self.ticket_pattern = compile_pattern(ticket_pattern)
         self.test_environment = test_environment
         self._projects: dict[str, Project] = {}
-        self._cycle_releases: dict[str, list[Release]] | None = None
+        self._cycle_releases: dict[str, ReleasePages] | None = None
+        self._cycle_environments: dict[str, list[tuple[str, str | None]]] | None = None
 
     def __repr__(self) -> str:  # never show the token
         return f"GitLabClient({self.gl.url!r})"
@@ -232,66 +171,85 @@ class GitLabClient:
 
     @contextlib.contextmanager
     def cycle(self) -> Iterator[None]:
-        """Within the block each project's release list is read once and then remembered.
+        """Within the block each project's releases (as far as they were read) and its
+        environments are read once and then remembered.
 
         A daemon must see new releases, so nothing is remembered across cycles.
         """
         self._cycle_releases = {}
+        self._cycle_environments = {}
         try:
             yield
         finally:
             self._cycle_releases = None
+            self._cycle_environments = None
 
-    @_typed_errors
-    def releases(self, project: str) -> list[Release]:
-        """Every release of the project, newest first, through every page."""
+    def _release_pages(self, project: str) -> ReleasePages:
         memo = self._cycle_releases
         if memo is not None and project in memo:
             return memo[project]
         items = self.project(project).releases.list(
-            order_by="released_at", sort="desc", get_all=True
+            order_by="released_at", sort="desc", per_page=100, iterator=True
         )
-        found = [Release.from_json(project, item.asdict()) for item in items]
+        pages = ReleasePages(Release.from_json(project, item.asdict()) for item in items)
         if memo is not None:
-            memo[project] = found
-        return found
+            memo[project] = pages
+        return pages
+
+    @_typed_errors
+    def releases(self, project: str) -> Sequence[Release]:
+        """The project's releases, newest first; pages are read only as far as they are
+        iterated (the releases deploybot asks about are recent: usually one page)."""
+        return self._release_pages(project)
+
+    def _is_production(self, release: Release) -> bool:
+        return bool(
+            release.released_at
+            and not release.upcoming
+            and self.release_tag_pattern.match(release.tag_name)
+        )
 
     @_typed_errors
     def production_releases(self, project: str) -> list[Release]:
-        """Released (not upcoming) releases whose tag matches the release pattern, oldest first."""
-        found = [
-            r
-            for r in self.releases(project)
-            if r.released_at and not r.upcoming and self.release_tag_pattern.match(r.tag_name)
-        ]
+        """Released (not upcoming) releases whose tag matches the release pattern, oldest first
+        (reads every page)."""
+        found = [r for r in self._release_pages(project) if self._is_production(r)]
         return sorted(found, key=lambda r: r.released_at or _EPOCH)
+
+    @_typed_errors
+    def recent_production_releases(self, project: str, count: int) -> list[Release]:
+        """The newest ``count`` production releases, newest first, reading only what they need."""
+        newest = (r for r in self._release_pages(project) if self._is_production(r))
+        return list(itertools.islice(newest, count))
 
     @_typed_errors
     def latest_release(self, project: str) -> Release | None:
         """The newest production release: not upcoming, tag matching the release pattern."""
-        return max(
-            self.production_releases(project), key=lambda r: r.released_at or _EPOCH, default=None
-        )
+        return next((r for r in self._release_pages(project) if self._is_production(r)), None)
 
     @_typed_errors
     def previous_release(self, project: str, tag: str) -> Release | None:
         """The production release just before ``tag`` (the rollback target)."""
-        ordered = self.production_releases(project)
-        names = [r.tag_name for r in ordered]
-        if tag not in names:
-            return None
-        index = names.index(tag)
-        return ordered[index - 1] if index > 0 else None
+        seen = False
+        for release in self._release_pages(project):
+            if not self._is_production(release):
+                continue
+            if seen:
+                return release
+            seen = release.tag_name == tag
+        return None
 
     @_typed_errors
     def releases_since(self, projects: Iterable[str], since: datetime) -> list[Release]:
-        """Production releases published after ``since`` across ``projects``, oldest first."""
-        found = [
-            r
-            for path in projects
-            for r in self.production_releases(path)
-            if r.released_at and r.released_at > since
-        ]
+        """Production releases published after ``since`` across ``projects``, oldest first;
+        each project's pages are read only back to ``since`` (one request when idle)."""
+        found = []
+        for path in projects:
+            for release in self._release_pages(path):
+                if release.released_at and release.released_at <= since and not release.upcoming:
+                    break
+                if self._is_production(release):
+                    found.append(release)
         return sorted(found, key=lambda r: r.released_at or since)
 
     # -- pipeline, branch, artifact -------------------------------------------------------
@@ -355,14 +313,24 @@ class GitLabClient:
 
     # -- test deployments -----------------------------------------------------------------
 
+    def _environments(self, project: str) -> list[tuple[str, str | None]]:
+        memo = self._cycle_environments
+        if memo is not None and project in memo:
+            return memo[project]
+        envs = self.project(project).environments.list(get_all=True)
+        found = [(str(e.name), getattr(e, "tier", None)) for e in envs]
+        if memo is not None:
+            memo[project] = found
+        return found
+
     @_typed_errors
     def test_environments(self, project: str, name: str | None = None) -> list[str]:
         """The TEST environments: the configured name, else every testing/staging tier."""
         wanted = name or self.test_environment
-        envs = self.project(project).environments.list(get_all=True)
+        envs = self._environments(project)
         if wanted:
-            return [e.name for e in envs if e.name == wanted]
-        return [e.name for e in envs if getattr(e, "tier", None) in TEST_TIERS]
+            return [env for env, _ in envs if env == wanted]
+        return [env for env, tier in envs if tier in TEST_TIERS]
 
     def _successful_deployments(self, project: str, env: str) -> Iterator[Deployment]:
         # GitLab's finders want finished_at sorting paired with a finished_at filter (older
@@ -437,7 +405,13 @@ class GitLabClient:
         """References to tickets in the release notes, the tag message and the commits since
         the previous release."""
         texts: list[str] = []
-        release = self.release(project, tag)
+        # The release as the (remembered) list carried it, else asked for on its own.
+        listed = self._cycle_releases is not None and project in self._cycle_releases
+        release = (
+            next((r for r in self._release_pages(project) if r.tag_name == tag), None)
+            if listed
+            else self.release(project, tag)
+        )
         if release:
             texts.append(release.description)
         try:

@@ -7,6 +7,7 @@ Zammad's JSON. Errors become :class:`ZammadError` subclasses carrying Zammad's o
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, Literal
 
 import requests
@@ -183,10 +184,7 @@ class ZammadClient:
         """A ticket with its tags and article ids, in one call (``?all=true``)."""
         body = self._request("GET", f"/tickets/{ticket_id}", params={"all": "true"})
         if "ticket_id" in body:  # the "all" shape
-            data = body["assets"]["Ticket"][str(body["ticket_id"])]
-            return Ticket.from_json(
-                data, tags=body.get("tags") or (), article_ids=body.get("ticket_article_ids") or ()
-            )
+            return _ticket_of_all(body)
         return Ticket.from_json(body, tags=self.tags(ticket_id))
 
     def ticket_by_number(self, number: str) -> Ticket | None:
@@ -338,6 +336,22 @@ class ZammadClient:
         """Whether Zammad knows the tag (any case), as agents may look it up."""
         hits = self._request("GET", "/tag_search", params={"term": name, "limit": 50}) or []
         return any(str(hit.get("value", "")).casefold() == name.casefold() for hit in hits)
+
+
+def _ticket_of_all(body: dict[str, Any]) -> Ticket:
+    """A ``?all=true`` answer: the ticket, its tags, and — carried in its assets — its
+    articles and their authors (Ticket::AssetsAll), so that one request is enough."""
+    assets = body.get("assets") or {}
+    data = assets["Ticket"][str(body["ticket_id"])]
+    ids = [int(i) for i in body.get("ticket_article_ids") or ()]
+    carried = assets.get("TicketArticle") or {}
+    articles = None
+    if all(str(i) in carried for i in ids):
+        articles = tuple(Article.from_json(carried[str(i)]) for i in ids)
+    users = assets.get("User") or {}
+    authors = tuple((int(k), User.from_json(v).display_name) for k, v in users.items())
+    ticket = Ticket.from_json(data, tags=body.get("tags") or (), article_ids=ids)
+    return replace(ticket, articles=articles, authors=authors)
 
 
 def _search_objects(body: Any, asset: str) -> tuple[list[int], dict[int, dict[str, Any]]]:

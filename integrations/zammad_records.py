@@ -31,6 +31,10 @@ class Ticket:
     updated_at: datetime | None
     tags: tuple[str, ...] = ()
     article_ids: tuple[int, ...] = ()
+    #: The articles, when the answer carried them (``?all=true``); None: read them apart.
+    articles: tuple[Article, ...] | None = None
+    #: The display names of the users the answer carried (the articles' authors), by id.
+    authors: tuple[tuple[int, str], ...] = ()
 
     @classmethod
     def from_json(

@@ -227,6 +227,9 @@ class FakeGitLab:
     def production_releases(self, project: str) -> list[Release]:
         return sorted(self.releases(project), key=lambda r: r.released_at or datetime.min)
 
+    def recent_production_releases(self, project: str, count: int) -> list[Release]:
+        return list(reversed(self.production_releases(project)))[:count]
+
     def latest_release(self, project: str) -> Release | None:
         ordered = self.production_releases(project)
         return ordered[-1] if ordered else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections import deque
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -213,13 +214,46 @@ def many_releases(count: int) -> dict[str, Any]:
     }
 
 
-def test_latest_release_reads_every_page_and_ignores_upcoming_and_other_tags() -> None:
+def test_latest_release_reads_one_page_and_ignores_upcoming_and_other_tags() -> None:
     emulator = RunningEmulator(GitLabEmulator(many_releases(250))).start()
     try:
         client = GitLabClient(emulator.url, "demo-token")
         latest = client.latest_release("big/project")
         assert latest is not None and latest.tag_name == "1.0.249"
-        assert emulator.app.counters["releases_list"] == 3  # 100 + 100 + 52
+        # Newest first: the first page answers (GitLab sends 252 releases in 3 pages).
+        assert emulator.app.counters["releases_list"] == 1
+        everything = client.production_releases("big/project")
+        assert len(everything) == 250 and emulator.app.counters["releases_list"] == 4
+    finally:
+        emulator.stop()
+
+
+def test_one_component_version_of_a_project_with_1000_releases_costs_at_most_7_requests() -> None:
+    emulator = RunningEmulator(GitLabEmulator(many_releases(1000))).start()
+    try:
+        client = GitLabClient(emulator.url, "demo-token")
+        with client.cycle():
+            release = next(r for r in client.releases("big/project") if r.tag_name == "1.0.998")
+            assert client.latest_release("big/project") is not None
+            previous = client.previous_release("big/project", release.tag_name)
+            assert previous is not None and previous.released_at is not None
+            assert release.released_at is not None and previous.released_at <= release.released_at
+            client.ticket_references("big/project", release.tag_name)
+        # project, one page of releases, the tag, the compare with the previous release
+        assert len(emulator.app.log) <= 7, [entry.path for entry in emulator.app.log]
+    finally:
+        emulator.stop()
+
+
+def test_an_idle_gitlab_poll_costs_one_request_per_project() -> None:
+    emulator = RunningEmulator(GitLabEmulator(many_releases(1000))).start()
+    try:
+        client = GitLabClient(emulator.url, "demo-token")
+        client.project("big/project")  # read once for the client's life
+        before = len(emulator.app.log)
+        since = datetime(2026, 12, 31, 1, tzinfo=UTC)  # after the newest release
+        assert client.releases_since(["big/project"], since) == []
+        assert len(emulator.app.log) - before == 1
     finally:
         emulator.stop()
 

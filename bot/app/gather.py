@@ -245,8 +245,7 @@ class FactGatherer:
         for name, component in customer.components.items():
             project = component.gitlab_project
             try:
-                releases = self.gitlab.production_releases(project)
-                for release in list(reversed(releases))[:DERIVE_LOOK_BACK]:
+                for release in self.gitlab.recent_production_releases(project, DERIVE_LOOK_BACK):
                     references = self.gitlab.ticket_references(project, release.tag_name)
                     if any(ticket_number_matches(r, n) for r in references for n in numbers):
                         found.append((name, release.tag_name))

@@ -424,10 +424,29 @@ class Store:
                 sa.select(seen.c.value).where(seen.c.key == key)
             ).scalar_one_or_none()
 
+    def seen_values(self, keys: Sequence[str]) -> dict[str, str]:
+        """The remembered markers among ``keys``, in one query per 500 keys (a cycle's worth)."""
+        found: dict[str, str] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                rows = connection.execute(sa.select(seen.c.key, seen.c.value).where(
+                    seen.c.key.in_(chunk)))  # fmt: skip
+                found.update({str(key): str(value) for key, value in rows})
+        return found
+
     def remember(self, key: str, value: str = "") -> None:
         """Remember a marker (idempotent)."""
         with self.engine.begin() as connection:
             _remember(connection, key, value)
+
+    def remember_many(self, markers: Mapping[str, str]) -> None:
+        """Remember several markers in one transaction."""
+        if not markers:
+            return
+        with self.engine.begin() as connection:
+            for key, value in markers.items():
+                _remember(connection, key, value)
 
     def forget(self, key: str) -> None:
         """Drop a remembered marker."""

@@ -65,29 +65,53 @@ class ZammadPoll:
     def changed(self) -> list[ChangedTicket]:
         """Every watched ticket whose ``updated_at`` moved, oldest id first, read once each.
 
-        A ticket Zammad fails to answer for is skipped (and read again next cycle).
+        What deploybot remembers of the found tickets is read in one query. A ticket seen for
+        the first time is read only when it carries a trigger or prerequisite tag (one search
+        finds those); the others have nothing to act on: their notes, known from the search
+        answer, are history. A ticket Zammad fails to answer for is read again next cycle.
         """
-        found = self.reads.find_tickets_with_tags(self._watched_tags())
+        found = sorted(self.reads.find_tickets_with_tags(self._watched_tags()), key=lambda t: t.id)
+        known = self.store.seen_values([_stamp_key(t.id) for t in found])
+        moved = [
+            (t, _stamp(t))
+            for t in found
+            if known.get(_stamp_key(t.id)) != _stamp(t) or not _stamp(t)
+        ]
+        first = [t.id for t, _ in moved if _stamp_key(t.id) not in known]
+        asking = self._asking(first) if first else set()
         changed = []
-        for summary in sorted(found, key=lambda t: t.id):
-            stamp = summary.updated_at.isoformat() if summary.updated_at else ""
-            known = self.store.seen_value(f"ticket:{summary.id}:updated_at")
-            if known == stamp and stamp:
+        for summary, stamp in moved:
+            first_sight = _stamp_key(summary.id) not in known
+            if first_sight and summary.id not in asking:
+                self._as_history(summary, stamp)
                 continue
             try:
-                changed.append(self._read(summary.id, stamp, first_sight=known is None))
+                changed.append(self._read(summary.id, stamp, first_sight=first_sight))
             except ZammadError as error:
                 log.warning("ticket=%s error=%s", summary.number, error)
         return changed
 
+    def _asking(self, ids: list[int]) -> set[int]:
+        """Which of these tickets carry a trigger or prerequisite tag (one search)."""
+        tags = self.config.zammad.tags
+        wanted = set(ids)
+        hits = self.reads.find_tickets_with_tags([*tags.triggers, *tags.assertions])
+        return {t.id for t in hits if t.id in wanted}
+
+    def _as_history(self, summary: Ticket, stamp: str) -> None:
+        """A ticket first seen without an order: its notes are history, its stamp is known."""
+        markers = {f"article:{article_id}": "history" for article_id in summary.article_ids}
+        markers[_stamp_key(summary.id)] = stamp
+        self.store.remember_many(markers)
+
     def _read(self, ticket_id: int, stamp: str, *, first_sight: bool) -> ChangedTicket:
         ticket = self.reads.ticket(ticket_id)
         articles = self.reads.articles(ticket_id)
-        fresh = [a for a in articles if self.store.seen_value(f"article:{a.id}") is None]
+        seen = self.store.seen_values([f"article:{a.id}" for a in articles])
+        fresh = [a for a in articles if f"article:{a.id}" not in seen]
         if first_sight:
             # Commands written before deploybot watched the ticket are history, not orders.
-            for article in fresh:
-                self.store.remember(f"article:{article.id}", "history")
+            self.store.remember_many({f"article:{a.id}": "history" for a in fresh})
             fresh = []
         notes = tuple(
             NoteSeen(a.id, self.reads.author(a.created_by_id, a.created_by), a.body)
@@ -145,12 +169,21 @@ class ZammadPoll:
         self.store.remember(self.tag_marker(ticket_id, added.tag), acted_value(added))
 
     def handled(self, changed: ChangedTicket) -> None:
-        """Remember the ticket as read: its notes done, its tags acted on, its stamp."""
-        for article_id in changed.fresh_article_ids:
-            self.store.remember(f"article:{article_id}", "done")
-        for added in changed.added:
-            self.acted_on(changed.ticket.id, added)
-        self.store.remember(f"ticket:{changed.ticket.id}:updated_at", changed.stamp)
+        """Remember the ticket as read: its notes done, its tags acted on, its stamp (one
+        transaction)."""
+        ticket_id = changed.ticket.id
+        markers = {f"article:{article_id}": "done" for article_id in changed.fresh_article_ids}
+        markers |= {self.tag_marker(ticket_id, a.tag): acted_value(a) for a in changed.added}
+        markers[_stamp_key(ticket_id)] = changed.stamp
+        self.store.remember_many(markers)
+
+
+def _stamp_key(ticket_id: int) -> str:
+    return f"ticket:{ticket_id}:updated_at"
+
+
+def _stamp(ticket: Ticket) -> str:
+    return ticket.updated_at.isoformat() if ticket.updated_at else ""
 
 
 def acted_value(added: TagAdded) -> str:

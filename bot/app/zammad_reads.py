@@ -41,8 +41,16 @@ class ZammadReads:
         return self.zammad.find_tickets_with_tags(tags)
 
     def ticket(self, ticket_id: int) -> Ticket:
-        """A ticket with its tags."""
-        return _memo(self._tickets, ticket_id, lambda: self.zammad.ticket(ticket_id))
+        """A ticket with its tags (and, when Zammad sends them along, its articles and their
+        authors, which then cost nothing more)."""
+        if ticket_id not in self._tickets:
+            ticket = self.zammad.ticket(ticket_id)
+            self._tickets[ticket_id] = ticket
+            if ticket.articles is not None:
+                self._articles.setdefault(ticket_id, list(ticket.articles))
+            for user_id, name in ticket.authors:
+                self._authors.setdefault(user_id, name)
+        return self._tickets[ticket_id]
 
     def ticket_by_number(self, number: str) -> Ticket | None:
         """A ticket by its number: one already read this cycle, else Zammad's search."""
