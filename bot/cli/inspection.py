@@ -9,16 +9,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from bot.app.gather import DeploymentRequest, FactGatherer
-from bot.app.store import OutboxItem, Store, Timer
-from bot.app.wiring import gitlab_client, state_url, zammad_client
-from bot.app.zammad_reads import ZammadReads
 from bot.cli.base import config_option, fail, find_customer, load, main, print_report
 from bot.config.models import Config
 from bot.domain.commands import CommandError, parse_components, usage_line
@@ -27,15 +23,21 @@ from bot.domain.effects import describe
 from bot.domain.model import Deployment, note_texts
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.prerequisites.rollback import guide_steps
-from integrations.emulators.scenario import ScenarioError
-from integrations.gitlab import GitLabClient
-from integrations.secrets import MissingSecretError
-from integrations.zammad import ZammadClient, ZammadError
+
+if TYPE_CHECKING:
+    from bot.app.store import OutboxItem, Store, Timer
+    from integrations.gitlab import GitLabClient
+    from integrations.zammad import ZammadClient
+
+# The shell (store, clients, HTTP) is imported by the commands that use it, so that the
+# planning commands start in a fraction of a second.
 
 
 @contextlib.contextmanager
 def _clients(config: Config, scenario: str | None) -> Iterator[tuple[ZammadClient, GitLabClient]]:
     """Clients for the configured Zammad and GitLab, or for emulators on ``scenario``."""
+    from bot.app.wiring import gitlab_client, zammad_client
+
     if scenario is None:
         yield zammad_client(config.zammad), gitlab_client(config.gitlab)
         return
@@ -87,6 +89,12 @@ def verify(
         except CommandError as exc:
             example = usage_line(exc.usage, "en").split(" ", 2)[2]
             fail(f'--components: {exc} (write it like "{example}")')
+    from bot.app.gather import DeploymentRequest, FactGatherer
+    from bot.app.zammad_reads import ZammadReads
+    from integrations.emulators.scenario import ScenarioError
+    from integrations.secrets import MissingSecretError
+    from integrations.zammad import ZammadError
+
     request = DeploymentRequest(tuple(tickets), environment, explicit)
     try:
         with _clients(config, scenario) as (zammad, gitlab):
@@ -117,7 +125,7 @@ def status(
 ) -> None:
     """Deployments and their states, the next timers and the outbox."""
     config = load(config_path)
-    store = Store(state_url(config))
+    store = _store(config)
     customer = find_customer(config, customer_name).name if customer_name else None
     deployments = [d for d in store.deployments(customer=customer) if show_all or d.is_open]
     ids = {d.id for d in deployments} if customer else None
@@ -129,6 +137,13 @@ def status(
         )
     else:
         _print_status(config, deployments, timers, pending)
+
+
+def _store(config: Config) -> Store:
+    from bot.app.store import Store
+    from bot.app.wiring import state_url
+
+    return Store(state_url(config))
 
 
 def _status_json(
@@ -200,7 +215,7 @@ def _print_status(
 def show(deployment_id: str, config_path: Path | None) -> None:
     """One deployment: its details, its history (audit trail) and its effects."""
     config = load(config_path)
-    store = Store(state_url(config))
+    store = _store(config)
     deployment = store.deployment(deployment_id.upper())
     if deployment is None:
         fail(f"no deployment {deployment_id}", code=1)

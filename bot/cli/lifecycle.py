@@ -12,12 +12,10 @@ import textwrap
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.app import wiring
-from bot.app.daemon import gitlab_webhook_secret, run_daemon, webhook_secret
-from bot.app.service import Service
 from bot.cli.base import (
     config_option,
     fail,
@@ -44,6 +42,9 @@ from bot.domain.lifecycle import new_deployment
 from bot.domain.model import ComponentVersion, Deployment, State
 from integrations.secrets import MissingSecretError
 
+if TYPE_CHECKING:
+    from bot.app.service import Service
+
 
 def _fixed_clock(text: str) -> Callable[[], datetime]:
     try:
@@ -57,6 +58,8 @@ def _fixed_clock(text: str) -> Callable[[], datetime]:
 
 def build_service(config: Config, clock: Callable[[], datetime] = utc_now) -> Service:
     """The service on the configured Zammad, GitLab, channels and store."""
+    from bot.app import wiring  # the shell, loaded only by the commands that use it
+
     if not config.zammad.url:
         fail(f"{config.source}: zammad.url: the Zammad address is needed to run")
     try:
@@ -101,6 +104,8 @@ def run(once: bool, now_text: str | None, config_path: Path | None) -> None:
             f"failed {result.effects_failed}" + "".join(f"; {e}" for e in result.errors)
         )
         sys.exit(1 if result.errors or result.effects_failed else 0)
+    from bot.app.daemon import gitlab_webhook_secret, run_daemon, webhook_secret
+
     try:
         secret = webhook_secret(config)
         gitlab_webhook_secret(config)  # named now, not when the first hook arrives

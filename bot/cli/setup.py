@@ -9,7 +9,6 @@ import click
 
 from bot.cli.base import config_option, fail, load, main
 from integrations.secrets import MissingSecretError, read_secret
-from integrations.zammad import ZammadError
 
 
 @main.group("setup")
@@ -32,6 +31,7 @@ def setup_zammad_command(apply: bool, token_env: str | None, config_path: Path |
     time. A token without admin rights gets the list of what an admin must create (exit 1).
     """
     from bot.app.setup_zammad import describe_step, setup_zammad
+    from integrations.zammad import ZammadError
     from integrations.zammad_admin import ZammadAdminClient
 
     config = load(config_path)

@@ -321,26 +321,26 @@ def _semantic_problems(config: Config) -> list[tuple[Loc, str]]:
     return problems
 
 
+_DATABASE_URL = re.compile(r"^(?P<backend>[A-Za-z0-9_]+)(?:\+(?P<driver>[A-Za-z0-9_]+))?://")
+
+
 def database_url_problem(
     url: str, has_module: Callable[[str], bool] = lambda name: find_spec(name) is not None
 ) -> str | None:
     """What is wrong with the state's database URL, or None: a URL SQLAlchemy reads, of SQLite
     or PostgreSQL, whose driver is installed."""
-    from sqlalchemy.engine import make_url  # only validating needs it
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
+    # SQLAlchemy's URL form, read without importing SQLAlchemy (commands start faster).
+    parsed = _DATABASE_URL.match(url)
+    if parsed is None:
         return (
             f"'{url}' is not a database URL (write it like sqlite:///state.sqlite or "
             "postgresql+psycopg://user@host/deploybot)"
         )
-    backend = parsed.get_backend_name()
+    backend = parsed["backend"]
     if backend not in ("sqlite", "postgresql"):
         return f"deploybot keeps its state in SQLite or PostgreSQL, not {backend}"
     if backend == "postgresql":
-        driver = parsed.get_driver_name()
+        driver = parsed["driver"] or "psycopg2"  # SQLAlchemy's default PostgreSQL driver
         module = {"psycopg": "psycopg", "psycopg2": "psycopg2"}.get(driver, driver)
         if not has_module(module):
             return (

@@ -8,6 +8,7 @@ name of an environment variable) or ``_file`` (a path).
 from __future__ import annotations
 
 import difflib
+import functools
 import zoneinfo
 from datetime import date, time, timedelta
 from email.utils import parseaddr
@@ -119,6 +120,20 @@ class LocalHoliday(StrictModel):
     name: str = Field(min_length=1)
 
 
+@functools.cache
+def _country_codes() -> frozenset[str]:
+    """The ISO codes the holidays package knows, from its registry (importing no country)."""
+    from holidays.registry import COUNTRIES
+
+    return frozenset(str(entry[1]) for entry in COUNTRIES.values())
+
+
+@functools.cache
+def _subdivisions(country: str) -> tuple[str, ...]:
+    """The subdivision codes of one country (importing only that country's module)."""
+    return tuple(holidays.country_holidays(country).subdivisions)
+
+
 class HolidayRegion(StrictModel):
     """Where public holidays come from: a country, optionally a subdivision, plus extra days."""
 
@@ -129,7 +144,7 @@ class HolidayRegion(StrictModel):
     @field_validator("country")
     @classmethod
     def _known_country(cls, value: str) -> str:
-        if value not in holidays.list_supported_countries():
+        if value not in _country_codes():
             raise ValueError(
                 f"'{value}' is not a country known to the holidays package "
                 "(an ISO 3166 code such as ES, PT, FR)"
@@ -142,7 +157,7 @@ class HolidayRegion(StrictModel):
         country = info.data.get("country")
         if value is None or country is None:
             return value
-        known = holidays.list_supported_countries().get(country, [])
+        known = _subdivisions(country)
         if value not in known:
             raise ValueError(
                 f"'{value}' is not a subdivision of {country} (known: {', '.join(known)})"
