@@ -47,6 +47,11 @@ def candidate_slots(rules: SlotRules, day: date, duration: timedelta) -> list[Sl
     return slots
 
 
+def _in_order(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
+    order = {code: i for i, code in enumerate(REASON_CODES)}
+    return tuple(sorted(reasons, key=lambda r: order.get(r.code, len(order))))
+
+
 def _unique(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
     seen: dict[Reason, None] = {}
     for reason in reasons:
@@ -66,7 +71,7 @@ def _free_slots(
     """The allowed slots of a day, and the reasons when there are none."""
     calendar = day_reasons(rules, day)
     if calendar:
-        return [], _unique(calendar)
+        return [], _in_order(calendar)  # a day's own reasons are distinct: no texts compared
     candidates = candidate_slots(rules, day, duration)
     if not candidates:
         fit = Reason(

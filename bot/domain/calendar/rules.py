@@ -8,9 +8,10 @@ Slots are timezone-aware datetimes in the provider's zone.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -34,12 +35,39 @@ REASON_CODES: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
 class Reason:
-    """Why a day or slot is refused: a stable code and a sentence for the operator."""
+    """Why a day or slot is refused: a stable code and a sentence for the operator.
 
-    code: str
-    text: str
+    The sentence may be given as a function that writes it: planning a year for hundreds of
+    customers refuses tens of thousands of days, and only the reasons someone reads are
+    written. Two reasons are equal when their code and sentence are.
+    """
+
+    __slots__ = ("_text", "_write", "code")
+
+    def __init__(self, code: str, text: str | Callable[[], str]) -> None:
+        self.code = code
+        self._text = text if isinstance(text, str) else None
+        self._write = None if isinstance(text, str) else text
+
+    @property
+    def text(self) -> str:
+        """The sentence, written on first use."""
+        if self._text is None:
+            assert self._write is not None
+            self._text, self._write = self._write(), None
+        return self._text
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reason):
+            return NotImplemented
+        return (self.code, self.text) == (other.code, other.text)
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.text))
+
+    def __repr__(self) -> str:
+        return f"Reason({self.code!r}, {self.text!r})"
 
 
 @dataclass(frozen=True)
@@ -176,9 +204,15 @@ def holiday_names(side: Side, day: date, language: str) -> list[tuple[str, bool]
 
 def _holidays_on(rules: SlotRules, day: date) -> list[tuple[str, str]]:
     """(name, whose) for every holiday of either side on ``day``, merged by name."""
+    language = rules.language
+    if not any(
+        day in side.extra or day in public_holidays(side.country, side.subdiv, day.year, language)
+        for side in rules.sides
+    ):
+        return []  # most days: nothing to name
     owners: dict[str, list[str]] = {}
     for side in rules.sides:
-        for name, local in holiday_names(side, day, rules.language):
+        for name, local in holiday_names(side, day, language):
             whose = (
                 say(rules.language, "local", owner=side.owner)
                 if local
@@ -208,18 +242,19 @@ def _closed_reasons(rules: SlotRules, day: date) -> list[Reason]:
     lang = rules.language
     reasons: list[Reason] = []
     if day.weekday() >= 5:
-        reasons.append(Reason("weekend", say(lang, "weekend", weekday=weekday_name(lang, day))))
+        reasons.append(Reason("weekend", lambda: say(lang, "weekend",
+                                                     weekday=weekday_name(lang, day))))  # fmt: skip
     for name, whose in _holidays_on(rules, day):
         reasons.append(Reason("holiday", say(lang, "holiday", name=name, whose=whose)))
     for side, closure in _vacations_on(rules, day):
-        label, start, end = (
-            _label(rules, closure),
-            short_date(closure.start),
-            short_date(closure.end),
-        )
-        text = say(lang, "vacation", owner=side.owner, label=label, start=start, end=end)
-        reasons.append(Reason("vacation", text))
+        reasons.append(Reason("vacation", partial(_vacation_text, rules, side, closure)))
     return reasons
+
+
+def _vacation_text(rules: SlotRules, side: Side, closure: Closure) -> str:
+    start, end = short_date(closure.start), short_date(closure.end)
+    label = _label(rules, closure)
+    return say(rules.language, "vacation", owner=side.owner, label=label, start=start, end=end)
 
 
 def _eve_reasons(rules: SlotRules, day: date) -> list[Reason]:
@@ -230,13 +265,12 @@ def _eve_reasons(rules: SlotRules, day: date) -> list[Reason]:
     if day.weekday() == 4:
         reasons.append(Reason("friday", say(lang, "friday")))
     tomorrow = day + timedelta(days=1)
-    when = short_date(tomorrow)
     if tomorrow.weekday() >= 5:
-        weekday = weekday_name(lang, tomorrow)
-        text = say(lang, "eve_of_non_working_day", weekday=weekday, date=when)
-        reasons.append(Reason("eve_of_non_working_day", text))
+        reasons.append(Reason("eve_of_non_working_day", lambda: say(
+            lang, "eve_of_non_working_day", weekday=weekday_name(lang, tomorrow),
+            date=short_date(tomorrow))))  # fmt: skip
     for name, whose in _holidays_on(rules, tomorrow):
-        text = say(lang, "eve_of_holiday", name=name, whose=whose, date=when)
+        text = say(lang, "eve_of_holiday", name=name, whose=whose, date=short_date(tomorrow))
         reasons.append(Reason("eve_of_holiday", text))
     for side, closure in _vacations_starting(rules, tomorrow):
         label, start = _label(rules, closure), short_date(closure.start)
@@ -246,19 +280,18 @@ def _eve_reasons(rules: SlotRules, day: date) -> list[Reason]:
 
 
 def day_reasons(rules: SlotRules, day: date) -> list[Reason]:
-    """The calendar reasons that refuse a whole day, independent of time and other bookings."""
+    """The calendar reasons that refuse a whole day, independent of time and other bookings.
+    Their sentences are written when read."""
     reasons = [*_closed_reasons(rules, day), *_eve_reasons(rules, day)]
     if day.weekday() not in rules.window_days:
-        lang = rules.language
-        text = say(
-            lang,
-            "outside_window_day",
-            weekday=weekday_name(lang, day),
-            customer=rules.customer,
-            window=rules.window_text(),
-        )
-        reasons.append(Reason("outside_window", text))
+        reasons.append(Reason("outside_window", partial(_outside_window_day, rules, day)))
     return reasons
+
+
+def _outside_window_day(rules: SlotRules, day: date) -> str:
+    lang = rules.language
+    return say(lang, "outside_window_day", weekday=weekday_name(lang, day),
+               customer=rules.customer, window=rules.window_text())  # fmt: skip
 
 
 def _slot_text(start: datetime, end: datetime) -> str:
