@@ -72,10 +72,9 @@ class ZammadPoll:
         """
         found = sorted(self.reads.find_tickets_with_tags(self._watched_tags()), key=lambda t: t.id)
         known = self.store.seen_values([_stamp_key(t.id) for t in found])
+        stamped = [(t, _stamp(t)) for t in found]
         moved = [
-            (t, _stamp(t))
-            for t in found
-            if known.get(_stamp_key(t.id)) != _stamp(t) or not _stamp(t)
+            (t, stamp) for t, stamp in stamped if known.get(_stamp_key(t.id)) != stamp or not stamp
         ]
         first = [t.id for t, _ in moved if _stamp_key(t.id) not in known]
         asking = self._asking(first) if first else set()
