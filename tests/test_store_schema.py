@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -11,8 +12,14 @@ import sqlalchemy as sa
 from bot.app import schema as store_module
 from bot.app.schema import SCHEMA_VERSION
 from bot.app.store import Store, sqlite_url
-from bot.domain.model import deployment_from_json, deployment_to_json, note_texts
-from tests.factories import make_deployment
+from bot.domain.model import (
+    ComponentVersion,
+    State,
+    deployment_from_json,
+    deployment_to_json,
+    note_texts,
+)
+from tests.factories import at, make_deployment
 
 
 def half_built(path: Path, tables: int) -> str:
@@ -56,3 +63,36 @@ def test_notes_stored_as_text_by_an_earlier_version_still_read() -> None:
     assert note_texts(deployment, "en") == ("Forzado (es viernes): urgente",)
     again = deployment_from_json(json.loads(json.dumps(deployment_to_json(deployment))))
     assert again == deployment
+
+
+def test_an_upgrade_from_schema_1_records_what_each_customer_runs(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    store = Store(url)
+    old = make_deployment(id="DIBA-2026-0001", state=State.COMPLETED)
+    new = make_deployment(
+        id="DIBA-2026-0002",
+        state=State.COMPLETED,
+        components=(ComponentVersion("addon-diba", "3.2.12", "3.2.11"),),
+    )
+    for deployment in (old, new):
+        store.commit(deployment, [], now=at("2026-12-01 10:00"), source="cli", actor="t",
+                     event="deploy-done", old_state=State.IN_PROGRESS)  # fmt: skip
+    # As a schema-1 database holds it: no table of deployed versions, version 1.
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE deployed_versions"))
+        connection.execute(sa.text("UPDATE schema_version SET version = 1"))
+    upgraded = Store(url)
+    assert upgraded.migrate() == 2
+    assert upgraded.deployed_versions("DIBA") == {"addon-diba": "3.2.12", "iam-sync": "3.2.1"}
+
+
+def test_completing_a_deployment_records_its_versions_in_the_same_commit(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    running = make_deployment(state=State.IN_PROGRESS)
+    store.commit(running, [], now=at("2026-12-01 10:00"), source="cli", actor="t",
+                 event="deploy-start", old_state=State.SCHEDULED)  # fmt: skip
+    assert store.deployed_versions("DIBA") == {}
+    done = dataclasses.replace(running, state=State.COMPLETED)
+    store.commit(done, [], now=at("2026-12-01 10:20"), source="cli", actor="t",
+                 event="deploy-done", old_state=State.IN_PROGRESS)  # fmt: skip
+    assert store.deployed_versions("DIBA") == {"addon-diba": "3.2.11", "iam-sync": "3.2.1"}

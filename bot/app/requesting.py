@@ -56,11 +56,7 @@ class Requests:
 
     def deployed_versions(self, customer: str) -> dict[str, str]:
         """What deploybot last deployed of each component for the customer (rollback targets)."""
-        versions: dict[str, str] = {}
-        for done in self.store.deployments(customer=customer, states=[State.COMPLETED]):
-            for component in done.components:
-                versions[component.name] = component.version
-        return versions
+        return self.store.deployed_versions(customer)
 
     def customer_of(self, tickets: Sequence[Ticket], reads: ZammadReads) -> Customer | None:
         """The customer the tickets belong to, from their organizations (None: not one)."""

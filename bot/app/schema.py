@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = sa.MetaData()
 
@@ -74,4 +74,15 @@ counters = sa.Table(
     metadata,
     sa.Column("name", sa.String(200), primary_key=True),
     sa.Column("value", sa.Integer, nullable=False),
+)
+#: What deploybot last deployed of each component of each customer (version 2): the rollback
+#: target of the next deployment, read with one indexed query instead of decoding every
+#: completed deployment.
+deployed_versions = sa.Table(
+    "deployed_versions",
+    metadata,
+    sa.Column("customer", sa.String(200), primary_key=True),
+    sa.Column("component", sa.String(200), primary_key=True),
+    sa.Column("version", sa.String(200), nullable=False),
+    sa.Column("deployment_id", sa.String(64), nullable=False),
 )

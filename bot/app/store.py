@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -23,6 +23,7 @@ from bot.app.schema import (
     SCHEMA_VERSION,
     audit,
     counters,
+    deployed_versions,
     deployment_tickets,
     deployments,
     metadata,
@@ -31,6 +32,7 @@ from bot.app.schema import (
     seen,
     timers,
 )
+from bot.app.store_versions import backfill_deployed_versions, record_deployed
 from bot.domain.effects import Effect, OutboxEffect, ScheduleTimer
 from bot.domain.model import ENDED, Deployment, State, deployment_from_json, deployment_to_json
 
@@ -117,7 +119,10 @@ class Store:
                     f"the state database {self.url} has schema version {version}, newer than "
                     f"this deploybot ({SCHEMA_VERSION}); upgrade deploybot"
                 )
-            # Future migrations: `if version < 2: …; version = 2`, then record it.
+            if version < 2:
+                backfill_deployed_versions(connection)
+                version = 2
+                connection.execute(schema_version.update().values(version=version))
             return int(version)
 
     # -- deployments --------------------------------------------------------------------------
@@ -156,6 +161,14 @@ class Store:
             ).scalar_one_or_none()
         return deployment_from_json(json.loads(data)) if data else None
 
+    def deployed_versions(self, customer: str) -> dict[str, str]:
+        """What deploybot last deployed of each of the customer's components (one query)."""
+        query = sa.select(deployed_versions.c.component, deployed_versions.c.version).where(
+            deployed_versions.c.customer == customer
+        )
+        with self.engine.connect() as connection:
+            return {str(name): str(version) for name, version in connection.execute(query)}
+
     def deployments(
         self, *, customer: str | None = None, states: Sequence[State] | None = None
     ) -> list[Deployment]:
@@ -168,6 +181,13 @@ class Store:
         with self.engine.connect() as connection:
             rows: Sequence[str] = connection.execute(query).scalars().all()
         return [deployment_from_json(json.loads(row)) for row in rows]
+
+    def count_by_state(self) -> dict[State, int]:
+        """How many deployments are in each state (one grouped query)."""
+        query = sa.select(deployments.c.state, sa.func.count()).group_by(deployments.c.state)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return {State(str(row[0])): cast(int, row[1]) for row in rows}
 
     def open_deployment_of_ticket(self, ticket_id: int) -> Deployment | None:
         """The deployment (not yet ended) that includes this ticket."""
@@ -214,6 +234,8 @@ class Store:
                     details=json.dumps(details or {}, ensure_ascii=False, default=str),
                 )
             )
+            if deployment.state is State.COMPLETED and old_state is not State.COMPLETED:
+                record_deployed(connection, deployment)
             for effect in effects:
                 if isinstance(effect, ScheduleTimer):
                     self._set_timer(connection, deployment.id, effect.name, effect.due)
@@ -338,6 +360,12 @@ class Store:
             last_error=row["last_error"],
             alerted=bool(row["alerted"]),
         )
+
+    def pending_count(self) -> int:
+        """How many effects wait in the outbox (one count)."""
+        query = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == "pending")
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
 
     def pending(self) -> list[OutboxItem]:
         """Every effect not done yet, in the order it was written."""

@@ -57,15 +57,14 @@ class _ServiceCollector(Collector):
         effects.add_metric(["done"], totals["effects_done"])
         effects.add_metric(["failed"], totals["effects_failed"])
         yield effects
+        store = self.service.store
         yield GaugeMetricFamily(
-            "deploybot_outbox_pending", "Effects waiting", value=len(self.service.store.pending())
+            "deploybot_outbox_pending", "Effects waiting", value=store.pending_count()
         )
         states = GaugeMetricFamily(
             "deploybot_deployments", "Deployments by state", labels=["state"]
         )
-        counts = {state: 0 for state in State}
-        for deployment in self.service.store.deployments():
-            counts[deployment.state] += 1
+        counts = {state: 0 for state in State} | store.count_by_state()
         for state, count in counts.items():
             states.add_metric([state.value], count)
         yield states
