@@ -279,6 +279,10 @@ def _merged_notes(existing: object, ours: str) -> str:
     return "\n".join(part for part in (current, *new) if part)
 
 
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def external_lock_file(path: Path) -> Path | None:
     """The lock file Excel (``~$name``) or LibreOffice (``.~lock.name#``) keeps while open."""
     for candidate in (
@@ -333,10 +337,41 @@ class DeploymentLog:
         """``<CUSTOMER> - Deployment log.xlsx`` in the log folder."""
         return self.directory / f"{self.customer} - Deployment log.xlsx"
 
+    #: How many versions written by someone else deploybot keeps (newest first).
+    BACKUPS = 3
+
     @property
     def backup_path(self) -> Path:
-        """Where the version before the last write is kept (outside the shared folder)."""
-        return self.backup_dir / (self.path.name + ".bak")
+        """The newest kept version (outside the shared folder)."""
+        return self._backup(1)
+
+    def _backup(self, number: int) -> Path:
+        suffix = ".bak" if number == 1 else f".bak.{number}"
+        return self.backup_dir / (self.path.name + suffix)
+
+    @property
+    def _written_path(self) -> Path:
+        """Where the digest of the file deploybot last wrote is kept."""
+        return self.backup_dir / (self.path.name + ".written")
+
+    def _keep_foreign_version(self) -> None:
+        """Before writing, keep the file if someone else changed it since deploybot last wrote
+        it (a person, a sync client): at most ``BACKUPS`` copies, the oldest dropped. A file
+        deploybot wrote itself needs no copy — it can be written again from the state."""
+        if not self.path.exists():
+            return
+        written = self._written_path.read_text() if self._written_path.exists() else None
+        if written == _digest(self.path):
+            return
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        for number in range(self.BACKUPS - 1, 0, -1):
+            if self._backup(number).exists():
+                os.replace(self._backup(number), self._backup(number + 1))
+        shutil.copy2(self.path, self._backup(1))
+
+    def _remember_written(self) -> None:
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        self._written_path.write_text(_digest(self.path))
 
     @property
     def lock_path(self) -> Path:
@@ -380,6 +415,7 @@ class DeploymentLog:
             shutil.copyfile(template, self.path)
         else:
             write_template(self.path, self.language)
+        self._remember_written()  # deploybot's own: nothing to keep a copy of
 
     def upsert_row(self, row: LogRow) -> int:
         """Add the deployment's row, or update the row with its id; returns the row number.
@@ -402,10 +438,9 @@ class DeploymentLog:
                     if number - 1 > layout.header_row:
                         _copy_row_style(layout.sheet, number - 1, number, layout.sheet.max_column)
                 self._write(layout, number, row)
-                if self.path.exists():
-                    self.backup_dir.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(self.path, self.backup_path)
+                self._keep_foreign_version()
                 _save_atomically(workbook, self.path)
+                self._remember_written()
                 return number
         except filelock.Timeout:
             raise LogLockedError(

@@ -199,14 +199,37 @@ def test_nothing_but_the_workbook_lands_in_the_shared_folder(tmp_path: Path) -> 
     assert log.backup_path.parent == tmp_path / "state" / "log-backups"
 
 
-def test_previous_version_is_kept_as_bak_outside_the_shared_folder(tmp_path: Path) -> None:
+def person_edits(log: DeploymentLog, text: str) -> bytes:
+    """Someone opens the log, writes in a cell of their own and saves it."""
+    workbook = openpyxl.load_workbook(log.path)
+    workbook.worksheets[0]["X2"] = text
+    workbook.save(log.path)
+    return log.path.read_bytes()
+
+
+def test_a_version_someone_else_wrote_is_kept_outside_the_shared_folder(tmp_path: Path) -> None:
     log = log_in(tmp_path / "shared", backup_dir=tmp_path / "backups")
     log.upsert_row(planned())
-    first = log.path.read_bytes()
+    log.upsert_row(planned())
+    assert not log.backup_path.exists()  # deploybot's own version: nothing to keep
+    theirs = person_edits(log, "Revisado por Núria")
     log.upsert_row(log_row(make_deployment(state=State.CANCELLED), make_config()))
-    assert log.backup_path.read_bytes() == first
+    assert log.backup_path.read_bytes() == theirs
     assert log.read_rows()[0]["status"] == "Cancelado"
     assert not [p for p in (tmp_path / "shared").iterdir() if p.name.endswith(".tmp.xlsx")]
+
+
+def test_at_most_three_foreign_versions_are_kept_newest_first(tmp_path: Path) -> None:
+    log = log_in(tmp_path / "shared", backup_dir=tmp_path / "backups")
+    log.upsert_row(planned())
+    versions = []
+    for n in range(4):
+        versions.append(person_edits(log, f"edit {n}"))
+        log.upsert_row(planned())
+    kept = sorted(p.name for p in (tmp_path / "backups").glob("*.bak*"))
+    assert kept == [f"{log.path.name}.bak", f"{log.path.name}.bak.2", f"{log.path.name}.bak.3"]
+    assert log.backup_path.read_bytes() == versions[3]
+    assert (tmp_path / "backups" / f"{log.path.name}.bak.3").read_bytes() == versions[1]
 
 
 def test_a_new_log_takes_the_usual_permissions_and_an_existing_one_keeps_its_own(
