@@ -168,6 +168,32 @@ def log_figures() -> None:
                   f"peak {peak:.0f} MB traced")  # fmt: skip
 
 
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def memory_figures(cycles: int = 1_000) -> None:
+    """Resident memory of the service over many idle cycles (the demo, after its procedure)."""
+    config = load_config(example_config_path())
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        workbench(config, load_scenario(), Path(folder)) as bench,
+    ):
+        bench.person_tags(1, "deploy")
+        after_100 = 0.0
+        for n in range(cycles):
+            bench.service.run_cycle()
+            bench.zammad.log.clear()  # the emulators' request logs are not deploybot's memory
+            bench.gitlab.log.clear()
+            if n == 99:
+                after_100 = _rss_mb()
+        print(f"Daemon, {cycles:,} cycles: resident memory grew "
+              f"{_rss_mb() - after_100:.1f} MB after the first 100")  # fmt: skip
+
+
 def start_up(args: list[str]) -> float:
     runs = []
     for _ in range(3):
@@ -195,6 +221,7 @@ def main() -> None:
     gitlab_figures()
     planning_figures()
     log_figures()
+    memory_figures()
     startup_figures()
 
 
