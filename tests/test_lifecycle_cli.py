@@ -177,3 +177,19 @@ def test_status_shows_whole_ids_and_starts_on_a_narrow_terminal(config_file: Pat
     [row] = [line for line in result.stdout.splitlines() if line.startswith("│ DIBA-")]
     assert "30/11/2026 09:00" in row  # the id and the start, each whole on one line
     assert max(len(line) for line in result.stdout.splitlines()) <= 60
+
+
+def test_status_all_shows_the_newest_and_counts_every_state(config_file: Path) -> None:
+    for _ in range(2):
+        cli(
+            config_file, "request", "--customer", "DIBA", "--components", "addon-diba 3.2.11",
+            "--email", "jordi@diba.example", "--customer-validated",
+        )  # fmt: skip
+    cli(config_file, "cancel", "DIBA-2026-0001", "duplicate")
+    result = cli(config_file, "status", "--all", "--limit", "1")
+    assert result.exit_code == 0, result.output
+    assert "By state: " in result.stdout and "cancelled 1" in result.stdout
+    rows = [line for line in result.stdout.splitlines() if line.startswith("│ DIBA-")]
+    assert len(rows) == 1
+    open_only = cli(config_file, "status")
+    assert "DIBA-2026-0001" not in open_only.stdout and "DIBA-2026-0002" in open_only.stdout

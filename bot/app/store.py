@@ -170,21 +170,34 @@ class Store:
             return {str(name): str(version) for name, version in connection.execute(query)}
 
     def deployments(
-        self, *, customer: str | None = None, states: Sequence[State] | None = None
+        self,
+        *,
+        customer: str | None = None,
+        states: Sequence[State] | None = None,
+        newest: int | None = None,
     ) -> list[Deployment]:
-        """Deployments, oldest first, optionally of one customer and in some states."""
-        query = sa.select(deployments.c.data).order_by(deployments.c.id)
+        """Deployments, oldest first, optionally of one customer, in some states, and only the
+        ``newest`` few (the filters and the limit run in SQL: nothing else is decoded)."""
+        query = sa.select(deployments.c.data)
         if customer is not None:
             query = query.where(deployments.c.customer == customer)
         if states is not None:
             query = query.where(deployments.c.state.in_([state.value for state in states]))
+        if newest is not None:
+            query = query.order_by(deployments.c.updated_at.desc(), deployments.c.id.desc())
+            query = query.limit(newest)
+        else:
+            query = query.order_by(deployments.c.id)
         with self.engine.connect() as connection:
             rows: Sequence[str] = connection.execute(query).scalars().all()
-        return [deployment_from_json(json.loads(row)) for row in rows]
+        found = [deployment_from_json(json.loads(row)) for row in rows]
+        return sorted(found, key=lambda d: d.id) if newest is not None else found
 
-    def count_by_state(self) -> dict[State, int]:
+    def count_by_state(self, customer: str | None = None) -> dict[State, int]:
         """How many deployments are in each state (one grouped query)."""
         query = sa.select(deployments.c.state, sa.func.count()).group_by(deployments.c.state)
+        if customer is not None:
+            query = query.where(deployments.c.customer == customer)
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         return {State(str(row[0])): cast(int, row[1]) for row in rows}

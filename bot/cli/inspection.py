@@ -20,7 +20,7 @@ from bot.config.models import Config
 from bot.domain.commands import CommandError, parse_components, usage_line
 from bot.domain.durations import format_duration
 from bot.domain.effects import describe
-from bot.domain.model import Deployment, note_texts
+from bot.domain.model import ENDED, Deployment, State, note_texts
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.prerequisites.rollback import guide_steps
 
@@ -118,16 +118,34 @@ def verify(
 @main.command("status")
 @click.option("--customer", "customer_name", help="Only this customer's deployments.")
 @click.option("--all", "show_all", is_flag=True, help="Include ended deployments.")
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1),
+    help="With --all: the newest N.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @config_option
 def status(
-    customer_name: str | None, show_all: bool, as_json: bool, config_path: Path | None
+    customer_name: str | None,
+    show_all: bool,
+    limit: int,
+    as_json: bool,
+    config_path: Path | None,
 ) -> None:
-    """Deployments and their states, the next timers and the outbox."""
+    """Deployments and their states, the next timers and the outbox; with --all also the
+    newest ended ones, and how many there are in each state."""
     config = load(config_path)
     store = _store(config)
     customer = find_customer(config, customer_name).name if customer_name else None
-    deployments = [d for d in store.deployments(customer=customer) if show_all or d.is_open]
+    if show_all:
+        deployments = store.deployments(customer=customer, newest=limit)
+        counts = store.count_by_state(customer)
+        if not as_json:
+            click.echo("By state: " + ", ".join(f"{s.value} {n}" for s, n in counts.items()))
+    else:
+        deployments = store.deployments(customer=customer, states=OPEN_STATES)
     ids = {d.id for d in deployments} if customer else None
     timers = [t for t in store.timers() if ids is None or t.deployment_id in ids]
     pending = [i for i in store.pending() if ids is None or i.deployment_id in ids]
@@ -137,6 +155,9 @@ def status(
         )
     else:
         _print_status(config, deployments, timers, pending)
+
+
+OPEN_STATES = [state for state in State if state not in ENDED]
 
 
 def _store(config: Config) -> Store:
