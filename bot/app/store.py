@@ -29,9 +29,9 @@ from bot.app.schema import (
     metadata,
     outbox,
     schema_version,
-    seen,
     timers,
 )
+from bot.app.store_markers import MarkerStore, remember_marker
 from bot.app.store_versions import backfill_deployed_versions, record_deployed
 from bot.domain.effects import Effect, OutboxEffect, ScheduleTimer
 from bot.domain.model import ENDED, Deployment, State, deployment_from_json, deployment_to_json
@@ -88,7 +88,7 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-class Store:
+class Store(MarkerStore):
     """deploybot's database."""
 
     def __init__(self, url: str) -> None:
@@ -233,7 +233,7 @@ class Store:
         the markers that say what caused it was handled (so a crash cannot make it run twice)."""
         with self.engine.begin() as connection:
             for key, value in (seen_markers or {}).items():
-                _remember(connection, key, value)
+                remember_marker(connection, key, value)
             self._save(connection, deployment, now)
             connection.execute(
                 audit.insert().values(
@@ -325,7 +325,7 @@ class Store:
         """
         with self.engine.begin() as connection:
             for key, value in (seen_markers or {}).items():
-                _remember(connection, key, value)
+                remember_marker(connection, key, value)
             connection.execute(
                 audit.insert().values(
                     deployment_id=scope,
@@ -458,51 +458,9 @@ class Store:
 
     # -- what was already read ----------------------------------------------------------------
 
-    def seen_value(self, key: str) -> str | None:
-        """A remembered marker (a ticket's ``updated_at``, a processed article)."""
-        with self.engine.connect() as connection:
-            return connection.execute(
-                sa.select(seen.c.value).where(seen.c.key == key)
-            ).scalar_one_or_none()
-
-    def seen_values(self, keys: Sequence[str]) -> dict[str, str]:
-        """The remembered markers among ``keys``, in one query per 500 keys (a cycle's worth)."""
-        found: dict[str, str] = {}
-        with self.engine.connect() as connection:
-            for start in range(0, len(keys), 500):
-                chunk = list(keys[start : start + 500])
-                rows = connection.execute(sa.select(seen.c.key, seen.c.value).where(
-                    seen.c.key.in_(chunk)))  # fmt: skip
-                found.update({str(key): str(value) for key, value in rows})
-        return found
-
-    def remember(self, key: str, value: str = "") -> None:
-        """Remember a marker (idempotent)."""
-        with self.engine.begin() as connection:
-            _remember(connection, key, value)
-
-    def remember_many(self, markers: Mapping[str, str]) -> None:
-        """Remember several markers in one transaction."""
-        if not markers:
-            return
-        with self.engine.begin() as connection:
-            for key, value in markers.items():
-                _remember(connection, key, value)
-
-    def forget(self, key: str) -> None:
-        """Drop a remembered marker."""
-        with self.engine.begin() as connection:
-            connection.execute(seen.delete().where(seen.c.key == key))
-
 
 def _counter(customer: str, year: int) -> str:
     return f"{customer}-{year}"
-
-
-def _remember(connection: Connection, key: str, value: str) -> None:
-    updated = connection.execute(seen.update().where(seen.c.key == key).values(value=value))
-    if updated.rowcount == 0:
-        connection.execute(seen.insert().values(key=key, value=value))
 
 
 def backoff(attempts: int, base_seconds: float, max_seconds: float) -> timedelta:
