@@ -6,6 +6,7 @@ One event per deployment, identified by its UID; every change is published with 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
@@ -68,6 +69,25 @@ def to_calendar(event: CalendarEvent, method: Method = "PUBLISH") -> icalendar.C
     calendar.add("prodid", "-//deploybot//deployment calendar//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if event.cancelled else method)
+    calendar.add_component(_vevent(event, attendees=True))
+    calendar.add_missing_timezones()
+    return calendar
+
+
+def feed_ics(events: Iterable[CalendarEvent], name: str) -> bytes:
+    """A calendar feed to subscribe to (Google Calendar, Outlook, Thunderbird): every event
+    with the UID and SEQUENCE of its invitations, cancelled ones marked cancelled."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//deploybot//deployment calendar//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    for event in events:
+        calendar.add_component(_vevent(event, attendees=False))
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
+
+
+def _vevent(event: CalendarEvent, *, attendees: bool) -> icalendar.Event:
     vevent = icalendar.Event()
     vevent.add("uid", event.uid)
     vevent.add("summary", event.summary)
@@ -78,11 +98,9 @@ def to_calendar(event: CalendarEvent, method: Method = "PUBLISH") -> icalendar.C
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     vevent.add("description", event.description)
     vevent.add("organizer", _address(event.organizer))
-    for attendee in event.attendees:
+    for attendee in event.attendees if attendees else ():
         vevent.add("attendee", _address(attendee, "REQ-PARTICIPANT"), encode=False)
-    calendar.add_component(vevent)
-    calendar.add_missing_timezones()
-    return calendar
+    return vevent
 
 
 def to_ics(event: CalendarEvent, method: Method = "PUBLISH") -> bytes:

@@ -80,6 +80,12 @@ def webhook_secret(config: Config) -> bytes | None:
     return read_secret(name, None, what="Zammad webhook secret").encode() if name else None
 
 
+def views_token(config: Config) -> bytes | None:
+    """The token of the pages and the feed (None: they are off)."""
+    name = config.server.token_env
+    return read_secret(name, None, what="pages token").encode() if name else None
+
+
 def gitlab_webhook_secret(config: Config) -> bytes | None:
     """The secret GitLab's project hooks send (None: ``/webhooks/gitlab`` is off)."""
     name = config.gitlab.webhook_secret_env
@@ -104,10 +110,12 @@ def run_daemon(service: Service, config: Config, secret: bytes | None = None) ->
             wake,
             gitlab_secret=gitlab_webhook_secret(config),
             wake_gitlab=wake_gitlab,
+            views_token=views_token(config),
         )
         server = serve(app, config.server.host, config.server.port)
         log.info(
-            "http endpoint on %s:%s (/webhooks/zammad, /webhooks/gitlab, /healthz, /metrics)",
+            "http endpoint on %s:%s (/calendar, /calendar.ics, /deployments/…, /webhooks/…, "
+            "/healthz, /metrics)",
             config.server.host,
             server.server_port,
         )

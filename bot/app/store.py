@@ -193,6 +193,21 @@ class Store(MarkerStore):
         found = [deployment_from_json(json.loads(row)) for row in rows]
         return sorted(found, key=lambda d: d.id) if newest is not None else found
 
+    def deployments_between(
+        self, start: datetime, end: datetime, *, customer: str | None = None
+    ) -> list[Deployment]:
+        """Deployments booked to start in [start, end) (by their planned start, in SQL)."""
+        query = sa.select(deployments.c.data).where(
+            deployments.c.planned_start >= _utc(start), deployments.c.planned_start < _utc(end)
+        )
+        if customer is not None:
+            query = query.where(deployments.c.customer == customer)
+        with self.engine.connect() as connection:
+            rows: Sequence[str] = (
+                connection.execute(query.order_by(deployments.c.id)).scalars().all()
+            )
+        return [deployment_from_json(json.loads(row)) for row in rows]
+
     def count_by_state(self, customer: str | None = None) -> dict[State, int]:
         """How many deployments are in each state (one grouped query)."""
         query = sa.select(deployments.c.state, sa.func.count()).group_by(deployments.c.state)

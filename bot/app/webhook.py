@@ -27,6 +27,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from bot.app.service import Service
+from bot.app.views import ViewsApp
 from bot.domain.model import State
 
 #: The largest webhook body accepted (Zammad sends a ticket and an article).
@@ -81,8 +82,10 @@ class ControlApp:
         *,
         gitlab_secret: bytes | None = None,
         wake_gitlab: Callable[[], None] | None = None,
+        views_token: bytes | None = None,
     ) -> None:
         self.service = service
+        self.views = ViewsApp(service.config, service.store, views_token, service.clock)
         self.secret = secret
         self.wake = wake
         self.gitlab_secret = gitlab_secret
@@ -99,6 +102,8 @@ class ControlApp:
         )
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if self.views.handles(str(environ.get("PATH_INFO", ""))):
+            return self.views(environ, start_response)
         request = Request(environ)
         try:
             endpoint, _ = self.routes.bind_to_environ(environ).match()
@@ -212,7 +217,11 @@ class BoundedServer(BaseWSGIServer):
 
 
 def serve(
-    app: ControlApp, host: str, port: int, *, read_timeout: float = READ_TIMEOUT_SECONDS
+    app: ControlApp | ViewsApp,
+    host: str,
+    port: int,
+    *,
+    read_timeout: float = READ_TIMEOUT_SECONDS,
 ) -> BaseWSGIServer:
     """Serve the endpoint in a background thread; returns the server (``shutdown()`` stops it)."""
     handler = type("_Handler", (_Quiet,), {"timeout": read_timeout})

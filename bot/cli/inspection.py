@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from email.utils import parseaddr
@@ -270,3 +271,32 @@ def show(deployment_id: str, config_path: Path | None) -> None:
     for item in store.outbox_items(d.id):
         error = f" — {item.last_error}" if item.last_error else ""
         click.echo(f"  [{item.status}] {describe(item.effect)}{error}")
+
+
+@main.command("serve")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default=None, help="Address to listen on (default: server.host).")
+@config_option
+def serve_views(port: int, host: str | None, config_path: Path | None) -> None:
+    """Serve the change calendar, the deployment pages and the calendar feed from the store,
+    without the daemon: /calendar, /calendar.ics, /deployments/ID (token: server.token_env)."""
+    from bot.app.daemon import views_token
+    from bot.app.views import ViewsApp
+    from bot.app.webhook import serve
+    from bot.cli.base import utc_now
+    from integrations.secrets import MissingSecretError
+
+    config = load(config_path)
+    if not config.server.token_env:
+        fail(f"{config.source}: server.token_env: name the variable holding the pages' token")
+    try:
+        token = views_token(config)
+    except MissingSecretError as exc:
+        fail(str(exc))
+    app = ViewsApp(config, _store(config), token, utc_now)
+    server = serve(app, host or config.server.host, port)
+    click.echo(f"http://{host or config.server.host}:{server.server_port}/calendar — Ctrl-C stops")
+    try:
+        threading.Event().wait()  # the server answers in its own threads
+    except KeyboardInterrupt:
+        server.shutdown()

@@ -104,11 +104,12 @@ def run(once: bool, now_text: str | None, config_path: Path | None) -> None:
             f"failed {result.effects_failed}" + "".join(f"; {e}" for e in result.errors)
         )
         sys.exit(1 if result.errors or result.effects_failed else 0)
-    from bot.app.daemon import gitlab_webhook_secret, run_daemon, webhook_secret
+    from bot.app.daemon import gitlab_webhook_secret, run_daemon, views_token, webhook_secret
 
     try:
         secret = webhook_secret(config)
         gitlab_webhook_secret(config)  # named now, not when the first hook arrives
+        views_token(config)
     except MissingSecretError as exc:
         fail(str(exc))
     run_daemon(service, config, secret)

@@ -212,6 +212,9 @@ class ServerConfig(StrictModel):
     #: How Zammad and GitLab reach this endpoint (``https://deploybot.example``), for the
     #: webhooks ``deploybot setup`` creates.
     public_url: str | None = None
+    #: The environment variable holding the token of the pages and the calendar feed (none:
+    #: the views are off).
+    token_env: str | None = None
 
 
 class WorkflowConfig(StrictModel):

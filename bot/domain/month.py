@@ -1,0 +1,139 @@
+"""The change calendar of a month: for each day, the deployments booked on it and, per customer,
+whether the day is allowed and why not (holidays, vacations, Fridays, eves, the window).
+
+Pure: the shell hands in the configuration, the deployments of the month and the time; the
+page renders what this decides.
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.config.models import Config, Customer
+from bot.domain.calendar.planning import explain_day
+from bot.domain.calendar.rules import Reason, rules_for
+from bot.domain.model import Deployment
+
+#: The states a page filters on, in the order the legend lists them.
+STATES = ("scheduled", "in_progress", "delayed", "completed", "rolled_back", "cancelled")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A deployment as the calendar shows it."""
+
+    id: str
+    customer: str
+    environment: str
+    state: str
+    time: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why one customer cannot deploy on a day."""
+
+    customer: str
+    reasons: tuple[Reason, ...]
+
+    @property
+    def text(self) -> str:
+        """The reasons as one sentence list (what the page shows on hover)."""
+        return "; ".join(reason.text for reason in self.reasons)
+
+
+@dataclass(frozen=True)
+class DayCell:
+    """One day of the grid: its deployments and who may not deploy on it."""
+
+    day: date
+    in_month: bool
+    marks: tuple[Mark, ...]
+    refusals: tuple[Refusal, ...]
+    allowed: tuple[str, ...]
+
+
+def month_of(text: str | None, today: date) -> date:
+    """The first day of the month ``YYYY-MM`` (this month when absent); ValueError if bad."""
+    if not text:
+        return today.replace(day=1)
+    year, month = text.split("-")
+    return date(int(year), int(month), 1)
+
+
+def shifted(first: date, months: int) -> date:
+    """The first day of the month ``months`` away."""
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _marks(config: Config, deployments: Sequence[Deployment]) -> dict[date, list[Mark]]:
+    tz = config.provider.tz
+    found: dict[date, list[Mark]] = {}
+    for d in sorted(deployments, key=lambda d: d.planned_start or d.requested_at):
+        start = d.actual_start or d.planned_start
+        if start is None:
+            continue
+        local = start.astimezone(tz)
+        mark = Mark(d.id, d.customer, d.environment, d.state.value, f"{local:%H:%M}")
+        found.setdefault(local.date(), []).append(mark)
+    return found
+
+
+def month_grid(
+    config: Config,
+    first: date,
+    customers: Sequence[Customer],
+    deployments: Sequence[Deployment],
+    *,
+    now: datetime,
+) -> list[list[DayCell]]:
+    """The weeks (Monday first) of the month starting at ``first``, each day with its
+    deployments and each customer's verdict."""
+    marks = _marks(config, deployments)
+    rules = [
+        (c.name, rules_for(config, c)) for c in customers if c.managed_by != "partner_exclusive"
+    ]
+    weeks = []
+    for week in month_calendar.Calendar().monthdatescalendar(first.year, first.month):
+        cells = []
+        for day in week:
+            refusals, allowed = [], []
+            for name, rule in rules:
+                verdict = explain_day(rule, day, now=now)
+                if verdict.allowed:
+                    allowed.append(name)
+                else:
+                    refusals.append(Refusal(name, verdict.reasons))
+            cells.append(
+                DayCell(
+                    day,
+                    day.month == first.month,
+                    tuple(marks.get(day, ())),
+                    tuple(refusals),
+                    tuple(allowed),
+                )
+            )
+        weeks.append(cells)
+    return weeks
+
+
+def upcoming(config: Config, deployments: Sequence[Deployment], now: datetime) -> list[Mark]:
+    """The deployments booked in the next 14 days, soonest first."""
+    end = now + timedelta(days=14)
+    soon = [d for d in deployments if d.planned_start and now <= d.planned_start <= end]
+    tz = config.provider.tz
+    return [
+        Mark(
+            d.id,
+            d.customer,
+            d.environment,
+            d.state.value,
+            f"{d.planned_start.astimezone(tz):%d/%m %H:%M}",
+        )
+        for d in sorted(soon, key=lambda d: d.planned_start or now)
+        if d.planned_start is not None
+    ]

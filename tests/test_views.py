@@ -1,0 +1,110 @@
+"""The team's views over the demo's state: the change calendar, a deployment's page and the
+calendar feed — token required, outside text escaped, the feed readable by calendar clients."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import icalendar
+from werkzeug.test import Client
+
+from bot.app.demo import Workbench
+from bot.app.views import ViewsApp
+
+TOKEN = b"pages-token"
+AUTH = {"Authorization": "Bearer pages-token"}
+
+
+def views(bench: Workbench, token: bytes | None = TOKEN) -> Client:
+    return Client(ViewsApp(bench.config, bench.store, token, bench.clock))
+
+
+def booked(bench: Workbench) -> str:
+    bench.person_tags(1, "deploy")
+    bench.person_tags(2, "deploy")
+    bench.cycle()
+    [deployment] = bench.store.deployments()
+    first = deployment.proposals[0].astimezone(bench.config.provider.tz)
+    bench.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")
+    bench.cycle()
+    return deployment.id
+
+
+def test_the_month_shows_the_booking_and_why_days_are_refused(bench: Workbench) -> None:
+    deployment_id = booked(bench)
+    page = views(bench).get("/calendar?month=2026-12", headers=AUTH).get_data(as_text=True)
+    november = views(bench).get("/calendar?month=2026-11", headers=AUTH).get_data(as_text=True)
+    assert f"{deployment_id} (scheduled)" in november
+    assert 'data-day="2026-11-30"' in november
+    assert "Inmaculada Concepción" in page  # 8 December, a holiday in every region
+    assert "DIBA:" in page and "CAM:" in page
+    assert "Next 14 days" in november and deployment_id in november
+
+
+def test_the_customer_filter_hides_the_other_customers(bench: Workbench) -> None:
+    booked(bench)
+    page = views(bench).get("/calendar?month=2026-12&customer=DIBA", headers=AUTH)
+    text = page.get_data(as_text=True)
+    assert "DIBA:" in text and "CAM:" not in text
+
+
+def test_the_deployment_page_lists_its_tickets_timeline_and_effects(bench: Workbench) -> None:
+    deployment_id = booked(bench)
+    page = views(bench).get(f"/deployments/{deployment_id}", headers=AUTH)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "ES-7412280" in text and "#ticket/zoom/1" in text
+    assert "deploy-schedule" in text and "ready → scheduled" in text
+    assert "[done]" not in text and "done" in text  # each effect with its status
+    assert views(bench).get("/deployments/NOPE-1", headers=AUTH).status_code == 404
+
+
+def test_pages_and_feed_want_the_token(bench: Workbench) -> None:
+    client = views(bench)
+    assert client.get("/calendar").status_code == 401
+    assert client.get("/calendar.ics").status_code == 401
+    assert client.get("/calendar", headers={"Authorization": "Bearer guess"}).status_code == 401
+    assert client.get("/calendar.ics?token=pages-token").status_code == 200
+    assert views(bench, token=None).get("/calendar", headers=AUTH).status_code == 404
+
+
+def test_a_title_with_markup_is_shown_as_text(bench: Workbench) -> None:
+    bench.zammad.tickets[1]["title"] = "<script>alert(1)</script> organismes"
+    deployment_id = booked(bench)
+    text = views(bench).get(f"/deployments/{deployment_id}", headers=AUTH).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def feed_event(bench: Workbench, deployment_id: str) -> icalendar.Event:
+    body = views(bench).get("/calendar.ics?token=pages-token&customer=DIBA").get_data()
+    calendar = icalendar.Calendar.from_ical(body)
+    [event] = [e for e in calendar.walk("VEVENT") if deployment_id in str(e["UID"])]
+    assert isinstance(event, icalendar.Event)
+    return event
+
+
+def test_the_feed_follows_a_booking_a_reschedule_and_a_cancel(bench: Workbench) -> None:
+    deployment_id = booked(bench)
+    uid = f"{deployment_id}@soffid.example"
+    event = feed_event(bench, deployment_id)
+    assert (str(event["UID"]), int(str(event["SEQUENCE"])), str(event["STATUS"])) == (
+        uid,
+        0,
+        "CONFIRMED",
+    )
+    moved = datetime(2026, 12, 1, 9, 30)
+    bench.person_notes(1, f"/deploy schedule {moved:%Y-%m-%d %H:%M}")
+    bench.cycle()
+    event = feed_event(bench, deployment_id)
+    assert int(str(event["SEQUENCE"])) == 1
+    assert event.decoded("DTSTART").replace(tzinfo=None) == moved
+    bench.person_notes(1, "/deploy cancel no longer needed")
+    bench.cycle()
+    event = feed_event(bench, deployment_id)
+    assert (int(str(event["SEQUENCE"])), str(event["STATUS"])) == (2, "CANCELLED")
+
+
+def test_a_bad_month_is_explained(bench: Workbench) -> None:
+    answer = views(bench).get("/calendar?month=november", headers=AUTH)
+    assert answer.status_code == 400 and "2026-11" in answer.get_data(as_text=True)
