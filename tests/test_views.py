@@ -108,3 +108,9 @@ def test_the_feed_follows_a_booking_a_reschedule_and_a_cancel(bench: Workbench) 
 def test_a_bad_month_is_explained(bench: Workbench) -> None:
     answer = views(bench).get("/calendar?month=november", headers=AUTH)
     assert answer.status_code == 400 and "2026-11" in answer.get_data(as_text=True)
+
+
+def test_the_report_page_is_served_with_the_token(bench: Workbench) -> None:
+    assert views(bench).get("/report").status_code == 401
+    page = views(bench).get("/report", headers=AUTH)
+    assert page.status_code == 200 and "<svg" in page.get_data(as_text=True)

@@ -356,6 +356,17 @@ class Store(MarkerStore):
 
     # -- audit --------------------------------------------------------------------------------
 
+    def refused_starts(self) -> dict[str, int]:
+        """How many starts each deployment had refused (from the audit trail, one query)."""
+        query = (
+            sa.select(audit.c.deployment_id, sa.func.count())
+            .where(audit.c.event == "deploy-start", audit.c.details.like('%"refused"%'))
+            .group_by(audit.c.deployment_id)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return {str(row[0]): cast(int, row[1]) for row in rows}
+
     def audit_trail(self, deployment_id: str) -> list[AuditEntry]:
         """The deployment's history, oldest first."""
         query = sa.select(audit).where(audit.c.deployment_id == deployment_id).order_by(audit.c.id)

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from bot.app.report_files import report_html
 from bot.app.store import Store
 from bot.config.models import Config
 from bot.domain.effects import describe
@@ -25,6 +26,7 @@ from bot.domain.model import Deployment
 from bot.domain.month import STATES, month_grid, month_of, shifted, upcoming
 from bot.domain.notifications import calendar_event
 from bot.domain.rendering import Renderer
+from bot.domain.report import build_report
 from bot.domain.texts.calendar import MONTH_NAMES, WEEKDAY_NAMES
 from integrations.calendar import feed_ics
 
@@ -45,12 +47,13 @@ class ViewsApp:
                 Rule("/calendar", endpoint="calendar", methods=["GET"]),
                 Rule("/calendar.ics", endpoint="feed", methods=["GET"]),
                 Rule("/deployments/<deployment_id>", endpoint="deployment", methods=["GET"]),
+                Rule("/report", endpoint="report", methods=["GET"]),
             ]
         )
 
     def handles(self, path: str) -> bool:
         """Whether ``path`` is one of the views."""
-        return path in ("/calendar", "/calendar.ics") or path.startswith("/deployments/")
+        return path in ("/calendar", "/calendar.ics", "/report") or path.startswith("/deployments/")
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -169,6 +172,15 @@ class ViewsApp:
                 request, "/calendar", month=f"{(found.planned_start or self.clock()):%Y-%m}"
             ),
         )
+
+    def report(self, request: Request) -> Response:
+        wanted = request.args.get("customer") or None
+        rows = build_report(self.store.deployments(customer=wanted), self.store.refused_starts(),
+                            tz=self.config.provider.tz)  # fmt: skip
+        html = report_html(
+            rows, self.renderer, f"Deployments report{' — ' + wanted if wanted else ''}"
+        )
+        return Response(html, mimetype="text/html")
 
     def feed(self, request: Request) -> Response:
         wanted = request.args.get("customer") or None

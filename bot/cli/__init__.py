@@ -3,7 +3,7 @@
 Importing a module registers its commands on the one ``main`` group.
 """
 
-from bot.cli import inspection, lifecycle, planning, setup, tools
+from bot.cli import inspection, lifecycle, planning, reports, setup, tools
 from bot.cli.base import default_config_path, main
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "lifecycle",
     "main",
     "planning",
+    "reports",
     "setup",
     "tools",
 ]
