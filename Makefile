@@ -21,10 +21,11 @@ lint: $(STAMP)
 	$(BIN)/mypy --strict bot integrations tests benchmarks
 
 test: lint
+	@sh scripts/ensure-browser
 	$(BIN)/pytest
 
 demo: $(STAMP)
 	$(BIN)/deploybot demo
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo-output test-artifacts .pytest_cache .mypy_cache .ruff_cache .hypothesis

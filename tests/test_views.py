@@ -34,11 +34,11 @@ def test_the_month_shows_the_booking_and_why_days_are_refused(bench: Workbench) 
     deployment_id = booked(bench)
     page = views(bench).get("/calendar?month=2026-12", headers=AUTH).get_data(as_text=True)
     november = views(bench).get("/calendar?month=2026-11", headers=AUTH).get_data(as_text=True)
-    assert f"{deployment_id} (scheduled)" in november
+    assert f"{deployment_id} (programado)" in november
     assert 'data-day="2026-11-30"' in november
     assert "Inmaculada Concepción" in page  # 8 December, a holiday in every region
     assert "DIBA:" in page and "CAM:" in page
-    assert "Next 14 days" in november and deployment_id in november
+    assert "Próximos 14 días" in november and deployment_id in november  # the operator's words
 
 
 def test_the_customer_filter_hides_the_other_customers(bench: Workbench) -> None:

@@ -203,8 +203,17 @@ def run_demo(
             json.dumps(bench.zammad.dump(), ensure_ascii=False, indent=2, default=str) + "\n",
             encoding="utf-8",
         )
+    _farewell(out, echo)
+    return out
+
+
+def _farewell(out: Path, echo: Callable[[str], None]) -> None:
+    """What the demo left, and how to look at it in the change calendar."""
     echo("")
     echo(f"Artifacts in {out}:")
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         echo(f"  {path.relative_to(out)}")
-    return out
+    echo("")
+    echo("The change calendar of this demo:")
+    echo(f"  DEPLOYBOT_PAGES_TOKEN=demo .venv/bin/deploybot serve --state {out / 'state.sqlite'}")
+    echo("  then open http://127.0.0.1:8765/calendar?month=2026-11&token=demo")

@@ -27,6 +27,7 @@ from bot.domain.month import STATES, month_grid, month_of, shifted, upcoming
 from bot.domain.notifications import calendar_event
 from bot.domain.rendering import Renderer
 from bot.domain.report import build_report
+from bot.domain.texts import say
 from bot.domain.texts.calendar import MONTH_NAMES, WEEKDAY_NAMES
 from integrations.calendar import feed_ics
 
@@ -77,6 +78,12 @@ class ViewsApp:
                         headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
 
     def _page(self, name: str, **context: Any) -> Response:
+        language = self.config.provider.language
+        context |= {
+            "language": language,
+            "w": lambda key: say(language, f"web_{key}"),
+            "st": lambda state: say(language, f"state_{state}"),
+        }
         html = self.renderer.render([f"web/{name}.html"], context)
         return Response(html, mimetype="text/html")
 

@@ -276,24 +276,31 @@ def show(deployment_id: str, config_path: Path | None) -> None:
 @main.command("serve")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--host", default=None, help="Address to listen on (default: server.host).")
+@click.option(
+    "--state", "state_path", type=click.Path(path_type=Path, dir_okay=False),
+    help="A SQLite state file to show instead of state.url (the demo's, say).",
+)  # fmt: skip
 @config_option
-def serve_views(port: int, host: str | None, config_path: Path | None) -> None:
-    """Serve the change calendar, the deployment pages and the calendar feed from the store,
-    without the daemon: /calendar, /calendar.ics, /deployments/ID (token: server.token_env)."""
-    from bot.app.daemon import views_token
+def serve_views(
+    port: int, host: str | None, state_path: Path | None, config_path: Path | None
+) -> None:
+    """Serve the change calendar, the deployment pages, the report and the calendar feed from
+    the store, without the daemon: /calendar, /calendar.ics, /deployments/ID, /report. The
+    token is read from the variable named by server.token_env (default DEPLOYBOT_PAGES_TOKEN)."""
+    from bot.app.store import Store
     from bot.app.views import ViewsApp
     from bot.app.webhook import serve
     from bot.cli.base import utc_now
-    from integrations.secrets import MissingSecretError
+    from integrations.secrets import MissingSecretError, read_secret
 
     config = load(config_path)
-    if not config.server.token_env:
-        fail(f"{config.source}: server.token_env: name the variable holding the pages' token")
+    name = config.server.token_env or "DEPLOYBOT_PAGES_TOKEN"
     try:
-        token = views_token(config)
+        token = read_secret(name, None, what="pages token").encode()
     except MissingSecretError as exc:
         fail(str(exc))
-    app = ViewsApp(config, _store(config), token, utc_now)
+    store = Store(f"sqlite:///{state_path.resolve()}") if state_path else _store(config)
+    app = ViewsApp(config, store, token, utc_now)
     server = serve(app, host or config.server.host, port)
     click.echo(f"http://{host or config.server.host}:{server.server_port}/calendar — Ctrl-C stops")
     try:

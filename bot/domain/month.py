@@ -44,6 +44,11 @@ class Refusal:
         """The reasons as one sentence list (what the page shows on hover)."""
         return "; ".join(reason.text for reason in self.reasons)
 
+    @property
+    def main(self) -> str:
+        """The first reason (what the page shows in the day's cell)."""
+        return self.reasons[0].text if self.reasons else ""
+
 
 @dataclass(frozen=True)
 class DayCell:
@@ -54,6 +59,7 @@ class DayCell:
     marks: tuple[Mark, ...]
     refusals: tuple[Refusal, ...]
     allowed: tuple[str, ...]
+    past: bool = False
 
 
 def month_of(text: str | None, today: date) -> date:
@@ -102,7 +108,8 @@ def month_grid(
         cells = []
         for day in week:
             refusals, allowed = [], []
-            for name, rule in rules:
+            past = day < now.astimezone(config.provider.tz).date()
+            for name, rule in [] if past else rules:  # a day gone by needs no verdict
                 verdict = explain_day(rule, day, now=now)
                 if verdict.allowed:
                     allowed.append(name)
@@ -115,6 +122,7 @@ def month_grid(
                     tuple(marks.get(day, ())),
                     tuple(refusals),
                     tuple(allowed),
+                    past,
                 )
             )
         weeks.append(cells)

@@ -7,7 +7,7 @@ English; every known language has every sentence (``tests/test_texts.py`` keeps 
 
 from __future__ import annotations
 
-from bot.domain.texts import calendar, prerequisites, workflow
+from bot.domain.texts import calendar, prerequisites, web, workflow
 
 LANGUAGES = ("es", "ca", "en")
 FALLBACK = "en"
@@ -15,7 +15,7 @@ FALLBACK = "en"
 
 def _merge() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES}
-    for part in (calendar.SENTENCES, prerequisites.SENTENCES, workflow.SENTENCES):
+    for part in (calendar.SENTENCES, prerequisites.SENTENCES, web.SENTENCES, workflow.SENTENCES):
         for language, sentences in part.items():
             clashes = merged[language].keys() & sentences.keys()
             if clashes:

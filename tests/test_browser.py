@@ -1,0 +1,112 @@
+"""The change calendar in a real browser: headless Chromium (Debian's package, installed by
+``make test`` when missing) driven by Playwright, against the pages served on loopback over the
+demo's state. Screenshots go to ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app.demo import Workbench
+from bot.app.views import ViewsApp
+from bot.app.webhook import serve
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+CHROMIUM = shutil.which("chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+TOKEN = "pages-token"
+
+if CHROMIUM is None:  # pragma: no cover - the reason is printed by scripts/ensure-browser
+    pytest.skip("no chromium on this machine (scripts/ensure-browser could not install it)",
+                allow_module_level=True)  # fmt: skip
+
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def site(bench: Workbench) -> Iterator[str]:
+    """The demo's first request booked on Monday 30/11, served on a free loopback port."""
+    bench.person_tags(1, "deploy")
+    bench.person_tags(2, "deploy")
+    bench.cycle()
+    [deployment] = bench.store.deployments()
+    first = deployment.proposals[0].astimezone(bench.config.provider.tz)
+    bench.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")
+    bench.cycle()
+    app = ViewsApp(bench.config, bench.store, TOKEN.encode(), bench.clock)
+    server = serve(app, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    opened = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+
+    def record(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    opened.on("console", record)
+    yield opened
+    opened.close()
+    assert errors == [], errors
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_the_month_shows_the_booking_on_its_day_with_its_state(site: str, page: Page) -> None:
+    page.goto(f"{site}/calendar?month=2026-11&token={TOKEN}")
+    day = page.locator('td[data-day="2026-11-30"]')
+    booking = day.locator("a.dep")
+    assert booking.count() == 1
+    assert "DIBA-2026-0001" in booking.inner_text()
+    assert booking.get_attribute("data-state") == "scheduled"
+    shot(page, "calendar-2026-11")
+
+
+def test_a_refused_day_names_its_holiday(site: str, page: Page) -> None:
+    page.goto(f"{site}/calendar?month=2026-12&token={TOKEN}")
+    reasons = page.locator('td[data-day="2026-12-08"] .why').first.get_attribute("title")
+    assert reasons is not None and "Inmaculada Concepción" in reasons
+    shot(page, "calendar-2026-12")
+
+
+def test_the_customer_filter_hides_the_other_customers(site: str, page: Page) -> None:
+    page.goto(f"{site}/calendar?month=2026-12&token={TOKEN}")
+    assert page.locator(".why", has_text="CAM:").count() > 0
+    page.select_option('select[name="customer"]', "DIBA")
+    page.click('button[type="submit"]')
+    page.wait_for_url("**customer=DIBA**")
+    assert page.locator(".why", has_text="CAM:").count() == 0
+    assert page.locator(".why", has_text="DIBA:").count() > 0
+
+
+def test_the_deployment_page_lists_its_timeline(site: str, page: Page) -> None:
+    page.goto(f"{site}/calendar?month=2026-11&token={TOKEN}")
+    page.click('td[data-day="2026-11-30"] a.dep')
+    page.wait_for_url("**/deployments/DIBA-2026-0001**")
+    events = page.locator("#timeline td:nth-child(2)").all_inner_texts()
+    assert events == ["deploy", "deploy-schedule"]
+    shot(page, "deployment-DIBA-2026-0001")
