@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.app.demo import Workbench
 from bot.domain.model import State
 from tests.factories import customer_data, make_config
 from tests.fakes import InProcess, in_process
@@ -45,4 +46,17 @@ def ready(bot: InProcess) -> str:
     bot.cycle()
     deployment = bot.deployment()
     assert deployment.state is State.READY, bot.zammad.notes(1)
+    return deployment.id
+
+
+def book_first_proposal(bench: Workbench, tickets: tuple[int, ...] = (1, 2)) -> str:
+    """Over the emulators: ``tickets`` tagged ``deploy``, then the first proposal booked with
+    ``/deploy schedule``; returns the deployment's id."""
+    for ticket_id in tickets:
+        bench.person_tags(ticket_id, "deploy")
+    bench.cycle()
+    [deployment] = bench.store.deployments()
+    first = deployment.proposals[0].astimezone(bench.config.provider.tz)
+    bench.person_notes(tickets[0], f"/deploy schedule {first:%Y-%m-%d %H:%M}")
+    bench.cycle()
     return deployment.id

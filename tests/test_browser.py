@@ -13,6 +13,7 @@ import pytest
 from bot.app.demo import Workbench
 from bot.app.views import ViewsApp
 from bot.app.webhook import serve
+from tests.scenes import book_first_proposal
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -40,13 +41,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def site(bench: Workbench) -> Iterator[str]:
     """The demo's first request booked on Monday 30/11, served on a free loopback port."""
-    bench.person_tags(1, "deploy")
-    bench.person_tags(2, "deploy")
-    bench.cycle()
-    [deployment] = bench.store.deployments()
-    first = deployment.proposals[0].astimezone(bench.config.provider.tz)
-    bench.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")
-    bench.cycle()
+    book_first_proposal(bench)
     app = ViewsApp(bench.config, bench.store, TOKEN.encode(), bench.clock)
     server = serve(app, "127.0.0.1", 0)
     try:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.app.demo import Workbench
 from bot.domain.model import State
+from tests.scenes import book_first_proposal
 
 
 def bodies(bench: Workbench, ticket_id: int, text: str) -> list[str]:
@@ -15,14 +16,9 @@ def bodies(bench: Workbench, ticket_id: int, text: str) -> list[str]:
 
 
 def booked(bench: Workbench) -> str:
-    bench.person_tags(1, "deploy")
-    bench.cycle()
-    [deployment] = bench.store.deployments()
-    first = deployment.proposals[0].astimezone(bench.config.provider.tz)
-    bench.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")
-    bench.cycle()
-    assert bench.deployment(deployment.id).state is State.SCHEDULED
-    return deployment.id
+    deployment_id = book_first_proposal(bench, tickets=(1,))
+    assert bench.deployment(deployment_id).state is State.SCHEDULED
+    return deployment_id
 
 
 def test_a_validation_tag_rechecks_a_blocked_request_over_zammad(bench: Workbench) -> None:

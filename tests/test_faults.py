@@ -18,6 +18,7 @@ from bot.app.demo import Workbench
 from bot.domain.model import State
 from bot.resources import example_config_path
 from integrations.deployment_log import DeploymentLog
+from tests.scenes import book_first_proposal
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,20 +27,9 @@ def log_rows(bench: Workbench) -> list[dict[str, object]]:
     return DeploymentLog(bench.out / "DEPLOYMENTS", "DIBA").read_rows()
 
 
-def schedule_first_proposal(bench: Workbench) -> str:
-    bench.person_tags(1, "deploy")
-    bench.person_tags(2, "deploy")
-    bench.cycle()
-    [deployment] = bench.store.deployments()
-    first = deployment.proposals[0].astimezone(bench.config.provider.tz)
-    bench.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")
-    bench.cycle()
-    return deployment.id
-
-
 def test_control_characters_in_a_title_do_not_block_the_deployment(bench: Workbench) -> None:
     bench.zammad.tickets[1]["title"] = "Bell\x07 vertical\x0b tab and nul\x00 end"
-    deployment_id = schedule_first_proposal(bench)
+    deployment_id = book_first_proposal(bench)
     assert bench.deployment(deployment_id).state is State.SCHEDULED
     assert bench.store.pending() == []
     [row] = log_rows(bench)
@@ -54,7 +44,7 @@ def test_a_permanently_failing_effect_holds_up_no_other_channel(
         raise ValueError("this row can never be written")
 
     monkeypatch.setattr(DeploymentLog, "upsert_row", refuse)
-    deployment_id = schedule_first_proposal(bench)
+    deployment_id = book_first_proposal(bench)
     bench.cycle()  # the alert the failure raised goes out
     sent = sorted(p.name.split("_")[0] for p in (bench.out / "mail").iterdir())
     assert f"{deployment_id}.schedule.0" in sent and f"{deployment_id}.invitation.0" in sent

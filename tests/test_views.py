@@ -10,6 +10,7 @@ from werkzeug.test import Client
 
 from bot.app.demo import Workbench
 from bot.app.views import ViewsApp
+from tests.scenes import book_first_proposal
 
 TOKEN = b"pages-token"
 AUTH = {"Authorization": "Bearer pages-token"}
@@ -19,19 +20,8 @@ def views(bench: Workbench, token: bytes | None = TOKEN) -> Client:
     return Client(ViewsApp(bench.config, bench.store, token, bench.clock))
 
 
-def booked(bench: Workbench) -> str:
-    bench.person_tags(1, "deploy")
-    bench.person_tags(2, "deploy")
-    bench.cycle()
-    [deployment] = bench.store.deployments()
-    first = deployment.proposals[0].astimezone(bench.config.provider.tz)
-    bench.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")
-    bench.cycle()
-    return deployment.id
-
-
 def test_the_month_shows_the_booking_and_why_days_are_refused(bench: Workbench) -> None:
-    deployment_id = booked(bench)
+    deployment_id = book_first_proposal(bench)
     page = views(bench).get("/calendar?month=2026-12", headers=AUTH).get_data(as_text=True)
     november = views(bench).get("/calendar?month=2026-11", headers=AUTH).get_data(as_text=True)
     assert f"{deployment_id} (programado)" in november
@@ -42,14 +32,14 @@ def test_the_month_shows_the_booking_and_why_days_are_refused(bench: Workbench) 
 
 
 def test_the_customer_filter_hides_the_other_customers(bench: Workbench) -> None:
-    booked(bench)
+    book_first_proposal(bench)
     page = views(bench).get("/calendar?month=2026-12&customer=DIBA", headers=AUTH)
     text = page.get_data(as_text=True)
     assert "DIBA:" in text and "CAM:" not in text
 
 
 def test_the_deployment_page_lists_its_tickets_timeline_and_effects(bench: Workbench) -> None:
-    deployment_id = booked(bench)
+    deployment_id = book_first_proposal(bench)
     page = views(bench).get(f"/deployments/{deployment_id}", headers=AUTH)
     text = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -70,7 +60,7 @@ def test_pages_and_feed_want_the_token(bench: Workbench) -> None:
 
 def test_a_title_with_markup_is_shown_as_text(bench: Workbench) -> None:
     bench.zammad.tickets[1]["title"] = "<script>alert(1)</script> organismes"
-    deployment_id = booked(bench)
+    deployment_id = book_first_proposal(bench)
     text = views(bench).get(f"/deployments/{deployment_id}", headers=AUTH).get_data(as_text=True)
     assert "<script>alert(1)</script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
@@ -85,7 +75,7 @@ def feed_event(bench: Workbench, deployment_id: str) -> icalendar.Event:
 
 
 def test_the_feed_follows_a_booking_a_reschedule_and_a_cancel(bench: Workbench) -> None:
-    deployment_id = booked(bench)
+    deployment_id = book_first_proposal(bench)
     uid = f"{deployment_id}@soffid.example"
     event = feed_event(bench, deployment_id)
     assert (str(event["UID"]), int(str(event["SEQUENCE"])), str(event["STATUS"])) == (
