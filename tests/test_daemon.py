@@ -12,7 +12,9 @@ import time
 from pathlib import Path
 
 import requests
+from click.testing import CliRunner
 
+from bot.cli import main
 from integrations.emulators.server import RunningEmulator
 from integrations.emulators.zammad import ZammadEmulator
 from tests.servers import free_port
@@ -77,3 +79,22 @@ def test_daemon_acts_then_stops_gracefully_on_sigterm(
     assert "apscheduler" not in stderr.replace("WARNING apscheduler", "")
     assert "daemon stopped" in stderr
     assert "event=deploy deployment=CAIB-2026-0001" in stderr
+
+
+def test_a_second_daemon_on_the_same_sqlite_file_refuses_to_start(config_file: Path) -> None:
+    state = config_file.parent / "deploybot-state.sqlite"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import filelock, sys, time; lock = filelock.FileLock(sys.argv[1]); lock.acquire();"
+         " print('held', flush=True); time.sleep(60)", f"{state}.daemon.lock"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        env = {"ZAMMAD_TOKEN": "demo-token", "GITLAB_TOKEN": "demo-token"}
+        result = CliRunner(env=env).invoke(main, ["run", "--config", str(config_file)])
+        assert result.exit_code == 2
+        assert f"another deploybot daemon already runs on {state}" in result.output
+    finally:
+        holder.kill()
+        holder.wait()

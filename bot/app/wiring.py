@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
+import filelock
+
 from bot.app.executors import Channels
 from bot.app.ports import LogPort, MailPort, ZammadPort
 from bot.app.service import Service
@@ -91,6 +93,28 @@ def state_url(config: Config) -> str:
         if relative != ":memory:":
             return f"sqlite:///{config.resolve_path(Path(relative))}"
     return url
+
+
+class DaemonRunningError(RuntimeError):
+    """Another daemon already runs on this SQLite state."""
+
+
+def claim_sqlite_state(config: Config) -> filelock.BaseFileLock | None:
+    """Hold the lock file beside a SQLite state for the daemon's life: two daemons on one file
+    would both act. None for other stores (several instances there is a matter of leadership)."""
+    url = state_url(config)
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return None
+    database = Path(url.removeprefix("sqlite:///"))
+    lock = filelock.FileLock(str(database) + ".daemon.lock", timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise DaemonRunningError(
+            f"another deploybot daemon already runs on {database} (it holds {lock.lock_file}); "
+            "stop it first — two daemons on one SQLite file would both act"
+        ) from None
+    return lock
 
 
 def lock_dir(config: Config) -> Path:

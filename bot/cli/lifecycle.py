@@ -105,14 +105,20 @@ def run(once: bool, now_text: str | None, config_path: Path | None) -> None:
         )
         sys.exit(1 if result.errors or result.effects_failed else 0)
     from bot.app.daemon import gitlab_webhook_secret, run_daemon, views_token, webhook_secret
+    from bot.app.wiring import DaemonRunningError, claim_sqlite_state
 
     try:
         secret = webhook_secret(config)
         gitlab_webhook_secret(config)  # named now, not when the first hook arrives
         views_token(config)
-    except MissingSecretError as exc:
+        claim = claim_sqlite_state(config)
+    except (MissingSecretError, DaemonRunningError) as exc:
         fail(str(exc))
-    run_daemon(service, config, secret)
+    try:
+        run_daemon(service, config, secret)
+    finally:
+        if claim is not None:
+            claim.release()
 
 
 def _deployment(service: Service, deployment_id: str) -> Deployment:
