@@ -22,6 +22,7 @@ lint: $(STAMP)
 
 test: lint
 	@sh scripts/ensure-browser
+	@sh scripts/ensure-postgres
 	$(BIN)/pytest
 
 demo: $(STAMP)

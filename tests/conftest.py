@@ -18,6 +18,7 @@ from integrations.emulators.zammad import ZammadEmulator
 from integrations.gitlab import GitLabClient
 from integrations.retry import RetryPolicy
 from integrations.zammad import ZammadClient
+from tests.postgres import new_database, postgres_server, skip_reason
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -66,10 +67,39 @@ def gitlab_client(gitlab: RunningEmulator) -> GitLabClient:
     return GitLabClient(gitlab.url, "demo-token", max_retries=3)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules marked ``both_stores`` run every workbench test on SQLite and on PostgreSQL."""
+    marked = metafunc.definition.get_closest_marker("both_stores") is not None
+    if marked and "bench" in metafunc.fixturenames:
+        metafunc.parametrize("store_kind", ["sqlite", "postgresql"])
+
+
 @pytest.fixture
-def bench(tmp_path: Path, demo_scenario: dict[str, Any]) -> Iterator[Workbench]:
+def store_kind() -> str:
+    """Which store the workbench uses (SQLite unless a module asks for both)."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A PostgreSQL server on loopback for the whole run (skips, saying why, where impossible)."""
+    reason = skip_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def bench(
+    tmp_path: Path, demo_scenario: dict[str, Any], store_kind: str, request: pytest.FixtureRequest
+) -> Iterator[Workbench]:
     """The example configuration on emulators, with a store and files under tmp_path."""
-    with workbench(load_config(example_config_path()), demo_scenario, tmp_path / "out") as built:
+    store_url = (
+        new_database(request.getfixturevalue("postgres")) if store_kind == "postgresql" else None
+    )
+    config = load_config(example_config_path())
+    with workbench(config, demo_scenario, tmp_path / "out", store_url=store_url) as built:
         yield built
 
 

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from bot.app.demo import Workbench
 from bot.domain.model import State
 from tests.scenes import book_first_proposal
+
+pytestmark = pytest.mark.both_stores
 
 
 def bodies(bench: Workbench, ticket_id: int, text: str) -> list[str]:

@@ -7,6 +7,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from werkzeug.test import Client
 
@@ -18,6 +19,8 @@ from bot.resources import example_config_path
 from integrations.emulators.gitlab import GitLabEmulator
 from integrations.emulators.server import RunningEmulator
 from tests.recordings import gitlab_body
+
+pytestmark = pytest.mark.both_stores
 
 SECRET = b"gitlab-hook-secret"
 DIBA = "soffid/addons/diba"

@@ -18,6 +18,8 @@ from integrations.mail import SmtpMailer, SmtpSettings
 from tests.factories import make_deployment
 from tests.servers import SmtpSink, smtp_sink
 
+pytestmark = pytest.mark.both_stores
+
 
 @pytest.fixture
 def sink(bench: Workbench) -> Iterator[SmtpSink]:
