@@ -41,14 +41,18 @@ def build_scheduler(service: Service, config: Config) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=config.provider.tz)
     options = {"max_instances": 1, "coalesce": True, "next_run_time": service.clock()}
 
+    # Only the leader acts; a follower asks for the lead at each job (leadership.py).
     def zammad_cycle() -> None:
-        service.run_cycle(timers=False, gitlab=False)
+        if service.leadership.leading():
+            service.run_cycle(timers=False, gitlab=False)
 
     def gitlab_cycle() -> None:
-        service.run_cycle(zammad=False, timers=False)
+        if service.leadership.leading():
+            service.run_cycle(zammad=False, timers=False)
 
     def timer_check() -> None:
-        service.run_cycle(zammad=False, gitlab=False)
+        if service.leadership.leading():
+            service.run_cycle(zammad=False, gitlab=False)
 
     scheduler.add_job(
         _guarded("zammad", zammad_cycle),
@@ -133,6 +137,7 @@ def run_daemon(service: Service, config: Config, secret: bytes | None = None) ->
         config.gitlab.poll_seconds,
     )
     scheduler.start()
+    service.leadership.release()
     if server is not None:
         server.shutdown()
     log.info("daemon stopped")

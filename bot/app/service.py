@@ -21,6 +21,7 @@ from typing import Any
 from bot.app.executors import Channels
 from bot.app.gitlab_poll import GitLabPoll
 from bot.app.health import HealthBook, system_of
+from bot.app.leadership import Leadership
 from bot.app.outbox import OutboxRunner
 from bot.app.ports import GitLabPort, ZammadPort
 from bot.app.requesting import Requests
@@ -90,6 +91,7 @@ class Service:
         self.observer = observer or (lambda line: None)
         self.stopping = threading.Event()
         self.requests = Requests(config, store, gitlab, clock)
+        self.leadership = Leadership(store.engine)
         self.health = HealthBook(clock)
         self.outbox = OutboxRunner(
             config,

@@ -159,6 +159,9 @@ class ControlApp:
         errors = service.last_cycle.errors if service.last_cycle else []
         failing = service.health.failing()
         status = "starting" if at is None else "stale" if stale else "degraded" if failing else "ok"
+        role = service.leadership.role
+        if role == "follower":
+            status = "follower"  # waiting to take over: it runs no cycle, and that is right
         data = {
             "status": status,
             "last_cycle_at": at.isoformat() if at else None,
@@ -166,6 +169,7 @@ class ControlApp:
             "pending_effects": len(service.store.pending()),
             "failing": failing,
             "systems": service.health.as_json(),
+            "role": role,
         }
         return self._json(data, 503 if status in ("stale", "degraded") else 200)
 
