@@ -29,6 +29,7 @@ from integrations.gitlab_records import (
     Release,
     ReleasePages,
 )
+from integrations.retry import plain_reason
 from integrations.timestamps import parse_timestamp
 
 # The records are part of this adapter's interface.
@@ -76,23 +77,9 @@ def _typed_errors(method: _F) -> _F:
             prefix = f"{code} " if code and not message.startswith(str(code)) else ""
             raise GitLabError(f"{prefix}{message}") from exc
         except requests.RequestException as exc:
-            raise GitLabError(_plain_reason(exc)) from exc
+            raise GitLabError(plain_reason(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
-
-
-def _plain_reason(error: requests.RequestException) -> str:
-    """A transport error in the words a person reads (not Python's exception text)."""
-    if isinstance(error, requests.ConnectTimeout | requests.ReadTimeout | requests.Timeout):
-        return "timed out"
-    if isinstance(error, requests.ConnectionError):
-        text = str(error).lower()
-        if "refused" in text:
-            return "connection refused"
-        if "name or service not known" in text or "nodename nor servname" in text:
-            return "unknown host"
-        return "connection failed"
-    return "the request failed"
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:

@@ -56,6 +56,20 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - reference).total_seconds())
 
 
+def plain_reason(error: requests.RequestException) -> str:
+    """A transport error in the words a person reads (not Python's exception text)."""
+    if isinstance(error, requests.ConnectTimeout | requests.ReadTimeout | requests.Timeout):
+        return "timed out"
+    if isinstance(error, requests.ConnectionError):
+        text = str(error).lower()
+        if "refused" in text:
+            return "connection refused"
+        if "name or service not known" in text or "nodename nor servname" in text:
+            return "unknown host"
+        return "connection failed"
+    return "the request failed"
+
+
 def send(
     session: requests.Session,
     method: str,
@@ -72,7 +86,7 @@ def send(
         try:
             response = session.request(method, url, **kwargs)
         except (requests.ConnectionError, requests.Timeout) as exc:
-            last = f"{type(exc).__name__}: {exc}"
+            last = plain_reason(exc)
         else:
             if response.status_code not in RETRY_STATUSES:
                 return response

@@ -21,6 +21,7 @@ from integrations.secrets import MissingSecretError
 from integrations.zammad import (
     ZammadAuthError,
     ZammadClient,
+    ZammadError,
     ZammadNotFoundError,
     ZammadUnavailableError,
 )
@@ -373,3 +374,15 @@ def test_gitlab_down_is_said_in_plain_words() -> None:
         client.releases(DIBA)
     assert raised.value.reason == "connection refused"
     assert "Error" not in str(raised.value) and "HTTPConnectionPool" not in str(raised.value)
+
+
+def test_zammad_down_is_said_in_plain_words() -> None:
+    client = ZammadClient(
+        f"http://127.0.0.1:{free_port()}", "demo-token", retry=RetryPolicy(max_attempts=2,
+                                                                           sleep=lambda _: None)
+    )  # fmt: skip
+    with pytest.raises(ZammadError) as caught:
+        client.me()
+    message = str(caught.value)
+    assert "Zammad did not answer after 2 attempt(s): connection refused" in message
+    assert "HTTPConnectionPool" not in message and "Errno" not in message

@@ -21,6 +21,7 @@ from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.rendering import EMAIL_KINDS, Renderer, TemplateError
 from bot.domain.zammad_setup import workflow_tags
 from integrations.calendar import CalDavCalendar
+from integrations.deployment_log import LogCorruptError
 from integrations.mail import SmtpMailer, smtp_settings
 from integrations.secrets import MissingSecretError, read_secret
 
@@ -45,12 +46,24 @@ class Finding:
 Check = Callable[[], Iterator[Finding]]
 
 
+#: What to do when a whole check fails, by check.
+FIXES = {
+    "Zammad": "check zammad.url, that this machine reaches Zammad, and the token "
+    "(401: wrong token; 403: the user may not read tickets)",
+    "GitLab": "check gitlab.url, that this machine reaches GitLab, and the token (read_api)",
+    "mail": "check smtp: host, port, STARTTLS or TLS, and the login",
+    "calendar": "check calendar.caldav: url, calendar name, login",
+}
+
+
 def _guarded(what: str, check: Check) -> Iterator[Finding]:
-    """The findings of one check; an error it did not foresee is one failed finding."""
+    """The findings of one check; a failure is one failed finding, in plain words."""
     try:
         yield from check()
-    except Exception as error:  # an outside system can fail in any way: say it, go on
-        yield Finding(False, what, f"{type(error).__name__}: {error}")
+    except (OSError, RuntimeError, ValueError) as error:  # outside systems, files, secrets
+        yield Finding(False, what, str(error), FIXES.get(what, ""))
+    except Exception as error:  # anything else: say it, go on
+        yield Finding(False, what, f"{type(error).__name__}: {error}", FIXES.get(what, ""))
 
 
 def _secrets(config: Config, environ: Mapping[str, str] | None) -> Iterator[Finding]:
@@ -159,8 +172,11 @@ def _logs(config: Config) -> Iterator[Finding]:
         what = f"deployment log of {customer.name}"
         try:
             yield Finding(True, what, deployment_log(config, customer.name).check())
-        except Exception as error:
+        except LogCorruptError as error:
             yield Finding(False, what, str(error), "repair or restore the workbook")
+        except Exception as error:
+            fix = "give deploybot write access to deployment_log.dir, or point it elsewhere"
+            yield Finding(False, what, str(error), fix)
 
 
 def _sample(config: Config, customer: Customer, now: datetime) -> Deployment:
