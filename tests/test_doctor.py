@@ -99,7 +99,7 @@ def test_doctor_names_a_missing_secret_and_a_wrong_token(
     caldav_url: str,
 ) -> None:  # fmt: skip
     path = config_file(tmp_path, zammad.url, gitlab.url, sink.port, caldav_url)
-    env = dict(ENV, ZAMMAD_TOKEN="wrong")
+    env = dict(ENV, ZAMMAD_TOKEN="not-the-token-9f3a")
     del env["CALDAV_PASSWORD"]
     result = run(path, "doctor", env=env)
     assert result.exit_code == 1
@@ -107,4 +107,4 @@ def test_doctor_names_a_missing_secret_and_a_wrong_token(
         result.stdout
     )
     assert "Can't find User for Token" in result.stdout
-    assert "wrong" not in result.stdout
+    assert "not-the-token-9f3a" not in result.stdout

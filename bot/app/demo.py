@@ -112,7 +112,14 @@ def demo_config(
             "calendar": base.calendar.model_copy(
                 update={"ics_dir": out / "calendar", "caldav": None}
             ),
-            "deployment_log": base.deployment_log.model_copy(update={"dir": out / "DEPLOYMENTS"}),
+            # Locks and log backups too stay under ``out``, whatever store the demo runs on.
+            "deployment_log": base.deployment_log.model_copy(
+                update={
+                    "dir": out / "DEPLOYMENTS",
+                    "lock_dir": out / "locks",
+                    "backup_dir": out / "log-backups",
+                }
+            ),
             "state": base.state.model_copy(update={"url": sqlite_url(out / "state.sqlite")}),
         }
     )
