@@ -33,5 +33,5 @@ def test_a_schema_1_database_is_upgraded_in_place_on_postgresql(postgres: str) -
         connection.execute(sa.text("UPDATE schema_version SET version = 1"))
     store.engine.dispose()
     upgraded = Store(url)
-    assert upgraded.migrate() == 2
+    assert upgraded.migrate() == 3  # 1 → 2 → 3
     assert upgraded.deployed_versions("DIBA") == {"addon-diba": "3.2.11", "iam-sync": "3.2.1"}

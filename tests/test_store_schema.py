@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from bot.app import schema as store_module
 from bot.app.schema import SCHEMA_VERSION
 from bot.app.store import Store, sqlite_url
+from bot.domain.effects import PostNote
 from bot.domain.model import (
     ComponentVersion,
     State,
@@ -82,7 +84,7 @@ def test_an_upgrade_from_schema_1_records_what_each_customer_runs(tmp_path: Path
         connection.execute(sa.text("DROP TABLE deployed_versions"))
         connection.execute(sa.text("UPDATE schema_version SET version = 1"))
     upgraded = Store(url)
-    assert upgraded.migrate() == 2
+    assert upgraded.migrate() == 3  # 1 → 2 → 3
     assert upgraded.deployed_versions("DIBA") == {"addon-diba": "3.2.12", "iam-sync": "3.2.1"}
 
 
@@ -96,3 +98,31 @@ def test_completing_a_deployment_records_its_versions_in_the_same_commit(tmp_pat
     store.commit(done, [], now=at("2026-12-01 10:20"), source="cli", actor="t",
                  event="deploy-done", old_state=State.IN_PROGRESS)  # fmt: skip
     assert store.deployed_versions("DIBA") == {"addon-diba": "3.2.11", "iam-sync": "3.2.1"}
+
+
+def test_an_effect_is_claimed_by_one_instance_until_its_lease_ends(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    deployment = make_deployment()
+    note = PostNote("DIBA-2026-0007/1/0", 1, "<p>hello</p>")
+    store.commit(deployment, [note], now=at("2026-12-01 09:00"), source="cli", actor="t",
+                 event="deploy", old_state=None)  # fmt: skip
+    [item] = store.pending()
+    now, lease = at("2026-12-01 09:00"), timedelta(minutes=5)
+    assert store.claim(item.id, "a", now, lease)
+    assert not store.claim(item.id, "b", now + timedelta(minutes=1), lease)
+    assert store.claim(item.id, "a", now + timedelta(minutes=1), lease)  # its own: renewed
+    assert store.claim(item.id, "b", now + timedelta(minutes=7), lease)  # a's lapsed
+    store.mark_done(item.id, now + timedelta(minutes=7))
+    assert not store.claim(item.id, "a", now + timedelta(minutes=20), lease)  # done: not pending
+
+
+def test_a_schema_2_outbox_gets_its_claim_columns(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    store = Store(url)
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE outbox DROP COLUMN claimed_by"))
+        connection.execute(sa.text("ALTER TABLE outbox DROP COLUMN claimed_until"))
+        connection.execute(sa.text("UPDATE schema_version SET version = 2"))
+    assert Store(url).migrate() == 3
+    columns = {c["name"] for c in sa.inspect(Store(url).engine).get_columns("outbox")}
+    assert {"claimed_by", "claimed_until"} <= columns

@@ -4,9 +4,10 @@ operator alerted when one keeps failing. A failing effect holds up only its own 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.app.executors import Channels, execute, is_permanent
 from bot.app.health import HealthBook
@@ -16,6 +17,10 @@ from bot.domain.effects import OutboxEffect, channel_of, describe
 from bot.domain.rendering import Renderer
 from bot.domain.replies import ALERTS, alert
 from bot.domain.routing import Reply
+
+#: How long a claim on an effect holds: longer than any effect takes (an SMTP or Zammad call
+#: gives up after its timeouts well before), short enough that a dead instance's claims lapse.
+CLAIM_LEASE = timedelta(minutes=5)
 
 log = logging.getLogger("deploybot")
 
@@ -45,6 +50,10 @@ class OutboxRunner:
         self.observer = observer
         self.reply = reply
         self.health = health
+        #: Who carries effects out, in the outbox's claims: the host, so that a daemon
+        #: restarted after a crash takes its own claims back at once, while an instance on
+        #: another host waits for them to lapse.
+        self.owner = socket.gethostname()
 
     def drain(self, *, limit: int | None = None) -> tuple[int, int]:
         """Carry out the effects that are due, in order per deployment and channel; returns
@@ -62,6 +71,9 @@ class OutboxRunner:
             queue = (item.deployment_id, channel_of(item.effect))
             if queue in blocked or item.next_attempt_at > now:
                 blocked.add(queue)  # keep this deployment's channel in order
+                continue
+            if not self.store.claim(item.id, self.owner, now, CLAIM_LEASE):
+                blocked.add(queue)  # another instance carries it out: never both at once
                 continue
             try:
                 execute(item.effect, self.channels, now=now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -55,6 +55,9 @@ outbox = sa.Table(
     sa.Column("alerted", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("done_at", sa.DateTime(timezone=True)),
+    # Version 3: the instance carrying the effect out, until when (a lease).
+    sa.Column("claimed_by", sa.String(100)),
+    sa.Column("claimed_until", sa.DateTime(timezone=True)),
 )
 timers = sa.Table(
     "timers",

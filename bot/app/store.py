@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -23,7 +23,6 @@ from bot.app.schema import (
     SCHEMA_VERSION,
     audit,
     counters,
-    deployed_versions,
     deployment_tickets,
     deployments,
     metadata,
@@ -32,6 +31,7 @@ from bot.app.schema import (
     timers,
 )
 from bot.app.store_markers import MarkerStore, remember_marker
+from bot.app.store_reports import ReportQueries
 from bot.app.store_versions import backfill_deployed_versions, record_deployed
 from bot.domain.effects import Effect, OutboxEffect, ScheduleTimer
 from bot.domain.model import ENDED, Deployment, State, deployment_from_json, deployment_to_json
@@ -88,7 +88,7 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-class Store(MarkerStore):
+class Store(MarkerStore, ReportQueries):
     """deploybot's database."""
 
     def __init__(self, url: str) -> None:
@@ -122,6 +122,10 @@ class Store(MarkerStore):
             if version < 2:
                 backfill_deployed_versions(connection)
                 version = 2
+                connection.execute(schema_version.update().values(version=version))
+            if version < 3:
+                _add_claim_columns(connection)
+                version = 3
                 connection.execute(schema_version.update().values(version=version))
             return int(version)
 
@@ -161,14 +165,6 @@ class Store(MarkerStore):
             ).scalar_one_or_none()
         return deployment_from_json(json.loads(data)) if data else None
 
-    def deployed_versions(self, customer: str) -> dict[str, str]:
-        """What deploybot last deployed of each of the customer's components (one query)."""
-        query = sa.select(deployed_versions.c.component, deployed_versions.c.version).where(
-            deployed_versions.c.customer == customer
-        )
-        with self.engine.connect() as connection:
-            return {str(name): str(version) for name, version in connection.execute(query)}
-
     def deployments(
         self,
         *,
@@ -207,15 +203,6 @@ class Store(MarkerStore):
                 connection.execute(query.order_by(deployments.c.id)).scalars().all()
             )
         return [deployment_from_json(json.loads(row)) for row in rows]
-
-    def count_by_state(self, customer: str | None = None) -> dict[State, int]:
-        """How many deployments are in each state (one grouped query)."""
-        query = sa.select(deployments.c.state, sa.func.count()).group_by(deployments.c.state)
-        if customer is not None:
-            query = query.where(deployments.c.customer == customer)
-        with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        return {State(str(row[0])): cast(int, row[1]) for row in rows}
 
     def open_deployment_of_ticket(self, ticket_id: int) -> Deployment | None:
         """The deployment (not yet ended) that includes this ticket."""
@@ -356,17 +343,6 @@ class Store(MarkerStore):
 
     # -- audit --------------------------------------------------------------------------------
 
-    def refused_starts(self) -> dict[str, int]:
-        """How many starts each deployment had refused (from the audit trail, one query)."""
-        query = (
-            sa.select(audit.c.deployment_id, sa.func.count())
-            .where(audit.c.event == "deploy-start", audit.c.details.like('%"refused"%'))
-            .group_by(audit.c.deployment_id)
-        )
-        with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        return {str(row[0]): cast(int, row[1]) for row in rows}
-
     def audit_trail(self, deployment_id: str) -> list[AuditEntry]:
         """The deployment's history, oldest first."""
         query = sa.select(audit).where(audit.c.deployment_id == deployment_id).order_by(audit.c.id)
@@ -419,6 +395,22 @@ class Store(MarkerStore):
             query = query.where(outbox.c.deployment_id == deployment_id)
         with self.engine.connect() as connection:
             return [self._item(row) for row in connection.execute(query).mappings()]
+
+    def claim(self, item_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
+        """Claim a pending effect for ``owner`` until ``now + lease``: False when another
+        instance holds an unexpired claim, so that no two instances carry it out at once."""
+        free = sa.or_(
+            outbox.c.claimed_by.is_(None),
+            outbox.c.claimed_by == owner,
+            outbox.c.claimed_until < _utc(now),
+        )
+        query = (
+            outbox.update()
+            .where(outbox.c.id == item_id, outbox.c.status == "pending", free)
+            .values(claimed_by=owner, claimed_until=_utc(now + lease))
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(query).rowcount == 1
 
     def mark_done(self, item_id: int, now: datetime) -> None:
         """The effect was carried out."""
@@ -483,6 +475,19 @@ class Store(MarkerStore):
         return [timer for timer in self.timers() if timer.due_at <= now]
 
     # -- what was already read ----------------------------------------------------------------
+
+
+def _add_claim_columns(connection: Connection) -> None:
+    """Schema 2 → 3: the outbox's claim columns (only those missing: a resumed upgrade)."""
+    present = {column["name"] for column in sa.inspect(connection).get_columns("outbox")}
+    zoned = connection.dialect.name == "postgresql"
+    wanted = {
+        "claimed_by": "VARCHAR(100)",
+        "claimed_until": "TIMESTAMP WITH TIME ZONE" if zoned else "DATETIME",
+    }
+    for name, kind in wanted.items():
+        if name not in present:
+            connection.execute(sa.text(f"ALTER TABLE outbox ADD COLUMN {name} {kind}"))
 
 
 def _counter(customer: str, year: int) -> str:
