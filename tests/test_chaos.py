@@ -23,6 +23,8 @@ from integrations.mail import SmtpMailer, SmtpSettings
 from integrations.zammad import MARKER
 from tests.servers import SmtpSink, smtp_sink
 
+pytestmark = pytest.mark.both_stores
+
 SEEDS = (1, 2, 3, 4, 5)
 
 

@@ -20,6 +20,9 @@ from bot.resources import example_config_path
 from integrations.deployment_log import DeploymentLog
 from tests.scenes import book_first_proposal
 
+pytestmark = pytest.mark.both_stores
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from bot.app.demo import Workbench
+
+pytestmark = pytest.mark.both_stores
 
 
 def reads_of_one_poll(bench: Workbench) -> Counter[str]:

@@ -22,7 +22,7 @@ from integrations.deployment_log import DeploymentLog
 
 CONFIG = load_config(example_config_path())
 
-pytestmark = pytest.mark.xdist_group("restart")
+pytestmark = [pytest.mark.xdist_group("restart"), pytest.mark.both_stores]
 
 
 class Crash(BaseException):

@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import icalendar
+import pytest
 from werkzeug.test import Client
 
 from bot.app.demo import Workbench
 from bot.app.views import ViewsApp
 from tests.scenes import book_first_proposal
+
+pytestmark = pytest.mark.both_stores
 
 TOKEN = b"pages-token"
 AUTH = {"Authorization": "Bearer pages-token"}

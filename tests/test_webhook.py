@@ -19,6 +19,8 @@ from integrations.emulators.server import Faults
 from integrations.retry import RetryPolicy
 from integrations.zammad import ZammadClient
 
+pytestmark = pytest.mark.both_stores
+
 SECRET = b"s3cret-webhook"
 
 

@@ -29,11 +29,14 @@ class Leadership:
         self.shared = engine.dialect.name == "postgresql"
         self._connection: Connection | None = None
         self._leading = not self.shared
+        self._asked = not self.shared
         self._lock = threading.Lock()
 
     @property
     def role(self) -> str:
-        """``leader`` or ``follower`` (what /healthz says)."""
+        """``leader`` or ``follower`` (what /healthz says); ``undecided`` until first asked."""
+        if not self._asked:
+            return "undecided"
         return "leader" if self._leading else "follower"
 
     def leading(self) -> bool:
@@ -41,6 +44,7 @@ class Leadership:
         if not self.shared:
             return True
         with self._lock:
+            self._asked = True
             try:
                 self._leading = self._hold()
             except sa.exc.DBAPIError as error:
