@@ -59,6 +59,7 @@ class Leadership:
         connection = self._connection
         if self._leading:
             connection.execute(sa.text("SELECT 1"))  # still connected: still the holder
+            connection.commit()  # never left "idle in transaction" between jobs
             return True
         taken = connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY})
         connection.commit()
