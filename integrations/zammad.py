@@ -350,8 +350,11 @@ def _ticket_of_all(body: dict[str, Any]) -> Ticket:
         articles = tuple(Article.from_json(carried[str(i)]) for i in ids)
     users = assets.get("User") or {}
     authors = tuple((int(k), User.from_json(v).display_name) for k, v in users.items())
+    organizations = tuple(
+        Organization.from_json(item) for item in (assets.get("Organization") or {}).values()
+    )
     ticket = Ticket.from_json(data, tags=body.get("tags") or (), article_ids=ids)
-    return replace(ticket, articles=articles, authors=authors)
+    return replace(ticket, articles=articles, authors=authors, organizations=organizations)
 
 
 def _search_objects(body: Any, asset: str) -> tuple[list[int], dict[int, dict[str, Any]]]:

@@ -35,6 +35,8 @@ class Ticket:
     articles: tuple[Article, ...] | None = None
     #: The display names of the users the answer carried (the articles' authors), by id.
     authors: tuple[tuple[int, str], ...] = ()
+    #: The organizations the answer carried (the ticket's), so that none is read apart.
+    organizations: tuple[Organization, ...] = ()
 
     @classmethod
     def from_json(

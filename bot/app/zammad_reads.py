@@ -50,6 +50,8 @@ class ZammadReads:
                 self._articles.setdefault(ticket_id, list(ticket.articles))
             for user_id, name in ticket.authors:
                 self._authors.setdefault(user_id, name)
+            for organization in ticket.organizations:
+                self._organizations.setdefault(organization.id, organization)
         return self._tickets[ticket_id]
 
     def ticket_by_number(self, number: str) -> Ticket | None:
