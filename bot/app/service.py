@@ -303,11 +303,19 @@ class Service:
         asked: Asked | None = None,
     ) -> Deployment:
         """Start a scheduled deployment, re-checking the prerequisites unless forced."""
-        report = None
-        if deployment.state is State.SCHEDULED:
-            facts, report = self.check(deployment, reads)
-            self._wait_for_gitlab(facts, deployment, asked)
+        report = self._booked_report(deployment, reads, asked)
         return self.handle(deployment, StartRequested(origin, report, force), {"force": force})
+
+    def _booked_report(
+        self, deployment: Deployment, reads: ZammadReads | None, asked: Asked | None
+    ) -> Report | None:
+        """The prerequisites of a booked deployment checked now (None when it is not booked:
+        the lifecycle then says why the order does not apply)."""
+        if deployment.state is not State.SCHEDULED:
+            return None
+        facts, report = self.check(deployment, reads)
+        self._wait_for_gitlab(facts, deployment, asked)
+        return report
 
     def check_booked(
         self,
@@ -319,11 +327,7 @@ class Service:
         asked: Asked | None = None,
     ) -> Deployment:
         """Re-check a booked deployment's prerequisites now and say what is due."""
-        report = None
-        if deployment.state is State.SCHEDULED:
-            facts, report = self.check(deployment, reads)
-            self._wait_for_gitlab(facts, deployment, asked)
-        event = CheckRequested(origin, report, reminder)
+        event = CheckRequested(origin, self._booked_report(deployment, reads, asked), reminder)
         return self.handle(deployment, event, {"reminder": reminder})
 
     # -- Zammad -------------------------------------------------------------------------------

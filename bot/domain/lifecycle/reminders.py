@@ -71,8 +71,8 @@ def on_check(b: Builder, event: CheckRequested) -> None:
         b.timer("reminder", None)
     if d.state is not State.SCHEDULED:
         if not event.reminder:  # a reminder of a booking that moved on says nothing
-            case = "already_started" if d.state in RUNNING else "ended"
-            ignored(b, event, case if not d.is_open or d.state in RUNNING else "not_scheduled")
+            case = "already_started" if d.state in RUNNING else "not_scheduled"
+            ignored(b, event, "ended" if not d.is_open else case)
         return
     event_name = "reminder" if event.reminder else "rechecked"
     b.status(event_name, details=_due_lines(b, event.report))
