@@ -18,6 +18,7 @@ from integrations.emulators.zammad import ZammadEmulator
 from integrations.gitlab import GitLabClient
 from integrations.retry import RetryPolicy
 from integrations.zammad import ZammadClient
+from tests.google_side import GoogleSide, google_side
 from tests.postgres import new_database, postgres_server, skip_reason
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,6 +48,14 @@ def gitlab(demo_scenario: dict[str, Any]) -> Iterator[RunningEmulator]:
     """A GitLab emulator on the demo scenario, on a free loopback port."""
     with RunningEmulator(GitLabEmulator(demo_scenario)) as running:
         yield running
+
+
+@pytest.fixture
+def google(demo_scenario: dict[str, Any], tmp_path: Path) -> Iterator[GoogleSide]:
+    """The Google emulator (Drive, Sheets, Calendar) on the demo scenario, with deploybot's
+    service account and a person of the team as its clients."""
+    with google_side(demo_scenario, tmp_path) as side:
+        yield side
 
 
 @pytest.fixture

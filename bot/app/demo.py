@@ -18,10 +18,11 @@ from typing import Any
 
 from bot.app.service import Service
 from bot.app.store import Store, sqlite_url
-from bot.app.wiring import build_service
-from bot.config.models import Config
+from bot.app.wiring import build_service, deployment_log
+from bot.config.models import Config, GoogleCalendarConfig, GoogleConfig
 from bot.domain.model import Deployment
 from integrations.emulators.gitlab import GitLabEmulator
+from integrations.emulators.google import GoogleEmulator
 from integrations.emulators.server import RunningEmulator
 from integrations.emulators.zammad import ZammadEmulator
 
@@ -59,6 +60,8 @@ class Workbench:
     zammad: ZammadEmulator
     gitlab: GitLabEmulator
     build: Callable[[], Service]
+    #: The Drive / Sheets / Calendar emulator, when the log or the calendar is at Google.
+    google: GoogleEmulator | None = None
 
     def restart(self) -> None:
         """Stop and start deploybot: a new process on the same store and outside systems."""
@@ -125,6 +128,36 @@ def demo_config(
     )
 
 
+#: The Drive folder and calendar of the demo scenario's ``google`` section.
+DEMO_FOLDER = "1DeploymentsFolderXk3mQ9"
+DEMO_CALENDAR = "despliegues@group.calendar.google.com"
+BACKENDS = ("folder", "google_drive", "google_sheets")
+
+
+def google_config(config: Config, backend: str, key_file: Path, api_url: str) -> Config:
+    """``config`` with its log in the emulated Drive (``google_drive`` or ``google_sheets``) and
+    its events in the emulated Google Calendar, signed in with ``key_file``."""
+    google = GoogleConfig(credentials_file=key_file, api_url=api_url)
+    log = config.deployment_log.model_copy(update={"backend": backend, "folder_id": DEMO_FOLDER})
+    calendar = config.calendar.model_copy(
+        update={"google": GoogleCalendarConfig(calendar_id=DEMO_CALENDAR)}
+    )
+    return config.model_copy(update={"google": google, "deployment_log": log, "calendar": calendar})
+
+
+def _start_google(
+    stack: contextlib.ExitStack, scenario: dict[str, Any], clock: ManualClock, out: Path
+) -> tuple[GoogleEmulator, Path, str]:
+    """The Google emulator on the scenario, and a key file of its service account."""
+    app = GoogleEmulator(scenario, clock=clock)
+    server = stack.enter_context(RunningEmulator(app))
+    account = str((scenario.get("google") or {}).get("service_account", "deploybot@demo"))
+    key_file = out / "google-service-account.json"
+    key_file.write_text(json.dumps(app.issue_key(account, f"{server.url}/token")))
+    key_file.chmod(0o600)
+    return app, key_file, server.url
+
+
 @contextlib.contextmanager
 def workbench(
     base: Config,
@@ -135,35 +168,53 @@ def workbench(
     observer: Callable[[str], None] | None = None,
     store_url: str | None = None,
     gitlab_retries: int = 0,
+    backend: str = "folder",
 ) -> Iterator[Workbench]:
-    """Emulators on the scenario, a store and a service writing under ``out``."""
+    """Emulators on the scenario, a store and a service writing under ``out``; with a Google
+    ``backend``, the log and the calendar at the emulated Google too."""
     out.mkdir(parents=True, exist_ok=True)
     clock = ManualClock(start)
     zammad_app = ZammadEmulator(scenario, clock=clock)
     gitlab_app = GitLabEmulator(scenario, clock=clock)
     token = str(scenario.get("token", "demo-token"))
-    with RunningEmulator(zammad_app) as zammad, RunningEmulator(gitlab_app) as gitlab:
+    with contextlib.ExitStack() as stack:
+        zammad = stack.enter_context(RunningEmulator(zammad_app))
+        gitlab = stack.enter_context(RunningEmulator(gitlab_app))
         config = demo_config(base, out, zammad.url, gitlab.url, gitlab_retries)
+        google_app = None
+        if backend != "folder":
+            google_app, key_file, google_url = _start_google(stack, scenario, clock, out)
+            config = google_config(config, backend, key_file, google_url)
         if store_url is not None:
             state = config.state.model_copy(update={"url": store_url})
             config = config.model_copy(update={"state": state})
 
         def build() -> Service:
-            return build_service(config, clock=clock, observer=observer, token=token,
-                                 sleep=lambda _: None)  # fmt: skip
+            return build_service(
+                config, clock=clock, observer=observer, token=token, sleep=lambda _: None
+            )
 
         service = build()
-        yield Workbench(config, out, clock, service.store, service, zammad_app, gitlab_app, build)
+        yield Workbench(
+            config, out, clock, service.store, service, zammad_app, gitlab_app, build, google_app
+        )
 
 
 def run_demo(
-    base: Config, scenario: dict[str, Any], out: Path, echo: Callable[[str], None]
+    base: Config,
+    scenario: dict[str, Any],
+    out: Path,
+    echo: Callable[[str], None],
+    *,
+    backend: str = "folder",
 ) -> Path:
     """Play the procedure for DIBA: tag → report and proposals → schedule → start → a delay →
-    done. Leaves the log, the emails, the event, Zammad's state and the SQLite state in ``out``."""
+    done. Leaves the log, the emails, the event, Zammad's state and the SQLite state in ``out``
+    (with a Google ``backend``, the log and the event are at the emulated Google)."""
     if out.exists():
         shutil.rmtree(out)
-    with workbench(base, scenario, out, observer=lambda line: echo(f"    {line}")) as bench:
+    observer = lambda line: echo(f"    {line}")  # noqa: E731
+    with workbench(base, scenario, out, observer=observer, backend=backend) as bench:
         tz = bench.config.provider.tz
 
         def step(text: str) -> None:
@@ -206,12 +257,37 @@ def run_demo(
 
         final = bench.deployment(deployment.id)
         step(f"{final.id} is {final.state.value}")
-        (out / "zammad-state.json").write_text(
-            json.dumps(bench.zammad.dump(), ensure_ascii=False, indent=2, default=str) + "\n",
-            encoding="utf-8",
-        )
+        _leave_state(bench, echo)
     _farewell(out, echo)
     return out
+
+
+def _leave_state(bench: Workbench, echo: Callable[[str], None]) -> None:
+    """Zammad's state as a file; the log and events at Google, read back, when used."""
+    (bench.out / "zammad-state.json").write_text(
+        json.dumps(bench.zammad.dump(), ensure_ascii=False, indent=2, default=str) + "\n",
+        encoding="utf-8",
+    )
+    if bench.google is not None:
+        _show_google(bench, echo)
+
+
+def _show_google(bench: Workbench, echo: Callable[[str], None]) -> None:
+    """The log as Google holds it (read back through the API) and the calendar's events."""
+    log = deployment_log(bench.config, "DIBA")
+    where = "Google Sheet" if bench.config.deployment_log.backend == "google_sheets" else "Drive"
+    echo("")
+    echo(f"{log.name} in {where} (read back through the API):")
+    for row in log.read_rows():
+        echo(f"  {row['deployment_id']}  {row['status']}  {row.get('components') or ''}")
+    assert bench.google is not None
+    for calendar in bench.google.calendar.calendars.values():
+        for event in calendar.events.values():
+            start = event["start"]["dateTime"]
+            echo(
+                f"Google Calendar {calendar.summary!r}: {event['summary']} at {start}, "
+                f"{event['status']}, iCalUID {event['iCalUID']}"
+            )
 
 
 def _farewell(out: Path, echo: Callable[[str], None]) -> None:

@@ -14,7 +14,13 @@ from pathlib import Path
 
 import holidays
 
-from bot.app.wiring import deployment_log, gitlab_client, zammad_client
+from bot.app.wiring import (
+    deployment_log,
+    gitlab_client,
+    google_apis,
+    google_calendar,
+    zammad_client,
+)
 from bot.config.models import Config, Customer
 from bot.domain.gitlab_setup import component_projects
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
@@ -52,7 +58,10 @@ FIXES = {
     "(401: wrong token; 403: the user may not read tickets)",
     "GitLab": "check gitlab.url, that this machine reaches GitLab, and the token (read_api)",
     "mail": "check smtp: host, port, STARTTLS or TLS, and the login",
-    "calendar": "check calendar.caldav: url, calendar name, login",
+    "calendar": "check calendar.caldav (url, calendar name, login) or calendar.google "
+    "(calendar_id, shared with the service account: 'Make changes to events')",
+    "Google": "check google.credentials_file (a service account's JSON key) and that the "
+    "Drive folder is shared with that account as Editor (Content manager on a shared drive)",
 }
 
 
@@ -131,10 +140,15 @@ def _mail(config: Config) -> Iterator[Finding]:
         yield _writable("mail folder", folder)
         return
     settings = smtp_settings(
-        host=smtp.host, port=smtp.port, starttls=smtp.starttls, tls=smtp.tls,
-        timeout=smtp.timeout, username_env=smtp.username_env,
-        password_env=smtp.password_env, password_file=smtp.password_file,
-    )  # fmt: skip
+        host=smtp.host,
+        port=smtp.port,
+        starttls=smtp.starttls,
+        tls=smtp.tls,
+        timeout=smtp.timeout,
+        username_env=smtp.username_env,
+        password_env=smtp.password_env,
+        password_file=smtp.password_file,
+    )
     done = SmtpMailer(settings).check()
     yield Finding(True, f"SMTP {smtp.host}:{smtp.port}", done)
 
@@ -143,12 +157,22 @@ def _writable(what: str, path: Path) -> Finding:
     """Whether deploybot can write into ``path`` (or create it, in its nearest parent)."""
     existing = next((p for p in (path, *path.parents) if p.exists()), path)
     ok = os.access(existing, os.W_OK)
-    return Finding(ok, what, f"{path} {'writable' if ok else 'not writable'}",
-                   f"give deploybot write access to {existing}")  # fmt: skip
+    return Finding(
+        ok,
+        what,
+        f"{path} {'writable' if ok else 'not writable'}",
+        f"give deploybot write access to {existing}",
+    )
 
 
 def _calendar(config: Config) -> Iterator[Finding]:
     yield _writable("calendar folder", config.resolve_path(config.calendar.ics_dir))
+    if config.calendar.google is not None:
+        calendar_google = google_calendar(config)
+        assert calendar_google is not None
+        yield Finding(
+            True, f"Google Calendar {config.calendar.google.calendar_id}", calendar_google.check()
+        )
     dav = config.calendar.caldav
     if dav is None:
         return
@@ -160,9 +184,27 @@ def _calendar(config: Config) -> Iterator[Finding]:
         if dav.password_env or dav.password_file
         else None
     )
-    calendar = CalDavCalendar(dav.url, calendar_name=dav.calendar, username=username,
-                              password=password)  # fmt: skip
+    calendar = CalDavCalendar(
+        dav.url, calendar_name=dav.calendar, username=username, password=password
+    )
     yield Finding(True, f"CalDAV {dav.url}", calendar.check())
+
+
+def _google(config: Config) -> Iterator[Finding]:
+    if config.google is None or config.deployment_log.backend == "folder":
+        return
+    from integrations.log_drive import DriveFolder
+    from integrations.log_sheets import SHEET
+
+    apis = google_apis(config)
+    folder = DriveFolder(apis, str(config.deployment_log.folder_id))
+    yield Finding(True, f"Drive folder, as {apis.account}", folder.check())
+    sheets = config.deployment_log.backend == "google_sheets"
+    name = config.deployment_log.template
+    name = name.removesuffix(".xlsx") if sheets else name
+    template = folder.find(name, SHEET if sheets else None)
+    found = f"{name!r} found" if template else f"no {name!r}: new logs get deploybot's own headers"
+    yield Finding(True, "log template", found)
 
 
 def _logs(config: Config) -> Iterator[Finding]:
@@ -175,7 +217,11 @@ def _logs(config: Config) -> Iterator[Finding]:
         except LogCorruptError as error:
             yield Finding(False, what, str(error), "repair or restore the workbook")
         except Exception as error:
-            fix = "give deploybot write access to deployment_log.dir, or point it elsewhere"
+            fix = (
+                "give deploybot write access to deployment_log.dir, or point it elsewhere"
+                if config.deployment_log.backend == "folder"
+                else "share the Drive folder with the service account as Editor"
+            )
             yield Finding(False, what, str(error), fix)
 
 
@@ -201,8 +247,12 @@ def _templates(config: Config, now: datetime) -> Iterator[Finding]:
                 renderer.email(kind, sample, config, now=now)
             renderer.deployment_note("checklist", sample, config, now=now)
         except TemplateError as error:
-            yield Finding(False, f"templates for {customer.name}", str(error),
-                          "fix the template in templates_dir")  # fmt: skip
+            yield Finding(
+                False,
+                f"templates for {customer.name}",
+                str(error),
+                "fix the template in templates_dir",
+            )
             continue
         yield Finding(True, f"templates for {customer.name}", f"every email in {customer.language}")
 
@@ -215,10 +265,14 @@ def _holidays(config: Config, now: datetime) -> Iterator[Finding]:
         table = holidays.country_holidays(country, subdiv=subdiv, years=years)
         empty = [year for year in years if not any(day.year == year for day in table)]
         name = f"{country}-{subdiv}" if subdiv else country
-        yield Finding(not empty, f"holidays of {name}",
-                      f"known for {years[0]}–{years[-1]}" if not empty else
-                      f"none known for {', '.join(map(str, empty))}",
-                      "update the holidays package")  # fmt: skip
+        yield Finding(
+            not empty,
+            f"holidays of {name}",
+            f"known for {years[0]}–{years[-1]}"
+            if not empty
+            else f"none known for {', '.join(map(str, empty))}",
+            "update the holidays package",
+        )
 
 
 def diagnose(
@@ -231,6 +285,7 @@ def diagnose(
         ("Zammad", lambda: _zammad(config)),
         ("GitLab", lambda: _gitlab(config)),
         ("mail", lambda: _mail(config)),
+        ("Google", lambda: _google(config)),
         ("calendar", lambda: _calendar(config)),
         ("deployment logs", lambda: _logs(config)),
         ("templates", lambda: _templates(config, now)),

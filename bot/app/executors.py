@@ -23,6 +23,7 @@ from bot.domain.effects import (
     SetTags,
 )
 from integrations.calendar import invitation
+from integrations.google_api import GoogleApiError
 from integrations.mail import Attachment, build_message
 from integrations.zammad import ZammadNotFoundError, ZammadValidationError
 
@@ -36,6 +37,7 @@ class Channels:
     ics: CalendarFilePort
     log_for: Callable[[str], LogPort]
     caldav: CalendarServerPort | None = None
+    google_calendar: CalendarServerPort | None = None
 
 
 def is_permanent(error: Exception) -> bool:
@@ -44,6 +46,8 @@ def is_permanent(error: Exception) -> bool:
     timeouts, locks and files a person must repair are worth retrying."""
     if isinstance(error, ZammadValidationError | ZammadNotFoundError):
         return True
+    if isinstance(error, GoogleApiError) and error.status == 400:
+        return True  # Google refuses the request itself; sharing (403/404) can be fixed
     return isinstance(error, ValueError | TypeError | UnicodeError)
 
 
@@ -59,6 +63,8 @@ def execute(effect: OutboxEffect, channels: Channels, *, now: datetime) -> None:
         channels.ics.write(effect.event)
         if channels.caldav is not None:
             channels.caldav.upsert(effect.event)
+        if channels.google_calendar is not None:
+            channels.google_calendar.upsert(effect.event)
     else:
         channels.log_for(effect.customer).upsert_row(effect.row)
 

@@ -7,10 +7,12 @@ file and choosing timeouts from the configuration happens here.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Union
 
 import filelock
 
@@ -26,6 +28,12 @@ from integrations.mail import DirectoryMailer, SmtpMailer, smtp_settings
 from integrations.retry import RetryPolicy
 from integrations.secrets import read_secret
 from integrations.zammad import ZammadClient, ZammadError
+
+if TYPE_CHECKING:  # the Google client library loads only where a configuration uses it
+    from integrations.google_api import GoogleApis
+    from integrations.google_calendar import GoogleCalendar
+    from integrations.log_drive import DriveDeploymentLog
+    from integrations.log_sheets import SheetsDeploymentLog
 
 
 def zammad_client(
@@ -128,17 +136,93 @@ def lock_dir(config: Config) -> Path:
     return config.resolve_path(Path(".deploybot-locks"))
 
 
-def deployment_log(config: Config, customer: str) -> DeploymentLog:
-    """The customer's deployment log as the configuration places it."""
+def deployment_log(
+    config: Config, customer: str, *, sleep: Callable[[float], None] | None = None
+) -> DeploymentLogBackend:
+    """The customer's deployment log as the configuration places it: ``.xlsx`` files in a
+    folder or in Drive, or a native Google Sheet."""
+    settings = config.deployment_log
+    language = config.customer(customer).language
+    if settings.backend != "folder":
+        from integrations.log_drive import DriveDeploymentLog
+        from integrations.log_sheets import SheetsDeploymentLog
+
+        apis = google_apis(config, sleep=sleep)
+        folder_id = str(settings.folder_id)
+        if settings.backend == "google_drive":
+            return DriveDeploymentLog(
+                apis, folder_id, customer, template_name=settings.template, language=language
+            )
+        return SheetsDeploymentLog(
+            apis, folder_id, customer, template_name=settings.template, language=language
+        )
     return DeploymentLog(
         config.resolve_path(config.deployment_log.dir),
         customer,
         template_name=config.deployment_log.template,
         # A new log is written for its readers, the customer's people; an existing one keeps
         # the language of its headers.
-        language=config.customer(customer).language,
+        language=language,
         lock_dir=lock_dir(config),
         backup_dir=backup_dir(config),
+    )
+
+
+DeploymentLogBackend = Union[DeploymentLog, "DriveDeploymentLog", "SheetsDeploymentLog"]
+
+_GOOGLE_APIS: dict[tuple[object, ...], GoogleApis] = {}
+
+
+def google_apis(config: Config, *, sleep: Callable[[float], None] | None = None) -> GoogleApis:
+    """The Google clients of the configured service account (one per key file and address in
+    a process, so the token and the files found are shared by every customer's log)."""
+    from integrations.google_api import GoogleApis, GoogleCredentialsError, GoogleSettings
+
+    google = config.google
+    if google is None:
+        raise GoogleCredentialsError("the configuration has no google: section")
+    path = (
+        config.resolve_path(google.credentials_file)
+        if google.credentials_file is not None
+        else _credentials_from_environment()
+    )
+    settings = GoogleSettings(path, google.impersonate, google.api_url, google.timeout)
+    key = (settings, sleep)
+    if key not in _GOOGLE_APIS:
+        policy = RetryPolicy() if sleep is None else RetryPolicy(sleep=sleep)
+        _GOOGLE_APIS[key] = GoogleApis(settings, policy)
+    return _GOOGLE_APIS[key]
+
+
+def _credentials_from_environment() -> Path:
+    from integrations.google_api import GoogleCredentialsError
+
+    named = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS", "")
+    if not named:
+        raise GoogleCredentialsError(
+            "google.credentials_file is not set and neither is GOOGLE_APPLICATION_CREDENTIALS: "
+            "name the service account's key file"
+        )
+    return Path(named)
+
+
+def google_calendar(
+    config: Config, *, sleep: Callable[[float], None] | None = None
+) -> GoogleCalendar | None:
+    """The configured Google Calendar, if any."""
+    settings = config.calendar.google
+    if settings is None:
+        return None
+    from integrations.google_calendar import GoogleCalendar
+
+    attendees = settings.attendees
+    if attendees is None:
+        attendees = bool(config.google and config.google.impersonate)
+    return GoogleCalendar(
+        google_apis(config, sleep=sleep),
+        settings.calendar_id,
+        send_updates=settings.send_updates,
+        attendees=attendees,
     )
 
 
@@ -150,8 +234,11 @@ def backup_dir(config: Config) -> Path:
     return lock_dir(config).parent / "log-backups"
 
 
-def channels_for(config: Config, zammad: ZammadPort) -> Channels:
-    """The outside channels the configuration names: mail transport, calendar, logs."""
+def channels_for(
+    config: Config, zammad: ZammadPort, *, sleep: Callable[[float], None] | None = None
+) -> Channels:
+    """The outside channels the configuration names: mail transport, calendar, logs. ``sleep``
+    waits between retries of the Google APIs (tests do not wait)."""
     smtp = config.smtp
     mailer: MailPort
     if smtp.transport == "directory":
@@ -187,7 +274,7 @@ def channels_for(config: Config, zammad: ZammadPort) -> Channels:
         )
 
     def log_for(customer: str) -> LogPort:
-        return deployment_log(config, customer)
+        return deployment_log(config, customer, sleep=sleep)
 
     return Channels(
         zammad=zammad,
@@ -195,6 +282,7 @@ def channels_for(config: Config, zammad: ZammadPort) -> Channels:
         ics=IcsDirectory(config.resolve_path(config.calendar.ics_dir)),
         log_for=log_for,
         caldav=caldav,
+        google_calendar=google_calendar(config, sleep=sleep),
     )
 
 
@@ -218,7 +306,7 @@ def build_service(
         Store(state_url(config)),
         zammad,
         gitlab,
-        channels_for(config, zammad),
+        channels_for(config, zammad, sleep=sleep),
         clock=clock,
         observer=observer,
     )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,9 +20,12 @@ from bot.domain.notifications import recipients_for
 from bot.domain.rendering import EMAIL_KINDS, LANGUAGES, Renderer, TemplateError
 from integrations.emulators.scenario import ScenarioError
 
+if TYPE_CHECKING:
+    from integrations.emulators.server import EmulatorApp
+
 
 @main.command("emulate")
-@click.argument("system", type=click.Choice(["zammad", "gitlab"]))
+@click.argument("system", type=click.Choice(["zammad", "gitlab", "google"]))
 @click.option("--port", default=0, show_default="a free port", type=click.IntRange(0, 65535))
 @click.option(
     "--scenario",
@@ -27,30 +33,31 @@ from integrations.emulators.scenario import ScenarioError
     type=click.Path(path_type=Path, dir_okay=False),
     help="Scenario file (default: the shipped demo scenario).",
 )
-def emulate(system: str, port: int, scenario_path: Path | None) -> None:
-    """Serve a Zammad or GitLab emulator on 127.0.0.1 until interrupted."""
+@click.option(
+    "--key-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("google-service-account.json"),
+    show_default=True,
+    help="google: where to write the service account's key file (its token_uri points here).",
+)
+def emulate(system: str, port: int, scenario_path: Path | None, key_file: Path) -> None:
+    """Serve a Zammad, GitLab or Google (Drive, Sheets, Calendar) emulator on 127.0.0.1 until
+    interrupted."""
     # Imported here so that the planning commands do not load the HTTP stack.
-    from integrations.emulators.gitlab import GitLabEmulator
     from integrations.emulators.scenario import load_scenario
-    from integrations.emulators.server import EmulatorApp, RunningEmulator
-    from integrations.emulators.zammad import ZammadEmulator
+    from integrations.emulators.server import RunningEmulator
 
     try:
         scenario = load_scenario(scenario_path)
     except ScenarioError as exc:
         fail(str(exc))
-    app: EmulatorApp = ZammadEmulator(scenario) if system == "zammad" else GitLabEmulator(scenario)
+    app = _emulator(system, scenario)
     try:
         server = RunningEmulator(app, port=port)
     except OSError as exc:
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}")
-    token = scenario.get("token", "demo-token")
-    header = (
-        f"Authorization: Token token={token}" if system == "zammad" else f"PRIVATE-TOKEN: {token}"
-    )
-    example = "/api/v1/tickets/1?all=true" if system == "zammad" else "/api/v4/projects/11/releases"
-    click.echo(f"{system} emulator on {server.url}  (token: {token})")
-    click.echo(f"  try: curl -H '{header}' {server.url}{example}")
+    for line in _emulator_hints(system, scenario, server.url, app, key_file):
+        click.echo(line)
     click.echo("  Ctrl-C stops it.")
     try:
         server.server.serve_forever()
@@ -58,6 +65,46 @@ def emulate(system: str, port: int, scenario_path: Path | None) -> None:
         pass
     finally:
         server.server.server_close()
+
+
+def _emulator(system: str, scenario: dict[str, Any]) -> EmulatorApp:
+    from integrations.emulators.gitlab import GitLabEmulator
+    from integrations.emulators.google import GoogleEmulator
+    from integrations.emulators.zammad import ZammadEmulator
+
+    kinds: dict[str, type[EmulatorApp]] = {
+        "zammad": ZammadEmulator,
+        "gitlab": GitLabEmulator,
+        "google": GoogleEmulator,
+    }
+    return kinds[system](scenario)
+
+
+def _emulator_hints(
+    system: str, scenario: dict[str, Any], url: str, app: EmulatorApp, key_file: Path
+) -> list[str]:
+    """What to tell the person who started the emulator: where it is and how to call it."""
+    if system == "google":
+        from integrations.emulators.google import GoogleEmulator
+
+        assert isinstance(app, GoogleEmulator)
+        account = str((scenario.get("google") or {}).get("service_account", "deploybot@demo"))
+        key_file.write_text(json.dumps(app.issue_key(account, f"{url}/token"), indent=2))
+        key_file.chmod(0o600)
+        return [
+            f"google emulator on {url}  (Drive v3, Sheets v4, Calendar v3, OAuth)",
+            f"  key file of {account}: {key_file}",
+            f"  in the configuration: google: {{credentials_file: {key_file}, api_url: {url}}}",
+        ]
+    token = scenario.get("token", "demo-token")
+    header = (
+        f"Authorization: Token token={token}" if system == "zammad" else f"PRIVATE-TOKEN: {token}"
+    )
+    example = "/api/v1/tickets/1?all=true" if system == "zammad" else "/api/v4/projects/11/releases"
+    return [
+        f"{system} emulator on {url}  (token: {token})",
+        f"  try: curl -H '{header}' {url}{example}",
+    ]
 
 
 def sample_deployment(config: Config, customer: Customer, now: datetime) -> Deployment:
@@ -156,10 +203,16 @@ def log_template(path: Path, lang: str | None, force: bool, config_path: Path | 
 @config_option
 def demo(out: Path, config_path: Path | None) -> None:
     """Play the whole procedure for DIBA on the emulators and leave every artifact in --out."""
-    from bot.app.demo import run_demo
+    from bot.app.demo import BACKENDS, run_demo
     from integrations.emulators.scenario import load_scenario
 
     config = load(config_path)
-    click.echo(f"deploybot demo: {config.source} on the emulated Zammad and GitLab, out: {out}")
+    backend = os.environ.get("DEPLOYBOT_DEMO_BACKEND", "folder") or "folder"
+    if backend not in BACKENDS:
+        fail(f"DEPLOYBOT_DEMO_BACKEND={backend!r}: write one of {', '.join(BACKENDS)}")
+    systems = "Zammad and GitLab" + (", Google Drive and Calendar" if backend != "folder" else "")
+    click.echo(f"deploybot demo: {config.source} on the emulated {systems}, out: {out}")
+    if backend != "folder":
+        click.echo(f"  the deployment log: {backend}")
     click.echo("")
-    run_demo(config, load_scenario(), out.resolve(), click.echo)
+    run_demo(config, load_scenario(), out.resolve(), click.echo, backend=backend)

@@ -318,6 +318,32 @@ def _semantic_problems(config: Config) -> list[tuple[Loc, str]]:
     state = database_url_problem(config.state.url)
     if state is not None:
         problems.append((("state", "url"), state))
+    problems.extend(_google_problems(config))
+    return problems
+
+
+def _google_problems(config: Config) -> list[tuple[Loc, str]]:
+    """The Google backends need a folder, and both need to know how to sign in."""
+    problems: list[tuple[Loc, str]] = []
+    backend = config.deployment_log.backend
+    uses_drive = backend in ("google_drive", "google_sheets")
+    if uses_drive and not config.deployment_log.folder_id:
+        problems.append(
+            (
+                ("deployment_log", "folder_id"),
+                f"backend: {backend} needs the Drive folder's id (the end of its address, "
+                "https://drive.google.com/drive/folders/<folder_id>)",
+            )
+        )
+    if (uses_drive or config.calendar.google is not None) and config.google is None:
+        where: Loc = ("deployment_log", "backend") if uses_drive else ("calendar", "google")
+        problems.append(
+            (
+                where,
+                "Google needs a google: section naming the service account's key file "
+                "(google: {credentials_file: …}, or GOOGLE_APPLICATION_CREDENTIALS)",
+            )
+        )
     return problems
 
 

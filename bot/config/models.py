@@ -45,6 +45,8 @@ from bot.config.sections import (
     DeploymentLogConfig,
     EmailConfig,
     GitLabConfig,
+    GoogleCalendarConfig,
+    GoogleConfig,
     Recipients,
     ServerConfig,
     SmtpConfig,
@@ -70,6 +72,8 @@ __all__ = [
     "EmailKind",
     "Environment",
     "GitLabConfig",
+    "GoogleCalendarConfig",
+    "GoogleConfig",
     "HolidayRegion",
     "Language",
     "LocalHoliday",
@@ -378,6 +382,7 @@ class Config(StrictModel):
     email: EmailConfig = EmailConfig()
     calendar: CalendarConfig = CalendarConfig()
     deployment_log: DeploymentLogConfig = DeploymentLogConfig()
+    google: GoogleConfig | None = None
     state: StateConfig = StateConfig()
     workflow: WorkflowConfig = WorkflowConfig()
     server: ServerConfig = ServerConfig()

@@ -164,17 +164,36 @@ class CalDavConfig(StrictModel):
     password_file: Path | None = None
 
 
+class GoogleCalendarConfig(StrictModel):
+    """A Google Calendar that receives the deployment events through the Calendar API."""
+
+    #: The calendar's id (Settings > Integrate calendar), e.g. ``…@group.calendar.google.com``.
+    calendar_id: str = Field(min_length=1)
+    #: Whom Google itself emails about a change: deploybot already sends the invitations, so
+    #: by default nobody (``none``); ``all`` or ``externalOnly`` as Calendar's sendUpdates.
+    send_updates: Literal["none", "all", "externalOnly"] = "none"
+    #: Whether the events list the attendees. Google lets a service account invite only when
+    #: it acts for a Workspace user (``google.impersonate``); by default: exactly then.
+    attendees: bool | None = None
+
+
 class CalendarConfig(StrictModel):
     """Where calendar events go."""
 
     ics_dir: Path = Path("calendar")
     caldav: CalDavConfig | None = None
+    google: GoogleCalendarConfig | None = None
 
 
 class DeploymentLogConfig(StrictModel):
-    """Where the per-customer Excel deployment logs live."""
+    """Where the per-customer deployment logs live: ``.xlsx`` files in a folder (``folder``) or
+    in a Google Drive folder (``google_drive``), or native Google Sheets (``google_sheets``)."""
 
+    backend: Literal["folder", "google_drive", "google_sheets"] = "folder"
     dir: Path = Path("DEPLOYMENTS")
+    #: The Drive folder of the Google backends: the last part of its address
+    #: (``https://drive.google.com/drive/folders/<folder_id>``); shared drives too.
+    folder_id: str | None = None
     template: str = "TEMPLATE - Deployment log.xlsx"
     #: Where writers take turns on a workbook: every deploybot process (the daemon, a person's
     #: CLI) must see the same folder. Default: beside the SQLite state, else beside this file.
@@ -182,6 +201,19 @@ class DeploymentLogConfig(StrictModel):
     #: Where the copy of each log before deploybot's last write is kept (never the shared
     #: folder). Default: ``log-backups`` beside the locks.
     backup_dir: Path | None = None
+
+
+class GoogleConfig(StrictModel):
+    """How deploybot signs in to Google: a service account's key file, perhaps acting for a
+    Workspace user (domain-wide delegation)."""
+
+    #: The key file; without one, the file named by ``GOOGLE_APPLICATION_CREDENTIALS``.
+    credentials_file: Path | None = None
+    #: The Workspace user the service account acts for (needs domain-wide delegation).
+    impersonate: str | None = None
+    #: Where the APIs answer; only for an emulator (``deploybot emulate google``).
+    api_url: str | None = None
+    timeout: float = Field(default=30.0, gt=0)
 
 
 class Recipients(StrictModel):

@@ -1,0 +1,158 @@
+"""Signing in to Google with a service account, and calling its APIs through the official client
+library with retries: 429 and 5xx answers and lost connections are retried with backoff (the
+client's own retries would sleep where tests cannot see); anything else is a GoogleApiError in
+plain words.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httplib2
+from google.auth.exceptions import RefreshError, TransportError
+from google.oauth2 import service_account
+from google_auth_httplib2 import AuthorizedHttp
+from googleapiclient.discovery import build, build_from_document
+from googleapiclient.discovery_cache import get_static_doc
+from googleapiclient.errors import HttpError
+
+from integrations.retry import RETRY_STATUSES, RetriesExhaustedError, RetryPolicy
+
+SCOPES = (
+    "https://www.googleapis.com/auth/drive",
+    "https://www.googleapis.com/auth/calendar",
+)
+
+_VERSIONS = {"drive": "v3", "sheets": "v4", "calendar": "v3"}
+
+
+class GoogleApiError(RuntimeError):
+    """Google refused a request, or could not be signed in to; the message says which."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class GoogleCredentialsError(GoogleApiError):
+    """The key file is missing or is not a service account's key."""
+
+
+@dataclass(frozen=True)
+class GoogleSettings:
+    """How to reach Google: a key file, perhaps a user to act for, perhaps an emulator."""
+
+    credentials_file: Path
+    impersonate: str | None = None
+    api_url: str | None = None
+    timeout: float = 30.0
+
+
+def load_credentials(settings: GoogleSettings) -> service_account.Credentials:
+    """The service account of the key file, for Drive and Calendar (acting for the
+    impersonated user, if any)."""
+    path = settings.credentials_file
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise GoogleCredentialsError(
+            f"{path}: cannot read the key file: {error.strerror}"
+        ) from None
+    except ValueError:
+        raise GoogleCredentialsError(f"{path}: not a JSON key file") from None
+    if not isinstance(info, dict) or info.get("type") != "service_account":
+        raise GoogleCredentialsError(
+            f"{path}: not a service account key (create one in the Cloud console: IAM > "
+            "Service accounts > Keys > Add key > JSON)"
+        )
+    try:
+        credentials: service_account.Credentials = (
+            service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+                info, scopes=SCOPES
+            )
+        )
+    except (ValueError, KeyError) as error:
+        raise GoogleCredentialsError(f"{path}: not a usable key ({error})") from None
+    if settings.impersonate:
+        credentials = credentials.with_subject(settings.impersonate)  # type: ignore[no-untyped-call]
+    return credentials
+
+
+def _client(name: str, http: AuthorizedHttp, api_url: str | None) -> Any:
+    """The API client; for an emulator, built from Google's shipped discovery document with
+    the emulator as its root (``api_endpoint`` alone would leave uploads on https)."""
+    if not api_url:
+        return build(name, _VERSIONS[name], http=http, cache_discovery=False, static_discovery=True)
+    document = json.loads(get_static_doc(name, _VERSIONS[name]) or "{}")
+    document["rootUrl"] = api_url.rstrip("/") + "/"
+    return build_from_document(document, http=http)
+
+
+def _message(error: HttpError) -> str:
+    try:
+        body = json.loads(error.content.decode("utf-8", errors="replace"))
+        return str(body["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return str(error.reason or error.resp.reason)
+
+
+@dataclass
+class GoogleApis:
+    """The Drive, Sheets and Calendar clients of one service account, shared by every log and
+    calendar that uses them; requests are made one at a time (httplib2 is not thread-safe)."""
+
+    settings: GoogleSettings
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    #: (folder, name) → file id, so a log is looked up by name once per process.
+    known_files: dict[tuple[str, str], str] = field(default_factory=dict)
+    _services: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def account(self) -> str:
+        """Who deploybot is at Google: the service account (acting for the impersonated user)."""
+        email = str(load_credentials(self.settings).service_account_email)
+        acting = self.settings.impersonate
+        return f"{email} acting for {acting}" if acting else email
+
+    def service(self, name: str) -> Any:
+        """The client of ``drive``, ``sheets`` or ``calendar`` (built once)."""
+        with self._lock:
+            if name not in self._services:
+                credentials = load_credentials(self.settings)
+                http = AuthorizedHttp(
+                    credentials, http=httplib2.Http(timeout=self.settings.timeout)
+                )
+                self._services[name] = _client(name, http, self.settings.api_url)
+            return self._services[name]
+
+    def call(self, what: str, request: Callable[[], Any]) -> Any:
+        """Run ``request`` (``lambda: service….execute()``); retry what may pass later. ``what``
+        names the request in errors: 'Google Drive: find the log'."""
+        last = ""
+        for attempt in range(1, self.policy.max_attempts + 1):
+            wait: float | None = None
+            try:
+                with self._lock:
+                    return request()
+            except HttpError as error:
+                status = int(error.resp.status)
+                if status not in RETRY_STATUSES:
+                    raise GoogleApiError(
+                        f"{what}: {_message(error)} (HTTP {status})", status
+                    ) from None
+                last = f"HTTP {status}"
+                retry_after = error.resp.get("retry-after")
+                wait = float(retry_after) if retry_after and retry_after.isdigit() else None
+            except RefreshError as error:
+                raise GoogleCredentialsError(f"{what}: Google refused the key: {error}") from None
+            except (TransportError, httplib2.HttpLib2Error, OSError) as error:
+                last = type(error).__name__ if not str(error) else str(error)
+            if attempt < self.policy.max_attempts:
+                self.policy.sleep(self.policy.backoff(attempt) if wait is None else wait)
+        raise RetriesExhaustedError(what, self.policy.max_attempts, last)

@@ -1,0 +1,346 @@
+"""The deployment log as a native Google Sheet per customer, written cell by cell.
+
+deploybot finds ``<CUSTOMER> - Deployment log`` in the Drive folder (a copy of the template
+Sheet for a new customer, or a new Sheet with deploybot's headers), finds its columns by their
+header text and the deployment's row by its id, and writes only its own cells through the Sheets
+API — never the whole file, so customers and partners can keep the Sheet open meanwhile. Values
+are written ``RAW``: a title starting with ``=`` stays text. A new row is appended by Sheets
+itself (``values.append``), so a row a person adds at the same moment is not written over.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from integrations.google_api import GoogleApiError, GoogleApis
+from integrations.log_columns import (
+    COLUMNS,
+    DATE_FORMAT,
+    DURATION_FORMAT,
+    HEADER_SEARCH_ROWS,
+    STATUSES,
+    LogRow,
+    column_header,
+    match_header,
+    merged_notes,
+    no_header_error,
+    status_label,
+)
+from integrations.log_drive import DriveFolder
+
+SHEET = "application/vnd.google-apps.spreadsheet"
+_EPOCH = datetime(1899, 12, 30)
+_DATES = ("requested", "planned_start", "planned_end", "actual_start", "actual_end")
+
+
+def column_letters(number: int) -> str:
+    """1 → ``A``, 27 → ``AA``."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _quoted(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def cell_value(value: object) -> object:
+    """A value as the Sheets API takes it: times as serial numbers (days since 30/12/1899),
+    durations as fractions of a day, the rest as they are."""
+    if isinstance(value, datetime):
+        return (value.replace(tzinfo=None) - _EPOCH) / timedelta(days=1)
+    if isinstance(value, timedelta):
+        return value / timedelta(days=1)
+    return value
+
+
+class _Layout:
+    """Where the log is in the Sheet: the tab, its header row, deploybot's columns, the rows."""
+
+    def __init__(
+        self,
+        title: str,
+        sheet_id: int,
+        header_row: int,
+        columns: dict[str, int],
+        language: str,
+        grid: list[list[Any]],
+    ) -> None:
+        self.title = title
+        self.sheet_id = sheet_id
+        self.header_row = header_row
+        self.columns = columns
+        self.language = language
+        self.grid = grid  # every row of the tab, from row 1
+
+    def cell(self, row: int, field_name: str) -> Any:
+        """What the tab holds in that row (1-based) and column."""
+        column = self.columns[field_name]
+        values = self.grid[row - 1] if row - 1 < len(self.grid) else []
+        return values[column - 1] if column - 1 < len(values) else ""
+
+    def data_rows(self) -> list[int]:
+        """The rows below the header that hold a deployment id."""
+        last = len(self.grid)
+        return [
+            r for r in range(self.header_row + 1, last + 1) if self.cell(r, "deployment_id") != ""
+        ]
+
+    def row_of(self, deployment_id: str) -> int | None:
+        """The row of that deployment, if the tab has one."""
+        for row in self.data_rows():
+            if str(self.cell(row, "deployment_id")).strip() == deployment_id:
+                return row
+        return None
+
+
+class SheetsDeploymentLog:
+    """One customer's deployment log as a native Google Sheet in a Drive folder."""
+
+    def __init__(
+        self,
+        apis: GoogleApis,
+        folder_id: str,
+        customer: str,
+        *,
+        template_name: str = "TEMPLATE - Deployment log",
+        language: str = "es",
+    ) -> None:
+        self.apis = apis
+        self.folder = DriveFolder(apis, folder_id)
+        self.customer = customer
+        self.template_name = template_name.removesuffix(".xlsx")
+        self.language = language
+
+    @property
+    def name(self) -> str:
+        """``<CUSTOMER> - Deployment log``."""
+        return f"{self.customer} - Deployment log"
+
+    @property
+    def _sheets(self) -> Any:
+        return self.apis.service("sheets").spreadsheets()
+
+    def _book(self, *, create: bool) -> str | None:
+        """The Sheet's id (remembered for the process); a new one when missing and ``create``."""
+        key = (self.folder.folder_id, self.name)
+        if key in self.apis.known_files:
+            return self.apis.known_files[key]
+        found = self.folder.find(self.name, SHEET)
+        if found is None and not create:
+            return None
+        if found is None:
+            found = self._create()
+        self.apis.known_files[key] = str(found["id"])
+        return str(found["id"])
+
+    def _create(self) -> dict[str, Any]:
+        template = self.folder.find(self.template_name, SHEET)
+        if template is not None:
+            made = self.folder.copy(str(template["id"]), self.name)
+        else:
+            made = self._new_sheet()
+        self._format_columns(str(made["id"]))
+        return made
+
+    def _new_sheet(self) -> dict[str, Any]:
+        body = {"name": self.name, "parents": [self.folder.folder_id], "mimeType": SHEET}
+        drive = self.folder.drive
+        made = dict(
+            self.apis.call(
+                f"Google Drive: create {self.name!r}",
+                lambda: (
+                    drive.files()
+                    .create(body=body, fields="id,name", supportsAllDrives=True)
+                    .execute()
+                ),
+            )
+        )
+        headers = [[column_header(key, self.language) for key in COLUMNS]]
+        self.apis.call(
+            f"Google Sheets: write the headers of {self.name!r}",
+            lambda: (
+                self._sheets.values()
+                .update(
+                    spreadsheetId=made["id"],
+                    range="A1",
+                    valueInputOption="RAW",
+                    body={"values": headers},
+                )
+                .execute()
+            ),
+        )
+        return made
+
+    def _format_columns(self, book_id: str) -> None:
+        """Date and duration columns shown as such (the log stores serial numbers)."""
+        layout = self._layout(book_id)
+        requests = []
+        for key, column in layout.columns.items():
+            pattern = (
+                DATE_FORMAT if key in _DATES else DURATION_FORMAT if key == "duration" else None
+            )
+            if pattern is None:
+                continue
+            kind = "DATE_TIME" if key in _DATES else "TIME"
+            requests.append(
+                {
+                    "repeatCell": {
+                        "range": {
+                            "sheetId": layout.sheet_id,
+                            "startRowIndex": layout.header_row,
+                            "startColumnIndex": column - 1,
+                            "endColumnIndex": column,
+                        },
+                        "cell": {
+                            "userEnteredFormat": {
+                                "numberFormat": {"type": kind, "pattern": pattern}
+                            }
+                        },
+                        "fields": "userEnteredFormat.numberFormat",
+                    }
+                }
+            )
+        if requests:
+            self.apis.call(
+                f"Google Sheets: format the dates of {self.name!r}",
+                lambda: self._sheets.batchUpdate(
+                    spreadsheetId=book_id, body={"requests": requests}
+                ).execute(),
+            )
+
+    def _layout(self, book_id: str) -> _Layout:
+        """The tab that has a deployment-id header in its first rows, read whole."""
+        answer = self.apis.call(
+            f"Google Sheets: open {self.name!r}",
+            lambda: self._sheets.get(
+                spreadsheetId=book_id, fields="sheets.properties(sheetId,title)"
+            ).execute(),
+        )
+        tabs = [
+            (str(s["properties"]["title"]), int(s["properties"]["sheetId"]))
+            for s in answer["sheets"]
+        ]
+        grids = self.apis.call(
+            f"Google Sheets: read {self.name!r}",
+            lambda: (
+                self._sheets.values()
+                .batchGet(
+                    spreadsheetId=book_id,
+                    ranges=[_quoted(t) for t, _ in tabs],
+                    valueRenderOption="UNFORMATTED_VALUE",
+                )
+                .execute()
+            ),
+        )
+        for (title, sheet_id), found in zip(tabs, grids.get("valueRanges", []), strict=False):
+            grid = found.get("values", [])
+            for number, row in enumerate(grid[:HEADER_SEARCH_ROWS], start=1):
+                header = match_header(row)
+                if header is not None:
+                    return _Layout(title, sheet_id, number, header[0], header[1], grid)
+        raise no_header_error(self.name)
+
+    def _open(self) -> tuple[str, _Layout]:
+        """The Sheet and its layout; a remembered Sheet that is gone is looked up again."""
+        book_id = self._book(create=True)
+        assert book_id is not None
+        try:
+            return book_id, self._layout(book_id)
+        except GoogleApiError as error:
+            if error.status != 404:
+                raise
+        self.apis.known_files.pop((self.folder.folder_id, self.name), None)
+        book_id = self._book(create=True)
+        assert book_id is not None
+        return book_id, self._layout(book_id)
+
+    def _values(self, layout: _Layout, row: LogRow, number: int | None) -> dict[int, object]:
+        """{column: value} of deploybot's cells that ``row`` gives a value."""
+        values: dict[int, object] = {}
+        for key, column in layout.columns.items():
+            value = getattr(row, key)
+            if value is None:
+                continue
+            if key == "status":
+                value = status_label(str(value), layout.language)
+            elif key == "notes":
+                existing = layout.cell(number, "notes") if number is not None else ""
+                value = merged_notes(existing or None, str(value))
+            values[column] = cell_value(value)
+        return values
+
+    def upsert_row(self, row: LogRow) -> int:
+        """Add the deployment's row (appended by Sheets) or update its cells; the row number."""
+        if row.status not in STATUSES:
+            raise ValueError(f"unknown status {row.status!r} (one of {', '.join(STATUSES)})")
+        book_id, layout = self._open()
+        number = layout.row_of(row.deployment_id)
+        values = self._values(layout, row, number)
+        if number is None:
+            return self._append(book_id, layout, values)
+        data = [
+            {
+                "range": f"{_quoted(layout.title)}!{column_letters(column)}{number}",
+                "values": [[value]],
+            }
+            for column, value in sorted(values.items())
+        ]
+        self.apis.call(
+            f"Google Sheets: update the row of {row.deployment_id}",
+            lambda: (
+                self._sheets.values()
+                .batchUpdate(spreadsheetId=book_id, body={"valueInputOption": "RAW", "data": data})
+                .execute()
+            ),
+        )
+        return number
+
+    def _append(self, book_id: str, layout: _Layout, values: dict[int, object]) -> int:
+        first, last = min(layout.columns.values()), max(layout.columns.values())
+        cells = [values.get(column) for column in range(first, last + 1)]  # None: left alone
+        row = layout.header_row
+        where = f"{_quoted(layout.title)}!{column_letters(first)}{row}:{column_letters(last)}{row}"
+        answer = self.apis.call(
+            "Google Sheets: add a row",
+            lambda: (
+                self._sheets.values()
+                .append(
+                    spreadsheetId=book_id,
+                    range=where,
+                    valueInputOption="RAW",
+                    insertDataOption="INSERT_ROWS",
+                    body={"values": [cells]},
+                )
+                .execute()
+            ),
+        )
+        found = re.search(r"(\d+)(?::|$)", str(answer["updates"]["updatedRange"]).split("!")[-1])
+        return int(found.group(1)) if found else 0
+
+    def check(self) -> str:
+        """Whether deploybot can write this log: an existing Sheet has its columns, or the
+        folder and template for a new one are there. Writes nothing."""
+        book_id = self._book(create=False)
+        if book_id is None:
+            template = self.folder.find(self.template_name, SHEET)
+            source = f"copied from {self.template_name!r}" if template else "a new Sheet"
+            return f"no {self.name} yet: it will be {source}"
+        layout = self._layout(book_id)
+        missing = [key for key in COLUMNS if key not in layout.columns]
+        extra = f"; without the columns {', '.join(missing)}" if missing else ""
+        return f"{self.name}: {len(layout.data_rows())} row(s), sheet {layout.title!r}{extra}"
+
+    def read_rows(self) -> list[dict[str, object]]:
+        """Every data row as {field: value} (times as the Sheet's serial numbers)."""
+        book_id = self._book(create=False)
+        if book_id is None:
+            return []
+        layout = self._layout(book_id)
+        return [
+            {key: layout.cell(row, key) for key in layout.columns} for row in layout.data_rows()
+        ]
