@@ -21,7 +21,16 @@ from googleapiclient.discovery import build, build_from_document
 from googleapiclient.discovery_cache import get_static_doc
 from googleapiclient.errors import HttpError
 
+from integrations.google_errors import GoogleApiError, GoogleCredentialsError
 from integrations.retry import RETRY_STATUSES, RetriesExhaustedError, RetryPolicy
+
+__all__ = [
+    "GoogleApiError",
+    "GoogleApis",
+    "GoogleCredentialsError",
+    "GoogleSettings",
+    "load_credentials",
+]
 
 SCOPES = (
     "https://www.googleapis.com/auth/drive",
@@ -29,18 +38,6 @@ SCOPES = (
 )
 
 _VERSIONS = {"drive": "v3", "sheets": "v4", "calendar": "v3"}
-
-
-class GoogleApiError(RuntimeError):
-    """Google refused a request, or could not be signed in to; the message says which."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class GoogleCredentialsError(GoogleApiError):
-    """The key file is missing or is not a service account's key."""
 
 
 @dataclass(frozen=True)

@@ -185,3 +185,12 @@ def no_header_error(name: str) -> LogFormatError:
         f"{name}: no sheet has a '{expected}' column in its first "
         f"{HEADER_SEARCH_ROWS} rows, so deploybot cannot find its rows; add that header"
     )
+
+
+def column_letters(number: int) -> str:
+    """A column's letters in A1 notation: 1 → ``A``, 27 → ``AA``."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters

@@ -23,6 +23,7 @@ from integrations.log_columns import (
     STATUSES,
     LogRow,
     column_header,
+    column_letters,
     match_header,
     merged_notes,
     no_header_error,
@@ -33,15 +34,6 @@ from integrations.log_drive import DriveFolder
 SHEET = "application/vnd.google-apps.spreadsheet"
 _EPOCH = datetime(1899, 12, 30)
 _DATES = ("requested", "planned_start", "planned_end", "actual_start", "actual_end")
-
-
-def column_letters(number: int) -> str:
-    """1 → ``A``, 27 → ``AA``."""
-    letters = ""
-    while number:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
 
 
 def _quoted(title: str) -> str:

@@ -348,3 +348,17 @@ def test_an_upload_is_a_media_upload_of_the_workbook(google: GoogleSide) -> None
     ).execute()
 
     assert folder.download(str(made["id"]), folder.head(str(made["id"]))) == b"second"
+
+
+def test_what_each_write_costs_in_requests(google: GoogleSide) -> None:
+    """Sheets: open (tabs, values) then one write; Drive: find, download, check, upload,
+    verify. Figures in the README's Performance table (benchmarks/bench_google.py)."""
+    sheets, drive = sheets_log(google), drive_log(google)
+    costs = []
+    for log in (sheets, drive):
+        for row in (booked(), booked(status="completed"), booked(deployment_id="DIBA-2026-0002")):
+            before = len(google.requests())
+            log.upsert_row(row)
+            costs.append(len(google.requests()) - before)
+
+    assert costs == [9, 3, 3, 7, 5, 5]

@@ -5,6 +5,8 @@ environment."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,11 +15,12 @@ from click.testing import CliRunner
 
 from bot.app.demo import google_config
 from bot.app.doctor import Finding, diagnose
+from bot.app.executors import is_permanent
 from bot.cli import main
 from bot.config.loading import ConfigError, load_config
 from bot.config.models import Config
 from bot.resources import example_config_path
-from integrations.google_api import GoogleApis, GoogleSettings
+from integrations.google_api import GoogleApiError, GoogleApis, GoogleSettings
 from integrations.log_drive import DriveFolder
 from tests.google_side import ACCOUNT, CALENDAR, FOLDER, GoogleSide
 from tests.test_config_errors import BASE, write
@@ -126,3 +129,19 @@ def test_the_demo_refuses_an_unknown_backend() -> None:
     assert "DEPLOYBOT_DEMO_BACKEND='dropbox': write one of folder, google_drive, google_sheets" in (
         result.stderr
     )
+
+
+def test_the_shell_loads_the_google_client_library_only_when_configured() -> None:
+    code = "import sys, bot.app.wiring, bot.app.service; print('googleapiclient' in sys.modules)"
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+
+    assert loaded.stdout.strip() == "False"
+
+
+def test_google_refusing_the_request_itself_is_permanent_sharing_is_not() -> None:
+    assert is_permanent(GoogleApiError("Google Sheets: Invalid requests[0]", 400))
+    assert not is_permanent(GoogleApiError("Google Drive: File not found: 1x.", 404))
+    assert not is_permanent(GoogleApiError("Google Drive: insufficient permissions", 403))

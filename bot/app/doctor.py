@@ -15,10 +15,12 @@ from pathlib import Path
 import holidays
 
 from bot.app.wiring import (
+    caldav_calendar,
     deployment_log,
     gitlab_client,
     google_apis,
     google_calendar,
+    smtp_mailer,
     zammad_client,
 )
 from bot.config.models import Config, Customer
@@ -26,9 +28,7 @@ from bot.domain.gitlab_setup import component_projects
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.rendering import EMAIL_KINDS, Renderer, TemplateError
 from bot.domain.zammad_setup import workflow_tags
-from integrations.calendar import CalDavCalendar
 from integrations.deployment_log import LogCorruptError
-from integrations.mail import SmtpMailer, smtp_settings
 from integrations.secrets import MissingSecretError, read_secret
 
 
@@ -139,17 +139,7 @@ def _mail(config: Config) -> Iterator[Finding]:
         folder = config.resolve_path(smtp.directory)
         yield _writable("mail folder", folder)
         return
-    settings = smtp_settings(
-        host=smtp.host,
-        port=smtp.port,
-        starttls=smtp.starttls,
-        tls=smtp.tls,
-        timeout=smtp.timeout,
-        username_env=smtp.username_env,
-        password_env=smtp.password_env,
-        password_file=smtp.password_file,
-    )
-    done = SmtpMailer(settings).check()
+    done = smtp_mailer(config).check()
     yield Finding(True, f"SMTP {smtp.host}:{smtp.port}", done)
 
 
@@ -173,21 +163,9 @@ def _calendar(config: Config) -> Iterator[Finding]:
         yield Finding(
             True, f"Google Calendar {config.calendar.google.calendar_id}", calendar_google.check()
         )
-    dav = config.calendar.caldav
-    if dav is None:
-        return
-    username = (
-        read_secret(dav.username_env, None, what="CalDAV username") if dav.username_env else None
-    )
-    password = (
-        read_secret(dav.password_env, dav.password_file, what="CalDAV password")
-        if dav.password_env or dav.password_file
-        else None
-    )
-    calendar = CalDavCalendar(
-        dav.url, calendar_name=dav.calendar, username=username, password=password
-    )
-    yield Finding(True, f"CalDAV {dav.url}", calendar.check())
+    calendar = caldav_calendar(config)
+    if calendar is not None:
+        yield Finding(True, f"CalDAV {calendar.url}", calendar.check())
 
 
 def _google(config: Config) -> Iterator[Finding]:

@@ -23,7 +23,7 @@ from bot.domain.effects import (
     SetTags,
 )
 from integrations.calendar import invitation
-from integrations.google_api import GoogleApiError
+from integrations.google_errors import GoogleApiError
 from integrations.mail import Attachment, build_message
 from integrations.zammad import ZammadNotFoundError, ZammadValidationError
 

@@ -234,44 +234,50 @@ def backup_dir(config: Config) -> Path:
     return lock_dir(config).parent / "log-backups"
 
 
+def smtp_mailer(config: Config) -> SmtpMailer:
+    """The SMTP transport as configured, its login read from the environment or a file."""
+    smtp = config.smtp
+    return SmtpMailer(
+        smtp_settings(
+            host=smtp.host,
+            port=smtp.port,
+            starttls=smtp.starttls,
+            tls=smtp.tls,
+            timeout=smtp.timeout,
+            username_env=smtp.username_env,
+            password_env=smtp.password_env,
+            password_file=smtp.password_file,
+        )
+    )
+
+
+def caldav_calendar(config: Config) -> CalDavCalendar | None:
+    """The configured CalDAV calendar, if any, its login read from the environment or a file."""
+    dav = config.calendar.caldav
+    if dav is None:
+        return None
+    username = (
+        read_secret(dav.username_env, None, what="CalDAV username") if dav.username_env else None
+    )
+    password = (
+        read_secret(dav.password_env, dav.password_file, what="CalDAV password")
+        if dav.password_env or dav.password_file
+        else None
+    )
+    return CalDavCalendar(dav.url, calendar_name=dav.calendar, username=username, password=password)
+
+
 def channels_for(
     config: Config, zammad: ZammadPort, *, sleep: Callable[[float], None] | None = None
 ) -> Channels:
     """The outside channels the configuration names: mail transport, calendar, logs. ``sleep``
     waits between retries of the Google APIs (tests do not wait)."""
     smtp = config.smtp
-    mailer: MailPort
-    if smtp.transport == "directory":
-        mailer = DirectoryMailer(config.resolve_path(smtp.directory))
-    else:
-        mailer = SmtpMailer(
-            smtp_settings(
-                host=smtp.host,
-                port=smtp.port,
-                starttls=smtp.starttls,
-                tls=smtp.tls,
-                timeout=smtp.timeout,
-                username_env=smtp.username_env,
-                password_env=smtp.password_env,
-                password_file=smtp.password_file,
-            )
-        )
-    caldav = None
-    if config.calendar.caldav is not None:
-        dav = config.calendar.caldav
-        username = (
-            read_secret(dav.username_env, None, what="CalDAV username")
-            if dav.username_env
-            else None
-        )
-        password = (
-            read_secret(dav.password_env, dav.password_file, what="CalDAV password")
-            if dav.password_env or dav.password_file
-            else None
-        )
-        caldav = CalDavCalendar(
-            dav.url, calendar_name=dav.calendar, username=username, password=password
-        )
+    mailer: MailPort = (
+        DirectoryMailer(config.resolve_path(smtp.directory))
+        if smtp.transport == "directory"
+        else smtp_mailer(config)
+    )
 
     def log_for(customer: str) -> LogPort:
         return deployment_log(config, customer, sleep=sleep)
@@ -281,7 +287,7 @@ def channels_for(
         mailer=mailer,
         ics=IcsDirectory(config.resolve_path(config.calendar.ics_dir)),
         log_for=log_for,
-        caldav=caldav,
+        caldav=caldav_calendar(config),
         google_calendar=google_calendar(config, sleep=sleep),
     )
 

@@ -6,6 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from integrations.log_columns import column_letters
+
+__all__ = ["A1Range", "RangeError", "a1", "column_letters", "column_number"]
+
 _CELL = re.compile(r"^([A-Za-z]*)(\d*)$")
 
 
@@ -19,15 +23,6 @@ def column_number(letters: str) -> int:
     for char in letters.upper():
         number = number * 26 + ord(char) - ord("A") + 1
     return number
-
-
-def column_letters(number: int) -> str:
-    """1 → ``A``, 27 → ``AA``."""
-    letters = ""
-    while number:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
 
 
 def quote_title(title: str) -> str:

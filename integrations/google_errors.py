@@ -1,0 +1,16 @@
+"""The errors of the Google adapters, apart from the client library so that the shell can tell
+them without loading it."""
+
+from __future__ import annotations
+
+
+class GoogleApiError(RuntimeError):
+    """Google refused a request, or could not be signed in to; the message says which."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class GoogleCredentialsError(GoogleApiError):
+    """The key file is missing or is not a service account's key."""
