@@ -8,12 +8,16 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import requests
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 from click.testing import CliRunner
 
+from bot.app.daemon import stop_handler
 from bot.cli import main
 from integrations.emulators.server import RunningEmulator
 from integrations.emulators.zammad import ZammadEmulator
@@ -98,3 +102,28 @@ def test_a_second_daemon_on_the_same_sqlite_file_refuses_to_start(config_file: P
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_stop_signal_arriving_while_a_job_is_handed_over_does_not_wedge_the_daemon() -> None:
+    """The signal handler runs in the main thread, which may be inside the executor's submit()
+    holding its (non-reentrant) lock: stopping must not take that lock in the handler."""
+    scheduler = BackgroundScheduler()
+    scheduler.start()
+    pool = scheduler._lookup_executor("default")._pool
+    stopping = threading.Event()
+    handler = stop_handler(stopping, scheduler)
+    returned = threading.Event()
+
+    def interrupted_submission() -> None:
+        with pool._shutdown_lock:  # where the main thread is while it submits a job
+            handler(signal.SIGTERM, None)
+        returned.set()
+
+    threading.Thread(target=interrupted_submission, daemon=True).start()
+
+    assert returned.wait(3), "the stop handler blocked on the executor's lock"
+    assert stopping.is_set()
+    deadline = time.monotonic() + 3
+    while scheduler.state != STATE_STOPPED and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert scheduler.state == STATE_STOPPED

@@ -7,12 +7,16 @@ finishes, then the daemon stops.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
 
+from apscheduler.schedulers import SchedulerNotRunningError
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.app.service import Service
@@ -96,6 +100,28 @@ def gitlab_webhook_secret(config: Config) -> bytes | None:
     return read_secret(name, None, what="GitLab webhook secret").encode() if name else None
 
 
+def stop_handler(
+    stopping: threading.Event, scheduler: BaseScheduler
+) -> Callable[[int, FrameType | None], None]:
+    """What SIGTERM and SIGINT do: the service stops after the current effect, the scheduler
+    after the current job."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        log.info("signal=%s stopping after the current effect", signal.Signals(signum).name)
+        stopping.set()
+        # Not here: the handler runs in the main thread, which may be inside the executor's
+        # submit() holding its non-reentrant lock, which shutdown() takes too.
+        threading.Thread(target=_shut_down, args=(scheduler,), daemon=True).start()
+
+    return stop
+
+
+def _shut_down(scheduler: BaseScheduler) -> None:
+    # A second signal finds it already stopping.
+    with contextlib.suppress(SchedulerNotRunningError):
+        scheduler.shutdown(wait=False)
+
+
 def run_daemon(service: Service, config: Config, secret: bytes | None = None) -> None:
     """Run until SIGTERM or SIGINT; the current effect finishes before the daemon stops."""
     scheduler = build_scheduler(service, config)
@@ -124,11 +150,7 @@ def run_daemon(service: Service, config: Config, secret: bytes | None = None) ->
             server.server_port,
         )
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        log.info("signal=%s stopping after the current effect", signal.Signals(signum).name)
-        service.stopping.set()
-        scheduler.shutdown(wait=False)
-
+    stop = stop_handler(service.stopping, scheduler)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info(
