@@ -147,7 +147,11 @@ class GoogleApis:
                 retry_after = error.resp.get("retry-after")
                 wait = float(retry_after) if retry_after and retry_after.isdigit() else None
             except RefreshError as error:
-                raise GoogleCredentialsError(f"{what}: Google refused the key: {error}") from None
+                reason = str(error.args[0]) if error.args else str(error)
+                if not getattr(error, "retryable", False):
+                    message = f"{what}: Google refused the key: {reason}"
+                    raise GoogleCredentialsError(message) from None
+                last = "signing in failed (Google's token service did not answer)"
             except (TransportError, httplib2.HttpLib2Error, OSError) as error:
                 last = type(error).__name__ if not str(error) else str(error)
             if attempt < self.policy.max_attempts:

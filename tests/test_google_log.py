@@ -362,3 +362,17 @@ def test_what_each_write_costs_in_requests(google: GoogleSide) -> None:
             costs.append(len(google.requests()) - before)
 
     assert costs == [9, 3, 3, 7, 5, 5]
+
+
+def test_a_sign_in_outage_is_retried_not_taken_for_a_refused_key(
+    google: GoogleSide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library_waits: list[float] = []
+    monkeypatch.setattr("google.auth._exponential_backoff.time.sleep", library_waits.append)
+    google.app.sign_in_faults.script = deque([503, 503, 503])  # google-auth tries three times
+
+    drive_log(google).upsert_row(booked())
+
+    assert len(library_waits) == 2  # google-auth's own backoff between its three tries
+    assert len(google.sleeps) == 1  # then ours, once, before signing in again
+    assert drive_log(google).read_rows()[0]["status"] == "Planificado"

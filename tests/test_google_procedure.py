@@ -99,3 +99,27 @@ def test_a_cancelled_deployment_is_cancelled_in_google_calendar(
         assert [e["status"] for e in events.values()] == ["cancelled"]
         [row] = deployment_log(bench.config, "DIBA").read_rows()
         assert row["status"] == "Cancelado"
+
+
+def test_a_google_outage_is_waited_out_and_nothing_is_written_twice(
+    tmp_path: Path, demo_scenario: dict[str, Any]
+) -> None:
+    config = load_config(example_config_path())
+    with workbench(config, demo_scenario, tmp_path / "out", backend="google_sheets") as bench:
+        assert bench.google is not None
+        bench.google.faults.script.extend([503] * 10)  # the log's and the event's five tries each
+
+        scheduled(bench)
+
+        health = bench.service.health.systems
+        assert not health["log"].ok and not health["calendar"].ok
+        assert "did not answer after 5 attempt(s): HTTP 503" in str(health["log"].last_error)
+        assert deployment_log(bench.config, "DIBA").read_rows() == []
+
+        bench.clock.advance(timedelta(minutes=10))
+        bench.cycle()
+
+        assert health["log"].ok and health["calendar"].ok
+        [row] = deployment_log(bench.config, "DIBA").read_rows()
+        assert row["status"] == "Planificado"
+        assert len(bench.google.calendar.calendars[CALENDAR].events) == 1

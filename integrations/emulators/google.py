@@ -30,7 +30,7 @@ from integrations.emulators.google_calendar import CalendarApi
 from integrations.emulators.google_drive import DriveApi
 from integrations.emulators.google_fields import google_error
 from integrations.emulators.google_sheets import SheetsApi
-from integrations.emulators.server import EmulatorApp, json_response
+from integrations.emulators.server import EmulatorApp, Faults, json_response
 
 GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
 SCOPE_DRIVE = "https://www.googleapis.com/auth/drive"
@@ -95,6 +95,9 @@ class GoogleEmulator(EmulatorApp):
         self.accounts: dict[str, ServiceAccount] = {}
         self.grants: dict[str, Grant] = {}
         self.hooks: list[Hook] = []
+        #: The token endpoint is another Google service (oauth2.googleapis.com): its faults are
+        #: its own, so that an API outage does not also stop signing in, and the other way round.
+        self.sign_in_faults = Faults()
         seed: dict[str, Any] = dict(self.scenario.get("google") or {})
         self.drive = DriveApi(self, seed)
         self.sheets = SheetsApi(self, self.drive)
@@ -199,6 +202,10 @@ class GoogleEmulator(EmulatorApp):
         )
 
     # --- EmulatorApp ---------------------------------------------------------------------
+
+    def faults_for(self, request: Request) -> Faults:
+        """Sign-in has its own faults (``sign_in_faults``); the APIs share ``faults``."""
+        return self.sign_in_faults if request.path == "/token" else self.faults
 
     def authorized(self, request: Request) -> bool:
         """The token endpoint is open; everything else wants a token this emulator issued."""

@@ -130,8 +130,12 @@ class EmulatorApp:
         """A server-side error answer (5xx or 429)."""
         return json_response({"error": "emulated failure"}, status)
 
+    def faults_for(self, request: Request) -> Faults:
+        """The faults that apply to this request (one set for the whole system by default)."""
+        return self.faults
+
     def _fault(self, request: Request) -> Response | None:
-        faults = self.faults
+        faults = self.faults_for(request)
         if faults.latency:
             time.sleep(faults.latency)
         planned: int | str | None = None
