@@ -4,8 +4,10 @@ deploybot finds ``<CUSTOMER> - Deployment log`` in the Drive folder (a copy of t
 Sheet for a new customer, or a new Sheet with deploybot's headers), finds its columns by their
 header text and the deployment's row by its id, and writes only its own cells through the Sheets
 API — never the whole file, so customers and partners can keep the Sheet open meanwhile. Values
-are written ``RAW``: a title starting with ``=`` stays text. A new row is appended by Sheets
-itself (``values.append``), so a row a person adds at the same moment is not written over.
+are written ``RAW``: a title starting with ``=`` stays text. Each deployment's row carries
+deploybot's mark (developer metadata), and every write goes to the marked row wherever people
+have moved it; a new row is inserted and marked in one atomic request, so a row a person adds
+at the same moment is never written over.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from integrations.log_columns import (
     DURATION_FORMAT,
     HEADER_SEARCH_ROWS,
     STATUSES,
+    DeploymentLogError,
     LogRow,
     column_header,
-    column_letters,
     match_header,
     merged_notes,
     no_header_error,
@@ -32,6 +34,8 @@ from integrations.log_columns import (
 from integrations.log_drive import DriveFolder
 
 SHEET = "application/vnd.google-apps.spreadsheet"
+#: The developer metadata key that marks a deployment's row (its value: the deployment id).
+MARK = "deploybot.deployment"
 _EPOCH = datetime(1899, 12, 30)
 _DATES = ("requested", "planned_start", "planned_end", "actual_start", "actual_end")
 
@@ -61,6 +65,7 @@ class _Layout:
         columns: dict[str, int],
         language: str,
         grid: list[list[Any]],
+        row_count: int = 1000,
     ) -> None:
         self.title = title
         self.sheet_id = sheet_id
@@ -68,6 +73,7 @@ class _Layout:
         self.columns = columns
         self.language = language
         self.grid = grid  # every row of the tab, from row 1
+        self.row_count = row_count  # the tab's grid
 
     def cell(self, row: int, field_name: str) -> Any:
         """What the tab holds in that row (1-based) and column."""
@@ -81,6 +87,10 @@ class _Layout:
         return [
             r for r in range(self.header_row + 1, last + 1) if self.cell(r, "deployment_id") != ""
         ]
+
+    def next_row(self) -> int:
+        """Where a new deployment's row goes: below the last one (or the header)."""
+        return max(self.data_rows(), default=self.header_row) + 1
 
     def row_of(self, deployment_id: str) -> int | None:
         """The row of that deployment, if the tab has one."""
@@ -210,11 +220,16 @@ class SheetsDeploymentLog:
         answer = self.apis.call(
             f"Google Sheets: open {self.name!r}",
             lambda: self._sheets.get(
-                spreadsheetId=book_id, fields="sheets.properties(sheetId,title)"
+                spreadsheetId=book_id,
+                fields="sheets.properties(sheetId,title,gridProperties.rowCount)",
             ).execute(),
         )
         tabs = [
             (str(s["properties"]["title"]), int(s["properties"]["sheetId"]))
+            for s in answer["sheets"]
+        ]
+        sizes = [
+            int(s["properties"].get("gridProperties", {}).get("rowCount", 1000))
             for s in answer["sheets"]
         ]
         grids = self.apis.call(
@@ -229,12 +244,14 @@ class SheetsDeploymentLog:
                 .execute()
             ),
         )
-        for (title, sheet_id), found in zip(tabs, grids.get("valueRanges", []), strict=False):
+        found_ranges = grids.get("valueRanges", [])
+        for (title, sheet_id), size, found in zip(tabs, sizes, found_ranges, strict=False):
             grid = found.get("values", [])
             for number, row in enumerate(grid[:HEADER_SEARCH_ROWS], start=1):
                 header = match_header(row)
                 if header is not None:
-                    return _Layout(title, sheet_id, number, header[0], header[1], grid)
+                    columns, language = header
+                    return _Layout(title, sheet_id, number, columns, language, grid, size)
         raise no_header_error(self.name)
 
     def _open(self) -> tuple[str, _Layout]:
@@ -267,52 +284,90 @@ class SheetsDeploymentLog:
         return values
 
     def upsert_row(self, row: LogRow) -> int:
-        """Add the deployment's row (appended by Sheets) or update its cells; the row number."""
+        """Add the deployment's row or update its cells; the row number. The row carries
+        deploybot's mark (developer metadata), so a write follows it wherever people have moved
+        it meanwhile — inserting or deleting rows above never shifts a write into their row."""
         if row.status not in STATUSES:
             raise ValueError(f"unknown status {row.status!r} (one of {', '.join(STATUSES)})")
         book_id, layout = self._open()
         number = layout.row_of(row.deployment_id)
         values = self._values(layout, row, number)
-        if number is None:
-            return self._append(book_id, layout, values)
-        data = [
-            {
-                "range": f"{_quoted(layout.title)}!{column_letters(column)}{number}",
-                "values": [[value]],
-            }
-            for column, value in sorted(values.items())
-        ]
-        self.apis.call(
-            f"Google Sheets: update the row of {row.deployment_id}",
-            lambda: (
-                self._sheets.values()
-                .batchUpdate(spreadsheetId=book_id, body={"valueInputOption": "RAW", "data": data})
-                .execute()
-            ),
-        )
-        return number
+        if number is None:  # a new row: inserted and marked at once, then filled
+            self._mark(book_id, layout, layout.next_row(), row.deployment_id, insert=True)
+        written = self._write_marked(book_id, layout, row.deployment_id, values)
+        if written is None and number is not None:  # a row a person typed: marked once
+            self._mark(book_id, layout, number, row.deployment_id, insert=False)
+            written = self._write_marked(book_id, layout, row.deployment_id, values)
+        if written is None:
+            raise DeploymentLogError(
+                f"{self.name}: the row of {row.deployment_id} vanished while deploybot wrote "
+                "it; deploybot will try again"
+            )
+        return written
 
-    def _append(self, book_id: str, layout: _Layout, values: dict[int, object]) -> int:
-        first, last = min(layout.columns.values()), max(layout.columns.values())
-        cells = [values.get(column) for column in range(first, last + 1)]  # None: left alone
-        row = layout.header_row
-        where = f"{_quoted(layout.title)}!{column_letters(first)}{row}:{column_letters(last)}{row}"
+    def _mark(
+        self, book_id: str, layout: _Layout, number: int, deployment_id: str, *, insert: bool
+    ) -> None:
+        rows = {
+            "sheetId": layout.sheet_id,
+            "dimension": "ROWS",
+            "startIndex": number - 1,
+            "endIndex": number,
+        }
+        requests: list[dict[str, Any]] = []
+        if insert and number - 1 >= layout.row_count:
+            requests.append(
+                {"appendDimension": {"sheetId": layout.sheet_id, "dimension": "ROWS", "length": 1}}
+            )
+        elif insert:
+            inherit = number - 1 > layout.header_row  # the style of the row above, not the header's
+            requests.append({"insertDimension": {"range": rows, "inheritFromBefore": inherit}})
+        mark = {
+            "metadataKey": MARK,
+            "metadataValue": deployment_id,
+            "visibility": "DOCUMENT",
+            "location": {"dimensionRange": rows},
+        }
+        requests.append({"createDeveloperMetadata": {"developerMetadata": mark}})
+        self.apis.call(
+            f"Google Sheets: add the row of {deployment_id}"
+            if insert
+            else f"Google Sheets: mark the row of {deployment_id}",
+            lambda: self._sheets.batchUpdate(
+                spreadsheetId=book_id, body={"requests": requests}
+            ).execute(),
+        )
+
+    def _write_marked(
+        self, book_id: str, layout: _Layout, deployment_id: str, values: dict[int, object]
+    ) -> int | None:
+        """Write deploybot's cells into the row marked with the deployment's id (RAW; the other
+        cells, ``None``, are left alone); its row number, or None when no row is marked."""
+        cells = [values.get(column) for column in range(1, max(layout.columns.values()) + 1)]
+        lookup = {"metadataKey": MARK, "metadataValue": deployment_id}
+        body = {
+            "valueInputOption": "RAW",
+            "data": [
+                {
+                    "dataFilter": {"developerMetadataLookup": lookup},
+                    "majorDimension": "ROWS",
+                    "values": [cells],
+                }
+            ],
+        }
         answer = self.apis.call(
-            "Google Sheets: add a row",
+            f"Google Sheets: write the row of {deployment_id}",
             lambda: (
                 self._sheets.values()
-                .append(
-                    spreadsheetId=book_id,
-                    range=where,
-                    valueInputOption="RAW",
-                    insertDataOption="INSERT_ROWS",
-                    body={"values": [cells]},
-                )
+                .batchUpdateByDataFilter(spreadsheetId=book_id, body=body)
                 .execute()
             ),
         )
-        found = re.search(r"(\d+)(?::|$)", str(answer["updates"]["updatedRange"]).split("!")[-1])
-        return int(found.group(1)) if found else 0
+        responses = answer.get("responses") or []
+        if not responses:
+            return None
+        found = re.search(r"!\D*(\d+)", str(responses[0].get("updatedRange", "")))
+        return int(found.group(1)) if found else None
 
     def check(self) -> str:
         """Whether deploybot can write this log: an existing Sheet has its columns, or the

@@ -86,6 +86,14 @@ def xlsx(google: GoogleSide) -> str:
     )
 
 
+ROW_2 = {"sheetId": 0, "dimension": "ROWS", "startIndex": 1, "endIndex": 2}
+MARK = {
+    "metadataKey": "k",
+    "metadataValue": "v",
+    "location": {"dimensionRange": ROW_2},
+    "visibility": "DOCUMENT",
+}
+
 EVENT = {
     "summary": "Despliegue DIBA PRO",
     "iCalUID": "DIBA-2026-0001@soffid.example",
@@ -186,8 +194,33 @@ def answers(google: GoogleSide) -> list[tuple[str, str, Any]]:
                                 },
                                 "fields": "userEnteredFormat.numberFormat",
                             }
-                        }
+                        },
+                        {"insertDimension": {"range": ROW_2}},
+                        {"createDeveloperMetadata": {"developerMetadata": MARK}},
                     ]
+                },
+            ),
+        ),
+        (
+            "sheets",
+            "BatchUpdateValuesByDataFilterResponse",
+            call(
+                google,
+                "POST",
+                f"{values}:batchUpdateByDataFilter",
+                {
+                    "valueInputOption": "RAW",
+                    "data": [
+                        {
+                            "dataFilter": {
+                                "developerMetadataLookup": {
+                                    "metadataKey": "k",
+                                    "metadataValue": "v",
+                                }
+                            },
+                            "values": [["DIBA-2026-0001", None, 46356.375]],
+                        }
+                    ],
                 },
             ),
         ),

@@ -275,15 +275,16 @@ def test_a_persons_edit_between_read_and_write_is_kept(google: GoogleSide) -> No
 def test_a_row_a_person_adds_meanwhile_is_not_written_over(google: GoogleSide) -> None:
     log = sheets_log(google)
     log.upsert_row(booked())
+    # Just before deploybot inserts its new row 3, Ana types her own into row 3.
     google.app.before(
-        "POST", ":append", lambda: person_writes(google, "Sheet1!A3:P3", [["MANUAL-1"]])
+        "POST", ":batchUpdate", lambda: person_writes(google, "Sheet1!A3:P3", [["MANUAL-1"]])
     )
 
     number = log.upsert_row(booked(deployment_id="DIBA-2026-0002"))
 
-    assert number == 4
+    assert number == 3
     ids = [row[0] for row in person_values(google.person, book_id(google), "Sheet1!A2:A10")]
-    assert ids == ["DIBA-2026-0001", "MANUAL-1", "DIBA-2026-0002"]
+    assert ids == ["DIBA-2026-0001", "DIBA-2026-0002", "MANUAL-1"]
 
 
 def test_a_sheet_deleted_since_it_was_found_is_found_again(google: GoogleSide) -> None:
@@ -351,8 +352,9 @@ def test_an_upload_is_a_media_upload_of_the_workbook(google: GoogleSide) -> None
 
 
 def test_what_each_write_costs_in_requests(google: GoogleSide) -> None:
-    """Sheets: open (tabs, values) then one write; Drive: find, download, check, upload,
-    verify. Figures in the README's Performance table (benchmarks/bench_google.py)."""
+    """Sheets: open (tabs, values), then write by the row's mark (a new row: inserted and
+    marked first); Drive: find, download, check, upload, verify. Figures in the README's
+    Performance table (benchmarks/bench_google.py)."""
     sheets, drive = sheets_log(google), drive_log(google)
     costs = []
     for log in (sheets, drive):
@@ -361,7 +363,7 @@ def test_what_each_write_costs_in_requests(google: GoogleSide) -> None:
             log.upsert_row(row)
             costs.append(len(google.requests()) - before)
 
-    assert costs == [9, 3, 3, 7, 5, 5]
+    assert costs == [10, 3, 4, 7, 5, 5]
 
 
 def test_a_sign_in_outage_is_retried_not_taken_for_a_refused_key(
@@ -376,3 +378,74 @@ def test_a_sign_in_outage_is_retried_not_taken_for_a_refused_key(
     assert len(library_waits) == 2  # google-auth's own backoff between its three tries
     assert len(google.sleeps) == 1  # then ours, once, before signing in again
     assert drive_log(google).read_rows()[0]["status"] == "Planificado"
+
+
+def person_inserts_a_row_above(google: GoogleSide, before_row: int) -> None:
+    """Ana inserts an empty row in the Sheet (Insert > Row above)."""
+    rows = {"sheetId": 0, "dimension": "ROWS", "startIndex": before_row - 1, "endIndex": before_row}
+    google.person.service("sheets").spreadsheets().batchUpdate(
+        spreadsheetId=book_id(google), body={"requests": [{"insertDimension": {"range": rows}}]}
+    ).execute()
+
+
+def test_a_row_a_person_inserts_above_between_read_and_write_moves_the_row_with_it(
+    google: GoogleSide,
+) -> None:
+    log = sheets_log(google)
+    log.upsert_row(booked())
+    google.app.before("POST", "values:", lambda: person_inserts_a_row_above(google, 2))
+
+    assert log.upsert_row(booked(status="in_progress")) == 3
+
+    rows = person_values(google.person, book_id(google), "Sheet1!A2:P3")
+    assert rows[0] == []  # Ana's new row is still empty
+    assert (rows[1][0], rows[1][15]) == ("DIBA-2026-0001", "En curso")
+
+
+def test_a_row_a_person_typed_is_updated_where_it_stands_and_then_followed(
+    google: GoogleSide,
+) -> None:
+    log = sheets_log(google)
+    log.upsert_row(booked())
+    person_writes(google, "Sheet1!A3:B3", [["DIBA-2026-0002", "manual"]])
+
+    assert log.upsert_row(booked(deployment_id="DIBA-2026-0002", status="in_progress")) == 3
+    google.app.before("POST", "values:", lambda: person_inserts_a_row_above(google, 3))
+    assert log.upsert_row(booked(deployment_id="DIBA-2026-0002", status="completed")) == 4
+
+    rows = person_values(google.person, book_id(google), "Sheet1!A3:P4")
+    assert rows[0] == []
+    assert (rows[1][0], rows[1][15]) == ("DIBA-2026-0002", "Completado")
+
+
+def test_a_new_row_below_a_full_grid_grows_the_grid(google: GoogleSide) -> None:
+    log = sheets_log(google)
+    log.upsert_row(booked())
+    [sheet] = google.app.sheets.books[book_id(google)].sheets
+    sheet.rows = 2  # the header and one deployment fill the tab
+
+    assert log.upsert_row(booked(deployment_id="DIBA-2026-0002")) == 3
+
+    assert sheet.rows == 3
+    ids = [row[0] for row in person_values(google.person, book_id(google), "Sheet1!A2:A3")]
+    assert ids == ["DIBA-2026-0001", "DIBA-2026-0002"]
+
+
+def test_rows_a_person_deletes_above_do_not_shift_a_write_either(google: GoogleSide) -> None:
+    log = sheets_log(google)
+    log.upsert_row(booked(deployment_id="DIBA-2026-0001"))
+    log.upsert_row(booked(deployment_id="DIBA-2026-0002"))
+    rows = {"sheetId": 0, "dimension": "ROWS", "startIndex": 1, "endIndex": 2}
+    delete = (
+        google.person.service("sheets")
+        .spreadsheets()
+        .batchUpdate(
+            spreadsheetId=book_id(google), body={"requests": [{"deleteDimension": {"range": rows}}]}
+        )
+    )
+    google.app.before("POST", "values:", delete.execute)
+
+    assert log.upsert_row(booked(deployment_id="DIBA-2026-0002", status="completed")) == 2
+
+    [row] = person_values(google.person, book_id(google), "Sheet1!A2:P2")
+    assert (row[0], row[15]) == ("DIBA-2026-0002", "Completado")

@@ -10,7 +10,6 @@ A spreadsheet is the Drive file of the same id, and who may read or write it is 
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
@@ -18,109 +17,25 @@ from werkzeug.wrappers import Request, Response
 from integrations.emulators.google_a1 import A1Range, RangeError, a1
 from integrations.emulators.google_drive import DriveApi, DriveFile
 from integrations.emulators.google_fields import answer, google_error
+from integrations.emulators.google_sheet_model import (
+    Cell,
+    Sheet,
+    Spreadsheet,
+    entered,
+    formatted,
+    has_value,
+    rendered,
+)
+from integrations.emulators.google_sheets_requests import (
+    RequestError,
+    apply_requests,
+    write_by_metadata,
+)
 
 if TYPE_CHECKING:
     from integrations.emulators.google import GoogleEmulator
 
-Cell = dict[str, Any]  # {"userEnteredValue": {...}, "userEnteredFormat": {...}}
-_EPOCH = datetime(1899, 12, 30)
 _WRITERS = frozenset({"owner", "organizer", "fileOrganizer", "writer"})
-
-
-class Sheet:
-    """One tab: its properties and its cells ((row, column) → cell, 1-based)."""
-
-    def __init__(self, sheet_id: int, title: str, index: int) -> None:
-        self.sheet_id = sheet_id
-        self.title = title
-        self.index = index
-        self.rows = 1000
-        self.columns = 26
-        self.cells: dict[tuple[int, int], Cell] = {}
-        self.column_formats: dict[int, dict[str, Any]] = {}
-
-    def properties(self) -> dict[str, Any]:
-        """The sheet's ``SheetProperties``."""
-        return {
-            "sheetId": self.sheet_id,
-            "title": self.title,
-            "index": self.index,
-            "sheetType": "GRID",
-            "gridProperties": {"rowCount": self.rows, "columnCount": self.columns},
-        }
-
-    def last_row(self) -> int:
-        """The last row holding a value (0 for an empty sheet)."""
-        return max((row for (row, _), cell in self.cells.items() if _has_value(cell)), default=0)
-
-
-def _has_value(cell: Cell) -> bool:
-    return bool(cell.get("userEnteredValue"))
-
-
-def _entered(value: Any, option: str) -> dict[str, Any]:
-    """What a written value becomes: ``RAW`` keeps it as it is; ``USER_ENTERED`` parses it."""
-    if isinstance(value, bool):
-        return {"boolValue": value}
-    if isinstance(value, int | float):
-        return {"numberValue": value}
-    text = str(value)
-    if option == "USER_ENTERED":
-        if text.startswith("="):
-            return {"formulaValue": text}
-        try:
-            return {"numberValue": float(text)}
-        except ValueError:
-            pass
-    return {"stringValue": text}
-
-
-def _formatted(cell: Cell, column_format: dict[str, Any] | None) -> Any:
-    value = cell.get("userEnteredValue", {})
-    if "stringValue" in value:
-        return value["stringValue"]
-    if "boolValue" in value:
-        return "TRUE" if value["boolValue"] else "FALSE"
-    if "formulaValue" in value:
-        return ""  # formulas are kept, not computed (README)
-    number = value.get("numberValue")
-    if number is None:
-        return ""
-    fmt = (cell.get("userEnteredFormat") or {}).get("numberFormat") or column_format or {}
-    pattern = str(fmt.get("pattern", ""))
-    if pattern.startswith("[h]"):
-        minutes = round(float(number) * 24 * 60)
-        return f"{minutes // 60}:{minutes % 60:02d}"
-    if fmt.get("type") in ("DATE_TIME", "DATE"):
-        moment = _EPOCH + timedelta(days=float(number))
-        return moment.strftime("%d/%m/%Y %H:%M" if "hh" in pattern else "%d/%m/%Y")
-    return str(int(number)) if float(number).is_integer() else str(number)
-
-
-def _rendered(cell: Cell, option: str, column_format: dict[str, Any] | None) -> Any:
-    value = cell.get("userEnteredValue", {})
-    if option == "FORMULA" and "formulaValue" in value:
-        return value["formulaValue"]
-    if option in ("UNFORMATTED_VALUE", "FORMULA"):
-        if "formulaValue" in value:
-            return ""
-        return next(iter(value.values()), "")
-    return _formatted(cell, column_format)
-
-
-class Spreadsheet:
-    """A native Google Sheet: a title and its tabs."""
-
-    def __init__(self, spreadsheet_id: str, title: str) -> None:
-        self.id = spreadsheet_id
-        self.title = title
-        self.sheets: list[Sheet] = []
-
-    def sheet(self, title: str | None) -> Sheet | None:
-        """The tab of that title (the first tab for None)."""
-        if title is None:
-            return self.sheets[0] if self.sheets else None
-        return next((sheet for sheet in self.sheets if sheet.title == title), None)
 
 
 class SheetsApi:
@@ -144,7 +59,7 @@ class SheetsApi:
         for row_number, row in enumerate(rows, start=1):
             for column, value in enumerate(row, start=1):
                 if value is not None:
-                    sheet.cells[(row_number, column)] = {"userEnteredValue": _entered(value, "RAW")}
+                    sheet.cells[(row_number, column)] = {"userEnteredValue": entered(value, "RAW")}
         book.sheets.append(sheet)
         self.books[file_id] = book
         return book
@@ -210,6 +125,8 @@ class SheetsApi:
             return self._write_all(
                 request, book, body.get("valueInputOption"), body.get("data", [])
             )
+        if tail == "values:batchUpdateByDataFilter" and method == "POST":
+            return self._write_by_filter(request, book)
         if tail.startswith("values/") and tail.endswith(":append") and method == "POST":
             return self._append(request, book, tail.removeprefix("values/").removesuffix(":append"))
         if tail.startswith("values/") and method == "GET":
@@ -235,7 +152,7 @@ class SheetsApi:
         grid: list[list[Any]] = []
         for row in range(top, min(bottom, sheet.last_row()) + 1):
             values = [
-                _rendered(
+                rendered(
                     sheet.cells.get((row, column), {}), option, sheet.column_formats.get(column)
                 )
                 for column in range(left, right + 1)
@@ -305,7 +222,7 @@ class SheetsApi:
                 if value == "":
                     cell.pop("userEnteredValue", None)
                 else:
-                    cell["userEnteredValue"] = _entered(value, option)
+                    cell["userEnteredValue"] = entered(value, option)
                 cells += 1
         width = max((len(row) for row in values), default=0)
         return {
@@ -328,15 +245,11 @@ class SheetsApi:
         top, left, _, right = where.bounded(sheet.rows, sheet.columns)
         end = top
         # The table: the rows from the range's first one on that hold a value in its columns.
-        while any(_has_value(sheet.cells.get((end + 1, c), {})) for c in range(left, right + 1)):
+        while any(has_value(sheet.cells.get((end + 1, c), {})) for c in range(left, right + 1)):
             end += 1
         values = (request.get_json(silent=True) or {}).get("values", [])
         if request.args.get("insertDataOption") == "INSERT_ROWS":
-            shifted = {
-                ((r + len(values)) if r > end else r, c): v for (r, c), v in sheet.cells.items()
-            }
-            sheet.cells = shifted
-            sheet.rows += len(values)
+            sheet.insert_rows(end + 1, len(values))
         sheet.rows = max(sheet.rows, end + len(values))
         updates = self._put(
             book, sheet, A1Range(sheet.title, end + 1, left, None, None), values, option
@@ -383,36 +296,39 @@ class SheetsApi:
                 for column in range(left, right + 1):
                     cell = sheet.cells.get((row, column), {})
                     shown = dict(cell)
-                    if _has_value(cell):
-                        shown["formattedValue"] = _formatted(cell, sheet.column_formats.get(column))
+                    if has_value(cell):
+                        shown["formattedValue"] = formatted(cell, sheet.column_formats.get(column))
                     values.append(shown)
                 rows.append({"values": values})
             data.append({"startRow": top - 1, "startColumn": left - 1, "rowData": rows})
         return data
 
     def _batch_update(self, request: Request, book: Spreadsheet) -> Response:
-        replies: list[dict[str, Any]] = []
-        for item in (request.get_json(silent=True) or {}).get("requests", []):
-            if "repeatCell" not in item:
-                kind = next(iter(item), "?")
-                return google_error(
-                    400,
-                    f"Invalid requests[{len(replies)}]: {kind} is not emulated",
-                    "INVALID_ARGUMENT",
-                )
-            self._repeat_cell(book, item["repeatCell"])
-            replies.append({})
+        requests = (request.get_json(silent=True) or {}).get("requests", [])
+        try:
+            replies = apply_requests(book, requests)
+        except RequestError as error:
+            return google_error(400, str(error), "INVALID_ARGUMENT")
         return answer(request, {"spreadsheetId": book.id, "replies": replies})
 
-    @staticmethod
-    def _repeat_cell(book: Spreadsheet, repeat: dict[str, Any]) -> None:
-        grid = repeat.get("range", {})
-        sheet = next(s for s in book.sheets if s.sheet_id == int(grid.get("sheetId", 0)))
-        fmt = repeat.get("cell", {}).get("userEnteredFormat", {}).get("numberFormat")
-        first = int(grid.get("startColumnIndex", 0)) + 1
-        last = int(grid.get("endColumnIndex", sheet.columns))
-        for column in range(first, last + 1):
-            sheet.column_formats[column] = dict(fmt or {})
+    def _write_by_filter(self, request: Request, book: Spreadsheet) -> Response:
+        body = request.get_json(silent=True) or {}
+        option = body.get("valueInputOption")
+        if option not in ("RAW", "USER_ENTERED"):
+            return google_error(
+                400, "'valueInputOption' is required but not specified", "INVALID_ARGUMENT"
+            )
+        try:
+            responses = write_by_metadata(book, body.get("data", []), str(option))
+        except RequestError as error:
+            return google_error(400, str(error), "INVALID_ARGUMENT")
+        total = {
+            "totalUpdatedRows": sum(int(r["updatedRows"]) for r in responses),
+            "totalUpdatedColumns": max((int(r["updatedColumns"]) for r in responses), default=0),
+            "totalUpdatedCells": sum(int(r["updatedCells"]) for r in responses),
+            "totalUpdatedSheets": 1 if responses else 0,
+        }
+        return answer(request, {"spreadsheetId": book.id, **total, "responses": responses})
 
 
 __all__ = ["DriveFile", "SheetsApi", "Spreadsheet"]
