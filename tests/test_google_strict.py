@@ -12,6 +12,7 @@ import requests
 from google.auth.transport.requests import Request
 from google.oauth2 import service_account
 
+from integrations.emulators.google_fields import parse_fields
 from integrations.google_api import (
     GoogleApiError,
     GoogleApis,
@@ -212,3 +213,31 @@ def test_fields_cut_every_answer(google: GoogleSide) -> None:
     )
 
     assert answer == {"sheets": [{"properties": {"title": "Sheet1"}}]}
+
+
+@pytest.mark.parametrize(
+    ("fields", "mask"),
+    [
+        (
+            "files(id,name),nextPageToken",
+            {"files": {"id": None, "name": None}, "nextPageToken": None},
+        ),
+        ("sheets.properties(title)", {"sheets": {"properties": {"title": None}}}),
+        (
+            "sheets.properties(sheetId,gridProperties.rowCount)",
+            {"sheets": {"properties": {"sheetId": None, "gridProperties": {"rowCount": None}}}},
+        ),
+        ("a.b,a.c", {"a": {"b": None, "c": None}}),
+        ("*", {"*": None}),
+    ],
+)
+def test_fields_masks_read_as_google_reads_them(fields: str, mask: dict[str, Any]) -> None:
+    assert parse_fields(fields) == mask
+
+
+def test_an_unbalanced_fields_mask_is_a_400(google: GoogleSide) -> None:
+    token = token_for(google, ["https://www.googleapis.com/auth/drive"])
+
+    answer = get(google, "/drive/v3/files", token, fields="files(id")
+
+    assert answer.status_code == 400

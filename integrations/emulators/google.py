@@ -14,6 +14,7 @@ cannot invite attendees unless it acts for a Workspace user.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets
 import time
@@ -128,7 +129,7 @@ class GoogleEmulator(EmulatorApp):
             "private_key_id": key_id,
             "private_key": pem,
             "client_email": email,
-            "client_id": str(abs(hash(email)) % 10**21),
+            "client_id": str(int(hashlib.sha256(email.encode()).hexdigest(), 16) % 10**21),
             "auth_uri": "https://accounts.google.com/o/oauth2/auth",
             "token_uri": token_uri,
             "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",

@@ -37,7 +37,7 @@ def _parse_list(text: str) -> tuple[Mask, str]:
                 raise ValueError("Invalid field selection: unbalanced parentheses")
             text = text[1:]
         elif text.startswith("."):
-            child, text = _parse_path(text[1:])
+            child, text = _parse_step(text[1:])
         existing = mask.get(name)
         mask[name] = _merge(existing, child) if name in mask else child
         if text.startswith(","):
@@ -45,13 +45,9 @@ def _parse_list(text: str) -> tuple[Mask, str]:
     return mask, text
 
 
-def _parse_path(text: str) -> tuple[Mask, str]:
-    """``b.c(d)`` after an ``a.``: one nested step, as a list of one."""
-    inner, rest = _parse_list_one(text)
-    return inner, rest
-
-
-def _parse_list_one(text: str) -> tuple[Mask, str]:
+def _parse_step(text: str) -> tuple[Mask, str]:
+    """What follows ``a.`` (``b.c(d)``, up to the next ``,`` or ``)`` of this level) as the
+    mask of ``a``'s members."""
     end = len(text)
     depth = 0
     for index, char in enumerate(text):
