@@ -108,23 +108,29 @@ class GoogleApis:
     #: (folder, name) → file id, so a log is looked up by name once per process.
     known_files: dict[tuple[str, str], str] = field(default_factory=dict)
     _services: dict[str, Any] = field(default_factory=dict)
+    _credentials: service_account.Credentials | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
     def account(self) -> str:
         """Who deploybot is at Google: the service account (acting for the impersonated user)."""
-        email = str(load_credentials(self.settings).service_account_email)
+        email = str(self.credentials().service_account_email)
         acting = self.settings.impersonate
         return f"{email} acting for {acting}" if acting else email
+
+    def credentials(self) -> service_account.Credentials:
+        """The service account's credentials, read once: every API shares one token."""
+        with self._lock:
+            if self._credentials is None:
+                self._credentials = load_credentials(self.settings)
+            return self._credentials
 
     def service(self, name: str) -> Any:
         """The client of ``drive``, ``sheets`` or ``calendar`` (built once)."""
         with self._lock:
             if name not in self._services:
-                credentials = load_credentials(self.settings)
-                http = AuthorizedHttp(
-                    credentials, http=httplib2.Http(timeout=self.settings.timeout)
-                )
+                timeout = self.settings.timeout
+                http = AuthorizedHttp(self.credentials(), http=httplib2.Http(timeout=timeout))
                 self._services[name] = _client(name, http, self.settings.api_url)
             return self._services[name]
 

@@ -145,3 +145,10 @@ def test_google_refusing_the_request_itself_is_permanent_sharing_is_not() -> Non
     assert is_permanent(GoogleApiError("Google Sheets: Invalid requests[0]", 400))
     assert not is_permanent(GoogleApiError("Google Drive: File not found: 1x.", 404))
     assert not is_permanent(GoogleApiError("Google Drive: insufficient permissions", 403))
+
+
+def test_doctor_signs_in_to_google_once_for_every_check(google: GoogleSide) -> None:
+    diagnose(with_google(google), now=NOW)
+
+    sign_ins = [entry for entry in google.app.log if entry.endpoint == "token"]
+    assert len(sign_ins) == 1

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import holidays
 
@@ -21,6 +22,7 @@ from bot.app.wiring import (
     google_apis,
     google_calendar,
     smtp_mailer,
+    uses_google,
     zammad_client,
 )
 from bot.config.models import Config, Customer
@@ -30,6 +32,9 @@ from bot.domain.rendering import EMAIL_KINDS, Renderer, TemplateError
 from bot.domain.zammad_setup import workflow_tags
 from integrations.deployment_log import LogCorruptError
 from integrations.secrets import MissingSecretError, read_secret
+
+if TYPE_CHECKING:
+    from integrations.google_api import GoogleApis
 
 
 @dataclass(frozen=True)
@@ -155,10 +160,24 @@ def _writable(what: str, path: Path) -> Finding:
     )
 
 
-def _calendar(config: Config) -> Iterator[Finding]:
+class _SharedGoogle:
+    """The Google clients the checks share (one sign-in), built when first needed so that a
+    missing key file is the finding of the check that needed it."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._apis: GoogleApis | None = None
+
+    def __call__(self) -> GoogleApis | None:
+        if self._apis is None and uses_google(self.config):
+            self._apis = google_apis(self.config)
+        return self._apis
+
+
+def _calendar(config: Config, google: _SharedGoogle) -> Iterator[Finding]:
     yield _writable("calendar folder", config.resolve_path(config.calendar.ics_dir))
     if config.calendar.google is not None:
-        calendar_google = google_calendar(config)
+        calendar_google = google_calendar(config, apis=google())
         assert calendar_google is not None
         yield Finding(
             True, f"Google Calendar {config.calendar.google.calendar_id}", calendar_google.check()
@@ -168,13 +187,14 @@ def _calendar(config: Config) -> Iterator[Finding]:
         yield Finding(True, f"CalDAV {calendar.url}", calendar.check())
 
 
-def _google(config: Config) -> Iterator[Finding]:
+def _google(config: Config, google: _SharedGoogle) -> Iterator[Finding]:
     if config.google is None or config.deployment_log.backend == "folder":
         return
     from integrations.log_drive import DriveFolder
     from integrations.log_sheets import SHEET
 
-    apis = google_apis(config)
+    apis = google()
+    assert apis is not None
     folder = DriveFolder(apis, str(config.deployment_log.folder_id))
     yield Finding(True, f"Drive folder, as {apis.account}", folder.check())
     sheets = config.deployment_log.backend == "google_sheets"
@@ -185,13 +205,14 @@ def _google(config: Config) -> Iterator[Finding]:
     yield Finding(True, "log template", found)
 
 
-def _logs(config: Config) -> Iterator[Finding]:
+def _logs(config: Config, google: _SharedGoogle) -> Iterator[Finding]:
     for customer in config.customers:
         if customer.managed_by == "partner_exclusive":
             continue
         what = f"deployment log of {customer.name}"
         try:
-            yield Finding(True, what, deployment_log(config, customer.name).check())
+            log = deployment_log(config, customer.name, apis=google())
+            yield Finding(True, what, log.check())
         except LogCorruptError as error:
             yield Finding(False, what, str(error), "repair or restore the workbook")
         except Exception as error:
@@ -258,14 +279,15 @@ def diagnose(
 ) -> list[Finding]:
     """Every check, in the order a person fixes things: secrets, Zammad, GitLab, mail,
     calendar, logs, templates, holidays."""
+    google = _SharedGoogle(config)
     checks: list[tuple[str, Check]] = [
         ("secrets", lambda: _secrets(config, environ)),
         ("Zammad", lambda: _zammad(config)),
         ("GitLab", lambda: _gitlab(config)),
         ("mail", lambda: _mail(config)),
-        ("Google", lambda: _google(config)),
-        ("calendar", lambda: _calendar(config)),
-        ("deployment logs", lambda: _logs(config)),
+        ("Google", lambda: _google(config, google)),
+        ("calendar", lambda: _calendar(config, google)),
+        ("deployment logs", lambda: _logs(config, google)),
         ("templates", lambda: _templates(config, now)),
         ("holidays", lambda: _holidays(config, now)),
     ]

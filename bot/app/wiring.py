@@ -137,17 +137,17 @@ def lock_dir(config: Config) -> Path:
 
 
 def deployment_log(
-    config: Config, customer: str, *, sleep: Callable[[float], None] | None = None
+    config: Config, customer: str, *, apis: GoogleApis | None = None
 ) -> DeploymentLogBackend:
     """The customer's deployment log as the configuration places it: ``.xlsx`` files in a
-    folder or in Drive, or a native Google Sheet."""
+    folder or in Drive, or a native Google Sheet (through ``apis``, else clients of its own)."""
     settings = config.deployment_log
     language = config.customer(customer).language
     if settings.backend != "folder":
         from integrations.log_drive import DriveDeploymentLog
         from integrations.log_sheets import SheetsDeploymentLog
 
-        apis = google_apis(config, sleep=sleep)
+        apis = apis or google_apis(config)
         folder_id = str(settings.folder_id)
         if settings.backend == "google_drive":
             return DriveDeploymentLog(
@@ -170,12 +170,16 @@ def deployment_log(
 
 DeploymentLogBackend = Union[DeploymentLog, "DriveDeploymentLog", "SheetsDeploymentLog"]
 
-_GOOGLE_APIS: dict[tuple[object, ...], GoogleApis] = {}
+
+def uses_google(config: Config) -> bool:
+    """Whether the log or the calendar is at Google."""
+    return config.deployment_log.backend != "folder" or config.calendar.google is not None
 
 
 def google_apis(config: Config, *, sleep: Callable[[float], None] | None = None) -> GoogleApis:
-    """The Google clients of the configured service account (one per key file and address in
-    a process, so the token and the files found are shared by every customer's log)."""
+    """The Google clients of the configured service account; ``sleep`` waits between retries.
+    The daemon builds them once (``channels_for``) so that every log and the calendar share the
+    token and the files found."""
     from integrations.google_api import GoogleApis, GoogleCredentialsError, GoogleSettings
 
     google = config.google
@@ -187,11 +191,7 @@ def google_apis(config: Config, *, sleep: Callable[[float], None] | None = None)
         else _credentials_from_environment()
     )
     settings = GoogleSettings(path, google.impersonate, google.api_url, google.timeout)
-    key = (settings, sleep)
-    if key not in _GOOGLE_APIS:
-        policy = RetryPolicy() if sleep is None else RetryPolicy(sleep=sleep)
-        _GOOGLE_APIS[key] = GoogleApis(settings, policy)
-    return _GOOGLE_APIS[key]
+    return GoogleApis(settings, RetryPolicy() if sleep is None else RetryPolicy(sleep=sleep))
 
 
 def _credentials_from_environment() -> Path:
@@ -206,10 +206,8 @@ def _credentials_from_environment() -> Path:
     return Path(named)
 
 
-def google_calendar(
-    config: Config, *, sleep: Callable[[float], None] | None = None
-) -> GoogleCalendar | None:
-    """The configured Google Calendar, if any."""
+def google_calendar(config: Config, *, apis: GoogleApis | None = None) -> GoogleCalendar | None:
+    """The configured Google Calendar, if any (through ``apis``, else clients of its own)."""
     settings = config.calendar.google
     if settings is None:
         return None
@@ -219,7 +217,7 @@ def google_calendar(
     if attendees is None:
         attendees = bool(config.google and config.google.impersonate)
     return GoogleCalendar(
-        google_apis(config, sleep=sleep),
+        apis or google_apis(config),
         settings.calendar_id,
         send_updates=settings.send_updates,
         attendees=attendees,
@@ -279,8 +277,10 @@ def channels_for(
         else smtp_mailer(config)
     )
 
+    apis = google_apis(config, sleep=sleep) if uses_google(config) else None
+
     def log_for(customer: str) -> LogPort:
-        return deployment_log(config, customer, sleep=sleep)
+        return deployment_log(config, customer, apis=apis)
 
     return Channels(
         zammad=zammad,
@@ -288,7 +288,7 @@ def channels_for(
         ics=IcsDirectory(config.resolve_path(config.calendar.ics_dir)),
         log_for=log_for,
         caldav=caldav_calendar(config),
-        google_calendar=google_calendar(config, sleep=sleep),
+        google_calendar=google_calendar(config, apis=apis),
     )
 
 
