@@ -194,3 +194,8 @@ def column_letters(number: int) -> str:
         number, remainder = divmod(number - 1, 26)
         letters = chr(ord("A") + remainder) + letters
     return letters
+
+
+def quoted_sheet(title: str) -> str:
+    """A sheet's title as A1 notation writes it: quoted, a ``'`` doubled."""
+    return "'" + title.replace("'", "''") + "'"

@@ -29,6 +29,7 @@ from integrations.log_columns import (
     match_header,
     merged_notes,
     no_header_error,
+    quoted_sheet,
     status_label,
 )
 from integrations.log_drive import DriveFolder
@@ -38,10 +39,6 @@ SHEET = "application/vnd.google-apps.spreadsheet"
 MARK = "deploybot.deployment"
 _EPOCH = datetime(1899, 12, 30)
 _DATES = ("requested", "planned_start", "planned_end", "actual_start", "actual_end")
-
-
-def _quoted(title: str) -> str:
-    return "'" + title.replace("'", "''") + "'"
 
 
 def cell_value(value: object) -> object:
@@ -127,27 +124,29 @@ class SheetsDeploymentLog:
     def _sheets(self) -> Any:
         return self.apis.service("sheets").spreadsheets()
 
-    def _book(self, *, create: bool) -> str | None:
-        """The Sheet's id (remembered for the process); a new one when missing and ``create``."""
+    def _book(self) -> str | None:
+        """The Sheet's id, if the folder has it (remembered for the process)."""
         key = (self.folder.folder_id, self.name)
-        if key in self.apis.known_files:
-            return self.apis.known_files[key]
-        found = self.folder.find(self.name, SHEET)
-        if found is None and not create:
-            return None
-        if found is None:
-            found = self._create()
-        self.apis.known_files[key] = str(found["id"])
-        return str(found["id"])
+        if key not in self.apis.known_files:
+            found = self.folder.find(self.name, SHEET)
+            if found is None:
+                return None
+            self.apis.known_files[key] = str(found["id"])
+        return self.apis.known_files[key]
 
-    def _create(self) -> dict[str, Any]:
+    def _create(self) -> tuple[str, _Layout]:
+        """A new log: a copy of the template Sheet (else deploybot's headers), its date and
+        duration columns formatted; its id and layout."""
         template = self.folder.find(self.template_name, SHEET)
         if template is not None:
             made = self.folder.copy(str(template["id"]), self.name)
         else:
             made = self._new_sheet()
-        self._format_columns(str(made["id"]))
-        return made
+        book_id = str(made["id"])
+        layout = self._layout(book_id)
+        self._format_columns(book_id, layout)
+        self.apis.known_files[(self.folder.folder_id, self.name)] = book_id
+        return book_id, layout
 
     def _new_sheet(self) -> dict[str, Any]:
         body = {"name": self.name, "parents": [self.folder.folder_id], "mimeType": SHEET}
@@ -178,9 +177,8 @@ class SheetsDeploymentLog:
         )
         return made
 
-    def _format_columns(self, book_id: str) -> None:
+    def _format_columns(self, book_id: str, layout: _Layout) -> None:
         """Date and duration columns shown as such (the log stores serial numbers)."""
-        layout = self._layout(book_id)
         requests = []
         for key, column in layout.columns.items():
             pattern = (
@@ -238,7 +236,7 @@ class SheetsDeploymentLog:
                 self._sheets.values()
                 .batchGet(
                     spreadsheetId=book_id,
-                    ranges=[_quoted(t) for t, _ in tabs],
+                    ranges=[quoted_sheet(t) for t, _ in tabs],
                     valueRenderOption="UNFORMATTED_VALUE",
                 )
                 .execute()
@@ -255,18 +253,18 @@ class SheetsDeploymentLog:
         raise no_header_error(self.name)
 
     def _open(self) -> tuple[str, _Layout]:
-        """The Sheet and its layout; a remembered Sheet that is gone is looked up again."""
-        book_id = self._book(create=True)
-        assert book_id is not None
+        """The Sheet and its layout, created when missing; a remembered Sheet that is gone is
+        looked up again."""
+        book_id = self._book()
         try:
-            return book_id, self._layout(book_id)
+            return self._create() if book_id is None else (book_id, self._layout(book_id))
         except GoogleApiError as error:
-            if error.status != 404:
+            if error.status != 404 or book_id is None:
                 raise
+        # Deleted, or moved out of the folder, since it was found: look for it again.
         self.apis.known_files.pop((self.folder.folder_id, self.name), None)
-        book_id = self._book(create=True)
-        assert book_id is not None
-        return book_id, self._layout(book_id)
+        book_id = self._book()
+        return self._create() if book_id is None else (book_id, self._layout(book_id))
 
     def _values(self, layout: _Layout, row: LogRow, number: int | None) -> dict[int, object]:
         """{column: value} of deploybot's cells that ``row`` gives a value."""
@@ -372,7 +370,7 @@ class SheetsDeploymentLog:
     def check(self) -> str:
         """Whether deploybot can write this log: an existing Sheet has its columns, or the
         folder and template for a new one are there. Writes nothing."""
-        book_id = self._book(create=False)
+        book_id = self._book()
         if book_id is None:
             template = self.folder.find(self.template_name, SHEET)
             source = f"copied from {self.template_name!r}" if template else "a new Sheet"
@@ -384,7 +382,7 @@ class SheetsDeploymentLog:
 
     def read_rows(self) -> list[dict[str, object]]:
         """Every data row as {field: value} (times as the Sheet's serial numbers)."""
-        book_id = self._book(create=False)
+        book_id = self._book()
         if book_id is None:
             return []
         layout = self._layout(book_id)

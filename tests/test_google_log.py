@@ -363,7 +363,7 @@ def test_what_each_write_costs_in_requests(google: GoogleSide) -> None:
             log.upsert_row(row)
             costs.append(len(google.requests()) - before)
 
-    assert costs == [10, 3, 4, 7, 5, 5]
+    assert costs == [8, 3, 4, 7, 5, 5]
 
 
 def test_a_sign_in_outage_is_retried_not_taken_for_a_refused_key(

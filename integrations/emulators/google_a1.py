@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from integrations.log_columns import column_letters
+from integrations.log_columns import column_letters, quoted_sheet
 
 __all__ = ["A1Range", "RangeError", "a1", "column_letters", "column_number"]
 
@@ -23,11 +23,6 @@ def column_number(letters: str) -> int:
     for char in letters.upper():
         number = number * 26 + ord(char) - ord("A") + 1
     return number
-
-
-def quote_title(title: str) -> str:
-    """A sheet title as written in a range (quoted, ``'`` doubled)."""
-    return "'" + title.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)
@@ -79,4 +74,4 @@ def a1(title: str, first_row: int, first_column: int, last_row: int, last_column
     """The range written back, as the API does: ``'Sheet1'!A1:T10``."""
     start = f"{column_letters(first_column)}{first_row}"
     end = f"{column_letters(last_column)}{last_row}"
-    return f"{quote_title(title)}!{start}" + ("" if start == end else f":{end}")
+    return f"{quoted_sheet(title)}!{start}" + ("" if start == end else f":{end}")
