@@ -35,6 +35,18 @@ class Sheet:
             "gridProperties": {"rowCount": self.rows, "columnCount": self.columns},
         }
 
+    def write(self, row: int, column: int, value: Any, option: str) -> bool:
+        """Write one value as the values API does: ``None`` leaves the cell as it is (False),
+        ``""`` clears it, anything else is entered under ``option``."""
+        if value is None:
+            return False
+        cell = self.cells.setdefault((row, column), {})
+        if value == "":
+            cell.pop("userEnteredValue", None)
+        else:
+            cell["userEnteredValue"] = entered(value, option)
+        return True
+
     def insert_rows(self, before: int, count: int) -> None:
         """``count`` empty rows before row ``before``: what is below moves down, metadata too."""
         self.cells = {(r + count if r >= before else r, c): v for (r, c), v in self.cells.items()}

@@ -21,7 +21,6 @@ from integrations.emulators.google_sheet_model import (
     Cell,
     Sheet,
     Spreadsheet,
-    entered,
     formatted,
     has_value,
     rendered,
@@ -36,6 +35,11 @@ if TYPE_CHECKING:
     from integrations.emulators.google import GoogleEmulator
 
 _WRITERS = frozenset({"owner", "organizer", "fileOrganizer", "writer"})
+_INPUT_OPTIONS = ("RAW", "USER_ENTERED")
+
+
+def _missing_input_option() -> Response:
+    return google_error(400, "'valueInputOption' is required but not specified", "INVALID_ARGUMENT")
 
 
 class SheetsApi:
@@ -58,8 +62,7 @@ class SheetsApi:
         sheet = Sheet(0, "Sheet1", 0)
         for row_number, row in enumerate(rows, start=1):
             for column, value in enumerate(row, start=1):
-                if value is not None:
-                    sheet.cells[(row_number, column)] = {"userEnteredValue": entered(value, "RAW")}
+                sheet.write(row_number, column, value, "RAW")
         book.sheets.append(sheet)
         self.books[file_id] = book
         return book
@@ -173,10 +176,8 @@ class SheetsApi:
     def _write_all(
         self, request: Request, book: Spreadsheet, option: object, data: list[dict[str, Any]]
     ) -> Response:
-        if option not in ("RAW", "USER_ENTERED"):
-            return google_error(
-                400, "'valueInputOption' is required but not specified", "INVALID_ARGUMENT"
-            )
+        if option not in _INPUT_OPTIONS:
+            return _missing_input_option()
         plans = [(*self._target(book, str(item["range"])), item.get("values", [])) for item in data]
         for sheet, where, values in plans:
             top, left, _, _ = where.bounded(sheet.rows, sheet.columns)
@@ -212,18 +213,11 @@ class SheetsApi:
         self, book: Spreadsheet, sheet: Sheet, where: A1Range, values: list[list[Any]], option: str
     ) -> dict[str, Any]:
         top, left, _, _ = where.bounded(sheet.rows, sheet.columns)
-        cells = 0
-        for row_offset, row in enumerate(values):
-            for column_offset, value in enumerate(row):
-                if value is None:
-                    continue  # null leaves the cell as it is
-                key = (top + row_offset, left + column_offset)
-                cell = sheet.cells.setdefault(key, {})
-                if value == "":
-                    cell.pop("userEnteredValue", None)
-                else:
-                    cell["userEnteredValue"] = entered(value, option)
-                cells += 1
+        cells = sum(
+            sheet.write(top + row_offset, left + column_offset, value, option)
+            for row_offset, row in enumerate(values)
+            for column_offset, value in enumerate(row)
+        )
         width = max((len(row) for row in values), default=0)
         return {
             "spreadsheetId": book.id,
@@ -237,10 +231,8 @@ class SheetsApi:
 
     def _append(self, request: Request, book: Spreadsheet, text: str) -> Response:
         option = request.args.get("valueInputOption")
-        if option not in ("RAW", "USER_ENTERED"):
-            return google_error(
-                400, "'valueInputOption' is required but not specified", "INVALID_ARGUMENT"
-            )
+        if option not in _INPUT_OPTIONS:
+            return _missing_input_option()
         sheet, where = self._target(book, text)
         top, left, _, right = where.bounded(sheet.rows, sheet.columns)
         end = top
@@ -314,10 +306,8 @@ class SheetsApi:
     def _write_by_filter(self, request: Request, book: Spreadsheet) -> Response:
         body = request.get_json(silent=True) or {}
         option = body.get("valueInputOption")
-        if option not in ("RAW", "USER_ENTERED"):
-            return google_error(
-                400, "'valueInputOption' is required but not specified", "INVALID_ARGUMENT"
-            )
+        if option not in _INPUT_OPTIONS:
+            return _missing_input_option()
         try:
             responses = write_by_metadata(book, body.get("data", []), str(option))
         except RequestError as error:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from integrations.emulators.google_a1 import a1
-from integrations.emulators.google_sheet_model import Sheet, Spreadsheet, entered
+from integrations.emulators.google_sheet_model import Sheet, Spreadsheet
 
 
 class RequestError(ValueError):
@@ -117,17 +117,11 @@ def write_by_metadata(
             for key, value, row in list(sheet.row_metadata.values()):
                 if key != lookup.get("metadataKey") or value != lookup.get("metadataValue", value):
                     continue
-                cells = 0
                 values = item.get("values", [[]])[0]
-                for column, written in enumerate(values, start=1):
-                    if written is None:
-                        continue
-                    cell = sheet.cells.setdefault((row, column), {})
-                    if written == "":
-                        cell.pop("userEnteredValue", None)
-                    else:
-                        cell["userEnteredValue"] = entered(written, option)
-                    cells += 1
+                cells = sum(
+                    sheet.write(row, column, written, option)
+                    for column, written in enumerate(values, start=1)
+                )
                 responses.append(
                     {
                         "updatedRange": a1(sheet.title, row, 1, row, max(len(values), 1)),
