@@ -33,6 +33,7 @@ from integrations.log_columns import (
     LogLockedError,
     LogRow,
     column_header,
+    require_known_status,
     status_label,
 )
 from integrations.log_workbook import (
@@ -209,8 +210,7 @@ class DeploymentLog:
         Only the cells of deploybot's columns with a value in ``row`` are written; every other
         sheet, row, cell, style and formula stays as it was.
         """
-        if row.status not in STATUSES:
-            raise ValueError(f"unknown status {row.status!r} (one of {', '.join(STATUSES)})")
+        require_known_status(row.status)
         try:
             with self._lock():
                 self._check_not_open_elsewhere()

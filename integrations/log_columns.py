@@ -117,6 +117,12 @@ class LogRow(Protocol):
     def status(self) -> str: ...
 
 
+def require_known_status(status: str) -> None:
+    """Refuse a status the log has no label for (before anything is read or written)."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
+
+
 def normalise(header: object) -> str:
     """A header as compared: accents, case, punctuation and spacing do not matter."""
     text = unicodedata.normalize("NFKD", str(header or "")).casefold()

@@ -15,9 +15,15 @@ import io
 from typing import Any
 
 from googleapiclient.http import MediaIoBaseUpload
+from openpyxl.workbook.workbook import Workbook
 
 from integrations.google_api import GoogleApis
-from integrations.log_columns import STATUSES, DeploymentLogError, LogConflictError, LogRow
+from integrations.log_columns import (
+    DeploymentLogError,
+    LogConflictError,
+    LogRow,
+    require_known_status,
+)
 from integrations.log_workbook import (
     apply_row,
     build_template,
@@ -222,8 +228,7 @@ class DriveDeploymentLog:
     def upsert_row(self, row: LogRow) -> int:
         """Add or update the deployment's row in a new revision; a revision someone else
         uploaded meanwhile is built on, never written over."""
-        if row.status not in STATUSES:
-            raise ValueError(f"unknown status {row.status!r} (one of {', '.join(STATUSES)})")
+        require_known_status(row.status)
         file_id, base = self._file()
         ours: set[str] = set()
         for _ in range(self.ATTEMPTS):
@@ -262,13 +267,14 @@ class DriveDeploymentLog:
                 else "made from deploybot's template"
             )
             return f"no {self.name} yet: it will be {source}"
-        data = self.folder.download(str(found["id"]), str(found["headRevisionId"]))
-        return workbook_summary(read_workbook(data, self.name, where=_RESTORE), self.name)
+        return workbook_summary(self._workbook(found), self.name)
 
     def read_rows(self) -> list[dict[str, object]]:
         """Every data row as {field: value} for deploybot's columns."""
         found = self.folder.find(self.name)
-        if found is None:
-            return []
+        return [] if found is None else workbook_rows(self._workbook(found), self.name)
+
+    def _workbook(self, found: dict[str, Any]) -> Workbook:
+        """The head revision of the file ``find`` answered with, as a workbook."""
         data = self.folder.download(str(found["id"]), str(found["headRevisionId"]))
-        return workbook_rows(read_workbook(data, self.name, where=_RESTORE), self.name)
+        return read_workbook(data, self.name, where=_RESTORE)

@@ -22,7 +22,6 @@ from integrations.log_columns import (
     DATE_FORMAT,
     DURATION_FORMAT,
     HEADER_SEARCH_ROWS,
-    STATUSES,
     DeploymentLogError,
     LogRow,
     column_header,
@@ -30,6 +29,7 @@ from integrations.log_columns import (
     merged_notes,
     no_header_error,
     quoted_sheet,
+    require_known_status,
     status_label,
 )
 from integrations.log_drive import DriveFolder
@@ -39,6 +39,11 @@ SHEET = "application/vnd.google-apps.spreadsheet"
 MARK = "deploybot.deployment"
 _EPOCH = datetime(1899, 12, 30)
 _DATES = ("requested", "planned_start", "planned_end", "actual_start", "actual_end")
+
+
+def template_sheet_name(template: str) -> str:
+    """The template Sheet of ``deployment_log.template``: its name without ``.xlsx``."""
+    return template.removesuffix(".xlsx")
 
 
 def cell_value(value: object) -> object:
@@ -112,7 +117,7 @@ class SheetsDeploymentLog:
         self.apis = apis
         self.folder = DriveFolder(apis, folder_id)
         self.customer = customer
-        self.template_name = template_name.removesuffix(".xlsx")
+        self.template_name = template_sheet_name(template_name)
         self.language = language
 
     @property
@@ -285,8 +290,7 @@ class SheetsDeploymentLog:
         """Add the deployment's row or update its cells; the row number. The row carries
         deploybot's mark (developer metadata), so a write follows it wherever people have moved
         it meanwhile — inserting or deleting rows above never shifts a write into their row."""
-        if row.status not in STATUSES:
-            raise ValueError(f"unknown status {row.status!r} (one of {', '.join(STATUSES)})")
+        require_known_status(row.status)
         book_id, layout = self._open()
         number = layout.row_of(row.deployment_id)
         values = self._values(layout, row, number)

@@ -38,6 +38,7 @@ from integrations.log_columns import (
     match_header,
     merged_notes,
     no_header_error,
+    require_known_status,
     status_label,
 )
 
@@ -145,8 +146,7 @@ def _copy_row_style(sheet: Worksheet, source: int, target: int, columns: int) ->
 def apply_row(workbook: Workbook, row: LogRow, name: str) -> int:
     """Add the deployment's row to the workbook, or update the row with its id (the new row
     takes the style of the one above); returns the row number. ``name`` is for errors."""
-    if row.status not in STATUSES:
-        raise ValueError(f"unknown status {row.status!r} (one of {', '.join(STATUSES)})")
+    require_known_status(row.status)
     layout = _find_layout(workbook, name)
     number = _find_row(layout, row.deployment_id)
     if number is None:

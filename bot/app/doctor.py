@@ -191,7 +191,7 @@ def _google(config: Config, google: _SharedGoogle) -> Iterator[Finding]:
     if config.google is None or config.deployment_log.backend == "folder":
         return
     from integrations.log_drive import DriveFolder
-    from integrations.log_sheets import SHEET
+    from integrations.log_sheets import SHEET, template_sheet_name
 
     apis = google()
     assert apis is not None
@@ -199,7 +199,7 @@ def _google(config: Config, google: _SharedGoogle) -> Iterator[Finding]:
     yield Finding(True, f"Drive folder, as {apis.account}", folder.check())
     sheets = config.deployment_log.backend == "google_sheets"
     name = config.deployment_log.template
-    name = name.removesuffix(".xlsx") if sheets else name
+    name = template_sheet_name(name) if sheets else name
     template = folder.find(name, SHEET if sheets else None)
     found = f"{name!r} found" if template else f"no {name!r}: new logs get deploybot's own headers"
     yield Finding(True, "log template", found)

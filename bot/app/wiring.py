@@ -147,14 +147,13 @@ def deployment_log(
         from integrations.log_drive import DriveDeploymentLog
         from integrations.log_sheets import SheetsDeploymentLog
 
-        apis = apis or google_apis(config)
-        folder_id = str(settings.folder_id)
-        if settings.backend == "google_drive":
-            return DriveDeploymentLog(
-                apis, folder_id, customer, template_name=settings.template, language=language
-            )
-        return SheetsDeploymentLog(
-            apis, folder_id, customer, template_name=settings.template, language=language
+        backend = DriveDeploymentLog if settings.backend == "google_drive" else SheetsDeploymentLog
+        return backend(
+            apis or google_apis(config),
+            str(settings.folder_id),
+            customer,
+            template_name=settings.template,
+            language=language,
         )
     return DeploymentLog(
         config.resolve_path(config.deployment_log.dir),
