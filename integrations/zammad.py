@@ -6,6 +6,7 @@ Zammad's JSON. Errors become :class:`ZammadError` subclasses carrying Zammad's o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, Literal
@@ -62,8 +63,9 @@ __all__ = [
     "visible_text",
 ]
 
-SearchMode = Literal["condition", "query"]
 MAX_PER_PAGE = 200
+#: Zammad's largest page of organizations (search and list).
+ORGANIZATIONS_PER_PAGE = 500
 USER_AGENT = f"deploybot/{__version__} (+zammad client)"
 
 
@@ -78,8 +80,6 @@ class ZammadClient:
         connect_timeout: float = 5,
         read_timeout: float = 30,
         retry: RetryPolicy | None = None,
-        search: SearchMode = "condition",
-        query_fallback: bool = True,
         per_page: int = MAX_PER_PAGE,
         session: requests.Session | None = None,
     ) -> None:
@@ -87,8 +87,6 @@ class ZammadClient:
         self.base = self.web_url + "/api/v1"
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
-        self.search_mode = search
-        self.query_fallback = query_fallback
         self.per_page = max(1, min(per_page, MAX_PER_PAGE))
         self.session = session or requests.Session()
         self.session.headers.update(
@@ -130,48 +128,26 @@ class ZammadClient:
     def find_tickets_with_tags(self, tags: Iterable[str]) -> list[Ticket]:
         """Every ticket carrying at least one of ``tags``, across all result pages.
 
-        The condition search reads the database (tags are seen at once); the query search
-        depends on the search index and may lag, so it is only a fallback.
+        A condition search reads the database, so it sees a tag at once and works the same
+        with and without Elasticsearch (a query such as ``tags:deploy`` needs the index and
+        would match nothing without it).
         """
         wanted = [tag for tag in tags if tag]
         if not wanted:
             return []
-        if self.search_mode == "condition":
-            try:
-                return self._search_pages(self._condition_page(wanted))
-            except (ZammadValidationError, ZammadNotFoundError):
-                if not self.query_fallback:
-                    raise
-        return self._search_pages(self._query_page(wanted))
+        return self._search_pages(
+            {"ticket.tags": {"operator": "contains one", "value": ",".join(wanted)}}
+        )
 
-    def _condition_page(self, tags: list[str]) -> Any:
-        condition = {"ticket.tags": {"operator": "contains one", "value": ",".join(tags)}}
+    def _condition_page(self, condition: dict[str, Any], number: int, per_page: int) -> Any:
+        payload = {"condition": condition, "page": number, "per_page": per_page, "expand": False}
+        return self._request("POST", "/tickets/search", json=payload)
 
-        def page(number: int) -> Any:
-            payload = {
-                "condition": condition,
-                "page": number,
-                "per_page": self.per_page,
-                "expand": False,
-            }
-            return self._request("POST", "/tickets/search", json=payload)
-
-        return page
-
-    def _query_page(self, tags: list[str]) -> Any:
-        query = " OR ".join(f'tags:"{tag}"' for tag in tags)
-
-        def page(number: int) -> Any:
-            params = {"query": query, "page": number, "per_page": self.per_page, "expand": "false"}
-            return self._request("GET", "/tickets/search", params=params)
-
-        return page
-
-    def _search_pages(self, fetch: Any) -> list[Ticket]:
+    def _search_pages(self, condition: dict[str, Any]) -> list[Ticket]:
         found: dict[int, Ticket] = {}
         number = 1
         while True:
-            ids, objects = search_ticket_ids(fetch(number))
+            ids, objects = search_ticket_ids(self._condition_page(condition, number, self.per_page))
             for ticket_id in ids:
                 if ticket_id not in found:
                     data = objects.get(ticket_id)
@@ -188,10 +164,14 @@ class ZammadClient:
         return Ticket.from_json(body, tags=self.tags(ticket_id))
 
     def ticket_by_number(self, number: str) -> Ticket | None:
-        """The ticket with this number (``7412280``; a prefix like ``ES-`` is ignored)."""
+        """The ticket with this number (``7412280``; a prefix like ``ES-`` is ignored).
+
+        Found by a ``ticket.number`` condition, which reads the database: a ticket created a
+        moment ago, or one with no article yet, is found with or without Elasticsearch.
+        """
         digits = number.strip().rsplit("-", 1)[-1].removeprefix("Ticket#").removeprefix("#")
-        params = {"query": f"number:{digits}", "limit": 10, "expand": "false"}
-        ids, objects = search_ticket_ids(self._request("GET", "/tickets/search", params=params))
+        condition = {"ticket.number": {"operator": "is", "value": digits}}
+        ids, objects = search_ticket_ids(self._condition_page(condition, 1, 10))
         for ticket_id in ids:
             data = objects.get(ticket_id)
             if data is None or str(data.get("number")) == digits:
@@ -311,18 +291,47 @@ class ZammadClient:
         return Organization.from_json(self._request("GET", f"/organizations/{organization_id}"))
 
     def organization_by_name(self, name: str) -> Organization | None:
-        """The organization with exactly this name (case-insensitive), if any."""
-        body = self._request(
-            "GET",
-            "/organizations/search",
-            params={"query": f'name:"{name}"', "expand": "true", "limit": 50},
-        )
-        ids, objects = _search_objects(body, "Organization")
-        for org_id in ids:
-            data = objects.get(org_id) or self._request("GET", f"/organizations/{org_id}")
-            if str(data.get("name", "")).casefold() == name.casefold():
-                return Organization.from_json(data)
+        """The organization with exactly this name (case-insensitive), if any: searched for,
+        else (a lagging search index) read from the list of organizations."""
+        found = self.search_organization(name)
+        return found if found is not None else self.list_organization(name)
+
+    def search_organization(self, name: str) -> Organization | None:
+        """The organization with exactly this name, as Zammad's search finds it.
+
+        The term sent is the name's longest word: plain text, which Zammad without
+        Elasticsearch matches with ``LIKE`` and Elasticsearch as a word, where the whole name
+        could hold characters of the index's query language. The hits are compared exactly.
+        """
+        term = max(re.findall(r"\w+", name), key=len, default="")
+        page = 1
+        while term:
+            params = {"query": term, "per_page": ORGANIZATIONS_PER_PAGE, "page": page}
+            ids, objects = _search_objects(
+                self._request("GET", "/organizations/search", params=params), "Organization"
+            )
+            match = _named(name, [objects[i] for i in ids if i in objects])
+            if match is not None or len(ids) < ORGANIZATIONS_PER_PAGE:
+                return match
+            page += 1
         return None
+
+    def list_organization(self, name: str) -> Organization | None:
+        """The organization with exactly this name, read from the whole list (the database,
+        never the search index), page by page."""
+        page = 1
+        while True:
+            params = {"per_page": ORGANIZATIONS_PER_PAGE, "page": page}
+            listed = self._request("GET", "/organizations", params=params) or []
+            match = _named(name, listed)
+            if match is not None or len(listed) < ORGANIZATIONS_PER_PAGE:
+                return match
+            page += 1
+
+    def any_ticket(self) -> Ticket | None:
+        """One ticket the token can read (the first listed), if there is any."""
+        listed = self._request("GET", "/tickets", params={"per_page": 1, "page": 1}) or []
+        return Ticket.from_json(listed[0]) if listed else None
 
     def user(self, user_id: int) -> User:
         """A user by id."""
@@ -355,6 +364,14 @@ def _ticket_of_all(body: dict[str, Any]) -> Ticket:
     )
     ticket = Ticket.from_json(data, tags=body.get("tags") or (), article_ids=ids)
     return replace(ticket, articles=articles, authors=authors, organizations=organizations)
+
+
+def _named(name: str, objects: Iterable[dict[str, Any]]) -> Organization | None:
+    wanted = name.casefold()
+    for data in objects:
+        if str(data.get("name", "")).casefold() == wanted:
+            return Organization.from_json(data)
+    return None
 
 
 def _search_objects(body: Any, asset: str) -> tuple[list[int], dict[int, dict[str, Any]]]:

@@ -58,6 +58,17 @@ class Ticket:
         )
 
 
+#: Zammad's seeded article senders and types by id (``db/seeds/ticket_article_senders.rb``,
+#: ``…/ticket_article_types.rb``): an ``?all=true`` answer carries only the ids
+#: (``attributes_with_association_ids``), the article routes carry the names too.
+ARTICLE_SENDERS = {1: "Agent", 2: "Customer", 3: "System"}
+ARTICLE_TYPES = {1: "email", 2: "sms", 3: "chat", 4: "fax", 5: "phone", 10: "note", 11: "web"}
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) else -1
+
+
 @dataclass(frozen=True)
 class Article:
     """A ticket article: an internal note, a public note, an email…"""
@@ -74,6 +85,11 @@ class Article:
     created_by: str | None
     created_at: datetime | None
 
+    @property
+    def is_agent_note(self) -> bool:
+        """Whether an agent wrote this internal note (where a person writes commands)."""
+        return self.internal and self.sender == "Agent"
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Article:
         """Parse an article object."""
@@ -83,8 +99,8 @@ class Article:
             body=str(data.get("body") or ""),
             content_type=str(data.get("content_type") or "text/plain"),
             internal=bool(data.get("internal")),
-            type=data.get("type"),
-            sender=data.get("sender"),
+            type=data.get("type") or ARTICLE_TYPES.get(_int(data.get("type_id"))),
+            sender=data.get("sender") or ARTICLE_SENDERS.get(_int(data.get("sender_id"))),
             subject=data.get("subject"),
             created_by_id=data.get("created_by_id"),
             created_by=data.get("created_by"),

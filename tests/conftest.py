@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,26 @@ def example_config() -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_scenario() -> dict[str, Any]:
-    """The shipped demo scenario (read once; emulators copy what they keep)."""
+def shipped_scenario() -> dict[str, Any]:
+    """The shipped demo scenario, read once."""
     return load_scenario()
+
+
+@pytest.fixture
+def search_backend() -> str:
+    """How the Zammad emulator searches: ``sql`` (no Elasticsearch, Zammad's default) unless a
+    test is marked ``both_searches``."""
+    return "sql"
+
+
+@pytest.fixture
+def demo_scenario(shipped_scenario: dict[str, Any], search_backend: str) -> dict[str, Any]:
+    """The demo scenario on the Zammad search of this test (emulators copy what they keep)."""
+    if search_backend == "sql":
+        return shipped_scenario
+    scenario = copy.deepcopy(shipped_scenario)
+    scenario["zammad"]["search"] = search_backend
+    return scenario
 
 
 @pytest.fixture
@@ -77,10 +95,13 @@ def gitlab_client(gitlab: RunningEmulator) -> GitLabClient:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Modules marked ``both_stores`` run every workbench test on SQLite and on PostgreSQL."""
+    """Modules marked ``both_stores`` run every workbench test on SQLite and on PostgreSQL;
+    tests marked ``both_searches`` run on a Zammad without and with Elasticsearch."""
     marked = metafunc.definition.get_closest_marker("both_stores") is not None
     if marked and "bench" in metafunc.fixturenames:
         metafunc.parametrize("store_kind", ["sqlite", "postgresql"])
+    if metafunc.definition.get_closest_marker("both_searches") is not None:
+        metafunc.parametrize("search_backend", ["sql", "es"])
 
 
 @pytest.fixture

@@ -69,19 +69,6 @@ def test_list_shaped_search_answers_are_read_too(demo_scenario: dict[str, Any]) 
         emulator.stop()
 
 
-def test_falls_back_to_the_query_search(demo_scenario: dict[str, Any]) -> None:
-    scenario = copy.deepcopy(demo_scenario)
-    scenario["zammad"]["condition_search"] = False
-    emulator = zammad_with(scenario)
-    try:
-        client = ZammadClient(emulator.url, "demo-token")
-        assert [t.id for t in client.find_tickets_with_tags(["risk-accepted"])] == [3]
-        endpoints = [(r.method, r.status) for r in emulator.app.log]
-        assert endpoints == [("POST", 422), ("GET", 200)]
-    finally:
-        emulator.stop()
-
-
 def test_retries_after_429_honouring_retry_after(
     zammad: RunningEmulator, sleeps: list[float], zammad_client: ZammadClient
 ) -> None:

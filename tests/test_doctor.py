@@ -67,6 +67,7 @@ def run(path: Path, *args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner(env=env or ENV).invoke(main, [*args, "--config", str(path)])
 
 
+@pytest.mark.both_searches
 def test_doctor_is_red_before_setup_and_green_after(
     tmp_path: Path,
     strict: RunningEmulator,
@@ -108,3 +109,20 @@ def test_doctor_names_a_missing_secret_and_a_wrong_token(
     )
     assert "Can't find User for Token" in result.stdout
     assert "not-the-token-9f3a" not in result.stdout
+
+
+def test_doctor_says_when_zammad_search_misses_an_organization_that_exists(
+    tmp_path: Path, demo_scenario: dict[str, Any], gitlab: RunningEmulator, sink: SmtpSink,
+    caldav_url: str,
+) -> None:  # fmt: skip
+    scenario = copy.deepcopy(demo_scenario)
+    scenario["zammad"].update(search="es", index_lag_seconds=3600)  # a stale index
+    with RunningEmulator(ZammadEmulator(scenario)) as lagging:
+        path = config_file(tmp_path, lagging.url, gitlab.url, sink.port, caldav_url)
+        result = run(path, "doctor")
+    assert result.exit_code == 1
+    line = next(x for x in result.stdout.splitlines() if "organization of DIBA" in x)
+    assert line.startswith("✗ Zammad organization of DIBA: 'Diputació de Barcelona' exists (id 1)")
+    assert "but Zammad's search does not find it" in line
+    assert "rebuild the index (`zammad run rake zammad:searchindex:rebuild`)" in line
+    assert "✓ Zammad ticket look-up by number: ticket" in result.stdout

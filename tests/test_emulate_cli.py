@@ -32,7 +32,9 @@ def serve(system: str, *extra: str) -> tuple[subprocess.Popen[str], str, int]:
 def test_emulate_zammad_serves_the_demo_scenario() -> None:
     process, first, port = serve("zammad")
     try:
-        assert first.strip() == f"zammad emulator on http://127.0.0.1:{port}  (token: demo-token)"
+        assert first.strip() == (
+            f"zammad emulator on http://127.0.0.1:{port}  (token: demo-token, no Elasticsearch)"
+        )
         answer = requests.get(
             f"http://127.0.0.1:{port}/api/v1/tickets/1?all=true",
             headers={"Authorization": "Token token=demo-token"},
@@ -79,3 +81,19 @@ def test_emulate_reports_an_unreadable_scenario(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "missing.yaml: cannot read it: No such file or directory" in result.stderr
+
+
+def test_emulate_zammad_with_elasticsearch_reads_its_query_language() -> None:
+    process, first, port = serve("zammad", "--search", "es")
+    try:
+        assert first.strip().endswith("(token: demo-token, search with Elasticsearch)")
+        answer = requests.get(
+            f"http://127.0.0.1:{port}/api/v1/tickets/search",
+            params={"query": "number:7412301"},
+            headers={"Authorization": "Token token=demo-token"},
+            timeout=5,
+        )
+        assert answer.json()["tickets"] == [2]  # the index holds it, articles or not
+    finally:
+        process.terminate()
+        process.wait(timeout=5)

@@ -38,9 +38,11 @@ def lifecycle(folder: Path, scenario: dict[str, Any], *, seed: int, kill: float)
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory, demo_scenario: dict[str, Any]) -> Artifacts:
+def reference(
+    tmp_path_factory: pytest.TempPathFactory, shipped_scenario: dict[str, Any]
+) -> Artifacts:
     """What an uninterrupted lifecycle leaves behind."""
-    for trial in lifecycle(tmp_path_factory.mktemp("clean"), demo_scenario, seed=0, kill=0.0):
+    for trial in lifecycle(tmp_path_factory.mktemp("clean"), shipped_scenario, seed=0, kill=0.0):
         return trial.artifacts()
     raise AssertionError("no trial")
 

@@ -97,7 +97,7 @@ def outcome(bench: Workbench, deployment_id: str, sent: Sent) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def reference(
-    tmp_path_factory: pytest.TempPathFactory, demo_scenario: dict[str, Any]
+    tmp_path_factory: pytest.TempPathFactory, shipped_scenario: dict[str, Any]
 ) -> dict[str, Any]:
     """What an uninterrupted run produces, and how many effects it carries out."""
     executed: list[str] = []
@@ -108,7 +108,7 @@ def reference(
         executed.append(effect.key)
 
     out = tmp_path_factory.mktemp("reference")
-    with workbench(CONFIG, demo_scenario, out) as bench, pytest.MonkeyPatch.context() as patch:
+    with workbench(CONFIG, shipped_scenario, out) as bench, pytest.MonkeyPatch.context() as patch:
         patch.setattr("bot.app.outbox.execute", recording)
         sent = Sent()
         counting(bench, sent)

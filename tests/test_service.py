@@ -74,6 +74,7 @@ def ics(bench: Workbench, deployment_id: str) -> icalendar.Event:
     return event
 
 
+@pytest.mark.both_searches
 def test_the_whole_procedure_once(bench: Workbench, sink: SmtpSink) -> None:
     deployment_id = started(bench)
     start = bench.clock()
@@ -316,6 +317,7 @@ def test_a_timer_that_came_due_while_stopped_fires_at_start(bench: Workbench) ->
     assert any(".delay.0_" in p.name for p in (bench.out / "mail").iterdir())
 
 
+@pytest.mark.both_searches
 def test_a_new_release_is_announced_on_the_tickets_it_fixes(bench: Workbench) -> None:
     bench.cycle()  # the first GitLab poll only remembers "now"
     diba = bench.gitlab.find_project("soffid/addons/diba")

@@ -66,6 +66,7 @@ def test_a_dry_run_lists_what_is_missing_and_changes_nothing(
     assert "deploy-ready" not in app.tag_items
 
 
+@pytest.mark.both_searches
 def test_apply_creates_everything_once_and_a_second_run_changes_nothing(
     tmp_path: Path, strict: RunningEmulator
 ) -> None:
@@ -110,6 +111,7 @@ def test_without_a_public_url_the_webhook_is_skipped_with_the_reason(
     assert "webhook and trigger: set server.public_url" in result.stdout
 
 
+@pytest.mark.both_searches
 def test_the_procedure_names_the_missing_tags_before_setup_and_works_after(
     tmp_path: Path, strict_scenario: dict[str, Any]
 ) -> None:

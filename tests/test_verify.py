@@ -3,8 +3,10 @@ valid request passes, and each mutation of the outside world fails exactly its o
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,6 +45,7 @@ def project(gitlab: RunningEmulator, path: str) -> dict[str, Any]:
     return found
 
 
+@pytest.mark.both_searches
 def test_the_demo_request_passes_every_check(
     zammad_client: ZammadClient, gitlab_client: GitLabClient
 ) -> None:
@@ -137,6 +140,7 @@ def test_gitlab_errors_fail_the_affected_checks_and_nothing_crashes(
     assert result.check("customer_validated").status == "passed"
 
 
+@pytest.mark.both_searches
 def test_explicit_components_from_a_note_command(
     zammad: RunningEmulator, zammad_client: ZammadClient, gitlab_client: GitLabClient
 ) -> None:
@@ -216,3 +220,18 @@ def test_verify_command_rejects_malformed_components() -> None:
     )  # fmt: skip
     assert result.exit_code == 2
     assert "'addon-diba' is not 'name version'" in result.output
+
+
+def test_verify_command_finds_the_tickets_on_a_zammad_with_elasticsearch(
+    tmp_path: Path, shipped_scenario: dict[str, Any]
+) -> None:
+    scenario = copy.deepcopy(shipped_scenario)
+    scenario["zammad"].update(search="es", index_lag_seconds=3600)  # nothing indexed yet
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(scenario, default=str), encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        ["verify", *DIBA_TICKETS, "--emulate", str(path), "--config", str(example_config_path())],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "DIBA PRO: se cumplen los 13 prerrequisitos"

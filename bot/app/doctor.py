@@ -35,6 +35,7 @@ from integrations.secrets import MissingSecretError, read_secret
 
 if TYPE_CHECKING:
     from integrations.google_api import GoogleApis
+    from integrations.zammad import Ticket, ZammadClient
 
 
 @dataclass(frozen=True)
@@ -116,14 +117,52 @@ def _zammad(config: Config) -> Iterator[Finding]:
         f"missing: {', '.join(missing)}" if missing else "every workflow tag exists",
         "run `deploybot setup zammad --apply` with an admin token",
     )
+    yield from _ticket_lookup(client, tickets)
     for customer in config.customers:
-        found = client.organization_by_name(customer.organization)
-        yield Finding(
-            found is not None,
-            f"Zammad organization of {customer.name}",
-            customer.organization if found else f"no organization {customer.organization!r}",
+        yield _organization(client, customer)
+
+
+def _ticket_lookup(client: ZammadClient, tagged: list[Ticket]) -> Iterator[Finding]:
+    """Whether a ticket that exists is found again by its number (how the re-checks, ``verify``
+    and GitLab's release notes reach tickets)."""
+    sample = tagged[0] if tagged else client.any_ticket()
+    if sample is None:
+        return
+    found = client.ticket_by_number(sample.number)
+    yield Finding(
+        found is not None and found.id == sample.id,
+        "Zammad ticket look-up by number",
+        f"ticket {sample.number} found"
+        if found is not None
+        else f"ticket {sample.number} exists (id {sample.id}) but the search by number misses it",
+        "the token's user must be an agent of the ticket's group (Zammad searches only the "
+        "groups the user may read)",
+    )
+
+
+def _organization(client: ZammadClient, customer: Customer) -> Finding:
+    """The customer's organization: found by Zammad's search, or only in the list (a search
+    index that lags or is broken), or not at all."""
+    what = f"Zammad organization of {customer.name}"
+    name = customer.organization
+    if client.search_organization(name) is not None:
+        return Finding(True, what, name)
+    listed = client.list_organization(name)
+    if listed is None:
+        return Finding(
+            False,
+            what,
+            f"no organization {name!r}",
             "fix zammad_organization in the configuration, or create it in Zammad",
         )
+    return Finding(
+        False,
+        what,
+        f"{name!r} exists (id {listed.id}) but Zammad's search does not find it",
+        "Zammad's search index lags behind or is broken: check Elasticsearch and rebuild the "
+        "index (`zammad run rake zammad:searchindex:rebuild`); people searching in Zammad miss "
+        "it too. deploybot itself reads organizations by id and is not held up",
+    )
 
 
 def _gitlab(config: Config) -> Iterator[Finding]:

@@ -77,7 +77,7 @@ class FactGatherer:
         rollback_plan = None
         components = None
         for article in self.zammad.articles(ticket.id):
-            if not article.internal or (article.sender or "Agent") != "Agent":
+            if not article.is_agent_note:
                 continue
             if is_marked(article.body):
                 continue  # deploybot's own notes quote commands (help, usage), they give none

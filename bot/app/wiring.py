@@ -62,8 +62,6 @@ def zammad_client(
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
         retry=RetryPolicy(max_attempts=config.max_attempts, sleep=sleep or time.sleep),
-        search=config.search,
-        query_fallback=config.query_fallback,
     )
 
 

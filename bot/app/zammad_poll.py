@@ -202,6 +202,4 @@ def _later(at: datetime | None, acted: str) -> bool:
 
 def _is_command_note(article: Article) -> bool:
     """An internal note written by an agent, not one of deploybot's own."""
-    return (
-        article.internal and (article.sender or "Agent") == "Agent" and not is_marked(article.body)
-    )
+    return article.is_agent_note and not is_marked(article.body)

@@ -40,7 +40,15 @@ if TYPE_CHECKING:
     show_default=True,
     help="google: where to write the service account's key file (its token_uri points here).",
 )
-def emulate(system: str, port: int, scenario_path: Path | None, key_file: Path) -> None:
+@click.option(
+    "--search",
+    type=click.Choice(["sql", "es"]),
+    default=None,
+    help="zammad: search as a Zammad without Elasticsearch (sql, the default) or with it (es).",
+)
+def emulate(
+    system: str, port: int, scenario_path: Path | None, key_file: Path, search: str | None
+) -> None:
     """Serve a Zammad, GitLab or Google (Drive, Sheets, Calendar) emulator on 127.0.0.1 until
     interrupted."""
     # Imported here so that the planning commands do not load the HTTP stack.
@@ -51,6 +59,8 @@ def emulate(system: str, port: int, scenario_path: Path | None, key_file: Path) 
         scenario = load_scenario(scenario_path)
     except ScenarioError as exc:
         fail(str(exc))
+    if search is not None:
+        scenario.setdefault("zammad", {})["search"] = search
     app = _emulator(system, scenario)
     try:
         server = RunningEmulator(app, port=port)
@@ -101,8 +111,12 @@ def _emulator_hints(
         f"Authorization: Token token={token}" if system == "zammad" else f"PRIVATE-TOKEN: {token}"
     )
     example = "/api/v1/tickets/1?all=true" if system == "zammad" else "/api/v4/projects/11/releases"
+    searching = ""
+    if system == "zammad":
+        backend = (scenario.get("zammad") or {}).get("search", "sql")
+        searching = ", search with Elasticsearch" if backend == "es" else ", no Elasticsearch"
     return [
-        f"{system} emulator on {url}  (token: {token})",
+        f"{system} emulator on {url}  (token: {token}{searching})",
         f"  try: curl -H '{header}' {url}{example}",
     ]
 

@@ -91,8 +91,6 @@ class ZammadConfig(StrictModel):
     token_env: str = "ZAMMAD_TOKEN"
     token_file: Path | None = None
     poll_seconds: int = Field(default=60, ge=5)
-    search: Literal["condition", "query"] = "condition"
-    query_fallback: bool = True
     connect_timeout: float = Field(default=5, gt=0)
     read_timeout: float = Field(default=30, gt=0)
     max_attempts: int = Field(default=5, ge=1)

@@ -15,7 +15,9 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from integrations.emulators import zammad_rest
+from integrations.emulators import zammad_search as search
 from integrations.emulators.server import EmulatorApp, json_response
+from integrations.emulators.zammad_search import BACKENDS, SearchBackend
 from integrations.emulators.zammad_state import ZammadState, sanitized
 
 MAX_PER_PAGE = 200
@@ -32,7 +34,12 @@ class ZammadEmulator(ZammadState, EmulatorApp):
     def setup(self) -> None:
         section = self.scenario.get("zammad") or {}
         self.search_shape = str(section.get("search_shape", "6.2"))
-        self.condition_search = bool(section.get("condition_search", True))
+        #: ``sql``: a Zammad without Elasticsearch (the default, as Zammad runs out of the box);
+        #: ``es``: with it, a lagging index of ``index_lag_seconds``.
+        self.search_backend: SearchBackend = _backend(section.get("search", "sql"))
+        self.index_lag = float(section.get("index_lag_seconds", 0))
+        #: Whether agents may list roles (newer Zammad); 6.2 allows only ``admin.role``.
+        self.roles_for_agents = bool(section.get("roles_for_agents", False))
         #: Zammad's ``tag_new`` setting: may agents create tags by using them?
         self.tag_new = bool(section.get("tag_new", True))
         self.admin_token = str(section.get("admin_token", "admin-token"))
@@ -146,53 +153,24 @@ class ZammadEmulator(ZammadState, EmulatorApp):
         out["ticket_time_accounting_ids"] = []
         return out
 
-    def _matches_condition(self, ticket_id: int, condition: dict[str, Any]) -> bool:
-        for attribute, rule in condition.items():
-            operator = str(rule.get("operator", ""))
-            value = rule.get("value")
-            if attribute == "ticket.tags":
-                wanted = {v.strip() for v in str(value).split(",") if v.strip()}
-                have = set(self.tags.get(ticket_id, []))
-                if operator == "contains one" and not wanted & have:
-                    return False
-                if operator == "contains all" and not wanted <= have:
-                    return False
-                if operator == "contains one not" and wanted & have:
-                    return False
-            elif attribute == "ticket.organization_id":
-                values = value if isinstance(value, list) else [value]
-                if self.tickets[ticket_id].get("organization_id") not in [int(v) for v in values]:
-                    return False
-        return True
-
-    def _matches_query(self, ticket_id: int, query: str) -> bool:
-        tags = re.findall(r'tags:"?([^"\s)]+)"?', query)
-        if tags:
-            return bool(set(tags) & set(self.tags.get(ticket_id, [])))
-        ticket = self.tickets[ticket_id]
-        number = re.search(r"number:\"?(\w+)", query)
-        if number:
-            return str(ticket["number"]) == number.group(1)
-        title = re.search(r'title:"?([^"]+)"?', query)
-        if title:
-            return title.group(1).lower() in str(ticket["title"]).lower()
-        text = query.strip().lower()
-        return text == str(ticket["number"]) or text in str(ticket["title"]).lower()
-
     def h_ticket_search(self, request: Request) -> Response:
         params: dict[str, Any] = dict(request.args)
         if request.method == "POST":
             params.update(json.loads(request.get_data() or b"{}"))
-        if "condition" in params:
-            if not self.condition_search:
-                return self._unprocessable("condition search is not supported")
-            condition = params["condition"]
-            if not isinstance(condition, dict):
-                return self._unprocessable("condition must be an object")
-            hits = [t for t in self.tickets if self._matches_condition(t, condition)]
-        else:
-            query = str(params.get("query", ""))
-            hits = [t for t in self.tickets if self._matches_query(t, query)]
+        condition = params.get("condition") or {}
+        try:
+            search.check_condition(condition)
+        except search.ConditionError as error:
+            return self._unprocessable(str(error))
+        query = search.clean_query(params.get("query"))
+        now = self.clock()
+        hits = [
+            t
+            for t, ticket in self.tickets.items()
+            if search.matches_condition(ticket, self.tags[t], condition)
+            and (not query or self._ticket_hit(query, t))
+            and search.visible(self.search_backend, query, ticket, now, self.index_lag)
+        ]
         hits.sort(key=lambda t: (self.tickets[t]["updated_at"], t), reverse=True)
         page = max(1, int(params.get("page", 1)))
         per_page = max(1, min(int(params.get("per_page", 50)), MAX_PER_PAGE))
@@ -208,39 +186,62 @@ class ZammadEmulator(ZammadState, EmulatorApp):
             }
         )
 
+    def _ticket_hit(self, query: str, ticket_id: int) -> bool:
+        return search.ticket_matches_query(
+            self.search_backend,
+            query,
+            self.tickets[ticket_id],
+            self.tags[ticket_id],
+            self.ticket_articles(ticket_id),
+        )
+
     def h_ticket_show(self, request: Request, ticket_id: int) -> Response:
         ticket = self.tickets.get(ticket_id)
         if ticket is None:
             return self._missing("Ticket", ticket_id)
         if request.args.get("all") == "true":
-            articles = self.ticket_articles(ticket_id)
-            org = self.organizations.get(ticket.get("organization_id") or -1)
-            assets: dict[str, Any] = {
-                "Ticket": {str(ticket_id): self._with_ids(ticket)},
-                "TicketArticle": {str(a["id"]): a for a in articles},
-                "User": {
-                    str(u): self.users[u]
-                    for u in {ticket.get("customer_id"), *(a["created_by_id"] for a in articles)}
-                    if u in self.users
-                },
-            }
-            if org:
-                assets["Organization"] = {str(org["id"]): org}
-            return json_response(
-                {
-                    "ticket_id": ticket_id,
-                    "ticket_article_ids": [a["id"] for a in articles],
-                    "assets": assets,
-                    "links": [],
-                    "tags": list(self.tags[ticket_id]),
-                    "mentions": [],
-                    "time_accountings": [],
-                    "form_meta": {"filter": {}, "dependencies": {}},
-                }
-            )
+            return json_response(self._ticket_all(ticket))
         if request.args.get("expand") == "true":
             return json_response(self._expanded(ticket))
         return json_response(ticket)
+
+    def _ticket_all(self, ticket: dict[str, Any]) -> dict[str, Any]:
+        """``?all=true`` as ``Ticket::AssetsAll`` builds it: ``Ticket#assets`` (the ticket, its
+        organization, its creator, updater, owner and customer with their organizations), then
+        ``Ticket::Article#assets`` of each article (``attributes_with_association_ids``: ids
+        only, no ``sender``/``type``/``created_by`` names; its creator, updater and origin)."""
+        ticket_id = int(ticket["id"])
+        articles = self.ticket_articles(ticket_id)
+        assets: dict[str, dict[str, Any]] = {"Ticket": {str(ticket_id): self._with_ids(ticket)}}
+        self._organization_assets(assets, ticket.get("organization_id"))
+        for key in ("created_by_id", "updated_by_id", "owner_id", "customer_id"):
+            self._user_assets(assets, ticket.get(key))
+        for article in articles:
+            assets.setdefault("TicketArticle", {})[str(article["id"])] = article_with_ids(article)
+            for key in ("created_by_id", "updated_by_id", "origin_by_id"):
+                self._user_assets(assets, article.get(key))
+        return {
+            "ticket_id": ticket_id,
+            "ticket_article_ids": [a["id"] for a in articles],
+            "assets": assets,
+            "links": [],
+            "tags": list(self.tags[ticket_id]),
+            "mentions": [],
+            "time_accountings": [],
+            "form_meta": {"filter": {}, "dependencies": {}},
+        }
+
+    def _user_assets(self, assets: dict[str, dict[str, Any]], user_id: Any) -> None:
+        user = self.users.get(user_id) if isinstance(user_id, int) else None
+        if user is None or str(user_id) in assets.get("User", {}):
+            return
+        assets.setdefault("User", {})[str(user_id)] = user
+        self._organization_assets(assets, user.get("organization_id"))
+
+    def _organization_assets(self, assets: dict[str, dict[str, Any]], org_id: Any) -> None:
+        org = self.organizations.get(org_id) if isinstance(org_id, int) else None
+        if org is not None:
+            assets.setdefault("Organization", {})[str(org_id)] = org
 
     def _tag_target(self, request: Request) -> tuple[int, str] | Response:
         body = json.loads(request.get_data() or b"{}")
@@ -315,12 +316,19 @@ class ZammadEmulator(ZammadState, EmulatorApp):
         return json_response(article) if article else self._missing("Ticket::Article", article_id)
 
     def h_organization_search(self, request: Request) -> Response:
-        query = str(request.args.get("query", ""))
-        match = re.search(r'name:"([^"]+)"', query)
-        needle = (match.group(1) if match else query).casefold()
-        hits = [o for o in self.organizations.values() if needle in str(o["name"]).casefold()]
-        limit = min(int(request.args.get("limit") or request.args.get("per_page") or 100), 500)
-        hits = hits[:limit]
+        """``OrganizationsController#search``: ``per_page`` (or ``limit``, default 100, at
+        most 500) and ``page``; SQL over ``name`` and ``note`` without Elasticsearch."""
+        query = search.clean_query(request.args.get("query"))
+        now = self.clock()
+        hits = [
+            o
+            for o in sorted(self.organizations.values(), key=lambda o: (o["updated_at"], o["id"]))
+            if search.record_matches_query(self.search_backend, query, o, ("name", "note"))
+            and search.visible(self.search_backend, query, o, now, self.index_lag)
+        ]
+        per_page = min(int(request.args.get("per_page") or request.args.get("limit") or 100), 500)
+        page = max(1, int(request.args.get("page") or 1))
+        hits = hits[(page - 1) * per_page : page * per_page]
         if request.args.get("full") == "true":
             return json_response(
                 {
@@ -368,6 +376,9 @@ class ZammadEmulator(ZammadState, EmulatorApp):
         return json_response([{"id": item["id"], "value": item["name"]} for item in hits][:limit])
 
     def h_roles(self, request: Request) -> Response:
+        # Controllers::RolesControllerPolicy: ``admin.role`` only, until newer versions.
+        if not (self._is_admin(request) or self.roles_for_agents):
+            return self._forbidden()
         return json_response(ROLES)
 
     def _admin_handler(self, kind: str) -> Callable[[Request], Response]:
@@ -385,3 +396,16 @@ class ZammadEmulator(ZammadState, EmulatorApp):
             return json_response(record, 201)
 
         return handler
+
+
+def article_with_ids(article: dict[str, Any]) -> dict[str, Any]:
+    """An article as ``attributes_with_association_ids``: the association names dropped."""
+    names = ("type", "sender", "created_by", "updated_by")
+    return {key: value for key, value in article.items() if key not in names}
+
+
+def _backend(value: Any) -> SearchBackend:
+    for backend in BACKENDS:
+        if value == backend:
+            return backend
+    raise ValueError(f"zammad.search must be one of {', '.join(BACKENDS)}, not {value!r}")

@@ -9,20 +9,25 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from integrations.emulators import zammad_search
 from integrations.emulators.server import json_response
 from integrations.timestamps import format_timestamp
 
 if TYPE_CHECKING:
     from integrations.emulators.zammad import ZammadEmulator
 
+#: The user's string columns a search without Elasticsearch looks in.
+USER_COLUMNS = ("login", "firstname", "lastname", "email", "phone", "mobile", "note")
 GROUPS = [{"id": 1, "name": "Users", "active": True}]
 #: Editable ticket attributes (what a PUT may change).
 _TICKET_FIELDS = ("title", "state_id", "priority_id", "owner_id", "customer_id", "group_id")
 
 
-def _page(request: Request, items: list[Any]) -> list[Any]:
+def _page(request: Request, items: list[Any], *, default: int = 500, most: int = 500) -> list[Any]:
+    """One page, as ``paginate_with``: ``model_index_render`` lists 500 by default (users,
+    organizations), ``TicketsController#index`` at most 100."""
     page = max(1, int(request.args.get("page", 1)))
-    per_page = max(1, min(int(request.args.get("per_page", 50)), 500))
+    per_page = max(1, min(int(request.args.get("per_page", default)), most))
     return items[(page - 1) * per_page : page * per_page]
 
 
@@ -40,15 +45,16 @@ def register(app: ZammadEmulator) -> None:
 
 def _users(app: ZammadEmulator, request: Request, *, search: bool = False) -> Response:
     users = sorted(app.users.values(), key=lambda u: u["id"])
-    if search:
-        needle = str(request.args.get("query", "")).casefold()
-        users = [u for u in users if needle in _searchable(u)]
+    if search:  # UsersController#search → User.search (app/models/user/search.rb)
+        query = zammad_search.clean_query(request.args.get("query"))
+        now = app.clock()
+        users = [
+            u
+            for u in users
+            if zammad_search.record_matches_query(app.search_backend, query, u, USER_COLUMNS)
+            and zammad_search.visible(app.search_backend, query, u, now, app.index_lag)
+        ]
     return json_response(_page(request, users))
-
-
-def _searchable(user: dict[str, Any]) -> str:
-    fields = ("login", "firstname", "lastname", "email")
-    return " ".join(str(user.get(field, "")) for field in fields).casefold()
 
 
 def _organizations(app: ZammadEmulator, request: Request) -> Response:
@@ -60,9 +66,8 @@ def _tickets(app: ZammadEmulator, request: Request) -> Response:
     if request.method == "GET":
         tickets = [app.tickets[t] for t in sorted(app.tickets)]
         expand = request.args.get("expand") == "true"
-        return json_response(
-            [app._expanded(t) if expand else app._with_ids(t) for t in _page(request, tickets)]
-        )
+        shown = _page(request, tickets, default=100, most=100)
+        return json_response([app._expanded(t) if expand else app._with_ids(t) for t in shown])
     body = json.loads(request.get_data() or b"{}")
     if not str(body.get("title") or "").strip():
         return app._unprocessable("Title can't be blank")
