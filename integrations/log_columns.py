@@ -79,6 +79,8 @@ COLUMNS: dict[str, tuple[int, str, str, str, tuple[str, ...]]] = {
 }
 
 _LANGUAGE_INDEX = {"es": 1, "ca": 2, "en": 3}
+#: A language the log has no words for is written in English, as every other text.
+FALLBACK = "en"
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 DURATION_FORMAT = "[h]:mm"
 # Text that a spreadsheet would read as a formula (or that hides one) is stored as plain text.
@@ -139,18 +141,18 @@ HEADER_NAMES: dict[str, str] = {
 
 def column_header(field_name: str, language: str) -> str:
     """The header text of a column in a language (es, ca or en)."""
-    return str(COLUMNS[field_name][_LANGUAGE_INDEX.get(language, 1)])
+    return str(COLUMNS[field_name][_LANGUAGE_INDEX.get(language, _LANGUAGE_INDEX[FALLBACK])])
 
 
 def status_label(status: str, language: str) -> str:
     """How a status is written in the log's language."""
-    return STATUS_LABELS.get(language, STATUS_LABELS["es"])[status]
+    return STATUS_LABELS.get(language, STATUS_LABELS[FALLBACK])[status]
 
 
 def language_of(status_header: str) -> str:
     """The language a log is written in, told by its status header (Spanish if unknown)."""
     normalised = normalise(status_header)
-    for language in ("es", "ca", "en"):
+    for language in _LANGUAGE_INDEX:
         if normalise(column_header("status", language)) == normalised:
             return language
     return "es"

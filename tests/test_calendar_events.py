@@ -57,11 +57,62 @@ def test_event_describes_the_deployment() -> None:
     description = str(event["DESCRIPTION"])
     assert "ES-7412280 Tractar els ORGANISMES" in description
     assert "addon-diba 3.2.11 (marcha atrás a 3.2.10)" in description
-    found = event["ATTENDEE"]
-    attendees = [str(a) for a in (found if isinstance(found, list) else [found])]
-    assert "mailto:lgil@integra.example" in attendees
-    assert "mailto:manager@diba.example" in attendees
-    assert "mailto:marta@soffid.example" in attendees
+    assert attendees(event) == ["mailto:marta@soffid.example", "mailto:soporte@soffid.example"]
+
+
+def attendees(event: icalendar.Event) -> list[str]:
+    found = event.get("ATTENDEE", [])
+    return [str(a) for a in (found if isinstance(found, list) else [found])]
+
+
+def customer_event(language: str, **overrides: object) -> icalendar.Event:
+    customer = customer_data(
+        language=language,
+        managed_by="partner_delegated",
+        partner={"name": "Integra", "contacts": ["Laura Gil <lgil@integra.example>"]},
+    )
+    settings = make_config([customer], email_domain="soffid.example")
+    deployment = make_deployment(rollback_guide="auto", **overrides)
+    built = calendar_event(deployment, settings, Renderer(), now=NOW, audience="customer")
+    return parsed(to_ics(built))
+
+
+@pytest.mark.parametrize(
+    ("language", "summary", "first_line"),
+    [
+        ("ca", "Desplegament DIBA PRO",
+         "Desplegament a producció de DIBA el dimarts 1 de desembre del 2026, de 09:30 a 09:45."),
+        ("es", "Despliegue DIBA PRO",
+         "Despliegue a producción de DIBA el martes 1 de diciembre de 2026, de 09:30 a 09:45."),
+        ("en", "Deployment DIBA PRO",
+         "Deployment to production for DIBA on Tuesday 1 December 2026, from 09:30 to 09:45."),
+    ],
+)  # fmt: skip
+def test_the_customers_event_is_its_own_in_its_language_with_nothing_internal(
+    language: str, summary: str, first_line: str
+) -> None:
+    event = customer_event(language)
+    assert str(event["UID"]) == "DIBA-2026-0007.customer@soffid.example"
+    assert str(event["SUMMARY"]) == summary
+    description = str(event["DESCRIPTION"])
+    assert description.splitlines()[0] == first_line
+    assert "3.2.10" not in description  # no rollback version, no guide
+    assert not {"marcha", "marxa", "rollback", "redesplegar"} & set(description.lower().split())
+    assert attendees(event) == ["mailto:manager@diba.example", "mailto:lgil@integra.example"]
+
+
+def test_once_done_both_events_say_the_real_times() -> None:
+    done = {"state": State.COMPLETED, "actual_start": at("2026-12-01 09:31"),
+            "actual_end": at("2026-12-01 09:52"), "calendar_sequence": 1}  # fmt: skip
+    customer = customer_event("es", **done)
+    assert customer.decoded("DTEND") == at("2026-12-01 09:52")
+    assert str(customer["DESCRIPTION"]).startswith(
+        "Despliegue realizado a producción de DIBA el martes 1 de diciembre de 2026, "
+        "de 09:31 a 09:52."
+    )
+    team = parsed(to_ics(event_of(**done)))
+    assert "de 09:31 a 09:52" in str(team["DESCRIPTION"]).splitlines()[0]
+    assert "09:45" not in str(team["DESCRIPTION"])
 
 
 def test_calendar_carries_the_time_zone_definition() -> None:

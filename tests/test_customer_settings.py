@@ -46,13 +46,13 @@ def test_without_a_signature_emails_are_signed_with_the_providers_name() -> None
 @pytest.mark.parametrize(
     ("portal", "phone", "expected"),
     [
-        ("", "", "Para cualquier duda o comportamiento inesperado, responda a este correo."),
+        ("", "", "Para cualquier duda o comportamiento inesperado, respondan a este correo."),
         (
             "https://help.example",
             "",
-            "abra un nuevo ticket en el Portal de soporte https://help.example.",
+            "abran un nuevo ticket en el Portal de soporte https://help.example.",
         ),
-        ("", "+34 600", "Para cualquier duda o comportamiento inesperado, llámenos al +34 600."),
+        ("", "+34 600", "Para cualquier duda o comportamiento inesperado, llámennos al +34 600."),
     ],
 )
 def test_the_end_email_reads_correctly_without_a_portal_or_a_phone(
@@ -60,7 +60,7 @@ def test_the_end_email_reads_correctly_without_a_portal_or_a_phone(
 ) -> None:
     rendered = email("end", support_portal=portal, support_phone=phone)
     assert expected in rendered.text
-    assert " o llámenos al ." not in rendered.text and "Portal de soporte  o" not in rendered.text
+    assert " o llámennos al ." not in rendered.text and "Portal de soporte  o" not in rendered.text
 
 
 def test_a_customers_own_project_team_joins_or_replaces_the_providers() -> None:

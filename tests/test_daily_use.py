@@ -174,7 +174,7 @@ def test_a_forced_booking_stays_forced_when_moved_and_is_noted_once(bot: InProce
     assert deployment.state is State.SCHEDULED
     assert deployment.planned_start == datetime.fromisoformat("2026-12-11T09:00:00+01:00")
     assert [n.key for n in deployment.notes].count("note_forced") == 1
-    [note] = [n for n in bot.zammad.notes(1) if "Se mantiene el forzado" in n]
+    [note] = [n for n in bot.zammad.notes(1) if "La reserva sigue forzada" in n]
     assert "urgent security fix" in note
 
 
@@ -184,7 +184,10 @@ def test_a_reschedule_email_says_from_when_to_when(bot: InProcess) -> None:
     bot.cycle()
     subject, text = email_text(bot, "schedule")
     assert "reprogramado para el 01/12/2026" in subject
-    assert "se ha movido del lunes 30/11 09:00 al martes 01/12 09:00" in text
+    assert (
+        "se ha movido del lunes 30 de noviembre a las 09:00 al martes 1 de diciembre de 2026, "
+        "de 09:00 a 09:15:" in text
+    )
     assert bot.deployment().reschedules == 1
 
 

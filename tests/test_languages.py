@@ -22,10 +22,10 @@ from bot.domain.effects import LogRow, PostNote, SendEmail, UpsertLogRow
 from bot.domain.events import Origin
 from bot.domain.model import Deployment, State, TicketRef
 from bot.domain.prerequisites.checks import check_prerequisites
-from bot.domain.rendering import EMAIL_KINDS, LANGUAGES, Renderer
+from bot.domain.rendering import EMAIL_KINDS, Renderer
 from bot.domain.replies import alert, unattached
 from bot.domain.routing import NoteSeen, TicketSeen, route_note
-from bot.domain.texts import CATALOGUE
+from bot.domain.texts import CATALOGUE, LANGUAGES
 from tests.factories import (
     component_facts,
     customer_data,

@@ -64,7 +64,7 @@ def test_an_email_only_request_follows_the_lifecycle_in_its_thread(config_file: 
     assert "proposal 1: 2026-11-30 09:00" in requested.stdout
     # The same draft for the customer as the proposals note in Zammad, in Catalan for DIBA.
     assert "Text for the customer:" in requested.stdout
-    assert "1. dilluns 30 de novembre de 2026 a les 09:00" in requested.stdout
+    assert "1. dilluns 30 de novembre del 2026 a les 09:00" in requested.stdout
     assert "DIBA-2026-0001: ready" in requested.stdout
     scheduled = cli(config_file, "schedule", "DIBA-2026-0001", "2026-11-30", "09:00")
     assert "DIBA-2026-0001: scheduled" in scheduled.stdout, scheduled.output

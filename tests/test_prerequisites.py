@@ -260,14 +260,14 @@ def test_rollback_needs_a_guide_and_offers_the_generated_plan() -> None:
 def test_rollback_target_prefers_what_deploybot_last_deployed() -> None:
     facts = make_facts(deployed_versions={"addon-diba": "3.2.9"})
     assert report(facts).check("rollback_ready").message == (
-        "rollback to addon-diba → 3.2.9, with the generated guide"
+        "rollback: addon-diba to 3.2.9, with the generated guide"
     )
 
 
 def test_a_written_rollback_guide_is_quoted() -> None:
     ticket = ticket_facts(rollback_plan="restaurar la imatge de la VM")
     assert report(make_facts(tickets=(ticket,))).check("rollback_ready").message == (
-        "rollback to addon-diba → 3.2.10, with restaurar la imatge de la VM"
+        "rollback: addon-diba to 3.2.10, with restaurar la imatge de la VM"
     )
 
 

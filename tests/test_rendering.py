@@ -25,13 +25,12 @@ from bot.domain.notifications import log_row
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.rendering import (
     EMAIL_KINDS,
-    LANGUAGES,
-    NOTE_LANGUAGES,
     Renderer,
     TemplateError,
+    moment_words,
     part_of_day,
 )
-from bot.domain.texts import say
+from bot.domain.texts import LANGUAGES, say
 from bot.resources import example_config_path
 from tests.factories import at, component_facts, make_deployment, make_facts, started, ticket_facts
 
@@ -101,8 +100,10 @@ def test_every_email_says_the_same_in_its_text_and_html_parts(kind: str, languag
 def test_a_moved_booking_and_its_cancellation_match_golden_files(language: str) -> None:
     config = config_in(language)
     renderer = Renderer()
-    moved = renderer.email("schedule", make_deployment(), config, now=NOW, language=language,
-                           moved_from="X 30/11 09:00")  # fmt: skip
+    # Moved from Monday 30 November to Tuesday 1 December at 11:00 ("d'11:00" in Catalan).
+    before = moment_words(at("2026-11-30 11:00"), config, language)
+    moved = renderer.email("schedule", make_deployment(planned_start=at("2026-12-01 11:00")),
+                           config, now=NOW, language=language, moved_from=before)  # fmt: skip
     cancelled = dataclasses.replace(make_deployment(), state=State.CANCELLED, calendar_sequence=1)
     invitation = renderer.email("invitation", cancelled, config, now=NOW)
     for name, email in (("schedule-moved", moved), ("invitation-cancelled", invitation)):
@@ -110,7 +111,7 @@ def test_a_moved_booking_and_its_cancellation_match_golden_files(language: str) 
         assert_golden(f"email/{language}/{name}.txt", rendered)
 
 
-@pytest.mark.parametrize("language", NOTE_LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_notes_match_golden_files(language: str) -> None:
     config = config_in(language)
     renderer = Renderer()
@@ -183,18 +184,24 @@ def test_subject_cannot_carry_a_line_break_from_a_ticket() -> None:
 
 
 @pytest.mark.parametrize(
-    ("local", "expected"),
+    ("language", "local", "expected"),
     [
-        (time(8, 0), "morning"),
-        (time(13, 59), "morning"),
-        (time(14, 0), "afternoon"),
-        (time(20, 59), "afternoon"),
-        (time(21, 0), "night"),
-        (time(23, 30), "night"),
+        *[(lang, time(8, 0), "morning") for lang in ("es", "ca", "en")],
+        ("en", time(11, 59), "morning"),
+        ("en", time(13, 30), "afternoon"),  # Good afternoon from noon
+        ("en", time(18, 0), "night"),
+        ("es", time(13, 30), "morning"),  # Buenos días until two
+        ("ca", time(13, 59), "morning"),
+        ("es", time(14, 0), "afternoon"),
+        ("ca", time(19, 59), "afternoon"),
+        ("es", time(20, 0), "night"),
+        ("ca", time(23, 30), "night"),
     ],
 )
-def test_part_of_day_follows_the_local_time(local: time, expected: str) -> None:
-    assert part_of_day(local) == expected
+def test_part_of_day_follows_the_local_time_and_the_language(
+    language: str, local: time, expected: str
+) -> None:
+    assert part_of_day(local, language) == expected
 
 
 @pytest.mark.parametrize(
@@ -347,7 +354,7 @@ STATUS_EVENTS = (
 )
 
 
-@pytest.mark.parametrize("language", NOTE_LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("event", STATUS_EVENTS)
 def test_every_status_note_matches_its_golden_file(event: str, language: str) -> None:
     deployment = started(make_deployment(), "2026-12-01 09:31")
@@ -373,10 +380,14 @@ def test_the_generated_rollback_guide_reaches_each_reader_in_their_language(
     config = config_in(language)
     checklist = Renderer().deployment_note("checklist", deployment, config, now=NOW)
     invitation = Renderer().email("invitation", deployment, config, now=NOW)
-    for text in (checklist, invitation.text, invitation.html):
+    team_event = Renderer().event_text("team", deployment, config, now=NOW)
+    for text in (checklist, invitation.text, invitation.html, team_event):
         assert title in text and step in text
-    notes = log_row(deployment, config).notes or ""
-    assert notes.startswith(f"{title}: {step}")
+    # The log is shared with the customer: the guide is the team's, not the log's.
+    shared = [log_row(deployment, config).notes or ""]
+    shared.append(Renderer().event_text("customer", deployment, config, now=NOW))
+    for text in shared:
+        assert title not in text and step not in text
 
 
 def test_a_written_rollback_guide_is_shown_as_written() -> None:

@@ -386,7 +386,7 @@ def test_rollback_target_is_what_deploybot_deployed_last(bench: Workbench) -> No
         "addon-diba": "3.2.9",
         "iam-sync": "3.2.0",
     }
-    assert "addon-diba → 3.2.9" in bench.notes(1)[0]["body"]
+    assert "marcha atrás: addon-diba a 3.2.9" in bench.notes(1)[0]["body"]
 
 
 def test_a_request_made_while_gitlab_was_down_is_rechecked_when_it_answers(

@@ -55,7 +55,7 @@ def test_the_demo_request_passes_every_check(
         "addon-diba 3.2.11, iam-sync 3.2.1 (from the GitLab releases that mention the tickets)"
     )
     assert result.check("rollback_ready").message == (
-        "rollback to addon-diba → 3.2.10, iam-sync → 3.2.0, with the generated guide"
+        "rollback: addon-diba to 3.2.10, iam-sync to 3.2.0, with the generated guide"
     )
 
 

@@ -28,7 +28,7 @@ from bot.domain.notifications import calendar_event
 from bot.domain.rendering import Renderer
 from bot.domain.report import build_report
 from bot.domain.texts import say
-from bot.domain.texts.calendar import MONTH_NAMES, WEEKDAY_NAMES
+from bot.domain.texts.calendar import month_names, weekday_names
 from integrations.calendar import feed_ics
 
 Clock = Callable[[], datetime]
@@ -112,9 +112,9 @@ class ViewsApp:
         language = self.config.provider.language
         return self._page(
             "calendar",
-            month=f"{MONTH_NAMES[language][first.month - 1]} {first.year}",
+            month=f"{month_names(language)[first.month - 1]} {first.year}",
             weeks=month_grid(self.config, first, customers, shown, now=now),
-            weekdays=WEEKDAY_NAMES[language],
+            weekdays=weekday_names(language),
             upcoming=upcoming(self.config, [d for d in soon if d.is_open], now),
             customers=[c.name for c in self.config.customers],
             states=STATES,

@@ -28,7 +28,7 @@ from bot.config.models import Config, Customer
 from bot.domain.calendar.planning import SlotPlan, explain_day, propose_slots
 from bot.domain.calendar.rules import DayVerdict, SlotRules, rules_for
 from bot.domain.durations import format_duration
-from bot.domain.texts.calendar import WEEKDAY_NAMES, short_date
+from bot.domain.texts.calendar import short_date, weekday_names
 
 
 def customer_summary(config: Config, customer: Customer) -> str:
@@ -98,7 +98,7 @@ def print_plan(
     for number, slot in enumerate(plan.slots, start=1):
         table.add_row(
             str(number),
-            WEEKDAY_NAMES.get(rules.language, WEEKDAY_NAMES["en"])[slot.start.weekday()],
+            weekday_names(rules.language)[slot.start.weekday()],
             short_date(slot.start.date()),
             f"{slot.start:%H:%M}–{slot.end:%H:%M} ({slot.start:%Z})",
         )
@@ -236,7 +236,7 @@ def month_verdicts(
 def month_grid(rules: SlotRules, year: int, month: int, verdicts: list[DayVerdict]) -> Table:
     """A month as a grid: allowed days in green, refused days coloured by their first reason."""
     by_day = {verdict.day: verdict for verdict in verdicts}
-    names = WEEKDAY_NAMES.get(rules.language, WEEKDAY_NAMES["en"])
+    names = weekday_names(rules.language)
     table = Table(title=f"{rules.customer} {year}-{month:02d}", show_lines=True)
     for name in names:
         table.add_column(name[:3], justify="center")

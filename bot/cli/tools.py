@@ -17,7 +17,8 @@ from bot.domain.calendar.planning import propose_slots
 from bot.domain.calendar.rules import rules_for
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.notifications import recipients_for
-from bot.domain.rendering import EMAIL_KINDS, LANGUAGES, Renderer, TemplateError
+from bot.domain.rendering import EMAIL_KINDS, Renderer, TemplateError
+from bot.domain.texts import LANGUAGES
 from integrations.emulators.scenario import ScenarioError
 
 if TYPE_CHECKING:

@@ -13,8 +13,7 @@ from bot.config.models import Config, Contact, Customer, EmailKind, Role
 from bot.domain.effects import CalendarEvent, Email, LogRow
 from bot.domain.model import Deployment, State, note_texts
 from bot.domain.plain import plain
-from bot.domain.prerequisites.rollback import guide_steps
-from bot.domain.rendering import Renderer
+from bot.domain.rendering import Audience, Renderer
 from bot.domain.texts import say
 
 _CUSTOMER_FACING: tuple[Role, ...] = ("customer_managers", "customer_helpdesk", "partner")
@@ -37,9 +36,6 @@ _THREAD_PARENT: dict[EmailKind, EmailKind] = {
     "rollback": "start",
     "cancel": "schedule",
 }
-
-_SUMMARY = {"es": "Despliegue", "ca": "Desplegament", "en": "Deployment"}
-_ROLLED_BACK = {"es": "marcha atrás", "ca": "marxa enrere", "en": "rolled back"}
 
 
 def contact_addresses(contacts: Iterable[Contact]) -> list[str]:
@@ -171,29 +167,59 @@ def compose_email(
     )
 
 
+#: Who is invited to each audience's event.
+_EVENT_ROLES: dict[Audience, tuple[Role, ...]] = {
+    "team": _TEAM,
+    "customer": ("customer_managers", "partner", "requesters"),
+}
+
+
+def event_uid(deployment_id: str, audience: Audience, config: Config) -> str:
+    """The UID of an audience's event: the team's is the deployment's, the customer's its own,
+    so that each calendar keeps one event per deployment and each update reaches its own."""
+    suffix = "" if audience == "team" else f".{audience}"
+    return f"{deployment_id}{suffix}@{email_domain(config)}"
+
+
 def calendar_event(
-    deployment: Deployment, config: Config, renderer: Renderer, *, now: datetime
+    deployment: Deployment,
+    config: Config,
+    renderer: Renderer,
+    *,
+    now: datetime,
+    audience: Audience = "team",
 ) -> CalendarEvent:
-    """The deployment's calendar event: planned (or real) times, parties, SEQUENCE, status."""
+    """A deployment's calendar event for one audience: planned (or real) times, its people,
+    SEQUENCE, status, and a description in that audience's language with only what that
+    audience may read.
+
+    The team's event lives in the team's calendar (files, CalDAV, Google Calendar) and invites
+    the team; the customer's travels as the invitation of the emails the customer receives
+    (schedule, cancel, end, rollback) and invites the customer's managers and partner.
+    """
     if deployment.planned_start is None:
         raise ValueError(f"{deployment.id} has no slot yet, so it has no calendar event")
     customer = config.customer(deployment.customer)
-    language = config.provider.language
+    language = config.provider.language if audience == "team" else customer.language
     start = deployment.actual_start or deployment.planned_start
     end = deployment.actual_end or deployment.planned_end or start
-    description = renderer.email("invitation", deployment, config, now=now).text
+    description = renderer.event_text(audience, deployment, config, now=now)
     seen: set[str] = {parseaddr(config.smtp.sender)[1].casefold()}
-    roles: tuple[Role, ...] = (*_TEAM, "customer_managers", "partner")
     attendees = _unique(
-        (a for role in roles for a in role_addresses(role, customer, config, deployment)), seen
+        (
+            a
+            for role in _EVENT_ROLES[audience]
+            for a in role_addresses(role, customer, config, deployment)
+        ),
+        seen,
     )
     tz = config.provider.tz
-    summary = f"{_SUMMARY.get(language, 'Deployment')} {customer.name} {deployment.environment}"
+    summary = f"{say(language, 'event_summary')} {customer.name} {deployment.environment}"
     if deployment.state is State.ROLLED_BACK:
         # The event keeps the real times; its title says the change did not stay.
-        summary = f"{summary} ({_ROLLED_BACK.get(language, 'rolled back')})"
+        summary = f"{summary} ({say(language, 'event_rolled_back')})"
     return CalendarEvent(
-        uid=f"{deployment.id}@{email_domain(config)}",
+        uid=event_uid(deployment.id, audience, config),
         summary=plain(summary),
         start=start.astimezone(tz),
         end=end.astimezone(tz),
@@ -218,13 +244,10 @@ _LOG_STATUS: dict[State, str] = {
 
 def _log_notes(deployment: Deployment, config: Config) -> tuple[str, ...]:
     """The deployment's notes for its log row, which the customer shares: in the customer's
-    language, without internal codes, the rollback guide first."""
+    language, without internal codes or the rollback guide (the team's event and checklist
+    carry it)."""
     language = config.customer(deployment.customer).language
-    notes = note_texts(deployment, language, shared=True)
-    steps = guide_steps(deployment, config, language)
-    if not steps:
-        return notes
-    return (say(language, "guide_title", guide="; ".join(steps)), *notes)
+    return note_texts(deployment, language, shared=True)
 
 
 def _text(value: str | None) -> str | None:

@@ -31,16 +31,17 @@ from bot.domain.calendar.rules import Slot
 from bot.domain.model import Deployment, note_texts
 from bot.domain.prerequisites.result import Report
 from bot.domain.prerequisites.rollback import guide_steps
-from bot.domain.texts import say
+from bot.domain.texts import FALLBACK, grammar, say
 from bot.domain.texts.calendar import duration_words, long_date, short_date, weekday_name
 from bot.resources import templates_path
 
+#: Who reads a text: the provider's team (internal detail, the operator's language) or the
+#: customer and its partner (their language, nothing internal).
+Audience = Literal["team", "customer"]
 NoteKind = Literal["prerequisites", "proposals", "checklist", "status", "command_error"]
 PartOfDay = Literal["morning", "afternoon", "night"]
 
 EMAIL_KINDS: tuple[EmailKind, ...] = get_args(EmailKind)
-LANGUAGES = ("es", "ca", "en")
-NOTE_LANGUAGES = LANGUAGES
 
 
 class TemplateError(Exception):
@@ -58,11 +59,22 @@ class RenderedEmail:
     html: str
 
 
-def part_of_day(moment: time) -> PartOfDay:
-    """Which greeting fits a local time: morning before 14:00, afternoon until 21:00, else night."""
-    if moment < time(14, 0):
+#: When the greeting changes, per language: English says good afternoon from noon and good
+#: evening from six; Spanish and Catalan say buenas tardes / bona tarda from two (after lunch)
+#: and buenas noches / bon vespre from eight.
+GREETING_TURNS: dict[str, tuple[time, time]] = {
+    "en": (time(12, 0), time(18, 0)),
+    "es": (time(14, 0), time(20, 0)),
+    "ca": (time(14, 0), time(20, 0)),
+}
+
+
+def part_of_day(moment: time, language: str) -> PartOfDay:
+    """Which greeting fits a local time in ``language``."""
+    afternoon, night = GREETING_TURNS.get(language, GREETING_TURNS[FALLBACK])
+    if moment < afternoon:
         return "morning"
-    if moment < time(21, 0):
+    if moment < night:
         return "afternoon"
     return "night"
 
@@ -96,6 +108,16 @@ def short_moment(moment: datetime | None, config: Config, language: str) -> str:
         return ""
     local = moment.astimezone(config.provider.tz)
     return f"{weekday_name(language, local.date())} {local:%d/%m %H:%M}"
+
+
+def moment_words(moment: datetime | None, config: Config, language: str) -> str:
+    """A moment written out, without its year, as a letter names the booking it moves:
+    ``lunes 7 de diciembre a las 09:00``, ``dilluns 7 de desembre a les 09:00``."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(config.provider.tz)
+    day = long_date(language, local.date(), with_year=False)
+    return say(language, "at_time", day=day, time=f"{local:%H:%M}")
 
 
 def _environment_context(customer: Customer, name: str, language: str) -> dict[str, Any]:
@@ -133,7 +155,7 @@ def deployment_context(
     actual = deployment.actual_duration
     return _environment_context(customer, deployment.environment, language) | {
         "language": language,
-        "part_of_day": part_of_day(local_now.time()),
+        "part_of_day": part_of_day(local_now.time(), language),
         "deployment_id": deployment.id,
         "state": deployment.state.value,
         "customer": customer.name,
@@ -192,6 +214,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        self.env.filters.update(grammar.FILTERS)
 
     @classmethod
     def for_config(cls, config: Config) -> Renderer:
@@ -228,10 +251,30 @@ class Renderer:
         language = language or customer.language
         context = deployment_context(deployment, config, language=language, now=now)
         context.update({"expected_end_time": "", "moved_from": ""}, **extra)
-        text = self.render([f"email/{language}/{kind}.txt", f"email/es/{kind}.txt"], context)
-        html = self.render([f"email/{language}/{kind}.html", f"email/es/{kind}.html"], context)
+        text = self.render(_localized("email", language, f"{kind}.txt"), context)
+        html = self.render(_localized("email", language, f"{kind}.html"), context)
         subject, body = _split_subject(f"email/{language}/{kind}.txt", text)
         return RenderedEmail(kind=kind, language=language, subject=subject, text=body, html=html)
+
+    def event_text(
+        self, audience: Audience, deployment: Deployment, config: Config, *, now: datetime
+    ) -> str:
+        """The description of a deployment's calendar event for ``audience``: the team's in the
+        operator's language with the internal detail (rollback versions and guide), the
+        customer's in the customer's language with none. The times are the real ones once
+        known, so the text always says what the event's times say."""
+        customer = config.customer(deployment.customer)
+        language = config.provider.language if audience == "team" else customer.language
+        context = deployment_context(deployment, config, language=language, now=now)
+        start = deployment.actual_start or deployment.planned_start
+        end = deployment.actual_end or deployment.planned_end or start
+        context.update(
+            event_day=_day(start, config, language),
+            event_start_time=_clock(start, config),
+            event_end_time=_clock(end, config),
+        )
+        names = _localized("events", language, f"{audience}.txt")
+        return self.render(names, context).strip() + "\n"
 
     def note(self, kind: NoteKind, config: Config, **context: Any) -> str:
         """An internal Zammad note (HTML) in the operator's language; Spanish when not shipped.
@@ -243,7 +286,7 @@ class Renderer:
         context.setdefault("tags", config.zammad.tags.model_dump())
         context.setdefault("message", "")
         context.setdefault("details", [])
-        return self.render([f"notes/{language}/{kind}.html", f"notes/es/{kind}.html"], context)
+        return self.render(_localized("notes", language, f"{kind}.html"), context)
 
     def prerequisites_note(self, report: Report, config: Config) -> str:
         """The prerequisite report as a note; for a customer we do not handle, the one note
@@ -287,7 +330,8 @@ class Renderer:
         language = config.customer(deployment.customer).language
         context = deployment_context(deployment, config, language=language, now=now)
         return self.render(
-            [f"comments/{language}/completion.html", "comments/es/completion.html"], context
+            _localized("comments", language, "completion.html"),
+            context,
         )
 
     def proposals_draft(
@@ -297,7 +341,7 @@ class Renderer:
         language = config.customer(deployment.customer).language
         context = deployment_context(deployment, config, language=language, now=now)
         context["slots"] = _slot_rows(slots, config, language)
-        return self.render([f"drafts/{language}/proposals.txt", "drafts/es/proposals.txt"], context)
+        return self.render(_localized("drafts", language, "proposals.txt"), context)
 
     def proposals_note(
         self, deployment: Deployment, config: Config, slots: Sequence[Slot], *, now: datetime
@@ -322,6 +366,11 @@ class Renderer:
             example=example,
             draft=self.proposals_draft(deployment, config, slots, now=now).strip(),
         )
+
+
+def _localized(folder: str, language: str, name: str) -> list[str]:
+    """A template's names: in ``language``, else in the one fallback language."""
+    return [f"{folder}/{language}/{name}", f"{folder}/{FALLBACK}/{name}"]
 
 
 def _environment_remark(report: Report, config: Config, language: str) -> str:

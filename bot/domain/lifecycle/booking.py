@@ -17,7 +17,7 @@ from bot.domain.lifecycle.builder import PENDING, RUNNING, Builder, ignored, say
 from bot.domain.lifecycle.reminders import arm_booking_timers, disarm_booking_timers
 from bot.domain.model import State
 from bot.domain.problems import Problem
-from bot.domain.rendering import note_language, short_moment
+from bot.domain.rendering import moment_words, note_language
 
 
 def on_requested(b: Builder, event: Requested) -> None:
@@ -104,8 +104,8 @@ def on_schedule(b: Builder, event: ScheduleRequested) -> None:
     b.calendar()
     moved = d.planned_start if rescheduling and d.planned_start != event.start else None
     customer_language = b.config.customer(d.customer).language
-    b.email("schedule", moved_from=short_moment(moved, b.config, customer_language))
-    b.email("invitation", moved_from=short_moment(moved, b.config, note_language(b.config)))
+    b.email("schedule", moved_from=moment_words(moved, b.config, customer_language))
+    b.email("invitation", moved_from=moment_words(moved, b.config, note_language(b.config)))
     arm_booking_timers(b)
     b.status("scheduled", details=details)
     b.tags(tags.scheduled, consumed=[*tags.slots, tags.overdue])

@@ -21,8 +21,12 @@ from bot.domain.effects import (
 from bot.domain.events import EVENT_NAMES, Event, Origin
 from bot.domain.model import Deployment, State
 from bot.domain.notifications import calendar_event, compose_email, log_row
-from bot.domain.rendering import Renderer, note_language
+from bot.domain.rendering import Audience, Renderer, note_language
 from bot.domain.texts import say
+
+#: The customer emails that carry the customer's calendar event (an invitation, its update or
+#: its cancellation), so that the customer's calendar follows the booking.
+CUSTOMER_INVITATIONS: tuple[EmailKind, ...] = ("schedule", "cancel", "end", "rollback")
 
 #: The status notes that say an order was not carried out (and why).
 REFUSALS = ("ignored", "refused", "start_refused")
@@ -57,7 +61,7 @@ class Builder:
     effects: list[Effect] = field(default_factory=list)
     #: Why the order was refused, when it was (for whoever asked outside Zammad).
     refusal: tuple[str, ...] = ()
-    _event: tuple[Deployment, CalendarEvent] | None = None
+    _events: dict[Audience, tuple[Deployment, CalendarEvent]] = field(default_factory=dict)
 
     def key(self) -> str:
         return f"{self.deployment.id}/{self.deployment.revision}/{len(self.effects)}"
@@ -104,12 +108,24 @@ class Builder:
             if ticket.id is not None:
                 self.effects.append(SetTags(self.key(), ticket.id, (tag,), ()))
 
-    def event(self) -> CalendarEvent:
-        """The calendar event of the deployment as it is now (built once per state)."""
-        if self._event is None or self._event[0] is not self.deployment:
-            event = calendar_event(self.deployment, self.config, self.renderer, now=self.now)
-            self._event = (self.deployment, event)
-        return self._event[1]
+    def event(self, audience: Audience = "team") -> CalendarEvent:
+        """An audience's calendar event of the deployment as it is now (built once per state)."""
+        built = self._events.get(audience)
+        if built is None or built[0] is not self.deployment:
+            event = calendar_event(
+                self.deployment, self.config, self.renderer, now=self.now, audience=audience
+            )
+            built = self._events[audience] = (self.deployment, event)
+        return built[1]
+
+    def _invitation(self, kind: EmailKind) -> CalendarEvent | None:
+        """The event an email carries: the team's on the team's invitation, the customer's on
+        the emails that book, move, cancel, close or roll back what is in its calendar."""
+        if kind == "invitation":
+            return self.event("team")
+        if kind in CUSTOMER_INVITATIONS and self.deployment.planned_start is not None:
+            return self.event("customer")
+        return None
 
     def email(self, kind: EmailKind, **extra: str) -> None:
         email = compose_email(
@@ -118,7 +134,7 @@ class Builder:
             self.config,
             self.renderer,
             now=self.now,
-            invitation=self.event() if kind == "invitation" else None,
+            invitation=self._invitation(kind),
             **extra,
         )
         if email.to:

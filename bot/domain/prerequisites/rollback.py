@@ -19,7 +19,7 @@ def rollback_target(component: ComponentFacts, facts: Facts) -> str | None:
 
 
 def generated_rollback_plan(
-    facts: Facts, restarts: str, language: str, who: str = ""
+    facts: Facts, restarts: str, language: str, who: str
 ) -> tuple[str, ...]:
     """Per component, the version to go back to and the steps to get there; a component in
     its first version is disabled or uninstalled instead (there is nothing to go back to)."""
@@ -29,7 +29,7 @@ def generated_rollback_plan(
         target = rollback_target(c, facts)
         if target is None:
             lines.append(say(language, "plan_first_line", component=c.component,
-                             restarts=restart, who=who or "-"))  # fmt: skip
+                             restarts=restart, who=who))  # fmt: skip
         else:
             lines.append(say(language, "plan_line", component=c.component, target=target,
                              restarts=restart))  # fmt: skip
@@ -62,14 +62,17 @@ def guide_steps(deployment: Deployment, config: Config, language: str) -> tuple[
                              restarts=restart))  # fmt: skip
         else:
             steps.append(say(language, "plan_first_line", component=c.name, restarts=restart,
-                             who=_who(config) or "-"))  # fmt: skip
+                             who=_who(config, language)))  # fmt: skip
     return tuple(steps)
 
 
-def _who(config: Config) -> str:
-    """Who to call when a rollback goes wrong: the support phone, else the support team."""
+def _who(config: Config, language: str) -> str:
+    """Whom to call when a rollback goes wrong, as the step says it: the support phone ("llamar
+    al +34…"), else the support team ("avisar a …")."""
+    if config.provider.support_phone:
+        return say(language, "call_phone", phone=config.provider.support_phone)
     support = ", ".join(c.name or c.email for c in config.provider.support_team)
-    return config.provider.support_phone or support
+    return say(language, "tell_team", team=support or "-")
 
 
 def rollback_ready(facts: Facts, customer: Customer, config: Config, language: str) -> CheckResult:
@@ -78,7 +81,9 @@ def rollback_ready(facts: Facts, customer: Customer, config: Config, language: s
     code = "rollback_ready"
     if not facts.components:
         return CheckResult(code, "not_applicable", say(language, "needs_components"))
-    plan = generated_rollback_plan(facts, customer.restarts_in(language), language, _who(config))
+    plan = generated_rollback_plan(
+        facts, customer.restarts_in(language), language, _who(config, language)
+    )
     if given_guide(facts) is None:
         # Without a guide a rollback is guesswork, and a first version has nothing to go back to.
         missing = [c.component for c in facts.components if rollback_target(c, facts) is None]
@@ -88,7 +93,7 @@ def rollback_ready(facts: Facts, customer: Customer, config: Config, language: s
     given = given_guide(facts) or ""
     which = say(language, "guide_auto") if given.strip().lower() == "auto" else given
     targets = ", ".join(
-        f"{c.component} → {target}"
+        say(language, "rollback_target", component=c.component, target=target)
         if (target := rollback_target(c, facts))
         else say(language, "first_release", component=c.component)
         for c in facts.components

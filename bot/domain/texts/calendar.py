@@ -1,14 +1,19 @@
-"""The sentences that explain calendar refusals, in the operator's language (es, ca, en)."""
+"""The sentences that explain calendar refusals, in the operator's language (es, ca, en), and
+the names of days, months and durations, from CLDR (Babel)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
+from functools import cache
 
-WEEKDAY_NAMES: dict[str, tuple[str, ...]] = {
-    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
-    "ca": ("dilluns", "dimarts", "dimecres", "dijous", "divendres", "dissabte", "diumenge"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
+from babel.dates import format_date, get_date_format, get_day_names, get_month_names
+from babel.lists import format_list
+from babel.units import format_unit
+
+#: The languages deploybot writes, their CLDR locales, and the one fallback for any other.
+LOCALES = {"es": "es_ES", "ca": "ca_ES", "en": "en_GB"}
+FALLBACK = "en"
 
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
@@ -56,11 +61,11 @@ SENTENCES: dict[str, dict[str, str]] = {
     "en": {
         "weekend": "it is a {weekday}, a weekend day",
         "holiday": "it is a public holiday: {name} ({whose})",
-        "vacation": "{owner} is on vacation: {label} ({start} – {end})",
+        "vacation": "{owner} is on holiday: {label} ({start} – {end})",
         "friday": "it is a Friday",
         "eve_of_non_working_day": "it is the eve of a non-working day ({weekday} {date})",
         "eve_of_holiday": "it is the eve of a holiday: {name} ({whose}) on {date}",
-        "eve_of_vacation": "it is the eve of a vacation of {owner}: {label} (from {start})",
+        "eve_of_vacation": "it is the eve of a holiday of {owner}: {label} (from {start})",
         "outside_window_day": "{weekday} is not in the window of {customer} ({window})",
         "outside_window_time": "{slot} is outside the window of {customer} ({window})",
         "outside_window_fit": "a duration of {duration} does not fit in the window of "
@@ -72,14 +77,34 @@ SENTENCES: dict[str, dict[str, str]] = {
         "whose_sep": " and ",
         "local": "local holiday of {owner}",
         "regional": "{owner}, {region}",
-        "unnamed_vacation": "vacation",
+        "unnamed_vacation": "holiday",
     },
 }
 
 
+def locale_of(language: str) -> str:
+    """The CLDR locale deploybot writes ``language`` in (English: the British usage, day
+    before month, as the provider's other dates)."""
+    return LOCALES.get(language, LOCALES[FALLBACK])
+
+
+@cache
+def weekday_names(language: str) -> tuple[str, ...]:
+    """Monday … Sunday in ``language``, from CLDR."""
+    names = get_day_names("wide", context="format", locale=locale_of(language))
+    return tuple(str(names[index]) for index in range(7))
+
+
+@cache
+def month_names(language: str) -> tuple[str, ...]:
+    """January … December in ``language`` as a heading says them (CLDR, stand-alone)."""
+    names = get_month_names("wide", context="stand-alone", locale=locale_of(language))
+    return tuple(str(names[index]) for index in range(1, 13))
+
+
 def weekday_name(language: str, day: date) -> str:
     """The day of the week of ``day`` in ``language``."""
-    return WEEKDAY_NAMES.get(language, WEEKDAY_NAMES["en"])[day.weekday()]
+    return weekday_names(language)[day.weekday()]
 
 
 def short_date(day: date) -> str:
@@ -92,51 +117,32 @@ def short_datetime(moment: datetime) -> str:
     return moment.strftime("%d/%m/%Y %H:%M")
 
 
-MONTH_NAMES: dict[str, tuple[str, ...]] = {
-    "es": (
-        "enero", "febrero", "marzo", "abril", "mayo", "junio",
-        "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
-    ),
-    "ca": (
-        "gener", "febrer", "març", "abril", "maig", "juny",
-        "juliol", "agost", "setembre", "octubre", "novembre", "desembre",
-    ),
-    "en": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ),
-}  # fmt: skip
+@cache
+def _long_pattern(language: str, with_year: bool) -> str:
+    # CLDR's full date without the comma after the weekday, as a letter writes it in running
+    # text ("el martes 1 de diciembre de 2026"); the year's part dropped when not wanted.
+    pattern = str(get_date_format("full", locale=locale_of(language)).pattern)
+    pattern = pattern.replace("EEEE,", "EEEE")
+    if not with_year:
+        pattern = re.sub(r"[\s,]*(?:'[^']*'\s*)?y+\s*$", "", pattern)
+    return pattern
 
 
-def long_date(language: str, day: date) -> str:
-    """A date written out for a letter: ``martes 1 de diciembre de 2026``."""
-    weekday = weekday_name(language, day)
-    month = MONTH_NAMES.get(language, MONTH_NAMES["en"])[day.month - 1]
-    if language == "es":
-        return f"{weekday} {day.day} de {month} de {day.year}"
-    if language == "ca":
-        # Catalan elides "de" before a vowel: "1 d'abril", "3 d'agost", "6 d'octubre".
-        of = "d'" if month[0] in "aeiou" else "de "
-        return f"{weekday} {day.day} {of}{month} de {day.year}"
-    return f"{weekday} {day.day} {month} {day.year}"
-
-
-_DURATION_WORDS: dict[str, tuple[str, str, str, str, str]] = {
-    # hour, hours, minute, minutes, "and"
-    "es": ("hora", "horas", "minuto", "minutos", "y"),
-    "ca": ("hora", "hores", "minut", "minuts", "i"),
-    "en": ("hour", "hours", "minute", "minutes", "and"),
-}
+def long_date(language: str, day: date, *, with_year: bool = True) -> str:
+    """A date written out for a letter, from CLDR: ``martes 1 de diciembre de 2026``,
+    ``dimarts 6 d'octubre del 2026``, ``Tuesday 1 December 2026``."""
+    text = str(format_date(day, _long_pattern(language, with_year), locale=locale_of(language)))
+    return text.replace("\u2019", "'")  # one apostrophe, as the templates write it
 
 
 def duration_words(language: str, value: timedelta) -> str:
-    """A duration written out: ``15 minutos``, ``1 hora y 30 minutos``, ``2 hours``."""
-    hour, hours, minute, minutes, and_ = _DURATION_WORDS.get(language, _DURATION_WORDS["en"])
+    """A duration written out, from CLDR: ``15 minutos``, ``1 hora y 30 minutos``."""
     total = max(int(value.total_seconds() // 60), 0)
     whole_hours, rest = divmod(total, 60)
+    locale = locale_of(language)
     parts = []
     if whole_hours:
-        parts.append(f"{whole_hours} {hour if whole_hours == 1 else hours}")
+        parts.append(format_unit(whole_hours, "duration-hour", length="long", locale=locale))
     if rest or not whole_hours:
-        parts.append(f"{rest} {minute if rest == 1 else minutes}")
-    return f" {and_} ".join(parts)
+        parts.append(format_unit(rest, "duration-minute", length="long", locale=locale))
+    return str(format_list(parts, locale=locale))

@@ -5,7 +5,7 @@ from __future__ import annotations
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
         "plan_first_line": "{component}: es su primera versión, no hay a qué volver — desactivar o "
-        "desinstalar {component}, reiniciar {restarts}, validar el sistema y avisar a {who}",
+        "desinstalar {component}, reiniciar {restarts}, validar el sistema y {who}",
         "first_release": "{component} (primera versión: se desinstala)",
         "guide_title": "Guía de marcha atrás: {guide}",
         "no_tickets": "no hay ningún ticket en la petición",
@@ -26,7 +26,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "no_env": "{customer} no tiene el entorno {env} (tiene: {envs})",
         "not_productive": "{env} no es un entorno productivo de {customer}: el procedimiento de "
         "despliegue a producción no se aplica",
-        "productive": "{env} es productivo",
+        "productive": "{env} es un entorno de producción",
         "unknown_components": "{names} no es un componente de {customer} (componentes: {known})",
         "nothing_found": "no se ha indicado ningún componente y ninguna release de producción "
         "menciona los tickets {tickets}; indícalos con /deploy components addon-x 1.2.3",
@@ -63,11 +63,14 @@ SENTENCES: dict[str, dict[str, str]] = {
         "someone": "alguien sin identificar",
         "not_validated": "el cliente no lo ha validado: falta la etiqueta {validated} "
         "(o {risk} si asume el riesgo)",
-        "no_target": "no se sabe a qué versión volver en {components}",
+        "no_target": "no se sabe a qué versión volver para {components}",
         "no_guide": "falta la guía de marcha atrás: escribe /deploy rollback-plan <pasos> "
         "o acepta la generada con /deploy rollback-plan auto",
         "guide_auto": "la guía generada",
-        "rollback_ok": "marcha atrás a {targets}, con {guide}",
+        "rollback_ok": "marcha atrás: {targets}, con {guide}",
+        "rollback_target": "{component} a {target}",
+        "call_phone": "llamar al {phone}",
+        "tell_team": "avisar a {team}",
         "plan_line": "{component}: volver a {target} — redesplegar el artefacto de {target}, "
         "reiniciar {restarts} y validar el sistema",
         "plan_restart_default": "los servicios afectados",
@@ -85,7 +88,7 @@ SENTENCES: dict[str, dict[str, str]] = {
     "ca": {
         "plan_first_line": "{component}: és la seva primera versió, no hi ha a què tornar — "
         "desactivar o desinstal·lar {component}, reiniciar {restarts}, validar el sistema i "
-        "avisar {who}",
+        "{who}",
         "first_release": "{component} (primera versió: es desinstal·la)",
         "guide_title": "Guia de marxa enrere: {guide}",
         "no_tickets": "no hi ha cap tiquet a la petició",
@@ -101,11 +104,11 @@ SENTENCES: dict[str, dict[str, str]] = {
         "partner_exclusive": "{customer} l'opera en exclusiva {partner}, que segueix el seu propi "
         "procediment de desplegament: deploybot no fa res més",
         "managed_provider": "l'operem nosaltres",
-        "managed_partner_delegated": "l'opera un partner que ens delega l'operació (se l'avisarà)",
+        "managed_partner_delegated": "l'opera un partner que ens delega l'operació (l'avisarem)",
         "no_env": "{customer} no té l'entorn {env} (té: {envs})",
         "not_productive": "{env} no és un entorn productiu de {customer}: el procediment de "
         "desplegament a producció no s'hi aplica",
-        "productive": "{env} és productiu",
+        "productive": "{env} és un entorn de producció",
         "unknown_components": "{names} no és un component de {customer} (components: {known})",
         "nothing_found": "no s'ha indicat cap component i cap release de producció "
         "esmenta els tiquets {tickets}; indica'ls amb /deploy components addon-x 1.2.3",
@@ -142,11 +145,14 @@ SENTENCES: dict[str, dict[str, str]] = {
         "someone": "algú sense identificar",
         "not_validated": "el client no ho ha validat: falta l'etiqueta {validated} "
         "(o {risk} si n'assumeix el risc)",
-        "no_target": "no se sap a quina versió tornar a {components}",
+        "no_target": "no se sap a quina versió ha de tornar {components}",
         "no_guide": "falta la guia de marxa enrere: escriu /deploy rollback-plan <passos> "
         "o accepta la generada amb /deploy rollback-plan auto",
         "guide_auto": "la guia generada",
-        "rollback_ok": "marxa enrere a {targets}, amb {guide}",
+        "rollback_ok": "marxa enrere: {targets}, amb {guide}",
+        "rollback_target": "{component} a {target}",
+        "call_phone": "trucar al {phone}",
+        "tell_team": "avisar {team}",
         "plan_line": "{component}: tornar a {target} — redesplegar l'artefacte de {target}, "
         "reiniciar {restarts} i validar el sistema",
         "plan_restart_default": "els serveis afectats",
@@ -163,7 +169,7 @@ SENTENCES: dict[str, dict[str, str]] = {
     },
     "en": {
         "plan_first_line": "{component}: its first version, there is nothing to go back to — "
-        "disable or uninstall {component}, restart {restarts}, validate the system and tell {who}",
+        "disable or uninstall {component}, restart {restarts}, validate the system and {who}",
         "first_release": "{component} (first version: uninstalled)",
         "guide_title": "Rollback guide: {guide}",
         "no_tickets": "the request has no ticket",
@@ -184,7 +190,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "no_env": "{customer} has no environment {env} (it has: {envs})",
         "not_productive": "{env} is not a productive environment of {customer}: the production "
         "deployment procedure does not apply",
-        "productive": "{env} is productive",
+        "productive": "{env} is a production environment",
         "unknown_components": "{names} is not a component of {customer} (components: {known})",
         "nothing_found": "no component was given and no production release mentions tickets "
         "{tickets}; name them with /deploy components addon-x 1.2.3",
@@ -225,7 +231,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "no_guide": "the rollback guide is missing: write /deploy rollback-plan <steps> "
         "or accept the generated one with /deploy rollback-plan auto",
         "guide_auto": "the generated guide",
-        "rollback_ok": "rollback to {targets}, with {guide}",
+        "rollback_ok": "rollback: {targets}, with {guide}",
+        "rollback_target": "{component} to {target}",
+        "call_phone": "call {phone}",
+        "tell_team": "tell {team}",
         "plan_line": "{component}: go back to {target} — redeploy the {target} artifact, "
         "restart {restarts} and validate the system",
         "plan_restart_default": "the affected services",

@@ -6,8 +6,11 @@ from __future__ import annotations
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
         "note_text": "{text}",
+        "event_summary": "Despliegue",
+        "event_rolled_back": "marcha atrás",
+        "at_time": "{day} a las {time}",
         "shared_forced": "Forzado: {reason}",
-        "shared_started_forced": "Iniciado forzado: {reason}",
+        "shared_started_forced": "Inicio forzado: {reason}",
         "start_outside_slot": "es fuera de la franja reservada ({slot}); se puede empezar desde "
         "las {earliest}",
         "start_fix_or_force": "Empieza dentro de la franja reservada o escribe /deploy start "
@@ -92,12 +95,12 @@ SENTENCES: dict[str, dict[str, str]] = {
         "state_rolled_back": "revertido",
         "state_cancelled": "cancelado",
         "note_forced": "Forzado ({problems}): {reason}",
-        "note_started_forced": "Iniciado forzado ({problems}): {reason}",
+        "note_started_forced": "Inicio forzado ({problems}): {reason}",
         "note_rolled_back": "Marcha atrás: {reason}",
         "note_cancelled": "Cancelado: {reason}",
         "note_rolled_back_to": "Marcha atrás de {what}: {reason}",
         "production_data": "con datos de producción",
-        "force_kept": "Se mantiene el forzado de la reserva ({problems}): {reason}",
+        "force_kept": "La reserva sigue forzada ({problems}): {reason}",
         "alert_subject": "[deploybot] {id}: una acción falla una y otra vez",
         "alert_message": "{effect}: {attempts} intentos fallidos ({error}); deploybot sigue "
         "reintentándolo.",
@@ -112,8 +115,11 @@ SENTENCES: dict[str, dict[str, str]] = {
     },
     "ca": {
         "note_text": "{text}",
+        "event_summary": "Desplegament",
+        "event_rolled_back": "marxa enrere",
+        "at_time": "{day} a les {time}",
         "shared_forced": "Forçat: {reason}",
-        "shared_started_forced": "Iniciat forçat: {reason}",
+        "shared_started_forced": "Inici forçat: {reason}",
         "start_outside_slot": "és fora de la franja reservada ({slot}); es pot començar des de les "
         "{earliest}",
         "start_fix_or_force": "Comença dins de la franja reservada o escriu /deploy start force: "
@@ -190,7 +196,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "ignored_ended": "ja està {state}",
         "state_requested": "sol·licitat",
         "state_blocked": "bloquejat",
-        "state_ready": "llest",
+        "state_ready": "a punt",
         "state_scheduled": "programat",
         "state_in_progress": "en curs",
         "state_delayed": "endarrerit",
@@ -198,12 +204,12 @@ SENTENCES: dict[str, dict[str, str]] = {
         "state_rolled_back": "revertit",
         "state_cancelled": "cancel·lat",
         "note_forced": "Forçat ({problems}): {reason}",
-        "note_started_forced": "Iniciat forçat ({problems}): {reason}",
+        "note_started_forced": "Inici forçat ({problems}): {reason}",
         "note_rolled_back": "Marxa enrere: {reason}",
         "note_cancelled": "Cancel·lat: {reason}",
         "note_rolled_back_to": "Marxa enrere de {what}: {reason}",
         "production_data": "amb dades de producció",
-        "force_kept": "Es manté el forçat de la reserva ({problems}): {reason}",
+        "force_kept": "La reserva continua forçada ({problems}): {reason}",
         "alert_subject": "[deploybot] {id}: una acció falla una vegada i una altra",
         "alert_message": "{effect}: {attempts} intents fallits ({error}); deploybot continua "
         "reintentant-ho.",
@@ -218,6 +224,9 @@ SENTENCES: dict[str, dict[str, str]] = {
     },
     "en": {
         "note_text": "{text}",
+        "event_summary": "Deployment",
+        "event_rolled_back": "rolled back",
+        "at_time": "{day} at {time}",
         "shared_forced": "Forced: {reason}",
         "shared_started_forced": "Started by force: {reason}",
         "start_outside_slot": "it is outside the booked slot ({slot}); starting is possible from "
