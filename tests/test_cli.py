@@ -235,12 +235,12 @@ def test_log_template_writes_a_workbook_and_refuses_to_overwrite(tmp_path: Path)
     assert openpyxl.load_workbook(target).active["A1"].value == "Deployment ID"
 
 
-def test_readme_shows_what_preview_prints() -> None:
+@pytest.mark.parametrize("language", ["es", "ca", "en"])
+def test_readme_shows_what_preview_prints(language: str) -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    shown = readme.split("<!-- preview-start -->\n```text\n")[1].split("```\n<!-- /preview-start")[
-        0
-    ]
+    block = readme.split(f"<!-- preview-start {language} -->\n```text\n")[1]
+    shown = block.split(f"```\n<!-- /preview-start {language}")[0]
     with time_machine.travel(datetime.fromisoformat("2026-11-26T10:00:00+01:00"), tick=False):
-        result = run("preview", "start", "--customer", "DIBA", "--lang", "es")
+        result = run("preview", "start", "--customer", "DIBA", "--lang", language)
     assert result.exit_code == 0, result.output
     assert shown == result.stdout

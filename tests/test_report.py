@@ -16,6 +16,7 @@ from bot.app.store import Store, sqlite_url
 from bot.cli import main
 from bot.domain.model import Deployment, State
 from bot.domain.report import ALL, build_report
+from bot.domain.texts import say_count
 from bot.resources import example_config_path
 from tests.factories import at, make_deployment
 
@@ -104,7 +105,22 @@ def test_the_page_draws_the_months_as_bars(tmp_path: Path) -> None:
     result = report(tmp_path, "--format", "html", "--out", str(out))
     assert result.exit_code == 0, result.output
     page = out.read_text()
-    assert page.count('class="bar"') == 2 and "2026-11: 3 deployments, 1 rolled back" in page
+    assert page.count('class="bar"') == 2
+    assert "2026-11: 3 despliegues, 1 con marcha atrás" in page  # the operator's language
+    assert "Informe de despliegues" in page and "tasa de cambios fallidos" in page
+
+
+def test_one_is_singular_and_two_plural_in_each_language() -> None:
+    assert say_count("es", "web_deployments", 1) == "1 despliegue"
+    assert say_count("ca", "web_deployments", 2) == "2 desplegaments"
+    assert say_count("en", "web_deployments", 1) == "1 deployment"
+    assert say_count("en", "web_deployments", 0) == "0 deployments"
+
+
+def test_a_from_date_after_the_to_date_is_refused(tmp_path: Path) -> None:
+    result = report(tmp_path, "--from", "2026-12-01", "--to", "2026-11-01")
+    assert result.exit_code == 2
+    assert "--from 2026-12-01 is after --to 2026-11-01" in result.output
 
 
 def test_a_file_format_needs_a_path(tmp_path: Path) -> None:

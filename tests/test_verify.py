@@ -235,3 +235,22 @@ def test_verify_command_finds_the_tickets_on_a_zammad_with_elasticsearch(
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "DIBA PRO: se cumplen los 13 prerrequisitos"
+
+
+def test_an_unknown_customer_is_said_once_not_as_twelve_unchecked_checks(
+    tmp_path: Path, shipped_scenario: dict[str, Any]
+) -> None:
+    scenario = copy.deepcopy(shipped_scenario)
+    scenario["zammad"]["tickets"].append(
+        {"id": 9, "number": "7419000", "title": "Otro", "organization": "Ajuntament de Palma"}
+    )
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(scenario, default=str), encoding="utf-8")
+    config = str(example_config_path())
+    result = CliRunner().invoke(
+        main, ["verify", "7419000", "--emulate", str(path), "--config", config]
+    )
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 1
+    assert len(lines) == 2, lines
+    assert "'Ajuntament de Palma'" in lines[1] and "no se comprueba" not in result.stdout

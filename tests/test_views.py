@@ -47,8 +47,10 @@ def test_the_deployment_page_lists_its_tickets_timeline_and_effects(bench: Workb
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "ES-7412280" in text and "#ticket/zoom/1" in text
-    assert "deploy-schedule" in text and "ready → scheduled" in text
-    assert "[done]" not in text and "done" in text  # each effect with its status
+    assert "deploy-schedule" in text and "listo → programado" in text  # the operator's words
+    assert "hecho" in text and ">done<" not in text  # each effect with its status
+    assert "correo" in text and "SEQUENCE" in text  # the effects said in Spanish too
+    assert ">ready<" not in text and " scheduled" not in text and "→ scheduled" not in text
     assert views(bench).get("/deployments/NOPE-1", headers=AUTH).status_code == 404
 
 
@@ -106,4 +108,6 @@ def test_a_bad_month_is_explained(bench: Workbench) -> None:
 def test_the_report_page_is_served_with_the_token(bench: Workbench) -> None:
     assert views(bench).get("/report").status_code == 401
     page = views(bench).get("/report", headers=AUTH)
-    assert page.status_code == 200 and "<svg" in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<svg" in text
+    assert "Despliegues por mes" in text and "Cifras" in text and "Figures" not in text

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.domain.rendering import Renderer
 from bot.domain.report import ALL, ReportRow
+from bot.domain.texts import say, say_count
 
 COLUMNS = (
     ("customer", "customer"),
@@ -97,10 +98,22 @@ def _bars(rows: Sequence[ReportRow]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def report_html(rows: Sequence[ReportRow], renderer: Renderer, title: str) -> str:
-    """The report as a page: a bar chart per month (inline SVG) and the table."""
+def report_html(
+    rows: Sequence[ReportRow], renderer: Renderer, language: str, customer: str | None = None
+) -> str:
+    """The report as a page in the operator's ``language``: a bar chart per month (inline
+    SVG) and the table."""
+    title = say(language, "web_report_title") + (f" — {customer}" if customer else "")
+    bars = [
+        bar | {"tip": f"{bar['label']}: " + ", ".join((
+            say_count(language, "web_deployments", bar["value"]),
+            say_count(language, "web_rolled_back", bar["failed"]),
+        ))}
+        for bar in _bars(rows)
+    ]  # fmt: skip
     return renderer.render(
         ["web/report.html"],
-        {"title": title, "bars": _bars(rows), "columns": [t for _, t in COLUMNS],
-         "rows": [row_values(r) for r in rows]},
+        {"title": title, "bars": bars, "rows": [row_values(r) for r in rows],
+         "columns": [say(language, f"web_col_{key}") for key, _ in COLUMNS],
+         "per_month": say(language, "web_per_month"), "figures": say(language, "web_figures")},
     )  # fmt: skip

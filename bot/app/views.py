@@ -162,14 +162,14 @@ class ViewsApp:
                     "at": _local(e.at, tz),
                     "event": e.event,
                     "who": f"{e.source}/{e.actor}",
-                    "change": f"{e.old_state or '-'} → {e.new_state or '-'}",
+                    "change": f"{self._state(e.old_state)} → {self._state(e.new_state)}",
                 }
                 for e in self.store.audit_trail(found.id)
             ],
             effects=[
                 {
-                    "what": describe(i.effect),
-                    "status": i.status,
+                    "what": describe(i.effect, self.config.provider.language),
+                    "status": say(self.config.provider.language, f"web_outbox_{i.status}"),
                     "attempts": i.attempts,
                     "error": i.last_error or "",
                 }
@@ -180,13 +180,15 @@ class ViewsApp:
             ),
         )
 
+    def _state(self, state: str | None) -> str:
+        """A state's name in the operator's language ("-" for none)."""
+        return say(self.config.provider.language, f"state_{state}") if state else "-"
+
     def report(self, request: Request) -> Response:
         wanted = request.args.get("customer") or None
         rows = build_report(self.store.deployments(customer=wanted), self.store.refused_starts(),
                             tz=self.config.provider.tz)  # fmt: skip
-        html = report_html(
-            rows, self.renderer, f"Deployments report{' — ' + wanted if wanted else ''}"
-        )
+        html = report_html(rows, self.renderer, self.config.provider.language, wanted)
         return Response(html, mimetype="text/html")
 
     def feed(self, request: Request) -> Response:

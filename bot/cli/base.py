@@ -106,6 +106,11 @@ def print_report(report: Report, language: str) -> None:
     """The prerequisite report as text: the summary, then one line per check with its links."""
     title = " ".join(part for part in (report.customer, report.environment) if part) or "?"
     click.echo(f"{title}: {report.summary(language)}")
+    unknown = next((c for c in report.checks if c.code == "customer_known"), None)
+    if unknown is not None and unknown.status == "failed":
+        # Without a customer nothing else can be checked: say why once, not once per check.
+        click.echo(f"  {_MARKS[unknown.status]} {unknown.message}")
+        return
     for check in report.checks:
         click.echo(f"  {_MARKS[check.status]} {check.code:<24} {check.message}")
         for link in check.links:

@@ -48,6 +48,8 @@ def report_command(
     customer = find_customer(config, customer_name).name if customer_name else None
     start = parse_date(from_date, "--from") if from_date else None
     end = parse_date(to_date, "--to") if to_date else None
+    if start is not None and end is not None and start > end:
+        fail(f"--from {from_date} is after --to {to_date}: give the earlier date first")
     store = Store(state_url(config))
     rows = build_report(store.deployments(customer=customer), store.refused_starts(),
                         tz=config.provider.tz, start=start, end=end)  # fmt: skip
@@ -67,5 +69,7 @@ def report_command(
         click.echo(f"wrote {write_xlsx(rows, out)}")
     elif out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(report_html(rows, Renderer.for_config(config), "Deployments report"))
+        out.write_text(
+            report_html(rows, Renderer.for_config(config), config.provider.language, customer)
+        )
         click.echo(f"wrote {out}")

@@ -27,6 +27,19 @@ def _merge() -> dict[str, dict[str, str]]:
 CATALOGUE: dict[str, dict[str, str]] = _merge()
 
 
+def say_count(language: str, key: str, count: int, **values: object) -> str:
+    """The sentence ``key`` in the plural form CLDR gives ``count`` in ``language`` (``key_one``
+    or ``key_other``): "1 deployment", "2 deployments"."""
+    from babel import Locale
+
+    from bot.domain.texts.calendar import locale_of
+
+    form = Locale.parse(locale_of(language)).plural_form(count)
+    sentences = CATALOGUE.get(language, CATALOGUE[FALLBACK])
+    name = f"{key}_{form}" if f"{key}_{form}" in sentences else f"{key}_other"
+    return sentences[name].format(count=count, **values)
+
+
 def say(language: str, key: str, **values: object) -> str:
     """The sentence ``key`` in ``language``, with ``values`` filled in."""
     sentences = CATALOGUE.get(language, CATALOGUE[FALLBACK])
