@@ -328,7 +328,26 @@ def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
     code, stderr, path = validate(tmp_path, BASE + "\n".join(levels) + "\n")
     assert time.monotonic() - started < 5
     assert code == 2
-    assert f"{path}: not valid YAML: too many aliases" in stderr
+    assert f"{path}: not valid YAML: its 72 aliases expand to" in stderr
+    assert "an alias bomb, not a configuration" in stderr
+
+
+def test_a_500_customer_configuration_written_with_anchors_is_read(tmp_path: Path) -> None:
+    first = (
+        "  - {name: C0, holidays: &ct {country: ES, subdiv: CT},\n"
+        "     window: &window {days: [mon, tue, wed, thu], start: '09:00', end: '13:00'},\n"
+        "     contacts: &contacts {managers: ['Manager <m@c.example>']},\n"
+        "     environments: &envs [{name: PRO, productive: true, default: true}],\n"
+        "     vacations: &vacations [{from: 2026-12-24, to: 2027-01-06, label: Navidad}]}\n"
+    )
+    other = (
+        "  - {{name: C{n}, holidays: *ct, window: *window, contacts: *contacts, "
+        "environments: *envs, vacations: *vacations}}\n"
+    )
+    base = BASE.split("customers:")[0]
+    text = base + "customers:\n" + first + "".join(other.format(n=n) for n in range(1, 500))
+    code, stderr, _ = validate(tmp_path, text)
+    assert code == 0, stderr
 
 
 def test_a_relative_token_file_is_read_from_the_configurations_folder(

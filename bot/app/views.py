@@ -2,19 +2,24 @@
 calendar feed. Served by the daemon's endpoint and by ``deploybot serve``.
 
 Every page and the feed want the token named by ``server.token_env``: ``Authorization: Bearer
-<token>``, or ``?token=`` for calendar clients that cannot send headers. Without a configured
-token the views are off (404); without the right one, 401.
+<token>`` (the scheme in any case), or ``?token=`` for browsers and calendar clients that cannot
+send headers. A page opened with ``?token=`` answers with a session cookie (``HttpOnly;
+SameSite=Strict``, derived from the token, never the token itself) and a redirect to the same
+address without it, so the token neither stays in the address bar nor travels in links,
+``Referer`` or history. Without a configured token the views are off (404); without the right
+one, 401. Every answer carries the security headers of :data:`SECURITY_HEADERS`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -32,6 +37,25 @@ from bot.domain.texts.calendar import month_names, weekday_names
 from integrations.calendar import feed_ics
 
 Clock = Callable[[], datetime]
+
+#: The headers of every page and answer: no sniffing, no framing, no referrer, nothing cached,
+#: and a policy that allows only the page's own inline style and nothing else to load or run.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+}
+SESSION_COOKIE = "deploybot_session"
+
+
+def with_security_headers(response: Response) -> Response:
+    """``response`` with :data:`SECURITY_HEADERS` (those it does not set itself)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 class ViewsApp:
@@ -60,22 +84,46 @@ class ViewsApp:
         request = Request(environ)
         try:
             endpoint, args = self.routes.bind_to_environ(environ).match()
-            response = self._authorized(request) or getattr(self, endpoint)(request, **args)
+            response = self._authorized(request, endpoint) or getattr(self, endpoint)(
+                request, **args
+            )
         except HTTPException as error:
             response = error.get_response()
-        return response(environ, start_response)
+        return with_security_headers(response)(environ, start_response)
 
-    def _authorized(self, request: Request) -> Response | None:
-        """None when the request carries the token; else the answer that refuses it."""
+    def _session(self) -> str:
+        assert self.token is not None
+        return hmac.new(self.token, b"deploybot pages session", hashlib.sha256).hexdigest()
+
+    def _authorized(self, request: Request, endpoint: str) -> Response | None:
+        """None when the request carries the token; a redirect that trades ``?token=`` for a
+        session cookie on a page; else the answer that refuses it."""
         if self.token is None:
             return Response("the pages are off: set server.token_env", 404)
-        header = request.headers.get("Authorization", "")
-        given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-        given = given or request.args.get("token", "")
-        if hmac.compare_digest(given.encode(), self.token):
+        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+        if scheme.casefold() == "bearer" and hmac.compare_digest(
+            credentials.strip().encode(), self.token
+        ):
             return None
+        cookie = request.cookies.get(SESSION_COOKIE, "")
+        if cookie and hmac.compare_digest(cookie.encode(), self._session().encode()):
+            return None
+        given = request.args.get("token", "")
+        if given and hmac.compare_digest(given.encode(), self.token):
+            return None if endpoint == "feed" else self._enter(request)
         return Response("a token is needed: Authorization: Bearer <token>, or ?token=", 401,
                         headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+
+    def _enter(self, request: Request) -> Response:
+        """The same page without ``?token=``, and the session cookie that stands for it."""
+        params = {k: v for k, v in request.args.items() if k != "token"}
+        query = urlencode(params)
+        response = Response(
+            status=303, headers={"Location": request.path + (f"?{query}" if query else "")}
+        )
+        response.set_cookie(SESSION_COOKIE, self._session(), httponly=True, samesite="Strict",
+                            secure=request.scheme == "https", path="/")  # fmt: skip
+        return response
 
     def _page(self, name: str, **context: Any) -> Response:
         language = self.config.provider.language
@@ -88,9 +136,7 @@ class ViewsApp:
         return Response(html, mimetype="text/html")
 
     def _link(self, request: Request, path: str, **params: str) -> str:
-        """A link that keeps the ``?token=`` a person came with (a browser cannot send it)."""
-        if request.args.get("token"):
-            params["token"] = request.args["token"]
+        """A link to another view (the session cookie carries the token)."""
         query = urlencode({k: v for k, v in params.items() if v})
         return f"{path}?{query}" if query else path
 
@@ -101,7 +147,7 @@ class ViewsApp:
             first = month_of(request.args.get("month"), now.astimezone(tz).date())
         except ValueError:
             return Response("month: write it like 2026-11", 400)
-        wanted = request.args.get("customer", "")
+        wanted = self._customer(request) or ""
         state = request.args.get("state", "")
         customers = [c for c in self.config.customers if not wanted or c.name == wanted]
         start = datetime.combine(first, datetime.min.time(), tz) - timedelta(days=7)
@@ -135,7 +181,6 @@ class ViewsApp:
                 state=state,
             ),
             link=lambda path, **params: self._link(request, path, **params),
-            token=request.args.get("token", ""),
             month_value=f"{first:%Y-%m}",
         )
 
@@ -180,19 +225,30 @@ class ViewsApp:
             ),
         )
 
+    def _customer(self, request: Request) -> str | None:
+        """The ``customer`` a view is filtered on: one of the configuration's names, or none.
+        Anything else (a typo, a line break) is a 400 that lists the names."""
+        wanted = request.args.get("customer", "")
+        if not wanted:
+            return None
+        names = [c.name for c in self.config.customers]
+        if wanted not in names:
+            raise BadRequest(f"no customer {wanted!r}: the customers are {', '.join(names)}")
+        return wanted
+
     def _state(self, state: str | None) -> str:
         """A state's name in the operator's language ("-" for none)."""
         return say(self.config.provider.language, f"state_{state}") if state else "-"
 
     def report(self, request: Request) -> Response:
-        wanted = request.args.get("customer") or None
+        wanted = self._customer(request)
         rows = build_report(self.store.deployments(customer=wanted), self.store.refused_starts(),
                             tz=self.config.provider.tz)  # fmt: skip
         html = report_html(rows, self.renderer, self.config.provider.language, wanted)
         return Response(html, mimetype="text/html")
 
     def feed(self, request: Request) -> Response:
-        wanted = request.args.get("customer") or None
+        wanted = self._customer(request)
         booked = [d for d in self.store.deployments(customer=wanted) if d.planned_start]
         events = [calendar_event(d, self.config, self.renderer, now=_stamp(d)) for d in booked]
         name = f"deploybot — {wanted}" if wanted else "deploybot — deployments"

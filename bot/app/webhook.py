@@ -12,9 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -23,15 +21,22 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
+from bot.app.http_server import MAX_BODY, serve
 from bot.app.service import Service
-from bot.app.views import ViewsApp
+from bot.app.views import ViewsApp, with_security_headers
+from bot.domain.gitlab_setup import component_projects
 from bot.domain.model import State
 
-#: The largest webhook body accepted (Zammad sends a ticket and an article).
-MAX_BODY = 1_000_000
+
+def _body(request: Request) -> bytes | None:
+    """The request's body, read no further than :data:`MAX_BODY` however it is framed; None
+    when it is longer (the server caps it too: this holds under any server)."""
+    if (request.content_length or 0) > MAX_BODY:
+        return None
+    body = request.stream.read(MAX_BODY + 1)
+    return None if len(body) > MAX_BODY else body
 
 
 def signature_matches(secret: bytes, body: bytes, header: str | None) -> bool:
@@ -90,6 +95,7 @@ class ControlApp:
         self.wake = wake
         self.gitlab_secret = gitlab_secret
         self.wake_gitlab = wake_gitlab or (lambda: None)
+        self.projects = set(component_projects(service.config))
         self.registry = CollectorRegistry()
         self.registry.register(_ServiceCollector(service))
         self.routes = Map(
@@ -112,7 +118,7 @@ class ControlApp:
             response = error.get_response()
         except HTTPException as error:  # pragma: no cover - werkzeug's own
             response = error.get_response()
-        return response(environ, start_response)  # type: ignore[no-any-return]
+        return with_security_headers(response)(environ, start_response)
 
     @staticmethod
     def _json(data: object, status: int) -> Response:
@@ -121,9 +127,9 @@ class ControlApp:
     def webhook(self, request: Request) -> Response:
         if self.secret is None:
             return self._json({"error": "the webhook is off: set zammad.webhook_secret_env"}, 404)
-        if (request.content_length or 0) > MAX_BODY:
+        body = _body(request)
+        if body is None:
             return self._json({"error": "body too large"}, 413)
-        body = request.get_data(cache=False)
         if not signature_matches(self.secret, body, request.headers.get("X-Hub-Signature")):
             return self._json({"error": "bad or missing X-Hub-Signature"}, 401)
         self.wake()
@@ -137,16 +143,20 @@ class ControlApp:
         token = request.headers.get("X-Gitlab-Token", "").encode()
         if not hmac.compare_digest(token, self.gitlab_secret):
             return self._json({"error": "bad or missing X-Gitlab-Token"}, 401)
-        if (request.content_length or 0) > MAX_BODY:
+        body = _body(request)
+        if body is None:
             return self._json({"error": "body too large"}, 413)
         try:
-            event = json.loads(request.get_data(cache=False) or b"{}")
+            event = json.loads(body or b"{}")
             kind = str(event.get("object_kind", ""))
             project = str((event.get("project") or {}).get("path_with_namespace", ""))
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             return self._json({"error": "the body is not a GitLab event"}, 400)
         if kind not in ("release", "deployment") or not project:
             return self._json({"ignored": kind or "unknown event"}, 200)
+        if project not in self.projects:
+            # No customer deploys it: nothing to re-check, and no poll is worth waking for it.
+            return self._json({"ignored": f"no customer uses {project}"}, 200)
         self.service.nudge_gitlab(project)
         self.wake_gitlab()
         return self._json({"accepted": True, "project": project}, 202)
@@ -177,58 +187,4 @@ class ControlApp:
         return Response(generate_latest(self.registry), mimetype="text/plain; version=0.0.4")
 
 
-#: How long a client may take to send its request before the connection is dropped.
-READ_TIMEOUT_SECONDS = 10.0
-#: How many requests are served at once, and how many more may wait for a worker.
-WORKERS = 8
-BACKLOG = 64
-
-
-class _Quiet(WSGIRequestHandler):
-    timeout = READ_TIMEOUT_SECONDS  # a socket timeout: a slow client cannot hold a worker
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        return None
-
-
-class BoundedServer(BaseWSGIServer):
-    """A WSGI server with a fixed pool of workers: slow or many connections cost no thread
-    each; past the backlog, new connections are closed at once."""
-
-    def __init__(self, *args: Any, workers: int = WORKERS, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deploybot-http")
-        self.slots = threading.BoundedSemaphore(workers + BACKLOG)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self.slots.acquire(blocking=False):
-            self.shutdown_request(request)
-            return
-        self.pool.submit(self._serve, request, client_address)
-
-    def _serve(self, request: Any, client_address: Any) -> None:
-        try:
-            self.finish_request(request, client_address)
-        except Exception:
-            self.handle_error(request, client_address)
-        finally:
-            self.shutdown_request(request)
-            self.slots.release()
-
-    def server_close(self) -> None:
-        super().server_close()
-        self.pool.shutdown(wait=False, cancel_futures=True)
-
-
-def serve(
-    app: ControlApp | ViewsApp,
-    host: str,
-    port: int,
-    *,
-    read_timeout: float = READ_TIMEOUT_SECONDS,
-) -> BaseWSGIServer:
-    """Serve the endpoint in a background thread; returns the server (``shutdown()`` stops it)."""
-    handler = type("_Handler", (_Quiet,), {"timeout": read_timeout})
-    server = BoundedServer(host, port, app, handler=handler)
-    threading.Thread(target=server.serve_forever, name="deploybot-http", daemon=True).start()
-    return server
+__all__ = ["MAX_BODY", "ControlApp", "serve", "signature_matches"]

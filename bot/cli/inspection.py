@@ -161,6 +161,27 @@ def status(
 OPEN_STATES = [state for state in State if state not in ENDED]
 
 
+def _state_store(path: Path) -> Store:
+    """The store of an existing SQLite state file; a missing or foreign file is an error
+    (a typo must not serve an empty calendar)."""
+    import sqlite3
+
+    from bot.app.store import Store
+
+    if not path.is_file():
+        fail(f"--state {path}: no such file (the daemon's state.sqlite, or a demo's)")
+    try:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as connection:
+            found = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+            ).fetchone()
+    except sqlite3.DatabaseError:
+        found = None
+    if found is None:
+        fail(f"--state {path}: not a deploybot state (an SQLite database deploybot wrote)")
+    return Store(f"sqlite:///{path.resolve()}")
+
+
 def _store(config: Config) -> Store:
     from bot.app.store import Store
     from bot.app.wiring import state_url
@@ -287,7 +308,6 @@ def serve_views(
     """Serve the change calendar, the deployment pages, the report and the calendar feed from
     the store, without the daemon: /calendar, /calendar.ics, /deployments/ID, /report. The
     token is read from the variable named by server.token_env (default DEPLOYBOT_PAGES_TOKEN)."""
-    from bot.app.store import Store
     from bot.app.views import ViewsApp
     from bot.app.webhook import serve
     from bot.cli.base import utc_now
@@ -299,9 +319,12 @@ def serve_views(
         token = read_secret(name, None, what="pages token").encode()
     except MissingSecretError as exc:
         fail(str(exc))
-    store = Store(f"sqlite:///{state_path.resolve()}") if state_path else _store(config)
+    store = _state_store(state_path) if state_path else _store(config)
     app = ViewsApp(config, store, token, utc_now)
-    server = serve(app, host or config.server.host, port)
+    try:
+        server = serve(app, host or config.server.host, port)
+    except OSError as exc:
+        fail(f"cannot listen on {host or config.server.host}:{port}: {exc.strerror}")
     click.echo(f"http://{host or config.server.host}:{server.server_port}/calendar — Ctrl-C stops")
     try:
         threading.Event().wait()  # the server answers in its own threads

@@ -116,6 +116,8 @@ def run(once: bool, now_text: str | None, config_path: Path | None) -> None:
         fail(str(exc))
     try:
         run_daemon(service, config, secret)
+    except OSError as exc:  # the endpoint's port: in use, or not ours to take
+        fail(f"cannot listen on {config.server.host}:{config.server.port}: {exc.strerror}")
     finally:
         if claim is not None:
             claim.release()
@@ -142,8 +144,19 @@ def _finish(service: Service, deployment: Deployment) -> None:
         raise SystemExit(1)
 
 
+def _one_line(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A person's name on one line: a line break or control character would forge a line of
+    the audit trail or the log."""
+    if value is not None and any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise click.BadParameter("a name on one line, without control characters")
+    return value
+
+
 by_option = click.option(
-    "--by", "by", help="Who is acting (for the audit trail and the log; default: $USER)."
+    "--by",
+    "by",
+    callback=_one_line,
+    help="Who is acting (for the audit trail and the log; default: $USER).",
 )
 
 

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from bot.cli.base import (
     config_option,
+    fail,
     find_customer,
     load,
     main,
@@ -171,7 +172,10 @@ def plan_command(
     after = None
     if from_date is not None:
         after = datetime.combine(parse_date(from_date, "--from"), datetime.min.time(), rules.tz)
-    plan = propose_slots(rules, now=utc_now(), duration=length, count=count, after=after)
+    try:
+        plan = propose_slots(rules, now=utc_now(), duration=length, count=count, after=after)
+    except OverflowError:
+        fail(f"--from {from_date}: too far ahead (the search runs past the year 9999)")
     if as_json:
         click.echo(json.dumps(_plan_json(plan), ensure_ascii=False, indent=2))
     else:

@@ -1,0 +1,113 @@
+"""Serving the endpoint: waitress, a production WSGI server, with bounded threads, a cap on
+request bodies however they are framed, and a deadline per request.
+
+waitress reads every request — headers and body — on its I/O thread and hands a worker only a
+complete request, so slow clients hold no worker; a body larger than :data:`MAX_BODY` is
+refused with 413 while it arrives (``Content-Length`` or chunked), never read whole into
+memory; a request still arriving after :data:`REQUEST_DEADLINE_SECONDS` is cut off, however
+steadily it trickles, and an idle connection after :data:`IDLE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, cast
+
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+from waitress.task import ThreadedTaskDispatcher
+
+#: The largest request body accepted (a webhook's ticket and article; a booking form).
+MAX_BODY = 1_000_000
+#: How many requests are worked on at once.
+WORKERS = 8
+#: How many connections are held at once; past it new ones wait in the listen backlog.
+CONNECTION_LIMIT = 200
+#: How long a client may take to send one whole request.
+REQUEST_DEADLINE_SECONDS = 10.0
+#: How long a connection may stay silent.
+IDLE_SECONDS = 10.0
+
+
+class _DeadlineChannel(HTTPChannel):
+    """A connection that remembers when its request in progress started to arrive."""
+
+    request_started: float | None = None
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None:  # the first bytes of a new request
+            self.request_started = time.time()
+        done = bool(super().received(data))
+        if self.request is None:  # nothing in progress any more
+            self.request_started = None
+        return done
+
+
+class _DeadlineServer(TcpWSGIServer):
+    """waitress's TCP server whose housekeeping also closes requests past their deadline."""
+
+    channel_class = _DeadlineChannel
+    deadline = REQUEST_DEADLINE_SECONDS
+
+    def maintenance(self, now: Any) -> None:
+        super().maintenance(now)
+        channels: dict[int, Any] = cast(Any, self).active_channels  # the stubs say one channel
+        for channel in list(channels.values()):
+            started = getattr(channel, "request_started", None)
+            if started is not None and now - started > self.deadline:
+                channel.will_close = True  # waitress closes it on its I/O thread
+
+
+class Endpoint:
+    """A running server: its port, and how to stop it."""
+
+    def __init__(self, server: _DeadlineServer, dispatcher: ThreadedTaskDispatcher) -> None:
+        self._server: Any = server  # waitress's stubs lack what a running server has
+        self._dispatcher = dispatcher
+        self.server_port = int(cast(Any, server).effective_port)
+        self._thread = threading.Thread(target=server.run, name="deploybot-http", daemon=True)
+        self._thread.start()
+
+    def shutdown(self) -> None:
+        """Stop accepting, close every connection and the workers."""
+        for channel in list(self._server._map.values()):
+            channel.close()
+        self._dispatcher.shutdown(timeout=5)
+        self._thread.join(timeout=5)
+
+    def server_close(self) -> None:
+        """Kept for callers of the former server: ``shutdown`` already closed everything."""
+
+
+def serve(
+    app: Any,
+    host: str,
+    port: int,
+    *,
+    deadline: float = REQUEST_DEADLINE_SECONDS,
+    idle: float = IDLE_SECONDS,
+) -> Endpoint:
+    """Serve ``app`` on ``host:port`` in background threads. A port in use raises
+    :class:`OSError` (``errno.EADDRINUSE``) before anything runs."""
+    adjustments = Adjustments(
+        host=host,
+        port=port,
+        threads=WORKERS,
+        connection_limit=CONNECTION_LIMIT,
+        channel_timeout=idle,
+        cleanup_interval=max(1, int(min(deadline, idle) / 4)),
+        max_request_body_size=MAX_BODY,
+        max_request_header_size=64 * 1024,
+        ident="deploybot",
+        expose_tracebacks=False,
+        asyncore_use_poll=True,
+    )
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(adjustments.threads)
+    server = _DeadlineServer(
+        app, {}, dispatcher=dispatcher, adj=adjustments, sockinfo=cast(Any, adjustments.listen)[0]
+    )
+    server.deadline = deadline
+    return Endpoint(server, dispatcher)
