@@ -134,11 +134,14 @@ class GoogleApis:
                 self._services[name] = _client(name, http, self.settings.api_url)
             return self._services[name]
 
-    def call(self, what: str, request: Callable[[], Any]) -> Any:
+    def call(self, what: str, request: Callable[[], Any], *, retry: bool = True) -> Any:
         """Run ``request`` (``lambda: service….execute()``); retry what may pass later. ``what``
-        names the request in errors: 'Google Drive: find the log'."""
+        names the request in errors: 'Google Drive: find the log'. ``retry=False`` for a
+        request that must not be sent twice blindly (one whose lost answer may hide that it
+        was applied): its caller looks whether it was, then decides."""
         last = ""
-        for attempt in range(1, self.policy.max_attempts + 1):
+        attempts = self.policy.max_attempts if retry else 1
+        for attempt in range(1, attempts + 1):
             wait: float | None = None
             try:
                 with self._lock:
@@ -160,6 +163,6 @@ class GoogleApis:
                 last = "signing in failed (Google's token service did not answer)"
             except (TransportError, httplib2.HttpLib2Error, OSError) as error:
                 last = type(error).__name__ if not str(error) else str(error)
-            if attempt < self.policy.max_attempts:
+            if attempt < attempts:
                 self.policy.sleep(self.policy.backoff(attempt) if wait is None else wait)
-        raise RetriesExhaustedError(what, self.policy.max_attempts, last)
+        raise RetriesExhaustedError(what, attempts, last)

@@ -12,6 +12,7 @@ Drive keeps every revision, so nothing deploybot writes over is ever gone.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from googleapiclient.http import MediaIoBaseUpload
@@ -32,6 +33,7 @@ from integrations.log_workbook import (
     workbook_rows,
     workbook_summary,
 )
+from integrations.retry import RetriesExhaustedError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _DRIVES = {"supportsAllDrives": True}
@@ -41,6 +43,10 @@ _RESTORE = " from its version history in Drive (File > Version history)"
 def drive_query_text(value: str) -> str:
     """A value quoted for Drive's ``q``: backslashes and single quotes escaped."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+#: How often a new file's creation is tried (its answer lost, the folder searched) in one write.
+CREATE_ATTEMPTS = 3
 
 
 class DriveFolder:
@@ -106,37 +112,50 @@ class DriveFolder:
             )
         return found[0] if found else None
 
+    def created(self, what: str, name: str, make: Callable[[], Any]) -> dict[str, Any]:
+        """A new file made once: a creation whose answer is lost (the file may exist) is not
+        sent again blindly — the folder is searched for the name first, and the file found is
+        the one made. A blind retry had left two files of the log's name, which blocks the log
+        until a person removes one."""
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                return dict(self.apis.call(f"{what} {name!r}", make, retry=False))
+            except RetriesExhaustedError:
+                self.apis.policy.sleep(self.apis.policy.backoff(attempt))
+                found = self.find(name)
+                if found is not None:
+                    return found
+        raise DeploymentLogError(f"Google Drive did not create {name!r}; deploybot will try again")
+
     def copy(self, source_id: str, name: str) -> dict[str, Any]:
-        """A copy of ``source_id`` in the folder, named ``name``."""
+        """A copy of ``source_id`` in the folder, named ``name`` (made once)."""
         body = {"name": name, "parents": [self.folder_id]}
-        return dict(
-            self.apis.call(
-                f"Google Drive: copy the template to {name!r}",
-                lambda: (
-                    self.drive.files()
-                    .copy(fileId=source_id, body=body, fields="id,name,headRevisionId", **_DRIVES)
-                    .execute()
-                ),
-            )
+        return self.created(
+            "Google Drive: copy the template to",
+            name,
+            lambda: (
+                self.drive.files()
+                .copy(fileId=source_id, body=body, fields="id,name,headRevisionId", **_DRIVES)
+                .execute()
+            ),
         )
 
     def upload_new(self, name: str, content: bytes, mime_type: str = XLSX) -> dict[str, Any]:
-        """A new file of that name and content in the folder."""
+        """A new file of that name and content in the folder (made once)."""
         body = {"name": name, "parents": [self.folder_id], "mimeType": mime_type}
-        return dict(
-            self.apis.call(
-                f"Google Drive: create {name!r}",
-                lambda: (
-                    self.drive.files()
-                    .create(
-                        body=body,
-                        media_body=MediaIoBaseUpload(io.BytesIO(content), XLSX, resumable=False),
-                        fields="id,name,headRevisionId",
-                        **_DRIVES,
-                    )
-                    .execute()
-                ),
-            )
+        return self.created(
+            "Google Drive: create",
+            name,
+            lambda: (
+                self.drive.files()
+                .create(
+                    body=body,
+                    media_body=MediaIoBaseUpload(io.BytesIO(content), XLSX, resumable=False),
+                    fields="id,name,headRevisionId",
+                    **_DRIVES,
+                )
+                .execute()
+            ),
         )
 
     def head(self, file_id: str) -> str:

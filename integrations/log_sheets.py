@@ -33,10 +33,13 @@ from integrations.log_columns import (
     status_label,
 )
 from integrations.log_drive import DriveFolder
+from integrations.retry import RetriesExhaustedError
 
 SHEET = "application/vnd.google-apps.spreadsheet"
 #: The developer metadata key that marks a deployment's row (its value: the deployment id).
 MARK = "deploybot.deployment"
+#: How often a new row's insert is tried (its answer lost, the Sheet read again) in one write.
+ADD_ATTEMPTS = 3
 _EPOCH = datetime(1899, 12, 30)
 _DATES = ("requested", "planned_start", "planned_end", "actual_start", "actual_end")
 
@@ -156,15 +159,12 @@ class SheetsDeploymentLog:
     def _new_sheet(self) -> dict[str, Any]:
         body = {"name": self.name, "parents": [self.folder.folder_id], "mimeType": SHEET}
         drive = self.folder.drive
-        made = dict(
-            self.apis.call(
-                f"Google Drive: create {self.name!r}",
-                lambda: (
-                    drive.files()
-                    .create(body=body, fields="id,name", supportsAllDrives=True)
-                    .execute()
-                ),
-            )
+        made = self.folder.created(
+            "Google Drive: create",
+            self.name,
+            lambda: (
+                drive.files().create(body=body, fields="id,name", supportsAllDrives=True).execute()
+            ),
         )
         headers = [[column_header(key, self.language) for key in COLUMNS]]
         self.apis.call(
@@ -294,8 +294,8 @@ class SheetsDeploymentLog:
         book_id, layout = self._open()
         number = layout.row_of(row.deployment_id)
         values = self._values(layout, row, number)
-        if number is None:  # a new row: inserted and marked at once, then filled
-            self._mark(book_id, layout, layout.next_row(), row.deployment_id, insert=True)
+        if number is None:  # a new row: inserted, marked and given its id at once, then filled
+            layout = self._add_row(book_id, layout, row.deployment_id)
         written = self._write_marked(book_id, layout, row.deployment_id, values)
         if written is None and number is not None:  # a row a person typed: marked once
             self._mark(book_id, layout, number, row.deployment_id, insert=False)
@@ -306,6 +306,24 @@ class SheetsDeploymentLog:
                 "it; deploybot will try again"
             )
         return written
+
+    def _add_row(self, book_id: str, layout: _Layout, deployment_id: str) -> _Layout:
+        """Insert the deployment's row, never twice: the insert is not retried blindly — when
+        its answer is lost the Sheet is read again, and the row (its id was written in the same
+        atomic request) found there is the one it added."""
+        for attempt in range(1, ADD_ATTEMPTS + 1):
+            try:
+                self._mark(book_id, layout, layout.next_row(), deployment_id, insert=True)
+                return layout
+            except RetriesExhaustedError:
+                self.apis.policy.sleep(self.apis.policy.backoff(attempt))
+                layout = self._layout(book_id)
+                if layout.row_of(deployment_id) is not None:
+                    return layout
+        raise DeploymentLogError(
+            f"{self.name}: Google Sheets did not add the row of {deployment_id}; deploybot "
+            "will try again"
+        )
 
     def _mark(
         self, book_id: str, layout: _Layout, number: int, deployment_id: str, *, insert: bool
@@ -331,6 +349,12 @@ class SheetsDeploymentLog:
             "location": {"dimensionRange": rows},
         }
         requests.append({"createDeveloperMetadata": {"developerMetadata": mark}})
+        if insert:  # the id in the same atomic request: a later read finds the row by it
+            start = {"sheetId": layout.sheet_id, "rowIndex": number - 1,
+                     "columnIndex": layout.columns["deployment_id"] - 1}  # fmt: skip
+            cell = {"userEnteredValue": {"stringValue": deployment_id}}
+            requests.append({"updateCells": {"start": start, "rows": [{"values": [cell]}],
+                                             "fields": "userEnteredValue"}})  # fmt: skip
         self.apis.call(
             f"Google Sheets: add the row of {deployment_id}"
             if insert
@@ -338,6 +362,7 @@ class SheetsDeploymentLog:
             lambda: self._sheets.batchUpdate(
                 spreadsheetId=book_id, body={"requests": requests}
             ).execute(),
+            retry=not insert,
         )
 
     def _write_marked(

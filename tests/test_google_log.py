@@ -19,6 +19,7 @@ from integrations.google_api import GoogleApiError, GoogleApis
 from integrations.log_columns import DeploymentLogError, LogConflictError
 from integrations.log_drive import DriveDeploymentLog, DriveFolder
 from integrations.log_sheets import SheetsDeploymentLog
+from integrations.retry import RetriesExhaustedError
 from tests.google_side import (
     ACCOUNT,
     FOLDER,
@@ -449,3 +450,55 @@ def test_rows_a_person_deletes_above_do_not_shift_a_write_either(google: GoogleS
 
     [row] = person_values(google.person, book_id(google), "Sheet1!A2:P2")
     assert (row[0], row[15]) == ("DIBA-2026-0002", "Completado")
+
+
+def test_a_lost_answer_to_the_new_rows_insert_adds_one_row_not_two(google: GoogleSide) -> None:
+    """The insert was applied but answered 503: a blind retry inserted a second marked row."""
+    log = sheets_log(google)
+    log.upsert_row(booked())
+    lose_it = lambda: google.app.faults.script.append("lost:503")  # noqa: E731
+    google.app.before("POST", ":batchUpdate?", lose_it)
+
+    log.upsert_row(booked(deployment_id="DIBA-2026-0002"))
+    log.upsert_row(booked(deployment_id="DIBA-2026-0002", status="completed"))
+
+    ids = [row["deployment_id"] for row in log.read_rows()]
+    assert ids == ["DIBA-2026-0001", "DIBA-2026-0002"]
+    assert log.read_rows()[1]["status"] == "Completado"
+
+
+def test_a_value_write_that_fails_after_the_insert_is_retried_into_the_same_row(
+    google: GoogleSide,
+) -> None:
+    """The row was inserted and marked, then the value write failed for good: the outbox's
+    retry looked the id up as text, found nothing and inserted another row."""
+    log = sheets_log(google)
+    log.upsert_row(booked())
+    google.app.before("POST", "batchUpdateByDataFilter",
+                      lambda: google.app.faults.script.extend([503] * 5))  # fmt: skip
+    with pytest.raises(RetriesExhaustedError):
+        log.upsert_row(booked(deployment_id="DIBA-2026-0002"))
+
+    log.upsert_row(booked(deployment_id="DIBA-2026-0002"))
+
+    ids = [row["deployment_id"] for row in log.read_rows()]
+    assert ids == ["DIBA-2026-0001", "DIBA-2026-0002"]
+
+
+@pytest.mark.parametrize("backend", ["drive", "sheets"])
+def test_a_lost_answer_to_the_logs_creation_makes_one_file_not_two(
+    google: GoogleSide, backend: str
+) -> None:
+    """The template's copy was made but its answer lost: the retry made a second file of the
+    log's name, and every later write refused to guess between them."""
+    log = drive_log(google) if backend == "drive" else sheets_log(google)
+    google.app.before("POST", "/copy", lambda: google.app.faults.script.append("lost:503"))
+
+    log.upsert_row(booked())
+    log.upsert_row(booked(status="completed"))
+
+    named = [f for f in google.app.drive.files.values() if f.name == log.name]
+    assert len(named) == 1
+    lost = [r for r in google.app.log if r.path.endswith("/copy") and r.status == 503]
+    assert len(lost) == 1  # the copy was made, and its answer lost
+    assert [row["status"] for row in log.read_rows()] == ["Completado"]

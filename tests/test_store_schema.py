@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import socket
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from bot.app import schema as store_module
+from bot.app.outbox import dead_claims, instance_identity
 from bot.app.schema import SCHEMA_VERSION
 from bot.app.store import Store, sqlite_url
 from bot.domain.effects import PostNote
@@ -126,3 +131,38 @@ def test_a_schema_2_outbox_gets_its_claim_columns(tmp_path: Path) -> None:
     assert Store(url).migrate() == 3
     columns = {c["name"] for c in sa.inspect(Store(url).engine).get_columns("outbox")}
     assert {"claimed_by", "claimed_until"} <= columns
+
+
+def test_two_instances_on_one_host_never_share_a_claim(tmp_path: Path) -> None:
+    """Claims were keyed by the host: a second instance on the same host took the first's claim
+    and carried the same email out again."""
+    store = Store(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    note = PostNote("DIBA-2026-0007/1/0", 1, "<p>hello</p>")
+    store.commit(make_deployment(), [note], now=at("2026-12-01 09:00"), source="cli",
+                 actor="t", event="deploy", old_state=None)  # fmt: skip
+    [item] = store.pending()
+    first, second = instance_identity(), instance_identity()
+    assert first != second and first.split("/")[:2] == second.split("/")[:2]
+    now, lease = at("2026-12-01 09:00"), timedelta(minutes=5)
+    assert store.claim(item.id, first, now, lease)
+    assert not store.claim(item.id, second, now + timedelta(seconds=1), lease)
+
+
+def test_the_claims_of_a_stopped_process_of_this_host_are_taken_back_at_once(
+    tmp_path: Path,
+) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    note = PostNote("DIBA-2026-0007/1/0", 1, "<p>hello</p>")
+    store.commit(make_deployment(), [note], now=at("2026-12-01 09:00"), source="cli",
+                 actor="t", event="deploy", old_state=None)  # fmt: skip
+    [item] = store.pending()
+    stopped = subprocess.Popen([sys.executable, "-c", "pass"])
+    stopped.wait()
+    host = socket.gethostname()[:60]
+    dead, alive = f"{host}/{stopped.pid}/0000", f"{host}/{os.getppid()}/ffff"
+    other_host = f"elsewhere.example/{stopped.pid}/0000"
+    assert dead_claims([dead, alive, other_host]) == [dead]
+    now, lease = at("2026-12-01 09:00"), timedelta(minutes=5)
+    assert store.claim(item.id, dead, now, lease)
+    assert store.release_claims(dead_claims(store.claim_owners())) == 1
+    assert store.claim(item.id, instance_identity(), now + timedelta(seconds=1), lease)

@@ -4,9 +4,11 @@ operator alerted when one keeps failing. A failing effect holds up only its own 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from bot.app.executors import Channels, execute, is_permanent
@@ -23,6 +25,31 @@ from bot.domain.routing import Reply
 CLAIM_LEASE = timedelta(minutes=5)
 
 log = logging.getLogger("deploybot")
+
+
+def instance_identity() -> str:
+    """This process start as an outbox owner: ``host/pid/random``."""
+    return f"{socket.gethostname()[:60]}/{os.getpid()}/{secrets.token_hex(4)}"
+
+
+def dead_claims(owners: Iterable[str]) -> list[str]:
+    """The owners, among ``owners``, that were processes of this host that have stopped: a
+    daemon restarted after a crash takes their claims back at once instead of waiting for the
+    lease; a live instance's claims (another process) and other hosts' are left to lapse."""
+    host = socket.gethostname()[:60]
+    dead = []
+    for owner in owners:
+        owner_host, _, rest = owner.partition("/")
+        pid = rest.partition("/")[0]
+        if owner_host != host or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            dead.append(owner)
+        except PermissionError:
+            continue  # alive, another user's
+    return dead
 
 
 class OutboxRunner:
@@ -50,10 +77,10 @@ class OutboxRunner:
         self.observer = observer
         self.reply = reply
         self.health = health
-        #: Who carries effects out, in the outbox's claims: the host, so that a daemon
-        #: restarted after a crash takes its own claims back at once, while an instance on
-        #: another host waits for them to lapse.
-        self.owner = socket.gethostname()
+        #: Who carries effects out, in the outbox's claims: this process start, unique even
+        #: between two instances on one host (they must never carry one effect out both).
+        self.owner = instance_identity()
+        self._took_back = False
 
     def drain(self, *, limit: int | None = None) -> tuple[int, int]:
         """Carry out the effects that are due, in order per deployment and channel; returns
@@ -64,6 +91,11 @@ class OutboxRunner:
         """
         done = failed = 0
         blocked: set[tuple[str, str]] = set()
+        if not self._took_back:
+            self._took_back = True
+            released = self.store.release_claims(dead_claims(self.store.claim_owners()))
+            if released:
+                log.info("took back %d effect(s) claimed by a stopped instance", released)
         for item in self.store.pending():
             if self.stopping.is_set() or (limit is not None and done >= limit):
                 break

@@ -412,6 +412,29 @@ class Store(MarkerStore, ReportQueries):
         with self.engine.begin() as connection:
             return connection.execute(query).rowcount == 1
 
+    def claim_owners(self) -> list[str]:
+        """Every owner holding a claim on a pending effect."""
+        query = (
+            sa.select(outbox.c.claimed_by)
+            .where(outbox.c.status == "pending", outbox.c.claimed_by.is_not(None))
+            .distinct()
+        )
+        with self.engine.connect() as connection:
+            owners: list[Any] = list(connection.execute(query).scalars())
+        return [str(owner) for owner in owners]
+
+    def release_claims(self, owners: Sequence[str]) -> int:
+        """Drop the claims of ``owners`` (stopped instances); returns how many were held."""
+        if not owners:
+            return 0
+        query = (
+            outbox.update()
+            .where(outbox.c.claimed_by.in_(list(owners)))
+            .values(claimed_by=None, claimed_until=None)
+        )
+        with self.engine.begin() as connection:
+            return int(connection.execute(query).rowcount)
+
     def mark_done(self, item_id: int, now: datetime) -> None:
         """The effect was carried out."""
         with self.engine.begin() as connection:

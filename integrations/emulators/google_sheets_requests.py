@@ -1,6 +1,6 @@
 """The ``spreadsheets.batchUpdate`` requests the emulator takes (``repeatCell`` number formats,
 ``createDeveloperMetadata`` on rows, ``insertDimension``, ``deleteDimension`` and
-``appendDimension`` of rows), and
+``appendDimension`` of rows, ``updateCells`` of entered values), and
 writing values found by developer metadata (``values.batchUpdateByDataFilter``)."""
 
 from __future__ import annotations
@@ -76,6 +76,25 @@ def _delete(book: Spreadsheet, delete: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def _update_cells(book: Spreadsheet, update: dict[str, Any]) -> dict[str, Any]:
+    """``updateCells`` from a ``start`` cell, ``fields: userEnteredValue``: string and number
+    values entered as they are (RAW)."""
+    if update.get("fields") != "userEnteredValue":
+        raise RequestError("Only updateCells with fields 'userEnteredValue' is emulated")
+    start = update.get("start", {})
+    sheet = _sheet(book, start.get("sheetId"))
+    first_row, first_column = (
+        int(start.get("rowIndex", 0)) + 1,
+        int(start.get("columnIndex", 0)) + 1,
+    )
+    for r, row in enumerate(update.get("rows", [])):
+        for c, cell in enumerate(row.get("values", [])):
+            entered = cell.get("userEnteredValue", {})
+            value = entered.get("stringValue", entered.get("numberValue", ""))
+            sheet.write(first_row + r, first_column + c, value, "RAW")
+    return {}
+
+
 def _append_rows(book: Spreadsheet, append: dict[str, Any]) -> dict[str, Any]:
     if append.get("dimension") != "ROWS":
         raise RequestError("Only row dimensions are emulated")
@@ -89,6 +108,7 @@ _REQUESTS: dict[str, Callable[[Spreadsheet, dict[str, Any]], dict[str, Any]]] = 
     "insertDimension": _insert,
     "deleteDimension": _delete,
     "appendDimension": _append_rows,
+    "updateCells": _update_cells,
 }
 
 

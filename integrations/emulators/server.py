@@ -32,7 +32,9 @@ def shape(name: str) -> dict[str, Any]:
 @dataclass
 class Faults:
     """What goes wrong, on purpose. ``script`` answers the next requests first (FIFO), e.g.
-    ``[429, 502, 502]``; the rates then apply at random, from ``seed``."""
+    ``[429, 502, 502]``, ``"drop"``, or ``"lost:503"`` (the request is carried out, then its
+    answer is replaced by a 503: the answer lost on the way back); the rates then apply at
+    random, from ``seed``."""
 
     error_rate: float = 0.0
     rate_limit_rate: float = 0.0
@@ -153,6 +155,9 @@ class EmulatorApp:
             time.sleep(faults.stall_seconds)  # slow, then answers (or fails) as planned
         if planned is None:
             return None
+        if isinstance(planned, str) and planned.startswith("lost:"):
+            request.environ["emulator.lost"] = int(planned.removeprefix("lost:"))
+            return None
         if planned == "drop":
             sock = request.environ.get("werkzeug.socket")
             if isinstance(sock, socket.socket):
@@ -178,6 +183,8 @@ class EmulatorApp:
         else:
             with self.lock:
                 response = self.handlers[str(endpoint)](request, **args)
+            if "emulator.lost" in request.environ:  # done, but the answer never arrives
+                response = self.error(int(request.environ["emulator.lost"]))
         with self.lock:
             self.counters[str(endpoint)] += 1
             self.log.append(
