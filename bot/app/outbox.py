@@ -27,9 +27,13 @@ CLAIM_LEASE = timedelta(minutes=5)
 log = logging.getLogger("deploybot")
 
 
+_STARTED = secrets.token_hex(4)
+
+
 def instance_identity() -> str:
-    """This process start as an outbox owner: ``host/pid/random``."""
-    return f"{socket.gethostname()[:60]}/{os.getpid()}/{secrets.token_hex(4)}"
+    """This process start as an outbox owner: ``host/pid/random``, the random part drawn once
+    per process (a pid is reused after a reboot; the draw is not)."""
+    return f"{socket.gethostname()[:60]}/{os.getpid()}/{_STARTED}"
 
 
 def dead_claims(owners: Iterable[str]) -> list[str]:
