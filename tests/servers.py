@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections.abc import Iterator
@@ -36,11 +37,19 @@ class SmtpSink:
     received: list[Received] = field(default_factory=list)
     refuse_first_attempt: bool = False
     refused: list[str] = field(default_factory=list)
+    #: How long the server takes to answer a message's DATA (a slow SMTP server).
+    slow_seconds: float = 0.0
+    #: Set while a message's DATA is being answered.
+    in_data: threading.Event = field(default_factory=threading.Event)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         message_id = str(parsed["Message-ID"])
+        if self.slow_seconds:
+            self.in_data.set()
+            await asyncio.sleep(self.slow_seconds)
+            self.in_data.clear()
         if self.refuse_first_attempt and message_id not in self.refused:
             self.refused.append(message_id)
             return "451 4.3.0 Try again later"
@@ -57,14 +66,15 @@ def free_port() -> int:
 
 @contextmanager
 def smtp_sink(
-    *, refuse_first_attempt: bool = False, **controller_options: Any
+    *, refuse_first_attempt: bool = False, slow_seconds: float = 0.0, **controller_options: Any
 ) -> Iterator[SmtpSink]:
     """An aiosmtpd server on a free loopback port that keeps every message it receives
     (refusing each message's first attempt with a 451, when asked).
 
     ``controller_options`` go to aiosmtpd's Controller (``tls_context``, ``authenticator``…).
     """
-    sink = SmtpSink("127.0.0.1", free_port(), refuse_first_attempt=refuse_first_attempt)
+    sink = SmtpSink("127.0.0.1", free_port(), refuse_first_attempt=refuse_first_attempt,
+                    slow_seconds=slow_seconds)  # fmt: skip
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port, **controller_options)
     controller.start()
     try:

@@ -20,7 +20,7 @@ from integrations.deployment_log import DeploymentLog
 from integrations.emulators.server import RunningEmulator
 from integrations.emulators.zammad import ZammadEmulator
 from tests.postgres import new_database
-from tests.servers import free_port
+from tests.servers import free_port, smtp_sink
 
 pytestmark = pytest.mark.xdist_group("failover")
 
@@ -42,12 +42,12 @@ def health(port: int) -> dict[str, object]:
     return answer
 
 
-@pytest.fixture
-def daemons(
-    config_file: Path, postgres: str
-) -> Iterator[tuple[list[subprocess.Popen[str]], list[int]]]:
+def start_daemons(
+    config_file: Path, database: str
+) -> tuple[list[subprocess.Popen[str]], list[int]]:
+    """Two ``deploybot run`` processes on one PostgreSQL store (the first one leads)."""
     text = config_file.read_text(encoding="utf-8")
-    text = text.replace("sqlite:///deploybot-state.sqlite", new_database(postgres))
+    text = text.replace("sqlite:///deploybot-state.sqlite", database)
     text = text.replace("  poll_seconds: 60\n", "  poll_seconds: 5\n", 1)
     ports = [free_port(), free_port()]
     processes = []
@@ -61,7 +61,10 @@ def daemons(
         ))  # fmt: skip
         if index == 0:
             wait_for("the first instance leads", lambda: health(ports[0]).get("role") == "leader")
-    yield processes, ports
+    return processes, ports
+
+
+def stop(processes: list[subprocess.Popen[str]]) -> None:
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -69,6 +72,15 @@ def daemons(
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture
+def daemons(
+    config_file: Path, postgres: str
+) -> Iterator[tuple[list[subprocess.Popen[str]], list[int]]]:
+    processes, ports = start_daemons(config_file, new_database(postgres))
+    yield processes, ports
+    stop(processes)
 
 
 def test_the_follower_completes_a_deployment_the_leader_began(
@@ -105,3 +117,46 @@ def test_the_follower_completes_a_deployment_the_leader_began(
     assert kinds == {"schedule": 1, "invitation": 1, "start": 1, "end": 1}
     assert len(DeploymentLog(config_file.parent / "DEPLOYMENTS", "DIBA").read_rows()) == 1
     assert len(list((config_file.parent / "calendar").glob("*.ics"))) == 1
+
+
+def test_a_leader_that_loses_its_lock_mid_email_and_the_new_leader_send_it_once(
+    config_file: Path, postgres: str, zammad: RunningEmulator
+) -> None:
+    """Two instances on one host shared their outbox claims (keyed by the host name): with
+    the leader's lock connection cut while its schedule email sat at a slow SMTP server, the
+    new leader sent it too and the customer got it twice."""
+    import psycopg
+
+    database = new_database(postgres)
+    with smtp_sink(slow_seconds=12) as sink:
+        text = config_file.read_text(encoding="utf-8").replace(
+            "smtp:\n  transport: directory\n  directory: mail-out\n",
+            f"smtp:\n  transport: smtp\n  host: 127.0.0.1\n  port: {sink.port}\n"
+            "  starttls: false\n",
+        )
+        config_file.write_text(text, encoding="utf-8")
+        processes, ports = start_daemons(config_file, database)
+        try:
+            app: ZammadEmulator = zammad.app  # type: ignore[assignment]
+            wait_for(
+                "the second instance follows", lambda: health(ports[1]).get("role") == "follower"
+            )
+            app.set_tags(1, [*app.tags[1], "deploy"])
+            wait_for("the request is ready", lambda: "deploy-ready" in app.tags[1])
+            app.set_tags(1, [*app.tags[1], "deploy-slot-1"])
+            wait_for("an email is at the slow server", sink.in_data.is_set, 60)
+            dsn = database.replace("postgresql+psycopg://", "postgresql://")
+            with psycopg.connect(dsn, autocommit=True) as admin:
+                cut = admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+                ).fetchall()
+            assert cut, "no advisory lock to cut"
+            wait_for("the follower leads", lambda: health(ports[1]).get("role") == "leader", 30)
+            wait_for("every email was delivered", lambda: len(sink.received) >= 2, 90)
+            time.sleep(6)  # one more poll of each instance: nothing more goes out
+        finally:
+            stop(processes)
+    ids = collections.Counter(str(r.message["Message-ID"]) for r in sink.received)
+    assert [i for i, n in ids.items() if n > 1] == []
+    kinds = collections.Counter(i.split(".")[1] for i in ids)
+    assert kinds["schedule"] == 1
