@@ -15,7 +15,7 @@ import pytest
 
 from bot.config.models import Config, EmailKind
 from bot.domain.calendar.rules import Slot
-from bot.domain.model import Deployment, State, TicketRef
+from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.notifications import calendar_event, log_row
 from bot.domain.problems import Problem
 from bot.domain.rendering import EMAIL_KINDS, Renderer, moment_words
@@ -196,3 +196,14 @@ def test_every_customer_template_exists_in_every_language(language: str) -> None
     missing = [name.format(language) for name in customer_templates
                if not (root / name.format(language)).is_file()]  # fmt: skip
     assert missing == []
+
+
+def test_a_catalan_rollback_notice_elides_before_a_version_read_with_a_vowel() -> None:
+    rolled = dataclasses.replace(
+        sample(State.ROLLED_BACK),
+        components=(ComponentVersion("addon-x", "1.0.0", "0.9.0"),
+                    ComponentVersion("lib", "3.2.1", "3.2.0")),
+    )  # fmt: skip
+    text = Renderer().email("rollback", rolled, customer_config("ca"), now=NOW).text
+    assert "addon-x 0.9.0 (en lloc d'1.0.0)" in text
+    assert "lib 3.2.0 (en lloc de 3.2.1)" in text
