@@ -74,6 +74,18 @@ def test_a_ticket_that_does_not_exist_fails() -> None:
     assert not result.ready
 
 
+@pytest.mark.parametrize(
+    ("missing", "sentence"),
+    [(("7499999",), "no existe en Zammad: ES-7499999"),
+     (("7499999", "7499998"), "no existen en Zammad: ES-7499999, ES-7499998")],
+)  # fmt: skip
+def test_missing_tickets_are_said_in_the_singular_or_the_plural(
+    missing: tuple[str, ...], sentence: str
+) -> None:
+    result = report(make_facts(missing_tickets=missing), language="es")
+    assert sentence in result.check("customer_known").message
+
+
 # -- handled_by_us -------------------------------------------------------------------------
 
 

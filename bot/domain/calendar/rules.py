@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from bot.config.models import WEEKDAYS, Config, Customer, HolidayRegion, Vacation
-from bot.domain.texts import say
+from bot.domain.texts import say, say_count
 from bot.domain.texts.calendar import short_date, short_datetime, weekday_name
 
 #: Every refusal code, in the order reasons are reported.
@@ -396,10 +396,10 @@ def _conflicts(
         reasons.append(
             Reason(
                 "conflict",
-                say(
+                say_count(
                     lang,
                     "conflict_parallel",
-                    count=len(overlapping),
+                    len(overlapping),
                     others=", ".join(b.id for b in overlapping),
                     limit=rules.max_parallel,
                 ),

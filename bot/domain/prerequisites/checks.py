@@ -21,7 +21,7 @@ from bot.domain.prerequisites.facts import (
 )
 from bot.domain.prerequisites.result import CheckResult, Report
 from bot.domain.prerequisites.rollback import rollback_ready
-from bot.domain.texts import say
+from bot.domain.texts import say, say_count
 from bot.domain.texts.calendar import short_date
 
 #: Judges one component for a check: (passed, the line to show, a link).
@@ -322,7 +322,8 @@ def _matched_customer(facts: Facts, config: Config, language: str) -> CustomerMa
     if not facts.tickets and facts.customer is not None:
         match = CustomerMatch(config.customer(facts.customer), None)
     if facts.missing_tickets:
-        missing = say(language, "missing_tickets", tickets=", ".join(facts.missing_tickets))
+        missing = say_count(language, "missing_tickets", len(facts.missing_tickets),
+                            tickets=", ".join(facts.missing_tickets))  # fmt: skip
         problem = missing if match.problem is None else f"{missing}; {match.problem}"
         match = CustomerMatch(None, problem)
     return match

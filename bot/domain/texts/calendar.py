@@ -29,7 +29,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "outside_window_fit": "una duración de {duration} no cabe en la ventana de {customer} "
         "({window})",
         "conflict_customer": "se solapa con {other} de {customer} ({slot})",
-        "conflict_parallel": "ya hay {count} despliegue(s) a esa hora ({others}); "
+        "conflict_parallel_one": "ya hay {count} despliegue a esa hora ({others}); "
+        "el máximo simultáneo es {limit}",
+        "conflict_parallel_other": "ya hay {count} despliegues a esa hora ({others}); "
         "el máximo simultáneo es {limit}",
         "past": "no respeta la antelación mínima de {notice} (lo más pronto: {earliest})",
         "whose_sep": " y ",
@@ -50,7 +52,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "outside_window_fit": "una durada de {duration} no cap a la finestra de {customer} "
         "({window})",
         "conflict_customer": "es solapa amb {other} de {customer} ({slot})",
-        "conflict_parallel": "ja hi ha {count} desplegament(s) a aquesta hora ({others}); "
+        "conflict_parallel_one": "ja hi ha {count} desplegament a aquesta hora ({others}); "
+        "el màxim simultani és {limit}",
+        "conflict_parallel_other": "ja hi ha {count} desplegaments a aquesta hora ({others}); "
         "el màxim simultani és {limit}",
         "past": "no respecta l'antelació mínima de {notice} (el més aviat: {earliest})",
         "whose_sep": " i ",
@@ -71,7 +75,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "outside_window_fit": "a duration of {duration} does not fit in the window of "
         "{customer} ({window})",
         "conflict_customer": "it overlaps {other} of {customer} ({slot})",
-        "conflict_parallel": "{count} deployment(s) already run at that time ({others}); "
+        "conflict_parallel_one": "{count} deployment already runs at that time ({others}); "
+        "at most {limit} may run at once",
+        "conflict_parallel_other": "{count} deployments already run at that time ({others}); "
         "at most {limit} may run at once",
         "past": "it does not respect the minimum notice of {notice} (earliest: {earliest})",
         "whose_sep": " and ",

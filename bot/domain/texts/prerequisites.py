@@ -9,7 +9,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "first_release": "{component} (primera versión: se desinstala)",
         "guide_title": "Guía de marcha atrás: {guide}",
         "no_tickets": "no hay ningún ticket en la petición",
-        "missing_tickets": "no existe(n) en Zammad: {tickets}",
+        "missing_tickets_one": "no existe en Zammad: {tickets}",
+        "missing_tickets_other": "no existen en Zammad: {tickets}",
         "ticket_without_org": "el ticket {ticket} no tiene organización en Zammad",
         "org_unknown": "la organización '{org}' del ticket {ticket} no es un cliente configurado "
         "(clientes: {known})",
@@ -92,7 +93,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "first_release": "{component} (primera versió: es desinstal·la)",
         "guide_title": "Guia de marxa enrere: {guide}",
         "no_tickets": "no hi ha cap tiquet a la petició",
-        "missing_tickets": "no existeix(en) a Zammad: {tickets}",
+        "missing_tickets_one": "no existeix a Zammad: {tickets}",
+        "missing_tickets_other": "no existeixen a Zammad: {tickets}",
         "ticket_without_org": "el tiquet {ticket} no té organització a Zammad",
         "org_unknown": "l'organització '{org}' del tiquet {ticket} no és un client configurat "
         "(clients: {known})",
@@ -173,7 +175,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "first_release": "{component} (first version: uninstalled)",
         "guide_title": "Rollback guide: {guide}",
         "no_tickets": "the request has no ticket",
-        "missing_tickets": "not found in Zammad: {tickets}",
+        "missing_tickets_one": "not found in Zammad: {tickets}",
+        "missing_tickets_other": "not found in Zammad: {tickets}",
         "ticket_without_org": "ticket {ticket} has no organization in Zammad",
         "org_unknown": "organization '{org}' of ticket {ticket} is not a configured customer "
         "(customers: {known})",
