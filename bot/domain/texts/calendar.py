@@ -7,10 +7,6 @@ import re
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from babel.dates import format_date, get_date_format, get_day_names, get_month_names
-from babel.lists import format_list
-from babel.units import format_unit
-
 #: The languages deploybot writes, their CLDR locales, and the one fallback for any other.
 LOCALES = {"es": "es_ES", "ca": "ca_ES", "en": "en_GB"}
 FALLBACK = "en"
@@ -97,6 +93,8 @@ def locale_of(language: str) -> str:
 @cache
 def weekday_names(language: str) -> tuple[str, ...]:
     """Monday … Sunday in ``language``, from CLDR."""
+    from babel.dates import get_day_names  # CLDR is loaded when a name is first needed
+
     names = get_day_names("wide", context="format", locale=locale_of(language))
     return tuple(str(names[index]) for index in range(7))
 
@@ -104,6 +102,8 @@ def weekday_names(language: str) -> tuple[str, ...]:
 @cache
 def month_names(language: str) -> tuple[str, ...]:
     """January … December in ``language`` as a heading says them (CLDR, stand-alone)."""
+    from babel.dates import get_month_names
+
     names = get_month_names("wide", context="stand-alone", locale=locale_of(language))
     return tuple(str(names[index]) for index in range(1, 13))
 
@@ -127,6 +127,8 @@ def short_datetime(moment: datetime) -> str:
 def _long_pattern(language: str, with_year: bool) -> str:
     # CLDR's full date without the comma after the weekday, as a letter writes it in running
     # text ("el martes 1 de diciembre de 2026"); the year's part dropped when not wanted.
+    from babel.dates import get_date_format
+
     pattern = str(get_date_format("full", locale=locale_of(language)).pattern)
     pattern = pattern.replace("EEEE,", "EEEE")
     if not with_year:
@@ -137,12 +139,17 @@ def _long_pattern(language: str, with_year: bool) -> str:
 def long_date(language: str, day: date, *, with_year: bool = True) -> str:
     """A date written out for a letter, from CLDR: ``martes 1 de diciembre de 2026``,
     ``dimarts 6 d'octubre del 2026``, ``Tuesday 1 December 2026``."""
+    from babel.dates import format_date
+
     text = str(format_date(day, _long_pattern(language, with_year), locale=locale_of(language)))
     return text.replace("\u2019", "'")  # one apostrophe, as the templates write it
 
 
 def duration_words(language: str, value: timedelta) -> str:
     """A duration written out, from CLDR: ``15 minutos``, ``1 hora y 30 minutos``."""
+    from babel.lists import format_list
+    from babel.units import format_unit
+
     total = max(int(value.total_seconds() // 60), 0)
     whole_hours, rest = divmod(total, 60)
     locale = locale_of(language)
