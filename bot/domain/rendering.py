@@ -32,7 +32,7 @@ from bot.domain.model import Deployment, note_texts
 from bot.domain.prerequisites.result import Report
 from bot.domain.prerequisites.rollback import guide_steps
 from bot.domain.texts import FALLBACK, grammar, say
-from bot.domain.texts.calendar import duration_words, long_date, short_date, weekday_name
+from bot.domain.texts.calendar import duration_words, long_date, short_date
 from bot.resources import templates_path
 
 #: Who reads a text: the provider's team (internal detail, the operator's language) or the
@@ -100,14 +100,6 @@ def _day(moment: datetime | None, config: Config, language: str) -> str:
     if moment is None:
         return ""
     return long_date(language, moment.astimezone(config.provider.tz).date())
-
-
-def short_moment(moment: datetime | None, config: Config, language: str) -> str:
-    """A moment as the emails name a booking that moved: ``lunes 30/11 09:00``."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(config.provider.tz)
-    return f"{weekday_name(language, local.date())} {local:%d/%m %H:%M}"
 
 
 def moment_words(moment: datetime | None, config: Config, language: str) -> str:
@@ -183,7 +175,6 @@ def deployment_context(
         "slot_day": _day(start, config, language),
         "slot_date": short_date(start.astimezone(provider.tz).date()) if start else "",
         "slot_time": _clock(start, config),
-        "slot_short": short_moment(start, config, language),
         "slot_end_time": _clock(deployment.planned_end, config),
         "actual_day": _day(deployment.actual_end or deployment.actual_start, config, language),
         "actual_start_time": _clock(deployment.actual_start, config),
