@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from typing import assert_never
 
 from bot.app.ports import CalendarFilePort, CalendarServerPort, LogPort, MailPort, ZammadPort
 from bot.domain.effects import (
@@ -21,6 +22,7 @@ from bot.domain.effects import (
     PublishCalendarEvent,
     SendEmail,
     SetTags,
+    UpsertLogRow,
 )
 from integrations.calendar import invitation
 from integrations.google_errors import GoogleApiError
@@ -65,8 +67,10 @@ def execute(effect: OutboxEffect, channels: Channels, *, now: datetime) -> None:
             channels.caldav.upsert(effect.event)
         if channels.google_calendar is not None:
             channels.google_calendar.upsert(effect.event)
-    else:
+    elif isinstance(effect, UpsertLogRow):
         channels.log_for(effect.customer).upsert_row(effect.row)
+    else:  # a new kind of effect is a type error here, and never a log write by default
+        assert_never(effect)
 
 
 def _post(effect: PostNote, zammad: ZammadPort) -> None:

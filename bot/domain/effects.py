@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import assert_never
 
 from bot.domain.texts import say
 
@@ -158,7 +159,9 @@ def channel_of(effect: OutboxEffect) -> str:
         return "email"
     if isinstance(effect, PublishCalendarEvent):
         return "calendar"
-    return "log"
+    if isinstance(effect, UpsertLogRow):
+        return "log"
+    assert_never(effect)
 
 
 def describe(effect: OutboxEffect, language: str = "en") -> str:
@@ -181,8 +184,15 @@ def describe(effect: OutboxEffect, language: str = "en") -> str:
             else f"SEQUENCE {event.sequence}"
         )
         return say(language, "effect_event", uid=event.uid, state=state)
-    state = say(language, f"state_{_LOG_STATES.get(effect.row.status, effect.row.status)}")
-    return say(language, "effect_log", id=effect.row.deployment_id, status=state)
+    if isinstance(effect, UpsertLogRow):
+        status = _LOG_STATES.get(effect.row.status, effect.row.status)
+        return say(
+            language,
+            "effect_log",
+            id=effect.row.deployment_id,
+            status=say(language, f"state_{status}"),
+        )
+    assert_never(effect)
 
 
 #: A log row's status as the deployment state it stands for (their words are the catalogue's).
