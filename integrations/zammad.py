@@ -304,27 +304,27 @@ class ZammadClient:
         could hold characters of the index's query language. The hits are compared exactly.
         """
         term = max(re.findall(r"\w+", name), key=len, default="")
-        page = 1
-        while term:
-            params = {"query": term, "per_page": ORGANIZATIONS_PER_PAGE, "page": page}
-            ids, objects = _search_objects(
-                self._request("GET", "/organizations/search", params=params), "Organization"
-            )
-            match = _named(name, [objects[i] for i in ids if i in objects])
-            if match is not None or len(ids) < ORGANIZATIONS_PER_PAGE:
-                return match
-            page += 1
-        return None
+        if not term:
+            return None
+        return self._named_organization(name, "/organizations/search", {"query": term})
 
     def list_organization(self, name: str) -> Organization | None:
         """The organization with exactly this name, read from the whole list (the database,
         never the search index), page by page."""
+        return self._named_organization(name, "/organizations", {})
+
+    def _named_organization(
+        self, name: str, path: str, params: dict[str, str]
+    ) -> Organization | None:
+        """The organization named ``name`` among the pages of a listing or a search, read no
+        further than the page that holds it."""
         page = 1
         while True:
-            params = {"per_page": ORGANIZATIONS_PER_PAGE, "page": page}
-            listed = self._request("GET", "/organizations", params=params) or []
-            match = _named(name, listed)
-            if match is not None or len(listed) < ORGANIZATIONS_PER_PAGE:
+            paged = {**params, "per_page": ORGANIZATIONS_PER_PAGE, "page": page}
+            ids, objects = _search_objects(self._request("GET", path, params=paged) or [],
+                                           "Organization")  # fmt: skip
+            match = _named(name, [objects[i] for i in ids if i in objects])
+            if match is not None or len(ids) < ORGANIZATIONS_PER_PAGE:
                 return match
             page += 1
 
