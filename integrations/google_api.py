@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httplib2
 from google.auth.exceptions import RefreshError, TransportError
@@ -38,6 +38,9 @@ SCOPES = (
 )
 
 _VERSIONS = {"drive": "v3", "sheets": "v4", "calendar": "v3"}
+#: How often something that must be made once is tried (its answer lost, looked for) per write.
+ONCE_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,21 @@ class GoogleApis:
                 http = AuthorizedHttp(self.credentials(), http=httplib2.Http(timeout=timeout))
                 self._services[name] = _client(name, http, self.settings.api_url)
             return self._services[name]
+
+    def once(self, attempt: Callable[[], T], look: Callable[[], T | None]) -> T | None:
+        """Something that must be made once (a file, a row): ``attempt`` sends its request
+        without blind retries (``call(..., retry=False)``); when the answer is lost, ``look``
+        finds what was made, if it was, before the request is sent again. None when it was not
+        made after :data:`ONCE_ATTEMPTS` tries."""
+        for number in range(1, ONCE_ATTEMPTS + 1):
+            try:
+                return attempt()
+            except RetriesExhaustedError:
+                self.policy.sleep(self.policy.backoff(number))
+                found = look()
+                if found is not None:
+                    return found
+        return None
 
     def call(self, what: str, request: Callable[[], Any], *, retry: bool = True) -> Any:
         """Run ``request`` (``lambda: service….execute()``); retry what may pass later. ``what``

@@ -33,7 +33,6 @@ from integrations.log_workbook import (
     workbook_rows,
     workbook_summary,
 )
-from integrations.retry import RetriesExhaustedError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _DRIVES = {"supportsAllDrives": True}
@@ -43,10 +42,6 @@ _RESTORE = " from its version history in Drive (File > Version history)"
 def drive_query_text(value: str) -> str:
     """A value quoted for Drive's ``q``: backslashes and single quotes escaped."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-#: How often a new file's creation is tried (its answer lost, the folder searched) in one write.
-CREATE_ATTEMPTS = 3
 
 
 class DriveFolder:
@@ -117,15 +112,15 @@ class DriveFolder:
         sent again blindly — the folder is searched for the name first, and the file found is
         the one made. A blind retry had left two files of the log's name, which blocks the log
         until a person removes one."""
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
-            try:
-                return dict(self.apis.call(f"{what} {name!r}", make, retry=False))
-            except RetriesExhaustedError:
-                self.apis.policy.sleep(self.apis.policy.backoff(attempt))
-                found = self.find(name)
-                if found is not None:
-                    return found
-        raise DeploymentLogError(f"Google Drive did not create {name!r}; deploybot will try again")
+        made = self.apis.once(
+            lambda: dict(self.apis.call(f"{what} {name!r}", make, retry=False)),
+            lambda: self.find(name),
+        )
+        if made is None:
+            raise DeploymentLogError(
+                f"Google Drive did not create {name!r}; deploybot will try again"
+            )
+        return made
 
     def copy(self, source_id: str, name: str) -> dict[str, Any]:
         """A copy of ``source_id`` in the folder, named ``name`` (made once)."""

@@ -33,13 +33,10 @@ from integrations.log_columns import (
     status_label,
 )
 from integrations.log_drive import DriveFolder
-from integrations.retry import RetriesExhaustedError
 
 SHEET = "application/vnd.google-apps.spreadsheet"
 #: The developer metadata key that marks a deployment's row (its value: the deployment id).
 MARK = "deploybot.deployment"
-#: How often a new row's insert is tried (its answer lost, the Sheet read again) in one write.
-ADD_ATTEMPTS = 3
 _EPOCH = datetime(1899, 12, 30)
 _DATES = ("requested", "planned_start", "planned_end", "actual_start", "actual_end")
 
@@ -311,15 +308,20 @@ class SheetsDeploymentLog:
         """Insert the deployment's row, never twice: the insert is not retried blindly — when
         its answer is lost the Sheet is read again, and the row (its id was written in the same
         atomic request) found there is the one it added."""
-        for attempt in range(1, ADD_ATTEMPTS + 1):
-            try:
-                self._mark(book_id, layout, layout.next_row(), deployment_id, insert=True)
-                return layout
-            except RetriesExhaustedError:
-                self.apis.policy.sleep(self.apis.policy.backoff(attempt))
-                layout = self._layout(book_id)
-                if layout.row_of(deployment_id) is not None:
-                    return layout
+        current = layout
+
+        def insert() -> _Layout:  # below the last row as the Sheet is now
+            self._mark(book_id, current, current.next_row(), deployment_id, insert=True)
+            return current
+
+        def look() -> _Layout | None:
+            nonlocal current
+            current = self._layout(book_id)
+            return current if current.row_of(deployment_id) is not None else None
+
+        added = self.apis.once(insert, look)
+        if added is not None:
+            return added
         raise DeploymentLogError(
             f"{self.name}: Google Sheets did not add the row of {deployment_id}; deploybot "
             "will try again"
