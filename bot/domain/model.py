@@ -104,6 +104,13 @@ class Deployment:
         return self.planned_start + self.duration
 
     @property
+    def shown_times(self) -> tuple[datetime | None, datetime | None]:
+        """(start, end) as its calendar events show it: the real times once known, else the
+        planned ones."""
+        start = self.actual_start or self.planned_start
+        return start, self.actual_end or self.planned_end or start
+
+    @property
     def minutes_late(self) -> int | None:
         """How many minutes longer than booked it took, once ended (0 when on time)."""
         taken = self.actual_duration

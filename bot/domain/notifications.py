@@ -13,7 +13,7 @@ from bot.config.models import Config, Contact, Customer, EmailKind, Role
 from bot.domain.effects import CalendarEvent, Email, LogRow
 from bot.domain.model import Deployment, State, note_texts
 from bot.domain.plain import plain
-from bot.domain.rendering import Audience, Renderer
+from bot.domain.rendering import Audience, Renderer, audience_language
 from bot.domain.texts import say
 
 _CUSTOMER_FACING: tuple[Role, ...] = ("customer_managers", "customer_helpdesk", "partner")
@@ -200,9 +200,9 @@ def calendar_event(
     if deployment.planned_start is None:
         raise ValueError(f"{deployment.id} has no slot yet, so it has no calendar event")
     customer = config.customer(deployment.customer)
-    language = config.provider.language if audience == "team" else customer.language
-    start = deployment.actual_start or deployment.planned_start
-    end = deployment.actual_end or deployment.planned_end or start
+    language = audience_language(audience, deployment, config)
+    start, end = deployment.shown_times
+    assert start is not None and end is not None  # it has a slot
     description = renderer.event_text(audience, deployment, config, now=now)
     seen: set[str] = {parseaddr(config.smtp.sender)[1].casefold()}
     attendees = _unique(

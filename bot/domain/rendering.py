@@ -79,6 +79,14 @@ def part_of_day(moment: time, language: str) -> PartOfDay:
     return "night"
 
 
+def audience_language(audience: Audience, deployment: Deployment, config: Config) -> str:
+    """The language an audience reads: the operator's for the team, the customer's for the
+    customer and its partner."""
+    if audience == "team":
+        return config.provider.language
+    return config.customer(deployment.customer).language
+
+
 def note_language(config: Config) -> str:
     """The language of internal notes, replies and alerts: the operator's (the provider's)."""
     return config.provider.language
@@ -254,11 +262,9 @@ class Renderer:
         operator's language with the internal detail (rollback versions and guide), the
         customer's in the customer's language with none. The times are the real ones once
         known, so the text always says what the event's times say."""
-        customer = config.customer(deployment.customer)
-        language = config.provider.language if audience == "team" else customer.language
+        language = audience_language(audience, deployment, config)
         context = deployment_context(deployment, config, language=language, now=now)
-        start = deployment.actual_start or deployment.planned_start
-        end = deployment.actual_end or deployment.planned_end or start
+        start, end = deployment.shown_times
         context.update(
             event_day=_day(start, config, language),
             event_start_time=_clock(start, config),
