@@ -48,7 +48,6 @@ def site(bench: Workbench) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -77,9 +77,6 @@ class Endpoint:
         self._dispatcher.shutdown(timeout=5)
         self._thread.join(timeout=5)
 
-    def server_close(self) -> None:
-        """Kept for callers of the former server: ``shutdown`` already closed everything."""
-
 
 def serve(
     app: Any,
