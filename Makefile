@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict bot integrations tests benchmarks
+	$(BIN)/mypy --strict bot integrations emulators tests benchmarks
 
 test: lint
 	@sh scripts/ensure-browser

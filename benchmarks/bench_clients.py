@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from timing import measure
 
-from integrations.emulators.gitlab import GitLabEmulator
-from integrations.emulators.scenario import load_scenario
-from integrations.emulators.server import Faults, RunningEmulator
-from integrations.emulators.zammad import ZammadEmulator
+from emulators.gitlab import GitLabEmulator
+from emulators.scenario import load_scenario
+from emulators.server import Faults, RunningEmulator
+from emulators.zammad import ZammadEmulator
 from integrations.gitlab import GitLabClient
 from integrations.retry import RetryPolicy
 from integrations.zammad import ZammadClient

@@ -31,10 +31,10 @@ from bot.domain.calendar.rules import rules_for
 from bot.domain.model import Deployment, State
 from bot.domain.notifications import log_row
 from bot.resources import example_config_path
+from emulators.gitlab import GitLabEmulator
+from emulators.scenario import load_scenario
+from emulators.server import RunningEmulator
 from integrations.deployment_log import DeploymentLog, write_template
-from integrations.emulators.gitlab import GitLabEmulator
-from integrations.emulators.scenario import load_scenario
-from integrations.emulators.server import RunningEmulator
 from integrations.gitlab import GitLabClient
 
 TICKETS, WATCHED = 10_000, 500

@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.domain.effects import LogRow
-from integrations.emulators.scenario import load_scenario
+from emulators.scenario import load_scenario
 from integrations.google_calendar import GoogleCalendar
 from integrations.log_drive import DriveDeploymentLog, DriveFolder
 from integrations.log_sheets import SheetsDeploymentLog

@@ -19,7 +19,7 @@ from bot.domain.lifecycle import apply
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.rendering import Renderer
 from bot.resources import example_config_path
-from integrations.emulators.scenario import load_scenario
+from emulators.scenario import load_scenario
 
 
 def main() -> None:

@@ -13,10 +13,10 @@ from bot.app.zammad_reads import ZammadReads
 from bot.config.loading import load_config
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.resources import example_config_path
-from integrations.emulators.gitlab import GitLabEmulator
-from integrations.emulators.scenario import load_scenario
-from integrations.emulators.server import RunningEmulator
-from integrations.emulators.zammad import ZammadEmulator
+from emulators.gitlab import GitLabEmulator
+from emulators.scenario import load_scenario
+from emulators.server import RunningEmulator
+from emulators.zammad import ZammadEmulator
 from integrations.gitlab import GitLabClient
 from integrations.zammad import ZammadClient
 

@@ -12,10 +12,10 @@ import pytest
 from bot.app.demo import Workbench, workbench
 from bot.config.loading import load_config
 from bot.resources import example_config_path
-from integrations.emulators.gitlab import GitLabEmulator
-from integrations.emulators.scenario import load_scenario
-from integrations.emulators.server import RunningEmulator
-from integrations.emulators.zammad import ZammadEmulator
+from emulators.gitlab import GitLabEmulator
+from emulators.scenario import load_scenario
+from emulators.server import RunningEmulator
+from emulators.zammad import ZammadEmulator
 from integrations.gitlab import GitLabClient
 from integrations.retry import RetryPolicy
 from integrations.zammad import ZammadClient

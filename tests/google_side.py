@@ -13,8 +13,8 @@ from typing import Any
 
 import openpyxl
 
-from integrations.emulators.google import GoogleEmulator
-from integrations.emulators.server import RunningEmulator
+from emulators.google import GoogleEmulator
+from emulators.server import RunningEmulator
 from integrations.google_api import GoogleApis, GoogleSettings
 from integrations.log_drive import DriveFolder
 from integrations.retry import RetryPolicy

@@ -17,8 +17,8 @@ from bot.app.demo import Workbench, workbench
 from bot.config.loading import load_config
 from bot.domain.model import State
 from bot.resources import example_config_path
+from emulators.server import Faults
 from integrations.deployment_log import DeploymentLog
-from integrations.emulators.server import Faults
 from integrations.mail import SmtpMailer, SmtpSettings
 from integrations.zammad import MARKER
 from tests.servers import SmtpSink, smtp_sink

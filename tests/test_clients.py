@@ -12,9 +12,9 @@ import pytest
 
 from bot.app.wiring import gitlab_client, zammad_client
 from bot.config.models import GitLabConfig, ZammadConfig
-from integrations.emulators.gitlab import GitLabEmulator
-from integrations.emulators.server import Faults, RunningEmulator
-from integrations.emulators.zammad import ZammadEmulator
+from emulators.gitlab import GitLabEmulator
+from emulators.server import Faults, RunningEmulator
+from emulators.zammad import ZammadEmulator
 from integrations.gitlab import GitLabClient, GitLabError
 from integrations.retry import RetryPolicy, retry_after_seconds
 from integrations.secrets import MissingSecretError

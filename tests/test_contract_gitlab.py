@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import requests
 
-from integrations.emulators.server import RunningEmulator
+from emulators.server import RunningEmulator
 from integrations.gitlab import Release, find_ticket_references
 from tests.recordings import assert_same_shape, gitlab_body
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from integrations.emulators.server import RunningEmulator
+from emulators.server import RunningEmulator
 from integrations.zammad import (
     Article,
     Organization,

@@ -19,8 +19,8 @@ from click.testing import CliRunner
 
 from bot.app.daemon import stop_handler
 from bot.cli import main
-from integrations.emulators.server import RunningEmulator
-from integrations.emulators.zammad import ZammadEmulator
+from emulators.server import RunningEmulator
+from emulators.zammad import ZammadEmulator
 from tests.servers import free_port
 
 

@@ -13,8 +13,8 @@ from click.testing import CliRunner, Result
 
 from bot.cli import main
 from bot.resources import example_config_path
-from integrations.emulators.server import RunningEmulator
-from integrations.emulators.zammad import ZammadEmulator
+from emulators.server import RunningEmulator
+from emulators.zammad import ZammadEmulator
 from tests.servers import SmtpSink, caldav_server, smtp_sink
 
 ENV = {

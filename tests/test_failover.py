@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from emulators.server import RunningEmulator
+from emulators.zammad import ZammadEmulator
 from integrations.deployment_log import DeploymentLog
-from integrations.emulators.server import RunningEmulator
-from integrations.emulators.zammad import ZammadEmulator
 from tests.postgres import new_database
 from tests.servers import free_port, smtp_sink
 

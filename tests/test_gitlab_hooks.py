@@ -16,8 +16,8 @@ from bot.app.webhook import ControlApp
 from bot.cli import main
 from bot.domain.model import State
 from bot.resources import example_config_path
-from integrations.emulators.gitlab import GitLabEmulator
-from integrations.emulators.server import RunningEmulator
+from emulators.gitlab import GitLabEmulator
+from emulators.server import RunningEmulator
 from tests.recordings import gitlab_body
 
 pytestmark = pytest.mark.both_stores

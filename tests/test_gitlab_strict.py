@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import requests
 
-from integrations.emulators.gitlab import GitLabEmulator
-from integrations.emulators.server import RunningEmulator
+from emulators.gitlab import GitLabEmulator
+from emulators.server import RunningEmulator
 from integrations.gitlab import GitLabClient
 
 DIBA = "soffid/addons/diba"

@@ -14,7 +14,7 @@ import pytest
 from googleapiclient.http import MediaIoBaseUpload
 
 from bot.domain.effects import LogRow
-from integrations.emulators.google_drive import SHEET, XLSX
+from emulators.google_drive import SHEET, XLSX
 from integrations.google_api import GoogleApiError, GoogleApis
 from integrations.log_columns import DeploymentLogError, LogConflictError
 from integrations.log_drive import DriveDeploymentLog, DriveFolder

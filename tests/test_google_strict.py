@@ -12,7 +12,7 @@ import requests
 from google.auth.transport.requests import Request
 from google.oauth2 import service_account
 
-from integrations.emulators.google_fields import parse_fields
+from emulators.google_fields import parse_fields
 from integrations.google_api import (
     GoogleApiError,
     GoogleApis,

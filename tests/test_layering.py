@@ -33,7 +33,10 @@ IO_LIBRARIES = {
 }
 #: What importing the domain must not load (the standard library's email package loads socket,
 #: so only the third-party I/O libraries are looked for among the loaded modules).
-NEVER_LOADED = (IO_LIBRARIES - {"socket", "http", "subprocess", "urllib3"}) | {"integrations"}
+NEVER_LOADED = (IO_LIBRARIES - {"socket", "http", "subprocess", "urllib3"}) | {
+    "integrations",
+    "emulators",
+}
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60
 
@@ -60,14 +63,33 @@ def offenders(folder: str, forbidden: object) -> dict[str, list[str]]:
 
 
 def test_integrations_never_import_bot() -> None:
-    assert offenders("integrations", lambda m: m.split(".")[0] == "bot") == {}
+    assert offenders("integrations", lambda m: m.split(".")[0] in {"bot", "emulators"}) == {}
+
+
+#: What of the adapters an emulator may share: the formats both sides of the wire agree on.
+SHARED_FORMATS = {
+    "integrations.timestamps",
+    "integrations.log_columns",
+    "integrations.log_workbook",
+}
+
+
+def test_emulators_are_products_of_their_own() -> None:
+    """The emulators stand for outside systems: they know nothing of deploybot and share only
+    the wire formats with the adapters that talk to them."""
+
+    def forbidden(module: str) -> bool:
+        top = module.split(".")[0]
+        return top == "bot" or (top == "integrations" and module not in SHARED_FORMATS)
+
+    assert offenders("emulators", forbidden) == {}
 
 
 def test_the_domain_imports_no_shell_no_adapter_and_no_io_library() -> None:
     def forbidden(module: str) -> bool:
         top = module.split(".")[0]
         shell = module.startswith(("bot.app", "bot.cli"))
-        return shell or top == "integrations" or top in IO_LIBRARIES
+        return shell or top in {"integrations", "emulators"} or top in IO_LIBRARIES
 
     assert offenders("bot/domain", forbidden) == {}
 
@@ -89,7 +111,9 @@ def test_importing_the_lifecycle_loads_no_io_library() -> None:
 
 
 def python_files() -> list[Path]:
-    return sorted(p for folder in ("bot", "integrations") for p in (ROOT / folder).rglob("*.py"))
+    return sorted(
+        p for folder in ("bot", "integrations", "emulators") for p in (ROOT / folder).rglob("*.py")
+    )
 
 
 @pytest.mark.parametrize("path", python_files(), ids=lambda p: str(p.relative_to(ROOT)))

@@ -15,8 +15,8 @@ from click.testing import CliRunner, Result
 
 from bot.app.demo import DEMO_START
 from bot.cli import main
-from integrations.emulators.server import RunningEmulator
-from integrations.emulators.zammad import ZammadEmulator
+from emulators.server import RunningEmulator
+from emulators.zammad import ZammadEmulator
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.app.demo import DEMO_START, ManualClock
-from integrations.emulators.server import Faults
+from emulators.server import Faults
 from tests.trials import emulators, make_trial, play_lifecycle
 
 pytestmark = pytest.mark.xdist_group("slow-trials")

@@ -12,8 +12,8 @@ import pytest
 
 from bot.app.demo import Workbench
 from bot.domain.model import ComponentVersion, State, note_texts
+from emulators.server import Faults
 from integrations.deployment_log import DeploymentLog
-from integrations.emulators.server import Faults
 from integrations.mail import SmtpMailer, SmtpSettings
 from tests.factories import make_deployment
 from tests.servers import SmtpSink, smtp_sink

@@ -16,8 +16,8 @@ from bot.app.demo import workbench
 from bot.cli import main
 from bot.config.loading import load_config
 from bot.resources import example_config_path
-from integrations.emulators.server import RunningEmulator
-from integrations.emulators.zammad import ZammadEmulator
+from emulators.server import RunningEmulator
+from emulators.zammad import ZammadEmulator
 
 
 @pytest.fixture

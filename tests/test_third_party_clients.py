@@ -1,6 +1,6 @@
 """Third-party clients as contract tests: zammad_py and zammadoo against the Zammad emulator,
 python-gitlab beyond deploybot's own calls against the GitLab emulator. Each call here must work;
-the calls the emulators deliberately leave out are listed in integrations/emulators/README.md."""
+the calls the emulators deliberately leave out are listed in emulators/README.md."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import zammad_py
 import zammadoo
 from requests.exceptions import HTTPError
 
-from integrations.emulators.server import RunningEmulator
+from emulators.server import RunningEmulator
 
 DIBA = "soffid/addons/diba"
 

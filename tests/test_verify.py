@@ -20,7 +20,7 @@ from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.prerequisites.result import Report
 from bot.domain.rendering import Renderer
 from bot.resources import example_config_path
-from integrations.emulators.server import Faults, RunningEmulator
+from emulators.server import Faults, RunningEmulator
 from integrations.gitlab import GitLabClient
 from integrations.zammad import ZammadClient
 

@@ -11,7 +11,7 @@ from werkzeug.test import Client
 
 from bot.app.demo import Workbench
 from bot.app.webhook import ControlApp, signature_matches
-from integrations.emulators.server import Faults
+from emulators.server import Faults
 from integrations.retry import RetryPolicy
 from integrations.zammad import ZammadClient
 

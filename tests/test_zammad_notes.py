@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.emulators.server import RunningEmulator
+from emulators.server import RunningEmulator
 from integrations.zammad import ZammadClient, marker_text
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from integrations.emulators.server import RunningEmulator
-from integrations.emulators.zammad import ZammadEmulator
+from emulators.server import RunningEmulator
+from emulators.zammad import ZammadEmulator
 from integrations.zammad import ZammadClient, ZammadPermissionError, ZammadTagRefusedError
 
 

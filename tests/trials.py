@@ -23,10 +23,10 @@ from typing import Any
 from bot.app.demo import DEMO_START, ManualClock
 from bot.app.store import Store, sqlite_url
 from bot.resources import example_config_path
+from emulators.gitlab import GitLabEmulator
+from emulators.server import Faults, RunningEmulator
+from emulators.zammad import ZammadEmulator
 from integrations.deployment_log import DeploymentLog
-from integrations.emulators.gitlab import GitLabEmulator
-from integrations.emulators.server import Faults, RunningEmulator
-from integrations.emulators.zammad import ZammadEmulator
 from integrations.zammad import MARKER
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,10 +21,10 @@ from bot.app.store import Store, sqlite_url
 from bot.app.wiring import build_service, deployment_log
 from bot.config.models import Config, GoogleCalendarConfig, GoogleConfig
 from bot.domain.model import Deployment
-from integrations.emulators.gitlab import GitLabEmulator
-from integrations.emulators.google import GoogleEmulator
-from integrations.emulators.server import RunningEmulator
-from integrations.emulators.zammad import ZammadEmulator
+from emulators.gitlab import GitLabEmulator
+from emulators.google import GoogleEmulator
+from emulators.server import RunningEmulator
+from emulators.zammad import ZammadEmulator
 
 #: The demo's "now": Thursday 26 November 2026, 10:00 in Madrid — fixed, so runs repeat.
 DEMO_START = datetime.fromisoformat("2026-11-26T10:00:00+01:00")

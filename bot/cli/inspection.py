@@ -42,10 +42,10 @@ def _clients(config: Config, scenario: str | None) -> Iterator[tuple[ZammadClien
     if scenario is None:
         yield zammad_client(config.zammad), gitlab_client(config.gitlab)
         return
-    from integrations.emulators.gitlab import GitLabEmulator
-    from integrations.emulators.scenario import load_scenario
-    from integrations.emulators.server import RunningEmulator
-    from integrations.emulators.zammad import ZammadEmulator
+    from emulators.gitlab import GitLabEmulator
+    from emulators.scenario import load_scenario
+    from emulators.server import RunningEmulator
+    from emulators.zammad import ZammadEmulator
 
     data = load_scenario(None if scenario == "demo" else Path(scenario))
     token = str(data.get("token", "demo-token"))
@@ -92,7 +92,7 @@ def verify(
             fail(f'--components: {exc} (write it like "{example}")')
     from bot.app.gather import DeploymentRequest, FactGatherer
     from bot.app.zammad_reads import ZammadReads
-    from integrations.emulators.scenario import ScenarioError
+    from emulators.scenario import ScenarioError
     from integrations.secrets import MissingSecretError
     from integrations.zammad import ZammadError
 

@@ -19,10 +19,10 @@ from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.notifications import recipients_for
 from bot.domain.rendering import EMAIL_KINDS, Renderer, TemplateError
 from bot.domain.texts import LANGUAGES
-from integrations.emulators.scenario import ScenarioError
+from emulators.scenario import ScenarioError
 
 if TYPE_CHECKING:
-    from integrations.emulators.server import EmulatorApp
+    from emulators.server import EmulatorApp
 
 
 @main.command("emulate")
@@ -53,8 +53,8 @@ def emulate(
     """Serve a Zammad, GitLab or Google (Drive, Sheets, Calendar) emulator on 127.0.0.1 until
     interrupted."""
     # Imported here so that the planning commands do not load the HTTP stack.
-    from integrations.emulators.scenario import load_scenario
-    from integrations.emulators.server import RunningEmulator
+    from emulators.scenario import load_scenario
+    from emulators.server import RunningEmulator
 
     try:
         scenario = load_scenario(scenario_path)
@@ -79,9 +79,9 @@ def emulate(
 
 
 def _emulator(system: str, scenario: dict[str, Any]) -> EmulatorApp:
-    from integrations.emulators.gitlab import GitLabEmulator
-    from integrations.emulators.google import GoogleEmulator
-    from integrations.emulators.zammad import ZammadEmulator
+    from emulators.gitlab import GitLabEmulator
+    from emulators.google import GoogleEmulator
+    from emulators.zammad import ZammadEmulator
 
     kinds: dict[str, type[EmulatorApp]] = {
         "zammad": ZammadEmulator,
@@ -96,7 +96,7 @@ def _emulator_hints(
 ) -> list[str]:
     """What to tell the person who started the emulator: where it is and how to call it."""
     if system == "google":
-        from integrations.emulators.google import GoogleEmulator
+        from emulators.google import GoogleEmulator
 
         assert isinstance(app, GoogleEmulator)
         account = str((scenario.get("google") or {}).get("service_account", "deploybot@demo"))
@@ -219,7 +219,7 @@ def log_template(path: Path, lang: str | None, force: bool, config_path: Path | 
 def demo(out: Path, config_path: Path | None) -> None:
     """Play the whole procedure for DIBA on the emulators and leave every artifact in --out."""
     from bot.app.demo import BACKENDS, run_demo
-    from integrations.emulators.scenario import load_scenario
+    from emulators.scenario import load_scenario
 
     config = load(config_path)
     backend = os.environ.get("DEPLOYBOT_DEMO_BACKEND", "folder") or "folder"

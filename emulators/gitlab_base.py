@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlencode
 
 from werkzeug.wrappers import Request, Response
 
-from integrations.emulators.server import EmulatorApp, json_response, shape
+from emulators.server import EmulatorApp, json_response, shape
 from integrations.timestamps import format_timestamp
 
 _PROJECT_PATH = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)(?P<rest>/.*)?$")

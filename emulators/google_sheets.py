@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from integrations.emulators.google_a1 import A1Range, RangeError, a1
-from integrations.emulators.google_drive import DriveApi, DriveFile
-from integrations.emulators.google_fields import answer, google_error
-from integrations.emulators.google_sheet_model import (
+from emulators.google_a1 import A1Range, RangeError, a1
+from emulators.google_drive import DriveApi, DriveFile
+from emulators.google_fields import answer, google_error
+from emulators.google_sheet_model import (
     Cell,
     Sheet,
     Spreadsheet,
@@ -25,14 +25,14 @@ from integrations.emulators.google_sheet_model import (
     has_value,
     rendered,
 )
-from integrations.emulators.google_sheets_requests import (
+from emulators.google_sheets_requests import (
     RequestError,
     apply_requests,
     write_by_metadata,
 )
 
 if TYPE_CHECKING:
-    from integrations.emulators.google import GoogleEmulator
+    from emulators.google import GoogleEmulator
 
 _WRITERS = frozenset({"owner", "organizer", "fileOrganizer", "writer"})
 _INPUT_OPTIONS = ("RAW", "USER_ENTERED")

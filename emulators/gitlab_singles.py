@@ -8,8 +8,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from integrations.emulators.gitlab_base import GitLabBase
-from integrations.emulators.server import json_response
+from emulators.gitlab_base import GitLabBase
+from emulators.server import json_response
 
 
 class GitLabSingles(GitLabBase):

@@ -20,7 +20,7 @@ class ScenarioError(ValueError):
 def demo_scenario_path() -> Path:
     """The shipped demo scenario (the example customers of ``config/example.yaml``): the
     checkout's ``config/`` folder, or the ``deploybot_data.config`` package data once installed."""
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = Path(__file__).resolve().parents[1]
     if (checkout / "pyproject.toml").exists():
         return checkout / "config" / "demo-scenario.yaml"
     return Path(str(importlib.resources.files("deploybot_data.config") / "demo-scenario.yaml"))

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from integrations.emulators.google_a1 import a1
-from integrations.emulators.google_sheet_model import Sheet, Spreadsheet
+from emulators.google_a1 import a1
+from emulators.google_sheet_model import Sheet, Spreadsheet
 
 
 class RequestError(ValueError):

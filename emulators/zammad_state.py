@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from integrations.emulators.server import shape
+from emulators.server import shape
 from integrations.timestamps import format_timestamp, parse_timestamp
 
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)

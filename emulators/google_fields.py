@@ -7,7 +7,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from integrations.emulators.server import json_response
+from emulators.server import json_response
 
 Mask = dict[str, "Mask | None"]
 

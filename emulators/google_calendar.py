@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from integrations.emulators.google_fields import answer, google_error
+from emulators.google_fields import answer, google_error
 
 #: Drive v3 and Calendar v3 errors carry no ``status`` member.
 _error = functools.partial(google_error, with_status=False)
 
 if TYPE_CHECKING:
-    from integrations.emulators.google import GoogleEmulator
+    from emulators.google import GoogleEmulator
 
 _WRITERS = frozenset({"owner", "writer"})
 _B32HEX = "0123456789abcdefghijklmnopqrstuv"

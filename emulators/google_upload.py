@@ -9,7 +9,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from integrations.emulators.google_fields import google_error
+from emulators.google_fields import google_error
 
 
 def upload_parts(request: Request) -> tuple[dict[str, Any], bytes] | Response:

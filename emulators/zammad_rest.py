@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from integrations.emulators import zammad_search
-from integrations.emulators.server import json_response
+from emulators import zammad_search
+from emulators.server import json_response
 from integrations.timestamps import format_timestamp
 
 if TYPE_CHECKING:
-    from integrations.emulators.zammad import ZammadEmulator
+    from emulators.zammad import ZammadEmulator
 
 #: The user's string columns a search without Elasticsearch looks in.
 USER_COLUMNS = ("login", "firstname", "lastname", "email", "phone", "mobile", "note")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from integrations.emulators.google_drive import DriveFile
+    from emulators.google_drive import DriveFile
 
 _TOKEN = re.compile(r"\s*('(?:[^'\\]|\\.)*'|!=|=|\w+)")
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from integrations.emulators import zammad_rest
-from integrations.emulators import zammad_search as search
-from integrations.emulators.server import EmulatorApp, json_response
-from integrations.emulators.zammad_search import BACKENDS, SearchBackend
-from integrations.emulators.zammad_state import ZammadState, sanitized
+from emulators import zammad_rest
+from emulators import zammad_search as search
+from emulators.server import EmulatorApp, json_response
+from emulators.zammad_search import BACKENDS, SearchBackend
+from emulators.zammad_state import ZammadState, sanitized
 
 MAX_PER_PAGE = 200
 #: The admin objects deploybot's setup creates (GET and POST /api/v1/<kind>, admins only).

@@ -27,11 +27,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from werkzeug.wrappers import Request, Response
 
-from integrations.emulators.google_calendar import CalendarApi
-from integrations.emulators.google_drive import DriveApi
-from integrations.emulators.google_fields import google_error
-from integrations.emulators.google_sheets import SheetsApi
-from integrations.emulators.server import EmulatorApp, Faults, json_response
+from emulators.google_calendar import CalendarApi
+from emulators.google_drive import DriveApi
+from emulators.google_fields import google_error
+from emulators.google_sheets import SheetsApi
+from emulators.server import EmulatorApp, Faults, json_response
 
 GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
 SCOPE_DRIVE = "https://www.googleapis.com/auth/drive"

@@ -12,9 +12,9 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from integrations.emulators.gitlab_base import ROUTES
-from integrations.emulators.gitlab_singles import GitLabSingles
-from integrations.emulators.server import json_response, shape
+from emulators.gitlab_base import ROUTES
+from emulators.gitlab_singles import GitLabSingles
+from emulators.server import json_response, shape
 from integrations.timestamps import format_timestamp
 
 

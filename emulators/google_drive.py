@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from integrations.emulators.google_fields import answer, google_error, select_fields
-from integrations.emulators.google_query import DriveQuery, QueryError
-from integrations.emulators.google_upload import upload_parts
-from integrations.emulators.server import json_response
+from emulators.google_fields import answer, google_error, select_fields
+from emulators.google_query import DriveQuery, QueryError
+from emulators.google_upload import upload_parts
+from emulators.server import json_response
 from integrations.log_columns import COLUMNS, column_header
 from integrations.log_workbook import build_template, workbook_bytes
 
@@ -28,8 +28,8 @@ from integrations.log_workbook import build_template, workbook_bytes
 _error = functools.partial(google_error, with_status=False)
 
 if TYPE_CHECKING:
-    from integrations.emulators.google import GoogleEmulator
-    from integrations.emulators.google_sheets import SheetsApi
+    from emulators.google import GoogleEmulator
+    from emulators.google_sheets import SheetsApi
 
 FOLDER = "application/vnd.google-apps.folder"
 SHEET = "application/vnd.google-apps.spreadsheet"
