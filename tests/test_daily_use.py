@@ -219,7 +219,7 @@ def test_a_timer_that_cannot_be_carried_out_holds_up_no_other(
     def zammad_down(*args: object, **kwargs: object) -> None:
         raise ZammadError(0, "Zammad did not answer (connection refused)")
 
-    monkeypatch.setattr(bot.service, "check_booked", zammad_down)
+    monkeypatch.setattr(bot.service.orders, "check_booked", zammad_down)
     bot.clock.set(MONDAY_9 + timedelta(minutes=10))  # the reminder and the overdue timer are due
     bot.cycle()
     assert [n for n in bot.zammad.notes(1) if "no ha empezado" in n]

@@ -14,14 +14,22 @@ from typing import TypeVar
 from bot.app.ports import GitLabPort
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Component, Config, Customer
-from bot.domain.commands import CommandError, find_commands, parse_components
+from bot.domain.commands import (
+    CommandError,
+    SetComponents,
+    SetRollbackPlan,
+    find_commands,
+    parse_command,
+)
 from bot.domain.prerequisites.checks import match_customer, ticket_number_matches
 from bot.domain.prerequisites.facts import (
     RELEASE_LIST_CHECKS,
     ComponentFacts,
+    CustomerMatch,
     Facts,
     TicketFacts,
 )
+from bot.domain.request_plan import choose_components
 from bot.domain.texts import say
 from integrations.gitlab import GitLabError, Release
 from integrations.zammad import Ticket, is_marked
@@ -42,6 +50,8 @@ class DeploymentRequest:
     customer: str | None = None
     asserted_tags: tuple[str, ...] = ()
     rollback_plan: str | None = None
+    #: The customer the tagged tickets were matched to, when the request was routed to it.
+    matched: CustomerMatch | None = None
 
 
 def _release_for(releases: Sequence[Release], version: str) -> Release | None:
@@ -81,11 +91,17 @@ class FactGatherer:
                 continue
             if is_marked(article.body):
                 continue  # deploybot's own notes quote commands (help, usage), they give none
-            for command in find_commands(article.body):
-                if command.name == "rollback-plan" and command.args:
-                    rollback_plan = command.args
-                elif command.name == "components" and command.args:
-                    components = command.args
+            for raw in find_commands(article.body):
+                try:
+                    command = parse_command(raw, self.config.provider.tz)
+                except CommandError as error:
+                    if error.usage == "components" and raw.args:
+                        components = raw.args  # the report says what is wrong with it
+                    continue
+                if isinstance(command, SetRollbackPlan):
+                    rollback_plan = command.text
+                elif isinstance(command, SetComponents):
+                    components = raw.args
         authors: dict[str, str] = {}
         if tags.risk_accepted in ticket.tags:
             change = self.zammad.tagged_by(ticket.id, tags.risk_accepted)
@@ -282,25 +298,19 @@ class FactGatherer:
             asserted_tags=request.asserted_tags,
             asserted_rollback_plan=request.rollback_plan,
         )
-        match = match_customer(base.tickets, self.config, self.config.provider.language)
+        match = request.matched or match_customer(base.tickets, self.config)
+        base = replace(base, matched=match)
         customer = match.customer
         if not tickets and request.customer is not None:
             customer = self.config.customer(request.customer)
         if customer is None or customer.managed_by == "partner_exclusive" or missing:
             return base
-        problems: list[str] = []
-        wanted: Sequence[tuple[str, str]] | None = request.components
-        source = "explicit"
-        if wanted is None and noted:
-            try:
-                wanted = parse_components(noted)
-            except CommandError as error:
-                text = error.problem.text(self.config.provider.language)
-                problems.append(f"/deploy components {noted}: {text}")
-                wanted = ()
+        language = self.config.provider.language
+        choice = choose_components(request.components, noted, language)
+        problems = list(choice.problems)
         with self.gitlab.cycle():
+            wanted: Sequence[tuple[str, str]] | None = choice.wanted
             if wanted is None:
-                source = "derived"
                 wanted, problems = self.derive_components(customer, [t.number for t in tickets])
             unknown = [name for name, _ in wanted if name not in customer.components]
             components = tuple(
@@ -311,8 +321,8 @@ class FactGatherer:
         return replace(
             base,
             components=components,
-            components_source="explicit" if source == "explicit" else "derived",
+            components_source=choice.source,
             unknown_components=tuple(unknown),
             component_problems=tuple(problems),
-            derivation_unanswered=source == "derived" and bool(problems),
+            derivation_unanswered=choice.wanted is None and bool(problems),
         )

@@ -4,9 +4,10 @@ are re-checked once it answers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
+from bot.app.committer import Committer
+from bot.app.orders import Orders
 from bot.app.ports import GitLabPort
 from bot.app.store import Store
 from bot.app.zammad_reads import ZammadReads
@@ -14,36 +15,26 @@ from bot.config.models import Config, Customer
 from bot.domain.events import Origin
 from bot.domain.keys import release_cause, ticket_scope
 from bot.domain.lifecycle import PENDING
-from bot.domain.model import Deployment, State
-from bot.domain.rendering import Renderer
+from bot.domain.model import State
 from bot.domain.replies import release_announcement
-from bot.domain.routing import Reply
-from integrations.zammad import Ticket
 
 
 class GitLabPoll:
-    """One look at GitLab; the service hands in how to reply, request and re-check."""
+    """One look at GitLab: its orders carried out and committed as Zammad's are."""
 
     def __init__(
         self,
         config: Config,
         store: Store,
         gitlab: GitLabPort,
-        renderer: Renderer,
-        *,
-        clock: Callable[[], datetime],
-        reply: Callable[[Reply], None],
-        request: Callable[[Ticket, Origin, str], object],
-        recheck: Callable[[Deployment, Origin], object],
+        committer: Committer,
+        orders: Orders,
     ) -> None:
         self.config = config
         self.store = store
         self.gitlab = gitlab
-        self.renderer = renderer
-        self.clock = clock
-        self.reply = reply
-        self.request = request
-        self.recheck = recheck
+        self.committer = committer
+        self.orders = orders
 
     def poll(self, reads: ZammadReads) -> int:
         """Announce the releases published since the last poll; re-check what waited on GitLab.
@@ -51,7 +42,7 @@ class GitLabPoll:
         The window moves on only once every project was read: after an error the same window
         is read again (announcements are keyed, so none is posted twice).
         """
-        now = self.clock()
+        now = self.committer.clock()
         since_text = self.store.seen_value("gitlab:since")
         if since_text is None:
             self.store.remember("gitlab:since", now.isoformat())
@@ -79,13 +70,16 @@ class GitLabPoll:
             ticket = reads.ticket_by_number(reference)
             if ticket is None:
                 continue
-            self.reply(
-                release_announcement(ticket.id, name, project, tag, self.config, self.renderer)
+            renderer = self.committer.renderer
+            announcement = release_announcement(
+                ticket.id, name, project, tag, self.config, renderer
             )
+            self.committer.reply(announcement)
             count += 1
             if ticket.id in pending_ids:
                 cause = f"{ticket_scope(ticket.id)}/{release_cause(project, tag)}"
-                self.request(ticket, Origin("gitlab", "gitlab", ticket.id), cause)
+                origin = Origin("gitlab", "gitlab", ticket.id)
+                self.orders.request([ticket], origin, reads, cause=cause)
         return count
 
     def _recheck_blocked(self) -> int:
@@ -93,6 +87,6 @@ class GitLabPoll:
         count = 0
         for deployment in self.store.deployments(states=[State.BLOCKED]):
             if deployment.awaiting_gitlab:
-                self.recheck(deployment, Origin("gitlab", "gitlab"))
+                self.orders.recheck(deployment, Origin("gitlab", "gitlab"))
                 count += 1
         return count

@@ -16,17 +16,15 @@ from bot.app.gather import DeploymentRequest, FactGatherer
 from bot.app.ports import GitLabPort
 from bot.app.store import Store
 from bot.app.zammad_reads import ZammadReads
-from bot.config.models import Config, Customer
-from bot.domain.calendar.planning import propose_slots
-from bot.domain.calendar.rules import Booking, Slot, rules_for
+from bot.config.models import Config
+from bot.domain.calendar.rules import Booking
 from bot.domain.events import Origin, Requested
 from bot.domain.lifecycle import PENDING, RUNNING, new_deployment
-from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
-from bot.domain.plain import plain
+from bot.domain.model import Deployment, State
 from bot.domain.prerequisites.checks import check_prerequisites, match_customer
-from bot.domain.prerequisites.facts import Facts
+from bot.domain.prerequisites.facts import CustomerMatch, Facts
 from bot.domain.prerequisites.result import Report
-from bot.domain.prerequisites.rollback import given_guide, rollback_target
+from bot.domain.request_plan import plan_request, requested
 from integrations.zammad import Ticket
 
 
@@ -58,17 +56,18 @@ class Requests:
         """What deploybot last deployed of each component for the customer (rollback targets)."""
         return self.store.deployed_versions(customer)
 
-    def customer_of(self, tickets: Sequence[Ticket], reads: ZammadReads) -> Customer | None:
-        """The customer the tickets belong to, from their organizations (None: not one)."""
+    def match(self, tickets: Sequence[Ticket], reads: ZammadReads) -> CustomerMatch:
+        """The customer the tagged tickets belong to, from their organizations: the one match
+        of a request (its facts carry it from then on)."""
         gatherer = FactGatherer(self.config, reads, self.gitlab)
-        facts = [gatherer.ticket_facts(ticket)[0] for ticket in tickets]
-        return match_customer(facts, self.config, self.config.provider.language).customer
+        return match_customer([gatherer.ticket_facts(t)[0] for t in tickets], self.config)
 
     def target(
-        self, tickets: Sequence[Ticket], customer: Customer | None, origin: Origin
+        self, tickets: Sequence[Ticket], matched: CustomerMatch, origin: Origin
     ) -> Deployment | None:
         """The deployment the tickets go into: the open one of any of them, else the
         customer's pending one, else a new one (None when there is no handled customer)."""
+        customer = matched.customer
         for ticket in tickets:
             existing = self.store.open_deployment_of_ticket(ticket.id)
             if existing is not None and (customer is None or existing.customer == customer.name):
@@ -95,6 +94,7 @@ class Requests:
         environment: str | None = None,
         deployment: Deployment | None = None,
         keep_components: bool = False,
+        matched: CustomerMatch | None = None,
     ) -> tuple[Facts, Report]:
         """The facts and report of a request, gathered once.
 
@@ -109,6 +109,7 @@ class Requests:
             customer=deployment.customer if deployment else None,
             asserted_tags=deployment.asserted_tags if deployment else (),
             rollback_plan=(deployment.rollback_plan or None) if deployment else None,
+            matched=matched,
         )
         deployed = self.deployed_versions(deployment.customer) if deployment else {}
         facts = FactGatherer(self.config, reads, self.gitlab).gather(
@@ -119,29 +120,8 @@ class Requests:
     def event(
         self, deployment: Deployment, facts: Facts, report: Report, origin: Origin
     ) -> Requested:
-        """The request as an event: the report, the components and the slot proposals."""
-        customer = self.config.customer(deployment.customer)
-        components = tuple(
-            ComponentVersion(c.component, c.tag or c.version, rollback_target(c, facts))
-            for c in facts.components
+        """The request as an event, planned by the domain from its facts."""
+        plan = plan_request(
+            facts, report, deployment, self.config, now=self.clock(), bookings=self.bookings()
         )
-        proposals: tuple[Slot, ...] = ()
-        if report.ready:
-            duration = deployment.duration if deployment.planned_start else None
-            proposals = propose_slots(
-                rules_for(self.config, customer),
-                now=self.clock(),
-                duration=duration or customer.default_duration,
-                count=self.config.workflow.proposals,
-                bookings=self.bookings(),
-            ).slots
-        return Requested(
-            origin,
-            report,
-            tuple(TicketRef(plain(t.number), plain(t.title), t.id) for t in facts.tickets),
-            components,
-            report.environment or deployment.environment,
-            proposals,
-            gitlab_unanswered=facts.gitlab_unanswered,
-            rollback_guide=given_guide(facts) or "",
-        )
+        return requested(plan, facts, report, deployment, origin)

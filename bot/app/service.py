@@ -10,46 +10,35 @@ the operator is alerted.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
+from bot.app.committer import Committer
 from bot.app.executors import Channels
 from bot.app.gitlab_poll import GitLabPoll
 from bot.app.health import HealthBook, system_of
 from bot.app.leadership import Leadership
+from bot.app.orders import Orders
 from bot.app.outbox import OutboxRunner
 from bot.app.ports import GitLabPort, ZammadPort
 from bot.app.requesting import Requests
 from bot.app.store import Store
-from bot.app.zammad_acting import Asked, ZammadActing
+from bot.app.zammad_acting import ZammadActing
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
 from bot.domain.events import (
-    EVENT_NAMES,
-    CheckRequested,
     DelayDue,
-    Event,
     Origin,
     OverdueDue,
-    ScheduleRequested,
-    StartRequested,
 )
-from bot.domain.lifecycle import PENDING, transition
-from bot.domain.model import Deployment, State
-from bot.domain.prerequisites.facts import Facts
-from bot.domain.prerequisites.result import Report
+from bot.domain.lifecycle import PENDING
+from bot.domain.model import Deployment
 from bot.domain.rendering import Renderer
-from bot.domain.replies import gitlab_waiting, unattached
-from bot.domain.routing import (
-    Reply,
-)
 from integrations.gitlab import GitLabError
-from integrations.zammad import Ticket, ZammadError
+from integrations.zammad import ZammadError
 
 log = logging.getLogger("deploybot")
 
@@ -90,7 +79,17 @@ class Service:
         self.renderer = renderer or Renderer.for_config(config)
         self.observer = observer or (lambda line: None)
         self.stopping = threading.Event()
-        self.requests = Requests(config, store, gitlab, clock)
+        self.committer = Committer(
+            config, store, self.renderer, clock=clock, observer=lambda line: self.observer(line)
+        )
+        self.orders = Orders(
+            config,
+            store,
+            self.committer,
+            Requests(config, store, gitlab, clock),
+            clock=clock,
+            reads=self.reads,
+        )
         self.leadership = Leadership(store.engine)
         self.health = HealthBook(clock)
         self.outbox = OutboxRunner(
@@ -101,13 +100,12 @@ class Service:
             clock=clock,
             stopping=self.stopping,
             observer=self.observer,
-            reply=self.reply,
+            reply=self.committer.reply,
             health=self.health,
         )
         self.lock = threading.Lock()
         self._nudged: set[str] = set()
         self._nudge_lock = threading.Lock()
-        self._markers: dict[str, str] = {}
         self.last_cycle: CycleResult | None = None
         self.last_cycle_at: datetime | None = None
         self.totals: dict[str, int] = {
@@ -117,224 +115,17 @@ class Service:
             "effects_failed": 0,
         }
 
-    @contextlib.contextmanager
-    def marking(self, markers: dict[str, str]) -> Iterator[None]:
-        """Within the block, the first commit also records ``markers`` (what caused it is
-        handled), in the same transaction: a crash leaves either both or neither. Markers of an
-        order that committed nothing are recorded at the end; none when the order failed."""
-        self._markers = dict(markers)
-        try:
-            yield
-        except BaseException:
-            self._markers = {}
-            raise
-        left, self._markers = self._markers, {}
-        for key, value in left.items():
-            self.store.remember(key, value)
-
-    def _take_markers(self) -> dict[str, str]:
-        markers, self._markers = self._markers, {}
-        return markers
-
     def reads(self) -> ZammadReads:
         """A fresh per-cycle view of Zammad (each thing read at most once)."""
         return ZammadReads(self.zammad)
-
-    # -- committing ---------------------------------------------------------------------------
-
-    def handle(
-        self, deployment: Deployment, event: Event, details: dict[str, Any] | None = None
-    ) -> Deployment:
-        """Apply an event and commit the new state with its effects (one transaction)."""
-        now = self.clock()
-        outcome = transition(deployment, event, now, self.config, self.renderer)
-        new, effects = outcome.deployment, outcome.effects
-        name = EVENT_NAMES[type(event)]
-        details = dict(details or {})
-        if outcome.refusal:
-            details["refused"] = list(outcome.refusal)
-        self.store.commit(
-            new,
-            effects,
-            now=now,
-            source=event.origin.source,
-            actor=event.origin.actor,
-            event=name,
-            old_state=deployment.state,
-            details=details,
-            seen_markers=self._take_markers(),
-        )
-        changed = f"{deployment.state.value}->{new.state.value}"
-        log.info(
-            "event=%s deployment=%s state=%s source=%s actor=%s effects=%d",
-            name,
-            new.id,
-            changed,
-            event.origin.source,
-            event.origin.actor,
-            len(effects),
-        )
-        self.observer(f"{new.id}: {name} ({event.origin.source}) {changed}")
-        return new
-
-    def reply(self, reply: Reply, *, settles: bool = True) -> None:
-        """Commit an answer that changes no deployment: its audit entry and its effects.
-
-        ``settles``: the answer is what its cause asked for (so the cause is marked handled);
-        an interim answer (still waiting on GitLab) leaves the cause pending.
-        """
-        self.store.record_reply(
-            reply.scope,
-            reply.effects,
-            now=self.clock(),
-            source=reply.origin.source,
-            actor=reply.origin.actor,
-            event=reply.event,
-            details={"lines": list(reply.details)},
-            seen_markers=self._take_markers() if settles else None,
-        )
-        self.observer(f"{reply.scope}: {reply.event} {'; '.join(reply.details)}".rstrip())
-
-    # -- requests, schedules, starts ---------------------------------------------------------
-
-    def request(
-        self,
-        tickets: Sequence[Ticket],
-        origin: Origin,
-        reads: ZammadReads,
-        *,
-        cause: str,
-        environment: str | None = None,
-    ) -> Deployment | None:
-        """Open (or join, or re-check) the customer's pending deployment for tagged tickets."""
-        customer = self.requests.customer_of(tickets, reads)
-        deployment = self.requests.target(tickets, customer, origin)
-        numbers = [t.number for t in deployment.tickets] if deployment else []
-        numbers += [t.number for t in tickets if t.number not in numbers]
-        if deployment is not None and deployment.tickets:
-            environment = environment or deployment.environment
-        facts, report = self.requests.gather(
-            numbers, reads, environment=environment, deployment=deployment
-        )
-        if deployment is None or report.customer is None or not report.handled:
-            for ticket in tickets:
-                self.reply(unattached(ticket.id, cause, report, origin, self.config, self.renderer))
-            return None
-        return self.record_request(deployment, facts, report, origin)
-
-    def record_request(
-        self, deployment: Deployment, facts: Facts, report: Report, origin: Origin
-    ) -> Deployment:
-        """Apply a request to the deployment: its report, components and slot proposals."""
-        event = self.requests.event(deployment, facts, report, origin)
-        details = {"summary": report.summary("en"), "failed": [c.code for c in report.failed]}
-        return self.handle(deployment, event, details)
-
-    def check(
-        self, deployment: Deployment, reads: ZammadReads | None = None
-    ) -> tuple[Facts, Report]:
-        """The facts and prerequisite report of a deployment as it stands, gathered now."""
-        return self.requests.gather(
-            [t.number for t in deployment.tickets],
-            reads or self.reads(),
-            environment=deployment.environment,
-            deployment=deployment,
-            keep_components=True,
-        )
-
-    def _wait_for_gitlab(self, facts: Facts, deployment: Deployment, asked: Asked | None) -> None:
-        """Keep a person's command waiting while GitLab does not answer its re-check.
-
-        An outside system that did not answer is not a failed prerequisite: the command is
-        tried again every cycle (the GitLabError leaves the note or tag unhandled), the person
-        is told once if it lasts, and after ``workflow.outage_retry_for`` the command is decided
-        on what is known. A command from the CLI (``asked`` is None) is decided at once.
-        """
-        if asked is None:
-            return
-        key = f"waiting:{asked.cause}"
-        if not facts.gitlab_unanswered:
-            self.store.forget(key)
-            return
-        now, workflow = self.clock(), self.config.workflow
-        since_text = self.store.seen_value(key)
-        since = datetime.fromisoformat(since_text) if since_text else now
-        if since_text is None:
-            self.store.remember(key, now.isoformat())
-        until = since + workflow.outage_retry_for
-        if now >= until:
-            return
-        if now - since >= workflow.outage_patience:
-            reply = gitlab_waiting(asked.ticket_id, deployment.id, asked.cause, until,
-                                   asked.origin, self.config, self.renderer)  # fmt: skip
-            self.reply(reply, settles=False)
-        raise GitLabError(f"did not answer the re-check of {deployment.id}; trying again")
-
-    def recheck(self, deployment: Deployment, origin: Origin) -> Deployment:
-        """Gather the deployment's facts again and record the new report."""
-        facts, report = self.check(deployment)
-        return self.record_request(deployment, facts, report, origin)
-
-    def schedule(
-        self,
-        deployment: Deployment,
-        origin: Origin,
-        start: datetime,
-        *,
-        duration: timedelta | None = None,
-        force: str | None = None,
-        reads: ZammadReads | None = None,
-        asked: Asked | None = None,
-    ) -> Deployment:
-        """Schedule (or reschedule) a deployment, re-checking calendar and prerequisites now."""
-        facts, report = self.check(deployment, reads)
-        self._wait_for_gitlab(facts, deployment, asked)
-        bookings = self.requests.bookings()
-        event = ScheduleRequested(origin, start, duration, force, report, bookings)
-        return self.handle(deployment, event, {"start": start.isoformat(), "force": force})
-
-    def start(
-        self,
-        deployment: Deployment,
-        origin: Origin,
-        *,
-        force: str | None = None,
-        reads: ZammadReads | None = None,
-        asked: Asked | None = None,
-    ) -> Deployment:
-        """Start a scheduled deployment, re-checking the prerequisites unless forced."""
-        report = self._booked_report(deployment, reads, asked)
-        return self.handle(deployment, StartRequested(origin, report, force), {"force": force})
-
-    def _booked_report(
-        self, deployment: Deployment, reads: ZammadReads | None, asked: Asked | None
-    ) -> Report | None:
-        """The prerequisites of a booked deployment checked now (None when it is not booked:
-        the lifecycle then says why the order does not apply)."""
-        if deployment.state is not State.SCHEDULED:
-            return None
-        facts, report = self.check(deployment, reads)
-        self._wait_for_gitlab(facts, deployment, asked)
-        return report
-
-    def check_booked(
-        self,
-        deployment: Deployment,
-        origin: Origin,
-        *,
-        reminder: bool = False,
-        reads: ZammadReads | None = None,
-        asked: Asked | None = None,
-    ) -> Deployment:
-        """Re-check a booked deployment's prerequisites now and say what is due."""
-        event = CheckRequested(origin, self._booked_report(deployment, reads, asked), reminder)
-        return self.handle(deployment, event, {"reminder": reminder})
 
     # -- Zammad -------------------------------------------------------------------------------
 
     def poll_zammad(self, reads: ZammadReads | None = None) -> int:
         """Act on what people did in Zammad since the last cycle (``zammad_acting``)."""
-        return ZammadActing(self, reads or self.reads()).poll()
+        acting = ZammadActing(self.config, self.store, self.committer, self.orders, self.health,
+                              reads or self.reads())  # fmt: skip
+        return acting.poll()
 
     # -- timers, GitLab, the outbox ------------------------------------------------------------
 
@@ -361,30 +152,16 @@ class Service:
     def _fire(self, name: str, deployment: Deployment) -> None:
         origin = Origin("timer", "deploybot")
         if name == "reminder":
-            self.check_booked(deployment, origin, reminder=True)
+            self.orders.check_booked(deployment, origin, reminder=True)
         elif name == "overdue":
-            self.handle(deployment, OverdueDue(origin), {"timer": name})
+            self.committer.handle(deployment, OverdueDue(origin), {"timer": name})
         else:
-            self.handle(deployment, DelayDue(origin), {"timer": name})
+            self.committer.handle(deployment, DelayDue(origin), {"timer": name})
 
     def poll_gitlab(self, reads: ZammadReads | None = None) -> int:
         """Announce new production releases on the tickets they fix; re-check pending requests."""
-        reads = reads or self.reads()
-
-        def request(ticket: Ticket, origin: Origin, cause: str) -> object:
-            return self.request([ticket], origin, reads, cause=cause)
-
-        poll = GitLabPoll(
-            self.config,
-            self.store,
-            self.gitlab,
-            self.renderer,
-            clock=self.clock,
-            reply=self.reply,
-            request=request,
-            recheck=self.recheck,
-        )
-        return poll.poll(reads)
+        poll = GitLabPoll(self.config, self.store, self.gitlab, self.committer, self.orders)
+        return poll.poll(reads or self.reads())
 
     def nudge_gitlab(self, project: str) -> None:
         """GitLab said a project changed (a hook): its customers' pending requests are
@@ -406,7 +183,7 @@ class Service:
         try:
             for deployment in self.store.deployments(states=list(PENDING)):
                 if deployment.customer in customers:
-                    self.recheck(deployment, Origin("webhook", "gitlab"))
+                    self.orders.recheck(deployment, Origin("webhook", "gitlab"))
                     count += 1
         except (GitLabError, ZammadError):
             self._nudged |= projects  # tried again next cycle: a hook is never lost

@@ -34,10 +34,11 @@ class ChangedTicket:
     @property
     def seen(self) -> TicketSeen:
         """The ticket as routing needs it."""
-        return TicketSeen(self.ticket.id, self.ticket.number)
+        return TicketSeen(self.ticket.id, self.ticket.number, self.ticket.organization_id)
 
     def trigger_tags(self, config: Config) -> list[TagAdded]:
-        """The new trigger tags other than the request tag (which ``request`` handles)."""
+        """The new trigger tags other than the request tag (routed with the other tickets
+        tagged for deployment in the cycle, ``routing.route_requests``)."""
         tags = config.zammad.tags
         return [added for added in self.added if added.tag not in (tags.request, *tags.assertions)]
 

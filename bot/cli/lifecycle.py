@@ -215,9 +215,9 @@ def request_command(
         rollback_plan=rollback_plan,
         components=tuple(ComponentVersion(n, v) for n, v in parsed),
     )
-    facts, report = service.check(deployment)
+    facts, report = service.orders.check(deployment)
     print_report(report, config.provider.language)
-    deployment = service.record_request(deployment, facts, report, Origin("cli", _user(by)))
+    deployment = service.orders.record_request(deployment, facts, report, Origin("cli", _user(by)))
     for number, start in enumerate(deployment.proposals, start=1):
         click.echo(f"  proposal {number}: {start.astimezone(config.provider.tz):%Y-%m-%d %H:%M}")
     if deployment.proposals:
@@ -258,7 +258,7 @@ def schedule_command(
     except CommandError as exc:
         fail(str(exc))
     length = parse_duration_option(duration, timedelta(0)) if duration else None
-    deployment = service.schedule(
+    deployment = service.orders.schedule(
         _deployment(service, deployment_id),
         Origin("cli", _user(by)),
         start,
@@ -282,7 +282,7 @@ def start_command(
     _configure_logging()
     config = load(config_path)
     service = build_service(config)
-    deployment = service.start(
+    deployment = service.orders.start(
         _deployment(service, deployment_id), Origin("cli", _user(by)), force=force
     )
     if deployment.state is State.IN_PROGRESS:
@@ -300,7 +300,7 @@ def _simple_event(
     _configure_logging()
     service = build_service(load(config_path))
     origin = Origin("cli", _user(by))
-    deployment = service.handle(_deployment(service, deployment_id), make(origin))
+    deployment = service.committer.handle(_deployment(service, deployment_id), make(origin))
     _finish(service, deployment)
 
 

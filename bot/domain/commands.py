@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
@@ -26,20 +27,6 @@ _DATE_ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
 _DATE_EU = re.compile(r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})$")
 _TIME = re.compile(r"^(?P<h>\d{1,2})(?:[:.h](?P<min>\d{2}))?$")
 
-#: The command names, in the order ``/deploy help`` lists them.
-COMMAND_NAMES = (
-    "cancel",
-    "components",
-    "delay",
-    "env",
-    "help",
-    "recheck",
-    "restart",
-    "rollback",
-    "rollback-plan",
-    "schedule",
-    "start",
-)
 #: The years a date may name: anything else is a typo.
 YEARS = (2000, 2100)
 
@@ -59,7 +46,7 @@ def usage_line(command: str, language: str) -> str:
 
 def help_lines(language: str) -> list[str]:
     """One line per command, as they are written."""
-    return [usage_line(name, language) for name in COMMAND_NAMES]
+    return [usage_line(name, language) for name in PARSERS]
 
 
 @dataclass(frozen=True)
@@ -266,38 +253,45 @@ def _force(args: str, usage: str) -> str | None:
     return reason.strip()
 
 
+def _recheck(raw: RawCommand, tz: tzinfo) -> CheckAgain:
+    if raw.args:
+        raise CommandError(Problem.of("cmd_takes_nothing", name=raw.name, rest=raw.args), raw.name)
+    return CheckAgain(raw.line)
+
+
+def _environment(raw: RawCommand, tz: tzinfo) -> SetEnvironment:
+    if len(raw.args.split()) != 1:
+        raise CommandError(Problem.of("cmd_env_one_word"), raw.name)
+    return SetEnvironment(raw.line, raw.args)
+
+
+#: The one registry of commands: each name and how its line is read, in the order
+#: ``/deploy help`` lists them. What a command then asks for is ``routing._orders``.
+PARSERS: dict[str, Callable[[RawCommand, tzinfo], Command]] = {
+    "cancel": lambda raw, tz: Cancel(raw.line, raw.args),
+    "components": lambda raw, tz: SetComponents(raw.line, parse_components(raw.args)),
+    "delay": lambda raw, tz: Delay(raw.line, _duration(raw.args, "delay") if raw.args else None),
+    "env": _environment,
+    "help": lambda raw, tz: Help(raw.line),
+    "recheck": _recheck,
+    "restart": lambda raw, tz: SetRestarts(raw.line, raw.args),
+    "rollback": lambda raw, tz: Rollback(raw.line, raw.args),
+    "rollback-plan": lambda raw, tz: SetRollbackPlan(raw.line, raw.args),
+    "schedule": _schedule,
+    "start": lambda raw, tz: Start(raw.line, _force(raw.args, "start")),
+}
+#: The command names, in the order ``/deploy help`` lists them.
+COMMAND_NAMES = tuple(PARSERS)
 _NEEDS_ARGUMENT = {"env", "restart", "rollback", "rollback-plan"}
 
 
 def parse_command(raw: RawCommand, tz: tzinfo) -> Command:
     """The command a ``/deploy`` line asks for, or a CommandError saying how to write it."""
-    name, args, line = raw.name, raw.args, raw.line
-    if name not in COMMAND_NAMES:
-        problem = Problem.of("cmd_unknown", name=name, known=", ".join(COMMAND_NAMES))
+    parser = PARSERS.get(raw.name)
+    if parser is None:
+        problem = Problem.of("cmd_unknown", name=raw.name, known=", ".join(PARSERS))
         raise CommandError(problem, "help")
-    if name in _NEEDS_ARGUMENT and not args:
-        what = Problem.of(f"arg_{name.replace('-', '_')}")
-        raise CommandError(Problem.of("cmd_needs_argument", name=name, what=what), name)
-    if name == "components":
-        return SetComponents(line, parse_components(args))
-    if name == "schedule":
-        return _schedule(raw, tz)
-    if name == "delay":
-        return Delay(line, _duration(args, name) if args else None)
-    if name == "start":
-        return Start(line, _force(args, name))
-    if name == "recheck":
-        if args:
-            raise CommandError(Problem.of("cmd_takes_nothing", name=name, rest=args), name)
-        return CheckAgain(line)
-    if name == "env":
-        if len(args.split()) != 1:
-            raise CommandError(Problem.of("cmd_env_one_word"), name)
-        return SetEnvironment(line, args)
-    simple: dict[str, Command] = {
-        "restart": SetRestarts(line, args),
-        "rollback": Rollback(line, args),
-        "rollback-plan": SetRollbackPlan(line, args),
-        "cancel": Cancel(line, args),
-    }
-    return simple.get(name, Help(line))
+    if raw.name in _NEEDS_ARGUMENT and not raw.args:
+        what = Problem.of(f"arg_{raw.name.replace('-', '_')}")
+        raise CommandError(Problem.of("cmd_needs_argument", name=raw.name, what=what), raw.name)
+    return parser(raw, tz)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import assert_never
 
 from bot.config.models import Config
 from bot.domain.commands import (
@@ -60,6 +61,7 @@ class TicketSeen:
 
     id: int
     number: str
+    organization_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,18 @@ class Reply:
     origin: Origin
     effects: tuple[OutboxEffect, ...]
     details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequestOrder:
+    """Open (or join) the customer's pending deployment with tickets newly tagged for
+    deployment: the shell gathers their facts, the domain plans the request."""
+
+    origin: Origin
+    ticket_ids: tuple[int, ...]
+    cause: str
+    #: Each ticket's addition of the request tag (what is remembered as acted on).
+    added: tuple[TagAdded, ...]
 
 
 @dataclass(frozen=True)
@@ -136,7 +150,7 @@ class Transition:
     event: Event
 
 
-Routed = Reply | Recheck | CheckOrder | ScheduleOrder | StartOrder | Transition
+Routed = Reply | RequestOrder | Recheck | CheckOrder | ScheduleOrder | StartOrder | Transition
 
 
 @dataclass(frozen=True)
@@ -230,31 +244,36 @@ def _route_command(
 
 
 def _orders(command: Command, deployment: Deployment, origin: Origin) -> list[Routed]:
-    """What a well-formed command asks of the ticket's open deployment."""
+    """What a well-formed command asks of the ticket's open deployment (the one place that
+    says it: a command kind without a case here is a type error)."""
     pending = deployment.state in PENDING
-    d = deployment.id
-    if isinstance(command, SetComponents):
-        return [Recheck(origin, origin.ticket_id or 0)] if pending else []
-    if isinstance(command, SetEnvironment):
-        return [Recheck(origin, origin.ticket_id or 0, command.name)] if pending else []
-    if isinstance(command, SetRollbackPlan):
-        plan = Transition(d, DetailsChanged(origin, rollback_plan=command.text))
-        return [plan, Recheck(origin, origin.ticket_id or 0)] if pending else [plan]
-    if isinstance(command, CheckAgain):
-        return [Recheck(origin, origin.ticket_id or 0)] if pending else [CheckOrder(d, origin)]
-    if isinstance(command, SetRestarts):
-        return [Transition(d, DetailsChanged(origin, restarts=command.text))]
-    if isinstance(command, Schedule):
-        return [ScheduleOrder(d, origin, command.start, command.duration, command.force)]
-    if isinstance(command, Start):
-        return [StartOrder(d, origin, command.force)]
-    if isinstance(command, Delay):
-        return [Transition(d, DelayRequested(origin, command.extension))]
-    if isinstance(command, Rollback):
-        return [Transition(d, RollbackRequested(origin, command.reason))]
-    if isinstance(command, Cancel):
-        return [Transition(d, CancelRequested(origin, command.reason))]
-    return []
+    d, ticket = deployment.id, origin.ticket_id or 0
+    match command:
+        case SetComponents():
+            return [Recheck(origin, ticket)] if pending else []
+        case SetEnvironment():
+            return [Recheck(origin, ticket, command.name)] if pending else []
+        case SetRollbackPlan():
+            plan = Transition(d, DetailsChanged(origin, rollback_plan=command.text))
+            return [plan, Recheck(origin, ticket)] if pending else [plan]
+        case CheckAgain():
+            return [Recheck(origin, ticket)] if pending else [CheckOrder(d, origin)]
+        case SetRestarts():
+            return [Transition(d, DetailsChanged(origin, restarts=command.text))]
+        case Schedule():
+            return [ScheduleOrder(d, origin, command.start, command.duration, command.force)]
+        case Start():
+            return [StartOrder(d, origin, command.force)]
+        case Delay():
+            return [Transition(d, DelayRequested(origin, command.extension))]
+        case Rollback():
+            return [Transition(d, RollbackRequested(origin, command.reason))]
+        case Cancel():
+            return [Transition(d, CancelRequested(origin, command.reason))]
+        case Help():
+            return []  # answered before a deployment is needed (``_route_command``)
+        case _:
+            assert_never(command)
 
 
 def route_tags(
@@ -272,6 +291,23 @@ def route_tags(
     if deployment is None:
         return [_stray(ticket, added, config, renderer)]
     return [_route_tag(ticket, tag, deployment, config, renderer) for tag in added]
+
+
+def route_requests(tagged: Sequence[tuple[TicketSeen, TagAdded]]) -> list[RequestOrder]:
+    """Tickets tagged for deployment in one cycle: one request per Zammad organization (so per
+    customer), so that a deployment starts with all its tickets. The first ticket's tag
+    addition is the cause; who added it is the actor."""
+    groups: dict[int | None, list[tuple[TicketSeen, TagAdded]]] = {}
+    for ticket, added in tagged:
+        groups.setdefault(ticket.organization_id, []).append((ticket, added))
+    orders = []
+    for group in groups.values():
+        first, added = group[0]
+        origin = Origin("tag", added.by, first.id)
+        cause = tag_cause(added.tag, added.at)
+        ids = tuple(ticket.id for ticket, _ in group)
+        orders.append(RequestOrder(origin, ids, cause, tuple(a for _, a in group)))
+    return orders
 
 
 def route_assertions(

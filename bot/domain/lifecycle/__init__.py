@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import assert_never
 
 from bot.config.models import Config
 from bot.domain.effects import Effect
@@ -18,6 +19,7 @@ from bot.domain.events import (
     CheckRequested,
     DelayDue,
     DelayRequested,
+    DetailsChanged,
     DoneRequested,
     Event,
     OverdueDue,
@@ -71,25 +73,29 @@ def apply(
 
 
 def _dispatch(b: Builder, event: Event) -> None:
-    if isinstance(event, Requested):
-        booking.on_requested(b, event)
-    elif isinstance(event, ScheduleRequested):
-        booking.on_schedule(b, event)
-    elif isinstance(event, StartRequested):
-        running.on_start(b, event)
-    elif isinstance(event, DelayRequested):
-        running.on_delay(b, event)
-    elif isinstance(event, DelayDue):
-        running.on_delay_due(b, event)
-    elif isinstance(event, DoneRequested):
-        running.on_done(b, event)
-    elif isinstance(event, RollbackRequested):
-        running.on_rollback(b, event)
-    elif isinstance(event, CancelRequested):
-        booking.on_cancel(b, event)
-    elif isinstance(event, CheckRequested):
-        reminders.on_check(b, event)
-    elif isinstance(event, OverdueDue):
-        reminders.on_overdue(b, event)
-    else:
-        booking.on_details(b, event)
+    """The one handler of each kind of event; a kind without one is a type error."""
+    match event:
+        case Requested():
+            booking.on_requested(b, event)
+        case ScheduleRequested():
+            booking.on_schedule(b, event)
+        case StartRequested():
+            running.on_start(b, event)
+        case DelayRequested():
+            running.on_delay(b, event)
+        case DelayDue():
+            running.on_delay_due(b, event)
+        case DoneRequested():
+            running.on_done(b, event)
+        case RollbackRequested():
+            running.on_rollback(b, event)
+        case CancelRequested():
+            booking.on_cancel(b, event)
+        case DetailsChanged():
+            booking.on_details(b, event)
+        case CheckRequested():
+            reminders.on_check(b, event)
+        case OverdueDue():
+            reminders.on_overdue(b, event)
+        case _:
+            assert_never(event)

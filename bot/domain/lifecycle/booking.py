@@ -18,6 +18,7 @@ from bot.domain.lifecycle.reminders import arm_booking_timers, disarm_booking_ti
 from bot.domain.model import State
 from bot.domain.problems import Problem
 from bot.domain.rendering import moment_words, note_language
+from bot.domain.request_plan import request_duration
 
 
 def on_requested(b: Builder, event: Requested) -> None:
@@ -37,7 +38,7 @@ def on_requested(b: Builder, event: Requested) -> None:
         tickets=tickets,
         components=event.components,
         environment=event.environment,
-        duration=d.duration if d.planned_start else customer.default_duration,
+        duration=request_duration(d, customer),
         proposals=tuple(slot.start for slot in event.proposals) if ready else (),
         awaiting_gitlab=event.gitlab_unanswered,
         rollback_guide=event.rollback_guide,

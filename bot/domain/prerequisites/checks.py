@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot.config.models import Config, Customer
 from bot.domain.prerequisites.facts import (
     CHECK_CODES,
     ComponentFacts,
+    CustomerMatch,
     Facts,
     Link,
     TicketFacts,
 )
 from bot.domain.prerequisites.result import CheckResult, Report
 from bot.domain.prerequisites.rollback import rollback_ready
+from bot.domain.problems import Problem
 from bot.domain.texts import say, say_count
 from bot.domain.texts.calendar import short_date
 
@@ -32,46 +34,33 @@ Judge = Callable[[ComponentFacts], tuple[bool, str, Link | None]]
 # Customer and environment
 
 
-@dataclass(frozen=True)
-class CustomerMatch:
-    """Which configured customer the tickets belong to, or why none can be named."""
-
-    customer: Customer | None
-    problem: str | None
-
-
 def ticket_number_matches(reference: str, number: str) -> bool:
     """Whether a reference in GitLab (``ES-7412280``, ``Ticket#7412280``) names this ticket."""
     digits = re.search(r"(\d+)\D*$", reference)
     return digits is not None and digits.group(1) == number.lstrip("#")
 
 
-def match_customer(tickets: Sequence[TicketFacts], config: Config, language: str) -> CustomerMatch:
-    """The one configured customer whose Zammad organization all tickets belong to."""
+def match_customer(tickets: Sequence[TicketFacts], config: Config) -> CustomerMatch:
+    """The one configured customer whose Zammad organization all tickets belong to (or why
+    none can be named)."""
     if not tickets:
-        return CustomerMatch(None, say(language, "no_tickets"))
+        return CustomerMatch(None, Problem.of("no_tickets"))
     by_organization = {c.organization.casefold(): c for c in config.customers}
     found: dict[str, list[str]] = {}
     for ticket in tickets:
         if ticket.organization is None:
-            return CustomerMatch(None, say(language, "ticket_without_org", ticket=ticket.number))
+            return CustomerMatch(None, Problem.of("ticket_without_org", ticket=ticket.number))
         customer = by_organization.get(ticket.organization.casefold())
         if customer is None:
             known = ", ".join(c.organization for c in config.customers)
-            return CustomerMatch(
-                None,
-                say(
-                    language,
-                    "org_unknown",
-                    org=ticket.organization,
-                    ticket=ticket.number,
-                    known=known,
-                ),
+            problem = Problem.of(
+                "org_unknown", org=ticket.organization, ticket=ticket.number, known=known
             )
+            return CustomerMatch(None, problem)
         found.setdefault(customer.name, []).append(ticket.number)
     if len(found) > 1:
         several = "; ".join(f"{name} ({', '.join(numbers)})" for name, numbers in found.items())
-        return CustomerMatch(None, say(language, "several_customers", customers=several))
+        return CustomerMatch(None, Problem.of("several_customers", customers=several))
     return CustomerMatch(config.customer(next(iter(found))), None)
 
 
@@ -316,17 +305,19 @@ def _components_identified(facts: Facts, customer: Customer, language: str) -> C
     return CheckResult(code, "passed", f"{listed} ({source})")
 
 
-def _matched_customer(facts: Facts, config: Config, language: str) -> CustomerMatch:
-    """The customer of the request, or why there is none (missing tickets say so first)."""
-    match = match_customer(facts.tickets, config, language)
+def _matched_customer(facts: Facts, config: Config, language: str) -> tuple[Customer | None, str]:
+    """The customer of the request, or why there is none (missing tickets say so first): the
+    match made when the facts were gathered."""
+    match = facts.matched or match_customer(facts.tickets, config)
+    customer = match.customer
     if not facts.tickets and facts.customer is not None:
-        match = CustomerMatch(config.customer(facts.customer), None)
+        customer = config.customer(facts.customer)
+    problem = match.problem.text(language) if match.problem and customer is None else ""
     if facts.missing_tickets:
         missing = say_count(language, "missing_tickets", len(facts.missing_tickets),
                             tickets=", ".join(facts.missing_tickets))  # fmt: skip
-        problem = missing if match.problem is None else f"{missing}; {match.problem}"
-        match = CustomerMatch(None, problem)
-    return match
+        return None, f"{missing}; {problem}" if problem else missing
+    return customer, problem
 
 
 def _environment_check(customer: Customer, facts: Facts, language: str) -> tuple[str, CheckResult]:
@@ -347,16 +338,15 @@ def check_prerequisites(facts: Facts, config: Config, *, language: str | None = 
     """Run every check over ``facts``; the report lists each with its outcome."""
     language = language or config.provider.language
     facts = _as_people_write_them(facts, config)
-    match = _matched_customer(facts, config, language)
+    customer, problem = _matched_customer(facts, config, language)
     links = _ticket_links(facts, config)
-    if match.customer is None:
-        failed = CheckResult("customer_known", "failed", match.problem or "", links)
+    if customer is None:
+        failed = CheckResult("customer_known", "failed", problem, links)
         rest = tuple(
             CheckResult(code, "not_applicable", say(language, "needs_customer"))
             for code in CHECK_CODES[1:]
         )
         return Report(None, facts.environment, (failed, *rest))
-    customer = match.customer
     known = CheckResult(
         "customer_known", "passed", f"{customer.name} ({customer.organization})", links
     )

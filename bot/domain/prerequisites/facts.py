@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from bot.config.models import Customer
+from bot.domain.problems import Problem
+
 #: The checks judged per component version, from the component's GitLab facts.
 COMPONENT_CHECKS = (
     "release_exists",
@@ -89,6 +92,14 @@ class ComponentFacts:
 
 
 @dataclass(frozen=True)
+class CustomerMatch:
+    """Which configured customer the tickets belong to, or why none can be named."""
+
+    customer: Customer | None
+    problem: Problem | None
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything the checks need, gathered from Zammad, GitLab and deploybot's own records."""
 
@@ -104,6 +115,8 @@ class Facts:
     asserted_tags: tuple[str, ...] = ()
     asserted_rollback_plan: str | None = None
     derivation_unanswered: bool = False
+    #: The customer the tickets were matched to when they were gathered (matched once).
+    matched: CustomerMatch | None = None
 
     @property
     def gitlab_unanswered(self) -> bool:

@@ -1,0 +1,254 @@
+"""Carrying out orders: what routing asked for (a request, a re-check, a schedule, a start, a
+transition, a reply) gets the facts it needs gathered and is committed — the same way whoever
+gave it (a tag or note in Zammad, a GitLab release, the command line, a timer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import assert_never
+
+from bot.app.committer import Committer
+from bot.app.requesting import Requests
+from bot.app.store import Store
+from bot.app.zammad_reads import ZammadReads
+from bot.config.models import Config
+from bot.domain.events import CheckRequested, Origin, ScheduleRequested, StartRequested
+from bot.domain.model import Deployment, State
+from bot.domain.prerequisites.facts import Facts
+from bot.domain.prerequisites.result import Report
+from bot.domain.replies import gitlab_waiting, unattached
+from bot.domain.routing import (
+    CheckOrder,
+    Recheck,
+    Reply,
+    RequestOrder,
+    Routed,
+    ScheduleOrder,
+    StartOrder,
+    Transition,
+)
+from integrations.gitlab import GitLabError
+from integrations.zammad import Ticket
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Who asked for an order through Zammad, and what of theirs caused it (a note, a tag)."""
+
+    cause: str
+    ticket_id: int
+    origin: Origin
+
+
+class Orders:
+    """Gathers what each order needs and commits it."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        committer: Committer,
+        requests: Requests,
+        *,
+        clock: Callable[[], datetime],
+        reads: Callable[[], ZammadReads],
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.committer = committer
+        self.requests = requests
+        self.clock = clock
+        self.reads = reads
+
+    def carry_out(self, routed: Routed, ticket: Ticket, reads: ZammadReads, *, cause: str) -> int:
+        """Carry out one routed order from ``ticket``; returns how many events it applied."""
+        match routed:
+            case Reply():
+                self.committer.reply(routed)
+                return 0
+            case RequestOrder():
+                tickets = [reads.ticket(ticket_id) for ticket_id in routed.ticket_ids]
+                self.request(tickets, routed.origin, reads, cause=routed.cause)
+                return 1
+            case Recheck():
+                self.request(
+                    [ticket], routed.origin, reads, cause=cause, environment=routed.environment
+                )
+                return 1
+            case CheckOrder() | ScheduleOrder() | StartOrder() | Transition():
+                return self._on_deployment(routed, ticket, reads, cause=cause)
+            case _:
+                assert_never(routed)
+
+    def _on_deployment(
+        self,
+        routed: CheckOrder | ScheduleOrder | StartOrder | Transition,
+        ticket: Ticket,
+        reads: ZammadReads,
+        *,
+        cause: str,
+    ) -> int:
+        deployment = self.store.deployment(routed.deployment_id)
+        if deployment is None:
+            return 0
+        match routed:
+            case Transition():
+                self.committer.handle(deployment, routed.event)
+            case CheckOrder():
+                asked = Asked(cause, ticket.id, routed.origin)
+                self.check_booked(deployment, routed.origin, reads=reads, asked=asked)
+            case ScheduleOrder():
+                asked = Asked(cause, ticket.id, routed.origin)
+                self.schedule(deployment, routed.origin, routed.start, duration=routed.duration,
+                              force=routed.force, reads=reads, asked=asked)  # fmt: skip
+            case StartOrder():
+                asked = Asked(cause, ticket.id, routed.origin)
+                self.start(deployment, routed.origin, force=routed.force, reads=reads, asked=asked)
+            case _:
+                assert_never(routed)
+        return 1
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def request(
+        self,
+        tickets: Sequence[Ticket],
+        origin: Origin,
+        reads: ZammadReads,
+        *,
+        cause: str,
+        environment: str | None = None,
+    ) -> Deployment | None:
+        """Open (or join, or re-check) the customer's pending deployment for tagged tickets.
+        The customer is matched once, from the tagged tickets, and travels in the facts."""
+        matched = self.requests.match(tickets, reads)
+        deployment = self.requests.target(tickets, matched, origin)
+        numbers = [t.number for t in deployment.tickets] if deployment else []
+        numbers += [t.number for t in tickets if t.number not in numbers]
+        if deployment is not None and deployment.tickets:
+            environment = environment or deployment.environment
+        facts, report = self.requests.gather(
+            numbers, reads, environment=environment, deployment=deployment, matched=matched
+        )
+        if deployment is None or report.customer is None or not report.handled:
+            for ticket in tickets:
+                reply = unattached(ticket.id, cause, report, origin, self.config,
+                                   self.committer.renderer)  # fmt: skip
+                self.committer.reply(reply)
+            return None
+        return self.record_request(deployment, facts, report, origin)
+
+    def record_request(
+        self, deployment: Deployment, facts: Facts, report: Report, origin: Origin
+    ) -> Deployment:
+        """Apply a request to the deployment: its report, components and slot proposals."""
+        event = self.requests.event(deployment, facts, report, origin)
+        details = {"summary": report.summary("en"), "failed": [c.code for c in report.failed]}
+        return self.committer.handle(deployment, event, details)
+
+    def check(
+        self, deployment: Deployment, reads: ZammadReads | None = None
+    ) -> tuple[Facts, Report]:
+        """The facts and prerequisite report of a deployment as it stands, gathered now."""
+        return self.requests.gather(
+            [t.number for t in deployment.tickets],
+            reads or self.reads(),
+            environment=deployment.environment,
+            deployment=deployment,
+            keep_components=True,
+        )
+
+    def recheck(self, deployment: Deployment, origin: Origin) -> Deployment:
+        """Gather the deployment's facts again and record the new report."""
+        facts, report = self.check(deployment)
+        return self.record_request(deployment, facts, report, origin)
+
+    # -- booked deployments -----------------------------------------------------------------
+
+    def _wait_for_gitlab(self, facts: Facts, deployment: Deployment, asked: Asked | None) -> None:
+        """Keep a person's command waiting while GitLab does not answer its re-check.
+
+        An outside system that did not answer is not a failed prerequisite: the command is
+        tried again every cycle (the GitLabError leaves the note or tag unhandled), the person
+        is told once if it lasts, and after ``workflow.outage_retry_for`` the command is decided
+        on what is known. A command from the CLI (``asked`` is None) is decided at once.
+        """
+        if asked is None:
+            return
+        key = f"waiting:{asked.cause}"
+        if not facts.gitlab_unanswered:
+            self.store.forget(key)
+            return
+        now, workflow = self.clock(), self.config.workflow
+        since_text = self.store.seen_value(key)
+        since = datetime.fromisoformat(since_text) if since_text else now
+        if since_text is None:
+            self.store.remember(key, now.isoformat())
+        until = since + workflow.outage_retry_for
+        if now >= until:
+            return
+        if now - since >= workflow.outage_patience:
+            reply = gitlab_waiting(asked.ticket_id, deployment.id, asked.cause, until,
+                                   asked.origin, self.config, self.committer.renderer)  # fmt: skip
+            self.committer.reply(reply, settles=False)
+        raise GitLabError(f"did not answer the re-check of {deployment.id}; trying again")
+
+    def schedule(
+        self,
+        deployment: Deployment,
+        origin: Origin,
+        start: datetime,
+        *,
+        duration: timedelta | None = None,
+        force: str | None = None,
+        reads: ZammadReads | None = None,
+        asked: Asked | None = None,
+    ) -> Deployment:
+        """Schedule (or reschedule) a deployment, re-checking calendar and prerequisites now."""
+        facts, report = self.check(deployment, reads)
+        self._wait_for_gitlab(facts, deployment, asked)
+        bookings = self.requests.bookings()
+        event = ScheduleRequested(origin, start, duration, force, report, bookings)
+        details = {"start": start.isoformat(), "force": force}
+        return self.committer.handle(deployment, event, details)
+
+    def start(
+        self,
+        deployment: Deployment,
+        origin: Origin,
+        *,
+        force: str | None = None,
+        reads: ZammadReads | None = None,
+        asked: Asked | None = None,
+    ) -> Deployment:
+        """Start a scheduled deployment, re-checking the prerequisites unless forced."""
+        report = self._booked_report(deployment, reads, asked)
+        event = StartRequested(origin, report, force)
+        return self.committer.handle(deployment, event, {"force": force})
+
+    def _booked_report(
+        self, deployment: Deployment, reads: ZammadReads | None, asked: Asked | None
+    ) -> Report | None:
+        """The prerequisites of a booked deployment checked now (None when it is not booked:
+        the lifecycle then says why the order does not apply)."""
+        if deployment.state is not State.SCHEDULED:
+            return None
+        facts, report = self.check(deployment, reads)
+        self._wait_for_gitlab(facts, deployment, asked)
+        return report
+
+    def check_booked(
+        self,
+        deployment: Deployment,
+        origin: Origin,
+        *,
+        reminder: bool = False,
+        reads: ZammadReads | None = None,
+        asked: Asked | None = None,
+    ) -> Deployment:
+        """Re-check a booked deployment's prerequisites now and say what is due."""
+        event = CheckRequested(origin, self._booked_report(deployment, reads, asked), reminder)
+        return self.committer.handle(deployment, event, {"reminder": reminder})
