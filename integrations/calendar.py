@@ -16,12 +16,13 @@ import icalendar
 from caldav.davclient import DAVClient
 from caldav.lib.error import DAVError, NotFoundError
 
+from integrations.errors import OutsideError
 from integrations.files import replace_atomically, safe_name
 
 Method = Literal["PUBLISH", "REQUEST", "CANCEL"]
 
 
-class CalendarError(Exception):
+class CalendarError(OutsideError):
     """The CalDAV server could not be reached or refused the event; the message says which."""
 
 

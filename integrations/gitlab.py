@@ -3,7 +3,9 @@
 A component is a GitLab project (by path); a version is a release tag. Lists are read to their
 end, except releases, which come newest first and are read page by page only as far as a
 question needs (:class:`ReleasePages`). Transient errors are retried by python-gitlab
-(``retry_transient_errors``), which honours ``Retry-After``.
+Transient errors (5xx, 429, lost connections) are retried by the one policy of the adapters
+(``integrations.retry``: backoff with jitter, ``Retry-After`` honoured) under every request
+python-gitlab sends; python-gitlab's own retries are off.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import requests
 from gitlab.v4.objects import Project
 
 from integrations import __version__
+from integrations.errors import OutsideError
 from integrations.gitlab_records import (
     AssetLink,
     Deployment,
@@ -29,7 +32,7 @@ from integrations.gitlab_records import (
     Release,
     ReleasePages,
 )
-from integrations.retry import plain_reason
+from integrations.retry import RetriesExhaustedError, RetryingSession, RetryPolicy, plain_reason
 from integrations.timestamps import parse_timestamp
 
 # The records are part of this adapter's interface.
@@ -51,7 +54,7 @@ _EPOCH_TEXT = "1970-01-01T00:00:00Z"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class GitLabError(RuntimeError):
+class GitLabError(OutsideError):
     """GitLab could not answer a question; ``reason`` says why (``str()`` adds who)."""
 
     def __init__(self, reason: str) -> None:
@@ -78,6 +81,8 @@ def _typed_errors(method: _F) -> _F:
             raise GitLabError(f"{prefix}{message}") from exc
         except requests.RequestException as exc:
             raise GitLabError(plain_reason(exc)) from exc
+        except RetriesExhaustedError as exc:
+            raise GitLabError(exc.last) from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -105,20 +110,21 @@ class GitLabClient:
         max_retries: int = 5,
         timeout: float = 30,
         test_environment: str | None = None,
-        session: requests.Session | None = None,
+        policy: RetryPolicy | None = None,
     ) -> None:
+        policy = policy or RetryPolicy(max_attempts=max_retries + 1)
         self.gl = gitlab.Gitlab(
             url,
             private_token=token,
             timeout=timeout,
-            retry_transient_errors=True,
+            retry_transient_errors=False,
             per_page=100,
             user_agent=f"deploybot/{__version__} (+python-gitlab)",
-            session=session,
+            session=RetryingSession("GitLab", policy),
         )
-        # python-gitlab takes max_retries per request; bind ours to every request.
+        # The policy retries 429s too: python-gitlab must not wait on them a second time.
         self.gl.http_request = functools.partial(  # type: ignore[method-assign]
-            self.gl.http_request, max_retries=max_retries
+            self.gl.http_request, obey_rate_limit=False
         )
         self.release_tag_pattern = compile_pattern(release_tag_pattern)
         self.ticket_pattern = compile_pattern(ticket_pattern)

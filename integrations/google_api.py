@@ -22,7 +22,13 @@ from googleapiclient.discovery_cache import get_static_doc
 from googleapiclient.errors import HttpError
 
 from integrations.google_errors import GoogleApiError, GoogleCredentialsError
-from integrations.retry import RETRY_STATUSES, RetriesExhaustedError, RetryPolicy
+from integrations.retry import (
+    RETRY_STATUSES,
+    RetriesExhaustedError,
+    Retryable,
+    RetryPolicy,
+    retry_after_seconds,
+)
 
 __all__ = [
     "GoogleApiError",
@@ -157,30 +163,27 @@ class GoogleApis:
         names the request in errors: 'Google Drive: find the log'. ``retry=False`` for a
         request that must not be sent twice blindly (one whose lost answer may hide that it
         was applied): its caller looks whether it was, then decides."""
-        last = ""
-        attempts = self.policy.max_attempts if retry else 1
-        for attempt in range(1, attempts + 1):
-            wait: float | None = None
+
+        def attempt() -> Any:
             try:
                 with self._lock:
                     return request()
             except HttpError as error:
                 status = int(error.resp.status)
                 if status not in RETRY_STATUSES:
-                    raise GoogleApiError(
-                        f"{what}: {_message(error)} (HTTP {status})", status
-                    ) from None
-                last = f"HTTP {status}"
-                retry_after = error.resp.get("retry-after")
-                wait = float(retry_after) if retry_after and retry_after.isdigit() else None
+                    message = f"{what}: {_message(error)} (HTTP {status})"
+                    raise GoogleApiError(message, status) from None
+                wait = retry_after_seconds(error.resp.get("retry-after"))
+                raise Retryable(f"HTTP {status}", wait) from None
             except RefreshError as error:
                 reason = str(error.args[0]) if error.args else str(error)
                 if not getattr(error, "retryable", False):
                     message = f"{what}: Google refused the key: {reason}"
                     raise GoogleCredentialsError(message) from None
-                last = "signing in failed (Google's token service did not answer)"
+                raise Retryable(
+                    "signing in failed (Google's token service did not answer)"
+                ) from None
             except (TransportError, httplib2.HttpLib2Error, OSError) as error:
-                last = type(error).__name__ if not str(error) else str(error)
-            if attempt < attempts:
-                self.policy.sleep(self.policy.backoff(attempt) if wait is None else wait)
-        raise RetriesExhaustedError(what, attempts, last)
+                raise Retryable(type(error).__name__ if not str(error) else str(error)) from None
+
+        return self.policy.run(what, attempt, attempts=None if retry else 1)

@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Protocol
 
+from integrations.errors import OutsideError
+
 STATUSES = ("planned", "in_progress", "delayed", "completed", "rolled_back", "cancelled")
 
 STATUS_LABELS: dict[str, dict[str, str]] = {
@@ -88,7 +90,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 HEADER_SEARCH_ROWS = 10
 
 
-class DeploymentLogError(Exception):
+class DeploymentLogError(OutsideError):
     """The log could not be written; nothing was changed. The message says what to do."""
 
 

@@ -20,11 +20,12 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Protocol
 
+from integrations.errors import OutsideError
 from integrations.files import replace_atomically, safe_name
 from integrations.secrets import read_secret
 
 
-class MailError(Exception):
+class MailError(OutsideError):
     """A message that could not be handed over; the message says why and to whom."""
 
 

@@ -1,4 +1,6 @@
-"""HTTP requests that retry with exponential backoff and jitter, honouring ``Retry-After``."""
+"""The one retry policy of every adapter: exponential backoff with jitter, a bounded number of
+attempts, and ``Retry-After`` read one way (seconds or an HTTP date, capped). ``send`` applies it
+to HTTP requests (Zammad, GitLab's checks); ``integrations.google_api`` to Google's client."""
 
 from __future__ import annotations
 
@@ -8,11 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
+from integrations.errors import OutsideError
+
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+T = TypeVar("T")
 
 
 @dataclass
@@ -30,8 +35,37 @@ class RetryPolicy:
         ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
         return self.rng.uniform(ceiling / 2, ceiling)
 
+    def delay(self, attempt: int, asked: float | None) -> float:
+        """How long to wait before retry number ``attempt``: what the server asked for
+        (``Retry-After``, capped so a wrong header cannot stall a cycle), else the backoff."""
+        return self.backoff(attempt) if asked is None else min(asked, self.max_delay * 4)
 
-class RetriesExhaustedError(RuntimeError):
+    def run(self, service: str, attempt: Callable[[], T], *, attempts: int | None = None) -> T:
+        """The result of ``attempt``, tried up to ``attempts`` times (``max_attempts``) while it
+        raises :class:`Retryable`; then :class:`RetriesExhaustedError` naming the last failure.
+        Any other error is the answer and propagates at once."""
+        total = attempts or self.max_attempts
+        last = ""
+        for number in range(1, total + 1):
+            try:
+                return attempt()
+            except Retryable as failure:
+                last = failure.reason
+                if number < total:
+                    self.sleep(self.delay(number, failure.wait))
+        raise RetriesExhaustedError(service, total, last)
+
+
+class Retryable(Exception):
+    """One attempt failed in a way that may pass later; ``wait``: what the server asked for."""
+
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.wait = wait
+
+
+class RetriesExhaustedError(OutsideError):
     """The service kept failing; ``last`` says how the final attempt failed."""
 
     def __init__(self, service: str, attempts: int, last: str) -> None:
@@ -70,6 +104,18 @@ def plain_reason(error: requests.RequestException) -> str:
     return "the request failed"
 
 
+def _answer(request: Callable[[], requests.Response]) -> requests.Response:
+    """The answer of one attempt; connection errors, timeouts, 429 and 5xx are retryable."""
+    try:
+        response = request()
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise Retryable(plain_reason(exc)) from None
+    if response.status_code in RETRY_STATUSES:
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        raise Retryable(f"HTTP {response.status_code} {response.reason}", wait)
+    return response
+
+
 def send(
     session: requests.Session,
     method: str,
@@ -80,20 +126,21 @@ def send(
     **kwargs: Any,
 ) -> requests.Response:
     """Send a request; retry connection errors, timeouts, 429 and 5xx; return any other answer."""
-    last = ""
-    for attempt in range(1, policy.max_attempts + 1):
-        wait: float | None = None
-        try:
-            response = session.request(method, url, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            last = plain_reason(exc)
-        else:
-            if response.status_code not in RETRY_STATUSES:
-                return response
-            last = f"HTTP {response.status_code} {response.reason}"
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
-        if attempt == policy.max_attempts:
-            break
-        delay = policy.backoff(attempt) if wait is None else min(wait, policy.max_delay * 4)
-        policy.sleep(delay)
-    raise RetriesExhaustedError(service, policy.max_attempts, last)
+    return policy.run(service, lambda: _answer(lambda: session.request(method, url, **kwargs)))
+
+
+class RetryingSession(requests.Session):
+    """A session whose every request follows the policy: for a client library that sends its
+    own requests (python-gitlab), whose own retries are then turned off."""
+
+    def __init__(self, service: str, policy: RetryPolicy) -> None:
+        super().__init__()
+        self.service = service
+        self.policy = policy
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        """The answer to the request, tried as the policy says."""
+        parent = super().request
+        return self.policy.run(
+            self.service, lambda: _answer(lambda: parent(method, url, *args, **kwargs))
+        )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from integrations.errors import OutsideError
 from integrations.timestamps import parse_timestamp
 
 # ---------------------------------------------------------------------------------------------
@@ -239,7 +240,7 @@ def marker_html(key: str) -> str:
     return f'<p style="color:#8a8a8a;font-size:11px">{marker_text(key)}</p>'
 
 
-class ZammadError(RuntimeError):
+class ZammadError(OutsideError):
     """Zammad refused a request; ``error_human`` is Zammad's sentence for people."""
 
     def __init__(self, status: int, error: str, error_human: str | None = None) -> None:
@@ -274,9 +275,13 @@ class ZammadTagRefusedError(ZammadPermissionError):
 class ZammadNotFoundError(ZammadError):
     """404: no such ticket, article, organization or user (or route)."""
 
+    permanent = True
+
 
 class ZammadValidationError(ZammadError):
     """422: Zammad rejected the data sent."""
+
+    permanent = True
 
 
 class ZammadUnavailableError(ZammadError):

@@ -249,10 +249,9 @@ def test_an_idle_gitlab_poll_costs_one_request_per_project() -> None:
 def test_gitlab_retries_502s_and_429(
     gitlab: RunningEmulator, monkeypatch: pytest.MonkeyPatch, sleeps: list[float]
 ) -> None:
-    monkeypatch.setattr("gitlab.utils.time.sleep", sleeps.append)
     gitlab.app.faults.retry_after = 3
     gitlab.app.faults.script.extend([502, 502, 429])
-    client = GitLabClient(gitlab.url, "demo-token", max_retries=5)
+    client = GitLabClient(gitlab.url, "demo-token", policy=RetryPolicy(6, sleep=sleeps.append))
     release = client.release(DIBA, "3.2.11")
     assert release is not None and release.commit_sha
     assert len(sleeps) == 3 and sleeps[-1] == 3
@@ -261,9 +260,8 @@ def test_gitlab_retries_502s_and_429(
 def test_gitlab_gives_up_with_a_typed_error(
     gitlab: RunningEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("gitlab.utils.time.sleep", lambda _: None)
     gitlab.app.faults.script = deque([503] * 10)
-    client = GitLabClient(gitlab.url, "demo-token", max_retries=2)
+    client = GitLabClient(gitlab.url, "demo-token", policy=RetryPolicy(3, sleep=lambda _: None))
     with pytest.raises(GitLabError, match="GitLab did not answer"):
         client.latest_release(DIBA)
     assert len(gitlab.app.log) == 3

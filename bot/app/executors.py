@@ -25,9 +25,8 @@ from bot.domain.effects import (
     UpsertLogRow,
 )
 from integrations.calendar import invitation
-from integrations.google_errors import GoogleApiError
+from integrations.errors import OutsideError
 from integrations.mail import Attachment, build_message
-from integrations.zammad import ZammadNotFoundError, ZammadValidationError
 
 
 @dataclass
@@ -43,13 +42,10 @@ class Channels:
 
 
 def is_permanent(error: Exception) -> bool:
-    """Whether retrying cannot help: the outside system refuses the data itself (Zammad's 422,
-    a ticket that no longer exists) or the data cannot be encoded for the channel. Outages,
-    timeouts, locks and files a person must repair are worth retrying."""
-    if isinstance(error, ZammadValidationError | ZammadNotFoundError):
-        return True
-    if isinstance(error, GoogleApiError) and error.status == 400:
-        return True  # Google refuses the request itself; sharing (403/404) can be fixed
+    """Whether retrying cannot help: the adapter says so (``OutsideError.permanent``), or the
+    data cannot even be encoded for the channel (a value, type or encoding error)."""
+    if isinstance(error, OutsideError):
+        return error.permanent
     return isinstance(error, ValueError | TypeError | UnicodeError)
 
 

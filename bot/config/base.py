@@ -14,8 +14,8 @@ from pydantic import (
 )
 
 from bot.domain.durations import DurationError, parse_duration
+from bot.domain.languages import Language
 
-Language = Literal["es", "ca", "en"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ManagedBy = Literal["provider", "partner_delegated", "partner_exclusive"]

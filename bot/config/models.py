@@ -30,7 +30,6 @@ from bot.config.base import (
     WEEKDAYS,
     Duration,
     EmailKind,
-    Language,
     Localized,
     ManagedBy,
     Role,
@@ -55,6 +54,7 @@ from bot.config.sections import (
     ZammadConfig,
     ZammadTags,
 )
+from bot.domain.languages import Language
 
 # The names other modules read from here (the models, their sections and value types).
 __all__ = [

@@ -19,6 +19,7 @@ from bot.domain.effects import (
     UpsertLogRow,
 )
 from bot.domain.events import EVENT_NAMES, Event, Origin
+from bot.domain.keys import effect_key
 from bot.domain.model import Deployment, State
 from bot.domain.notifications import calendar_event, compose_email, log_row
 from bot.domain.rendering import Audience, Renderer, note_language
@@ -64,7 +65,7 @@ class Builder:
     _events: dict[Audience, tuple[Deployment, CalendarEvent]] = field(default_factory=dict)
 
     def key(self) -> str:
-        return f"{self.deployment.id}/{self.deployment.revision}/{len(self.effects)}"
+        return effect_key(self.deployment.id, str(self.deployment.revision), len(self.effects))
 
     @property
     def home_ticket(self) -> int | None:

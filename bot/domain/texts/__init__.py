@@ -7,10 +7,10 @@ English; every known language has every sentence (``tests/test_texts.py`` keeps 
 
 from __future__ import annotations
 
+from bot.domain.languages import FALLBACK, LANGUAGES
 from bot.domain.texts import calendar, prerequisites, web, workflow
 
-LANGUAGES = ("es", "ca", "en")
-FALLBACK = "en"
+__all__ = ["CATALOGUE", "FALLBACK", "LANGUAGES", "say", "say_count"]
 
 
 def _merge() -> dict[str, dict[str, str]]:
