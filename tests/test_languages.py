@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from string import Formatter
 
 import pytest
@@ -22,10 +23,11 @@ from bot.domain.effects import LogRow, PostNote, SendEmail, UpsertLogRow
 from bot.domain.events import Origin
 from bot.domain.model import Deployment, State, TicketRef
 from bot.domain.prerequisites.checks import check_prerequisites
-from bot.domain.rendering import EMAIL_KINDS, Renderer
+from bot.domain.rendering import EMAIL_KINDS, GREETING_TURNS, Renderer
 from bot.domain.replies import alert, unattached
 from bot.domain.routing import NoteSeen, TicketSeen, route_note
 from bot.domain.texts import CATALOGUE, LANGUAGES
+from bot.domain.texts.calendar import LOCALES
 from tests.factories import (
     component_facts,
     customer_data,
@@ -190,3 +192,12 @@ def test_the_markers_catch_a_sentence_in_another_language() -> None:
         "los",
     }
     assert foreign_words("<code>/deploy rollback the reason</code> motiu", "ca") == set()
+
+
+def test_every_per_language_table_follows_the_one_list_of_languages() -> None:
+    assert set(LOCALES) == set(LANGUAGES)
+    assert set(GREETING_TURNS) == set(LANGUAGES)
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    for folder in ("comments", "drafts", "email", "events", "notes"):
+        found = {path.name for path in (templates / folder).iterdir() if path.is_dir()}
+        assert found == set(LANGUAGES), folder
