@@ -213,28 +213,38 @@ class ZammadClient:
         return [Article.from_json(item) for item in body]
 
     def post_note(
-        self, ticket_id: int, html: str, *, key: str | None = None, subject: str | None = None
+        self,
+        ticket_id: int,
+        html: str,
+        *,
+        key: str | None = None,
+        subject: str | None = None,
+        look: bool = True,
     ) -> Article:
         """An internal note (agents only), HTML; with ``key``, posted at most once per ticket.
 
         The key is written in the note as a small "deploybot ref …" line (plain text, which
         Zammad's HTML sanitizer keeps); a note whose key is already on the ticket is not posted
-        again and the existing article is returned.
+        again and the existing article is returned. ``look=False``: the caller knows it was
+        never posted (its first try), so the ticket's articles are not read first.
         """
         if key is not None:
-            existing = self.find_marked_article(ticket_id, key)
+            existing = self.find_marked_article(ticket_id, key) if look else None
             if existing is not None:
                 return existing
             html = f"{html}\n{marker_html(key)}"
         return self._create_article(ticket_id, html, internal=True, type_="note", subject=subject)
 
-    def post_public_comment(self, ticket_id: int, html: str, *, key: str | None = None) -> Article:
+    def post_public_comment(
+        self, ticket_id: int, html: str, *, key: str | None = None, look: bool = True
+    ) -> Article:
         """A customer-visible note, HTML, posted at most once per ticket.
 
         The customer sees it, so it carries no marker: a comment with the same text already on
-        the ticket is the one deploybot posted before (``key`` only says it wants this).
+        the ticket is the one deploybot posted before (``key`` only says it wants this;
+        ``look=False``: never posted before, nothing to look for).
         """
-        if key is not None:
+        if key is not None and look:
             wanted = visible_text(html)
             for article in self.articles(ticket_id):
                 if not article.internal and visible_text(article.body) == wanted:

@@ -118,13 +118,21 @@ class FakeZammad:
         return list(self.article_lists[ticket_id])
 
     def post_note(
-        self, ticket_id: int, html: str, *, key: str | None = None, subject: str | None = None
+        self,
+        ticket_id: int,
+        html: str,
+        *,
+        key: str | None = None,
+        subject: str | None = None,
+        look: bool = True,
     ) -> Article:
-        return self._post_once(ticket_id, html, key)
+        return self._post_once(ticket_id, html, key, look=look)
 
-    def post_public_comment(self, ticket_id: int, html: str, *, key: str | None = None) -> Article:
+    def post_public_comment(
+        self, ticket_id: int, html: str, *, key: str | None = None, look: bool = True
+    ) -> Article:
         self.calls["post"] += 1
-        for article in self.article_lists[ticket_id]:
+        for article in self.article_lists[ticket_id] if look else []:
             if not article.internal and visible_text(article.body) == visible_text(html):
                 return article  # like the client: found again by its text, never marked
         return self._article(ticket_id, html, internal=False, created_by_id=None)
@@ -181,11 +189,11 @@ class FakeZammad:
         self._touch(ticket_id)
         return article
 
-    def _post_once(self, ticket_id: int, html: str, key: str | None) -> Article:
+    def _post_once(self, ticket_id: int, html: str, key: str | None, *, look: bool) -> Article:
         self.calls["post"] += 1
         if key is not None:
             marker = marker_text(key)
-            for article in self.article_lists[ticket_id]:
+            for article in self.article_lists[ticket_id] if look else []:
                 if marker in article.body:
                     return article
             html = f"{html}\n{marker_html(key)}"

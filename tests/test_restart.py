@@ -103,8 +103,8 @@ def reference(
     executed: list[str] = []
     real = execute
 
-    def recording(effect: OutboxEffect, channels: Channels, *, now: Any) -> None:
-        real(effect, channels, now=now)
+    def recording(effect: OutboxEffect, channels: Channels, *, now: Any, first_try: bool) -> None:
+        real(effect, channels, now=now, first_try=first_try)
         executed.append(effect.key)
 
     out = tmp_path_factory.mktemp("reference")
@@ -135,13 +135,14 @@ def _run_with_a_crash(
     executed = 0
     real = execute
 
-    def crashing(effect: OutboxEffect, channels: Channels, *, now: Any) -> None:
+    def crashing(effect: OutboxEffect, channels: Channels, *, now: Any, first_try: bool) -> None:
         nonlocal executed
         executed += 1
         if executed == crash_at and before_recording:
-            real(effect, channels, now=now)  # done, but the process dies before recording it
+            # Done, but the process dies before recording it.
+            real(effect, channels, now=now, first_try=first_try)
             raise Crash
-        real(effect, channels, now=now)
+        real(effect, channels, now=now, first_try=first_try)
         if executed == crash_at:
             raise Crash
 

@@ -49,10 +49,15 @@ def is_permanent(error: Exception) -> bool:
     return isinstance(error, ValueError | TypeError | UnicodeError)
 
 
-def execute(effect: OutboxEffect, channels: Channels, *, now: datetime) -> None:
-    """Carry out one effect, idempotently. Outside errors propagate (the outbox retries)."""
+def execute(
+    effect: OutboxEffect, channels: Channels, *, now: datetime, first_try: bool = False
+) -> None:
+    """Carry out one effect, idempotently. Outside errors propagate (the outbox retries).
+
+    ``first_try``: the effect was never tried (``OutboxQueue.claim``), so a note is posted
+    without first looking for it on the ticket."""
     if isinstance(effect, PostNote):
-        _post(effect, channels.zammad)
+        _post(effect, channels.zammad, look=not first_try)
     elif isinstance(effect, SetTags):
         _set_tags(effect, channels.zammad)
     elif isinstance(effect, SendEmail):
@@ -69,11 +74,11 @@ def execute(effect: OutboxEffect, channels: Channels, *, now: datetime) -> None:
         assert_never(effect)
 
 
-def _post(effect: PostNote, zammad: ZammadPort) -> None:
+def _post(effect: PostNote, zammad: ZammadPort, *, look: bool) -> None:
     if effect.public:
-        zammad.post_public_comment(effect.ticket_id, effect.html, key=effect.key)
+        zammad.post_public_comment(effect.ticket_id, effect.html, key=effect.key, look=look)
     else:
-        zammad.post_note(effect.ticket_id, effect.html, key=effect.key)
+        zammad.post_note(effect.ticket_id, effect.html, key=effect.key, look=look)
 
 
 def _set_tags(effect: SetTags, zammad: ZammadPort) -> None:

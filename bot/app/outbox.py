@@ -108,11 +108,12 @@ class OutboxRunner:
             if queue in blocked or item.next_attempt_at > now:
                 blocked.add(queue)  # keep this deployment's channel in order
                 continue
-            if not self.store.claim(item.id, self.owner, now, CLAIM_LEASE):
+            claim = self.store.claim(item.id, self.owner, now, CLAIM_LEASE)
+            if claim is None:
                 blocked.add(queue)  # another instance carries it out: never both at once
                 continue
             try:
-                execute(item.effect, self.channels, now=now)
+                execute(item.effect, self.channels, now=now, first_try=claim == "first")
             except Exception as error:  # an outside system failed: retry later, never crash
                 failed += 1
                 self.health.failed(queue[1], error)

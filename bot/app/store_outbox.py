@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -42,6 +42,12 @@ class OutboxItem:
     next_attempt_at: datetime
     last_error: str | None
     alerted: bool
+
+
+#: What a claim says of the effect: never tried before, or perhaps tried already.
+Claim = Literal["first", "again"]
+#: The owner of a claim taken back from a stopped instance.
+RELEASED = "released"
 
 
 class OutboxQueue:
@@ -82,27 +88,39 @@ class OutboxQueue:
         with self.engine.connect() as connection:
             return [self._item(row) for row in connection.execute(query).mappings()]
 
-    def claim(self, item_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
-        """Claim a pending effect for ``owner`` until ``now + lease``: False when another
-        instance holds an unexpired claim, so that no two instances carry it out at once."""
+    def claim(self, item_id: int, owner: str, now: datetime, lease: timedelta) -> Claim | None:
+        """Claim a pending effect for ``owner`` until ``now + lease``: None when another
+        instance holds an unexpired claim, so that no two instances carry it out at once.
+
+        ``"first"`` when nobody ever tried it (never claimed, never failed): nothing of it can
+        be out there yet, so its executor need not look for it before acting; ``"again"``
+        otherwise (a retry, or the claim of a stopped instance taken back)."""
+        untouched = sa.and_(outbox.c.claimed_by.is_(None), outbox.c.attempts == 0)
         free = sa.or_(
             outbox.c.claimed_by.is_(None),
-            outbox.c.claimed_by == owner,
+            outbox.c.claimed_by.in_([owner, RELEASED]),
             outbox.c.claimed_until < _utc(now),
         )
-        query = (
-            outbox.update()
-            .where(outbox.c.id == item_id, outbox.c.status == "pending", free)
-            .values(claimed_by=owner, claimed_until=_utc(now + lease))
-        )
+        values = {"claimed_by": owner, "claimed_until": _utc(now + lease)}
+        pending = sa.and_(outbox.c.id == item_id, outbox.c.status == "pending")
         with self.engine.begin() as connection:
-            return connection.execute(query).rowcount == 1
+            if connection.execute(
+                outbox.update().where(pending, untouched).values(values)
+            ).rowcount:
+                return "first"
+            if connection.execute(outbox.update().where(pending, free).values(values)).rowcount:
+                return "again"
+        return None
 
     def claim_owners(self) -> list[str]:
         """Every owner holding a claim on a pending effect."""
         query = (
             sa.select(outbox.c.claimed_by)
-            .where(outbox.c.status == "pending", outbox.c.claimed_by.is_not(None))
+            .where(
+                outbox.c.status == "pending",
+                outbox.c.claimed_by.is_not(None),
+                outbox.c.claimed_by != RELEASED,
+            )
             .distinct()
         )
         with self.engine.connect() as connection:
@@ -110,13 +128,15 @@ class OutboxQueue:
         return [str(owner) for owner in owners]
 
     def release_claims(self, owners: Sequence[str]) -> int:
-        """Drop the claims of ``owners`` (stopped instances); returns how many were held."""
+        """Drop the claims of ``owners`` (stopped instances); returns how many were held. The
+        effects stay marked as claimed once (``RELEASED``): a stopped instance may have carried
+        them out before it stopped, so they are looked for before being done again."""
         if not owners:
             return 0
         query = (
             outbox.update()
             .where(outbox.c.claimed_by.in_(list(owners)))
-            .values(claimed_by=None, claimed_until=None)
+            .values(claimed_by=RELEASED, claimed_until=None)
         )
         with self.engine.begin() as connection:
             return int(connection.execute(query).rowcount)

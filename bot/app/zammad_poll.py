@@ -15,10 +15,14 @@ from datetime import datetime
 from bot.app.store import Store
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
+from bot.domain.commands import find_commands
 from bot.domain.routing import NoteSeen, TagAdded, TicketSeen
 from integrations.zammad import Article, Ticket, ZammadError, is_marked
 
 log = logging.getLogger("deploybot")
+
+#: Up to this many tickets seen for the first time in a cycle are read rather than searched.
+READ_FIRST_SIGHT = 2
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,9 @@ class ZammadPoll:
         """Every watched ticket whose ``updated_at`` moved, oldest id first, read once each.
 
         What deploybot remembers of the found tickets is read in one query. A ticket seen for
-        the first time is read only when it carries a trigger or prerequisite tag (one search
-        finds those); the others have nothing to act on: their notes, known from the search
-        answer, are history. A ticket Zammad fails to answer for is read again next cycle.
+        the first time is acted on only when it carries a trigger or prerequisite tag (a few
+        are read, more are searched: ``_asking``); the others have nothing to act on: their
+        notes are history. A ticket Zammad fails to answer for is read again next cycle.
         """
         found = sorted(self.reads.find_tickets_with_tags(self._watched_tags()), key=lambda t: t.id)
         known = self.store.seen_values([_stamp_key(t.id) for t in found])
@@ -78,11 +82,11 @@ class ZammadPoll:
             (t, stamp) for t, stamp in stamped if known.get(_stamp_key(t.id)) != stamp or not stamp
         ]
         first = [t.id for t, _ in moved if _stamp_key(t.id) not in known]
-        asking = self._asking(first) if first else set()
+        asking = self._asking(first)
         changed = []
         for summary, stamp in moved:
             first_sight = _stamp_key(summary.id) not in known
-            if first_sight and summary.id not in asking:
+            if first_sight and asking is not None and summary.id not in asking:
                 self._as_history(summary, stamp)
                 continue
             try:
@@ -91,8 +95,15 @@ class ZammadPoll:
                 log.warning("ticket=%s error=%s", summary.number, error)
         return changed
 
-    def _asking(self, ids: list[int]) -> set[int]:
-        """Which of these tickets carry a trigger or prerequisite tag (one search)."""
+    def _asking(self, ids: list[int]) -> set[int] | None:
+        """Which of the tickets seen for the first time carry a trigger or prerequisite tag
+        (one search); None when they are read anyway.
+
+        Up to :data:`READ_FIRST_SIGHT` of them are read instead: each read tells its tags, a
+        ticket that asks for something is read in any case, so the search would cost more
+        than it saves (at most one request more, when none of them asks)."""
+        if len(ids) <= READ_FIRST_SIGHT:
+            return None
         tags = self.config.zammad.tags
         wanted = set(ids)
         hits = self.reads.find_tickets_with_tags([*tags.triggers, *tags.assertions])
@@ -109,6 +120,11 @@ class ZammadPoll:
         articles = self.reads.articles(ticket_id)
         seen = self.store.seen_values([f"article:{a.id}" for a in articles])
         fresh = [a for a in articles if f"article:{a.id}" not in seen]
+        tags = self.config.zammad.tags
+        if first_sight and not set(ticket.tags) & {*tags.triggers, *tags.assertions}:
+            # Read instead of searched (``_asking``) and asking for nothing: history.
+            self.store.remember_many({f"article:{a.id}": "history" for a in fresh})
+            return ChangedTicket(ticket, stamp, (), (), ())
         if first_sight:
             # Commands written before deploybot watched the ticket are history, not orders.
             self.store.remember_many({f"article:{a.id}": "history" for a in fresh})
@@ -202,5 +218,8 @@ def _later(at: datetime | None, acted: str) -> bool:
 
 
 def _is_command_note(article: Article) -> bool:
-    """An internal note written by an agent, not one of deploybot's own."""
-    return article.is_agent_note and not is_marked(article.body)
+    """An internal note written by an agent, not one of deploybot's own, with a ``/deploy``
+    line (only then is its author looked up)."""
+    return (
+        article.is_agent_note and not is_marked(article.body) and bool(find_commands(article.body))
+    )
