@@ -137,8 +137,15 @@ class GitLabClient:
         return f"GitLabClient({self.gl.url!r})"
 
     @_typed_errors
+    def _at(self, path: str) -> Project:
+        """The project at ``path`` to ask about its lists and objects, without reading it:
+        GitLab takes the URL-encoded path wherever it takes the id (a 404 then says the
+        project is missing or hidden, as reading it would)."""
+        found = self._projects.get(path)
+        return found if found is not None else self.gl.projects.get(path, lazy=True)
+
     def project(self, path: str) -> Project:
-        """The project at ``path`` (cached for the client's life)."""
+        """The project at ``path``, read (its default branch): cached for the client's life."""
         if path not in self._projects:
             try:
                 self._projects[path] = self.gl.projects.get(path)
@@ -155,7 +162,7 @@ class GitLabClient:
     def release(self, project: str, tag: str) -> Release | None:
         """The release for ``tag``, or None when the tag has no release."""
         try:
-            data = self.project(project).releases.get(tag)
+            data = self.project(project).releases.get(tag)  # a missing project is not "no release"
         except gitlab.GitlabGetError as exc:
             if exc.response_code == 404:
                 return None
@@ -181,7 +188,7 @@ class GitLabClient:
         memo = self._cycle_releases
         if memo is not None and project in memo:
             return memo[project]
-        items = self.project(project).releases.list(
+        items = self._at(project).releases.list(
             order_by="released_at", sort="desc", per_page=100, iterator=True
         )
         pages = ReleasePages(Release.from_json(project, item.asdict()) for item in items)
@@ -253,7 +260,7 @@ class GitLabClient:
         query: dict[str, Any] = {"ref": tag, "order_by": "id", "sort": "desc"}
         if sha:
             query["sha"] = sha
-        for item in self.project(project).pipelines.list(iterator=True, **query):
+        for item in self._at(project).pipelines.list(iterator=True, **query):
             data = item.asdict()
             return Pipeline(
                 int(data["id"]),
@@ -277,7 +284,7 @@ class GitLabClient:
         query: dict[str, Any] = {"package_name": name}
         if version:
             query["package_version"] = version
-        items = self.project(project).packages.list(get_all=True, **query)
+        items = self._at(project).packages.list(get_all=True, **query)
         out = []
         for item in items:
             data = item.asdict()
@@ -310,7 +317,7 @@ class GitLabClient:
         memo = self._cycle_environments
         if memo is not None and project in memo:
             return memo[project]
-        envs = self.project(project).environments.list(get_all=True)
+        envs = self._at(project).environments.list(get_all=True)
         found = [(str(e.name), getattr(e, "tier", None)) for e in envs]
         if memo is not None:
             memo[project] = found
@@ -328,7 +335,7 @@ class GitLabClient:
     def _successful_deployments(self, project: str, env: str) -> Iterator[Deployment]:
         # GitLab's finders want finished_at sorting paired with a finished_at filter (older
         # ones) or a finished status (current ones): this query satisfies both.
-        items = self.project(project).deployments.list(
+        items = self._at(project).deployments.list(
             environment=env,
             status="success",
             order_by="finished_at",
@@ -380,7 +387,7 @@ class GitLabClient:
     def check_project(self, project: str) -> str:
         """Read one page of each list deploybot reads (releases, pipelines, environments,
         deployments, packages); a list the token may not read raises GitLabError."""
-        found = self.project(project)
+        found = self.project(project)  # read first: a missing project says so by its path
         lists = ("releases", "pipelines", "environments", "deployments", "packages")
         for name in lists:
             getattr(found, name).list(per_page=1, get_all=False)
@@ -408,13 +415,13 @@ class GitLabClient:
         if release:
             texts.append(release.description)
         try:
-            tag_data = self.project(project).tags.get(tag).asdict()
+            tag_data = self._at(project).tags.get(tag).asdict()
             texts.append(str(tag_data.get("message") or ""))
         except gitlab.GitlabGetError:
             pass
         previous = self.previous_release(project, tag)
         if previous:
-            compare = self.project(project).repository_compare(previous.tag_name, tag)
+            compare = self._at(project).repository_compare(previous.tag_name, tag)
             for commit in compare.get("commits", []) if isinstance(compare, dict) else []:
                 texts.append(str(commit.get("message") or commit.get("title") or ""))
         return find_ticket_references("\n".join(texts), self.ticket_pattern)
