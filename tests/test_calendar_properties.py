@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bot.config.models import WEEKDAYS
 from bot.domain.calendar.planning import explain_day, propose_slots
-from bot.domain.calendar.rules import Booking, SlotRules, slot_reasons
+from bot.domain.calendar.rules import Booking, SlotRules, day_reasons, refuses_day, slot_reasons
 from tests.factories import MADRID, customer_data, make_rules
 
 SUBDIVS = ["IB", "CT", "MD", "AN", "PV", "GA", None]
@@ -174,3 +174,12 @@ def test_a_refused_day_always_says_why(scenario: Any, day: date) -> None:
         assert reason.text.strip()
     if day.weekday() == 4:
         assert {"friday", "eve_of_non_working_day"} <= set(verdict.codes)
+
+
+@settings(max_examples=150, deadline=None)
+@given(scenarios(), st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 1, 10)))
+def test_the_quick_calendar_verdict_agrees_with_the_reasons(scenario: Any, day: date) -> None:
+    """Planning decides most days from sets known once a year (``refuses_day``); it must
+    refuse exactly the days that have a calendar reason, across the turn of the year too."""
+    rules = scenario[0]
+    assert refuses_day(rules, day) == bool(day_reasons(rules, day)), day

@@ -18,6 +18,7 @@ from bot.domain.calendar.rules import (
     Slot,
     SlotRules,
     day_reasons,
+    refuses_day,
     timing_reasons,
 )
 from bot.domain.durations import format_duration
@@ -47,17 +48,18 @@ def candidate_slots(rules: SlotRules, day: date, duration: timedelta) -> list[Sl
     return slots
 
 
+_ORDER = {code: i for i, code in enumerate(REASON_CODES)}
+
+
 def _in_order(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
-    order = {code: i for i, code in enumerate(REASON_CODES)}
-    return tuple(sorted(reasons, key=lambda r: order.get(r.code, len(order))))
+    return tuple(sorted(reasons, key=lambda r: _ORDER.get(r.code, len(_ORDER))))
 
 
 def _unique(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
     seen: dict[Reason, None] = {}
     for reason in reasons:
         seen.setdefault(reason, None)
-    order = {code: i for i, code in enumerate(REASON_CODES)}
-    return tuple(sorted(seen, key=lambda r: order.get(r.code, len(order))))
+    return _in_order(seen)
 
 
 def _free_slots(
@@ -106,8 +108,33 @@ def explain_day(
     bookings: Sequence[Booking] = (),
 ) -> DayVerdict:
     """The verdict for one date: allowed when at least one slot of the day passes every rule."""
+    if refuses_day(rules, day):
+        return DayVerdict(day, explain=lambda: _in_order(day_reasons(rules, day)))
+    if _plainly_allowed(rules, day, now=now, duration=duration, bookings=bookings):
+        return DayVerdict(day, ())
     _, reasons = _free_slots(rules, day, now=now, duration=duration, bookings=bookings)
     return DayVerdict(day, reasons)
+
+
+def _touches(booking: Booking, day: date, rules: SlotRules) -> bool:
+    return (
+        booking.start.astimezone(rules.tz).date() <= day <= booking.end.astimezone(rules.tz).date()
+    )
+
+
+def _plainly_allowed(
+    rules: SlotRules, day: date, *, now: datetime, duration: timedelta, bookings: Sequence[Booking]
+) -> bool:
+    """Most days of a year: the calendar allows them, they are past the notice, no booking
+    falls on them and the window holds the duration — so the first slot passes every rule,
+    known without building a slot or a reason."""
+    if day <= (now.astimezone(rules.tz) + rules.min_notice).date():
+        return False
+    if any(_touches(booking, day, rules) for booking in bookings):
+        return False
+    first = (rules.start_times or (rules.window_start,))[0]
+    end = datetime.combine(day, first) + duration
+    return rules.window_start <= first and end.date() == day and end.time() <= rules.window_end
 
 
 def _days_from(first: date) -> Iterator[date]:

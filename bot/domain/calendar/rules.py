@@ -132,11 +132,20 @@ class SlotRules:
     start_times: tuple[time, ...] = ()
     min_notice: timedelta = timedelta(hours=24)
     max_parallel: int = 1
+    #: The days each year closes, worked out once per year (planning asks day after day).
+    _years: dict[int, _ClosedDays] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def sides(self) -> tuple[Side, Side]:
         """Provider first, then customer."""
         return (self.provider, self.customer_side)
+
+    def closed_in(self, year: int) -> _ClosedDays:
+        """Which days of ``year`` either side has a holiday, is on vacation, or starts one."""
+        known = self._years.get(year)
+        if known is None:
+            known = self._years[year] = _ClosedDays.of(self, year)
+        return known
 
     def window_text(self) -> str:
         """The window as people read it: ``lunes–jueves 09:00–13:00``."""
@@ -155,21 +164,79 @@ class SlotRules:
 
 
 @dataclass(frozen=True)
-class DayVerdict:
-    """Whether a date can hold a deployment, and every reason it cannot."""
+class _ClosedDays:
+    """One year's days that need a closer look: most days are in none of these sets, and
+    their verdict is then decided without naming anything."""
 
-    day: date
-    reasons: tuple[Reason, ...]
+    holidays: frozenset[date]
+    vacation: frozenset[date]
+    vacation_starts: frozenset[date]
+
+    @classmethod
+    def of(cls, rules: SlotRules, year: int) -> _ClosedDays:
+        holidays: set[date] = set()
+        vacation: set[date] = set()
+        starts: set[date] = set()
+        for side in rules.sides:
+            holidays.update(public_holidays(side.country, side.subdiv, year, rules.language))
+            holidays.update(day for day in side.extra if day.year == year)
+            for closure in side.vacations:
+                starts.add(closure.start)
+                day = max(closure.start, date(year, 1, 1))
+                while day <= closure.end and day.year == year:
+                    vacation.add(day)
+                    day += timedelta(days=1)
+        return cls(frozenset(holidays), frozenset(vacation), frozenset(starts))
+
+
+class DayVerdict:
+    """Whether a date can hold a deployment, and every reason it cannot.
+
+    A day the calendar refuses is known refused at once; its reasons may be worked out when
+    first read (``explain``): a year's plan for hundreds of customers refuses tens of thousands
+    of days, and only the ones someone looks at are explained."""
+
+    __slots__ = ("_explain", "_reasons", "day")
+
+    def __init__(
+        self,
+        day: date,
+        reasons: tuple[Reason, ...] = (),
+        *,
+        explain: Callable[[], tuple[Reason, ...]] | None = None,
+    ) -> None:
+        self.day = day
+        self._reasons = reasons if explain is None else None
+        self._explain = explain
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """Every reason the day is refused, in report order (none: allowed)."""
+        if self._reasons is None:
+            assert self._explain is not None
+            self._reasons, self._explain = self._explain(), None
+        return self._reasons
 
     @property
     def allowed(self) -> bool:
         """True when nothing refuses the day."""
-        return not self.reasons
+        return self._explain is None and not self._reasons
 
     @property
     def codes(self) -> tuple[str, ...]:
         """The refusal codes, in report order."""
         return tuple(reason.code for reason in self.reasons)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DayVerdict):
+            return NotImplemented
+        return (self.day, self.reasons) == (other.day, other.reasons)
+
+    def __hash__(self) -> int:
+        return hash((self.day, self.reasons))
+
+    def __repr__(self) -> str:
+        return f"DayVerdict({self.day!r}, {self.reasons!r})"
 
 
 def _monday_plus(days: int) -> date:
@@ -205,10 +272,7 @@ def holiday_names(side: Side, day: date, language: str) -> list[tuple[str, bool]
 def _holidays_on(rules: SlotRules, day: date) -> list[tuple[str, str]]:
     """(name, whose) for every holiday of either side on ``day``, merged by name."""
     language = rules.language
-    if not any(
-        day in side.extra or day in public_holidays(side.country, side.subdiv, day.year, language)
-        for side in rules.sides
-    ):
+    if day not in rules.closed_in(day.year).holidays:
         return []  # most days: nothing to name
     owners: dict[str, list[str]] = {}
     for side in rules.sides:
@@ -226,10 +290,14 @@ def _holidays_on(rules: SlotRules, day: date) -> list[tuple[str, str]]:
 
 
 def _vacations_on(rules: SlotRules, day: date) -> list[tuple[Side, Closure]]:
+    if day not in rules.closed_in(day.year).vacation:
+        return []
     return [(side, v) for side in rules.sides for v in side.vacations if v.covers(day)]
 
 
 def _vacations_starting(rules: SlotRules, day: date) -> list[tuple[Side, Closure]]:
+    if day not in rules.closed_in(day.year).vacation_starts:
+        return []
     return [(side, v) for side in rules.sides for v in side.vacations if v.start == day]
 
 
@@ -277,6 +345,19 @@ def _eve_reasons(rules: SlotRules, day: date) -> list[Reason]:
         text = say(lang, "eve_of_vacation", owner=side.owner, label=label, start=start)
         reasons.append(Reason("eve_of_vacation", text))
     return reasons
+
+
+def refuses_day(rules: SlotRules, day: date) -> bool:
+    """Whether the calendar refuses ``day`` (``day_reasons`` is not empty), decided from sets
+    known once per year and without naming anything: planning asks this of every day."""
+    weekday = day.weekday()
+    if weekday >= 4 or weekday not in rules.window_days:
+        return True  # a Friday, the eve of the weekend, the weekend, outside the window
+    closed, tomorrow = rules.closed_in(day.year), day + timedelta(days=1)
+    if day in closed.holidays or day in closed.vacation:
+        return True
+    ahead = closed if tomorrow.year == day.year else rules.closed_in(tomorrow.year)
+    return tomorrow in ahead.holidays or tomorrow in ahead.vacation_starts
 
 
 def day_reasons(rules: SlotRules, day: date) -> list[Reason]:
