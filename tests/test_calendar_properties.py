@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from bot.config.models import WEEKDAYS
 from bot.domain.calendar.planning import explain_day, propose_slots
-from bot.domain.calendar.rules import Booking, SlotRules, day_reasons, refuses_day, slot_reasons
+from bot.domain.calendar.rules import Booking, SlotRules, day_reasons, refuses_day
+from bot.domain.calendar.timing import slot_reasons
 from tests.factories import MADRID, customer_data, make_rules
 
 SUBDIVS = ["IB", "CT", "MD", "AN", "PV", "GA", None]

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from bot.domain.calendar.planning import explain_day, propose_slots
-from bot.domain.calendar.rules import Booking, DayVerdict, rules_for, slot_reasons
+from bot.domain.calendar.rules import Booking, DayVerdict, rules_for
+from bot.domain.calendar.timing import slot_reasons
 from tests.factories import EARLY_2026, at, customer_data, make_config, make_rules
 
 CT = customer_data("DIBA", "CT")

@@ -3,7 +3,10 @@ preview, log-template."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +16,7 @@ import time_machine
 from click.testing import CliRunner, Result
 
 from bot.cli import default_config_path, main
+from bot.cli.base import COMMANDS
 from bot.resources import example_config_path
 
 # Monday 23 March 2026, 10:00 in Madrid: the week before Easter.
@@ -244,3 +248,30 @@ def test_readme_shows_what_preview_prints(language: str) -> None:
         result = run("preview", "start", "--customer", "DIBA", "--lang", language)
     assert result.exit_code == 0, result.output
     assert shown == result.stdout
+
+
+def test_the_help_list_names_every_command_as_its_own_docstring_says() -> None:
+    for module in {module for module, _ in COMMANDS.values()}:
+        importlib.import_module(f"bot.cli.{module}")
+    assert set(main.commands) == set(COMMANDS)
+    for name, command in main.commands.items():
+        assert COMMANDS[name][1] == command.get_short_help_str(1000), name
+        defined_in = command.callback.__module__ if command.callback else ""
+        assert defined_in == f"bot.cli.{COMMANDS[name][0]}", name
+
+
+def test_help_loads_no_command_module_and_no_configuration_model() -> None:
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from bot.cli import main\n"
+        "result = CliRunner().invoke(main, ['--help'])\n"
+        "assert result.exit_code == 0 and 'validate-config' in result.output\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    heavy = {"bot.config.models", "bot.config.loading", "pydantic", "jinja2", "sqlalchemy"}
+    assert heavy & set(loaded) == set()
+    assert not [m for m in loaded if m.startswith("bot.cli.") and m != "bot.cli.base"]

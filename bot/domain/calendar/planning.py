@@ -19,8 +19,8 @@ from bot.domain.calendar.rules import (
     SlotRules,
     day_reasons,
     refuses_day,
-    timing_reasons,
 )
+from bot.domain.calendar.timing import timing_reasons
 from bot.domain.durations import format_duration
 from bot.domain.texts import say
 

@@ -1,4 +1,4 @@
-"""The slot rules of the procedure: why a day or a slot is, or is not, allowed; slot proposals.
+"""The day rules of the procedure: why a day is, or is not, allowed (the hours: ``timing``).
 
 Everything here is a pure function over plain data. Public holidays come from the ``holidays``
 package (a pure table, cached per year); local holidays and vacations from configuration.
@@ -8,7 +8,7 @@ Slots are timezone-aware datetimes in the provider's zone.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from bot.config.models import WEEKDAYS, Config, Customer, HolidayRegion, Vacation
-from bot.domain.texts import say, say_count
-from bot.domain.texts.calendar import short_date, short_datetime, weekday_name
+from bot.domain.texts import say
+from bot.domain.texts.calendar import short_date, weekday_name
 
 #: Every refusal code, in the order reasons are reported.
 REASON_CODES: tuple[str, ...] = (
@@ -373,120 +373,6 @@ def _outside_window_day(rules: SlotRules, day: date) -> str:
     lang = rules.language
     return say(lang, "outside_window_day", weekday=weekday_name(lang, day),
                customer=rules.customer, window=rules.window_text())  # fmt: skip
-
-
-def _slot_text(start: datetime, end: datetime) -> str:
-    return f"{short_date(start.date())} {start:%H:%M}–{end:%H:%M}"
-
-
-def _overlaps(start: datetime, end: datetime, booking: Booking) -> bool:
-    return start < booking.end and booking.start < end
-
-
-def slot_reasons(
-    rules: SlotRules,
-    start: datetime,
-    end: datetime,
-    *,
-    now: datetime,
-    bookings: Sequence[Booking] = (),
-) -> list[Reason]:
-    """Every reason a concrete slot is refused: its day's reasons, then time, conflicts, notice.
-
-    ``start`` and ``end`` must be timezone-aware; they are judged in the provider's zone.
-    """
-    reasons = day_reasons(rules, start.astimezone(rules.tz).date())
-    return reasons + timing_reasons(rules, start, end, now=now, bookings=bookings)
-
-
-def timing_reasons(
-    rules: SlotRules,
-    start: datetime,
-    end: datetime,
-    *,
-    now: datetime,
-    bookings: Sequence[Booking],
-) -> list[Reason]:
-    """Reasons that depend on the slot's hours, not its day: window, conflicts, notice."""
-    lang = rules.language
-    local_start = start.astimezone(rules.tz)
-    local_end = end.astimezone(rules.tz)
-    reasons: list[Reason] = []
-    fits = (
-        local_end.date() == local_start.date()
-        and rules.window_start <= local_start.time()
-        and local_end.time() <= rules.window_end
-    )
-    if not fits:
-        reasons.append(
-            Reason(
-                "outside_window",
-                say(
-                    lang,
-                    "outside_window_time",
-                    slot=_slot_text(local_start, local_end),
-                    customer=rules.customer,
-                    window=rules.window_text(),
-                ),
-            )
-        )
-    reasons.extend(_conflicts(rules, local_start, local_end, bookings))
-    earliest = now + rules.min_notice
-    if start <= earliest:
-        reasons.append(
-            Reason(
-                "past",
-                say(
-                    lang,
-                    "past",
-                    notice=_notice_text(rules.min_notice),
-                    earliest=short_datetime(earliest.astimezone(rules.tz)),
-                ),
-            )
-        )
-    return reasons
-
-
-def _notice_text(notice: timedelta) -> str:
-    hours = notice.total_seconds() / 3600
-    return f"{hours:g} h"
-
-
-def _conflicts(
-    rules: SlotRules, start: datetime, end: datetime, bookings: Sequence[Booking]
-) -> list[Reason]:
-    lang = rules.language
-    overlapping = [b for b in bookings if _overlaps(start, end, b)]
-    reasons = [
-        Reason(
-            "conflict",
-            say(
-                lang,
-                "conflict_customer",
-                other=b.id,
-                customer=b.customer,
-                slot=_slot_text(b.start.astimezone(rules.tz), b.end.astimezone(rules.tz)),
-            ),
-        )
-        for b in overlapping
-        if b.customer.casefold() == rules.customer.casefold()
-    ]
-    # Counting every overlapping booking is conservative: two of them may not overlap each
-    # other, but a slot that touches max_parallel others is never the safe choice.
-    if not reasons and len(overlapping) >= rules.max_parallel:
-        reasons.append(
-            Reason(
-                "conflict",
-                say_count(
-                    lang,
-                    "conflict_parallel",
-                    len(overlapping),
-                    others=", ".join(b.id for b in overlapping),
-                    limit=rules.max_parallel,
-                ),
-            )
-        )
-    return reasons
 
 
 def _closures(vacations: Iterable[Vacation]) -> tuple[Closure, ...]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.domain.calendar.rules import rules_for, slot_reasons
+from bot.domain.calendar.rules import rules_for
+from bot.domain.calendar.timing import slot_reasons
 from bot.domain.events import (
     CancelRequested,
     DetailsChanged,
