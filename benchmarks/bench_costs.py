@@ -89,12 +89,38 @@ def demo_figures() -> None:
         tempfile.TemporaryDirectory() as folder,
         workbench(config, load_scenario(), Path(folder)) as b,
     ):
+        b.cycle()  # running already: the GitLab poll has its window
         b.person_tags(1, "deploy")
         b.person_tags(2, "deploy")
         zammad, gitlab = len(b.zammad.log), len(b.gitlab.log)
         b.cycle()
-        print(f"Two tickets tagged deploy (demo): Zammad {len(b.zammad.log) - zammad}, "
-              f"GitLab {len(b.gitlab.log) - gitlab} requests")  # fmt: skip
+        zammad, gitlab = len(b.zammad.log) - zammad, len(b.gitlab.log) - gitlab
+        print(f"Two tickets tagged deploy (demo, one cycle): Zammad {zammad}, "
+              f"GitLab {gitlab} requests (poll of 4 projects included)")  # fmt: skip
+        b.restart()
+        gitlab = len(b.gitlab.log)
+        b.service.run_cycle(zammad=False, timers=False)
+        print(f"  idle GitLab cycle in a fresh process, 4 component projects: "
+              f"{len(b.gitlab.log) - gitlab} requests")  # fmt: skip
+    changed_of_sixty()
+
+
+def changed_of_sixty() -> None:
+    """Five changed tickets among 60 watched: one search page and one read each."""
+    scenario = copy.deepcopy(load_scenario())
+    for n in range(60):
+        scenario["zammad"]["tickets"].append(
+            {"id": 1000 + n, "number": str(7500000 + n), "title": f"Old ticket {n}",
+             "organization": "Diputació de Barcelona", "tags": ["deploy-ready"],
+             "articles": [{"body": "<p>history</p>", "internal": True}]}
+        )  # fmt: skip
+    config = load_config(example_config_path())
+    with tempfile.TemporaryDirectory() as folder, workbench(config, scenario, Path(folder)) as b:
+        b.service.poll_zammad()
+        for n in range(5):
+            b.person_notes(1000 + n, "the customer called back")
+        requests, _, _ = zammad_poll(b)
+        print(f"Five changed tickets of 60 watched: Zammad {requests} requests (target ≤ 6)")
 
 
 def many_releases(count: int) -> dict[str, Any]:
