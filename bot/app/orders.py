@@ -12,16 +12,26 @@ from typing import assert_never
 
 from bot.app.committer import Committer
 from bot.app.requesting import Requests
+from bot.app.step3 import LiveChecks
 from bot.app.store import Store
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
-from bot.domain.events import CheckRequested, Origin, ScheduleRequested, StartRequested
+from bot.domain.events import (
+    CheckRequested,
+    DoneRequested,
+    Origin,
+    ScheduleRequested,
+    StartRequested,
+    VerifyRequested,
+)
+from bot.domain.lifecycle import RUNNING
 from bot.domain.model import Deployment, State
 from bot.domain.prerequisites.facts import Facts
 from bot.domain.prerequisites.result import Report
 from bot.domain.replies import gitlab_waiting, unattached
 from bot.domain.routing import (
     CheckOrder,
+    DoneOrder,
     Recheck,
     Reply,
     RequestOrder,
@@ -29,7 +39,9 @@ from bot.domain.routing import (
     ScheduleOrder,
     StartOrder,
     Transition,
+    VerifyOrder,
 )
+from bot.domain.step3 import Flight, Phase
 from integrations.gitlab import GitLabError
 from integrations.zammad import Ticket
 
@@ -55,6 +67,7 @@ class Orders:
         *,
         clock: Callable[[], datetime],
         reads: Callable[[], ZammadReads],
+        live: LiveChecks | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -62,6 +75,7 @@ class Orders:
         self.requests = requests
         self.clock = clock
         self.reads = reads
+        self.live = live or LiveChecks()
 
     def carry_out(self, routed: Routed, ticket: Ticket, reads: ZammadReads, *, cause: str) -> int:
         """Carry out one routed order from ``ticket``; returns how many events it applied."""
@@ -80,6 +94,15 @@ class Orders:
                 return 1
             case CheckOrder() | ScheduleOrder() | StartOrder() | Transition():
                 return self._on_deployment(routed, ticket, reads, cause=cause)
+            case DoneOrder() | VerifyOrder():
+                deployment = self.store.deployment(routed.deployment_id)
+                if deployment is None:
+                    return 0
+                if isinstance(routed, DoneOrder):
+                    self.done(deployment, routed.origin, force=routed.force)
+                else:
+                    self.verify(deployment, routed.origin)
+                return 1
             case _:
                 assert_never(routed)
 
@@ -226,8 +249,31 @@ class Orders:
     ) -> Deployment:
         """Start a scheduled deployment, re-checking the prerequisites unless forced."""
         report = self._booked_report(deployment, reads, asked)
-        event = StartRequested(origin, report, force)
-        return self.committer.handle(deployment, event, {"force": force})
+        scheduled = deployment.state is State.SCHEDULED
+        flight = self._flight(deployment, "before") if scheduled else None
+        event = StartRequested(origin, report, force, flight)
+        return self.committer.handle(deployment, event, {"force": force, **_summary(flight)})
+
+    def done(
+        self, deployment: Deployment, origin: Origin, *, force: str | None = None
+    ) -> Deployment:
+        """Close a running deployment, its systems checked first (step 3)."""
+        flight = self._flight(deployment, "after") if deployment.state in RUNNING else None
+        event = DoneRequested(origin, flight, force)
+        return self.committer.handle(deployment, event, {"force": force, **_summary(flight)})
+
+    def verify(self, deployment: Deployment, origin: Origin) -> Deployment:
+        """Run the deployment's step 3 checks now and say what they see."""
+        flight = self._flight(deployment, "asked") or Flight("asked")
+        event = VerifyRequested(origin, flight)
+        return self.committer.handle(deployment, event, _summary(flight))
+
+    def _flight(self, deployment: Deployment, phase: Phase) -> Flight | None:
+        """What the customer's live checks and monitoring say (None: it has none)."""
+        customer = self.config.customer(deployment.customer)
+        if not customer.checks and customer.monitoring.alertmanager is None:
+            return None
+        return self.live.flight(customer, deployment, phase)
 
     def _booked_report(
         self, deployment: Deployment, reads: ZammadReads | None, asked: Asked | None
@@ -252,3 +298,15 @@ class Orders:
         """Re-check a booked deployment's prerequisites now and say what is due."""
         event = CheckRequested(origin, self._booked_report(deployment, reads, asked), reminder)
         return self.committer.handle(deployment, event, {"reminder": reminder})
+
+
+def _summary(flight: Flight | None) -> dict[str, object]:
+    """What the audit keeps of a flight: each check's outcome, the alerts firing."""
+    if flight is None:
+        return {}
+    checks = {o.name: "passed" if o.passed else (o.problem.text("en") if o.problem else "failed")
+              for o in flight.outcomes}  # fmt: skip
+    firing = [alert.name for alert in flight.firing or ()]
+    monitoring = flight.monitoring_problem.text("en") if flight.monitoring_problem else None
+    return {"step3": {"phase": flight.phase, "checks": checks, "firing": firing,
+                      "monitoring": monitoring}}  # fmt: skip

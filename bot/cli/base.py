@@ -196,6 +196,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "planning",
         "Check the configuration; print OK and one line per customer, or every error (exit 2).",
     ),
+    "verify-live": (
+        "lifecycle",
+        "Run step 3's live checks and monitoring for a deployment now; exit 1 if any fails.",
+    ),
     "verify": (
         "inspection",
         "Check the prerequisites of deploying TICKETS to production: exit 0 when all pass.",

@@ -33,7 +33,6 @@ from bot.domain.commands import CommandError, note_text, parse_components, parse
 from bot.domain.events import (
     CancelRequested,
     DelayRequested,
-    DoneRequested,
     Event,
     Origin,
     RollbackRequested,
@@ -319,11 +318,44 @@ def delay_command(
 
 @main.command("done")
 @click.argument("deployment_id")
+@click.option("--force", help="Close although step 3's checks fail, with this reason.")
 @by_option
 @config_option
-def done_command(deployment_id: str, by: str | None, config_path: Path | None) -> None:
+def done_command(
+    deployment_id: str, force: str | None, by: str | None, config_path: Path | None
+) -> None:
     """Close a deployment: end email, comments, log row, calendar."""
-    _simple_event(deployment_id, config_path, DoneRequested, by)
+    _configure_logging()
+    service = build_service(load(config_path))
+    origin = Origin("cli", _user(by))
+    deployment = service.orders.done(_deployment(service, deployment_id), origin, force=force)
+    _finish(service, deployment)
+
+
+@main.command("verify-live")
+@click.argument("deployment_id")
+@by_option
+@config_option
+def verify_live_command(deployment_id: str, by: str | None, config_path: Path | None) -> None:
+    """Run step 3's live checks and monitoring for a deployment now; exit 1 if any fails."""
+    _configure_logging()
+    config = load(config_path)
+    service = build_service(config)
+    deployment = _deployment(service, deployment_id)
+    service.orders.verify(deployment, Origin("cli", _user(by)))
+    _finish(service, deployment)
+    entry = service.store.audit_trail(deployment.id)[-1]
+    step3 = entry.details.get("step3") or {}
+    for name, outcome in (step3.get("checks") or {}).items():
+        click.echo(f"  {'✓' if outcome == 'passed' else '✗'} {name}: {outcome}")
+    for alert in step3.get("firing") or []:
+        click.echo(f"  ! firing: {alert}")
+    if step3.get("monitoring"):
+        click.echo(f"  ? monitoring: {step3['monitoring']}")
+    if not step3:
+        click.echo(f"  {deployment.customer} has no checks configured (checks, monitoring)")
+    failed = any(outcome != "passed" for outcome in (step3.get("checks") or {}).values())
+    sys.exit(1 if failed else 0)
 
 
 @main.command("rollback")

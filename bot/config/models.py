@@ -54,6 +54,7 @@ from bot.config.sections import (
     ZammadConfig,
     ZammadTags,
 )
+from bot.config.step3 import VERSION_PLACEHOLDER, LiveCheck, Monitoring
 from bot.domain.languages import Language
 
 # The names other modules read from here (the models, their sections and value types).
@@ -297,6 +298,21 @@ class Customer(StrictModel):
     project_team_mode: Literal["add", "replace"] = "add"
     #: Whether its console has a maintenance mode (the checklist lists the step only then).
     maintenance_mode: bool = True
+    #: Step 3, checked: its systems' live checks and its monitoring (``bot.config.step3``).
+    checks: list[LiveCheck] = []
+    monitoring: Monitoring = Monitoring()
+
+    @model_validator(mode="after")
+    def _checks_name_known_components(self) -> Customer:
+        for check in self.checks:
+            for match in VERSION_PLACEHOLDER.finditer(check.expect_contains or ""):
+                if match["component"] not in self.components:
+                    known = ", ".join(self.components) or "none"
+                    raise ValueError(
+                        f"check '{check.name}': {match.group(0)} names no component of "
+                        f"{self.name} (components: {known})"
+                    )
+        return self
 
     @field_validator("name")
     @classmethod

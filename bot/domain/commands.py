@@ -141,6 +141,21 @@ class CheckAgain:
 
 
 @dataclass(frozen=True)
+class Done:
+    """``/deploy done [force: reason]``: close (step 3's checks must pass unless forced)."""
+
+    line: str
+    force: str | None = None
+
+
+@dataclass(frozen=True)
+class Verify:
+    """``/deploy verify``: run step 3's live checks now and say what they see."""
+
+    line: str
+
+
+@dataclass(frozen=True)
 class Help:
     """``/deploy help`` (or ``/deploy`` alone)."""
 
@@ -158,6 +173,8 @@ Command = (
     | SetRollbackPlan
     | Cancel
     | CheckAgain
+    | Done
+    | Verify
     | Help
 )
 
@@ -259,6 +276,12 @@ def _recheck(raw: RawCommand, tz: tzinfo) -> CheckAgain:
     return CheckAgain(raw.line)
 
 
+def _verify(raw: RawCommand, tz: tzinfo) -> Verify:
+    if raw.args:
+        raise CommandError(Problem.of("cmd_takes_nothing", name=raw.name, rest=raw.args), raw.name)
+    return Verify(raw.line)
+
+
 def _environment(raw: RawCommand, tz: tzinfo) -> SetEnvironment:
     if len(raw.args.split()) != 1:
         raise CommandError(Problem.of("cmd_env_one_word"), raw.name)
@@ -271,6 +294,7 @@ PARSERS: dict[str, Callable[[RawCommand, tzinfo], Command]] = {
     "cancel": lambda raw, tz: Cancel(raw.line, raw.args),
     "components": lambda raw, tz: SetComponents(raw.line, parse_components(raw.args)),
     "delay": lambda raw, tz: Delay(raw.line, _duration(raw.args, "delay") if raw.args else None),
+    "done": lambda raw, tz: Done(raw.line, _force(raw.args, "done")),
     "env": _environment,
     "help": lambda raw, tz: Help(raw.line),
     "recheck": _recheck,
@@ -279,6 +303,7 @@ PARSERS: dict[str, Callable[[RawCommand, tzinfo], Command]] = {
     "rollback-plan": lambda raw, tz: SetRollbackPlan(raw.line, raw.args),
     "schedule": _schedule,
     "start": lambda raw, tz: Start(raw.line, _force(raw.args, "start")),
+    "verify": _verify,
 }
 #: The command names, in the order ``/deploy help`` lists them.
 COMMAND_NAMES = tuple(PARSERS)

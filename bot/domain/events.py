@@ -13,6 +13,7 @@ from typing import Literal
 from bot.domain.calendar.rules import Booking, Slot
 from bot.domain.model import ComponentVersion, TicketRef
 from bot.domain.prerequisites.result import Report
+from bot.domain.step3 import Flight
 
 Source = Literal["tag", "note", "timer", "cli", "webhook", "gitlab"]
 
@@ -54,11 +55,13 @@ class ScheduleRequested:
 
 @dataclass(frozen=True)
 class StartRequested:
-    """``deploy-start``: re-checks the prerequisites unless forced."""
+    """``deploy-start``: re-checks the prerequisites unless forced; ``preflight``: what the
+    customer's live checks said just before (a down system is said before anyone is told)."""
 
     origin: Origin
     report: Report | None = None
     force: str | None = None
+    preflight: Flight | None = None
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,20 @@ class DelayDue:
 
 @dataclass(frozen=True)
 class DoneRequested:
-    """``deploy-done``."""
+    """``deploy-done`` or ``/deploy done [force: reason]``; ``postflight``: what the live checks
+    and the monitoring said at the end (a failure holds the close unless forced)."""
 
     origin: Origin
+    postflight: Flight | None = None
+    force: str | None = None
+
+
+@dataclass(frozen=True)
+class VerifyRequested:
+    """``/deploy verify`` or ``deploybot verify-live``: the live checks run now, said in a note."""
+
+    origin: Origin
+    flight: Flight
 
 
 @dataclass(frozen=True)
@@ -137,6 +151,7 @@ Event = (
     | DetailsChanged
     | CheckRequested
     | OverdueDue
+    | VerifyRequested
 )
 
 #: The name each event has in the audit trail and in "ignored" notes.
@@ -152,4 +167,5 @@ EVENT_NAMES: dict[type, str] = {
     DetailsChanged: "deploy-details",
     CheckRequested: "deploy-recheck",
     OverdueDue: "overdue-timer",
+    VerifyRequested: "deploy-verify",
 }

@@ -89,6 +89,12 @@ class Deployment:
     rollback_guide: str = ""
     asserted_tags: tuple[str, ...] = ()
     awaiting_gitlab: bool = False
+    #: Step 3: the alerts already firing at the start (they do not hold ``done``), and what
+    #: the checks verified at the end (check name, version seen), for the customer's email.
+    firing_at_start: tuple[str, ...] = ()
+    verified: tuple[tuple[str, str], ...] = ()
+    #: ``done`` was asked and held by a failing check: ``/deploy recheck`` asks it again.
+    done_held: bool = False
     revision: int = 0
 
     @property
@@ -152,7 +158,11 @@ def _note_from_json(data: Any) -> Problem:
 
 
 #: Notes whose full text names internal checks, and what people outside the team read instead.
-_SHARED = {"note_forced": "shared_forced", "note_started_forced": "shared_started_forced"}
+_SHARED = {
+    "note_forced": "shared_forced",
+    "note_started_forced": "shared_started_forced",
+    "note_done_forced": "shared_done_forced",
+}
 
 
 def note_texts(deployment: Deployment, language: str, *, shared: bool = False) -> tuple[str, ...]:
@@ -197,5 +207,8 @@ def deployment_from_json(data: dict[str, Any]) -> Deployment:
         rollback_guide=str(data.get("rollback_guide") or ""),
         asserted_tags=tuple(data.get("asserted_tags", ())),
         awaiting_gitlab=bool(data.get("awaiting_gitlab", False)),
+        firing_at_start=tuple(data.get("firing_at_start", ())),
+        verified=tuple((str(name), str(version)) for name, version in data.get("verified", ())),
+        done_held=bool(data.get("done_held", False)),
         revision=data["revision"],
     )

@@ -31,6 +31,7 @@ from bot.domain.calendar.rules import Slot
 from bot.domain.model import Deployment, note_texts
 from bot.domain.prerequisites.result import Report
 from bot.domain.prerequisites.rollback import guide_steps
+from bot.domain.step3 import verified_sentence
 from bot.domain.texts import FALLBACK, grammar, say
 from bot.domain.texts.calendar import duration_words, long_date, short_date
 from bot.resources import templates_path
@@ -196,6 +197,7 @@ def deployment_context(
         "maintenance_mode": customer.maintenance_mode,
         "support_portal": provider.support_portal,
         "support_phone": provider.support_phone,
+        "verified": one_line(verified_sentence(deployment.verified, language)),
     }
 
 

@@ -22,6 +22,7 @@ from bot.domain.commands import (
     Command,
     CommandError,
     Delay,
+    Done,
     Help,
     Rollback,
     Schedule,
@@ -30,6 +31,7 @@ from bot.domain.commands import (
     SetRestarts,
     SetRollbackPlan,
     Start,
+    Verify,
     find_commands,
     help_lines,
     parse_command,
@@ -40,13 +42,12 @@ from bot.domain.events import (
     CancelRequested,
     DelayRequested,
     DetailsChanged,
-    DoneRequested,
     Event,
     Origin,
     RollbackRequested,
 )
 from bot.domain.keys import effect_key, note_cause, tag_cause, ticket_scope
-from bot.domain.lifecycle import PENDING
+from bot.domain.lifecycle import PENDING, RUNNING
 from bot.domain.model import Deployment, State
 from bot.domain.problems import Problem
 from bot.domain.rendering import Renderer, note_language
@@ -135,6 +136,23 @@ class StartOrder:
 
 
 @dataclass(frozen=True)
+class DoneOrder:
+    """Close a running deployment: the shell adds what step 3's checks say now."""
+
+    deployment_id: str
+    origin: Origin
+    force: str | None = None
+
+
+@dataclass(frozen=True)
+class VerifyOrder:
+    """Run step 3's checks now and say what they see."""
+
+    deployment_id: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
 class CheckOrder:
     """Re-check a booked deployment: the shell adds the prerequisite report."""
 
@@ -150,7 +168,17 @@ class Transition:
     event: Event
 
 
-Routed = Reply | RequestOrder | Recheck | CheckOrder | ScheduleOrder | StartOrder | Transition
+Routed = (
+    Reply
+    | RequestOrder
+    | Recheck
+    | CheckOrder
+    | ScheduleOrder
+    | StartOrder
+    | DoneOrder
+    | VerifyOrder
+    | Transition
+)
 
 
 @dataclass(frozen=True)
@@ -257,6 +285,8 @@ def _orders(command: Command, deployment: Deployment, origin: Origin) -> list[Ro
             plan = Transition(d, DetailsChanged(origin, rollback_plan=command.text))
             return [plan, Recheck(origin, ticket)] if pending else [plan]
         case CheckAgain():
+            if deployment.done_held and deployment.state in RUNNING:
+                return [DoneOrder(d, origin)]  # the checks that held ``done``, asked again
             return [Recheck(origin, ticket)] if pending else [CheckOrder(d, origin)]
         case SetRestarts():
             return [Transition(d, DetailsChanged(origin, restarts=command.text))]
@@ -270,6 +300,10 @@ def _orders(command: Command, deployment: Deployment, origin: Origin) -> list[Ro
             return [Transition(d, RollbackRequested(origin, command.reason))]
         case Cancel():
             return [Transition(d, CancelRequested(origin, command.reason))]
+        case Done():
+            return [DoneOrder(d, origin, command.force)]
+        case Verify():
+            return [VerifyOrder(d, origin)]
         case Help():
             return []  # answered before a deployment is needed (``_route_command``)
         case _:
@@ -372,5 +406,5 @@ def _route_tag(
     if tag == tags.rollback:
         return Transition(d, RollbackRequested(origin))
     if tag == tags.done:
-        return Transition(d, DoneRequested(origin))
+        return DoneOrder(d, origin)
     return Transition(d, CancelRequested(origin))

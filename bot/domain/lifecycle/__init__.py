@@ -27,8 +27,9 @@ from bot.domain.events import (
     RollbackRequested,
     ScheduleRequested,
     StartRequested,
+    VerifyRequested,
 )
-from bot.domain.lifecycle import booking, reminders, running
+from bot.domain.lifecycle import booking, reminders, running, verifying
 from bot.domain.lifecycle.builder import PENDING, RUNNING, Builder, new_deployment
 from bot.domain.model import Deployment
 from bot.domain.rendering import Renderer
@@ -97,5 +98,7 @@ def _dispatch(b: Builder, event: Event) -> None:
             reminders.on_check(b, event)
         case OverdueDue():
             reminders.on_overdue(b, event)
+        case VerifyRequested():
+            verifying.on_verify(b, event)
         case _:
             assert_never(event)

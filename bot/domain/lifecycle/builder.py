@@ -30,7 +30,7 @@ from bot.domain.texts import say
 CUSTOMER_INVITATIONS: tuple[EmailKind, ...] = ("schedule", "cancel", "end", "rollback")
 
 #: The status notes that say an order was not carried out (and why).
-REFUSALS = ("ignored", "refused", "start_refused")
+REFUSALS = ("ignored", "refused", "start_refused", "done_held")
 
 PENDING = (State.REQUESTED, State.BLOCKED, State.READY)
 RUNNING = (State.IN_PROGRESS, State.DELAYED)

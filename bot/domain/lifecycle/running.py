@@ -13,6 +13,7 @@ from bot.domain.events import (
     RollbackRequested,
     StartRequested,
 )
+from bot.domain.lifecycle import verifying
 from bot.domain.lifecycle.builder import (
     RUNNING,
     Builder,
@@ -38,10 +39,15 @@ def on_start(b: Builder, event: StartRequested) -> None:
     report = event.report
     if report is not None and not report.ready:
         problems.extend(f"{c.code}: {c.message}" for c in report.failed)
+    down = verifying.preflight_problems(b, event)
+    problems.extend(down)
     if problems and not event.force:
-        b.status("start_refused", details=problems, message=say_op(b, "start_fix_or_force"))
+        choices = "step3_start_choices" if down and len(down) == len(problems) else None
+        message = say_op(b, choices or "start_fix_or_force")
+        b.status("start_refused", details=problems, message=message)
         b.tags(tags.scheduled, consumed=[tags.start])
         return
+    d = verifying.remember_start(b, event, d)
     notes = d.notes
     forced = event.force and problems
     if forced:
@@ -132,6 +138,9 @@ def on_done(b: Builder, event: DoneRequested) -> None:
         ignored(b, event, "not_started" if d.state is State.SCHEDULED else "not_running")
         b.tags(status_tag(b.config, d.state), consumed=[tags.done])
         return
+    if verifying.held(b, event):
+        return
+    d = verifying.closing(b, event, d)
     b.deployment = replace(
         d,
         state=State.COMPLETED,

@@ -8,14 +8,15 @@ English; every known language has every sentence (``tests/test_texts.py`` keeps 
 from __future__ import annotations
 
 from bot.domain.languages import FALLBACK, LANGUAGES
-from bot.domain.texts import calendar, prerequisites, web, workflow
+from bot.domain.texts import calendar, prerequisites, step3, web, workflow
 
 __all__ = ["CATALOGUE", "FALLBACK", "LANGUAGES", "say", "say_count"]
 
 
 def _merge() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES}
-    for part in (calendar.SENTENCES, prerequisites.SENTENCES, web.SENTENCES, workflow.SENTENCES):
+    parts = (calendar, prerequisites, step3, web, workflow)
+    for part in (module.SENTENCES for module in parts):
         for language, sentences in part.items():
             clashes = merged[language].keys() & sentences.keys()
             if clashes:

@@ -16,6 +16,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "start_fix_or_force": "Empieza dentro de la franja reservada o escribe /deploy start "
         "force: <motivo> para forzarlo.",
         "usage_start": "/deploy start [force: motivo]",
+        "usage_done": "/deploy done [force: motivo] (cierra; las comprobaciones del paso 3 deben "
+        "pasar, o el motivo queda registrado)",
+        "usage_verify": "/deploy verify (ejecuta ahora las comprobaciones del paso 3)",
         "too_far_ahead": "queda a más de {days} días vista (workflow.max_days_ahead)",
         "gitlab_waiting": "GitLab no responde al volver a comprobar los prerrequisitos de {id}; "
         "deploybot lo seguirá intentando en cada ciclo hasta el {until} y actuará en cuanto "
@@ -125,6 +128,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "start_fix_or_force": "Comença dins de la franja reservada o escriu /deploy start force: "
         "<motiu> per forçar-ho.",
         "usage_start": "/deploy start [force: motiu]",
+        "usage_done": "/deploy done [force: motiu] (tanca; les comprovacions del pas 3 han de "
+        "passar, o el motiu queda registrat)",
+        "usage_verify": "/deploy verify (executa ara les comprovacions del pas 3)",
         "too_far_ahead": "queda a més de {days} dies vista (workflow.max_days_ahead)",
         "gitlab_waiting": "GitLab no respon en tornar a comprovar els prerequisits de {id}; "
         "deploybot ho continuarà provant a cada cicle fins al {until} i actuarà tan bon punt "
@@ -234,6 +240,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "start_fix_or_force": "Start within the booked slot, or write /deploy start force: "
         "<reason> to override.",
         "usage_start": "/deploy start [force: reason]",
+        "usage_done": "/deploy done [force: reason] (closes; step 3's checks must pass, or the "
+        "reason is recorded)",
+        "usage_verify": "/deploy verify (runs step 3's checks now)",
         "too_far_ahead": "it is more than {days} days ahead (workflow.max_days_ahead)",
         "gitlab_waiting": "GitLab is not answering the new check of the prerequisites of "
         "{id}; deploybot keeps trying every cycle until {until} and acts as soon as it answers.",

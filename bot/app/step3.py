@@ -1,0 +1,119 @@
+"""Running step 3's checks: every live check of the customer for the deployment's environment
+in parallel, each with its own timeout and a bounded number of tries, and the monitoring's firing
+alerts — as one :class:`~bot.domain.step3.Flight` for the domain to judge.
+
+A check that cannot even be made (a missing secret, DNS, TLS) is a failed check with its reason
+in plain words; nothing here raises, so a down system never holds up another deployment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.config.models import Customer
+from bot.config.step3 import LiveCheck
+from bot.domain.model import Deployment
+from bot.domain.problems import Problem
+from bot.domain.step3 import Firing, Flight, LiveOutcome, Phase, checks_for, expected_text
+from integrations.alertmanager import AlertmanagerClient, AlertmanagerError
+from integrations.probes import HttpProbe, ProbeAnswer, TcpProbe
+from integrations.secrets import MissingSecretError, read_secret
+
+#: How many times a failing check is tried before it counts as failed.
+TRIES = 2
+
+
+@dataclass
+class LiveChecks:
+    """Runs a customer's checks; ``environ`` is where ``_env`` secrets are read."""
+
+    environ: Mapping[str, str] | None = None
+    tries: int = TRIES
+    alertmanager: Callable[[str, float, str | None], AlertmanagerClient] = field(
+        default=lambda url, timeout, bearer: AlertmanagerClient(url, timeout, bearer)
+    )
+
+    def flight(self, customer: Customer, deployment: Deployment, phase: Phase) -> Flight:
+        """What the checks and the monitoring say now about ``deployment``'s systems."""
+        checks = checks_for(customer, deployment.environment)
+        with ThreadPoolExecutor(max_workers=max(1, min(8, len(checks)))) as pool:
+            outcomes = tuple(pool.map(lambda check: self._outcome(check, deployment), checks))
+        firing, problem = self._firing(customer)
+        return Flight(phase, outcomes, firing, problem)
+
+    def _outcome(self, check: LiveCheck, deployment: Deployment) -> LiveOutcome:
+        try:
+            probe = self._probe(check)
+        except MissingSecretError as error:
+            return LiveOutcome(check.name, False, Problem.of("step3_secret_missing", why=error))
+        outcome = LiveOutcome(check.name, False)
+        for _ in range(max(1, self.tries)):
+            outcome = judge(check, probe.run(), deployment)
+            if outcome.passed:
+                break
+        return outcome
+
+    def _probe(self, check: LiveCheck) -> HttpProbe | TcpProbe:
+        if check.tcp is not None:
+            host, port = check.target
+            return TcpProbe(host, port, check.seconds)
+        auth = None
+        if check.basic_auth is not None:
+            basic = check.basic_auth
+            what = f"check {check.name}: password"
+            secret = read_secret(basic.password_env, basic.password_file, what=what,
+                                 environ=self.environ)  # fmt: skip
+            auth = (basic.user, secret)
+        bearer = None
+        if check.bearer_env or check.bearer_file:
+            what = f"check {check.name}: bearer token"
+            bearer = read_secret(check.bearer_env, check.bearer_file, what=what,
+                                 environ=self.environ)  # fmt: skip
+        cert: tuple[Path, Path] | Path | None = check.client_cert_file
+        if check.client_cert_file is not None and check.client_key_file is not None:
+            cert = (check.client_cert_file, check.client_key_file)
+        return HttpProbe(str(check.url), check.seconds, auth, bearer, cert, check.ca_file)
+
+    def _firing(self, customer: Customer) -> tuple[tuple[Firing, ...] | None, Problem | None]:
+        config = customer.monitoring.alertmanager
+        if config is None:
+            return None, None
+        try:
+            bearer = None
+            if config.bearer_env or config.bearer_file:
+                bearer = read_secret(config.bearer_env, config.bearer_file,
+                                     what="Alertmanager token", environ=self.environ)  # fmt: skip
+            client = self.alertmanager(config.url, config.timeout.total_seconds(), bearer)
+            alerts = client.firing(list(config.matchers))
+        except (AlertmanagerError, MissingSecretError) as error:
+            return None, Problem.of("step3_monitoring_down", why=error)
+        return tuple(Firing(a.fingerprint, a.name) for a in alerts), None
+
+
+def judge(check: LiveCheck, answer: ProbeAnswer, deployment: Deployment) -> LiveOutcome:
+    """Whether what a probe saw passes the check, and why not in the reader's words."""
+    if answer.failure is not None:
+        return LiveOutcome(check.name, False, _failure(check, answer))
+    if check.tcp is not None:
+        return LiveOutcome(check.name, True)
+    if answer.status != check.expect_status:
+        problem = Problem.of("step3_status", got=answer.status, expected=check.expect_status)
+        return LiveOutcome(check.name, False, problem)
+    text, version = expected_text(check, deployment.components)
+    if text and text not in answer.body:
+        key = "step3_missing_version" if version else "step3_missing_text"
+        return LiveOutcome(check.name, False, Problem.of(key, text=text, version=version))
+    return LiveOutcome(check.name, True, version=version)
+
+
+def _failure(check: LiveCheck, answer: ProbeAnswer) -> Problem:
+    if answer.failure == "timed_out":
+        return Problem.of("step3_timed_out", seconds=f"{check.seconds:g}")
+    if answer.failure == "tls":
+        return Problem.of("step3_tls", why=answer.detail)
+    if answer.failure == "unknown_host":
+        return Problem.of("step3_unknown_host", host=answer.detail)
+    return Problem.of("step3_unreachable", why=answer.detail or "connection failed")

@@ -1,0 +1,113 @@
+"""Step 3 of the procedure as configuration: the live checks of a customer's systems (an HTTP(S)
+answer, a TCP port) and the monitoring whose alerts must not start firing during a deployment.
+
+Secrets (basic auth, bearer tokens, client certificates) are named by ``_env`` / ``_file`` fields
+only, never written in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+
+from bot.config.base import Duration, StrictModel
+
+#: ``{version:addon-diba}``: the version of that component being deployed.
+VERSION_PLACEHOLDER = re.compile(r"\{version:(?P<component>[A-Za-z0-9][\w.-]*)\}")
+_HOST_PORT = re.compile(r"^(?P<host>\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):(?P<port>\d{1,5})$")
+
+
+class BasicAuth(StrictModel):
+    """HTTP basic authentication; the password from the environment or a file."""
+
+    user: str = Field(min_length=1)
+    password_env: str | None = None
+    password_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> BasicAuth:
+        if (self.password_env is None) == (self.password_file is None):
+            raise ValueError("give the password as password_env or password_file (one of them)")
+        return self
+
+
+class LiveCheck(StrictModel):
+    """One check: ``url`` (an HTTP(S) GET whose status and body are checked) or ``tcp``
+    (``host:port`` accepts a connection)."""
+
+    name: str = Field(min_length=1, max_length=80)
+    url: str | None = None
+    tcp: str | None = None
+    expect_status: int = Field(200, ge=100, le=599)
+    expect_contains: str | None = None
+    timeout: Duration = timedelta(seconds=10)
+    #: Only in these environments of the customer (all when empty).
+    env: list[str] = []
+    basic_auth: BasicAuth | None = None
+    bearer_env: str | None = None
+    bearer_file: Path | None = None
+    #: A client certificate (and its key, unless in the same file) for mutual TLS.
+    client_cert_file: Path | None = None
+    client_key_file: Path | None = None
+    #: The CA bundle that signs the server's certificate, when not a public one.
+    ca_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LiveCheck:
+        if (self.url is None) == (self.tcp is None):
+            raise ValueError(f"check '{self.name}': give either url or tcp (exactly one)")
+        if self.tcp is not None:
+            self._tcp_target(self.tcp)
+        elif not str(self.url).startswith(("http://", "https://")):
+            raise ValueError(f"check '{self.name}': url must start with http:// or https://")
+        if self.bearer_env and self.bearer_file:
+            raise ValueError(f"check '{self.name}': give bearer_env or bearer_file, not both")
+        return self
+
+    @staticmethod
+    def _tcp_target(value: str) -> tuple[str, int]:
+        match = _HOST_PORT.match(value)
+        if match is None or not 0 < int(match["port"]) < 65536:
+            raise ValueError(f"tcp '{value}' is not host:port (like sync.example:760)")
+        return match["host"].strip("[]"), int(match["port"])
+
+    @property
+    def target(self) -> tuple[str, int]:
+        """The host and port of a ``tcp`` check."""
+        return self._tcp_target(self.tcp or "")
+
+    @property
+    def seconds(self) -> float:
+        """The timeout in seconds."""
+        return max(self.timeout.total_seconds(), 0.1)
+
+    def applies_to(self, environment: str) -> bool:
+        """Whether the check runs for deployments to ``environment``."""
+        return not self.env or environment.casefold() in {e.casefold() for e in self.env}
+
+
+class AlertmanagerConfig(StrictModel):
+    """Prometheus Alertmanager: the alerts matching ``matchers`` are the customer's."""
+
+    url: str
+    matchers: list[str] = Field(min_length=1)
+    bearer_env: str | None = None
+    bearer_file: Path | None = None
+    timeout: Duration = timedelta(seconds=10)
+
+    @field_validator("matchers")
+    @classmethod
+    def _matchers(cls, value: list[str]) -> list[str]:
+        for matcher in value:
+            if not re.match(r'^[A-Za-z_][A-Za-z0-9_]*(=|!=|=~|!~)".*"$', matcher):
+                raise ValueError(f"'{matcher}' is not a matcher (write it like customer=\"DIBA\")")
+        return value
+
+
+class Monitoring(StrictModel):
+    """Where the customer's machines are watched."""
+
+    alertmanager: AlertmanagerConfig | None = None
