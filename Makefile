@@ -23,6 +23,7 @@ lint: $(STAMP)
 test: lint
 	@sh scripts/ensure-browser
 	@sh scripts/ensure-postgres
+	@sh scripts/ensure-alertmanager
 	$(BIN)/pytest
 
 demo: $(STAMP)

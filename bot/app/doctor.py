@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import holidays
 
+from bot.app.step3 import LiveChecks
 from bot.app.wiring import (
     caldav_calendar,
     deployment_log,
@@ -313,11 +314,33 @@ def _holidays(config: Config, now: datetime) -> Iterator[Finding]:
         )
 
 
+def _live(config: Config, environ: Mapping[str, str] | None, now: datetime) -> Iterator[Finding]:
+    """Each customer's step 3 checks and monitoring, run once (reading only): what they see."""
+    live = LiveChecks(environ, tries=1)
+    for customer in config.customers:
+        if not customer.checks and customer.monitoring.alertmanager is None:
+            continue
+        sample = _sample(config, customer, now)
+        flight = live.flight(customer, sample, "before")
+        for outcome in flight.outcomes:
+            why = outcome.problem.text("en") if outcome.problem else "answers"
+            fix = "check the system, or the check's url/tcp, ca_file and secrets"
+            yield Finding(outcome.passed, f"{customer.name} check {outcome.name}", why, fix)
+        if customer.monitoring.alertmanager is not None:
+            what = f"{customer.name} monitoring"
+            if flight.monitoring_problem is not None:
+                problem = flight.monitoring_problem.text("en")
+                yield Finding(False, what, problem, "check monitoring.alertmanager (url, token)")
+            else:
+                names = ", ".join(a.name for a in flight.firing or ()) or "none firing"
+                yield Finding(True, what, f"Alertmanager answers; alerts: {names}")
+
+
 def diagnose(
     config: Config, *, now: datetime, environ: Mapping[str, str] | None = None
 ) -> list[Finding]:
     """Every check, in the order a person fixes things: secrets, Zammad, GitLab, mail,
-    calendar, logs, templates, holidays."""
+    calendar, logs, templates, holidays, and each customer's step 3 checks."""
     google = _SharedGoogle(config)
     checks: list[tuple[str, Check]] = [
         ("secrets", lambda: _secrets(config, environ)),
@@ -329,5 +352,6 @@ def diagnose(
         ("deployment logs", lambda: _logs(config, google)),
         ("templates", lambda: _templates(config, now)),
         ("holidays", lambda: _holidays(config, now)),
+        ("step 3 checks", lambda: _live(config, environ, now)),
     ]
     return [finding for what, check in checks for finding in _guarded(what, check)]

@@ -10,10 +10,30 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from bot.config.base import Duration, StrictModel
+from bot.config.base import StrictModel
+
+
+def _timeout(value: Any) -> timedelta:
+    """``10s``, ``500ms``, ``2m`` or a number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*", str(value))
+    if match is None:
+        raise ValueError(f"{value!r} is not a timeout (write it like 10s, 500ms or 2m)")
+    number, unit = float(match[1]), match[2]
+    seconds = number / 1000 if unit == "ms" else number * 60 if unit == "m" else number
+    if not 0 < seconds <= 600:
+        raise ValueError(f"{value!r}: a timeout is more than 0 and at most 10 minutes")
+    return timedelta(seconds=seconds)
+
+
+Timeout = Annotated[timedelta, BeforeValidator(_timeout)]
 
 #: ``{version:addon-diba}``: the version of that component being deployed.
 VERSION_PLACEHOLDER = re.compile(r"\{version:(?P<component>[A-Za-z0-9][\w.-]*)\}")
@@ -43,7 +63,7 @@ class LiveCheck(StrictModel):
     tcp: str | None = None
     expect_status: int = Field(200, ge=100, le=599)
     expect_contains: str | None = None
-    timeout: Duration = timedelta(seconds=10)
+    timeout: Timeout = timedelta(seconds=10)
     #: Only in these environments of the customer (all when empty).
     env: list[str] = []
     basic_auth: BasicAuth | None = None
@@ -96,7 +116,7 @@ class AlertmanagerConfig(StrictModel):
     matchers: list[str] = Field(min_length=1)
     bearer_env: str | None = None
     bearer_file: Path | None = None
-    timeout: Duration = timedelta(seconds=10)
+    timeout: Timeout = timedelta(seconds=10)
 
     @field_validator("matchers")
     @classmethod

@@ -1,0 +1,162 @@
+"""The systems step 3 looks at, for real: a console over HTTPS (certificates from trustme) that
+reports the version it runs, a TCP listener, and Debian's Prometheus Alertmanager started on a
+free port with alerts posted through its own API (``scripts/ensure-alertmanager`` installs it)."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+import trustme
+
+from tests.servers import free_port
+
+ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
+
+
+class Console:
+    """A customer console answering ``/soffid/anonymous/version`` with the version it runs."""
+
+    def __init__(self, ca_file: Path, url: str) -> None:
+        self.version = "addon-diba 3.2.10"
+        self.status = 200
+        self.ca_file = ca_file
+        self.url = url
+
+
+@contextmanager
+def console(folder: Path) -> Iterator[Console]:
+    """An HTTPS console on 127.0.0.1 whose certificate a test CA (in ``ca_file``) signs."""
+    authority = trustme.CA()
+    ca_file = folder / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    port = free_port()
+    state = Console(ca_file, f"https://127.0.0.1:{port}/soffid/anonymous/version")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps({"version": state.version}).encode()
+            self.send_response(state.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def tcp_listener() -> Iterator[int]:
+    """A port that accepts connections (the sync server); yields the port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+                connection.close()
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        listener.close()
+
+
+def alertmanager_missing() -> str | None:
+    """Why the Alertmanager tests cannot run here (None: they can)."""
+    if shutil.which(ALERTMANAGER) is None:
+        return "prometheus-alertmanager is not installed (scripts/ensure-alertmanager)"
+    return None
+
+
+class Alertmanager:
+    """A running Alertmanager: post and resolve alerts through its API v2."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def fire(self, name: str, customer: str) -> None:
+        """An alert for ``customer`` starts firing now."""
+        self._post(name, customer, ends=datetime.now(UTC) + timedelta(hours=1))
+
+    def resolve(self, name: str, customer: str) -> None:
+        """The alert stops firing."""
+        self._post(name, customer, ends=datetime.now(UTC) - timedelta(seconds=1))
+
+    def _post(self, name: str, customer: str, *, ends: datetime) -> None:
+        alert = {
+            "labels": {"alertname": name, "customer": customer, "severity": "critical"},
+            "startsAt": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+            "endsAt": ends.isoformat(),
+        }
+        response = requests.post(f"{self.url}/api/v2/alerts", json=[alert], timeout=5)
+        response.raise_for_status()
+
+
+@contextmanager
+def alertmanager(folder: Path) -> Iterator[Alertmanager]:
+    """Debian's Alertmanager on a free port, clustering off, its data under ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "alertmanager.yml"
+    config.write_text("route:\n  receiver: nobody\nreceivers:\n  - name: nobody\n")
+    port = free_port()
+    process = subprocess.Popen(
+        [ALERTMANAGER, f"--config.file={config}", f"--storage.path={folder / 'data'}",
+         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process)
+        yield Alertmanager(url)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Alertmanager exited with {process.returncode}")
+        try:
+            if requests.get(f"{url}/-/ready", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("Alertmanager did not become ready in 20 s")

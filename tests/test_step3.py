@@ -1,0 +1,245 @@
+"""Step 3 checked, end to end on real parts: an HTTPS console that reports the version it runs
+(trustme certificates), a TCP listener and Debian's Prometheus Alertmanager. A start is refused
+while a system is down; ``done`` is held while a check fails or an alert started firing during
+the window, and completes when forced (the audit says so); the customer's end email says what
+was verified."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import doctor
+from bot.config.loading import ConfigError
+from bot.domain.model import State
+from tests.factories import customer_data, make_config
+from tests.fakes import InProcess
+from tests.live_systems import (
+    Alertmanager,
+    Console,
+    alertmanager,
+    alertmanager_missing,
+    console,
+    tcp_listener,
+)
+from tests.scenes import START, diba, ready
+from tests.servers import free_port
+
+
+@pytest.fixture
+def systems(tmp_path: Path) -> Iterator[tuple[Console, int]]:
+    with console(tmp_path) as site, tcp_listener() as port:
+        yield site, port
+
+
+@pytest.fixture
+def monitoring(tmp_path: Path) -> Iterator[Alertmanager]:
+    missing = alertmanager_missing()
+    if missing:
+        pytest.skip(missing)
+    with alertmanager(tmp_path / "alertmanager") as running:
+        yield running
+
+
+def checked_diba(tmp_path: Path, site: Console, port: int, am: str | None = None) -> InProcess:
+    checks: list[dict[str, Any]] = [
+        {"name": "la consola", "url": site.url, "expect_contains": "{version:addon-diba}",
+         "ca_file": str(site.ca_file), "timeout": "3s"},
+        {"name": "el servidor de sincronización", "tcp": f"127.0.0.1:{port}", "timeout": "2s"},
+    ]  # fmt: skip
+    watched = {"alertmanager": {"url": am, "matchers": ['customer="DIBA"']}} if am else {}
+    return diba(tmp_path, checks=checks, monitoring=watched)
+
+
+def started(bot: InProcess, site: Console) -> str:
+    """Booked on the first proposal and started in its slot, the console on the new version."""
+    deployment_id = ready(bot)
+    bot.zammad.person_tags(1, "deploy-slot-1")
+    bot.cycle()
+    bot.clock.set(bot.deployment().planned_start)  # type: ignore[arg-type]
+    bot.zammad.person_tags(1, "deploy-start")
+    bot.cycle()
+    assert bot.deployment().state is State.IN_PROGRESS, bot.zammad.notes(1)
+    return deployment_id
+
+
+def finish(bot: InProcess, how: str = "tag") -> None:
+    if how == "tag":
+        bot.zammad.person_tags(2, "deploy-done")
+    else:
+        bot.zammad.person_notes(1, how)
+    bot.cycle()
+
+
+def all_notes(bot: InProcess) -> list[str]:
+    """Every note of the two tickets (an answer goes to the ticket that asked)."""
+    return [*bot.zammad.notes(1), *bot.zammad.notes(2)]
+
+
+def end_email(bot: InProcess) -> str:
+    [message] = [m for key, m in bot.mailer.sent.items() if ".end." in key]
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def test_a_console_on_the_new_version_completes_and_the_end_email_says_what_was_checked(
+    tmp_path: Path, systems: tuple[Console, int]
+) -> None:
+    site, port = systems
+    bot = checked_diba(tmp_path, site, port)
+    started(bot, site)
+    site.version = "addon-diba 3.2.11"
+    finish(bot)
+    assert bot.deployment().state is State.COMPLETED
+    text = end_email(bot)
+    assert "Hemos comprobado que la consola responde y ejecuta la versión 3.2.11 y que el " \
+        "servidor de sincronización responde." in text  # fmt: skip
+    assert "127.0.0.1" not in text and "✓" not in text
+
+
+def test_a_console_still_on_the_old_version_holds_done_until_forced(
+    tmp_path: Path, systems: tuple[Console, int]
+) -> None:
+    site, port = systems
+    bot = checked_diba(tmp_path, site, port)
+    started(bot, site)
+    finish(bot)  # the console still says 3.2.10
+    assert bot.deployment().state is State.IN_PROGRESS
+    assert "end" not in bot.mailer.kinds()
+    [held] = [n for n in all_notes(bot) if "no se cierra todavía" in n]
+    assert "no ejecuta la versión 3.2.11" in held and "/deploy done force:" in held
+    assert "deploy-done" not in bot.zammad.tag_lists[2]
+    finish(bot, "/deploy done force: the customer confirmed the console by phone")
+    assert bot.deployment().state is State.COMPLETED
+    audit = bot.service.store.audit_trail(bot.deployment().id)
+    forced = [e for e in audit if e.event == "deploy-done" and e.details.get("force")]
+    assert forced[-1].details["force"] == "the customer confirmed the console by phone"
+    assert "la consola" not in end_email(bot)  # only what passed is said to the customer
+
+
+def test_a_recheck_after_the_fix_completes_a_held_deployment(
+    tmp_path: Path, systems: tuple[Console, int]
+) -> None:
+    site, port = systems
+    bot = checked_diba(tmp_path, site, port)
+    started(bot, site)
+    finish(bot)
+    assert bot.deployment().state is State.IN_PROGRESS
+    site.version = "addon-diba 3.2.11"
+    finish(bot, "/deploy recheck")
+    assert bot.deployment().state is State.COMPLETED
+    assert bot.mailer.kinds().count("end") == 1
+
+
+def test_a_console_that_is_down_refuses_the_start_before_anyone_is_told(
+    tmp_path: Path, systems: tuple[Console, int]
+) -> None:
+    site, port = systems
+    bot = checked_diba(tmp_path, site, port)
+    ready(bot)
+    bot.zammad.person_tags(1, "deploy-slot-1")
+    bot.cycle()
+    bot.clock.set(bot.deployment().planned_start)  # type: ignore[arg-type]
+    site.status = 503
+    bot.zammad.person_tags(1, "deploy-start")
+    bot.cycle()
+    assert bot.deployment().state is State.SCHEDULED
+    assert "start" not in bot.mailer.kinds()
+    [refusal] = [n for n in all_notes(bot) if "No se puede empezar" in n]
+    assert "la consola: ha respondido 503 en lugar de 200" in refusal
+
+
+def test_a_check_that_cannot_be_made_says_why_in_plain_words(
+    tmp_path: Path, systems: tuple[Console, int]
+) -> None:
+    site, _ = systems
+    checks = [
+        {"name": "la consola", "url": site.url, "timeout": "2s"},  # the public CAs only
+        {"name": "el servidor", "tcp": f"127.0.0.1:{free_port()}", "timeout": "1s"},
+    ]
+    bot = diba(tmp_path, checks=checks)
+    deployment_id = ready(bot)
+    bot.zammad.person_notes(1, "/deploy verify")
+    bot.cycle()
+    [note] = [n for n in all_notes(bot) if "Comprobaciones de" in n]
+    assert deployment_id in note
+    assert "el certificado TLS no es válido" in note
+    assert "el servidor: no responde (connection refused)" in note
+
+
+def test_an_alert_that_starts_firing_during_the_window_holds_done(
+    tmp_path: Path, systems: tuple[Console, int], monitoring: Alertmanager
+) -> None:
+    site, port = systems
+    bot = checked_diba(tmp_path, site, port, monitoring.url)
+    started(bot, site)
+    site.version = "addon-diba 3.2.11"
+    monitoring.fire("ConsoleLatencyHigh", "DIBA")
+    finish(bot)
+    assert bot.deployment().state is State.IN_PROGRESS
+    [held] = [n for n in all_notes(bot) if "no se cierra todavía" in n]
+    assert "ConsoleLatencyHigh" in held
+    monitoring.resolve("ConsoleLatencyHigh", "DIBA")
+    finish(bot, "/deploy recheck")
+    assert bot.deployment().state is State.COMPLETED
+
+
+def test_an_alert_already_firing_at_start_does_not_hold_done(
+    tmp_path: Path, systems: tuple[Console, int], monitoring: Alertmanager
+) -> None:
+    site, port = systems
+    monitoring.fire("DiskAlmostFull", "DIBA")
+    monitoring.fire("SomeoneElsesAlert", "CAIB")
+    bot = checked_diba(tmp_path, site, port, monitoring.url)
+    started(bot, site)
+    site.version = "addon-diba 3.2.11"
+    finish(bot)
+    assert bot.deployment().state is State.COMPLETED
+
+
+def test_an_alertmanager_that_is_down_is_reported_and_wedges_nothing(
+    tmp_path: Path, systems: tuple[Console, int]
+) -> None:
+    site, port = systems
+    bot = checked_diba(tmp_path, site, port, f"http://127.0.0.1:{free_port()}")
+    started(bot, site)
+    site.version = "addon-diba 3.2.11"
+    bot.zammad.person_notes(1, "/deploy verify")
+    bot.cycle()
+    [note] = [n for n in all_notes(bot) if "Comprobaciones de" in n]
+    assert "no se ha podido leer la monitorización" in note
+    finish(bot)
+    assert bot.deployment().state is State.COMPLETED
+    assert bot.service.store.pending() == []
+
+
+def test_a_check_naming_a_component_the_customer_lacks_is_a_configuration_error() -> None:
+    data = customer_data(
+        components={"addon-diba": {"gitlab_project": "soffid/addons/diba"}},
+        checks=[{"name": "Consola", "url": "https://c.example/v", "expect_contains":
+                 "{version:addon-caib}"}],
+    )  # fmt: skip
+    with pytest.raises((ConfigError, ValueError), match=r"\{version:addon-caib\} names no"):
+        make_config([data])
+
+
+def test_a_check_is_either_a_url_or_a_tcp_port() -> None:
+    data = customer_data(checks=[{"name": "Sync", "tcp": "sync.example"}])
+    with pytest.raises(ValueError, match="is not host:port"):
+        make_config([data])
+
+
+def test_the_doctor_runs_each_check_once_and_says_what_it_saw(
+    tmp_path: Path, systems: tuple[Console, int]
+) -> None:
+    site, port = systems
+    bot = checked_diba(tmp_path, site, port, f"http://127.0.0.1:{free_port()}")
+    site.status = 500
+    lines = [f.line() for f in doctor._live(bot.config, {}, START)]
+    assert lines[0].startswith("✗ DIBA check la consola: answered 500 instead of 200")
+    assert lines[1] == "✓ DIBA check el servidor de sincronización: answers"
+    assert lines[2].startswith("✗ DIBA monitoring: Alertmanager does not answer")
