@@ -99,6 +99,8 @@ def test_a_console_on_the_new_version_completes_and_the_end_email_says_what_was_
     assert "Hemos comprobado que la consola responde y ejecuta la versión 3.2.11 y que el " \
         "servidor de sincronización responde." in text  # fmt: skip
     assert "127.0.0.1" not in text and "✓" not in text
+    team_event = bot.calendar.events[f"{bot.deployment().id}@soffid.example"]
+    assert "Hemos comprobado que la consola responde" in team_event.description
 
 
 def test_a_console_still_on_the_old_version_holds_done_until_forced(
