@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from click.testing import CliRunner
 
 from bot.app import doctor
+from bot.cli import main
 from bot.config.loading import ConfigError
 from bot.domain.model import State
 from tests.factories import customer_data, make_config
@@ -198,6 +201,10 @@ def test_an_alert_already_firing_at_start_does_not_hold_done(
     monitoring.fire("SomeoneElsesAlert", "CAIB")
     bot = checked_diba(tmp_path, site, port, monitoring.url)
     started(bot, site)
+    [checklist] = [n for n in all_notes(bot) if "Lista de comprobación" in n]
+    assert "✓ la consola responde" in checklist
+    assert "alerta activa antes de empezar (no retiene el cierre): DiskAlmostFull" in checklist
+    assert "SomeoneElsesAlert" not in checklist
     site.version = "addon-diba 3.2.11"
     finish(bot)
     assert bot.deployment().state is State.COMPLETED
@@ -245,3 +252,24 @@ def test_the_doctor_runs_each_check_once_and_says_what_it_saw(
     assert lines[0].startswith("✗ DIBA check la consola: answered 500 instead of 200")
     assert lines[1] == "✓ DIBA check el servidor de sincronización: answers"
     assert lines[2].startswith("✗ DIBA monitoring: Alertmanager does not answer")
+
+
+def test_show_lists_what_step_3_saw_at_each_step(
+    tmp_path: Path, systems: tuple[Console, int]
+) -> None:
+    site, port = systems
+    bot = checked_diba(tmp_path, site, port)
+    started(bot, site)
+    site.version = "addon-diba 3.2.11"
+    finish(bot)
+    config_file = tmp_path / "deploybot.yaml"
+    config_file.write_text(
+        yaml.safe_dump(
+            {**bot.config.model_dump(mode="json", exclude_defaults=True),
+             "state": {"url": bot.service.store.url}}, allow_unicode=True
+        )
+    )  # fmt: skip
+    result = CliRunner().invoke(main, ["show", bot.deployment().id, "--config", str(config_file)])
+    assert result.exit_code == 0, result.output
+    assert "verified    la consola (3.2.11)" in result.output
+    assert "step 3: la consola: passed" in result.output

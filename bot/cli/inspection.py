@@ -282,12 +282,16 @@ def show(deployment_id: str, config_path: Path | None) -> None:
         click.echo(f"  rollback    {step}")
     for note in note_texts(d, config.provider.language):
         click.echo(f"  note        {note}")
+    for name, version in d.verified:
+        click.echo(f"  verified    {name}" + (f" ({version})" if version else ""))
     click.echo("History:")
     for entry in store.audit_trail(d.id):
         change = f"{entry.old_state or '-'} -> {entry.new_state}"
         click.echo(
             f"  {local(entry.at)}  {entry.event:<16} {change:<26} {entry.source}/{entry.actor}"
         )
+        for name, outcome in (entry.details.get("step3") or {}).get("checks", {}).items():
+            click.echo(f"      step 3: {name}: {outcome}")
     click.echo("Effects:")
     for item in store.outbox_items(d.id):
         error = f" — {item.last_error}" if item.last_error else ""

@@ -24,9 +24,11 @@ def _timeout(value: Any) -> timedelta:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return timedelta(seconds=value)
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*", str(value))
+    if match is None and re.fullmatch(r"PT\d+(?:\.\d+)?S", str(value)):
+        match = re.fullmatch(r"PT(\d+(?:\.\d+)?)(S)", str(value))  # as the models dump it
     if match is None:
         raise ValueError(f"{value!r} is not a timeout (write it like 10s, 500ms or 2m)")
-    number, unit = float(match[1]), match[2]
+    number, unit = float(match[1]), match[2].lower()
     seconds = number / 1000 if unit == "ms" else number * 60 if unit == "m" else number
     if not 0 < seconds <= 600:
         raise ValueError(f"{value!r}: a timeout is more than 0 and at most 10 minutes")

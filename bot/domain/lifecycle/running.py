@@ -59,7 +59,9 @@ def on_start(b: Builder, event: StartRequested) -> None:
     b.email("start")
     if forced:
         b.status("started", message=notes[-1].text(note_language(b.config)))
-    b.note(b.renderer.deployment_note("checklist", b.deployment, b.config, now=b.now))
+    live = verifying.preflight_lines(b, event)
+    b.note(b.renderer.deployment_note("checklist", b.deployment, b.config, now=b.now,
+                                      live_checks=live))  # fmt: skip
     b.log()
     b.timer("delay", delay_due_at(b.config, b.now, d.duration))
     disarm_booking_timers(b)

@@ -11,6 +11,7 @@ from bot.domain.model import Deployment
 from bot.domain.problems import Problem
 from bot.domain.rendering import note_language
 from bot.domain.step3 import failed_lines, flight_lines, passed_lines, verified
+from bot.domain.texts import say
 
 
 def preflight_problems(b: Builder, event: StartRequested) -> list[str]:
@@ -19,6 +20,16 @@ def preflight_problems(b: Builder, event: StartRequested) -> list[str]:
     if event.preflight is None:
         return []
     return failed_lines(event.preflight, note_language(b.config))
+
+
+def preflight_lines(b: Builder, event: StartRequested) -> list[str]:
+    """What the checks said just before the start, for the checklist note."""
+    if event.preflight is None:
+        return []
+    language, flight = note_language(b.config), event.preflight
+    firing = [say(language, "step3_alert_firing", name=a.name) for a in flight.firing or ()]
+    known = tuple(alert.fingerprint for alert in flight.firing or ())
+    return [*passed_lines(flight, language), *flight_lines(flight, known, language), *firing]
 
 
 def remember_start(b: Builder, event: StartRequested, d: Deployment) -> Deployment:

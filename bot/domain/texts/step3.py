@@ -9,6 +9,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "step3_check_passed": "✓ {name} responde",
         "step3_check_passed_version": "✓ {name} responde con la versión {version}",
         "step3_alert_new": "✗ alerta que ha empezado durante el despliegue: {name}",
+        "step3_alert_firing": "! alerta activa antes de empezar (no retiene el cierre): {name}",
         "step3_monitoring_unread": "no se ha podido leer la monitorización ({why}); "
         "revísala a mano (no retiene el cierre)",
         "step3_status": "ha respondido {got} en lugar de {expected}",
@@ -38,6 +39,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "step3_check_passed": "✓ {name} respon",
         "step3_check_passed_version": "✓ {name} respon amb la versió {version}",
         "step3_alert_new": "✗ alerta que ha començat durant el desplegament: {name}",
+        "step3_alert_firing": "! alerta activa abans de començar (no reté el tancament): {name}",
         "step3_monitoring_unread": "no s'ha pogut llegir la monitorització ({why}); "
         "revisa-la a mà (no reté el tancament)",
         "step3_status": "ha respost {got} en lloc de {expected}",
@@ -66,6 +68,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "step3_check_passed": "✓ {name} answers",
         "step3_check_passed_version": "✓ {name} answers with version {version}",
         "step3_alert_new": "✗ alert that started firing during the deployment: {name}",
+        "step3_alert_firing": "! alert firing before the start (it does not hold the close): "
+        "{name}",
         "step3_monitoring_unread": "the monitoring could not be read ({why}); "
         "check it by hand (it does not hold the close)",
         "step3_status": "answered {got} instead of {expected}",
