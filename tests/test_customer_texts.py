@@ -68,8 +68,10 @@ def customer_artifacts(language: str) -> Iterator[tuple[str, str]]:
     config, renderer = customer_config(language), Renderer()
     scheduled = sample()
     running = sample(State.IN_PROGRESS, actual_start=at("2026-12-01 09:31"))
+    forced_close = Problem.of("note_done_forced", problems="✗ x", reason="urgent")
     done = sample(State.COMPLETED, actual_start=at("2026-12-01 09:31"),
-                  actual_end=at("2026-12-01 09:52"))  # fmt: skip
+                  actual_end=at("2026-12-01 09:52"), notes=(forced_close,),
+                  verified=(("la consola", "3.2.11"), ("el servidor", "")))  # fmt: skip
     rolled = dataclasses.replace(done, state=State.ROLLED_BACK)
     cancelled = sample(State.CANCELLED)
     pre = sample(environment="PRE")

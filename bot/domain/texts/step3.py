@@ -32,7 +32,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "step3_and": " y que ",
         "step3_nothing": "Este cliente no tiene comprobaciones configuradas (checks, monitoring).",
         "note_done_forced": "Cerrado forzando las comprobaciones ({problems}): {reason}",
-        "shared_done_forced": "Cerrado con una comprobación pendiente: {reason}",
+        "shared_done_forced": "Cierre confirmado por el equipo: {reason}",
     },
     "ca": {
         "step3_check_failed": "✗ {name}: {why}",
@@ -61,7 +61,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "step3_and": " i que ",
         "step3_nothing": "Aquest client no té comprovacions configurades (checks, monitoring).",
         "note_done_forced": "Tancat forçant les comprovacions ({problems}): {reason}",
-        "shared_done_forced": "Tancat amb una comprovació pendent: {reason}",
+        "shared_done_forced": "Tancament confirmat per l'equip: {reason}",
     },
     "en": {
         "step3_check_failed": "✗ {name}: {why}",
@@ -92,6 +92,6 @@ SENTENCES: dict[str, dict[str, str]] = {
         "step3_and": " and that ",
         "step3_nothing": "This customer has no checks configured (checks, monitoring).",
         "note_done_forced": "Closed overriding the checks ({problems}): {reason}",
-        "shared_done_forced": "Closed with a check pending: {reason}",
+        "shared_done_forced": "Close confirmed by the team: {reason}",
     },
 }
