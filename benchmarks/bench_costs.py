@@ -8,7 +8,6 @@ answer in their own threads); start-up times are wall-clock, three runs each, si
 
 from __future__ import annotations
 
-import copy
 import math
 import platform
 import statistics
@@ -32,27 +31,19 @@ from bot.domain.model import Deployment, State
 from bot.domain.notifications import log_row
 from bot.resources import example_config_path
 from emulators.gitlab import GitLabEmulator
-from emulators.scenario import load_scenario
+from emulators.scenario import load_scenario, with_old_tickets
 from emulators.server import RunningEmulator
 from integrations.deployment_log import DeploymentLog, write_template
 from integrations.gitlab import GitLabClient
 
 TICKETS, WATCHED = 10_000, 500
+DIBA = "Diputació de Barcelona"
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def big_scenario() -> dict[str, Any]:
     """The demo scenario plus 10,000 old tickets, 500 of them with a status tag."""
-    scenario = copy.deepcopy(load_scenario())
-    tickets = scenario["zammad"]["tickets"]
-    for n in range(TICKETS):
-        tickets.append(
-            {"id": 1000 + n, "number": str(7500000 + n), "title": f"Old ticket {n}",
-             "organization": "Diputació de Barcelona",
-             "tags": ["deploy-ready"] if n < WATCHED else [],
-             "articles": [{"body": f"<p>history {n}</p>", "internal": True}]}
-        )  # fmt: skip
-    return scenario
+    return with_old_tickets(load_scenario(), TICKETS, watched=WATCHED, organization=DIBA)
 
 
 def zammad_poll(bench: Workbench) -> tuple[int, float, float]:
@@ -107,13 +98,7 @@ def demo_figures() -> None:
 
 def changed_of_sixty() -> None:
     """Five changed tickets among 60 watched: one search page and one read each."""
-    scenario = copy.deepcopy(load_scenario())
-    for n in range(60):
-        scenario["zammad"]["tickets"].append(
-            {"id": 1000 + n, "number": str(7500000 + n), "title": f"Old ticket {n}",
-             "organization": "Diputació de Barcelona", "tags": ["deploy-ready"],
-             "articles": [{"body": "<p>history</p>", "internal": True}]}
-        )  # fmt: skip
+    scenario = with_old_tickets(load_scenario(), 60, watched=60, organization=DIBA)
     config = load_config(example_config_path())
     with tempfile.TemporaryDirectory() as folder, workbench(config, scenario, Path(folder)) as b:
         b.service.poll_zammad()

@@ -5,6 +5,7 @@ The format is documented in README.md ("Emulators") and shown by ``config/demo-s
 
 from __future__ import annotations
 
+import copy
 import importlib.resources
 import json
 from pathlib import Path
@@ -40,3 +41,19 @@ def load_scenario(path: Path | None = None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: a scenario is a mapping with zammad: and gitlab: sections")
     return data
+
+
+def with_old_tickets(
+    scenario: dict[str, Any], count: int, *, watched: int, organization: str, first_id: int = 1000
+) -> dict[str, Any]:
+    """A copy of ``scenario`` with ``count`` more tickets of ``organization``, each with one
+    old internal note; the first ``watched`` carry a status tag (``deploy-ready``), so deploybot
+    watches them (for measuring what a poll costs)."""
+    bigger = copy.deepcopy(scenario)
+    bigger["zammad"]["tickets"].extend(
+        {"id": first_id + n, "number": str(7500000 + n), "title": f"Old ticket {n}",
+         "organization": organization, "tags": ["deploy-ready"] if n < watched else [],
+         "articles": [{"body": f"<p>history {n}</p>", "internal": True}]}
+        for n in range(count)
+    )  # fmt: skip
+    return bigger

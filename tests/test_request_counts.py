@@ -3,7 +3,6 @@ articles read once, however many parts of deploybot need them)."""
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from bot.app.demo import Workbench, workbench
 from bot.config.loading import load_config
 from bot.resources import example_config_path
+from emulators.scenario import with_old_tickets
 
 pytestmark = pytest.mark.both_stores
 
@@ -89,13 +89,9 @@ def test_a_poll_with_nothing_new_reads_no_ticket(bench: Workbench) -> None:
 def test_five_changed_tickets_among_sixty_watched_cost_one_search_and_five_reads(
     tmp_path: Path, demo_scenario: dict[str, Any]
 ) -> None:
-    scenario = copy.deepcopy(demo_scenario)
-    for n in range(60):
-        scenario["zammad"]["tickets"].append(
-            {"id": 1000 + n, "number": str(7500000 + n), "title": f"Old ticket {n}",
-             "organization": "Diputació de Barcelona", "tags": ["deploy-ready"],
-             "articles": [{"body": "<p>history</p>", "internal": True}]}
-        )  # fmt: skip
+    scenario = with_old_tickets(
+        demo_scenario, 60, watched=60, organization="Diputació de Barcelona"
+    )
     config = load_config(example_config_path())
     with workbench(config, scenario, tmp_path / "out") as bench:
         bench.service.poll_zammad()

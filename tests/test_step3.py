@@ -69,6 +69,13 @@ def started(bot: InProcess, site: Console) -> str:
     return deployment_id
 
 
+def deployed(bot: InProcess, site: Console) -> None:
+    """Started, the new version deployed (the console says so), and tagged ``deploy-done``."""
+    started(bot, site)
+    site.version = "addon-diba 3.2.11"
+    finish(bot)
+
+
 def finish(bot: InProcess, how: str = "tag") -> None:
     if how == "tag":
         bot.zammad.person_tags(2, "deploy-done")
@@ -94,9 +101,7 @@ def test_a_console_on_the_new_version_completes_and_the_end_email_says_what_was_
 ) -> None:
     site, port = systems
     bot = checked_diba(tmp_path, site, port)
-    started(bot, site)
-    site.version = "addon-diba 3.2.11"
-    finish(bot)
+    deployed(bot, site)
     assert bot.deployment().state is State.COMPLETED
     text = end_email(bot)
     assert "Hemos comprobado que la consola responde y ejecuta la versión 3.2.11 y que el " \
@@ -259,9 +264,7 @@ def test_show_lists_what_step_3_saw_at_each_step(
 ) -> None:
     site, port = systems
     bot = checked_diba(tmp_path, site, port)
-    started(bot, site)
-    site.version = "addon-diba 3.2.11"
-    finish(bot)
+    deployed(bot, site)
     config_file = tmp_path / "deploybot.yaml"
     config_file.write_text(
         yaml.safe_dump(
