@@ -87,6 +87,11 @@ class Article:
     created_at: datetime | None
 
     @property
+    def is_customer_reply(self) -> bool:
+        """Whether the customer wrote this public article (an email or a web reply)."""
+        return not self.internal and self.sender == "Customer"
+
+    @property
     def is_agent_note(self) -> bool:
         """Whether an agent wrote this internal note (where a person writes commands)."""
         return self.internal and self.sender == "Agent"

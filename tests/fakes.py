@@ -9,6 +9,7 @@ answer; these fakes only have to agree with the ports.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -78,6 +79,13 @@ class FakeZammad:
     def person_notes(self, ticket_id: int, text: str, *, internal: bool = True) -> Article:
         """An agent writes a note (internal unless told)."""
         return self._article(ticket_id, f"<p>{text}</p>", internal=internal, created_by_id=1)
+
+    def customer_replies(self, ticket_id: int, text: str) -> Article:
+        """The customer answers on the ticket (an email or a web reply: public, sender Customer)."""
+        article = self._article(ticket_id, f"<p>{text}</p>", internal=False, created_by_id=7)
+        replied = dataclasses.replace(article, type="email", sender="Customer")
+        self.article_lists[ticket_id][-1] = replied
+        return replied
 
     def notes(self, ticket_id: int) -> list[str]:
         """The bodies of deploybot's own articles on a ticket."""

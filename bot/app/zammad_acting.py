@@ -20,6 +20,7 @@ from bot.config.models import Config
 from bot.domain.events import Origin
 from bot.domain.keys import note_cause, tag_cause, ticket_scope
 from bot.domain.replies import not_processed
+from bot.domain.reply_answer import ReplySeen, answer_reply
 from bot.domain.routing import (
     NoteSeen,
     RequestOrder,
@@ -121,6 +122,13 @@ class ZammadActing:
             except Exception as error:
                 self._unexpected(item.ticket, note_cause(note.article_id), error)
             poll.note_done(note.article_id)
+        for reply in item.replies:
+            try:
+                self._answer(item, reply)
+            except (ZammadError, GitLabError):
+                raise
+            except Exception as error:
+                self._unexpected(item.ticket, f"reply-{reply.article_id}", error)
         count += self._act_on_assertions(item, reads)
         deployment = self.store.open_deployment_of_ticket(item.ticket.id)
         if deployment is None and touched is not None:
@@ -144,6 +152,14 @@ class ZammadActing:
                 for tag in tags:
                     poll.acted_on(item.ticket.id, tag)
         return count
+
+    def _answer(self, item: ChangedTicket, reply: ReplySeen) -> None:
+        """Tell the team what a customer's reply to the proposals asks for (never book it)."""
+        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
+        answer = answer_reply(item.ticket.id, reply, deployment, self.config,
+                              self.committer.renderer, now=self.committer.clock())  # fmt: skip
+        if answer is not None:
+            self.committer.reply(answer)
 
     def _act_on_assertions(self, item: ChangedTicket, reads: ZammadReads) -> int:
         """Re-check the ticket's pending request when a person added a prerequisite tag."""

@@ -16,6 +16,7 @@ from bot.app.store import Store
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
 from bot.domain.commands import find_commands
+from bot.domain.reply_answer import ReplySeen
 from bot.domain.routing import NoteSeen, TagAdded, TicketSeen
 from integrations.zammad import Article, Ticket, ZammadError, is_marked
 
@@ -34,6 +35,8 @@ class ChangedTicket:
     notes: tuple[NoteSeen, ...]
     added: tuple[TagAdded, ...]
     fresh_article_ids: tuple[int, ...]
+    #: The customer's new public articles (answers to the proposals, perhaps).
+    replies: tuple[ReplySeen, ...] = ()
 
     @property
     def seen(self) -> TicketSeen:
@@ -134,9 +137,13 @@ class ZammadPoll:
             for a in fresh
             if _is_command_note(a)
         )
-        return ChangedTicket(
-            ticket, stamp, notes, self._fresh_tags(ticket), tuple(a.id for a in fresh)
+        replies = tuple(
+            ReplySeen(a.id, self.reads.author(a.created_by_id, a.created_by), a.body)
+            for a in fresh
+            if a.is_customer_reply
         )
+        fresh_ids = tuple(a.id for a in fresh)
+        return ChangedTicket(ticket, stamp, notes, self._fresh_tags(ticket), fresh_ids, replies)
 
     def _fresh_tags(self, ticket: Ticket) -> tuple[TagAdded, ...]:
         """Trigger and prerequisite tags added since deploybot last acted on them, with who

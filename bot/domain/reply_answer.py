@@ -1,0 +1,110 @@
+"""What deploybot tells the team about a customer's reply to the proposed slots: the slot it
+understood (a proposal, or another allowed time, or a refused one with its reasons and the
+allowed options) and the one tag or command that books it. It never books by itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from bot.config.models import Config
+from bot.domain.calendar.rules import rules_for
+from bot.domain.calendar.timing import slot_reasons
+from bot.domain.effects import PostNote
+from bot.domain.events import Origin
+from bot.domain.keys import effect_key
+from bot.domain.model import Deployment, State
+from bot.domain.rendering import Renderer, moment_words, note_language
+from bot.domain.reply_reading import Reading, read_reply
+from bot.domain.routing import Reply
+from bot.domain.texts import say
+from bot.domain.texts.calendar import long_date
+
+
+@dataclass(frozen=True)
+class ReplySeen:
+    """A new public article the customer wrote on a ticket."""
+
+    article_id: int
+    author: str
+    body: str
+
+
+def answer_reply(
+    ticket_id: int,
+    reply: ReplySeen,
+    deployment: Deployment | None,
+    config: Config,
+    renderer: Renderer,
+    *,
+    now: datetime,
+) -> Reply | None:
+    """The team's note about a customer's reply, or None: no ready deployment with proposals
+    on the ticket, or a reply that names no option and no day."""
+    if deployment is None or deployment.state is not State.READY or not deployment.proposals:
+        return None
+    customer = config.customer(deployment.customer)
+    reading = read_reply(reply.body, customer.language, deployment.proposals, now)
+    if reading is None:
+        return None
+    language = note_language(config)
+    lines = [*_understood(reading, deployment, config, language, now),
+             say(language, "reply_never_books")]  # fmt: skip
+    html = renderer.note("status", config, event="reply_read", details=lines, message="",
+                         deployment_id=deployment.id)  # fmt: skip
+    key = effect_key(deployment.id, f"reply-{reply.article_id}", 0)
+    origin = Origin("note", reply.author, ticket_id)
+    note = PostNote(key, ticket_id, html)
+    return Reply(deployment.id, "reply-read", origin, (note,), tuple(lines))
+
+
+def _understood(
+    reading: Reading, deployment: Deployment, config: Config, language: str, now: datetime
+) -> list[str]:
+    proposals, prefix = deployment.proposals, config.zammad.tags.slot_prefix
+    if reading.kind == "option":
+        slot = moment_words(proposals[reading.option - 1], config, language)
+        tag = f"{prefix}{reading.option}"
+        return [say(language, "reply_option", number=reading.option, slot=slot, tag=tag)]
+    assert reading.day is not None
+    if reading.kind == "declined":
+        day = long_date(language, reading.day, with_year=False)
+        declined = say(language, "reply_declined", day=day)
+        return [declined, _options(deployment, config, language)]
+    start = _at(reading.day, reading.at, deployment, config)
+    words = moment_words(start, config, language)
+    for number, proposal in enumerate(proposals, start=1):
+        if proposal == start:
+            tag = f"{prefix}{number}"
+            return [say(language, "reply_proposal", slot=words, number=number, tag=tag)]
+    rules = rules_for(config, config.customer(deployment.customer))
+    reasons = slot_reasons(rules, start, start + deployment.duration, now=now)
+    if reasons:
+        text = "; ".join(reason.text for reason in reasons)
+        return [say(language, "reply_refused", slot=words, reasons=text),
+                _options(deployment, config, language)]  # fmt: skip
+    command = start.astimezone(config.provider.tz).strftime("%Y-%m-%d %H:%M")
+    return [say(language, "reply_allowed", slot=words, command=command)]
+
+
+def _at(day: date, at: time | None, deployment: Deployment, config: Config) -> datetime:
+    """The moment a reply asks for: its time, else the time of a proposal that day, else the
+    first start of the customer's window."""
+    tz = config.provider.tz
+    same_day = [p for p in deployment.proposals if p.astimezone(tz).date() == day]
+    if at is None and same_day:
+        return same_day[0]
+    customer = config.customer(deployment.customer)
+    window = customer.window
+    clock = at or (window.start_times[0] if window.start_times else window.start)
+    return datetime.combine(day, clock, tzinfo=tz)
+
+
+def _options(deployment: Deployment, config: Config, language: str) -> str:
+    prefix = config.zammad.tags.slot_prefix
+    listed = ", ".join(
+        f"{moment_words(p, config, language)} ({prefix}{n})"
+        for n, p in enumerate(deployment.proposals, start=1)
+    )
+    return say(language, "reply_nearest", options=listed)
