@@ -275,8 +275,9 @@ class ZammadEmulator(ZammadState, EmulatorApp):
         if isinstance(target, Response):
             return target
         ticket_id, tag = target
-        if self._tag(ticket_id, tag, added=False, by=self.agent_id):
-            self._touch(ticket_id)
+        self.tag_item(tag)  # Tag::Item.lookup_by_name_and_create, whatever tag_new says
+        self._tag(ticket_id, tag, added=False, by=self.agent_id)
+        self._touch(ticket_id)  # Tag.tag_remove touches the ticket even when nothing went
         return json_response(True)
 
     def h_ticket_history(self, request: Request, ticket_id: int) -> Response:

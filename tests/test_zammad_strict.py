@@ -5,6 +5,7 @@ search shapes, admin objects; and the client reads those answers right."""
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -107,3 +108,18 @@ def test_admin_objects_are_listed_and_created_by_admins_only(zammad: RunningEmul
         assert f"deploybot {kind}" in [item["name"] for item in listed]
     roles = api(zammad, "GET", "/roles", token="admin-token").json()
     assert {"Admin", "Agent", "Customer"} <= {role["name"] for role in roles}
+
+
+def test_removing_a_tag_the_ticket_lacks_still_touches_it_as_zammad_does(
+    zammad: RunningEmulator,
+) -> None:
+    """``Tag.tag_remove`` destroys what it finds and touches the ticket either way
+    (``app/models/tag.rb``): a blind removal wakes every poller; deploybot reads the tags first."""
+    before = api(zammad, "GET", "/tickets/4").json()["updated_at"]
+    time.sleep(0.01)
+    answer = api(zammad, "DELETE", "/tags/remove",
+                 json={"object": "Ticket", "o_id": 4, "item": "never-there"})  # fmt: skip
+    assert answer.status_code == 200
+    assert api(zammad, "GET", "/tickets/4").json()["updated_at"] != before
+    history = api(zammad, "GET", "/ticket_history/4").json()["history"]
+    assert not [e for e in history if e.get("value_to") == "never-there"]
