@@ -47,7 +47,7 @@ def on_start(b: Builder, event: StartRequested) -> None:
         b.status("start_refused", details=problems, message=message)
         b.tags(tags.scheduled, consumed=[tags.start])
         return
-    d = verifying.remember_start(b, event, d)
+    d = verifying.remember_start(event, d)
     notes = d.notes
     forced = event.force and problems
     if forced:

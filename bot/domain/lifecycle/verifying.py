@@ -32,7 +32,7 @@ def preflight_lines(b: Builder, event: StartRequested) -> list[str]:
     return [*passed_lines(flight, language), *flight_lines(flight, known, language), *firing]
 
 
-def remember_start(b: Builder, event: StartRequested, d: Deployment) -> Deployment:
+def remember_start(event: StartRequested, d: Deployment) -> Deployment:
     """What step 3 keeps at the start: the alerts already firing (they do not hold the end)."""
     flight = event.preflight
     if flight is None or flight.firing is None:
