@@ -108,14 +108,21 @@ def replies_read(bot: InProcess) -> list[str]:
     return [n for n in bot.zammad.notes(1) if "Respuesta del cliente" in n]
 
 
+def answered(tmp_path: Path, reply: str) -> tuple[InProcess, list[str]]:
+    """DIBA's request ready with its proposals, the customer's reply on ticket 1, one cycle:
+    the service and the notes deploybot wrote about the reply."""
+    bot = diba(tmp_path)
+    ready(bot)
+    bot.zammad.customer_replies(1, reply)
+    bot.cycle()
+    return bot, replies_read(bot)
+
+
 def test_a_reply_choosing_an_option_gets_a_note_with_the_tag_that_books_it(
     tmp_path: Path,
 ) -> None:
-    bot = diba(tmp_path)
-    ready(bot)
-    bot.zammad.customer_replies(1, "Buenos días, la opción 2 nos va bien.")
-    bot.cycle()
-    bot.cycle()
+    bot, _ = answered(tmp_path, "Buenos días, la opción 2 nos va bien.")
+    bot.cycle()  # read again: answered once
     [note] = replies_read(bot)
     assert "El cliente elige la opción 2" in note and "deploy-slot-2" in note
     assert "no reserva nada" in note
@@ -125,11 +132,7 @@ def test_a_reply_choosing_an_option_gets_a_note_with_the_tag_that_books_it(
 def test_a_reply_asking_for_a_refused_day_says_why_and_the_allowed_options(
     tmp_path: Path,
 ) -> None:
-    bot = diba(tmp_path)
-    ready(bot)
-    bot.zammad.customer_replies(1, "¿Podría ser el viernes 4 de diciembre a las 10?")
-    bot.cycle()
-    [note] = replies_read(bot)
+    _, [note] = answered(tmp_path, "¿Podría ser el viernes 4 de diciembre a las 10?")
     assert "pero no se puede" in note and "viernes" in note
     assert "Opciones permitidas" in note and "deploy-slot-1" in note
 
@@ -137,17 +140,10 @@ def test_a_reply_asking_for_a_refused_day_says_why_and_the_allowed_options(
 def test_a_reply_asking_for_another_allowed_time_gets_the_command_that_books_it(
     tmp_path: Path,
 ) -> None:
-    bot = diba(tmp_path)
-    ready(bot)
-    bot.zammad.customer_replies(1, "El martes no, ¿y el jueves 3 a las 11?")
-    bot.cycle()
-    [note] = replies_read(bot)
+    _, [note] = answered(tmp_path, "El martes no, ¿y el jueves 3 a las 11?")
     assert "/deploy schedule 2026-12-03 11:00" in note
 
 
 def test_a_reply_that_names_no_day_gets_no_note(tmp_path: Path) -> None:
-    bot = diba(tmp_path)
-    ready(bot)
-    bot.zammad.customer_replies(1, "Gracias, lo revisamos con el equipo.")
-    bot.cycle()
-    assert replies_read(bot) == []
+    _, notes = answered(tmp_path, "Gracias, lo revisamos con el equipo.")
+    assert notes == []
