@@ -11,6 +11,8 @@ from typing import Literal
 
 import requests
 
+from integrations.retry import plain_reason
+
 #: How much of an answer is kept to look for the expected text.
 MAX_BODY = 256 * 1024
 
@@ -66,7 +68,7 @@ class HttpProbe:
         except requests.Timeout:
             return ProbeAnswer(failure="timed_out")
         except requests.ConnectionError as error:
-            return _connection_failure(str(error), self.url)
+            return _connection_failure(error, self.url)
         except requests.RequestException as error:
             return ProbeAnswer(failure="failed", detail=type(error).__name__)
 
@@ -104,13 +106,15 @@ def _tls_reason(error: Exception) -> str:
     return "TLS handshake failed"
 
 
-def _connection_failure(text: str, url: str) -> ProbeAnswer:
-    lowered = text.lower()
-    if "name or service not known" in lowered or "nodename nor servname" in lowered:
+def _connection_failure(error: requests.ConnectionError, url: str) -> ProbeAnswer:
+    """A lost connection as a failure kind, in the adapters' one reading of transport errors
+    (``retry.plain_reason``)."""
+    reason = plain_reason(error)
+    if reason == "unknown host":
         host = url.split("://", 1)[-1].split("/", 1)[0]
         return ProbeAnswer(failure="unknown_host", detail=host)
-    if "refused" in lowered:
-        return ProbeAnswer(failure="refused", detail="connection refused")
-    if "ssl" in lowered:
+    if reason == "connection refused":
+        return ProbeAnswer(failure="refused", detail=reason)
+    if "ssl" in str(error).lower():
         return ProbeAnswer(failure="tls", detail="TLS handshake failed")
-    return ProbeAnswer(failure="failed", detail="connection failed")
+    return ProbeAnswer(failure="failed", detail=reason)

@@ -92,23 +92,17 @@ class Orders:
                     [ticket], routed.origin, reads, cause=cause, environment=routed.environment
                 )
                 return 1
-            case CheckOrder() | ScheduleOrder() | StartOrder() | Transition():
+            case (
+                CheckOrder() | ScheduleOrder() | StartOrder() | DoneOrder() | VerifyOrder()
+                | Transition()
+            ):  # fmt: skip
                 return self._on_deployment(routed, ticket, reads, cause=cause)
-            case DoneOrder() | VerifyOrder():
-                deployment = self.store.deployment(routed.deployment_id)
-                if deployment is None:
-                    return 0
-                if isinstance(routed, DoneOrder):
-                    self.done(deployment, routed.origin, force=routed.force)
-                else:
-                    self.verify(deployment, routed.origin)
-                return 1
             case _:
                 assert_never(routed)
 
     def _on_deployment(
         self,
-        routed: CheckOrder | ScheduleOrder | StartOrder | Transition,
+        routed: CheckOrder | ScheduleOrder | StartOrder | DoneOrder | VerifyOrder | Transition,
         ticket: Ticket,
         reads: ZammadReads,
         *,
@@ -130,6 +124,10 @@ class Orders:
             case StartOrder():
                 asked = Asked(cause, ticket.id, routed.origin)
                 self.start(deployment, routed.origin, force=routed.force, reads=reads, asked=asked)
+            case DoneOrder():
+                self.done(deployment, routed.origin, force=routed.force)
+            case VerifyOrder():
+                self.verify(deployment, routed.origin)
             case _:
                 assert_never(routed)
         return 1

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from bot.config.models import Config
-from bot.domain.calendar.rules import rules_for
+from bot.domain.calendar.rules import SlotRules, rules_for
 from bot.domain.calendar.timing import slot_reasons
 from bot.domain.effects import PostNote
 from bot.domain.events import Origin
@@ -72,13 +72,13 @@ def _understood(
         day = long_date(language, reading.day, with_year=False)
         declined = say(language, "reply_declined", day=day)
         return [declined, _options(deployment, config, language)]
-    start = _at(reading.day, reading.at, deployment, config)
+    rules = rules_for(config, config.customer(deployment.customer))
+    start = _at(reading.day, reading.at, deployment, rules)
     words = moment_words(start, config, language)
     for number, proposal in enumerate(proposals, start=1):
         if proposal == start:
             tag = f"{prefix}{number}"
             return [say(language, "reply_proposal", slot=words, number=number, tag=tag)]
-    rules = rules_for(config, config.customer(deployment.customer))
     reasons = slot_reasons(rules, start, start + deployment.duration, now=now)
     if reasons:
         text = "; ".join(reason.text for reason in reasons)
@@ -88,17 +88,13 @@ def _understood(
     return [say(language, "reply_allowed", slot=words, command=command)]
 
 
-def _at(day: date, at: time | None, deployment: Deployment, config: Config) -> datetime:
+def _at(day: date, at: time | None, deployment: Deployment, rules: SlotRules) -> datetime:
     """The moment a reply asks for: its time, else the time of a proposal that day, else the
-    first start of the customer's window."""
-    tz = config.provider.tz
-    same_day = [p for p in deployment.proposals if p.astimezone(tz).date() == day]
+    customer's first start of the day."""
+    same_day = [p for p in deployment.proposals if p.astimezone(rules.tz).date() == day]
     if at is None and same_day:
         return same_day[0]
-    customer = config.customer(deployment.customer)
-    window = customer.window
-    clock = at or (window.start_times[0] if window.start_times else window.start)
-    return datetime.combine(day, clock, tzinfo=tz)
+    return datetime.combine(day, at or rules.starts[0], tzinfo=rules.tz)
 
 
 def _options(deployment: Deployment, config: Config, language: str) -> str:

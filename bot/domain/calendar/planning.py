@@ -40,7 +40,7 @@ class SlotPlan:
 def candidate_slots(rules: SlotRules, day: date, duration: timedelta) -> list[Slot]:
     """The slots a day offers by the window alone: one per start time that leaves room."""
     slots = []
-    for start_time in rules.start_times or (rules.window_start,):
+    for start_time in rules.starts:
         start = datetime.combine(day, start_time, tzinfo=rules.tz)
         end = start + duration
         if end.date() == day and end.time() <= rules.window_end:
@@ -132,7 +132,7 @@ def _plainly_allowed(
         return False
     if any(_touches(booking, day, rules) for booking in bookings):
         return False
-    first = (rules.start_times or (rules.window_start,))[0]
+    first = rules.starts[0]
     end = datetime.combine(day, first) + duration
     return rules.window_start <= first and end.date() == day and end.time() <= rules.window_end
 

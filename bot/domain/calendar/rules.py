@@ -136,6 +136,11 @@ class SlotRules:
     _years: dict[int, _ClosedDays] = field(default_factory=dict, compare=False, repr=False)
 
     @property
+    def starts(self) -> tuple[time, ...]:
+        """When a slot may start each day: the configured start times, else the window's start."""
+        return self.start_times or (self.window_start,)
+
+    @property
     def sides(self) -> tuple[Side, Side]:
         """Provider first, then customer."""
         return (self.provider, self.customer_side)
