@@ -123,13 +123,10 @@ class ZammadPoll:
         articles = self.reads.articles(ticket_id)
         seen = self.store.seen_values([f"article:{a.id}" for a in articles])
         fresh = [a for a in articles if f"article:{a.id}" not in seen]
-        tags = self.config.zammad.tags
-        if first_sight and not set(ticket.tags) & {*tags.triggers, *tags.assertions}:
-            # Read instead of searched (``_asking``) and asking for nothing: history.
-            self.store.remember_many({f"article:{a.id}": "history" for a in fresh})
-            return ChangedTicket(ticket, stamp, (), (), ())
         if first_sight:
-            # Commands written before deploybot watched the ticket are history, not orders.
+            # Commands written before deploybot watched the ticket are history, not orders; a
+            # ticket read rather than searched (``_asking``) that carries no trigger tag then
+            # yields nothing at all (and its tag history is not read).
             self.store.remember_many({f"article:{a.id}": "history" for a in fresh})
             fresh = []
         notes = tuple(
