@@ -19,6 +19,8 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot.app.booking_desk import BookingDesk
+from bot.app.booking_pages import BookingPages
 from bot.app.service import Service
 from bot.app.webhook import ControlApp, serve
 from bot.config.models import Config
@@ -94,6 +96,14 @@ def views_token(config: Config) -> bytes | None:
     return read_secret(name, None, what="pages token").encode() if name else None
 
 
+def booking_pages(service: Service, wake: Callable[[], None]) -> BookingPages | None:
+    """The customers' booking pages (None without links): a booking wakes the cycle, which
+    carries its effects out."""
+    if service.links is None:
+        return None
+    return BookingPages(BookingDesk(service, service.links, after=wake))
+
+
 def gitlab_webhook_secret(config: Config) -> bytes | None:
     """The secret GitLab's project hooks send (None: ``/webhooks/gitlab`` is off)."""
     name = config.gitlab.webhook_secret_env
@@ -141,11 +151,12 @@ def run_daemon(service: Service, config: Config, secret: bytes | None = None) ->
             gitlab_secret=gitlab_webhook_secret(config),
             wake_gitlab=wake_gitlab,
             views_token=views_token(config),
+            booking=booking_pages(service, wake),
         )
         server = serve(app, config.server.host, config.server.port)
         log.info(
-            "http endpoint on %s:%s (/calendar, /calendar.ics, /deployments/…, /webhooks/…, "
-            "/healthz, /metrics)",
+            "http endpoint on %s:%s (/calendar, /calendar.ics, /deployments/…, /book/…, "
+            "/webhooks/…, /healthz, /metrics)",
             config.server.host,
             server.server_port,
         )

@@ -227,12 +227,14 @@ class Orders:
         force: str | None = None,
         reads: ZammadReads | None = None,
         asked: Asked | None = None,
+        comment: str = "",
     ) -> Deployment:
-        """Schedule (or reschedule) a deployment, re-checking calendar and prerequisites now."""
+        """Schedule (or reschedule) a deployment, re-checking calendar and prerequisites now
+        (``comment``: what the customer wrote, booking through the link)."""
         facts, report = self.check(deployment, reads)
         self._wait_for_gitlab(facts, deployment, asked)
         bookings = self.requests.bookings()
-        event = ScheduleRequested(origin, start, duration, force, report, bookings)
+        event = ScheduleRequested(origin, start, duration, force, report, bookings, comment)
         details = {"start": start.isoformat(), "force": force}
         return self.committer.handle(deployment, event, details)
 

@@ -17,6 +17,7 @@ from bot.app.ports import GitLabPort
 from bot.app.store import Store
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
+from bot.domain.booking_link import BookingLinks
 from bot.domain.calendar.rules import Booking
 from bot.domain.events import Origin, Requested
 from bot.domain.lifecycle import PENDING, RUNNING, new_deployment
@@ -37,11 +38,13 @@ class Requests:
         store: Store,
         gitlab: GitLabPort,
         clock: Callable[[], datetime],
+        links: BookingLinks | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.gitlab = gitlab
         self.clock = clock
+        self.links = links
 
     def bookings(self) -> tuple[Booking, ...]:
         """Every booked slot (scheduled or running deployments), for conflicts and proposals."""
@@ -124,4 +127,4 @@ class Requests:
         plan = plan_request(
             facts, report, deployment, self.config, now=self.clock(), bookings=self.bookings()
         )
-        return requested(plan, facts, report, deployment, origin)
+        return requested(plan, facts, report, deployment, origin, self.links)

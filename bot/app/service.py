@@ -29,6 +29,7 @@ from bot.app.store import Store
 from bot.app.zammad_acting import ZammadActing
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
+from bot.domain.booking_link import BookingLinks
 from bot.domain.events import (
     DelayDue,
     Origin,
@@ -69,6 +70,7 @@ class Service:
         clock: Clock,
         renderer: Renderer | None = None,
         observer: Callable[[str], None] | None = None,
+        links: BookingLinks | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -78,6 +80,7 @@ class Service:
         self.clock = clock
         self.renderer = renderer or Renderer.for_config(config)
         self.observer = observer or (lambda line: None)
+        self.links = links
         self.stopping = threading.Event()
         self.committer = Committer(
             config, store, self.renderer, clock=clock, observer=lambda line: self.observer(line)
@@ -86,7 +89,7 @@ class Service:
             config,
             store,
             self.committer,
-            Requests(config, store, gitlab, clock),
+            Requests(config, store, gitlab, clock, links),
             clock=clock,
             reads=self.reads,
         )

@@ -1,5 +1,6 @@
 """The daemon's HTTP endpoint: the Zammad webhook, a health check and Prometheus metrics.
 
+``/book/<token>`` is the customer's booking page (``booking_pages``).
 ``POST /webhooks/zammad`` wakes the Zammad poll at once, so a note command is acted on in
 seconds instead of at the next poll; the body must carry ``X-Hub-Signature: sha1=<hmac>`` made
 with the configured secret (Zammad's webhook signature), or it is refused. Nothing in the body
@@ -23,6 +24,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from bot.app.booking_pages import BookingPages
 from bot.app.http_server import MAX_BODY, serve
 from bot.app.service import Service
 from bot.app.views import ViewsApp, with_security_headers
@@ -88,8 +90,10 @@ class ControlApp:
         gitlab_secret: bytes | None = None,
         wake_gitlab: Callable[[], None] | None = None,
         views_token: bytes | None = None,
+        booking: BookingPages | None = None,
     ) -> None:
         self.service = service
+        self.booking = booking
         self.views = ViewsApp(service.config, service.store, views_token, service.clock)
         self.secret = secret
         self.wake = wake
@@ -108,8 +112,11 @@ class ControlApp:
         )
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if self.views.handles(str(environ.get("PATH_INFO", ""))):
+        path = str(environ.get("PATH_INFO", ""))
+        if self.views.handles(path):
             return self.views(environ, start_response)
+        if self.booking is not None and self.booking.handles(path):
+            return self.booking(environ, start_response)
         request = Request(environ)
         try:
             endpoint, _ = self.routes.bind_to_environ(environ).match()

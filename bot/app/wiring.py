@@ -21,6 +21,7 @@ from bot.app.ports import LogPort, MailPort, ZammadPort
 from bot.app.service import Service
 from bot.app.store import Store
 from bot.config.models import Config, GitLabConfig, ZammadConfig
+from bot.domain.booking_link import BookingLinks
 from integrations.calendar import CalDavCalendar, IcsDirectory
 from integrations.deployment_log import DeploymentLog
 from integrations.gitlab import GitLabClient
@@ -296,11 +297,13 @@ def build_service(
     observer: Callable[[str], None] | None = None,
     token: str | None = None,
     sleep: Callable[[float], None] | None = None,
+    booking_secret: str | None = None,
 ) -> Service:
     """The service on the configured Zammad, GitLab, channels and store.
 
-    ``token`` stands for both tokens and ``sleep`` for waiting between retries: the demo and
-    the tests point the configuration at emulators and do not wait.
+    ``token`` stands for both tokens, ``booking_secret`` for the links' secret and ``sleep``
+    for waiting between retries: the demo and the tests point the configuration at emulators
+    and do not wait.
     """
     zammad = zammad_client(config.zammad, token=token, sleep=sleep)
     gitlab = gitlab_client(config.gitlab, token=token)
@@ -312,4 +315,19 @@ def build_service(
         channels_for(config, zammad, sleep=sleep),
         clock=clock,
         observer=observer,
+        links=booking_links(config, secret=booking_secret),
     )
+
+
+def booking_links(
+    config: Config, environ: Mapping[str, str] | None = None, *, secret: str | None = None
+) -> BookingLinks | None:
+    """How customers' booking links are made: ``server.public_url`` and the secret named by
+    ``server.booking_secret_env`` (None when either is not configured). A named secret that is
+    not there is an error, as a missing token is."""
+    server = config.server
+    if not server.public_url or not (server.booking_secret_env or secret):
+        return None
+    value = secret or read_secret(server.booking_secret_env, None, what="booking link secret",
+                                  environ=environ)  # fmt: skip
+    return BookingLinks(server.public_url, value.encode())

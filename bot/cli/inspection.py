@@ -311,20 +311,25 @@ def serve_views(
 ) -> None:
     """Serve the change calendar, the deployment pages, the report and the calendar feed from
     the store, without the daemon: /calendar, /calendar.ics, /deployments/ID, /report. The
-    token is read from the variable named by server.token_env (default DEPLOYBOT_PAGES_TOKEN)."""
+    token is read from the variable named by server.token_env (default DEPLOYBOT_PAGES_TOKEN).
+    With server.booking_secret_env and server.public_url it serves the customers' booking
+    pages too (/book/…), and acts on a booking as the daemon would: same store, outbox, rules."""
     from bot.app.views import ViewsApp
     from bot.app.webhook import serve
     from bot.cli.base import utc_now
     from integrations.secrets import MissingSecretError, read_secret
 
     config = load(config_path)
+    store = _state_store(state_path) if state_path else _store(config)
+    if state_path is not None:  # the booking pages act on that store too
+        url = f"sqlite:///{state_path.resolve()}"
+        config = config.model_copy(update={"state": config.state.model_copy(update={"url": url})})
     name = config.server.token_env or "DEPLOYBOT_PAGES_TOKEN"
     try:
         token = read_secret(name, None, what="pages token").encode()
+        app = _booking_app(config, ViewsApp(config, store, token, utc_now))
     except MissingSecretError as exc:
         fail(str(exc))
-    store = _state_store(state_path) if state_path else _store(config)
-    app = ViewsApp(config, store, token, utc_now)
     try:
         server = serve(app, host or config.server.host, port)
     except OSError as exc:
@@ -334,3 +339,26 @@ def serve_views(
         threading.Event().wait()  # the server answers in its own threads
     except KeyboardInterrupt:
         server.shutdown()
+
+
+def _booking_app(config: Config, views: Any) -> Any:
+    """The views, with the booking pages before them when links are configured: a booking's
+    effects are carried out right after it, in the background."""
+    from bot.app.booking_desk import BookingDesk
+    from bot.app.booking_pages import BookingPages
+    from bot.app.wiring import booking_links, build_service
+    from bot.cli.base import utc_now
+
+    links = booking_links(config)
+    if links is None:
+        return views
+    service = build_service(config, clock=utc_now)
+
+    def drain() -> None:
+        def run() -> None:
+            with service.lock:
+                service.drain_outbox()
+
+        threading.Thread(target=run, name="deploybot-booking-effects", daemon=True).start()
+
+    return BookingPages(BookingDesk(service, links, after=drain)).before(views)

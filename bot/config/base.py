@@ -19,7 +19,9 @@ from bot.domain.languages import Language
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ManagedBy = Literal["provider", "partner_delegated", "partner_exclusive"]
-EmailKind = Literal["schedule", "start", "delay", "end", "rollback", "cancel", "invitation"]
+EmailKind = Literal[
+    "schedule", "start", "delay", "end", "rollback", "cancel", "invitation", "proposals", "chosen"
+]
 Role = Literal[
     "customer_managers",
     "customer_helpdesk",

@@ -270,6 +270,16 @@ class CustomerContacts(StrictModel):
     helpdesk: list[Contact] = []
 
 
+class SelfService(StrictModel):
+    """How a customer books its own slot from the link in the proposals."""
+
+    #: ``confirm``: the choice waits for the team's ``deploy-accept``; ``direct``: it is booked
+    #: at once, as ``/deploy schedule`` would; ``off``: no link.
+    self_service: Literal["confirm", "direct", "off"] = "confirm"
+    #: How many days a link can be used.
+    link_days: int = Field(default=7, ge=1, le=60)
+
+
 def _default_environments() -> list[Environment]:
     return [Environment(name="PRO", productive=True, default=True)]
 
@@ -301,6 +311,7 @@ class Customer(StrictModel):
     #: Step 3, checked: its systems' live checks and its monitoring (``bot.config.step3``).
     checks: list[LiveCheck] = []
     monitoring: Monitoring = Monitoring()
+    booking: SelfService = SelfService()
 
     @model_validator(mode="after")
     def _checks_name_known_components(self) -> Customer:

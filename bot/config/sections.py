@@ -36,6 +36,9 @@ class ZammadTags(StrictModel):
     rolled_back: str = "deploy-rolled-back"
     cancel: str = "deploy-cancel"
     overdue: str = "deploy-overdue"
+    #: Books the slot a customer chose through the booking link (``booking.self_service:
+    #: confirm``).
+    accept: str = "deploy-accept"
     customer_validated: str = "customer-validated"
     risk_accepted: str = "risk-accepted"
     validated_test: str = "validated-test"
@@ -81,6 +84,7 @@ class ZammadTags(StrictModel):
             self.rollback,
             self.done,
             self.cancel,
+            self.accept,
         ]
 
 
@@ -245,6 +249,9 @@ class ServerConfig(StrictModel):
     #: The environment variable holding the token of the pages and the calendar feed (none:
     #: the views are off).
     token_env: str | None = None
+    #: The environment variable holding the secret that signs customers' booking links (none:
+    #: no links; the proposals go to the team only). Links need ``public_url`` too.
+    booking_secret_env: str | None = None
 
 
 class WorkflowConfig(StrictModel):

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from bot.domain.booking_link import BookingLinks
 from bot.domain.calendar.rules import Booking, Slot
 from bot.domain.model import ComponentVersion, TicketRef
 from bot.domain.prerequisites.result import Report
 from bot.domain.step3 import Flight
 
-Source = Literal["tag", "note", "timer", "cli", "webhook", "gitlab"]
+Source = Literal["tag", "note", "timer", "cli", "webhook", "gitlab", "booking"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Requested:
     proposals: tuple[Slot, ...] = ()
     gitlab_unanswered: bool = False
     rollback_guide: str = ""
+    #: How the customer's booking link is made (None: no links — no secret or no address).
+    links: BookingLinks | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,19 @@ class ScheduleRequested:
     duration: timedelta | None = None
     force: str | None = None
     report: Report | None = None
+    bookings: tuple[Booking, ...] = ()
+    #: What the customer wrote when booking through the link.
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class SlotChosen:
+    """A customer chose a slot through the booking link (``booking.self_service: confirm``):
+    it waits for the team's ``deploy-accept``."""
+
+    origin: Origin
+    start: datetime
+    comment: str = ""
     bookings: tuple[Booking, ...] = ()
 
 
@@ -152,6 +168,7 @@ Event = (
     | CheckRequested
     | OverdueDue
     | VerifyRequested
+    | SlotChosen
 )
 
 #: The name each event has in the audit trail and in "ignored" notes.
@@ -168,4 +185,5 @@ EVENT_NAMES: dict[type, str] = {
     CheckRequested: "deploy-recheck",
     OverdueDue: "overdue-timer",
     VerifyRequested: "deploy-verify",
+    SlotChosen: "slot-chosen",
 }

@@ -51,6 +51,16 @@ class ComponentVersion:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """The slot a customer chose through the booking link, waiting for the team's accept."""
+
+    start: datetime
+    by: str
+    at: datetime
+    comment: str = ""
+
+
+@dataclass(frozen=True)
 class Deployment:
     """One deployment of one customer's environment, from request to close.
 
@@ -95,6 +105,10 @@ class Deployment:
     verified: tuple[tuple[str, str], ...] = ()
     #: ``done`` was asked and held by a failing check: ``/deploy recheck`` asks it again.
     done_held: bool = False
+    #: Which issue of proposals the customer's booking link belongs to (a new issue of
+    #: different slots makes older links invalid), and the slot chosen through it.
+    proposal_round: int = 0
+    chosen: Choice | None = None
     revision: int = 0
 
     @property
@@ -147,7 +161,18 @@ def deployment_to_json(deployment: Deployment) -> dict[str, Any]:
     data["duration"] = int(deployment.duration.total_seconds())
     data["extended"] = int(deployment.extended.total_seconds())
     data["proposals"] = [moment.isoformat() for moment in deployment.proposals]
+    if deployment.chosen is not None:
+        chosen = deployment.chosen
+        data["chosen"] = {"start": chosen.start.isoformat(), "by": chosen.by,
+                          "at": chosen.at.isoformat(), "comment": chosen.comment}  # fmt: skip
     return data
+
+
+def _choice_from_json(data: Any) -> Choice | None:
+    if not data:
+        return None
+    return Choice(datetime.fromisoformat(data["start"]), str(data["by"]),
+                  datetime.fromisoformat(data["at"]), str(data.get("comment") or ""))  # fmt: skip
 
 
 def _note_from_json(data: Any) -> Problem:
@@ -210,5 +235,7 @@ def deployment_from_json(data: dict[str, Any]) -> Deployment:
         firing_at_start=tuple(data.get("firing_at_start", ())),
         verified=tuple((str(name), str(version)) for name, version in data.get("verified", ())),
         done_held=bool(data.get("done_held", False)),
+        proposal_round=int(data.get("proposal_round", 0)),
+        chosen=_choice_from_json(data.get("chosen")),
         revision=data["revision"],
     )

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from email.headerregistry import Address
 from email.utils import parseaddr
+from typing import Any
 
 from bot.config.models import Config, Contact, Customer, EmailKind, Role
 from bot.domain.effects import CalendarEvent, Email, LogRow
@@ -27,6 +28,9 @@ DEFAULT_RECIPIENTS: dict[EmailKind, tuple[tuple[Role, ...], tuple[Role, ...]]] =
     "rollback": ((*_CUSTOMER_FACING, "requesters"), _TEAM),
     "cancel": ((*_CUSTOMER_FACING, "requesters"), _TEAM),
     "invitation": (_TEAM, ()),
+    # The booking link's proposals (email-only requests) and the receipt of a chosen slot.
+    "proposals": (("customer_managers", "partner", "requesters"), ("customer_helpdesk",)),
+    "chosen": (("customer_managers", "partner", "requesters"), ("customer_helpdesk",)),
 }
 
 # Which earlier message a reply threads under: delay, end and rollback answer the start email.
@@ -122,6 +126,8 @@ def email_sequence(kind: EmailKind, deployment: Deployment) -> int:
         return deployment.calendar_sequence
     if kind == "delay":
         return max(deployment.delays - 1, 0)
+    if kind in ("proposals", "chosen"):
+        return deployment.proposal_round
     return 0
 
 
@@ -133,7 +139,7 @@ def compose_email(
     *,
     now: datetime,
     invitation: CalendarEvent | None = None,
-    **extra: str,
+    **extra: Any,
 ) -> Email:
     """The email of ``kind`` for ``deployment``: rendered, addressed and threaded.
 

@@ -17,13 +17,15 @@ Layout::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 import jinja2
+import markupsafe
 
 from bot.config.base import in_language
 from bot.config.models import Config, Customer, EmailKind
@@ -135,6 +137,16 @@ def environment_description(customer: Customer, name: str, language: str) -> str
     if environment is None:
         return ""
     return one_line(in_language(environment.description, language, customer.language))
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def plain_text_html(text: str) -> str:
+    """A plain text (a draft) as HTML: escaped, its addresses made links, its lines kept."""
+    html = str(markupsafe.escape(text))
+    html = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', html)
+    return "<p>" + html.strip().replace("\n\n", "</p>\n<p>").replace("\n", "<br>\n") + "</p>"
 
 
 def one_line(text: str) -> str:
@@ -334,16 +346,33 @@ class Renderer:
         )
 
     def proposals_draft(
-        self, deployment: Deployment, config: Config, slots: Sequence[Slot], *, now: datetime
+        self,
+        deployment: Deployment,
+        config: Config,
+        slots: Sequence[Slot],
+        *,
+        now: datetime,
+        link: str = "",
     ) -> str:
-        """The text an engineer can send the customer to agree one of the proposed slots."""
-        language = config.customer(deployment.customer).language
+        """The text the customer reads to agree one of the proposed slots: sent by an engineer,
+        or — with a booking ``link`` — by deploybot itself."""
+        customer = config.customer(deployment.customer)
+        language = customer.language
         context = deployment_context(deployment, config, language=language, now=now)
         context["slots"] = _slot_rows(slots, config, language)
+        context["link"] = link
+        until = now.astimezone(config.provider.tz) + timedelta(days=customer.booking.link_days)
+        context["link_until"] = long_date(language, until.date())
         return self.render(_localized("drafts", language, "proposals.txt"), context)
 
     def proposals_note(
-        self, deployment: Deployment, config: Config, slots: Sequence[Slot], *, now: datetime
+        self,
+        deployment: Deployment,
+        config: Config,
+        slots: Sequence[Slot],
+        *,
+        now: datetime,
+        link: str = "",
     ) -> str:
         """The internal note listing the proposed slots, their tags and the customer draft."""
         language = note_language(config)
@@ -363,7 +392,8 @@ class Renderer:
             now=now,
             slots=rows,
             example=example,
-            draft=self.proposals_draft(deployment, config, slots, now=now).strip(),
+            draft=self.proposals_draft(deployment, config, slots, now=now, link=link).strip(),
+            link=link,
         )
 
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.config.models import Config, Customer
+from bot.domain.booking_link import BookingLinks
 from bot.domain.calendar.planning import propose_slots
 from bot.domain.calendar.rules import Booking, Slot, rules_for
 from bot.domain.commands import CommandError, parse_components
@@ -95,9 +96,15 @@ def plan_request(
 
 
 def requested(
-    plan: RequestPlan, facts: Facts, report: Report, deployment: Deployment, origin: Origin
+    plan: RequestPlan,
+    facts: Facts,
+    report: Report,
+    deployment: Deployment,
+    origin: Origin,
+    links: BookingLinks | None = None,
 ) -> Requested:
-    """The request as the lifecycle's event."""
+    """The request as the lifecycle's event (``links``: how the customer's booking link is
+    made, when it can be)."""
     return Requested(
         origin,
         report,
@@ -107,4 +114,5 @@ def requested(
         plan.slots,
         gitlab_unanswered=facts.gitlab_unanswered,
         rollback_guide=given_guide(facts) or "",
+        links=links,
     )

@@ -395,6 +395,15 @@ def _route_tag(
         html = error_note(renderer, config, tag, [problem], usage)
         effects = (answer.note(0, html), answer.untag(1, [tag]))
         return Reply(d, "slot-refused", origin, effects, (tag,))
+    if tag == tags.accept:
+        if deployment.chosen is not None:
+            return ScheduleOrder(d, origin, deployment.chosen.start)
+        problem = Problem.of("no_choice", id=d)
+        html = error_note(
+            renderer, config, tag, [problem], usage_line("schedule", note_language(config))
+        )
+        effects = (answer.note(0, html), answer.untag(1, [tag]))
+        return Reply(d, "accept-refused", origin, effects, (tag,))
     if tag == tags.start:
         return StartOrder(d, origin)
     if tag == tags.delay:

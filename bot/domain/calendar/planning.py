@@ -62,7 +62,7 @@ def _unique(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
     return _in_order(seen)
 
 
-def _free_slots(
+def free_slots(
     rules: SlotRules,
     day: date,
     *,
@@ -70,7 +70,7 @@ def _free_slots(
     duration: timedelta,
     bookings: Sequence[Booking],
 ) -> tuple[list[Slot], tuple[Reason, ...]]:
-    """The allowed slots of a day, and the reasons when there are none."""
+    """The allowed slots of a day (by start time), and the reasons when there are none."""
     calendar = day_reasons(rules, day)
     if calendar:
         return [], _in_order(calendar)  # a day's own reasons are distinct: no texts compared
@@ -112,7 +112,7 @@ def explain_day(
         return DayVerdict(day, explain=lambda: _in_order(day_reasons(rules, day)))
     if _plainly_allowed(rules, day, now=now, duration=duration, bookings=bookings):
         return DayVerdict(day, ())
-    _, reasons = _free_slots(rules, day, now=now, duration=duration, bookings=bookings)
+    _, reasons = free_slots(rules, day, now=now, duration=duration, bookings=bookings)
     return DayVerdict(day, reasons)
 
 
@@ -165,7 +165,7 @@ def propose_slots(
     for day in _days_from(start_at.date()):
         if len(slots) >= count or (day - start_at.date()).days > horizon_days:
             break
-        free, reasons = _free_slots(rules, day, now=now, duration=duration, bookings=bookings)
+        free, reasons = free_slots(rules, day, now=now, duration=duration, bookings=bookings)
         free = [slot for slot in free if slot.start >= start_at]
         if free:
             slots.extend(free[: count - len(slots)])

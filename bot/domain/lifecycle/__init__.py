@@ -26,6 +26,7 @@ from bot.domain.events import (
     Requested,
     RollbackRequested,
     ScheduleRequested,
+    SlotChosen,
     StartRequested,
     VerifyRequested,
 )
@@ -100,5 +101,7 @@ def _dispatch(b: Builder, event: Event) -> None:
             reminders.on_overdue(b, event)
         case VerifyRequested():
             verifying.on_verify(b, event)
+        case SlotChosen():
+            booking.on_chosen(b, event)
         case _:
             assert_never(event)

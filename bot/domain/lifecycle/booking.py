@@ -3,22 +3,27 @@ cancelling, and the details a person adds."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.domain.calendar.rules import rules_for
+from markupsafe import Markup
+
+from bot.domain.booking_link import BookingLinks, claim_for
+from bot.domain.calendar.rules import Slot, rules_for
 from bot.domain.calendar.timing import slot_reasons
 from bot.domain.events import (
     CancelRequested,
     DetailsChanged,
     Requested,
     ScheduleRequested,
+    SlotChosen,
 )
 from bot.domain.lifecycle.builder import PENDING, RUNNING, Builder, ignored, say_op, status_tag
 from bot.domain.lifecycle.reminders import arm_booking_timers, disarm_booking_timers
-from bot.domain.model import State
+from bot.domain.model import Choice, State
 from bot.domain.problems import Problem
-from bot.domain.rendering import moment_words, note_language
+from bot.domain.rendering import moment_words, note_language, plain_text_html
 from bot.domain.request_plan import request_duration
 
 
@@ -33,6 +38,8 @@ def on_requested(b: Builder, event: Requested) -> None:
     tickets = d.tickets + tuple(t for t in event.tickets if t.number not in known)
     customer = b.config.customer(d.customer)
     ready = event.report.ready
+    starts = tuple(slot.start for slot in event.proposals) if ready else ()
+    issued = bool(starts) and starts != d.proposals
     b.deployment = replace(
         d,
         state=State.READY if ready else State.BLOCKED,
@@ -40,14 +47,39 @@ def on_requested(b: Builder, event: Requested) -> None:
         components=event.components,
         environment=event.environment,
         duration=request_duration(d, customer),
-        proposals=tuple(slot.start for slot in event.proposals) if ready else (),
+        proposals=starts,
+        proposal_round=d.proposal_round + 1 if issued else d.proposal_round,
         awaiting_gitlab=event.gitlab_unanswered,
         rollback_guide=event.rollback_guide,
     )
     b.note(b.renderer.prerequisites_note(event.report, b.config))
     b.tags(tags.ready if ready else tags.blocked, consumed=[tags.request])
     if ready and event.proposals:
-        b.note(b.renderer.proposals_note(b.deployment, b.config, event.proposals, now=b.now))
+        link = booking_link(b, event.links)
+        b.note(b.renderer.proposals_note(b.deployment, b.config, event.proposals, now=b.now,
+                                         link=link))  # fmt: skip
+        if issued and link:
+            offer_slots(b, event.proposals, link)
+
+
+def booking_link(b: Builder, links: BookingLinks | None) -> str:
+    """The customer's booking link for the current proposals ("" when the customer books no
+    slot of its own, or links cannot be made here)."""
+    settings = b.config.customer(b.deployment.customer).booking
+    if links is None or settings.self_service == "off":
+        return ""
+    return links.url(claim_for(b.deployment, b.now, settings.link_days))
+
+
+def offer_slots(b: Builder, slots: Sequence[Slot], link: str) -> None:
+    """The proposals as the customer receives them, with the link: a public comment on the
+    request's ticket, or an email when the request came by email only."""
+    text = b.renderer.proposals_draft(b.deployment, b.config, slots, now=b.now, link=link)
+    home = b.home_ticket
+    if home is not None:
+        b.comment(home, plain_text_html(text))
+    else:
+        b.email("proposals", draft=text, draft_html=Markup(plain_text_html(text)))
 
 
 def _slot_problems(b: Builder, event: ScheduleRequested, duration: timedelta) -> list[str]:
@@ -74,7 +106,7 @@ def on_schedule(b: Builder, event: ScheduleRequested) -> None:
     tags = b.config.zammad.tags
     if d.state not in (State.READY, State.BLOCKED, State.SCHEDULED):
         ignored(b, event, "awaiting_report" if d.state is State.REQUESTED else "not_schedulable")
-        b.tags(status_tag(b.config, d.state), consumed=tags.slots)
+        b.tags(status_tag(b.config, d.state), consumed=[*tags.slots, tags.accept])
         return
     duration = event.duration or d.duration
     problems = _slot_problems(b, event, duration)
@@ -82,7 +114,7 @@ def on_schedule(b: Builder, event: ScheduleRequested) -> None:
     force = event.force or (d.forced if rescheduling else "")
     if problems and not force:
         b.status("refused", details=problems, message=say_op(b, "refused_fix_or_force"))
-        b.tags(status_tag(b.config, d.state), consumed=tags.slots)
+        b.tags(status_tag(b.config, d.state), consumed=[*tags.slots, tags.accept])
         return
     notes, details = d.notes, []
     if problems and force != d.forced:
@@ -100,6 +132,7 @@ def on_schedule(b: Builder, event: ScheduleRequested) -> None:
         notes=notes,
         forced=force if problems else d.forced,
         proposals=(),
+        chosen=None,
         reschedules=d.reschedules + 1 if rescheduling else d.reschedules,
     )
     b.log()
@@ -109,8 +142,32 @@ def on_schedule(b: Builder, event: ScheduleRequested) -> None:
     b.email("schedule", moved_from=moment_words(moved, b.config, customer_language))
     b.email("invitation", moved_from=moment_words(moved, b.config, note_language(b.config)))
     arm_booking_timers(b)
+    if event.comment:
+        details.append(say_op(b, "customer_comment", text=event.comment))
     b.status("scheduled", details=details)
-    b.tags(tags.scheduled, consumed=[*tags.slots, tags.overdue])
+    b.tags(tags.scheduled, consumed=[*tags.slots, tags.overdue, tags.accept])
+
+
+def on_chosen(b: Builder, event: SlotChosen) -> None:
+    """A customer chose a slot through the link (``confirm`` mode): it is kept for the team to
+    accept with one tag, and the customer is told it was received. A slot the rules refuse now
+    is refused with why, and nothing is kept."""
+    d = b.deployment
+    if d.state is not State.READY or d.chosen is not None:
+        ignored(b, event, "not_schedulable")
+        return
+    schedule = ScheduleRequested(event.origin, event.start, bookings=event.bookings)
+    problems = _slot_problems(b, schedule, d.duration)
+    if problems:
+        b.refusal = tuple(problems)
+        return
+    b.deployment = replace(d, chosen=Choice(event.start, event.origin.actor, b.now, event.comment))
+    language = b.config.customer(d.customer).language
+    b.email("chosen", chosen=moment_words(event.start, b.config, language))
+    details = [say_op(b, "customer_comment", text=event.comment)] if event.comment else []
+    b.status("chosen", details=details, chosen_by=event.origin.actor,
+             chosen=moment_words(event.start, b.config, note_language(b.config)),
+             accept=b.config.zammad.tags.accept)  # fmt: skip
 
 
 def on_cancel(b: Builder, event: CancelRequested) -> None:
@@ -136,7 +193,7 @@ def on_cancel(b: Builder, event: CancelRequested) -> None:
     b.timer("delay", None)
     disarm_booking_timers(b)
     b.status("cancelled", message=event.reason)
-    b.tags(None, consumed=[tags.cancel, *tags.slots, tags.overdue])
+    b.tags(None, consumed=[tags.cancel, *tags.slots, tags.overdue, tags.accept])
 
 
 def on_details(b: Builder, event: DetailsChanged) -> None:

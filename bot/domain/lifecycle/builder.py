@@ -128,7 +128,7 @@ class Builder:
             return self.event("customer")
         return None
 
-    def email(self, kind: EmailKind, **extra: str) -> None:
+    def email(self, kind: EmailKind, **extra: object) -> None:
         email = compose_email(
             kind,
             self.deployment,

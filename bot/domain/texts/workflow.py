@@ -68,7 +68,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "usage_tag_request": "la etiqueta {tag}",
         "no_open_deployment": "este ticket no tiene ningún despliegue abierto: ponle antes la "
         "etiqueta '{tag}'",
+        "no_choice": "el cliente no ha elegido ninguna franja para {id} desde su enlace",
         "no_proposal": "no hay propuesta {number} para {id}",
+        "customer_comment": "Comentario del cliente: «{text}»",
         "refused_fix_or_force": "Corrígelo o añade 'force: <motivo>' al comando para forzarlo.",
         "prerequisites_no_longer_hold": "Los prerrequisitos ya no se cumplen; corrígelos y "
         "vuelve a poner la etiqueta.",
@@ -180,7 +182,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "usage_tag_request": "l'etiqueta {tag}",
         "no_open_deployment": "aquest tiquet no té cap desplegament obert: posa-li abans "
         "l'etiqueta '{tag}'",
+        "no_choice": "el client no ha triat cap franja per a {id} des del seu enllaç",
         "no_proposal": "no hi ha proposta {number} per a {id}",
+        "customer_comment": "Comentari del client: «{text}»",
         "refused_fix_or_force": "Corregeix-ho o afegeix 'force: <motiu>' a l'ordre per forçar-ho.",
         "prerequisites_no_longer_hold": "Els prerequisits ja no es compleixen; corregeix-los i "
         "torna a posar l'etiqueta.",
@@ -289,7 +293,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "cmd_takes_nothing": "/deploy {name} takes nothing after it ('{rest}' is extra)",
         "usage_tag_request": "the tag {tag}",
         "no_open_deployment": "this ticket has no open deployment: tag it '{tag}' first",
+        "no_choice": "the customer has chosen no slot for {id} through their link",
         "no_proposal": "there is no proposal {number} for {id}",
+        "customer_comment": "The customer's comment: “{text}”",
         "refused_fix_or_force": "Fix it or add 'force: <reason>' to the command to override.",
         "prerequisites_no_longer_hold": "The prerequisites no longer hold; fix them and tag again.",
         "detail_restart": "restart: {text}",

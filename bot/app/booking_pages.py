@@ -1,0 +1,249 @@
+"""The customer's booking page, ``/book/<token>``: served by the daemon's endpoint and by
+``deploybot serve``, rendered on the server in the customer's language, usable without
+JavaScript.
+
+``GET`` shows the request and the calendar of the next weeks (allowed days offer their slots as
+radio buttons, refused days are greyed with their reason); ``POST`` carries the choice out
+through :class:`~bot.app.booking_desk.BookingDesk`. A form carries a CSRF token bound to a
+cookie the page set (``SameSite=Strict``) and to the link; the POSTs of one link are rate
+limited; a tampered, expired, spent or superseded link answers a page saying so and how to reach
+support — never a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from bot.app.booking_desk import BookingDesk, Opened, Outcome
+from bot.app.views import with_security_headers
+from bot.domain.booking_offer import chosen_start
+from bot.domain.model import Deployment
+from bot.domain.plain import plain
+from bot.domain.rendering import deployment_context, moment_words
+from bot.domain.texts import say
+from bot.domain.texts.calendar import long_date, weekday_names
+from bot.domain.texts.grammar import al, de, el
+
+CSRF_COOKIE = "deploybot_booking"
+#: How many choices one link may post in :data:`RATE_WINDOW_SECONDS`.
+RATE_LIMIT = 5
+RATE_WINDOW_SECONDS = 600.0
+#: The longest comment kept.
+COMMENT_LIMIT = 1000
+
+
+class RateLimit:
+    """At most ``limit`` events per key in a sliding window (in this process)."""
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float]) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        """Count one event for ``key``; False when it is one too many."""
+        now = self.clock()
+        with self._lock:
+            seen = self._seen.setdefault(key, deque())
+            while seen and now - seen[0] > self.window:
+                seen.popleft()
+            if len(seen) >= self.limit:
+                return False
+            seen.append(now)
+            return True
+
+
+class BookingPages:
+    """The WSGI application of ``/book/<token>``."""
+
+    def __init__(
+        self, desk: BookingDesk, *, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.desk = desk
+        self.limits = RateLimit(RATE_LIMIT, RATE_WINDOW_SECONDS, monotonic)
+        self.routes = Map([Rule("/book/<token>", endpoint="book", methods=["GET", "POST"])])
+
+    @staticmethod
+    def handles(path: str) -> bool:
+        """Whether ``path`` is a booking page."""
+        return path.startswith("/book/")
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            _, args = self.routes.bind_to_environ(environ).match()
+            response = self.book(request, args["token"])
+        except HTTPException as error:
+            response = error.get_response()
+        return with_security_headers(response)(environ, start_response)
+
+    def before(self, app: Any) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
+        """A WSGI application that serves the booking pages, and everything else with ``app``."""
+
+        def dispatch(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            if self.handles(str(environ.get("PATH_INFO", ""))):
+                return self(environ, start_response)
+            result: Iterable[bytes] = app(environ, start_response)
+            return result
+
+        return dispatch
+
+    # -- the page ----------------------------------------------------------------------------
+
+    def book(self, request: Request, token: str) -> Response:
+        opened = self.desk.open(token)
+        if opened.standing != "open" or opened.deployment is None:
+            return self._closed(opened)
+        if request.method == "GET":
+            return self._form(request, token, opened.deployment)
+        if not self.limits.allow(token):
+            return self._message(opened.deployment, "book_too_many", status=429)
+        if not self._csrf_ok(request, token):
+            return self._message(opened.deployment, "book_form_expired", status=403)
+        rules = self.desk.rules(opened.deployment)
+        form = request.form
+        start = chosen_start(form.get("slot", ""), form.get("other_day", ""),
+                             form.get("other_time", ""), rules)  # fmt: skip
+        if start is None:
+            return self._form(request, token, opened.deployment, error=("book_unreadable", ()))
+        comment = plain(form.get("comment", ""))[:COMMENT_LIMIT].strip()
+        return self._outcome(request, token, self.desk.choose(token, start, comment), start)
+
+    def _outcome(self, request: Request, token: str, outcome: Outcome, start: datetime) -> Response:
+        deployment = outcome.opened.deployment
+        assert deployment is not None
+        match outcome.kind:
+            case "booked" | "chosen":
+                return self._done(deployment, outcome.kind, start)
+            case "refused":
+                error = ("book_refused", outcome.reasons)
+                return self._form(request, token, deployment, error=error, chosen=start,
+                                  status=409)  # fmt: skip
+            case "held":
+                return self._message(deployment, "book_held", status=409)
+            case "busy":
+                return self._message(deployment, "book_busy", status=503)
+            case _:
+                return self._closed(outcome.opened)
+
+    def _language(self, deployment: Deployment | None) -> str:
+        if deployment is None:
+            return self.desk.service.config.provider.language
+        return self.desk.customer(deployment).language
+
+    def _words(self, language: str, moment: datetime | None) -> dict[str, str]:
+        """A moment as the sentences need it (``slot``, and Catalan's ``slot_el``/``slot_al``)."""
+        words = moment_words(moment, self.desk.service.config, language) if moment else ""
+        return {"slot": words, "slot_el": el(words), "slot_al": al(words)}
+
+    def _render(self, name: str, language: str, status: int, **context: Any) -> Response:
+        config = self.desk.service.config
+        support = [c.email for c in config.provider.support_team] or [config.smtp.sender]
+        context |= {
+            "language": language,
+            "t": lambda key, **values: say(language, key, **values),
+            "support": say(language, "book_support", address=support[0]),
+            "support_portal": config.provider.support_portal,
+        }
+        html = self.desk.service.renderer.render([f"web/{name}.html"], context)
+        return Response(html, status=status, mimetype="text/html")
+
+    def _closed(self, opened: Opened) -> Response:
+        deployment = opened.deployment if opened.standing != "tampered" else None
+        language = self._language(deployment)
+        lines = [say(language, f"book_{opened.standing}")]
+        if opened.standing == "spent" and deployment is not None:
+            chosen = deployment.chosen
+            moment = chosen.start if chosen else deployment.planned_start
+            key = "book_spent_chosen" if chosen else "book_spent_booked"
+            if moment is not None:
+                lines.append(say(language, key, **self._words(language, moment)))
+        status = 404 if opened.standing == "tampered" else 410
+        return self._render("book_message", language, status,
+                            title=say(language, "book_closed_title"), lines=lines)  # fmt: skip
+
+    def _message(self, deployment: Deployment, key: str, *, status: int) -> Response:
+        language = self._language(deployment)
+        title, lines = say(language, "book_title"), [say(language, key)]
+        return self._render("book_message", language, status, title=title, lines=lines)
+
+    def _done(self, deployment: Deployment, kind: str, start: datetime) -> Response:
+        language = self._language(deployment)
+        key = "book_done" if kind == "booked" else "book_chosen"
+        return self._render("book_message", language, 200, title=say(language, f"{key}_title"),
+                            lines=[say(language, key, **self._words(language, start))],
+                            outcome=kind)  # fmt: skip
+
+    def _form(
+        self,
+        request: Request,
+        token: str,
+        deployment: Deployment,
+        *,
+        error: tuple[str, tuple[str, ...]] | None = None,
+        chosen: datetime | None = None,
+        status: int = 200,
+    ) -> Response:
+        desk, config = self.desk, self.desk.service.config
+        customer = desk.customer(deployment)
+        language = customer.language
+        now = desk.service.clock()
+        days = desk.offer(deployment)
+        nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+        problem = ""
+        if error is not None:
+            key, reasons = error
+            problem = say(
+                language, key, reasons="; ".join(reasons), **self._words(language, chosen)
+            )
+        claim = desk.links.read(token)
+        until = (
+            long_date(language, claim.expires.astimezone(config.provider.tz).date())
+            if claim
+            else ""
+        )
+        context = deployment_context(deployment, config, language=language, now=now) | {
+            "weeks": [days[i : i + 7] for i in range(0, len(days), 7)],
+            "weekdays": weekday_names(language),
+            "allowed_days": [
+                (d.day.isoformat(), long_date(language, d.day)) for d in days if d.allowed
+            ],
+            "tz": config.provider.tz,
+            "csrf": self._csrf(token, nonce),
+            "mode": customer.booking.self_service,
+            "problem": problem,
+            "window": desk.rules(deployment).window_text(),
+            "valid_until": say(language, "book_valid_until", day=until, day_al=al(until)),
+            "customer_de": de(customer.name),
+            "long_date": lambda day: long_date(language, day),
+        }
+        response = self._render("book", language, status, title=say(language, "book_title"),
+                                **context)  # fmt: skip
+        response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="Strict",
+                            secure=request.scheme == "https", path="/book/")  # fmt: skip
+        return response
+
+    # -- CSRF --------------------------------------------------------------------------------
+
+    def _csrf(self, token: str, nonce: str) -> str:
+        message = f"csrf\0{token}\0{nonce}".encode()
+        return hmac.new(self.desk.links.secret, message, hashlib.sha256).hexdigest()
+
+    def _csrf_ok(self, request: Request, token: str) -> bool:
+        nonce = request.cookies.get(CSRF_COOKIE, "")
+        given = request.form.get("csrf", "")
+        return bool(nonce) and hmac.compare_digest(
+            given.encode(), self._csrf(token, nonce).encode()
+        )
