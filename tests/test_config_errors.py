@@ -226,7 +226,7 @@ CASES = [
         BASE + "email:\n  recipients:\n    kickoff: {to: [project_team]}\n",
         20,
         "email.recipients.kickoff.[key]: 'kickoff' is not one of 'schedule', 'start', 'delay', "
-        "'end', 'rollback', 'cancel' or 'invitation'",
+        "'end', 'rollback', 'cancel', 'invitation', 'proposals' or 'chosen'",
         id="unknown-email-kind",
     ),
     pytest.param(

@@ -67,14 +67,27 @@ def sample_for(kind: str):  # type: ignore[no-untyped-def]
         return started(deployment, "2026-12-01 09:31")
     if kind == "cancel":
         return dataclasses.replace(deployment, state=State.CANCELLED, calendar_sequence=1)
+    if kind in ("proposals", "chosen"):
+        starts = (at("2026-12-01 09:00"), at("2026-12-02 09:00"))
+        return dataclasses.replace(deployment, state=State.READY, proposals=starts)
     return deployment
+
+
+def extras(kind: str, config: Config, language: str) -> dict[str, str]:
+    """What the lifecycle hands the emails that need more than the deployment."""
+    if kind == "proposals":
+        return {"link": "https://deploybot.example/book/eyJkIjoxfQ.c2lnbmF0dXJl"}
+    if kind == "chosen":
+        return {"chosen": moment_words(at("2026-12-01 09:00"), config, language)}
+    return {}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", EMAIL_KINDS)
 def test_email_matches_golden_file(kind: str, language: str) -> None:
     config = config_in(language)
-    email = Renderer().email(kind, sample_for(kind), config, now=NOW, language=language)  # type: ignore[arg-type]
+    email = Renderer().email(kind, sample_for(kind), config, now=NOW, language=language,  # type: ignore[arg-type]
+                             **extras(kind, config, language))  # fmt: skip
     rendered = f"Subject: {email.subject}\n\n{email.text}\n---- html ----\n{email.html}"
     assert_golden(f"email/{language}/{kind}.txt", rendered)
 
@@ -91,7 +104,8 @@ def _visible(text: str, *, markup: bool = False) -> str:
 @pytest.mark.parametrize("kind", EMAIL_KINDS)
 def test_every_email_says_the_same_in_its_text_and_html_parts(kind: str, language: str) -> None:
     config = config_in(language)
-    email = Renderer().email(kind, sample_for(kind), config, now=NOW, language=language)  # type: ignore[arg-type]
+    email = Renderer().email(kind, sample_for(kind), config, now=NOW, language=language,  # type: ignore[arg-type]
+                             **extras(kind, config, language))  # fmt: skip
     body = email.html.split("<body")[1].split(">", 1)[1]
     assert _visible(email.text) == _visible(body, markup=True)
 

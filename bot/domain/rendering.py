@@ -263,7 +263,8 @@ class Renderer:
             language = language or config.provider.language
         language = language or customer.language
         context = deployment_context(deployment, config, language=language, now=now)
-        context.update({"expected_end_time": "", "moved_from": ""}, **extra)
+        context.update({"expected_end_time": "", "moved_from": "", "chosen": ""})
+        context.update(_offer_context(deployment, config, language, now, ""), **extra)
         text = self.render(_localized("email", language, f"{kind}.txt"), context)
         html = self.render(_localized("email", language, f"{kind}.html"), context)
         subject, body = _split_subject(f"email/{language}/{kind}.txt", text)
@@ -356,13 +357,10 @@ class Renderer:
     ) -> str:
         """The text the customer reads to agree one of the proposed slots: sent by an engineer,
         or — with a booking ``link`` — by deploybot itself."""
-        customer = config.customer(deployment.customer)
-        language = customer.language
+        language = config.customer(deployment.customer).language
         context = deployment_context(deployment, config, language=language, now=now)
+        context.update(_offer_context(deployment, config, language, now, link))
         context["slots"] = _slot_rows(slots, config, language)
-        context["link"] = link
-        until = now.astimezone(config.provider.tz) + timedelta(days=customer.booking.link_days)
-        context["link_until"] = long_date(language, until.date())
         return self.render(_localized("drafts", language, "proposals.txt"), context)
 
     def proposals_note(
@@ -395,6 +393,20 @@ class Renderer:
             draft=self.proposals_draft(deployment, config, slots, now=now, link=link).strip(),
             link=link,
         )
+
+
+def _offer_context(
+    deployment: Deployment, config: Config, language: str, now: datetime, link: str
+) -> dict[str, Any]:
+    """What the proposals say: the slots, and the booking link with the day it lapses."""
+    customer = config.customer(deployment.customer)
+    until = now.astimezone(config.provider.tz) + timedelta(days=customer.booking.link_days)
+    slots = [Slot(start, start + deployment.duration) for start in deployment.proposals]
+    return {
+        "slots": _slot_rows(slots, config, language),
+        "link": link,
+        "link_until": long_date(language, until.date()),
+    }
 
 
 def _localized(folder: str, language: str, name: str) -> list[str]:

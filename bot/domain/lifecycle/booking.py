@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
-from markupsafe import Markup
-
 from bot.domain.booking_link import BookingLinks, claim_for
 from bot.domain.calendar.rules import Slot, rules_for
 from bot.domain.calendar.timing import slot_reasons
@@ -79,7 +77,7 @@ def offer_slots(b: Builder, slots: Sequence[Slot], link: str) -> None:
     if home is not None:
         b.comment(home, plain_text_html(text))
     else:
-        b.email("proposals", draft=text, draft_html=Markup(plain_text_html(text)))
+        b.email("proposals", link=link)
 
 
 def _slot_problems(b: Builder, event: ScheduleRequested, duration: timedelta) -> list[str]:
