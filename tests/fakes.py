@@ -22,6 +22,7 @@ from bot.app.executors import Channels
 from bot.app.service import Service
 from bot.app.store import Store, sqlite_url
 from bot.config.models import Config
+from bot.domain.booking_link import BookingLinks
 from bot.domain.model import Deployment
 from integrations.calendar import CalendarEvent
 from integrations.deployment_log import LogRow
@@ -369,9 +370,8 @@ class InProcess:
         """A new deploybot process on the same store and outside systems."""
         old = self.service
         channels = old.channels
-        self.service = Service(
-            self.config, Store(old.store.url), self.zammad, self.gitlab, channels, clock=self.clock
-        )
+        self.service = Service(self.config, Store(old.store.url), self.zammad, self.gitlab,
+                               channels, clock=self.clock, links=old.links)  # fmt: skip
 
     def deployment(self) -> Deployment:
         """The one deployment in the store."""
@@ -379,12 +379,15 @@ class InProcess:
         return found
 
 
-def in_process(config: Config, state: Path, start: datetime) -> InProcess:
-    """The service on fakes, its store a SQLite file at ``state``."""
+def in_process(
+    config: Config, state: Path, start: datetime, links: BookingLinks | None = None
+) -> InProcess:
+    """The service on fakes, its store a SQLite file at ``state`` (``links``: the proposals
+    reach the customer with a booking link)."""
     clock = ManualClock(start)
     zammad, gitlab = FakeZammad(clock), FakeGitLab()
     mailer, calendar, logs = FakeMailer(), FakeCalendar(), FakeLogs()
     channels = Channels(zammad=zammad, mailer=mailer, ics=calendar, log_for=logs.log_for)
     store = Store(sqlite_url(state))
-    service = Service(config, store, zammad, gitlab, channels, clock=clock)
+    service = Service(config, store, zammad, gitlab, channels, clock=clock, links=links)
     return InProcess(config, clock, zammad, gitlab, mailer, calendar, logs, service)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app.demo import Workbench
+from bot.domain.booking_link import BookingLinks
 from bot.domain.model import State
 from tests.factories import customer_data, make_config
 from tests.fakes import InProcess, in_process
@@ -60,3 +61,32 @@ def book_first_proposal(bench: Workbench, tickets: tuple[int, ...] = (1, 2)) -> 
     bench.person_notes(tickets[0], f"/deploy schedule {first:%Y-%m-%d %H:%M}")
     bench.cycle()
     return deployment.id
+
+
+#: CAIB's component, whose release 1.4.0 fixes tickets 7500001 and 7500002.
+CAIB_PROJECT = "soffid/addons/caib"
+
+
+def two_customers(tmp_path: Path, links: BookingLinks, mode: str = "direct") -> InProcess:
+    """DIBA (tickets 1–2) and CAIB (tickets 11–12), both ready to be booked with a link in
+    ``mode``; one deployment at a time (``max_parallel: 1``)."""
+    booking = {"self_service": mode}
+    diba_data = customer_data(zammad_organization="Diputació de Barcelona", booking=booking,
+                              components={"addon-diba": {"gitlab_project": PROJECT}})  # fmt: skip
+    caib_components = {"addon-caib": {"gitlab_project": CAIB_PROJECT}}
+    caib_data = customer_data("CAIB", "IB", zammad_organization="Govern de les Illes Balears",
+                              booking=booking, components=caib_components)  # fmt: skip
+    config = make_config([diba_data, caib_data], email_domain="soffid.example")
+    built = in_process(config, tmp_path / "state.sqlite", START, links)
+    built.gitlab.release(PROJECT, "3.2.11", START - timedelta(days=9), fixes=["7412280", "7412301"])
+    built.gitlab.release(CAIB_PROJECT, "1.4.0", START - timedelta(days=3),
+                         fixes=["7500001", "7500002"])  # fmt: skip
+    tickets = ((1, "7412280", "Diputació de Barcelona"), (2, "7412301", "Diputació de Barcelona"),
+               (11, "7500001", "Govern de les Illes Balears"),
+               (12, "7500002", "Govern de les Illes Balears"))  # fmt: skip
+    for ticket_id, number, organization in tickets:
+        built.zammad.add_ticket(ticket_id, number, f"Change {number}", organization)
+        built.zammad.person_tags(ticket_id, "customer-validated")
+    built.zammad.person_notes(1, "/deploy rollback-plan auto")
+    built.zammad.person_notes(11, "/deploy rollback-plan auto")
+    return built

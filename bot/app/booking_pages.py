@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 import time
@@ -35,6 +36,8 @@ from bot.domain.rendering import deployment_context, moment_words
 from bot.domain.texts import say
 from bot.domain.texts.calendar import long_date, weekday_names
 from bot.domain.texts.grammar import al, de, el
+
+log = logging.getLogger("deploybot")
 
 CSRF_COOKIE = "deploybot_booking"
 #: How many choices one link may post in :data:`RATE_WINDOW_SECONDS`.
@@ -87,6 +90,9 @@ class BookingPages:
             response = self.book(request, args["token"])
         except HTTPException as error:
             response = error.get_response()
+        except Exception:  # a bug must not show a customer a traceback: say it, log it
+            log.exception("booking page %s failed", request.path[:20])
+            response = self._message(None, "book_busy", status=500)
         return with_security_headers(response)(environ, start_response)
 
     def before(self, app: Any) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
@@ -174,7 +180,7 @@ class BookingPages:
         return self._render("book_message", language, status,
                             title=say(language, "book_closed_title"), lines=lines)  # fmt: skip
 
-    def _message(self, deployment: Deployment, key: str, *, status: int) -> Response:
+    def _message(self, deployment: Deployment | None, key: str, *, status: int) -> Response:
         language = self._language(deployment)
         title, lines = say(language, "book_title"), [say(language, key)]
         return self._render("book_message", language, status, title=title, lines=lines)
@@ -229,6 +235,7 @@ class BookingPages:
             "customer_de": de(customer.name),
             "long_date": lambda day: long_date(language, day),
         }
+        del context["language"]
         response = self._render("book", language, status, title=say(language, "book_title"),
                                 **context)  # fmt: skip
         response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="Strict",

@@ -28,6 +28,10 @@ from emulators.zammad import ZammadEmulator
 
 #: The demo's "now": Thursday 26 November 2026, 10:00 in Madrid — fixed, so runs repeat.
 DEMO_START = datetime.fromisoformat("2026-11-26T10:00:00+01:00")
+#: Where the demo's booking links point (its pages are served on loopback; a link's path is
+#: what the page reads) and the secret that signs them — no secret of anyone's.
+DEMO_PUBLIC_URL = "https://deploybot.example"
+DEMO_BOOKING_SECRET = "demo-booking-secret"
 
 
 class ManualClock:
@@ -169,9 +173,11 @@ def workbench(
     store_url: str | None = None,
     gitlab_retries: int = 0,
     backend: str = "folder",
+    booking: bool = False,
 ) -> Iterator[Workbench]:
     """Emulators on the scenario, a store and a service writing under ``out``; with a Google
-    ``backend``, the log and the calendar at the emulated Google too."""
+    ``backend``, the log and the calendar at the emulated Google too; with ``booking``, the
+    proposals reach the customer with a booking link (:data:`DEMO_PUBLIC_URL`)."""
     out.mkdir(parents=True, exist_ok=True)
     clock = ManualClock(start)
     zammad_app = ZammadEmulator(scenario, clock=clock)
@@ -188,11 +194,15 @@ def workbench(
         if store_url is not None:
             state = config.state.model_copy(update={"url": store_url})
             config = config.model_copy(update={"state": state})
+        secret = None
+        if booking:
+            server = config.server.model_copy(update={"public_url": DEMO_PUBLIC_URL})
+            config = config.model_copy(update={"server": server})
+            secret = DEMO_BOOKING_SECRET
 
         def build() -> Service:
-            return build_service(
-                config, clock=clock, observer=observer, token=token, sleep=lambda _: None
-            )
+            return build_service(config, clock=clock, observer=observer, token=token,
+                                 sleep=lambda _: None, booking_secret=secret)  # fmt: skip
 
         service = build()
         yield Workbench(

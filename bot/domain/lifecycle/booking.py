@@ -71,9 +71,10 @@ def booking_link(b: Builder, links: BookingLinks | None) -> str:
 
 def offer_slots(b: Builder, slots: Sequence[Slot], link: str) -> None:
     """The proposals as the customer receives them, with the link: a public comment on the
-    request's ticket, or an email when the request came by email only."""
+    request's first ticket (every issue on the same one, wherever the re-check came from), or an
+    email when the request came by email only."""
     text = b.renderer.proposals_draft(b.deployment, b.config, slots, now=b.now, link=link)
-    home = b.home_ticket
+    home = next((t.id for t in b.deployment.tickets if t.id is not None), None)
     if home is not None:
         b.comment(home, plain_text_html(text))
     else:
