@@ -316,3 +316,36 @@ def test_accept_without_a_choice_says_so(confirm: InProcess) -> None:
     confirm.cycle()
     assert any("el cliente no ha elegido ninguna franja" in n for n in confirm.zammad.notes(1))
     assert "deploy-accept" not in confirm.zammad.tag_lists[1]
+
+
+def _channels(bot: InProcess, deployment_id: str) -> dict[str, object]:
+    """What a booking left in every channel, and its audit entry without who gave it."""
+    mails = sorted((str(m["Subject"]), str(m["To"]), str(m.get("Cc")), m.get_body().get_content())  # type: ignore[union-attr]
+                   for m in bot.mailer.sent.values())  # fmt: skip
+    [entry] = [e for e in bot.service.store.audit_trail(deployment_id)
+               if e.event == "deploy-schedule"]  # fmt: skip
+    details = {k: v for k, v in entry.details.items()}
+    return {
+        "mails": mails,
+        "events": bot.calendar.events,
+        "log": bot.logs.rows,
+        "audit": (entry.event, entry.old_state, entry.new_state, details),
+        "deployment": replace(
+            bot.service.store.deployment(deployment_id),  # type: ignore[type-var]
+            revision=0,
+        ),
+    }
+
+
+def test_a_direct_booking_leaves_exactly_what_a_deploy_schedule_leaves(tmp_path: Path) -> None:
+    slot = "2026-11-30T09:00:00+01:00"
+    by_link = two_customers(tmp_path / "link", LINKS, "direct")
+    linked = ready(by_link, 1, 2)
+    with booking_site(by_link.service) as site:
+        assert choose(site, token_in(public_comments(by_link, 1)), slot).status_code == 200
+    by_note = two_customers(tmp_path / "note", LINKS, "direct")
+    noted = ready(by_note, 1, 2)
+    by_note.zammad.person_notes(1, "/deploy schedule 2026-11-30 09:00")
+    by_note.cycle()
+    assert linked == noted
+    assert _channels(by_link, linked) == _channels(by_note, noted)

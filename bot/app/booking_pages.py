@@ -34,7 +34,7 @@ from bot.domain.model import Deployment
 from bot.domain.plain import plain
 from bot.domain.rendering import deployment_context, moment_words
 from bot.domain.texts import say
-from bot.domain.texts.calendar import long_date, weekday_names
+from bot.domain.texts.calendar import long_date, month_names, weekday_names
 from bot.domain.texts.grammar import al, de, el
 
 log = logging.getLogger("deploybot")
@@ -223,6 +223,7 @@ class BookingPages:
         context = deployment_context(deployment, config, language=language, now=now) | {
             "weeks": [days[i : i + 7] for i in range(0, len(days), 7)],
             "weekdays": weekday_names(language),
+            "months": month_names(language),
             "allowed_days": [
                 (d.day.isoformat(), long_date(language, d.day)) for d in days if d.allowed
             ],

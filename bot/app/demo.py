@@ -8,6 +8,7 @@ what the end-to-end tests drive.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -16,6 +17,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import requests
+
+from bot.app.booking_desk import BookingDesk
+from bot.app.booking_pages import BookingPages
+from bot.app.http_server import serve
 from bot.app.service import Service
 from bot.app.store import Store, sqlite_url
 from bot.app.wiring import build_service, deployment_log
@@ -224,7 +230,7 @@ def run_demo(
     if out.exists():
         shutil.rmtree(out)
     observer = lambda line: echo(f"    {line}")  # noqa: E731
-    with workbench(base, scenario, out, observer=observer, backend=backend) as bench:
+    with workbench(base, scenario, out, observer=observer, backend=backend, booking=True) as bench:
         tz = bench.config.provider.tz
 
         def step(text: str) -> None:
@@ -239,8 +245,9 @@ def run_demo(
         step(f"{deployment.id} is {deployment.state.value}; first proposal {first:%d/%m/%Y %H:%M}")
 
         bench.clock.advance(timedelta(minutes=20))
-        step(f"The customer agrees; Marta writes '/deploy schedule {first:%Y-%m-%d %H:%M}'")
-        bench.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")
+        _customer_books(bench, first, step)
+        step("Marta reads the note and tags 'deploy-accept'")
+        bench.person_tags(1, "deploy-accept")
         bench.cycle()
 
         timers = {t.name: t.due_at for t in bench.store.timers()}
@@ -270,6 +277,32 @@ def run_demo(
         _leave_state(bench, echo)
     _farewell(out, echo)
     return out
+
+
+def _customer_books(bench: Workbench, first: datetime, step: Callable[[str], None]) -> None:
+    """The customer opens the link of the proposals comment and chooses the first slot, as a
+    browser would: the page served on loopback, its form sent back with its CSRF token."""
+    service, links = bench.service, bench.service.links
+    assert links is not None
+    comments = [a["body"] for a in bench.zammad.ticket_articles(1) if not a["internal"]]
+    token = comments[-1].split("/book/", 1)[1].split('"', 1)[0]
+    step(
+        f"The customer opens the link in the proposals comment: {links.base_url}/book/{token[:12]}…"
+    )
+    pages = BookingPages(BookingDesk(service, links, after=lambda: None))
+    server = serve(pages, "127.0.0.1", 0)
+    try:
+        address = f"http://127.0.0.1:{server.server_port}/book/{token}"
+        session = requests.Session()
+        page = session.get(address, timeout=10)
+        csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        answer = session.post(address, data={"csrf": csrf, "slot": first.isoformat()}, timeout=30)
+        (bench.out / "booking-page.html").write_text(page.text, encoding="utf-8")
+    finally:
+        server.shutdown()
+    said = answer.text.split('role="status">', 1)[1].split("</p>", 1)[0].replace("<p>", "")
+    step(f"...chooses {first:%d/%m %H:%M}; the page says: {html.unescape(' '.join(said.split()))}")
+    bench.cycle()
 
 
 def _leave_state(bench: Workbench, echo: Callable[[str], None]) -> None:
