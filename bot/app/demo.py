@@ -245,10 +245,7 @@ def run_demo(
         step(f"{deployment.id} is {deployment.state.value}; first proposal {first:%d/%m/%Y %H:%M}")
 
         bench.clock.advance(timedelta(minutes=20))
-        _customer_books(bench, first, step)
-        step("Marta reads the note and tags 'deploy-accept'")
-        bench.person_tags(1, "deploy-accept")
-        bench.cycle()
+        _agree_the_slot(bench, first, step)
 
         timers = {t.name: t.due_at for t in bench.store.timers()}
         if "reminder" in timers:
@@ -279,9 +276,10 @@ def run_demo(
     return out
 
 
-def _customer_books(bench: Workbench, first: datetime, step: Callable[[str], None]) -> None:
+def _agree_the_slot(bench: Workbench, first: datetime, step: Callable[[str], None]) -> None:
     """The customer opens the link of the proposals comment and chooses the first slot, as a
-    browser would: the page served on loopback, its form sent back with its CSRF token."""
+    browser would (the page served on loopback, its form sent back with its CSRF token); Marta
+    accepts the choice with one tag."""
     service, links = bench.service, bench.service.links
     assert links is not None
     comments = [a["body"] for a in bench.zammad.ticket_articles(1) if not a["internal"]]
@@ -302,6 +300,9 @@ def _customer_books(bench: Workbench, first: datetime, step: Callable[[str], Non
         server.shutdown()
     said = answer.text.split('role="status">', 1)[1].split("</p>", 1)[0].replace("<p>", "")
     step(f"...chooses {first:%d/%m %H:%M}; the page says: {html.unescape(' '.join(said.split()))}")
+    bench.cycle()
+    step("Marta reads the note and tags 'deploy-accept'")
+    bench.person_tags(1, "deploy-accept")
     bench.cycle()
 
 
