@@ -349,3 +349,14 @@ def test_a_direct_booking_leaves_exactly_what_a_deploy_schedule_leaves(tmp_path:
     by_note.cycle()
     assert linked == noted
     assert _channels(by_link, linked) == _channels(by_note, noted)
+
+
+@pytest.mark.parametrize("site", ["direct"], indirect=True)
+def test_the_form_cookie_is_secure_behind_an_https_proxy(direct: InProcess, site: str) -> None:
+    ready(direct, 1, 2)
+    token = token_in(public_comments(direct, 1))
+    plain_http = requests.get(f"{site}/book/{token}", timeout=10).headers["Set-Cookie"]
+    proxied = requests.get(f"{site}/book/{token}", headers={"X-Forwarded-Proto": "https"},
+                           timeout=10).headers["Set-Cookie"]  # fmt: skip
+    assert "Secure" not in plain_http and "SameSite=Strict" in plain_http
+    assert "Secure" in proxied and "HttpOnly" in proxied and "Path=/book/" in proxied

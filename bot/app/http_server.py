@@ -100,6 +100,11 @@ def serve(
         ident="deploybot",
         expose_tracebacks=False,
         asyncore_use_poll=True,
+        # A reverse proxy on this machine says whether the customer came over HTTPS (the
+        # booking page's cookie is then Secure); nobody else is believed.
+        trusted_proxy="127.0.0.1",
+        trusted_proxy_headers={"x-forwarded-proto"},
+        clear_untrusted_proxy_headers=True,
     )
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(adjustments.threads)
