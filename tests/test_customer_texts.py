@@ -19,7 +19,7 @@ from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.notifications import calendar_event, log_row
 from bot.domain.problems import Problem
 from bot.domain.rendering import EMAIL_KINDS, Renderer, moment_words
-from bot.domain.texts import LANGUAGES
+from bot.domain.texts import CATALOGUE, LANGUAGES, say
 from bot.domain.texts.grammar import al, de, del_, el, starts_with_vowel_sound
 from bot.resources import templates_path
 from tests.factories import at, customer_data, make_config, make_deployment
@@ -88,6 +88,15 @@ def customer_artifacts(language: str) -> Iterator[tuple[str, str]]:
     yield "comment", renderer.completion_comment(done, config, now=NOW)
     slots = [Slot(at("2026-12-01 09:00"), at("2026-12-01 09:15"))]
     yield "draft", renderer.proposals_draft(scheduled, config, slots, now=NOW)
+    link = "https://deploybot.example/book/eyJkIjoxfQ.c2ln"
+    yield "proposals with link", renderer.proposals_draft(scheduled, config, slots, now=NOW,
+                                                          link=link)  # fmt: skip
+    words = moment_words(at("2026-12-01 09:00"), config, language)
+    values = {"target": "PRO", "customer": "DIBA", "customer_de": de("DIBA"), "window": "9–13",
+              "day": words, "day_al": al(words), "slot": words, "slot_el": el(words),
+              "slot_al": al(words), "reasons": "-", "address": "soporte@soffid.example"}  # fmt: skip
+    page = [say(language, key, **values) for key in CATALOGUE[language] if key.startswith("book_")]
+    yield "booking page", "\n".join(page)
     for deployment in (scheduled, done, rolled):
         row = log_row(deployment, config)
         yield "log", "\n".join(v for v in (row.notes, row.restarts, row.tickets) if v)
