@@ -230,6 +230,22 @@ CASES = [
         id="unknown-email-kind",
     ),
     pytest.param(
+        BASE + "server:\n  booking_secret_env: DEPLOYBOT_BOOKING_SECRET\n",
+        18,
+        "server: booking_secret_env needs public_url: the booking links customers open start "
+        "with it",
+        id="booking-links-without-an-address",
+    ),
+    pytest.param(
+        BASE.replace(
+            "    holidays: {country: ES, subdiv: MD}\n",
+            "    holidays: {country: ES, subdiv: MD}\n    booking: {self_service: always}\n",
+        ),
+        18,
+        "customers[1].booking.self_service: 'always' is not one of 'confirm', 'direct' or 'off'",
+        id="unknown-self-service-mode",
+    ),
+    pytest.param(
         BASE + "server: {port: 70000}\n",
         18,
         "server.port: Input should be less than or equal to 65535 (got 70000)",

@@ -89,6 +89,7 @@ def _secrets(config: Config, environ: Mapping[str, str] | None) -> Iterator[Find
         ("Zammad webhook secret", config.zammad.webhook_secret_env, None),
         ("GitLab webhook secret", config.gitlab.webhook_secret_env, None),
         ("SMTP password", config.smtp.password_env, config.smtp.password_file),
+        ("booking link secret", config.server.booking_secret_env, None),
     ]
     if config.calendar.caldav is not None:
         dav = config.calendar.caldav

@@ -253,6 +253,15 @@ class ServerConfig(StrictModel):
     #: no links; the proposals go to the team only). Links need ``public_url`` too.
     booking_secret_env: str | None = None
 
+    @model_validator(mode="after")
+    def _links_have_an_address(self) -> ServerConfig:
+        if self.booking_secret_env and not self.public_url:
+            raise ValueError(
+                "booking_secret_env needs public_url: the booking links customers open start "
+                "with it (https://deploybot.example.com)"
+            )
+        return self
+
 
 class WorkflowConfig(StrictModel):
     """How the lifecycle behaves: proposals, the delay timer, retries of outside effects."""
