@@ -30,7 +30,7 @@ def test_the_month_shows_the_booking_and_why_days_are_refused(bench: Workbench) 
     assert f"{deployment_id} (programado)" in november
     assert 'data-day="2026-11-30"' in november
     assert "Inmaculada Concepción" in page  # 8 December, a holiday in every region
-    assert "DIBA:" in page and "CAM:" in page
+    assert "CAM: el lunes no está en la ventana de CAM" in page  # a reason of its own
     assert "Próximos 14 días" in november and deployment_id in november  # the operator's words
 
 
@@ -38,7 +38,25 @@ def test_the_customer_filter_hides_the_other_customers(bench: Workbench) -> None
     book_first_proposal(bench)
     page = views(bench).get("/calendar?month=2026-12&customer=DIBA", headers=AUTH)
     text = page.get_data(as_text=True)
-    assert "DIBA:" in text and "CAM:" not in text
+    # One customer shown: its reasons are the day's, said once without naming it.
+    assert "CAM:" not in text and "DIBA:" not in text
+    assert '<div class="why shared" title="es festivo: Inmaculada Concepción' in text
+
+
+def test_a_reason_every_customer_shares_is_said_once_and_weekends_without_text(
+    bench: Workbench,
+) -> None:
+    book_first_proposal(bench)
+    text = views(bench).get("/calendar?month=2026-12", headers=AUTH).get_data(as_text=True)
+    december_8 = text.split('data-day="2026-12-08"')[1].split("</td>")[0]
+    assert december_8.count(">Inmaculada Concepción<") == 1  # once, named by the holiday
+    assert "DIBA:" not in december_8 and "CAM:" not in december_8
+    assert "(Soffid, ES-IB y DIBA, ES-CT)" in december_8  # each customer's sentence on hover
+    saturday = text.split('data-day="2026-12-05"')[1].split("</td>")[0]
+    assert 'class="closed weekend"' in text and "fin de semana" not in saturday.split(">", 1)[1]
+    monday = text.split('data-day="2026-12-14"')[1].split("</td>")[0]
+    assert "CAM: " in monday and "permitido: DIBA, CAIB" in monday  # CAM's window: Tue–Thu
+    assert "Leyenda" in text and "ningún cliente" in text
 
 
 def test_the_deployment_page_lists_its_tickets_timeline_and_effects(bench: Workbench) -> None:

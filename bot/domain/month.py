@@ -1,5 +1,7 @@
 """The change calendar of a month: for each day, the deployments booked on it and, per customer,
-whether the day is allowed and why not (holidays, vacations, Fridays, eves, the window).
+whether the day is allowed and why not (holidays, vacations, Fridays, eves, the window). A reason
+that refuses every customer shown is said once for the day (a weekend not at all: the day is
+greyed); a customer's own reasons only where they differ from the others'.
 
 Pure: the shell hands in the configuration, the deployments of the month and the time; the
 page renders what this decides.
@@ -16,6 +18,7 @@ from bot.config.models import Config, Customer
 from bot.domain.calendar.planning import explain_day
 from bot.domain.calendar.rules import Reason, rules_for
 from bot.domain.model import Deployment
+from bot.domain.texts import say
 
 #: The states a page filters on, in the order the legend lists them.
 STATES = ("scheduled", "in_progress", "delayed", "completed", "rolled_back", "cancelled")
@@ -51,8 +54,19 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class Shared:
+    """A reason that refuses the day for every customer shown: what it is about (a holiday's
+    name, or the sentence) and every customer's sentence (on hover)."""
+
+    code: str
+    label: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class DayCell:
-    """One day of the grid: its deployments and who may not deploy on it."""
+    """One day of the grid: its deployments, the reasons shared by every customer shown, and
+    each customer's own reasons."""
 
     day: date
     in_month: bool
@@ -60,6 +74,55 @@ class DayCell:
     refusals: tuple[Refusal, ...]
     allowed: tuple[str, ...]
     past: bool = False
+    shared: tuple[Shared, ...] = ()
+
+    @property
+    def weekend(self) -> bool:
+        """A Saturday or Sunday that every customer shown refuses as such (greyed, no text)."""
+        return self.day.weekday() >= 5 and any(r.code == "weekend" for r in self.shared)
+
+    @property
+    def state(self) -> str:
+        """How the cell is coloured: ``out`` (another month, or gone by), ``closed`` (refused
+        for everyone), ``partial`` (refused for some) or ``open``."""
+        if not self.in_month or self.past:
+            return "out"
+        if not self.allowed:
+            return "closed"
+        return "partial" if self.refusals else "open"
+
+
+def _key(reason: Reason) -> tuple[str, str]:
+    return reason.code, reason.subject or reason.text
+
+
+def _label(reason: Reason, language: str) -> str:
+    """What a shared reason is called in the day's cell: the holiday (or its eve), else the
+    sentence."""
+    if reason.code == "eve_of_holiday" and reason.subject:
+        return say(language, "eve_of_subject", name=reason.subject)
+    return reason.subject or reason.text
+
+
+def share(
+    refusals: Sequence[Refusal], shown: int, language: str
+) -> tuple[tuple[Shared, ...], tuple[Refusal, ...]]:
+    """The reasons every one of ``shown`` customers is refused for (said once), and each
+    customer's remaining reasons (a customer left with none is not listed)."""
+    if not refusals or len(refusals) < shown:
+        return (), tuple(refusals)
+    keys = [{_key(r) for r in refusal.reasons} for refusal in refusals]
+    common = set.intersection(*keys)
+    shared = []
+    for reason in refusals[0].reasons:
+        if _key(reason) in common:
+            texts = dict.fromkeys(
+                r.text for f in refusals for r in f.reasons if _key(r) == _key(reason)
+            )
+            shared.append(Shared(reason.code, _label(reason, language), "; ".join(texts)))
+    rest = [Refusal(f.customer, tuple(r for r in f.reasons if _key(r) not in common))
+            for f in refusals]  # fmt: skip
+    return tuple(shared), tuple(f for f in rest if f.reasons)
 
 
 def month_of(text: str | None, today: date) -> date:
@@ -115,16 +178,10 @@ def month_grid(
                     allowed.append(name)
                 else:
                     refusals.append(Refusal(name, verdict.reasons))
-            cells.append(
-                DayCell(
-                    day,
-                    day.month == first.month,
-                    tuple(marks.get(day, ())),
-                    tuple(refusals),
-                    tuple(allowed),
-                    past,
-                )
-            )
+            shared, own = share(refusals, len(rules), config.provider.language)
+            in_month = day.month == first.month
+            cells.append(DayCell(day, in_month, tuple(marks.get(day, ())), own, tuple(allowed),
+                                 past, shared))  # fmt: skip
         weeks.append(cells)
     return weeks
 

@@ -40,13 +40,15 @@ class Reason:
 
     The sentence may be given as a function that writes it: planning a year for hundreds of
     customers refuses tens of thousands of days, and only the reasons someone reads are
-    written. Two reasons are equal when their code and sentence are.
+    written. Two reasons are equal when their code and sentence are. ``subject`` names what
+    the reason is about when the sentence says more (a holiday's name, whichever region's).
     """
 
-    __slots__ = ("_text", "_write", "code")
+    __slots__ = ("_text", "_write", "code", "subject")
 
-    def __init__(self, code: str, text: str | Callable[[], str]) -> None:
+    def __init__(self, code: str, text: str | Callable[[], str], subject: str = "") -> None:
         self.code = code
+        self.subject = subject
         self._text = text if isinstance(text, str) else None
         self._write = None if isinstance(text, str) else text
 
@@ -318,7 +320,7 @@ def _closed_reasons(rules: SlotRules, day: date) -> list[Reason]:
         reasons.append(Reason("weekend", lambda: say(lang, "weekend",
                                                      weekday=weekday_name(lang, day))))  # fmt: skip
     for name, whose in _holidays_on(rules, day):
-        reasons.append(Reason("holiday", say(lang, "holiday", name=name, whose=whose)))
+        reasons.append(Reason("holiday", say(lang, "holiday", name=name, whose=whose), name))
     for side, closure in _vacations_on(rules, day):
         reasons.append(Reason("vacation", partial(_vacation_text, rules, side, closure)))
     return reasons
@@ -344,7 +346,7 @@ def _eve_reasons(rules: SlotRules, day: date) -> list[Reason]:
             date=short_date(tomorrow))))  # fmt: skip
     for name, whose in _holidays_on(rules, tomorrow):
         text = say(lang, "eve_of_holiday", name=name, whose=whose, date=short_date(tomorrow))
-        reasons.append(Reason("eve_of_holiday", text))
+        reasons.append(Reason("eve_of_holiday", text, name))
     for side, closure in _vacations_starting(rules, tomorrow):
         label, start = _label(rules, closure), short_date(closure.start)
         text = say(lang, "eve_of_vacation", owner=side.owner, label=label, start=start)
