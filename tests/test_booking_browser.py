@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,24 @@ def test_a_tampered_link_shows_a_page_not_a_traceback(
         assert response is not None and response.status == 404
         text = page.locator("main").inner_text()
         assert "Este enlace no es válido" in text and "Traceback" not in text
+
+
+@pytest.mark.parametrize(
+    ("case", "says"),
+    [("expired", "Aquest enllaç ha caducat."), ("superseded", "la sol·licitud ha canviat")],
+)
+def test_an_expired_or_superseded_link_says_so_in_the_customers_language(
+    case: str, says: str, tmp_path: Path, demo_scenario: dict[str, Any], page: Page
+) -> None:
+    with bench_in("direct", tmp_path, demo_scenario) as bench, booking_site(bench.service) as site:
+        token = link_of(bench)
+        if case == "expired":
+            bench.clock.advance(timedelta(days=7, minutes=1))
+        else:  # four days on the proposals have passed; a re-check issues new ones
+            bench.clock.advance(timedelta(days=4))
+            bench.person_tags(2, "risk-accepted")
+            bench.cycle()
+        response = page.goto(f"{site}/book/{token}")
+        assert response is not None and response.status == 410
+        assert says in page.locator("main").inner_text()
+        assert page.locator('input[name="slot"]').count() == 0

@@ -84,6 +84,7 @@ def test_apply_creates_everything_once_and_a_second_run_changes_nothing(
         for m in app.admin_objects["macros"].values()
     }
     assert macros["Deploy: rollback"] == "deploy-rollback"
+    assert macros["Deploy: accept"] == "deploy-accept"  # the customer's choice, in one click
     [webhook] = app.admin_objects["webhooks"].values()
     assert webhook["endpoint"] == "https://deploybot.example/webhooks/zammad"
     assert webhook["signature_token"] == "s3cret"
@@ -92,7 +93,7 @@ def test_apply_creates_everything_once_and_a_second_run_changes_nothing(
     second = setup(path, "--apply")
     assert second.exit_code == 0, second.output
     assert "Nothing to do" in second.stdout
-    assert len(app.admin_objects["macros"]) == 5 and len(app.admin_objects["webhooks"]) == 1
+    assert len(app.admin_objects["macros"]) == 6 and len(app.admin_objects["webhooks"]) == 1
 
 
 def test_a_token_without_admin_rights_is_told_what_an_admin_must_create(

@@ -28,7 +28,7 @@ OVERVIEW_NAME = "Deployments"
 WEBHOOK_NAME = "deploybot"
 TRIGGER_NAME = "deploybot: wake on an internal note"
 #: The one-click actions an engineer takes, each adding its tag.
-MACRO_ACTIONS = ("start", "done", "delay", "cancel", "rollback")
+MACRO_ACTIONS = ("start", "done", "delay", "cancel", "rollback", "accept")
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def _overview(config: Config, agent_role_id: int | None) -> Wanted:
 def _macros(config: Config) -> list[Wanted]:
     t = config.zammad.tags
     tags = {"start": t.start, "done": t.done, "delay": t.delay, "cancel": t.cancel,
-            "rollback": t.rollback}  # fmt: skip
+            "rollback": t.rollback, "accept": t.accept}  # fmt: skip
     return [
         Wanted(
             "macro",
