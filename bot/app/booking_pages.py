@@ -123,7 +123,8 @@ class BookingPages:
         start = chosen_start(form.get("slot", ""), form.get("other_day", ""),
                              form.get("other_time", ""), rules)  # fmt: skip
         if start is None:
-            return self._form(request, token, opened.deployment, error=("book_unreadable", ()))
+            error = ("book_unreadable", ())
+            return self._form(request, token, opened.deployment, error=error, status=400)
         comment = plain(form.get("comment", ""))[:COMMENT_LIMIT].strip()
         return self._outcome(request, token, self.desk.choose(token, start, comment), start)
 

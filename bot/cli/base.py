@@ -107,6 +107,11 @@ def config_option(function: Callable[..., Any]) -> Callable[..., Any]:
 #: Every command: the module of ``bot.cli`` that defines it, and its line in ``--help``
 #: (``tests/test_cli.py`` keeps these equal to the commands' own docstrings).
 COMMANDS: dict[str, tuple[str, str]] = {
+    "accept": (
+        "lifecycle",
+        "Book the slot the customer chose through the booking link, as the tag deploy-accept "
+        "does (for requests without a ticket).",
+    ),
     "calendar": (
         "planning",
         "A month grid of allowed and refused days, with a legend naming holidays and vacations.",
@@ -173,7 +178,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "inspection",
         "Serve the change calendar, the deployment pages, the report and the calendar feed "
         "from the store, without the daemon: /calendar, /calendar.ics, /deployments/ID, "
-        "/report.",
+        "/report; with booking links configured, the customers' booking pages too (/book/…).",
     ),
     "setup": (
         "setup",

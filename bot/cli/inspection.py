@@ -310,10 +310,12 @@ def serve_views(
     port: int, host: str | None, state_path: Path | None, config_path: Path | None
 ) -> None:
     """Serve the change calendar, the deployment pages, the report and the calendar feed from
-    the store, without the daemon: /calendar, /calendar.ics, /deployments/ID, /report. The
-    token is read from the variable named by server.token_env (default DEPLOYBOT_PAGES_TOKEN).
-    With server.booking_secret_env and server.public_url it serves the customers' booking
-    pages too (/book/…), and acts on a booking as the daemon would: same store, outbox, rules."""
+    the store, without the daemon: /calendar, /calendar.ics, /deployments/ID, /report; with
+    booking links configured, the customers' booking pages too (/book/…).
+
+    The token is read from the variable named by server.token_env (default
+    DEPLOYBOT_PAGES_TOKEN). A booking is acted on as the daemon would: same store, outbox, rules.
+    """
     from bot.app.views import ViewsApp
     from bot.app.webhook import serve
     from bot.cli.base import utc_now

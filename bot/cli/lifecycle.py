@@ -219,7 +219,9 @@ def request_command(
     deployment = service.orders.record_request(deployment, facts, report, Origin("cli", _user(by)))
     for number, start in enumerate(deployment.proposals, start=1):
         click.echo(f"  proposal {number}: {start.astimezone(config.provider.tz):%Y-%m-%d %H:%M}")
-    if deployment.proposals:
+    if deployment.proposals and service.links and customer.booking.self_service != "off":
+        click.echo("The proposals went to the customer by email, with a booking link.")
+    elif deployment.proposals:
         slots = [Slot(start, start + deployment.duration) for start in deployment.proposals]
         draft = service.renderer.proposals_draft(deployment, config, slots, now=utc_now())
         click.echo("Text for the customer:\n" + textwrap.indent(draft.strip(), "  "))
@@ -265,6 +267,22 @@ def schedule_command(
         force=force,
     )
     _finish(service, deployment)
+
+
+@main.command("accept")
+@click.argument("deployment_id")
+@by_option
+@config_option
+def accept_command(deployment_id: str, by: str | None, config_path: Path | None) -> None:
+    """Book the slot the customer chose through the booking link, as the tag deploy-accept
+    does (for requests without a ticket)."""
+    _configure_logging()
+    service = build_service(load(config_path))
+    deployment = _deployment(service, deployment_id)
+    if deployment.chosen is None:
+        fail(f"{deployment.id}: the customer has chosen no slot through the booking link")
+    chosen = deployment.chosen.start
+    _finish(service, service.orders.schedule(deployment, Origin("cli", _user(by)), chosen))
 
 
 @main.command("start")

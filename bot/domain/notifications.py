@@ -30,7 +30,11 @@ DEFAULT_RECIPIENTS: dict[EmailKind, tuple[tuple[Role, ...], tuple[Role, ...]]] =
     "invitation": (_TEAM, ()),
     # The booking link's proposals (email-only requests) and the receipt of a chosen slot.
     "proposals": (("customer_managers", "partner", "requesters"), ("customer_helpdesk",)),
-    "chosen": (("customer_managers", "partner", "requesters"), ("customer_helpdesk",)),
+    # The team is copied: a request without a ticket has no note to tell it of the choice.
+    "chosen": (
+        ("customer_managers", "partner", "requesters"),
+        ("customer_helpdesk", "support_team"),
+    ),
 }
 
 # Which earlier message a reply threads under: delay, end and rollback answer the start email.
