@@ -128,7 +128,10 @@ def test_the_demo_leaves_every_artifact_and_repeats_identically(tmp_path: Path) 
     files, contents, stdout = runs[0]
     assert runs[1] == runs[0]
     kinds = sorted(name.split(".")[1] for name in files if name.endswith(".eml"))
-    assert kinds == ["delay", "end", "invitation", "schedule", "start"]
+    assert kinds == ["chosen", "delay", "end", "invitation", "schedule", "start"]
+    assert "booking-page.html" in files  # the customer chose through the link's page
+    assert "the page says: Hem rebut la vostra elecció: el dilluns 30 de novembre" in stdout
+    assert "deploy-schedule (tag) ready->scheduled" in stdout  # Marta's deploy-accept
     assert "DEPLOYMENTS/DIBA - Deployment log.xlsx" in files
     assert "zammad-state.json" in files and "state.sqlite" in files
     assert "DIBA-2026-0001 is completed" in stdout
