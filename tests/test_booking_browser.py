@@ -6,7 +6,6 @@ and GitLab emulators, the real store, log and mail folder). Screenshots go to
 from __future__ import annotations
 
 import email
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,27 +18,15 @@ from bot.config.loading import load_config
 from bot.domain.model import State
 from bot.resources import example_config_path
 from tests.booking_side import booking_site, token_in
+from tests.browser_side import SKIP, shot
 
 pytestmark = pytest.mark.xdist_group("browser")
 
-CHROMIUM = shutil.which("chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
-if CHROMIUM is None:  # pragma: no cover - the reason is printed by scripts/ensure-browser
-    pytest.skip("no chromium on this machine (scripts/ensure-browser could not install it)",
-                allow_module_level=True)  # fmt: skip
+if SKIP:  # pragma: no cover - the reason is printed by scripts/ensure-browser
+    pytest.skip(SKIP, allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        yield launched
-        launched.close()
+from playwright.sync_api import Browser, Page  # noqa: E402
 
 
 @pytest.fixture
@@ -72,11 +59,6 @@ def link_of(bench: Workbench) -> str:
 def sent(bench: Workbench) -> list[email.message.Message]:
     mails = sorted((bench.out / "mail").glob("*.eml"))
     return [email.message_from_bytes(path.read_bytes()) for path in mails]
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_a_customer_books_directly_from_the_link(

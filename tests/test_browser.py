@@ -4,38 +4,24 @@ demo's state. Screenshots go to ``test-artifacts/``."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from bot.app.demo import Workbench
 from bot.app.views import ViewsApp
 from bot.app.webhook import serve
+from tests.browser_side import SKIP, shot
 from tests.scenes import book_first_proposal
 
 pytestmark = pytest.mark.xdist_group("browser")
 
-CHROMIUM = shutil.which("chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 TOKEN = "pages-token"
 
-if CHROMIUM is None:  # pragma: no cover - the reason is printed by scripts/ensure-browser
-    pytest.skip("no chromium on this machine (scripts/ensure-browser could not install it)",
-                allow_module_level=True)  # fmt: skip
+if SKIP:  # pragma: no cover - the reason is printed by scripts/ensure-browser
+    pytest.skip(SKIP, allow_module_level=True)
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        yield launched
-        launched.close()
+from playwright.sync_api import Browser, ConsoleMessage, Page  # noqa: E402
 
 
 @pytest.fixture
@@ -63,11 +49,6 @@ def page(browser: Browser) -> Iterator[Page]:
     yield opened
     opened.close()
     assert errors == [], errors
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_the_month_shows_the_booking_on_its_day_with_its_state(site: str, page: Page) -> None:
