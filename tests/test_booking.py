@@ -360,3 +360,22 @@ def test_the_form_cookie_is_secure_behind_an_https_proxy(direct: InProcess, site
                            timeout=10).headers["Set-Cookie"]  # fmt: skip
     assert "Secure" not in plain_http and "SameSite=Strict" in plain_http
     assert "Secure" in proxied and "HttpOnly" in proxied and "Path=/book/" in proxied
+
+
+@pytest.mark.parametrize("site", ["confirm"], indirect=True)
+def test_a_choice_waiting_for_the_team_holds_its_slot_from_other_customers(
+    confirm: InProcess, site: str
+) -> None:
+    diba, caib = ready(confirm, 1, 2), ready(confirm, 11, 12)
+    slot = "2026-11-30T09:00:00+01:00"
+    diba_token = token_in(public_comments(confirm, 1))
+    caib_token = token_in(public_comments(confirm, 11))
+    assert slot in offered(requests.get(f"{site}/book/{caib_token}", timeout=10).text)
+    assert choose(site, diba_token, slot).status_code == 200
+    assert slot not in offered(requests.get(f"{site}/book/{caib_token}", timeout=10).text)
+    refused = choose(site, caib_token, slot)
+    assert refused.status_code == 409 and "ya está ocupada" in refused.text
+    confirm.zammad.person_tags(1, "deploy-accept")
+    confirm.cycle()  # the holder itself still books it
+    assert confirm.service.store.deployment(diba).state is State.SCHEDULED  # type: ignore[union-attr]
+    assert confirm.service.store.deployment(caib).state is State.READY  # type: ignore[union-attr]

@@ -18,6 +18,7 @@ from bot.app.store import Store
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
 from bot.domain.booking_link import BookingLinks
+from bot.domain.booking_offer import held_slots
 from bot.domain.calendar.rules import Booking
 from bot.domain.events import Origin, Requested
 from bot.domain.lifecycle import PENDING, RUNNING, new_deployment
@@ -47,13 +48,9 @@ class Requests:
         self.links = links
 
     def bookings(self) -> tuple[Booking, ...]:
-        """Every booked slot (scheduled or running deployments), for conflicts and proposals."""
-        active = self.store.deployments(states=[State.SCHEDULED, *RUNNING])
-        return tuple(
-            Booking(d.id, d.customer, d.planned_start, d.planned_start + d.duration)
-            for d in active
-            if d.planned_start is not None
-        )
+        """Every slot held (booked, or chosen by a customer and waiting for the team), for
+        conflicts and proposals."""
+        return held_slots(self.store.deployments(states=[State.READY, State.SCHEDULED, *RUNNING]))
 
     def deployed_versions(self, customer: str) -> dict[str, str]:
         """What deploybot last deployed of each component for the customer (rollback targets)."""

@@ -15,6 +15,7 @@ from bot.config.models import Customer
 from bot.domain.calendar.planning import free_slots
 from bot.domain.calendar.rules import Booking, Reason, Slot, SlotRules
 from bot.domain.calendar.timing import slot_reasons
+from bot.domain.model import Deployment, State
 from bot.domain.texts import say
 
 #: The reasons a customer reads as the rules word them (public facts: weekends, holidays,
@@ -47,6 +48,20 @@ class OfferDay:
     def allowed(self) -> bool:
         """Whether the customer can book this day."""
         return bool(self.slots)
+
+
+def held_slots(deployments: Iterable[Deployment]) -> tuple[Booking, ...]:
+    """The slots no other request can have: every booked one (scheduled or running), and every
+    one a customer chose through the link that the team has yet to accept (so a second customer
+    is not offered it meanwhile)."""
+    held = []
+    for d in deployments:
+        if d.state in (State.SCHEDULED, State.IN_PROGRESS, State.DELAYED) and d.planned_start:
+            held.append(Booking(d.id, d.customer, d.planned_start, d.planned_start + d.duration))
+        elif d.state is State.READY and d.chosen is not None:
+            start = d.chosen.start
+            held.append(Booking(d.id, d.customer, start, start + d.duration))
+    return tuple(held)
 
 
 def booking_actor(customer: Customer) -> str:
