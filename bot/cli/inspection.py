@@ -278,6 +278,10 @@ def show(deployment_id: str, config_path: Path | None) -> None:
     click.echo(f"  components  {components or '-'}")
     click.echo(f"  planned     {local(d.planned_start)} for {format_duration(d.duration)}")
     click.echo(f"  actual      {local(d.actual_start)} – {local(d.actual_end)}")
+    if d.chosen is not None:
+        said = f" — “{d.chosen.comment}”" if d.chosen.comment else ""
+        click.echo(f"  chosen      {local(d.chosen.start)} by {d.chosen.by} through the link, "
+                   f"waiting for deploy-accept{said}")  # fmt: skip
     for step in guide_steps(d, config, config.provider.language):
         click.echo(f"  rollback    {step}")
     for note in note_texts(d, config.provider.language):
