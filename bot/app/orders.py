@@ -262,11 +262,13 @@ class Orders:
         event = DoneRequested(origin, flight, force)
         return self.committer.handle(deployment, event, {"force": force, **_summary(flight)})
 
-    def verify(self, deployment: Deployment, origin: Origin) -> Deployment:
-        """Run the deployment's step 3 checks now and say what they see."""
+    def verify(self, deployment: Deployment, origin: Origin) -> Flight:
+        """Run the deployment's step 3 checks now, say what they see, and hand it back (an
+        empty flight: the customer has none)."""
         flight = self._flight(deployment, "asked") or Flight("asked")
         event = VerifyRequested(origin, flight)
-        return self.committer.handle(deployment, event, _summary(flight))
+        self.committer.handle(deployment, event, _summary(flight))
+        return flight
 
     def _flight(self, deployment: Deployment, phase: Phase) -> Flight | None:
         """What the customer's live checks and monitoring say (None: it has none)."""

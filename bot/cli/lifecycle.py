@@ -360,19 +360,19 @@ def verify_live_command(deployment_id: str, by: str | None, config_path: Path | 
     config = load(config_path)
     service = build_service(config)
     deployment = _deployment(service, deployment_id)
-    service.orders.verify(deployment, Origin("cli", _user(by)))
+    flight = service.orders.verify(deployment, Origin("cli", _user(by)))
     _finish(service, deployment)
-    entry = service.store.audit_trail(deployment.id)[-1]
-    step3 = entry.details.get("step3") or {}
-    for name, outcome in (step3.get("checks") or {}).items():
-        click.echo(f"  {'✓' if outcome == 'passed' else '✗'} {name}: {outcome}")
-    for alert in step3.get("firing") or []:
-        click.echo(f"  ! firing: {alert}")
-    if step3.get("monitoring"):
-        click.echo(f"  ? monitoring: {step3['monitoring']}")
-    if not step3:
+    for outcome in flight.outcomes:
+        why = outcome.problem.text("en") if outcome.problem else "failed"
+        click.echo(f"  {'✓' if outcome.passed else '✗'} {outcome.name}: "
+                   f"{'passed' if outcome.passed else why}")  # fmt: skip
+    for alert in flight.firing or ():
+        click.echo(f"  ! firing: {alert.name}")
+    if flight.monitoring_problem is not None:
+        click.echo(f"  ? monitoring: {flight.monitoring_problem.text('en')}")
+    if not flight.outcomes and flight.firing is None and flight.monitoring_problem is None:
         click.echo(f"  {deployment.customer} has no checks configured (checks, monitoring)")
-    failed = any(outcome != "passed" for outcome in (step3.get("checks") or {}).values())
+    failed = bool(flight.failed)
     sys.exit(1 if failed else 0)
 
 
