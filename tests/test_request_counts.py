@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 
 from bot.app.demo import Workbench, workbench
+from bot.app.gather import FactGatherer
 from bot.config.loading import load_config
+from bot.domain.prerequisites.facts import TicketFacts
 from bot.resources import example_config_path
 from emulators.scenario import with_old_tickets
+from integrations.zammad import Ticket
 
 pytestmark = pytest.mark.both_stores
 
@@ -102,3 +105,21 @@ def test_five_changed_tickets_among_sixty_watched_cost_one_search_and_five_reads
         requests = bench.zammad.log[before:]
     # ceil(60 / 200) = 1 page of the search, then each changed ticket once (with its articles).
     assert len(requests) <= 1 + 5, [r.path for r in requests]
+
+
+def test_a_requests_tickets_are_read_into_facts_once(
+    bench: Workbench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[int] = []
+    original = FactGatherer._read_ticket
+
+    def counted(gatherer: FactGatherer, ticket: Ticket) -> tuple[TicketFacts, str | None]:
+        read.append(ticket.id)
+        return original(gatherer, ticket)
+
+    monkeypatch.setattr(FactGatherer, "_read_ticket", counted)
+    bench.person_tags(1, "deploy")
+    bench.person_tags(2, "deploy")
+    bench.cycle()
+    # Matched to its customer and checked from the same facts: each ticket's notes scanned once.
+    assert sorted(read) == [1, 2]

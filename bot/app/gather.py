@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TypeVar
 
 from bot.app.ports import GitLabPort
@@ -65,6 +66,10 @@ def _web_url(base: str, project: str, suffix: str) -> str:
     return f"{base.rstrip('/')}/{project}/-/{suffix}"
 
 
+#: A ticket as it stands: the same id, change time and tags read the same facts.
+_TicketKey = tuple[int, "datetime | None", tuple[str, ...]]
+
+
 class FactGatherer:
     """Reads tickets from Zammad and component facts from GitLab for one request."""
 
@@ -73,6 +78,7 @@ class FactGatherer:
         self.zammad = zammad
         self.gitlab = gitlab
         self._components: dict[tuple[str, str, str], ComponentFacts] = {}
+        self._tickets: dict[_TicketKey, tuple[TicketFacts, str | None]] = {}
 
     # -- tickets --------------------------------------------------------------------------
 
@@ -82,7 +88,16 @@ class FactGatherer:
         return self.zammad.organization(organization_id).name
 
     def ticket_facts(self, ticket: Ticket) -> tuple[TicketFacts, str | None]:
-        """A ticket's facts and the latest ``/deploy components`` argument of its notes."""
+        """A ticket's facts and the latest ``/deploy components`` argument of its notes, read
+        once per ticket as it stands (the request's customer is matched from the same facts
+        its report is built from)."""
+        key = (ticket.id, ticket.updated_at, tuple(ticket.tags))
+        known = self._tickets.get(key)
+        if known is None:
+            known = self._tickets[key] = self._read_ticket(ticket)
+        return known
+
+    def _read_ticket(self, ticket: Ticket) -> tuple[TicketFacts, str | None]:
         tags = self.config.zammad.tags
         rollback_plan = None
         components = None

@@ -46,11 +46,19 @@ class Requests:
         self.gitlab = gitlab
         self.clock = clock
         self.links = links
+        self._last: FactGatherer | None = None
 
     def bookings(self) -> tuple[Booking, ...]:
         """Every slot held (booked, or chosen by a customer and waiting for the team), for
         conflicts and proposals."""
         return held_slots(self.store.deployments(states=[State.READY, State.SCHEDULED, *RUNNING]))
+
+    def _gatherer(self, reads: ZammadReads) -> FactGatherer:
+        """The gatherer of ``reads`` (one per cycle's view of Zammad): a request's tickets are
+        read into facts once, for its customer and for its report."""
+        if self._last is None or self._last.zammad is not reads:
+            self._last = FactGatherer(self.config, reads, self.gitlab)
+        return self._last
 
     def deployed_versions(self, customer: str) -> dict[str, str]:
         """What deploybot last deployed of each component for the customer (rollback targets)."""
@@ -59,7 +67,7 @@ class Requests:
     def match(self, tickets: Sequence[Ticket], reads: ZammadReads) -> CustomerMatch:
         """The customer the tagged tickets belong to, from their organizations: the one match
         of a request (its facts carry it from then on)."""
-        gatherer = FactGatherer(self.config, reads, self.gitlab)
+        gatherer = self._gatherer(reads)
         return match_customer([gatherer.ticket_facts(t)[0] for t in tickets], self.config)
 
     def target(
@@ -112,9 +120,7 @@ class Requests:
             matched=matched,
         )
         deployed = self.deployed_versions(deployment.customer) if deployment else {}
-        facts = FactGatherer(self.config, reads, self.gitlab).gather(
-            request, deployed_versions=deployed
-        )
+        facts = self._gatherer(reads).gather(request, deployed_versions=deployed)
         return facts, check_prerequisites(facts, self.config)
 
     def event(
