@@ -89,6 +89,7 @@ def test_json_and_table_go_to_standard_output(tmp_path: Path) -> None:
     table = report(tmp_path, "--customer", "DIBA", "--from", "2026-12-01")
     assert table.exit_code == 0, table.output
     assert "2026-12" in table.stdout and "2026-11" not in table.stdout
+    assert "Informe de despliegues" in table.stdout and "cliente" in table.stdout
 
 
 def test_the_workbook_holds_the_summary_and_its_charts(tmp_path: Path) -> None:
@@ -96,8 +97,12 @@ def test_the_workbook_holds_the_summary_and_its_charts(tmp_path: Path) -> None:
     result = report(tmp_path, "--format", "xlsx", "--out", str(out))
     assert result.exit_code == 0, result.output
     workbook = openpyxl.load_workbook(out)
-    assert workbook["Summary"]["A1"].value == "customer"
-    assert len(workbook["Per month"]._charts) == 2
+    # In the operator's language (Spanish here), like the page.
+    assert workbook.sheetnames == ["Resumen", "Por mes"]
+    assert workbook["Resumen"]["A1"].value == "cliente"
+    assert workbook["Resumen"]["J1"].value == "tasa de cambios fallidos"
+    assert workbook["Por mes"]["B1"].value == "despliegues"
+    assert len(workbook["Por mes"]._charts) == 2
 
 
 def test_the_page_draws_the_months_as_bars(tmp_path: Path) -> None:

@@ -13,35 +13,39 @@ from bot.domain.rendering import Renderer
 from bot.domain.report import ALL, ReportRow
 from bot.domain.texts import say, say_count
 
+#: The report's columns, in order: the JSON keys (their titles are ``web_col_<key>``).
 COLUMNS = (
-    ("customer", "customer"),
-    ("month", "month"),
-    ("deployments", "deployments"),
-    ("completed", "completed"),
-    ("rolled_back", "rolled back"),
-    ("cancelled", "cancelled"),
-    ("median_lead_hours", "median lead time (h)"),
-    ("delayed_share", "share delayed"),
-    ("mean_delay_minutes", "mean delay (min)"),
-    ("failure_rate", "change failure rate"),
-    ("mean_estimate_minutes", "estimate (min)"),
-    ("mean_real_minutes", "real (min)"),
-    ("forced", "forced bookings"),
-    ("refused_starts", "refused starts"),
+    "customer",
+    "month",
+    "deployments",
+    "completed",
+    "rolled_back",
+    "cancelled",
+    "median_lead_hours",
+    "delayed_share",
+    "mean_delay_minutes",
+    "failure_rate",
+    "mean_estimate_minutes",
+    "mean_real_minutes",
+    "forced",
+    "refused_starts",
 )
+
+
+def column_titles(language: str) -> list[str]:
+    """The columns' titles in the operator's ``language``."""
+    return [say(language, f"web_col_{key}") for key in COLUMNS]
 
 
 def row_values(row: ReportRow) -> list[Any]:
     """One row's values, in the order of :data:`COLUMNS`."""
     data = {"customer": row.customer, "month": row.month, **dataclasses.asdict(row.figures)}
-    return [data[key] for key, _ in COLUMNS]
+    return [data[key] for key in COLUMNS]
 
 
 def report_json(rows: Sequence[ReportRow]) -> str:
     """The report as JSON: one object per row."""
-    return json.dumps(
-        [dict(zip((k for k, _ in COLUMNS), row_values(r), strict=True)) for r in rows], indent=2
-    )
+    return json.dumps([dict(zip(COLUMNS, row_values(r), strict=True)) for r in rows], indent=2)
 
 
 def _monthly(rows: Sequence[ReportRow]) -> list[ReportRow]:
@@ -49,33 +53,38 @@ def _monthly(rows: Sequence[ReportRow]) -> list[ReportRow]:
     return [r for r in rows if r.customer == ALL and r.month != ALL]
 
 
-def write_xlsx(rows: Sequence[ReportRow], path: Path) -> Path:
-    """A workbook: the summary sheet and charts of deployments and failure rate per month."""
+def write_xlsx(rows: Sequence[ReportRow], path: Path, language: str) -> Path:
+    """A workbook in the operator's ``language``: the summary sheet, and charts of deployments
+    and failure rate per month."""
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, LineChart, Reference
+
+    def w(key: str) -> str:
+        return say(language, f"web_{key}")
 
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = "Summary"
-    sheet.append([title for _, title in COLUMNS])
+    sheet.title = w("sheet_summary")
+    sheet.append(column_titles(language))
     for row in rows:
         sheet.append(row_values(row))
-    monthly = workbook.create_sheet("Per month")
-    monthly.append(["month", "deployments", "change failure rate", "share delayed"])
+    monthly = workbook.create_sheet(w("sheet_per_month"))
+    monthly.append([w(f"col_{key}") for key in ("month", "deployments", "failure_rate",
+                                                  "delayed_share")])  # fmt: skip
     for row in _monthly(rows):
         f = row.figures
         monthly.append([row.month, f.deployments, f.failure_rate or 0, f.delayed_share or 0])
     count = len(_monthly(rows))
     bars = BarChart()
-    bars.title, bars.y_axis.title = "Deployments per month", "deployments"
+    bars.title, bars.y_axis.title = w("per_month"), w("col_deployments")
     bars.add_data(
         Reference(monthly, min_col=2, min_row=1, max_row=count + 1), titles_from_data=True
     )
     bars.set_categories(Reference(monthly, min_col=1, min_row=2, max_row=count + 1))
     monthly.add_chart(bars, "F2")
     lines = LineChart()
-    lines.title = "Change failure rate and share delayed"
+    lines.title = w("failure_and_delay")
     lines.add_data(Reference(monthly, min_col=3, max_col=4, min_row=1, max_row=count + 1),
                    titles_from_data=True)  # fmt: skip
     lines.set_categories(Reference(monthly, min_col=1, min_row=2, max_row=count + 1))
@@ -114,6 +123,6 @@ def report_html(
     return renderer.render(
         ["web/report.html"],
         {"title": title, "bars": bars, "rows": [row_values(r) for r in rows],
-         "columns": [say(language, f"web_col_{key}") for key, _ in COLUMNS],
+         "columns": column_titles(language),
          "per_month": say(language, "web_per_month"), "figures": say(language, "web_figures")},
     )  # fmt: skip

@@ -9,10 +9,6 @@ import click
 
 from bot.cli.base import config_option, fail, find_customer, load, main, parse_date
 
-#: Terminal headings, in the order of report_files.COLUMNS.
-SHORT = ("customer", "month", "n", "done", "back", "cancel", "lead h", "late", "delay m",
-         "fail", "est m", "real m", "forced", "refused")  # fmt: skip
-
 
 @main.command("report")
 @click.option("--customer", "customer_name", help="Only this customer (default: every one).")
@@ -36,11 +32,18 @@ def report_command(
     """Per customer and overall, per month: deployments, median lead time (request →
     completion), share delayed and mean delay, change failure rate (rolled back / finished),
     estimate vs real duration, forced bookings, refused starts."""
-    from bot.app.report_files import report_html, report_json, row_values, write_xlsx
+    from bot.app.report_files import (
+        column_titles,
+        report_html,
+        report_json,
+        row_values,
+        write_xlsx,
+    )
     from bot.app.store import Store
     from bot.app.wiring import state_url
     from bot.domain.rendering import Renderer
     from bot.domain.report import build_report
+    from bot.domain.texts import say
 
     config = load(config_path)
     if form in ("xlsx", "html") and out is None:
@@ -59,14 +62,17 @@ def report_command(
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(*SHORT, title="Deployments (see --format html for the headings in full)")
+        language = config.provider.language
+        table = Table(title=say(language, "web_report_title"))
+        for index, title in enumerate(column_titles(language)):
+            table.add_column(title, no_wrap=index < 2)  # who and when are never broken
         for row in rows:
             table.add_row(*["—" if v is None else str(v) for v in row_values(row)])
         console = Console()
         console.width = max(console.width, 120)  # 14 columns: wider than a default terminal
         console.print(table)
     elif form == "xlsx" and out is not None:
-        click.echo(f"wrote {write_xlsx(rows, out)}")
+        click.echo(f"wrote {write_xlsx(rows, out, config.provider.language)}")
     elif out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(
