@@ -80,6 +80,7 @@ def test_a_link_stands_open_only_for_its_ready_round_until_it_lapses() -> None:
     assert standing(claim, ready_one, START + timedelta(days=7)) == "expired"
     assert standing(claim, replace(ready_one, proposal_round=3), START) == "superseded"
     assert standing(claim, replace(ready_one, state=State.BLOCKED), START) == "superseded"
+    assert standing(claim, ready_one, START, off=True) == "superseded"
     assert standing(claim, replace(ready_one, state=State.SCHEDULED), START) == "spent"
     chosen = Choice(START, "npuig@diba.example", START)
     assert standing(claim, replace(ready_one, chosen=chosen), START) == "spent"
@@ -379,3 +380,17 @@ def test_a_choice_waiting_for_the_team_holds_its_slot_from_other_customers(
     confirm.cycle()  # the holder itself still books it
     assert confirm.service.store.deployment(diba).state is State.SCHEDULED  # type: ignore[union-attr]
     assert confirm.service.store.deployment(caib).state is State.READY  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("site", ["direct"], indirect=True)
+def test_a_link_sent_before_self_service_was_turned_off_books_nothing(
+    direct: InProcess, site: str
+) -> None:
+    ready(direct, 1, 2)
+    token = token_in(public_comments(direct, 1))
+    config = direct.service.config
+    off = [c.model_copy(update={"booking": c.booking.model_copy(update={"self_service": "off"})})
+           for c in config.customers]  # fmt: skip
+    direct.service.config = config.model_copy(update={"customers": off})
+    page = requests.get(f"{site}/book/{token}", timeout=10)
+    assert page.status_code == 410 and "Este enlace ya no es válido" in page.text

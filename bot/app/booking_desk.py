@@ -63,10 +63,12 @@ class BookingDesk:
         self.after = after
 
     def open(self, token: str) -> Opened:
-        """What ``token`` stands for now."""
+        """What ``token`` stands for now (a customer whose self-service was turned off since
+        the link was sent books nothing with it)."""
         claim = self.links.read(token)
         deployment = self.service.store.deployment(claim.deployment_id) if claim else None
-        return Opened(standing(claim, deployment, self.service.clock()), deployment, claim)
+        off = deployment is not None and self.customer(deployment).booking.self_service == "off"
+        return Opened(standing(claim, deployment, self.service.clock(), off=off), deployment, claim)
 
     def customer(self, deployment: Deployment) -> Customer:
         """The deployment's customer."""

@@ -82,10 +82,12 @@ def claim_for(deployment: Deployment, now: datetime, days: int) -> LinkClaim:
     return LinkClaim(deployment.id, deployment.proposal_round, now + timedelta(days=days))
 
 
-def standing(claim: LinkClaim | None, deployment: Deployment | None, now: datetime) -> Standing:
+def standing(
+    claim: LinkClaim | None, deployment: Deployment | None, now: datetime, *, off: bool = False
+) -> Standing:
     """Whether a link can still book, and if not, why: not signed by us (or for no deployment
-    we know), proposals issued again since, the request cancelled, a slot already booked or
-    chosen, or past its days."""
+    we know), proposals issued again since (or the customer's self-service turned ``off``), the
+    request cancelled, a slot already booked or chosen, or past its days."""
     if claim is None or deployment is None or deployment.id != claim.deployment_id:
         return "tampered"
     if deployment.state is State.CANCELLED:
@@ -93,7 +95,7 @@ def standing(claim: LinkClaim | None, deployment: Deployment | None, now: dateti
     booked = deployment.state not in (State.REQUESTED, State.BLOCKED, State.READY)
     if booked or deployment.chosen is not None:
         return "spent"
-    if claim.round != deployment.proposal_round or deployment.state is not State.READY:
+    if claim.round != deployment.proposal_round or deployment.state is not State.READY or off:
         return "superseded"
     if now >= claim.expires:
         return "expired"
