@@ -4,19 +4,26 @@ calendar feed — token required, outside text escaped, the feed readable by cal
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import icalendar
 import pytest
 from werkzeug.test import Client
 
-from bot.app.demo import Workbench
+from bot.app.booking_desk import BookingDesk
+from bot.app.demo import Workbench, workbench
 from bot.app.views import ViewsApp
+from bot.config.loading import load_config
+from bot.domain.booking_link import claim_for
+from bot.resources import example_config_path
+from emulators.scenario import load_scenario
 from tests.scenes import book_first_proposal
 
 pytestmark = pytest.mark.both_stores
 
 TOKEN = b"pages-token"
 AUTH = {"Authorization": "Bearer pages-token"}
+SCENARIO = Path(__file__).resolve().parent.parent / "config" / "demo-scenario.yaml"
 
 
 def views(bench: Workbench, token: bytes | None = TOKEN) -> Client:
@@ -129,3 +136,22 @@ def test_the_report_page_is_served_with_the_token(bench: Workbench) -> None:
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "<svg" in text
     assert "Despliegues por mes" in text and "Cifras" in text and "Figures" not in text
+
+
+def test_a_slot_a_customer_chose_shows_held_until_the_team_accepts(tmp_path: Path) -> None:
+    config = load_config(example_config_path())
+    with workbench(config, load_scenario(SCENARIO), tmp_path / "out", booking=True) as bench:
+        bench.person_tags(1, "deploy")
+        bench.cycle()
+        [deployment] = bench.store.deployments()
+        links = bench.service.links
+        assert links is not None
+        token = links.token(claim_for(deployment, bench.clock(), 7))
+        desk = BookingDesk(bench.service, links, after=lambda: None)
+        assert desk.choose(token, deployment.proposals[1], "").kind == "chosen"
+        page = views(bench).get("/calendar?month=2026-12", headers=AUTH).get_data(as_text=True)
+        mark = page.split('data-day="2026-12-01"')[1].split("</td>")[0]
+        assert 'class="dep chosen" data-state="chosen"' in mark
+        assert "09:00 DIBA-2026-0001 (elegido por el cliente)" in mark
+        filtered = views(bench).get("/calendar?month=2026-12&state=scheduled", headers=AUTH)
+        assert "DIBA-2026-0001" not in filtered.get_data(as_text=True)

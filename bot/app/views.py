@@ -27,7 +27,7 @@ from bot.app.report_files import report_html
 from bot.app.store import Store
 from bot.config.models import Config
 from bot.domain.effects import describe
-from bot.domain.model import Deployment
+from bot.domain.model import Deployment, State
 from bot.domain.month import STATES, month_grid, month_of, shifted, upcoming
 from bot.domain.notifications import calendar_event
 from bot.domain.rendering import Renderer
@@ -154,6 +154,9 @@ class ViewsApp:
         end = datetime.combine(shifted(first, 1), datetime.min.time(), tz) + timedelta(days=7)
         booked = self.store.deployments_between(start, end, customer=wanted or None)
         shown = [d for d in booked if not state or d.state.value == state]
+        if not state:  # slots customers chose through their link, held for deploy-accept
+            ready = self.store.deployments(customer=wanted or None, states=[State.READY])
+            shown += [d for d in ready if d.chosen and start <= d.chosen.start < end]
         soon = self.store.deployments_between(now, now + timedelta(days=14))
         language = self.config.provider.language
         return self._page(

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from bot.config.models import Config, Customer
 from bot.domain.calendar.planning import explain_day
 from bot.domain.calendar.rules import Reason, rules_for
-from bot.domain.model import Deployment
+from bot.domain.model import Deployment, State
 from bot.domain.texts import say
 
 #: The states a page filters on, in the order the legend lists them.
@@ -143,11 +143,13 @@ def _marks(config: Config, deployments: Sequence[Deployment]) -> dict[date, list
     tz = config.provider.tz
     found: dict[date, list[Mark]] = {}
     for d in sorted(deployments, key=lambda d: d.planned_start or d.requested_at):
-        start = d.actual_start or d.planned_start
+        chosen = d.chosen.start if d.chosen is not None and d.state is State.READY else None
+        start = d.actual_start or d.planned_start or chosen
         if start is None:
             continue
         local = start.astimezone(tz)
-        mark = Mark(d.id, d.customer, d.environment, d.state.value, f"{local:%H:%M}")
+        state = "chosen" if chosen else d.state.value  # held for the team's deploy-accept
+        mark = Mark(d.id, d.customer, d.environment, state, f"{local:%H:%M}")
         found.setdefault(local.date(), []).append(mark)
     return found
 
