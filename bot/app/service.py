@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.app.committer import Committer
+from bot.app.decisions import DecisionLock
 from bot.app.executors import Channels
 from bot.app.gitlab_poll import GitLabPoll
 from bot.app.health import HealthBook, system_of
@@ -106,7 +107,9 @@ class Service:
             reply=self.committer.reply,
             health=self.health,
         )
-        self.lock = threading.Lock()
+        #: Held by every decision that reads other bookings and writes one (a cycle, a booking
+        #: through the link), across the processes that share the store.
+        self.lock = DecisionLock(store.engine)
         self._nudged: set[str] = set()
         self._nudge_lock = threading.Lock()
         self.last_cycle: CycleResult | None = None

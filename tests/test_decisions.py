@@ -1,0 +1,76 @@
+"""One decision at a time across the processes that share a store: two customers booking the
+last slot through two processes (the daemon and ``deploybot serve`` on one SQLite file, or a
+leader and a follower on PostgreSQL) end with one booking."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bot.app.decisions import DecisionLock
+from bot.app.service import Service
+from bot.app.store import Store, sqlite_url
+from bot.domain.booking_link import BookingLinks
+from bot.domain.model import State
+from tests.booking_side import SECRET, booking_site, choose, token_in
+from tests.postgres import new_database
+from tests.scenes import two_customers
+
+LINKS = BookingLinks("https://deploybot.example", SECRET)
+
+
+def second_in_line(url: str) -> list[str]:
+    """Two locks on one database, as two processes hold them: who decided in which order."""
+    first, second = DecisionLock(sa.create_engine(url)), DecisionLock(sa.create_engine(url))
+    order: list[str] = []
+
+    def later() -> None:
+        with second:
+            order.append("second")
+
+    with first:
+        waiting = threading.Thread(target=later)
+        waiting.start()
+        time.sleep(0.3)  # the second is asking meanwhile; it must not get in
+        order.append("first")
+    waiting.join(timeout=10)
+    return order
+
+
+def test_two_processes_on_one_sqlite_file_decide_one_at_a_time(tmp_path: Path) -> None:
+    Store(sqlite_url(tmp_path / "state.sqlite"))
+    assert second_in_line(sqlite_url(tmp_path / "state.sqlite")) == ["first", "second"]
+
+
+def test_two_instances_on_one_postgresql_database_decide_one_at_a_time(postgres: str) -> None:
+    url = new_database(postgres)
+    Store(url)
+    assert second_in_line(url) == ["first", "second"]
+
+
+def test_two_processes_serving_booking_pages_book_the_last_slot_once(tmp_path: Path) -> None:
+    bot = two_customers(tmp_path, LINKS, "direct")
+    for tickets in ((1, 2), (11, 12)):
+        for ticket_id in tickets:
+            bot.zammad.person_tags(ticket_id, "deploy")
+        bot.cycle()
+    other = Service(bot.config, Store(bot.service.store.url), bot.zammad, bot.gitlab,
+                    bot.service.channels, clock=bot.clock, links=LINKS)  # fmt: skip
+    tokens = [token_in([a.body for a in bot.zammad.article_lists[t] if not a.internal])
+              for t in (1, 11)]  # fmt: skip
+    slot = "2026-11-30T09:00:00+01:00"
+    answers: list[int] = []
+    with booking_site(bot.service) as daemon, booking_site(other) as serve:
+        pairs = ((daemon, tokens[0]), (serve, tokens[1]))  # DIBA at one, CAIB at the other
+        racers = [threading.Thread(target=lambda s=s, t=t: answers.append(
+                      choose(s, t, slot).status_code)) for s, t in pairs]  # fmt: skip
+        for racer in racers:
+            racer.start()
+        for racer in racers:
+            racer.join()
+    assert sorted(answers) == [200, 409]
+    states = sorted(d.state for d in bot.service.store.deployments())
+    assert states == [State.READY, State.SCHEDULED]
