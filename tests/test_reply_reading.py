@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.booking_link import BookingLinks
 from bot.domain.model import State
 from bot.domain.reply_reading import Reading, read_reply
 from tests.fakes import InProcess
-from tests.scenes import START, diba, ready
+from tests.scenes import START, diba, ready, two_customers
 
 PROPOSALS = tuple(
     datetime.fromisoformat(f"2026-{day}T09:00:00+01:00") for day in ("11-30", "12-01", "12-02")
@@ -147,3 +148,19 @@ def test_a_reply_asking_for_another_allowed_time_gets_the_command_that_books_it(
 def test_a_reply_that_names_no_day_gets_no_note(tmp_path: Path) -> None:
     _, notes = answered(tmp_path, "Gracias, lo revisamos con el equipo.")
     assert notes == []
+
+
+def test_a_reply_asking_for_a_slot_another_customer_booked_is_not_called_allowed(
+    tmp_path: Path,
+) -> None:
+    bot = two_customers(tmp_path, BookingLinks("https://deploybot.example", b"s"), "confirm")
+    for tickets in ((1, 2), (11, 12)):
+        for ticket_id in tickets:
+            bot.zammad.person_tags(ticket_id, "deploy")
+        bot.cycle()
+    bot.zammad.person_notes(11, "/deploy schedule 2026-12-03 11:00")
+    bot.cycle()  # CAIB has Thursday at 11:00; one deployment at a time
+    bot.zammad.customer_replies(1, "El martes no, ¿y el jueves 3 a las 11?")
+    bot.cycle()
+    [note] = replies_read(bot)
+    assert "/deploy schedule" not in note and "pero no se puede" in note

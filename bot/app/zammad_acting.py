@@ -157,7 +157,8 @@ class ZammadActing:
         """Tell the team what a customer's reply to the proposals asks for (never book it)."""
         deployment = self.store.open_deployment_of_ticket(item.ticket.id)
         answer = answer_reply(item.ticket.id, reply, deployment, self.config,
-                              self.committer.renderer, now=self.committer.clock())  # fmt: skip
+                              self.committer.renderer, now=self.committer.clock(),
+                              bookings=self.orders.requests.bookings())  # fmt: skip
         if answer is not None:
             self.committer.reply(answer)
 

@@ -5,11 +5,12 @@ allowed options) and the one tag or command that books it. It never books by its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from bot.config.models import Config
-from bot.domain.calendar.rules import SlotRules, rules_for
+from bot.domain.calendar.rules import Booking, SlotRules, rules_for
 from bot.domain.calendar.timing import slot_reasons
 from bot.domain.effects import PostNote
 from bot.domain.events import Origin
@@ -39,9 +40,11 @@ def answer_reply(
     renderer: Renderer,
     *,
     now: datetime,
+    bookings: Sequence[Booking] = (),
 ) -> Reply | None:
     """The team's note about a customer's reply, or None: no ready deployment with proposals
-    on the ticket, or a reply that names no option and no day."""
+    on the ticket, or a reply that names no option and no day. A slot asked for is judged with
+    the slots other requests hold (``bookings``)."""
     if deployment is None or deployment.state is not State.READY or not deployment.proposals:
         return None
     customer = config.customer(deployment.customer)
@@ -49,7 +52,8 @@ def answer_reply(
     if reading is None:
         return None
     language = note_language(config)
-    lines = [*_understood(reading, deployment, config, language, now),
+    others = tuple(b for b in bookings if b.id != deployment.id)
+    lines = [*_understood(reading, deployment, config, language, now, others),
              say(language, "reply_never_books")]  # fmt: skip
     html = renderer.note("status", config, event="reply_read", details=lines, message="",
                          deployment_id=deployment.id)  # fmt: skip
@@ -60,7 +64,12 @@ def answer_reply(
 
 
 def _understood(
-    reading: Reading, deployment: Deployment, config: Config, language: str, now: datetime
+    reading: Reading,
+    deployment: Deployment,
+    config: Config,
+    language: str,
+    now: datetime,
+    bookings: Sequence[Booking],
 ) -> list[str]:
     proposals, prefix = deployment.proposals, config.zammad.tags.slot_prefix
     if reading.kind == "option":
@@ -79,7 +88,7 @@ def _understood(
         if proposal == start:
             tag = f"{prefix}{number}"
             return [say(language, "reply_proposal", slot=words, number=number, tag=tag)]
-    reasons = slot_reasons(rules, start, start + deployment.duration, now=now)
+    reasons = slot_reasons(rules, start, start + deployment.duration, now=now, bookings=bookings)
     if reasons:
         text = "; ".join(reason.text for reason in reasons)
         return [say(language, "reply_refused", slot=words, reasons=text),
