@@ -28,8 +28,8 @@ def option(n: int) -> Reading:
     return Reading("option", option=n)
 
 
-def moment(day: date, at: time | None = None) -> Reading:
-    return Reading("moment", day=day, at=at)
+def moment(day: date, at: time | None = None, *others: date) -> Reading:
+    return Reading("moment", day=day, at=at, others=others)
 
 
 def declined(day: date) -> Reading:
@@ -82,6 +82,12 @@ TABLE: list[tuple[str, str, Reading | None]] = [
     ("ca", "El dilluns no podem", declined(MON)),
     ("en", "Not Tuesday, but Thursday at 10am would work", moment(THU, time(10))),
     ("en", "Monday doesn't work for us", declined(MON)),
+    # two days offered: the first is the one preferred, the other is answered too
+    ("es", "Nos va bien el martes o el jueves", moment(TUE, None, THU)),
+    ("es", "Mejor el jueves que el martes", moment(THU, None, TUE)),
+    ("ca", "Dimarts o dimecres a les 10", moment(TUE, time(10), WED)),
+    ("en", "Tuesday or Thursday at 9am works", moment(TUE, time(9), THU)),
+    ("es", "El lunes no, pero el martes o el miércoles sí", moment(TUE, None, WED)),
     # unrelated
     ("es", "Gracias por la información, lo revisamos con el equipo.", None),
     ("ca", "Moltes gràcies, ho comentem amb el responsable.", None),
@@ -143,6 +149,13 @@ def test_a_reply_asking_for_another_allowed_time_gets_the_command_that_books_it(
 ) -> None:
     _, [note] = answered(tmp_path, "El martes no, ¿y el jueves 3 a las 11?")
     assert "/deploy schedule 2026-12-03 11:00" in note
+
+
+def test_a_reply_offering_two_days_is_answered_for_each(tmp_path: Path) -> None:
+    _, [note] = answered(tmp_path, "Nos va bien el jueves 3 o el viernes 4, a las 11")
+    assert "/deploy schedule 2026-12-03 11:00" in note  # Thursday: allowed
+    assert "viernes 4 de diciembre a las 11:00, pero no se puede" in note  # Friday: why not
+    assert note.count("Opciones permitidas") == 1
 
 
 def test_a_reply_that_names_no_day_gets_no_note(tmp_path: Path) -> None:

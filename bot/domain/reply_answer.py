@@ -6,7 +6,7 @@ allowed options) and the one tag or command that books it. It never books by its
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
 from bot.config.models import Config
@@ -52,9 +52,15 @@ def answer_reply(
     if reading is None:
         return None
     language = note_language(config)
-    others = tuple(b for b in bookings if b.id != deployment.id)
-    lines = [*_understood(reading, deployment, config, language, now, others),
-             say(language, "reply_never_books")]  # fmt: skip
+    held = tuple(b for b in bookings if b.id != deployment.id)
+    # Each day offered is answered; the allowed options, when needed, are listed once.
+    readings = [reading, *(replace(reading, day=day, others=()) for day in reading.others)]
+    understood = [
+        line
+        for each in readings
+        for line in _understood(each, deployment, config, language, now, held)
+    ]
+    lines = [*dict.fromkeys(understood), say(language, "reply_never_books")]
     html = renderer.note("status", config, event="reply_read", details=lines, message="",
                          deployment_id=deployment.id)  # fmt: skip
     key = effect_key(deployment.id, f"reply-{reply.article_id}", 0)

@@ -48,13 +48,15 @@ HORIZON = timedelta(days=120)
 
 @dataclass(frozen=True)
 class Reading:
-    """What a reply asks for: one of the proposals (``option``), or a day (and maybe a time);
+    """What a reply asks for: one of the proposals (``option``), or a day (and maybe a time) —
+    the first it offers, and ``others`` it offers as well ("el martes o el jueves");
     ``declined``: the day it names is one the customer turns down, with nothing else offered."""
 
     kind: Literal["option", "moment", "declined"]
     option: int = 0
     day: date | None = None
     at: time | None = None
+    others: tuple[date, ...] = ()
 
 
 def read_reply(
@@ -72,7 +74,8 @@ def read_reply(
     positive = [day for day, start, end in mentions if not _negated(without_time, start, end)]
     if not positive:
         return Reading("declined", day=mentions[-1][0])
-    return Reading("moment", day=positive[-1], at=at)
+    # The first day offered is the one preferred ("mejor el jueves que el martes").
+    return Reading("moment", day=positive[0], at=at, others=tuple(positive[1:]))
 
 
 def _plain(text: str) -> str:
