@@ -41,6 +41,12 @@ def public_comments(bot: InProcess, ticket_id: int) -> list[str]:
     return [a.body for a in bot.zammad.article_lists[ticket_id] if not a.internal]
 
 
+def linked(bot: InProcess) -> str:
+    """DIBA's request ready: the token of the link its customer received."""
+    ready(bot, 1, 2)
+    return token_in(public_comments(bot, 1))
+
+
 @pytest.fixture
 def direct(tmp_path: Path) -> InProcess:
     return two_customers(tmp_path, LINKS, "direct")
@@ -140,8 +146,7 @@ def test_the_same_proposals_checked_again_send_the_customer_nothing_new(direct: 
 
 @pytest.mark.parametrize("site", ["direct"], indirect=True)
 def test_a_tampered_link_answers_a_page_saying_so(direct: InProcess, site: str) -> None:
-    ready(direct, 1, 2)
-    token = token_in(public_comments(direct, 1))
+    token = linked(direct)
     for bad in (token[:-3] + "abc", "nonsense", token.replace(".", "")):
         page = requests.get(f"{site}/book/{bad}", timeout=10)
         assert page.status_code == 404
@@ -151,8 +156,7 @@ def test_a_tampered_link_answers_a_page_saying_so(direct: InProcess, site: str) 
 
 @pytest.mark.parametrize("site", ["direct"], indirect=True)
 def test_an_expired_link_is_refused(direct: InProcess, site: str) -> None:
-    ready(direct, 1, 2)
-    token = token_in(public_comments(direct, 1))
+    token = linked(direct)
     direct.clock.advance(timedelta(days=7, minutes=1))
     page = requests.get(f"{site}/book/{token}", timeout=10)
     assert page.status_code == 410 and "Este enlace ha caducado." in page.text
@@ -160,8 +164,7 @@ def test_an_expired_link_is_refused(direct: InProcess, site: str) -> None:
 
 @pytest.mark.parametrize("site", ["direct"], indirect=True)
 def test_a_spent_link_says_what_was_booked(direct: InProcess, site: str) -> None:
-    ready(direct, 1, 2)
-    token = token_in(public_comments(direct, 1))
+    token = linked(direct)
     page = requests.get(f"{site}/book/{token}", timeout=10)
     first = offered(page.text)[0]
     assert choose(site, token, first).status_code == 200
@@ -187,8 +190,7 @@ def test_new_proposals_supersede_the_old_link(direct: InProcess, site: str) -> N
 
 @pytest.mark.parametrize("site", ["direct"], indirect=True)
 def test_a_cancelled_request_cancels_its_link(direct: InProcess, site: str) -> None:
-    ready(direct, 1, 2)
-    token = token_in(public_comments(direct, 1))
+    token = linked(direct)
     direct.zammad.person_notes(1, "/deploy cancel")
     direct.cycle()
     page = requests.get(f"{site}/book/{token}", timeout=10)
@@ -211,8 +213,7 @@ def test_a_post_without_the_form_token_books_nothing(direct: InProcess, site: st
 
 @pytest.mark.parametrize("site", ["direct"], indirect=True)
 def test_posts_are_limited_per_link(direct: InProcess, site: str) -> None:
-    ready(direct, 1, 2)
-    token = token_in(public_comments(direct, 1))
+    token = linked(direct)
     session = requests.Session()
     answers = [choose(site, token, "nonsense", session=session).status_code for _ in range(6)]
     assert answers == [400] * 5 + [429]  # each one unreadable, then one too many
@@ -223,8 +224,7 @@ def test_posts_are_limited_per_link(direct: InProcess, site: str) -> None:
 def test_a_refused_day_asked_for_says_why_and_offers_the_choices(
     direct: InProcess, site: str
 ) -> None:
-    ready(direct, 1, 2)
-    token = token_in(public_comments(direct, 1))
+    token = linked(direct)
     friday = choose(site, token, "other", other_day="2026-12-04", other_time="09:00")
     assert friday.status_code == 409
     assert "No se puede reservar el viernes 4 de diciembre a las 09:00: es viernes" in friday.text
@@ -354,8 +354,7 @@ def test_a_direct_booking_leaves_exactly_what_a_deploy_schedule_leaves(tmp_path:
 
 @pytest.mark.parametrize("site", ["direct"], indirect=True)
 def test_the_form_cookie_is_secure_behind_an_https_proxy(direct: InProcess, site: str) -> None:
-    ready(direct, 1, 2)
-    token = token_in(public_comments(direct, 1))
+    token = linked(direct)
     plain_http = requests.get(f"{site}/book/{token}", timeout=10).headers["Set-Cookie"]
     proxied = requests.get(f"{site}/book/{token}", headers={"X-Forwarded-Proto": "https"},
                            timeout=10).headers["Set-Cookie"]  # fmt: skip
@@ -386,8 +385,7 @@ def test_a_choice_waiting_for_the_team_holds_its_slot_from_other_customers(
 def test_a_link_sent_before_self_service_was_turned_off_books_nothing(
     direct: InProcess, site: str
 ) -> None:
-    ready(direct, 1, 2)
-    token = token_in(public_comments(direct, 1))
+    token = linked(direct)
     config = direct.service.config
     off = [c.model_copy(update={"booking": c.booking.model_copy(update={"self_service": "off"})})
            for c in config.customers]  # fmt: skip
