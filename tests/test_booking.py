@@ -392,3 +392,21 @@ def test_a_link_sent_before_self_service_was_turned_off_books_nothing(
     direct.service.config = config.model_copy(update={"customers": off})
     page = requests.get(f"{site}/book/{token}", timeout=10)
     assert page.status_code == 410 and "Este enlace ya no es válido" in page.text
+
+
+@pytest.mark.parametrize("site", ["direct"], indirect=True)
+def test_a_spent_link_of_a_finished_deployment_says_it_took_place(
+    direct: InProcess, site: str
+) -> None:
+    token = linked(direct)
+    assert choose(site, token, "2026-11-30T09:00:00+01:00").status_code == 200
+    direct.clock.set(at("2026-11-30 09:00"))
+    direct.zammad.person_tags(1, "deploy-start")
+    direct.cycle()
+    direct.clock.set(at("2026-11-30 09:12"))
+    direct.zammad.person_tags(1, "deploy-done")
+    direct.cycle()
+    page = requests.get(f"{site}/book/{token}", timeout=10)
+    assert page.status_code == 410
+    assert "El despliegue se realizó el lunes 30 de noviembre a las 09:00." in page.text
+    assert "está reservado" not in page.text

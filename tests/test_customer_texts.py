@@ -94,7 +94,8 @@ def customer_artifacts(language: str) -> Iterator[tuple[str, str]]:
     words = moment_words(at("2026-12-01 09:00"), config, language)
     values = {"target": "PRO", "customer": "DIBA", "customer_de": de("DIBA"), "window": "9–13",
               "day": words, "day_al": al(words), "slot": words, "slot_el": el(words),
-              "slot_al": al(words), "reasons": "-", "address": "cau@soffid.example"}  # fmt: skip
+              "slot_al": al(words), "slot_del": del_(words), "reasons": "-",
+              "address": "cau@soffid.example"}  # fmt: skip
     page = [say(language, key, **values) for key in CATALOGUE[language] if key.startswith("book_")]
     yield "booking page", "\n".join(page)
     for deployment in (scheduled, done, rolled):

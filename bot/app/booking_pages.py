@@ -30,12 +30,12 @@ from werkzeug.wrappers import Request, Response
 from bot.app.booking_desk import BookingDesk, Opened, Outcome
 from bot.app.views import with_security_headers
 from bot.domain.booking_offer import chosen_start
-from bot.domain.model import Deployment
+from bot.domain.model import Deployment, State
 from bot.domain.plain import plain
 from bot.domain.rendering import deployment_context, moment_words
 from bot.domain.texts import say
 from bot.domain.texts.calendar import long_date, month_names, weekday_names
-from bot.domain.texts.grammar import al, de, el
+from bot.domain.texts.grammar import al, de, del_, el
 
 log = logging.getLogger("deploybot")
 
@@ -153,7 +153,7 @@ class BookingPages:
     def _words(self, language: str, moment: datetime | None) -> dict[str, str]:
         """A moment as the sentences need it (``slot``, and Catalan's ``slot_el``/``slot_al``)."""
         words = moment_words(moment, self.desk.service.config, language) if moment else ""
-        return {"slot": words, "slot_el": el(words), "slot_al": al(words)}
+        return {"slot": words, "slot_el": el(words), "slot_al": al(words), "slot_del": del_(words)}
 
     def _render(self, name: str, language: str, status: int, **context: Any) -> Response:
         config = self.desk.service.config
@@ -172,9 +172,7 @@ class BookingPages:
         language = self._language(deployment)
         lines = [say(language, f"book_{opened.standing}")]
         if opened.standing == "spent" and deployment is not None:
-            chosen = deployment.chosen
-            moment = chosen.start if chosen else deployment.planned_start
-            key = "book_spent_chosen" if chosen else "book_spent_booked"
+            key, moment = _spent(deployment)
             if moment is not None:
                 lines.append(say(language, key, **self._words(language, moment)))
         status = 404 if opened.standing == "tampered" else 410
@@ -256,3 +254,15 @@ class BookingPages:
         return bool(nonce) and hmac.compare_digest(
             given.encode(), self._csrf(token, nonce).encode()
         )
+
+
+def _spent(deployment: Deployment) -> tuple[str, datetime | None]:
+    """What a spent link tells of its deployment now: the choice waiting for the team, the
+    booking, the deployment running, or when it took place."""
+    if deployment.chosen is not None:
+        return "book_spent_chosen", deployment.chosen.start
+    if deployment.state in (State.IN_PROGRESS, State.DELAYED):
+        return "book_spent_running", deployment.actual_start
+    if deployment.state in (State.COMPLETED, State.ROLLED_BACK):
+        return "book_spent_done", deployment.actual_start or deployment.planned_start
+    return "book_spent_booked", deployment.planned_start

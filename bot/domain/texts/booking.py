@@ -49,6 +49,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_expired": "Este enlace ha caducado.",
         "book_spent": "Este enlace ya se ha utilizado.",
         "book_spent_booked": "El despliegue está reservado para el {slot}.",
+        "book_spent_running": "El despliegue está en curso desde el {slot}.",
+        "book_spent_done": "El despliegue se realizó el {slot}.",
         "book_spent_chosen": "Su elección (el {slot}) espera la confirmación del equipo.",
         "book_superseded": "Este enlace ya no es válido: la solicitud ha cambiado y les "
         "enviaremos (o ya les hemos enviado) nuevas propuestas.",
@@ -116,6 +118,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_expired": "Aquest enllaç ha caducat.",
         "book_spent": "Aquest enllaç ja s'ha utilitzat.",
         "book_spent_booked": "El desplegament està reservat per {slot_al}.",
+        "book_spent_running": "El desplegament està en curs des {slot_del}.",
+        "book_spent_done": "El desplegament es va fer {slot_el}.",
         "book_spent_chosen": "La vostra elecció ({slot_el}) espera la confirmació de l'equip.",
         "book_superseded": "Aquest enllaç ja no és vàlid: la sol·licitud ha canviat i us "
         "enviarem (o ja us hem enviat) noves propostes.",
@@ -184,6 +188,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_expired": "This link has expired.",
         "book_spent": "This link has already been used.",
         "book_spent_booked": "The deployment is booked for {slot}.",
+        "book_spent_running": "The deployment has been in progress since {slot}.",
+        "book_spent_done": "The deployment took place on {slot}.",
         "book_spent_chosen": "Your choice ({slot}) is waiting for the team's confirmation.",
         "book_superseded": "This link is no longer valid: the request has changed and we will "
         "send (or have sent) you new proposals.",
