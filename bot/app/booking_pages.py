@@ -28,6 +28,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from bot.app.booking_desk import BookingDesk, Opened, Outcome
+from bot.app.service import Service
 from bot.app.views import with_security_headers
 from bot.domain.booking_offer import chosen_start
 from bot.domain.model import Deployment, State
@@ -66,6 +67,14 @@ class RateLimit:
                 return False
             seen.append(now)
             return True
+
+
+def booking_pages(service: Service, *, after: Callable[[], None]) -> BookingPages | None:
+    """The customers' booking pages on ``service`` (None when it makes no links); ``after``
+    follows each booking: the daemon wakes its cycle, ``deploybot serve`` drains the outbox."""
+    if service.links is None:
+        return None
+    return BookingPages(BookingDesk(service, service.links, after=after))
 
 
 class BookingPages:

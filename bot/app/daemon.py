@@ -19,8 +19,7 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from bot.app.booking_desk import BookingDesk
-from bot.app.booking_pages import BookingPages
+from bot.app.booking_pages import booking_pages
 from bot.app.service import Service
 from bot.app.webhook import ControlApp, serve
 from bot.config.models import Config
@@ -96,14 +95,6 @@ def views_token(config: Config) -> bytes | None:
     return read_secret(name, None, what="pages token").encode() if name else None
 
 
-def booking_pages(service: Service, wake: Callable[[], None]) -> BookingPages | None:
-    """The customers' booking pages (None without links): a booking wakes the cycle, which
-    carries its effects out."""
-    if service.links is None:
-        return None
-    return BookingPages(BookingDesk(service, service.links, after=wake))
-
-
 def gitlab_webhook_secret(config: Config) -> bytes | None:
     """The secret GitLab's project hooks send (None: ``/webhooks/gitlab`` is off)."""
     name = config.gitlab.webhook_secret_env
@@ -151,7 +142,7 @@ def run_daemon(service: Service, config: Config, secret: bytes | None = None) ->
             gitlab_secret=gitlab_webhook_secret(config),
             wake_gitlab=wake_gitlab,
             views_token=views_token(config),
-            booking=booking_pages(service, wake),
+            booking=booking_pages(service, after=wake),  # the cycle carries the effects out
         )
         server = serve(app, config.server.host, config.server.port)
         log.info(

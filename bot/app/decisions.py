@@ -19,7 +19,7 @@ import filelock
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-#: The advisory lock's key: "deploybook" folded into one bigint (the leader's is another).
+#: The advisory lock's key: "decide" in ASCII, then 1, as one bigint (the leader's is another).
 DECISION_KEY = 0x6465636964650001
 
 

@@ -320,6 +320,7 @@ def serve_views(
     The token is read from the variable named by server.token_env (default
     DEPLOYBOT_PAGES_TOKEN). A booking is acted on as the daemon would: same store, outbox, rules.
     """
+    from bot.app.store import sqlite_url
     from bot.app.views import ViewsApp
     from bot.app.webhook import serve
     from bot.cli.base import utc_now
@@ -328,7 +329,7 @@ def serve_views(
     config = load(config_path)
     store = _state_store(state_path) if state_path else _store(config)
     if state_path is not None:  # the booking pages act on that store too
-        url = f"sqlite:///{state_path.resolve()}"
+        url = sqlite_url(state_path.resolve())
         config = config.model_copy(update={"state": config.state.model_copy(update={"url": url})})
     name = config.server.token_env or "DEPLOYBOT_PAGES_TOKEN"
     try:
@@ -350,8 +351,7 @@ def serve_views(
 def _booking_app(config: Config, views: Any) -> Any:
     """The views, with the booking pages before them when links are configured: a booking's
     effects are carried out right after it, in the background."""
-    from bot.app.booking_desk import BookingDesk
-    from bot.app.booking_pages import BookingPages
+    from bot.app.booking_pages import booking_pages
     from bot.app.wiring import booking_links, build_service
     from bot.cli.base import utc_now
 
@@ -367,4 +367,6 @@ def _booking_app(config: Config, views: Any) -> Any:
 
         threading.Thread(target=run, name="deploybot-booking-effects", daemon=True).start()
 
-    return BookingPages(BookingDesk(service, links, after=drain)).before(views)
+    pages = booking_pages(service, after=drain)
+    assert pages is not None  # the service makes links: booking_links said so
+    return pages.before(views)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -29,6 +29,7 @@ import markupsafe
 
 from bot.config.base import in_language
 from bot.config.models import Config, Customer, EmailKind
+from bot.domain.booking_link import claim_for
 from bot.domain.calendar.rules import Slot
 from bot.domain.model import Deployment, note_texts
 from bot.domain.prerequisites.result import Report
@@ -359,8 +360,7 @@ class Renderer:
         or — with a booking ``link`` — by deploybot itself."""
         language = config.customer(deployment.customer).language
         context = deployment_context(deployment, config, language=language, now=now)
-        context.update(_offer_context(deployment, config, language, now, link))
-        context["slots"] = _slot_rows(slots, config, language)
+        context.update(_offer_context(deployment, config, language, now, link, slots))
         return self.render(_localized("drafts", language, "proposals.txt"), context)
 
     def proposals_note(
@@ -396,12 +396,19 @@ class Renderer:
 
 
 def _offer_context(
-    deployment: Deployment, config: Config, language: str, now: datetime, link: str
+    deployment: Deployment,
+    config: Config,
+    language: str,
+    now: datetime,
+    link: str,
+    slots: Sequence[Slot] | None = None,
 ) -> dict[str, Any]:
-    """What the proposals say: the slots, and the booking link with the day it lapses."""
-    customer = config.customer(deployment.customer)
-    until = now.astimezone(config.provider.tz) + timedelta(days=customer.booking.link_days)
-    slots = [Slot(start, start + deployment.duration) for start in deployment.proposals]
+    """What the proposals say: the slots (the deployment's proposals unless given), and the
+    booking link with the day it lapses (the day its claim expires)."""
+    days = config.customer(deployment.customer).booking.link_days
+    until = claim_for(deployment, now, days).expires.astimezone(config.provider.tz)
+    if slots is None:
+        slots = [Slot(start, start + deployment.duration) for start in deployment.proposals]
     return {
         "slots": _slot_rows(slots, config, language),
         "link": link,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.booking_link import BookingLinks, claim_for
-from bot.domain.calendar.rules import Slot, rules_for
+from bot.domain.calendar.rules import Booking, Slot, rules_for
 from bot.domain.calendar.timing import slot_reasons
 from bot.domain.events import (
     CancelRequested,
@@ -20,6 +20,7 @@ from bot.domain.events import (
 from bot.domain.lifecycle.builder import PENDING, RUNNING, Builder, ignored, say_op, status_tag
 from bot.domain.lifecycle.reminders import arm_booking_timers, disarm_booking_timers
 from bot.domain.model import Choice, State
+from bot.domain.prerequisites.result import Report
 from bot.domain.problems import Problem
 from bot.domain.rendering import moment_words, note_language, plain_text_html
 from bot.domain.request_plan import request_duration
@@ -81,18 +82,23 @@ def offer_slots(b: Builder, slots: Sequence[Slot], link: str) -> None:
         b.email("proposals", link=link)
 
 
-def _slot_problems(b: Builder, event: ScheduleRequested, duration: timedelta) -> list[str]:
+def _slot_problems(
+    b: Builder,
+    start: datetime,
+    duration: timedelta,
+    bookings: Sequence[Booking],
+    report: Report | None = None,
+) -> list[str]:
     """Why the slot asked for cannot be booked: calendar rules, other bookings, too far ahead,
     prerequisites that fail."""
     d = b.deployment
     rules = rules_for(b.config, b.config.customer(d.customer))
-    others = tuple(booking for booking in event.bookings if booking.id != d.id)
-    end = event.start + duration
-    problems = [r.text for r in slot_reasons(rules, event.start, end, now=b.now, bookings=others)]
+    others = tuple(booking for booking in bookings if booking.id != d.id)
+    end = start + duration
+    problems = [r.text for r in slot_reasons(rules, start, end, now=b.now, bookings=others)]
     limit = b.config.workflow.max_days_ahead
-    if event.start > b.now + timedelta(days=limit):
+    if start > b.now + timedelta(days=limit):
         problems.append(say_op(b, "too_far_ahead", days=limit))
-    report = event.report
     if report is not None and not report.ready:
         problems.extend(f"{c.code}: {c.message}" for c in report.failed)
     return problems
@@ -108,7 +114,7 @@ def on_schedule(b: Builder, event: ScheduleRequested) -> None:
         b.tags(status_tag(b.config, d.state), consumed=[*tags.slots, tags.accept])
         return
     duration = event.duration or d.duration
-    problems = _slot_problems(b, event, duration)
+    problems = _slot_problems(b, event.start, duration, event.bookings, event.report)
     rescheduling = d.state is State.SCHEDULED
     force = event.force or (d.forced if rescheduling else "")
     if problems and not force:
@@ -155,8 +161,7 @@ def on_chosen(b: Builder, event: SlotChosen) -> None:
     if d.state is not State.READY or d.chosen is not None:
         ignored(b, event, "not_schedulable")
         return
-    schedule = ScheduleRequested(event.origin, event.start, bookings=event.bookings)
-    problems = _slot_problems(b, schedule, d.duration)
+    problems = _slot_problems(b, event.start, d.duration, event.bookings)
     if problems:
         b.refusal = tuple(problems)
         return
