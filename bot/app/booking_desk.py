@@ -109,8 +109,7 @@ class BookingDesk:
         if reasons:
             return Outcome("refused", opened, reasons)
         customer = self.customer(deployment)
-        home = next((t.id for t in deployment.tickets if t.id is not None), None)
-        origin = Origin("booking", booking_actor(customer), home)
+        origin = Origin("booking", booking_actor(customer), deployment.first_ticket_id)
         try:
             if customer.booking.self_service == "direct":
                 new = self.service.orders.schedule(deployment, origin, start, comment=comment)

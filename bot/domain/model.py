@@ -117,6 +117,11 @@ class Deployment:
         return self.state not in ENDED
 
     @property
+    def first_ticket_id(self) -> int | None:
+        """The Zammad id of the request's first ticket (None: a request by email only)."""
+        return next((ticket.id for ticket in self.tickets if ticket.id is not None), None)
+
+    @property
     def planned_end(self) -> datetime | None:
         """When the deployment is expected to end: the planned start plus the estimate."""
         if self.planned_start is None:

@@ -117,12 +117,12 @@ def alert(
     )
     cause = f"alert-{digest(effect.key)}"
     effects: list[OutboxEffect] = []
-    ticket_ids = [t.id for t in deployment.tickets if t.id is not None] if deployment else []
-    if ticket_ids:
+    home = deployment.first_ticket_id if deployment else None
+    if home is not None:
         note = renderer.note(
             "status", config, event="alert", deployment_id=deployment_id, message=message
         )
-        effects.append(PostNote(effect_key(ALERTS, cause, 0), ticket_ids[0], note))
+        effects.append(PostNote(effect_key(ALERTS, cause, 0), home, note))
     support = tuple(contact_addresses(config.provider.support_team))
     if support:
         email = Email(

@@ -74,11 +74,11 @@ def offer_slots(b: Builder, slots: Sequence[Slot], link: str) -> None:
     """The proposals as the customer receives them, with the link: a public comment on the
     request's first ticket (every issue on the same one, wherever the re-check came from), or an
     email when the request came by email only."""
-    text = b.renderer.proposals_draft(b.deployment, b.config, slots, now=b.now, link=link)
-    home = next((t.id for t in b.deployment.tickets if t.id is not None), None)
+    home = b.deployment.first_ticket_id
     if home is not None:
+        text = b.renderer.proposals_draft(b.deployment, b.config, slots, now=b.now, link=link)
         b.comment(home, plain_text_html(text))
-    else:
+    else:  # the email renders the same draft itself
         b.email("proposals", link=link)
 
 

@@ -71,8 +71,7 @@ class Builder:
     def home_ticket(self) -> int | None:
         if self.origin.ticket_id is not None:
             return self.origin.ticket_id
-        ids = [ticket.id for ticket in self.deployment.tickets if ticket.id is not None]
-        return ids[0] if ids else None
+        return self.deployment.first_ticket_id
 
     def note(self, html: str, *, ticket_id: int | None = None) -> None:
         target = ticket_id if ticket_id is not None else self.home_ticket
