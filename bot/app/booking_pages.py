@@ -5,9 +5,9 @@ JavaScript.
 ``GET`` shows the request and the calendar of the next weeks (allowed days offer their slots as
 radio buttons, refused days are greyed with their reason); ``POST`` carries the choice out
 through :class:`~bot.app.booking_desk.BookingDesk`. A form carries a CSRF token bound to a
-cookie the page set (``SameSite=Strict``) and to the link; the POSTs of one link are rate
-limited; a tampered, expired, spent or superseded link answers a page saying so and how to reach
-support — never a traceback.
+cookie the page set (``SameSite=Strict``) and to the link; the POSTs of one link (and those
+without a valid link, per client address) are rate limited; a tampered, expired, spent or
+superseded link answers a page saying so and how to reach support — never a traceback.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import logging
 import secrets
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,7 @@ from werkzeug.wrappers import Request, Response
 from bot.app.booking_desk import BookingDesk, Opened, Outcome
 from bot.app.service import Service
 from bot.app.views import with_security_headers
+from bot.domain.booking_link import LinkClaim
 from bot.domain.booking_offer import chosen_start
 from bot.domain.model import Deployment, State
 from bot.domain.plain import plain
@@ -44,29 +45,50 @@ CSRF_COOKIE = "deploybot_booking"
 #: How many choices one link may post in :data:`RATE_WINDOW_SECONDS`.
 RATE_LIMIT = 5
 RATE_WINDOW_SECONDS = 600.0
+#: How many links (and, apart, addresses) the limits remember at most.
+RATE_KEYS = 10_000
 #: The longest comment kept.
 COMMENT_LIMIT = 1000
 
 
 class RateLimit:
-    """At most ``limit`` events per key in a sliding window (in this process)."""
+    """At most ``limit`` events per key in a sliding window (in this process), remembering at
+    most ``keys`` keys: past that, the one unused longest is forgotten (so no stream of new
+    keys grows it)."""
 
-    def __init__(self, limit: int, window: float, clock: Callable[[], float]) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self._seen: dict[str, deque[float]] = {}
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float], *, keys: int = RATE_KEYS
+    ) -> None:
+        self.limit, self.window, self.clock, self.keys = limit, window, clock, keys
+        self._seen: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._seen)
 
     def allow(self, key: str) -> bool:
         """Count one event for ``key``; False when it is one too many."""
         now = self.clock()
         with self._lock:
-            seen = self._seen.setdefault(key, deque())
+            seen = self._seen.pop(key, None) or deque()
             while seen and now - seen[0] > self.window:
                 seen.popleft()
-            if len(seen) >= self.limit:
-                return False
-            seen.append(now)
-            return True
+            allowed = len(seen) < self.limit
+            if allowed:
+                seen.append(now)
+            self._seen[key] = seen
+            self._forget(now)
+            return allowed
+
+    def _forget(self, now: float) -> None:
+        """Drop the keys unused longest: past the size, or with nothing left in the window."""
+        while len(self._seen) > self.keys:
+            self._seen.popitem(last=False)
+        while self._seen:
+            oldest = next(iter(self._seen.values()))
+            if oldest and now - oldest[-1] <= self.window:
+                break
+            self._seen.popitem(last=False)
 
 
 def booking_pages(service: Service, *, after: Callable[[], None]) -> BookingPages | None:
@@ -84,7 +106,11 @@ class BookingPages:
         self, desk: BookingDesk, *, monotonic: Callable[[], float] = time.monotonic
     ) -> None:
         self.desk = desk
+        #: Posts counted per link (its deployment and proposal round, however it is written).
         self.limits = RateLimit(RATE_LIMIT, RATE_WINDOW_SECONDS, monotonic)
+        #: Posts with no valid link, counted per client address: kept apart, so that a flood of
+        #: them never makes the limits forget a link.
+        self.strangers = RateLimit(RATE_LIMIT, RATE_WINDOW_SECONDS, monotonic)
         self.routes = Map([Rule("/book/<token>", endpoint="book", methods=["GET", "POST"])])
 
     @staticmethod
@@ -119,12 +145,12 @@ class BookingPages:
 
     def book(self, request: Request, token: str) -> Response:
         opened = self.desk.open(token)
+        if request.method == "POST" and not self._counted(request, opened.claim):
+            return self._message(opened.deployment, "book_too_many", status=429)
         if opened.standing != "open" or opened.deployment is None:
             return self._closed(opened)
         if request.method == "GET":
             return self._form(request, token, opened.deployment)
-        if not self.limits.allow(token):
-            return self._message(opened.deployment, "book_too_many", status=429)
         if not self._csrf_ok(request, token):
             return self._message(opened.deployment, "book_form_expired", status=403)
         rules = self.desk.rules(opened.deployment)
@@ -136,6 +162,14 @@ class BookingPages:
             return self._form(request, token, opened.deployment, error=error, status=400)
         comment = plain(form.get("comment", ""))[:COMMENT_LIMIT].strip()
         return self._outcome(request, token, self.desk.choose(token, start, comment), start)
+
+    def _counted(self, request: Request, claim: LinkClaim | None) -> bool:
+        """Count a post before anything of its body is read: against its link's deployment
+        and round, or, with no valid link, against the client's address; False past the
+        limit."""
+        if claim is not None:
+            return self.limits.allow(f"{claim.deployment_id} round {claim.round}")
+        return self.strangers.allow(request.remote_addr or "")
 
     def _outcome(self, request: Request, token: str, outcome: Outcome, start: datetime) -> Response:
         deployment = outcome.opened.deployment

@@ -101,9 +101,10 @@ def serve(
         expose_tracebacks=False,
         asyncore_use_poll=True,
         # A reverse proxy on this machine says whether the customer came over HTTPS (the
-        # booking page's cookie is then Secure); nobody else is believed.
+        # booking page's cookie is then Secure) and from which address (posts without a valid
+        # link are limited per address); nobody else is believed.
         trusted_proxy="127.0.0.1",
-        trusted_proxy_headers={"x-forwarded-proto"},
+        trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-for"},
         clear_untrusted_proxy_headers=True,
     )
     dispatcher = ThreadedTaskDispatcher()

@@ -53,12 +53,13 @@ class BookingLinks:
         return f"{self.base_url.rstrip('/')}/book/{self.token(claim)}"
 
     def read(self, token: str) -> LinkClaim | None:
-        """The claim a token carries, or None when it is not one this secret signed."""
-        head, _, signature = token.partition(".")
+        """The claim a token carries, or None when it is not one this secret signed — in the
+        very spelling :meth:`token` gives it (base64 read leniently has many spellings of the
+        same bytes: padding, unused low bits, skipped characters; one link is one token)."""
         try:
-            payload = _unb64(head)
-            signed = hmac.compare_digest(_unb64(signature), self._sign(payload))
-            if not signed:
+            payload = _unb64(token.partition(".")[0])
+            issued = f"{_b64(payload)}.{_b64(self._sign(payload))}"
+            if not hmac.compare_digest(issued.encode(), token.encode()):
                 return None
             deployment_id, round_, expires = json.loads(payload)
             return LinkClaim(str(deployment_id), int(round_), datetime.fromtimestamp(expires, UTC))

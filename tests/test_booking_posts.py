@@ -1,0 +1,149 @@
+"""What a post to the customer's booking page may carry: the link only in the spelling the
+service issued, a limit per link (and per address for what is no link) that holds however the
+link is written and remembers a bounded number of keys, and a slot on the page's grid within
+the weeks the page shows — anything else answered 400/409 in the customer's language, never 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import string
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.test import Client
+
+from bot.app.booking_desk import BookingDesk
+from bot.app.booking_pages import RATE_LIMIT, BookingPages, RateLimit
+from bot.domain.booking_link import LinkClaim
+from bot.domain.model import State
+from tests.booking_side import CSRF, booking_site, choose
+from tests.fakes import InProcess
+from tests.scenes import two_customers
+from tests.test_booking import LINKS, linked
+
+ALPHABET = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+
+
+@pytest.fixture
+def direct(tmp_path: Path) -> InProcess:
+    return two_customers(tmp_path, LINKS, "direct")
+
+
+@pytest.fixture
+def site(direct: InProcess) -> Iterator[str]:
+    with booking_site(direct.service) as url:
+        yield url
+
+
+def _unused_bits_changed(part: str) -> str:
+    """The same bytes spelled with the unused low bits of the last character set."""
+    unused = {2: 4, 3: 2}[len(part) % 4]  # 2 chars carry 1 byte (4 spare bits), 3 carry 2
+    last = ALPHABET.index(part[-1])
+    respelled = part[:-1] + ALPHABET[last | ((1 << unused) - 1)]
+    assert respelled != part and _bytes(respelled) == _bytes(part)
+    return respelled
+
+
+def _bytes(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def _respellings(token: str) -> list[str]:
+    """Spellings of ``token`` that decode to the same bytes."""
+    head, _, signature = token.partition(".")
+    return [
+        f"{token}=",
+        f"{head}==.{signature}",
+        f"{head}.{_unused_bits_changed(signature)}",
+        f"{_unused_bits_changed(head)}.{signature}",
+        f"{head}.{signature[:5]}!{signature[5:]}",  # a character base64 skips
+        token.replace("-", "+").replace("_", "/") if "-" in token or "_" in token else f"{token}~",
+    ]
+
+
+# -- the link's one spelling ----------------------------------------------------------------
+
+
+def test_a_token_is_read_only_in_the_spelling_the_service_issued() -> None:
+    for round_ in range(1, 4):  # payload lengths that leave spare bits in the last character
+        claim = LinkClaim(f"DIBA-2026-000{round_}", round_, datetime(2026, 12, 3, 8, tzinfo=UTC))
+        token = LINKS.token(claim)
+        assert LINKS.read(token) is not None
+        assert [t for t in _respellings(token) if LINKS.read(t) is not None] == []
+
+
+# -- the limit ------------------------------------------------------------------------------
+
+
+def _attempt(site: str, spelling: str) -> int:
+    """A choice through ``spelling`` of a link, with the form's token when its page opens."""
+    session = requests.Session()
+    page = session.get(f"{site}/book/{spelling}", timeout=10)
+    found = CSRF.search(page.text)
+    form = {"slot": "nonsense", "csrf": found.group(1) if found else ""}
+    return session.post(f"{site}/book/{spelling}", data=form, timeout=10).status_code
+
+
+def test_respelled_links_share_one_limit(direct: InProcess, site: str) -> None:
+    token = linked(direct)
+    respelled = _respellings(token) * 2
+    answers: dict[str, list[int]] = {spelling: [] for spelling in [token, *respelled]}
+    for i, spelling in enumerate(respelled):
+        answers[spelling].append(_attempt(site, spelling))
+        if i % 2:
+            answers[token].append(_attempt(site, token))
+    assert answers.pop(token) == [400] * RATE_LIMIT + [429]  # each unreadable, then too many
+    assert {code for codes in answers.values() for code in codes} <= {404, 429}
+    assert direct.service.store.open_deployment_of_ticket(1).state is State.READY  # type: ignore[union-attr]
+
+
+def test_the_limiter_stays_bounded_under_10000_distinct_bogus_tokens(direct: InProcess) -> None:
+    token = linked(direct)
+    head, _, signature = token.partition(".")
+    pages = BookingPages(BookingDesk(direct.service, LINKS, after=lambda: None))
+    client = Client(pages)
+    skipped = "!~*$'(),;:@"  # characters lenient base64 skips: each a respelling of the link
+    answers = set()
+    for i in range(10_000):
+        mark = "".join(skipped[int(d)] for d in f"{i:04d}")
+        bogus = f"{head}{mark}.{signature}" if i % 2 else f"x{i}.{signature}"
+        answers.add(client.post(f"/book/{bogus}", data={"slot": "nonsense"}).status_code)
+    assert (len(pages.limits), len(pages.strangers)) == (0, 1)  # no valid link; one address
+    assert answers == {404, 429}
+
+
+def test_a_limit_forgets_the_longest_unused_key_past_its_size() -> None:
+    clock = [0.0]
+    limit = RateLimit(2, 600.0, lambda: clock[0], keys=100)
+    for i in range(10_000):
+        assert limit.allow(f"key {i}")
+    assert len(limit) == 100
+    assert limit.allow("key 9999") and not limit.allow("key 9999")  # its count is kept
+    clock[0] = 601.0
+    assert limit.allow("key 9999")  # and lapses with the window
+
+
+def test_bare_posts_without_the_form_token_still_count(direct: InProcess, site: str) -> None:
+    token = linked(direct)
+    bare = [requests.post(f"{site}/book/{token}", data={"slot": "x"}, timeout=10).status_code
+            for _ in range(RATE_LIMIT)]  # fmt: skip
+    assert bare == [403] * RATE_LIMIT
+    assert choose(site, token, "nonsense").status_code == 429
+
+
+def test_posts_without_a_valid_link_are_limited_by_address(site: str) -> None:
+    answers = [requests.post(f"{site}/book/x{i}.y", data={}, timeout=10).status_code
+               for i in range(RATE_LIMIT + 1)]  # fmt: skip
+    assert answers == [404] * RATE_LIMIT + [429]
+
+
+def test_the_client_address_behind_the_proxy_is_the_forwarded_one(site: str) -> None:
+    for address in ("198.51.100.7", "203.0.113.9"):
+        answers = [requests.post(f"{site}/book/x{i}.y", data={}, timeout=10,
+                                 headers={"X-Forwarded-For": address}).status_code
+                   for i in range(RATE_LIMIT)]  # fmt: skip
+        assert answers == [404] * RATE_LIMIT
