@@ -9,7 +9,8 @@ from __future__ import annotations
 import base64
 import string
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,13 @@ from werkzeug.test import Client
 from bot.app.booking_desk import BookingDesk
 from bot.app.booking_pages import RATE_LIMIT, BookingPages, RateLimit
 from bot.domain.booking_link import LinkClaim
+from bot.domain.booking_offer import misfit
+from bot.domain.calendar.rules import rules_for
 from bot.domain.model import State
 from tests.booking_side import CSRF, booking_site, choose
+from tests.factories import at, make_config
 from tests.fakes import InProcess
-from tests.scenes import two_customers
+from tests.scenes import START, two_customers
 from tests.test_booking import LINKS, linked
 
 ALPHABET = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
@@ -147,3 +151,61 @@ def test_the_client_address_behind_the_proxy_is_the_forwarded_one(site: str) -> 
                                  headers={"X-Forwarded-For": address}).status_code
                    for i in range(RATE_LIMIT)]  # fmt: skip
         assert answers == [404] * RATE_LIMIT
+
+
+# -- the slot -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("slot", "status", "says"),
+    [
+        ("0001-01-01T00:00:00+00:00", 409, "ya ha pasado"),
+        ("0001-01-01T00:00:00+01:00", 409, "ya ha pasado"),
+        ("9999-12-31T23:59:00+00:00", 409, "está demasiado lejos"),
+        ("9999-12-31T23:59:00-12:00", 409, "está demasiado lejos"),
+        ("2027-11-30T09:00:00+01:00", 409, "está demasiado lejos"),  # 369 days ahead
+        ("2026-12-28T09:00:00+01:00", 409, "está demasiado lejos"),  # the week after the page
+        ("2026-11-30T09:00:17.5+01:00", 400, "minutos exactos"),
+        ("2026-11-30T09:00:00.000001+01:00", 400, "minutos exactos"),
+        ("2026-11-30T09:07:00+01:00", 400, "de 5 en 5"),
+        ("9999-12-31T23:59:59.999999+00:00", 400, "minutos exactos"),
+        ("2026-13-40T09:00:00+01:00", 400, "No hemos entendido la franja"),
+    ],
+)
+def test_a_slot_outside_the_page_is_refused_with_the_reason(
+    direct: InProcess, site: str, slot: str, status: int, says: str
+) -> None:
+    token = linked(direct)
+    answer = choose(site, token, slot)
+    assert (answer.status_code, says in answer.text) == (status, True), answer.text
+    assert direct.service.store.open_deployment_of_ticket(1).state is State.READY  # type: ignore[union-attr]
+    assert direct.calendar.events == {} and direct.logs.rows == {}
+
+
+@pytest.mark.parametrize(
+    ("day", "hour", "status"),
+    [("2026-11-30", "10:30:17", 400), ("2026-11-30", "10:30:00.5", 400),
+     ("2026-11-30", "10:30+05:00", 400), ("0001-01-01", "00:00", 409),
+     ("9999-12-31", "23:55", 409)],
+)  # fmt: skip
+def test_another_time_outside_the_page_is_refused(
+    direct: InProcess, site: str, day: str, hour: str, status: int
+) -> None:
+    answer = choose(site, linked(direct), "other", other_day=day, other_time=hour)
+    assert answer.status_code == status, answer.text
+    assert direct.service.store.open_deployment_of_ticket(1).state is State.READY  # type: ignore[union-attr]
+
+
+def test_the_last_day_of_the_page_can_be_booked(direct: InProcess, site: str) -> None:
+    answer = choose(site, linked(direct), "2026-12-21T09:00:00+01:00")
+    assert answer.status_code == 200, answer.text
+
+
+def test_an_offered_start_off_the_five_minute_grid_is_on_the_page() -> None:
+    config = make_config()
+    rules = replace(rules_for(config, config.customers[0]), start_times=(time(9, 7),))
+    assert misfit(at("2026-11-30 09:07"), rules, now=START, weeks=5) is None
+    off = misfit(at("2026-11-30 09:08"), rules, now=START, weeks=5)
+    assert off is not None and off.kind == "grid"
+    far = misfit(at("2026-12-28 09:05"), rules, now=START, weeks=5)
+    assert far is not None and (far.kind, far.reasons) == ("days", ("está demasiado lejos",))

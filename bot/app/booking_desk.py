@@ -19,10 +19,12 @@ from bot.app.service import Service
 from bot.config.models import Customer
 from bot.domain.booking_link import BookingLinks, LinkClaim, Standing, standing
 from bot.domain.booking_offer import (
+    Misfit,
     OfferDay,
     booking_actor,
     choice_reasons,
     customer_rules,
+    misfit,
     offer_days,
 )
 from bot.domain.calendar.rules import Booking, SlotRules, rules_for
@@ -88,6 +90,11 @@ class BookingDesk:
                           duration=deployment.duration, bookings=self._others(deployment),
                           weeks=WEEKS)  # fmt: skip
 
+    def misfit(self, deployment: Deployment, start: datetime) -> Misfit | None:
+        """Why ``start`` is no time the page offers now (off its grid, outside its weeks), judged
+        before any rule."""
+        return misfit(start, self.rules(deployment), now=self.service.clock(), weeks=WEEKS)
+
     def choose(self, token: str, start: datetime, comment: str) -> Outcome:
         """Carry out a customer's choice of ``start`` through the link ``token``."""
         with self.service.lock:
@@ -103,7 +110,7 @@ class BookingDesk:
             return Outcome("closed", opened)
         config, now = self.service.config, self.service.clock()
         bookings = self._others(deployment)
-        reasons = choice_reasons(self.rules(deployment), start, now=now,
+        reasons = choice_reasons(self.rules(deployment), start, now=now, weeks=WEEKS,
                                  duration=deployment.duration, bookings=bookings,
                                  max_days_ahead=config.workflow.max_days_ahead)  # fmt: skip
         if reasons:

@@ -160,6 +160,11 @@ class BookingPages:
         if start is None:
             error = ("book_unreadable", ())
             return self._form(request, token, opened.deployment, error=error, status=400)
+        misfit = self.desk.misfit(opened.deployment, start)
+        if misfit is not None:
+            status = 400 if misfit.kind == "grid" else 409
+            return self._form(request, token, opened.deployment,
+                              error=(misfit.key, misfit.reasons), status=status)  # fmt: skip
         comment = plain(form.get("comment", ""))[:COMMENT_LIMIT].strip()
         return self._outcome(request, token, self.desk.choose(token, start, comment), start)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import Literal
 
 from bot.config.models import Customer
 from bot.domain.calendar.planning import free_slots
@@ -17,6 +18,9 @@ from bot.domain.calendar.rules import Booking, Reason, Slot, SlotRules
 from bot.domain.calendar.timing import slot_reasons
 from bot.domain.model import Deployment, State
 from bot.domain.texts import say
+
+#: The minutes a chosen time steps by (the page's time field steps the same: ``step="300"``).
+GRID_MINUTES = 5
 
 #: The reasons a customer reads as the rules word them (public facts: weekends, holidays,
 #: eves, the window); every other reason is said in the customer's own words below.
@@ -89,6 +93,19 @@ def customer_reasons(reasons: Iterable[Reason], language: str) -> tuple[str, ...
     return tuple(said)
 
 
+def first_day(rules: SlotRules, now: datetime) -> date:
+    """The page's first day: this week's Monday."""
+    today = now.astimezone(rules.tz).date()
+    return today - timedelta(days=today.weekday())
+
+
+def offer_end(rules: SlotRules, now: datetime, weeks: int) -> datetime:
+    """When the page's last day ends: a choice must start before (the page's horizon binds a
+    post, however it was crafted)."""
+    last = first_day(rules, now) + timedelta(weeks=weeks)
+    return datetime.combine(last, time(0), tzinfo=rules.tz)
+
+
 def offer_days(
     rules: SlotRules,
     *,
@@ -100,7 +117,7 @@ def offer_days(
     """Every day from this week's Monday for ``weeks`` weeks, with its free slots or why not
     (``rules`` word reasons in the customer's language: :func:`customer_rules`)."""
     today = now.astimezone(rules.tz).date()
-    first = today - timedelta(days=today.weekday())
+    first = first_day(rules, now)
     days = []
     for offset in range(weeks * 7):
         day = first + timedelta(days=offset)
@@ -112,6 +129,43 @@ def offer_days(
     return tuple(days)
 
 
+@dataclass(frozen=True)
+class Misfit:
+    """Why a start a form asks for is no time the page offers: off its grid (``grid``: the
+    form is not one the page makes) or outside its days (``days``: a refusal), said in the
+    customer's words (``key`` and the ``reasons`` it names)."""
+
+    kind: Literal["grid", "days"]
+    key: str
+    reasons: tuple[str, ...] = ()
+
+
+def misfit(start: datetime, rules: SlotRules, *, now: datetime, weeks: int) -> Misfit | None:
+    """Whether ``start`` lies on the page's grid and within its days (None: the rules may judge
+    it). Checked before any rule, so that no date arithmetic runs on an absurd year: a whole
+    minute, not before ``now``, before the end of the page's last day, and on the grid of
+    :data:`GRID_MINUTES` (or one of the day's offered starts) in the provider's zone."""
+    if start.second or start.microsecond:
+        return Misfit("grid", "book_off_grid")
+    outside = _outside_days(start, rules, now=now, weeks=weeks)
+    if outside:
+        return Misfit("days", "book_outside", outside)
+    local = start.astimezone(rules.tz)
+    if local.minute % GRID_MINUTES and local.time() not in rules.starts:
+        return Misfit("grid", "book_off_grid")
+    return None
+
+
+def _outside_days(
+    start: datetime, rules: SlotRules, *, now: datetime, weeks: int
+) -> tuple[str, ...]:
+    if start < now:
+        return (say(rules.language, "book_past_day"),)
+    if start >= offer_end(rules, now, weeks):
+        return (say(rules.language, "book_too_far"),)
+    return ()
+
+
 def choice_reasons(
     rules: SlotRules,
     start: datetime,
@@ -119,9 +173,15 @@ def choice_reasons(
     now: datetime,
     duration: timedelta,
     bookings: Sequence[Booking],
+    weeks: int,
     max_days_ahead: int,
 ) -> tuple[str, ...]:
-    """Why the customer cannot book ``start`` now (nothing: it can be booked)."""
+    """Why the customer cannot book ``start`` now (nothing: it can be booked): outside the
+    ``weeks`` the page shows, or refused by the rules (``max_days_ahead`` too, should it be
+    shorter than the page)."""
+    outside = _outside_days(start, rules, now=now, weeks=weeks)
+    if outside:
+        return outside
     reasons = slot_reasons(rules, start, start + duration, now=now, bookings=bookings)
     said = customer_reasons(reasons, rules.language)
     if start > now + timedelta(days=max_days_ahead):
@@ -130,8 +190,9 @@ def choice_reasons(
 
 
 def chosen_start(slot: str, other_day: str, other_time: str, rules: SlotRules) -> datetime | None:
-    """The start a form asks for: an offered slot (its ISO value), or another time of a day
-    (``other``); None when the form says neither in a way that can be read."""
+    """The start a form asks for, as written (seconds too: :func:`misfit` judges them): an
+    offered slot (its ISO value), or another time of a day (``other``, a local time); None
+    when the form says neither in a way that can be read."""
     try:
         if slot != "other":
             start = datetime.fromisoformat(slot)
@@ -140,4 +201,6 @@ def chosen_start(slot: str, other_day: str, other_time: str, rules: SlotRules) -
         hour = time.fromisoformat(other_time)
     except ValueError:
         return None
-    return datetime.combine(day, hour.replace(second=0, microsecond=0), tzinfo=rules.tz)
+    if hour.tzinfo is not None:
+        return None
+    return datetime.combine(day, hour, tzinfo=rules.tz)

@@ -38,6 +38,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "disponibles.",
         "book_unreadable": "No hemos entendido la franja: elijan una de la lista, o un día y "
         "una hora.",
+        "book_outside": "No se puede reservar esa fecha: {reasons}. Elijan una de las franjas "
+        "disponibles del calendario.",
+        "book_off_grid": "La hora debe ser en minutos exactos, de 5 en 5 (por ejemplo, 10:05): "
+        "elijan una franja de la lista, o un día y una hora.",
         "book_done_title": "Despliegue reservado",
         "book_done": "El despliegue queda reservado para el {slot}. Les hemos enviado la "
         "confirmación por correo.",
@@ -107,6 +111,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "franges disponibles.",
         "book_unreadable": "No hem entès la franja: trieu-ne una de la llista, o un dia i una "
         "hora.",
+        "book_outside": "No es pot reservar aquesta data: {reasons}. Trieu una de les franges "
+        "disponibles del calendari.",
+        "book_off_grid": "L'hora ha de ser en minuts exactes, de 5 en 5 (per exemple, 10:05): "
+        "trieu una franja de la llista, o un dia i una hora.",
         "book_done_title": "Desplegament reservat",
         "book_done": "El desplegament queda reservat per {slot_al}. Us hem enviat la "
         "confirmació per correu.",
@@ -177,6 +185,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "available slots.",
         "book_unreadable": "We could not read the slot: choose one from the list, or a day and "
         "a time.",
+        "book_outside": "That date cannot be booked: {reasons}. Please choose one of the "
+        "available slots in the calendar.",
+        "book_off_grid": "The time must be in whole minutes, in steps of 5 (for example 10:05): "
+        "choose a slot from the list, or a day and a time.",
         "book_done_title": "Deployment booked",
         "book_done": "The deployment is booked for {slot}. We have sent you the confirmation by "
         "email.",
