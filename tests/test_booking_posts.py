@@ -168,6 +168,7 @@ def test_the_client_address_behind_the_proxy_is_the_forwarded_one(site: str) -> 
         ("2026-11-30T09:00:17.5+01:00", 400, "minutos exactos"),
         ("2026-11-30T09:00:00.000001+01:00", 400, "minutos exactos"),
         ("2026-11-30T09:07:00+01:00", 400, "de 5 en 5"),
+        ("2026-11-30T09:00:00+01:00:30", 400, "minutos exactos"),
         ("9999-12-31T23:59:59.999999+00:00", 400, "minutos exactos"),
         ("2026-13-40T09:00:00+01:00", 400, "No hemos entendido la franja"),
     ],

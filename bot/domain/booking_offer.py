@@ -150,8 +150,9 @@ def misfit(start: datetime, rules: SlotRules, *, now: datetime, weeks: int) -> M
     outside = _outside_days(start, rules, now=now, weeks=weeks)
     if outside:
         return Misfit("days", "book_outside", outside)
-    local = start.astimezone(rules.tz)
-    if local.minute % GRID_MINUTES and local.time() not in rules.starts:
+    local = start.astimezone(rules.tz)  # an offset with seconds leaves them in local time
+    on_grid = not local.minute % GRID_MINUTES or local.time() in rules.starts
+    if local.second or local.microsecond or not on_grid:
         return Misfit("grid", "book_off_grid")
     return None
 
