@@ -8,6 +8,7 @@ Tuesday 1 December 09:00 and Wednesday 2 December 09:00.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,192 @@ def test_the_table_has_forty_replies_in_each_of_the_three_languages() -> None:
     assert {language for language, _, _ in TABLE} == {"es", "ca", "en"}
 
 
+# -- replies that quote the proposals, as mail clients write them --------------------------------
+
+PROPOSED = {
+    "es": "Buenos días.\n\nLes proponemos las siguientes fechas para el despliegue a producción "
+    "(15 minutos aproximadamente):\n  1. lunes 30 de noviembre de 2026 a las 09:00\n"
+    "  2. martes 1 de diciembre de 2026 a las 09:00\n"
+    "  3. miércoles 2 de diciembre de 2026 a las 09:00\n\n¿Nos pueden indicar cuál les va "
+    "mejor?\n\nTambién pueden elegir la fecha en esta página (válida hasta el 4 de diciembre):\n"
+    "https://deploybot.example/book/abc\n\nSaludos cordiales,\nSoffid",
+    "ca": "Bon dia.\n\nUs proposem les dates següents per al desplegament a producció "
+    "(15 minuts aproximadament):\n  1. dilluns 30 de novembre de 2026 a les 09:00\n"
+    "  2. dimarts 1 de desembre de 2026 a les 09:00\n"
+    "  3. dimecres 2 de desembre de 2026 a les 09:00\n\nEns podeu indicar quina us va "
+    "millor?\n\nSalutacions cordials,\nSoffid",
+    "en": "Good morning.\n\nWe propose the following dates for the deployment to production "
+    "(about 15 minutes):\n  1. Monday 30 November 2026 at 09:00\n"
+    "  2. Tuesday 1 December 2026 at 09:00\n  3. Wednesday 2 December 2026 at 09:00\n\n"
+    "Could you tell us which suits you best?\n\nKind regards,\nSoffid",
+}
+GMAIL = {
+    "es": "El jue, 26 nov 2026 a las 10:00, Soffid Soporte (<soporte@soffid.example>) escribió:",
+    "ca": "El dj., 26 de nov. 2026 a les 10:00, Soffid Suport (<suport@soffid.example>) va "
+    "escriure:",
+    "en": "On Thu, 26 Nov 2026 at 10:00, Soffid Support <support@soffid.example> wrote:",
+}
+THUNDERBIRD = {
+    "es": "El 26/11/26 a las 10:00, Soffid Soporte escribió:",
+    "ca": "El 26/11/26 a les 10:00, Soffid Suport ha escrit:",
+    "en": "On 26/11/2026 10:00, Soffid Support wrote:",
+}
+APPLE = {
+    "es": "El 26 nov 2026, a las 10:00, Soffid Soporte <soporte@soffid.example> escribió:",
+    "ca": "El 26 de nov. 2026, a les 10:00, Soffid Suport <suport@soffid.example> va escriure:",
+    "en": "On 26 Nov 2026, at 10:00, Soffid Support <support@soffid.example> wrote:",
+}
+OUTLOOK = {
+    "es": "-----Mensaje original-----\nDe: Soffid Soporte <soporte@soffid.example>\n"
+    "Enviado el: jueves, 26 de noviembre de 2026 10:00\nPara: it@diba.example\n"
+    "Asunto: Despliegue DIBA-2026-0001",
+    "ca": "________________________________\nDe: Soffid Suport <suport@soffid.example>\n"
+    "Enviat: dijous, 26 de novembre de 2026 10:00\nPer a: it@diba.example\n"
+    "Tema: Desplegament DIBA-2026-0001",
+    "en": "From: Soffid Support <support@soffid.example>\n"
+    "Sent: Thursday, November 26, 2026 10:00 AM\nTo: it@diba.example\n"
+    "Subject: Deployment DIBA-2026-0001",
+}
+
+
+def quoted(language: str) -> str:
+    return "\n".join(f"> {line}".rstrip() for line in PROPOSED[language].splitlines())
+
+
+def below(own: str, attribution: str, language: str) -> str:
+    """A reply written above the quoted proposals, the way Gmail, Thunderbird and Apple Mail
+    write a plain-text reply."""
+    return f"{own}\n\n{attribution}\n{quoted(language)}\n"
+
+
+def outlook(own: str, language: str) -> str:
+    """Outlook's reply: the header block, then the message unquoted."""
+    return f"{own}\n\n{OUTLOOK[language]}\n\n{PROPOSED[language]}\n"
+
+
+def as_html(text: str) -> str:
+    return "<br>\n".join(escape(line) for line in text.splitlines())
+
+
+def gmail_html(own: str, language: str, *, sanitised: bool = False) -> str:
+    """Gmail's HTML reply; ``sanitised`` as Zammad stores it (classes and styles dropped)."""
+    quote, attr = ' class="gmail_quote"', ' class="gmail_attr"'
+    if sanitised:
+        quote = attr = ""
+    return (
+        f'<div dir="ltr">{escape(own)}</div><br><div{quote}><div dir="ltr"{attr}>'
+        f"{escape(GMAIL[language])}<br></div><blockquote{quote}>{as_html(PROPOSED[language])}"
+        "</blockquote></div>"
+    )
+
+
+def apple_html(own: str, language: str) -> str:
+    return (
+        '<html><head><meta http-equiv="content-type" content="text/html; charset=utf-8"></head>'
+        f'<body><div>{escape(own)}</div><div><br><blockquote type="cite"><div>'
+        f"{escape(APPLE[language])}</div><br><div>{as_html(PROPOSED[language])}</div>"
+        "</blockquote></div></body></html>"
+    )
+
+
+def thunderbird_html(own: str, language: str) -> str:
+    return (
+        f'<p>{escape(own)}</p><div class="moz-cite-prefix">{escape(THUNDERBIRD[language])}<br>'
+        f'</div><blockquote type="cite" cite="mid:1@soffid.example">'
+        f"{as_html(PROPOSED[language])}</blockquote>"
+    )
+
+
+def outlook_html(own: str, language: str) -> str:
+    """Outlook for Windows: styles in the head, the header block in a bordered div, the
+    message unquoted after it."""
+    header = OUTLOOK[language].splitlines()[-4:]
+    bold = "<br>".join(
+        f"<b>{escape(name)}:</b> {escape(rest)}"
+        for name, rest in (line.split(": ", 1) for line in header)
+    )
+    return (
+        "<html><head><style><!-- p.MsoNormal {margin:0cm; font-size:11.00pt;} "
+        "@page WordSection1 {size:612.0pt 792.0pt;} --></style>"
+        '<!--[if gte mso 9]><xml><o:shapedefaults spidmax="1026" /></xml><![endif]-->'
+        f'</head><body lang="ES"><div class="WordSection1"><p class="MsoNormal">{escape(own)}'
+        '<o:p></o:p></p><div><div style="border:none;border-top:solid #E1E1E1 1.0pt;'
+        f'padding:3.0pt 0cm 0cm 0cm"><p class="MsoNormal">{bold}</p></div></div>'
+        f'<p class="MsoNormal">{as_html(PROPOSED[language])}</p></div></body></html>'
+    )
+
+
+def outlook_web_html(own: str, language: str) -> str:
+    return (
+        f'<div dir="ltr">{escape(own)}</div><hr style="display:inline-block;width:98%" '
+        f'tabindex="-1"><div id="divRplyFwdMsg" dir="ltr"><font face="Calibri"><b>From:</b> '
+        "Soffid Support &lt;support@soffid.example&gt;<br><b>Sent:</b> Thursday, November 26, "
+        f"2026 10:00 AM</font></div><div>{as_html(PROPOSED[language])}</div>"
+    )
+
+
+QUOTED: list[tuple[str, str, str, Reading | None]] = [
+    # the two replies of the issue: a Gmail reply above the quoted proposals
+    ("es", "text", below("Nos va bien el jueves 3 a las 11.", GMAIL["es"], "es"),
+     moment(THU, time(11))),
+    ("es", "text", below("El martes no podemos.", GMAIL["es"], "es"), declined(TUE)),
+    # plain text: Gmail, Thunderbird, Apple Mail, Outlook
+    ("es", "text", below("La opción 2, gracias.", THUNDERBIRD["es"], "es"), option(2)),
+    ("es", "text", below("Mejor el miércoles", APPLE["es"], "es"), moment(WED)),
+    ("es", "text", outlook("El jueves a las 10", "es"), moment(THU, time(10))),
+    ("es", "text", below("Gracias, lo revisamos con el equipo.", GMAIL["es"], "es"), None),
+    ("es", "text", "\n" + below("", GMAIL["es"], "es"), None),  # the quote alone
+    ("es", "text", "El jueves a las 10\n\nEnviado desde mi iPhone\n\n"
+     + below("", APPLE["es"], "es").lstrip(), moment(THU, time(10))),
+    ("es", "text", "Nos va bien el jueves.\n\nEl jue, 26 nov 2026 a las 10:00, Soffid Soporte (<"
+     "\nsoporte@soffid.example>) escribió:\n" + quoted("es"), moment(THU)),  # wrapped
+    ("es", "text", quoted("es").replace("> ¿Nos", "El martes no, mejor el jueves.\n> ¿Nos"),
+     moment(THU)),  # answered between the quoted lines
+    ("ca", "text", below("Dimarts a les 10 ens va bé.", GMAIL["ca"], "ca"), moment(TUE, time(10))),
+    ("ca", "text", below("El dilluns no podem", THUNDERBIRD["ca"], "ca"), declined(MON)),
+    ("ca", "text", below("Triem la segona.", APPLE["ca"], "ca"), option(2)),
+    ("ca", "text", outlook("Dijous 3 de desembre", "ca"), moment(THU)),
+    ("en", "text", below("Tuesday 9am works", GMAIL["en"], "en"), moment(TUE, time(9))),
+    ("en", "text", below("Monday doesn't work for us", THUNDERBIRD["en"], "en"), declined(MON)),
+    ("en", "text", below("Thanks, we will get back to you.", APPLE["en"], "en"), None),
+    ("en", "text", outlook("December 3rd at 10am", "en"), moment(THU, time(10))),
+    ("en", "text", "Option 2 works for us.\n\n-----Original Message-----\n"
+     + OUTLOOK["en"] + "\n\n" + PROPOSED["en"], option(2)),
+    # HTML, as clients send it and as Zammad stores it
+    ("es", "html", gmail_html("Nos va bien el jueves 3 a las 11.", "es"), moment(THU, time(11))),
+    ("es", "html", gmail_html("El martes no podemos.", "es", sanitised=True), declined(TUE)),
+    ("es", "html", apple_html("El lunes nos va perfecto.", "es"), moment(MON)),
+    ("es", "html", outlook_html("El jueves 3 a las 11 mejor", "es"), moment(THU, time(11))),
+    ("es", "html", outlook_html("Gracias, lo revisamos.", "es"), None),
+    ("ca", "html", thunderbird_html("Dimarts a les 10 ens va bé.", "ca"), moment(TUE, time(10))),
+    ("ca", "html", gmail_html("El dilluns no podem", "ca", sanitised=True), declined(MON)),
+    ("ca", "html", '<div>Dilluns a les 9.30</div><div class="yahoo_quoted"><div>'
+     + escape(GMAIL["ca"]) + "</div>" + as_html(PROPOSED["ca"]) + "</div>",
+     moment(MON, time(9, 30))),
+    ("en", "html", outlook_web_html("Option 2 works for us.", "en"), option(2)),
+    ("en", "html", apple_html("Not Tuesday, but Thursday at 10am would work", "en"),
+     moment(THU, time(10))),
+    ("en", "html", thunderbird_html("Wednesday at 11:15 please", "en"), moment(WED, time(11, 15))),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("language", "kind", "body", "expected"),
+    QUOTED,
+    ids=[f"{kind}-{body.strip()[:40]}" for _, kind, body, _ in QUOTED],
+)
+def test_a_reply_is_read_without_what_it_quotes(
+    language: str, kind: str, body: str, expected: Reading | None
+) -> None:
+    assert read_reply(body, language, PROPOSALS, START, html=kind == "html") == expected
+
+
+def test_the_quoted_table_has_twenty_replies_in_each_language_and_shape() -> None:
+    assert len(QUOTED) >= 20
+    assert {language for language, _, _, _ in QUOTED} == {"es", "ca", "en"}
+    assert {kind for _, kind, _, _ in QUOTED} == {"text", "html"}
+
+
 # -- the team's note about a reply, in process --------------------------------------------------
 
 
@@ -115,12 +302,14 @@ def replies_read(bot: InProcess) -> list[str]:
     return [n for n in bot.zammad.notes(1) if "Respuesta del cliente" in n]
 
 
-def answered(tmp_path: Path, reply: str) -> tuple[InProcess, list[str]]:
-    """DIBA's request ready with its proposals, the customer's reply on ticket 1, one cycle:
-    the service and the notes deploybot wrote about the reply."""
+def answered(
+    tmp_path: Path, reply: str, content_type: str | None = None
+) -> tuple[InProcess, list[str]]:
+    """DIBA's request ready with its proposals, the customer's reply on ticket 1 (a paragraph,
+    or a body of ``content_type``), one cycle: the service and the notes about the reply."""
     bot = diba(tmp_path)
     ready(bot)
-    bot.zammad.customer_replies(1, reply)
+    bot.zammad.customer_replies(1, reply, content_type=content_type)
     bot.cycle()
     return bot, replies_read(bot)
 
@@ -158,9 +347,33 @@ def test_a_reply_offering_two_days_is_answered_for_each(tmp_path: Path) -> None:
     assert note.count("Opciones permitidas") == 1
 
 
-def test_a_reply_that_names_no_day_gets_no_note(tmp_path: Path) -> None:
-    _, notes = answered(tmp_path, "Gracias, lo revisamos con el equipo.")
-    assert notes == []
+def test_a_reply_that_names_no_day_gets_a_note_saying_so(tmp_path: Path) -> None:
+    bot, _ = answered(tmp_path, "Gracias, lo revisamos con el equipo.")
+    bot.cycle()  # read again: answered once
+    [note] = replies_read(bot)
+    assert "no indica ninguna opción ni ningún día" in note
+    assert "Opciones permitidas" in note and "/deploy schedule" not in note
+
+
+def test_a_reply_above_the_quoted_proposals_is_read_without_the_quote(tmp_path: Path) -> None:
+    body = below("Nos va bien el jueves 3 a las 11.", GMAIL["es"], "es")
+    _, [note] = answered(tmp_path, body, "text/plain")
+    assert "/deploy schedule 2026-12-03 11:00" in note
+    assert "2027" not in note and "marzo" not in note  # it read "11 de marzo" in the quote
+
+
+def test_a_reply_refusing_a_day_above_the_quote_says_so_and_suggests_nothing(
+    tmp_path: Path,
+) -> None:
+    _, [note] = answered(tmp_path, gmail_html("El martes no podemos.", "es"), "text/html")
+    assert "descarta el martes 1 de diciembre y no pide otro día" in note
+    assert "/deploy schedule" not in note and "26 de noviembre" not in note
+
+
+def test_a_reply_that_only_quotes_the_proposals_suggests_nothing(tmp_path: Path) -> None:
+    _, [note] = answered(tmp_path, outlook("", "es"), "text/plain")
+    assert "no indica ninguna opción ni ningún día" in note
+    assert "/deploy schedule" not in note and "El cliente pide" not in note
 
 
 def test_a_reply_asking_for_a_slot_another_customer_booked_is_not_called_allowed(

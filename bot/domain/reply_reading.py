@@ -4,7 +4,8 @@ slot it asks for, with the proposals as context. It suggests; it never books.
 
 Dates come from ``dateparser`` (weekdays, "3 de diciembre", "3 de desembre", "December 3rd" in
 es, ca and en); options and times are read here, because a parser of dates takes "a las 10" for
-a day of October. A reply that names no option and no day is not read at all.
+a day of October. A reply that names no option and no day is not read at all. Only what the
+customer wrote is read, never what the reply quotes (:mod:`bot.domain.reply_text`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from bot.domain.reply_text import own_words
 from bot.domain.texts.calendar import weekday_names
 
 _ORDINALS = {
@@ -60,10 +62,16 @@ class Reading:
 
 
 def read_reply(
-    text: str, language: str, proposals: Sequence[datetime], now: datetime
+    text: str,
+    language: str,
+    proposals: Sequence[datetime],
+    now: datetime,
+    *,
+    html: bool = False,
 ) -> Reading | None:
-    """The reading of a customer's reply, or None when it names no option and no day."""
-    plain = _plain(text)
+    """The reading of a customer's reply (``text``, HTML when ``html``), or None when the words
+    the customer wrote — what the reply quotes left out — name no option and no day."""
+    plain = _plain(own_words(text, html_body=html))
     option = _option(plain, len(proposals))
     if option:
         return Reading("option", option=option)
