@@ -7,6 +7,7 @@ Tuesday 1 December 09:00 and Wednesday 2 December 09:00.
 
 from __future__ import annotations
 
+import time as time_module
 from datetime import date, datetime, time
 from html import escape
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from bot.domain.booking_link import BookingLinks
 from bot.domain.model import State
 from bot.domain.reply_reading import Reading, read_reply
+from bot.domain.reply_text import LIMIT, own_words
 from tests.fakes import InProcess
 from tests.scenes import START, diba, ready, two_customers
 
@@ -246,6 +248,8 @@ QUOTED: list[tuple[str, str, str, Reading | None]] = [
     ("es", "text", "\n" + below("", GMAIL["es"], "es"), None),  # the quote alone
     ("es", "text", "El jueves a las 10\n\nEnviado desde mi iPhone\n\n"
      + below("", APPLE["es"], "es").lstrip(), moment(THU, time(10))),
+    ("es", "text", "El jueves a las 10\n\n-- \nMarta Vidal\nHorario: de lunes a viernes\n\n"
+     + below("", GMAIL["es"], "es").lstrip(), moment(THU, time(10))),  # a signature
     ("es", "text", "Nos va bien el jueves.\n\nEl jue, 26 nov 2026 a las 10:00, Soffid Soporte (<"
      "\nsoporte@soffid.example>) escribió:\n" + quoted("es"), moment(THU)),  # wrapped
     ("es", "text", quoted("es").replace("> ¿Nos", "El martes no, mejor el jueves.\n> ¿Nos"),
@@ -293,6 +297,91 @@ def test_the_quoted_table_has_twenty_replies_in_each_language_and_shape() -> Non
     assert len(QUOTED) >= 20
     assert {language for language, _, _, _ in QUOTED} == {"es", "ca", "en"}
     assert {kind for _, kind, _, _ in QUOTED} == {"text", "html"}
+
+
+# -- what is read of a long reply, and how fast ------------------------------------------------
+
+MEGABYTE = 1_000_000
+
+
+def megabyte(line: str) -> str:
+    return line * (MEGABYTE // len(line) + 1)
+
+
+LONG: dict[str, tuple[str, str, bool, Reading | None]] = {
+    "prose below the answer": (
+        "es",
+        "Nos va bien el jueves 3 a las 11.\n"
+        + megabyte("Gracias por la información, lo revisamos con el equipo y les decimos.\n"),
+        False,
+        moment(THU, time(11)),
+    ),
+    "dates all along": (
+        "es",
+        megabyte("Nos va bien el jueves 3 a las 11. "),
+        False,
+        moment(THU, time(11)),
+    ),
+    "a long quote below": (
+        "ca",
+        below("Dimarts a les 10 ens va bé.", GMAIL["ca"], "ca") + megabyte(quoted("ca") + "\n"),
+        False,
+        moment(TUE, time(10)),
+    ),
+    "the answer below a long quote": (
+        "en",
+        megabyte(quoted("en") + "\n") + "\nTuesday 9am works\n",
+        False,
+        moment(TUE, time(9)),
+    ),
+    "outlook html": (
+        "es",
+        outlook_html("El jueves 3 a las 11 mejor", "es").replace(
+            "</p></div></body>", megabyte("<br>" + as_html(PROPOSED["es"])) + "</p></div></body>"
+        ),
+        True,
+        moment(THU, time(11)),
+    ),
+    # the parser of dates is slowest on lists of numbers, which name no day
+    "a list of numbers": (
+        "es",
+        megabyte("lunes 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, "),
+        False,
+        moment(MON),
+    ),
+}
+
+
+@pytest.mark.parametrize(("language", "body", "html", "expected"), LONG.values(), ids=list(LONG))
+def test_a_megabyte_reply_is_read_in_well_under_a_second(
+    language: str, body: str, html: bool, expected: Reading | None
+) -> None:
+    # It took minutes; read in under 100 ms on an idle machine (benchmarks/bench_replies.py),
+    # bounded here for a loaded one.
+    started = time_module.perf_counter()
+    reading = read_reply(body, language, PROPOSALS, START, html=html)
+    assert time_module.perf_counter() - started < 1.0
+    assert reading == expected
+
+
+def test_only_the_first_four_thousand_characters_of_a_reply_are_read() -> None:
+    prose = megabyte("Gracias por la información. ")[:LIMIT]
+    assert read_reply(prose + "El jueves a las 10.", "es", PROPOSALS, START) is None
+    assert own_words(prose + "El jueves a las 10.") == prose.strip()
+
+
+def test_a_quote_mark_written_in_the_text_is_not_a_quote() -> None:
+    body = "<p>Lo que llamáis gmail_quote no nos llega.</p><p>El jueves a las 10.</p>"
+    assert read_reply(body, "es", PROPOSALS, START, html=True) == moment(THU, time(10))
+
+
+def test_styles_scripts_and_comments_are_not_read() -> None:
+    body = (
+        "<html><head><title>RE: 30 de noviembre</title></head><body><style>p {margin: 1.0pt}"
+        "</style><script>var d = '1 de diciembre';</script><!-- 2 de diciembre -->"
+        "<p>El jueves a las 10.</p><style>p.MsoNormal {font-size: 11.00pt}"
+    )
+    assert own_words(body, html_body=True) == "El jueves a las 10."
 
 
 # -- the team's note about a reply, in process --------------------------------------------------
