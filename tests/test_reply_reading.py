@@ -77,6 +77,8 @@ TABLE: list[tuple[str, str, Reading | None]] = [
     ("en", "December 3rd at 10am", moment(THU, time(10))),
     ("en", "How about 1 December?", moment(TUE)),
     ("es", "El jueves 3 a las 11 mejor", moment(THU, time(11))),
+    ("es", "El jueves 3 a las 11, o si no a las 12", moment(THU, time(12))),  # not 11 March
+    ("es", "El jueves nos va bien; sí, el jueves", moment(THU)),  # one day, said twice
     ("ca", "Millor dimecres 2", moment(WED)),
     # refusals, and a refusal with another day offered
     ("es", "El martes no, ¿y el jueves a las 10?", moment(THU, time(10))),
@@ -368,6 +370,14 @@ def test_only_the_first_four_thousand_characters_of_a_reply_are_read() -> None:
     prose = megabyte("Gracias por la información. ")[:LIMIT]
     assert read_reply(prose + "El jueves a las 10.", "es", PROPOSALS, START) is None
     assert own_words(prose + "El jueves a las 10.") == prose.strip()
+
+
+def test_a_day_named_far_into_a_long_reply_is_read_with_what_turns_it_down() -> None:
+    # The parser of dates reads a long reply a piece at a time; "no" stays with its day.
+    prose = "Hemos revisado con el equipo las fechas y la carga de trabajo prevista. " * 8
+    assert read_reply(prose + "El martes no podemos, pero el jueves sí.", "es", PROPOSALS,
+                      START) == moment(THU)  # fmt: skip
+    assert read_reply(prose + "El martes no podemos.", "es", PROPOSALS, START) == declined(TUE)
 
 
 def test_a_quote_mark_written_in_the_text_is_not_a_quote() -> None:
