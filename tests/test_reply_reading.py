@@ -93,6 +93,14 @@ TABLE: list[tuple[str, str, Reading | None]] = [
     ("ca", "Dimarts o dimecres a les 10", moment(TUE, time(10), WED)),
     ("en", "Tuesday or Thursday at 9am works", moment(TUE, time(9), THU)),
     ("es", "El lunes no, pero el martes o el miércoles sí", moment(TUE, None, WED)),
+    # lines: a short one ends a clause, a long one may be wrapped
+    ("es", "Nos va bien el jueves\nEl martes no", moment(THU)),
+    ("ca", "Hola\nDijous no\nDimarts sí", moment(TUE)),
+    (
+        "es",
+        "Buenos días, hemos revisado el calendario con el equipo y el martes\nno podemos.",
+        declined(TUE),
+    ),
     # unrelated
     ("es", "Gracias por la información, lo revisamos con el equipo.", None),
     ("ca", "Moltes gràcies, ho comentem amb el responsable.", None),

@@ -56,6 +56,8 @@ _RELATIVE = {
     "en": ("today", "tomorrow", "week", "day", "next", "fortnight"),
 }
 _PIECE = 250
+#: A line as long as this may have been wrapped by a mail client (at 72 to 78 characters).
+_WRAPPED = 60
 #: Four numbers or more in a row name no day, and the parser of dates tries them all.
 _NUMBER_LIST = re.compile(r"\b\d+(?:(?:\s*[,;]\s*|\s+)\d+\b){3,}")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:]) +(?=[A-ZÀ-Ý])")
@@ -104,8 +106,15 @@ def read_reply(
 
 
 def _plain(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
-    return re.sub(r"\s+", " ", text.replace("¿", " ").replace("¡", " ")).strip()
+    """The reply on one line; a short line ends a clause ("Nos va bien el jueves" above "El
+    martes no"), a long one may be wrapped and goes on in the next."""
+    text = unicodedata.normalize("NFC", text).replace("¿", " ").replace("¡", " ")
+    lines = [re.sub(r"\s+", " ", line).strip() for line in text.split("\n")]
+    return " ".join(_ended(line) for line in lines if line)
+
+
+def _ended(line: str) -> str:
+    return line if len(line) >= _WRAPPED or line[-1] in ".,;:!?" else f"{line}."
 
 
 def _option(text: str, count: int) -> int:
