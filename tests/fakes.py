@@ -81,10 +81,16 @@ class FakeZammad:
         """An agent writes a note (internal unless told)."""
         return self._article(ticket_id, f"<p>{text}</p>", internal=internal, created_by_id=1)
 
-    def customer_replies(self, ticket_id: int, text: str) -> Article:
-        """The customer answers on the ticket (an email or a web reply: public, sender Customer)."""
-        article = self._article(ticket_id, f"<p>{text}</p>", internal=False, created_by_id=7)
-        replied = dataclasses.replace(article, type="email", sender="Customer")
+    def customer_replies(
+        self, ticket_id: int, text: str, *, content_type: str | None = None
+    ) -> Article:
+        """The customer answers on the ticket (an email or a web reply: public, sender Customer):
+        ``text`` in a paragraph, or the body as given with its ``content_type``."""
+        body = f"<p>{text}</p>" if content_type is None else text
+        article = self._article(ticket_id, body, internal=False, created_by_id=7)
+        replied = dataclasses.replace(
+            article, type="email", sender="Customer", content_type=content_type or "text/html"
+        )
         self.article_lists[ticket_id][-1] = replied
         return replied
 

@@ -135,7 +135,9 @@ class ZammadPoll:
             if _is_command_note(a)
         )
         replies = tuple(
-            ReplySeen(a.id, self.reads.author(a.created_by_id, a.created_by), a.body)
+            ReplySeen(
+                a.id, self.reads.author(a.created_by_id, a.created_by), a.body, a.content_type
+            )
             for a in fresh
             if a.is_customer_reply
         )

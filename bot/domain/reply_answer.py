@@ -30,6 +30,12 @@ class ReplySeen:
     article_id: int
     author: str
     body: str
+    content_type: str = "text/plain"
+
+    @property
+    def is_html(self) -> bool:
+        """Whether the body is HTML (an email with an HTML part, a web reply)."""
+        return self.content_type.strip().lower().startswith("text/html")
 
 
 def answer_reply(
@@ -42,24 +48,27 @@ def answer_reply(
     now: datetime,
     bookings: Sequence[Booking] = (),
 ) -> Reply | None:
-    """The team's note about a customer's reply, or None: no ready deployment with proposals
-    on the ticket, or a reply that names no option and no day. A slot asked for is judged with
-    the slots other requests hold (``bookings``)."""
+    """The team's note about a customer's reply, or None when there is no ready deployment with
+    proposals on the ticket. A reply that names no option and no day gets a note saying so,
+    with the allowed options; nothing is read from what a reply quotes. A slot asked for is
+    judged with the slots other requests hold (``bookings``)."""
     if deployment is None or deployment.state is not State.READY or not deployment.proposals:
         return None
     customer = config.customer(deployment.customer)
-    reading = read_reply(reply.body, customer.language, deployment.proposals, now)
-    if reading is None:
-        return None
+    reading = read_reply(reply.body, customer.language, deployment.proposals, now,
+                         html=reply.is_html)  # fmt: skip
     language = note_language(config)
-    held = tuple(b for b in bookings if b.id != deployment.id)
-    # Each day offered is answered; the allowed options, when needed, are listed once.
-    readings = [reading, *(replace(reading, day=day, others=()) for day in reading.others)]
-    understood = [
-        line
-        for each in readings
-        for line in _understood(each, deployment, config, language, now, held)
-    ]
+    if reading is None:
+        understood = [say(language, "reply_no_day"), _options(deployment, config, language)]
+    else:
+        held = tuple(b for b in bookings if b.id != deployment.id)
+        # Each day offered is answered; the allowed options, when needed, are listed once.
+        readings = [reading, *(replace(reading, day=day, others=()) for day in reading.others)]
+        understood = [
+            line
+            for each in readings
+            for line in _understood(each, deployment, config, language, now, held)
+        ]
     lines = [*dict.fromkeys(understood), say(language, "reply_never_books")]
     html = renderer.note("status", config, event="reply_read", details=lines, message="",
                          deployment_id=deployment.id)  # fmt: skip

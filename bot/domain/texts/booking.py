@@ -73,7 +73,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "reply_allowed": "El cliente pide {slot}, que está permitido. Para reservarlo, escribe "
         "/deploy schedule {command}.",
         "reply_refused": "El cliente pide {slot}, pero no se puede: {reasons}.",
-        "reply_declined": "El cliente descarta el {day}.",
+        "reply_declined": "El cliente descarta el {day} y no pide otro día.",
+        "reply_no_day": "La respuesta del cliente no indica ninguna opción ni ningún día (sin "
+        "contar lo que cita): léela en el ticket.",
         "reply_nearest": "Opciones permitidas: {options}.",
         "reply_never_books": "deploybot no reserva nada por una respuesta: decide tú.",
     },
@@ -146,7 +148,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "reply_allowed": "El client demana {slot}, que està permès. Per reservar-ho, escriu "
         "/deploy schedule {command}.",
         "reply_refused": "El client demana {slot}, però no es pot: {reasons}.",
-        "reply_declined": "El client descarta el {day}.",
+        "reply_declined": "El client descarta el {day} i no demana cap altre dia.",
+        "reply_no_day": "La resposta del client no indica cap opció ni cap dia (sense comptar "
+        "el que cita): llegeix-la al tiquet.",
         "reply_nearest": "Opcions permeses: {options}.",
         "reply_never_books": "deploybot no reserva res per una resposta: decideix tu.",
     },
@@ -219,7 +223,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "reply_allowed": "The customer asks for {slot}, which is allowed. To book it, write "
         "/deploy schedule {command}.",
         "reply_refused": "The customer asks for {slot}, but it is not possible: {reasons}.",
-        "reply_declined": "The customer turns down {day}.",
+        "reply_declined": "The customer turns down {day} and asks for no other day.",
+        "reply_no_day": "The customer's reply names no option and no day (leaving out what it "
+        "quotes): read it on the ticket.",
         "reply_nearest": "Allowed options: {options}.",
         "reply_never_books": "deploybot books nothing from a reply: it is your call.",
     },
