@@ -116,3 +116,13 @@ def test_no_page_documents_a_key_option_kind_or_tag_by_hand() -> None:
     assert by_hand == set()
     readme = (DOCS.parent / "README.md").read_text("utf-8")
     assert {cell for cell in _first_cells(readme) if cell in registered} == set()
+
+
+def test_the_home_page_leads_to_each_first_goal_in_one_click() -> None:
+    home = (DOCS / "index.md").read_text("utf-8")
+    goals = ["quickstart.md", "tutorial.md", "guides/booking.md", "operations/index.md"]
+    for target in goals:
+        assert f"]({target})" in home, target
+        assert (DOCS / target).exists(), target
+    operations = (DOCS / "operations" / "index.md").read_text("utf-8")
+    assert "](install.md)" in operations and "](troubleshooting.md)" in operations
