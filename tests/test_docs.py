@@ -10,6 +10,8 @@ import typing
 from pathlib import Path
 from types import ModuleType
 
+import click
+
 from bot.config.base import EmailKind
 from bot.config.sections import ZammadTags
 from bot.domain.commands import COMMAND_NAMES
@@ -63,6 +65,17 @@ def test_the_command_line_reference_lists_every_command_and_option() -> None:
             if option[0] == full:
                 assert f"`{option[1]}`" in section, option
         assert (command.help or "").split()[0] in section, full
+
+
+def test_every_command_and_option_says_what_it_does() -> None:
+    silent = [
+        f"{full} {param.opts[0]}"
+        for full, command in HOOKS.cli_commands()
+        for param in command.params
+        if isinstance(param, click.Option) and not (param.help or "").strip()
+    ]
+    assert silent == []
+    assert all((command.help or "").strip() for _, command in HOOKS.cli_commands())
 
 
 def test_the_emails_page_lists_every_kind_with_its_recipients() -> None:
