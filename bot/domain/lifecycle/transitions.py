@@ -51,7 +51,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         for target in (State.BLOCKED, State.READY)
     ),
     Transition(State.READY, ScheduleRequested, State.SCHEDULED, "/deploy schedule, deploy-slot-N"),
-    Transition(State.BLOCKED, ScheduleRequested, State.SCHEDULED, "/deploy schedule … force:"),
+    Transition(State.BLOCKED, ScheduleRequested, State.SCHEDULED, "/deploy schedule with force"),
     Transition(State.SCHEDULED, ScheduleRequested, State.SCHEDULED, "/deploy schedule (move)"),
     Transition(State.SCHEDULED, StartRequested, State.IN_PROGRESS, "deploy-start"),
     Transition(State.IN_PROGRESS, DelayRequested, State.DELAYED, "deploy-delay"),
