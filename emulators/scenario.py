@@ -1,6 +1,7 @@
 """Scenarios: the seed data of the emulators, read from YAML or JSON.
 
-The format is documented in README.md ("Emulators") and shown by ``config/demo-scenario.yaml``.
+The format is documented in docs/development/emulators.md and shown by
+``config/demo-scenario.yaml``.
 """
 
 from __future__ import annotations

@@ -240,9 +240,10 @@ def test_log_template_writes_a_workbook_and_refuses_to_overwrite(tmp_path: Path)
 
 
 @pytest.mark.parametrize("language", ["es", "ca", "en"])
-def test_readme_shows_what_preview_prints(language: str) -> None:
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    block = readme.split(f"<!-- preview-start {language} -->\n```text\n")[1]
+def test_the_emails_page_shows_what_preview_prints(language: str) -> None:
+    page = Path(__file__).parent.parent / "docs" / "reference" / "emails.md"
+    text = page.read_text(encoding="utf-8")
+    block = text.split(f"<!-- preview-start {language} -->\n```text\n")[1]
     shown = block.split(f"```\n<!-- /preview-start {language}")[0]
     with time_machine.travel(datetime.fromisoformat("2026-11-26T10:00:00+01:00"), tick=False):
         result = run("preview", "start", "--customer", "DIBA", "--lang", language)

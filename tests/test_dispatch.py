@@ -1,7 +1,7 @@
 """Exhaustive dispatch: every kind of effect, event, command and routed order has its one
 handler, and a kind nobody taught them is an error — never a silent default (an unknown effect
 used to fall through to the deployment log, an unknown event to "details changed"). And the toy
-command of docs/architecture.md added through the documented steps."""
+command of docs/explanation/architecture.md added through the documented steps."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def test_an_order_the_shell_was_not_taught_is_refused(tmp_path: Path) -> None:
         bot.service.orders.carry_out(cast(Any, Stray()), ticket, bot.service.reads(), cause="x")
 
 
-# -- the toy command of docs/architecture.md, "How to add a command" -------------------------
+# -- the toy command of docs/explanation/architecture.md, "How to add a command" ------------
 
 
 @dataclass(frozen=True)

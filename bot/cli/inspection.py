@@ -303,7 +303,8 @@ def show(deployment_id: str, config_path: Path | None) -> None:
 
 
 @main.command("serve")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to serve on (0: a free one).")  # fmt: skip
 @click.option("--host", default=None, help="Address to listen on (default: server.host).")
 @click.option(
     "--state", "state_path", type=click.Path(path_type=Path, dir_okay=False),

@@ -160,7 +160,7 @@ by_option = click.option(
 
 
 @main.command("request")
-@click.option("--customer", "customer_name", required=True)
+@click.option("--customer", "customer_name", required=True, help="The customer asking.")
 @click.option("--components", required=True, help='e.g. "addon-diba 3.2.11, iam-sync 3.2.1"')
 @click.option("--email", "emails", required=True, help="Requester addresses, comma-separated.")
 @click.option("--thread", help="Message-ID of the request email, to answer in its thread.")

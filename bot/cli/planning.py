@@ -150,7 +150,8 @@ def print_skipped(console: Console, skipped: Sequence[DayVerdict], *, every: boo
 @main.command("plan")
 @click.argument("customer_name", metavar="CUSTOMER")
 @click.option("--from", "from_date", help="First day to consider (YYYY-MM-DD; default: now).")
-@click.option("--count", default=3, show_default=True, type=click.IntRange(1, 100))
+@click.option("--count", default=3, show_default=True, type=click.IntRange(1, 100),
+              help="How many slots to list.")  # fmt: skip
 @click.option("--duration", help="Slot length, e.g. 15m, 1h30 (default: the customer's).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--all", "every", is_flag=True, help="List every skipped day with every reason.")
@@ -299,7 +300,8 @@ def calendar_command(
 
 
 @main.command("overview")
-@click.option("--count", default=3, show_default=True, type=click.IntRange(1, 20))
+@click.option("--count", default=3, show_default=True, type=click.IntRange(1, 20),
+              help="How many slots to list per customer.")  # fmt: skip
 @config_option
 def overview(count: int, config_path: Path | None) -> None:
     """Every customer's next allowed slots (partner-exclusive customers are named, not planned)."""

@@ -16,7 +16,7 @@ from bot.cli.base import config_option, fail, find_customer, load, main, parse_d
 @click.option("--to", "to_date", help="Last day (YYYY-MM-DD).")
 @click.option(
     "--format", "form", type=click.Choice(["table", "json", "xlsx", "html"]), default="table",
-    show_default=True,
+    show_default=True, help="table and json to standard output; xlsx and html to --out.",
 )  # fmt: skip
 @click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False),
               help="Where xlsx and html go (required for them).")  # fmt: skip

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 @main.command("emulate")
 @click.argument("system", type=click.Choice(["zammad", "gitlab", "google"]))
-@click.option("--port", default=0, show_default="a free port", type=click.IntRange(0, 65535))
+@click.option("--port", default=0, show_default="a free port", type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 to serve on.")  # fmt: skip
 @click.option(
     "--scenario",
     "scenario_path",

@@ -13,7 +13,7 @@ import zoneinfo
 from datetime import date, time, timedelta
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import holidays
 from pydantic import (
@@ -99,8 +99,8 @@ __all__ = [
 class Contact(StrictModel):
     """A person to notify: ``Name <address>`` or ``{name: …, email: …}``."""
 
-    name: str = ""
-    email: str
+    name: str = Field(default="", description="The person's name.")
+    email: str = Field(description="Their address.")
 
     @model_validator(mode="before")
     @classmethod
@@ -121,8 +121,8 @@ class Contact(StrictModel):
 class LocalHoliday(StrictModel):
     """A holiday the `holidays` package does not know (a town's patron saint, say)."""
 
-    date: date
-    name: str = Field(min_length=1)
+    date: Annotated[date, Field(description="The day (`YYYY-MM-DD`).")]
+    name: str = Field(min_length=1, description="Its name, as reasons say it.")
 
 
 @functools.cache
@@ -142,9 +142,13 @@ def _subdivisions(country: str) -> tuple[str, ...]:
 class HolidayRegion(StrictModel):
     """Where public holidays come from: a country, optionally a subdivision, plus extra days."""
 
-    country: str = "ES"
-    subdiv: str | None = None
-    extra: list[LocalHoliday] = []
+    country: str = Field(
+        default="ES", description="ISO country code known to the `holidays` package."
+    )
+    subdiv: str | None = Field(default=None, description="Its subdivision (`IB`, `CT`, `MD`…).")
+    extra: list[LocalHoliday] = Field(
+        default=[], description="Local holidays the package does not know."
+    )
 
     @field_validator("country")
     @classmethod
@@ -173,9 +177,9 @@ class HolidayRegion(StrictModel):
 class Vacation(StrictModel):
     """A closed period of one side, inclusive at both ends."""
 
-    from_: date = Field(alias="from")
-    to: date
-    label: str = ""
+    from_: date = Field(alias="from", description="The first closed day.")
+    to: date = Field(description="The last closed day (inclusive).")
+    label: str = Field(default="", description="What it is (`Navidad`), as reasons say it.")
 
     @field_validator("to")
     @classmethod
@@ -189,10 +193,16 @@ class Vacation(StrictModel):
 class Window(StrictModel):
     """When a customer accepts deployments, in the provider's time zone."""
 
-    days: list[Weekday] = ["mon", "tue", "wed", "thu"]
-    start: TimeOfDay = time(9, 0)
-    end: TimeOfDay = time(13, 0)
-    start_times: list[TimeOfDay] = []
+    days: list[Weekday] = Field(
+        default=["mon", "tue", "wed", "thu"],
+        description="The weekdays a deployment may take place.",
+    )
+    start: TimeOfDay = Field(default=time(9, 0), description="The earliest start.")
+    end: TimeOfDay = Field(default=time(13, 0), description="The latest end.")
+    start_times: list[TimeOfDay] = Field(
+        default=[],
+        description="The proposals' start times, inside the window (default: the window's start).",
+    )
 
     @field_validator("days")
     @classmethod
@@ -236,48 +246,92 @@ class Window(StrictModel):
 class Environment(StrictModel):
     """A customer environment; the procedure applies to productive ones only."""
 
-    name: str = Field(min_length=1)
-    productive: bool = True
-    default: bool = False
-    #: What the environment is, for emails and the report (one text or one per language).
-    description: Localized = ""
-    #: Whether it holds production data (said in emails and the report even when it is not
-    #: the production environment).
-    production_data: bool = False
+    name: str = Field(min_length=1, description="Its name (`PRO`, `PRE`).")
+    productive: bool = Field(
+        default=True, description="Whether deployments to it follow the procedure."
+    )
+    default: bool = Field(
+        default=False,
+        description="Whether it is the target when a request names none (else the first is).",
+    )
+    description: Localized = Field(
+        default="",
+        description=(
+            "What the environment is, for emails and the report (one text or one per language)."
+        ),
+    )
+    production_data: bool = Field(
+        default=False,
+        description=(
+            "Whether it holds production data (said in emails and the report even when it is not "
+            "the production environment)."
+        ),
+    )
 
 
 class Component(StrictModel):
     """A deployable piece: a GitLab project whose release tags are the versions."""
 
-    gitlab_project: str = Field(min_length=1)
-    artifact: Literal["release_link", "package"] = "release_link"
-    package_name: str | None = None
-    test_environment: str | None = None
-    validation: Literal["deployment", "manual"] = "deployment"
+    gitlab_project: str = Field(
+        min_length=1,
+        description=(
+            "The GitLab project (`group/project`) whose releases are this component's versions."
+        ),
+    )
+    artifact: Literal["release_link", "package"] = Field(
+        default="release_link",
+        description=(
+            "Where the validated artifact is published: a release asset link (`release_link`) or "
+            "the package registry (`package`)."
+        ),
+    )
+    package_name: str | None = Field(
+        default=None,
+        description="The package's name in the registry (required with `artifact: package`).",
+    )
+    test_environment: str | None = Field(
+        default=None,
+        description=(
+            "The environment whose deployments prove validation (default: "
+            "`gitlab.test_environment`)."
+        ),
+    )
+    validation: Literal["deployment", "manual"] = Field(
+        default="deployment",
+        description=(
+            "`deployment`: a successful test deployment of the same commit proves validation; "
+            "`manual`: the `validated-test` tag does."
+        ),
+    )
 
 
 class Partner(StrictModel):
     """The partner that runs, or delegates to us, a customer's operation."""
 
-    name: str = Field(min_length=1)
-    contacts: list[Contact] = []
+    name: str = Field(min_length=1, description="The partner's name.")
+    contacts: list[Contact] = Field(default=[], description="Whom to notify at the partner.")
 
 
 class CustomerContacts(StrictModel):
     """Who to tell at the customer."""
 
-    managers: list[Contact] = []
-    helpdesk: list[Contact] = []
+    managers: list[Contact] = Field(
+        default=[], description="The customer's managers (the emails' To)."
+    )
+    helpdesk: list[Contact] = Field(default=[], description="The customer's helpdesk.")
 
 
 class SelfService(StrictModel):
     """How a customer books its own slot from the link in the proposals."""
 
-    #: ``confirm``: the choice waits for the team's ``deploy-accept``; ``direct``: it is booked
-    #: at once, as ``/deploy schedule`` would; ``off``: no link.
-    self_service: Literal["confirm", "direct", "off"] = "confirm"
-    #: How many days a link can be used.
-    link_days: int = Field(default=7, ge=1, le=60)
+    self_service: Literal["confirm", "direct", "off"] = Field(
+        default="confirm",
+        description=(
+            "`confirm`: the choice waits for the team's `deploy-accept`; `direct`: it is booked at "
+            "once, as `/deploy schedule` would; `off`: no link."
+        ),
+    )
+    link_days: int = Field(default=7, ge=1, le=60, description="How many days a link can be used.")
 
 
 def _default_environments() -> list[Environment]:
@@ -287,31 +341,81 @@ def _default_environments() -> list[Environment]:
 class Customer(StrictModel):
     """One customer: its region, calendar, window, people, environments and components."""
 
-    name: str = Field(min_length=1)
-    zammad_organization: str | None = None
-    managed_by: ManagedBy = "provider"
-    partner: Partner | None = None
-    language: Language = "es"
-    holidays: HolidayRegion
-    vacations: list[Vacation] = []
-    window: Window = Window()
-    am_pam: bool = False
-    contacts: CustomerContacts = CustomerContacts()
-    environments: list[Environment] = Field(default_factory=_default_environments)
-    components: dict[str, Component] = {}
-    #: What is restarted: one text, or one per language (``{ca: …, es: …}``) so that each
-    #: reader gets it in theirs.
-    restarts: Localized = ""
-    default_duration: Duration = timedelta(minutes=15)
-    #: The customer's own project team, added to the provider's (or replacing it).
-    project_team: list[Contact] = []
-    project_team_mode: Literal["add", "replace"] = "add"
-    #: Whether its console has a maintenance mode (the checklist lists the step only then).
-    maintenance_mode: bool = True
-    #: Step 3, checked: its systems' live checks and its monitoring (``bot.config.step3``).
-    checks: list[LiveCheck] = []
-    monitoring: Monitoring = Monitoring()
-    booking: SelfService = SelfService()
+    name: str = Field(
+        min_length=1,
+        description=(
+            'Short unique name (case-insensitive); names the Excel log file, so no `/ \\ : * ? " < '
+            "> |`."
+        ),
+    )
+    zammad_organization: str | None = Field(
+        default=None,
+        description=(
+            "The Zammad organization whose tickets belong to this customer (default: `name`)."
+        ),
+    )
+    managed_by: ManagedBy = Field(
+        default="provider",
+        description=(
+            "`provider`, `partner_delegated` (a partner delegates operation to us and is told) or "
+            "`partner_exclusive` (the partner runs it; deploybot only says so)."
+        ),
+    )
+    partner: Partner | None = Field(
+        default=None, description="The partner; required for `partner_delegated`."
+    )
+    language: Language = Field(
+        default="es",
+        description="The language of everything the customer reads: `es`, `ca` or `en`.",
+    )
+    holidays: HolidayRegion = Field(description="The customer's region.")
+    vacations: list[Vacation] = Field(default=[], description="The customer's closed periods.")
+    window: Window = Field(default=Window(), description="When deployments may take place.")
+    am_pam: bool = Field(
+        default=False, description="The customer runs AM/PAM: the checklist gets an explicit line."
+    )
+    contacts: CustomerContacts = Field(
+        default=CustomerContacts(), description="Whom to notify at the customer."
+    )
+    environments: list[Environment] = Field(
+        default_factory=_default_environments, description="The target environments."
+    )
+    components: dict[str, Component] = Field(default={}, description="The components, by name.")
+    restarts: Localized = Field(
+        default="",
+        description=(
+            "What is restarted: one text, or one per language (`{ca: …, es: …}`) so that each "
+            "reader gets it in theirs."
+        ),
+    )
+    default_duration: Duration = Field(
+        default=timedelta(minutes=15),
+        description="The estimated duration of a deployment: the slot's length.",
+    )
+    project_team: list[Contact] = Field(
+        default=[],
+        description="The customer's own project team, added to the provider's (or replacing it).",
+    )
+    project_team_mode: Literal["add", "replace"] = Field(
+        default="add",
+        description="`add` the customer's project team to the provider's, or `replace` it.",
+    )
+    maintenance_mode: bool = Field(
+        default=True,
+        description=(
+            "Whether its console has a maintenance mode (the checklist lists the step only then)."
+        ),
+    )
+    checks: list[LiveCheck] = Field(
+        default=[], description="Step 3, checked: its systems' live checks."
+    )
+    monitoring: Monitoring = Field(
+        default=Monitoring(), description="Step 3, checked: its monitoring."
+    )
+    booking: SelfService = Field(
+        default=SelfService(),
+        description="How the customer books its own slot from the link in the proposals.",
+    )
 
     @model_validator(mode="after")
     def _checks_name_known_components(self) -> Customer:
@@ -357,20 +461,50 @@ class Customer(StrictModel):
 class Provider(StrictModel):
     """Us: the service provider that performs the deployments."""
 
-    name: str = Field(min_length=1)
-    timezone: str = "Europe/Madrid"
-    language: Language = "es"
-    holidays: HolidayRegion
-    vacations: list[Vacation] = []
-    max_parallel: int = Field(default=1, ge=1)
-    min_notice_hours: float = Field(default=24, ge=0, le=8760)
-    project_team: list[Contact] = []
-    support_team: list[Contact] = []
-    support_portal: str = ""
-    support_phone: str = ""
-    email_domain: str | None = None
-    #: How every email is signed (the team's name; one text or one per language).
-    signature: Localized = ""
+    name: str = Field(
+        min_length=1, description="The provider's name, as shown in reasons and messages."
+    )
+    timezone: str = Field(
+        default="Europe/Madrid",
+        description="IANA zone in which windows, slots and messages are expressed.",
+    )
+    language: Language = Field(
+        default="es", description="The operator language of notes and reasons: `es`, `ca` or `en`."
+    )
+    holidays: HolidayRegion = Field(description="The provider's region.")
+    vacations: list[Vacation] = Field(default=[], description="The provider's closed periods.")
+    max_parallel: int = Field(
+        default=1, ge=1, description="How many deployments (all customers) may run at once."
+    )
+    min_notice_hours: float = Field(
+        default=24,
+        ge=0,
+        le=8760,
+        description="The earliest slot starts more than this many hours from now.",
+    )
+    project_team: list[Contact] = Field(
+        default=[], description="The project team, notified of every deployment."
+    )
+    support_team: list[Contact] = Field(
+        default=[], description="The support team, notified of every deployment."
+    )
+    support_portal: str = Field(
+        default="", description='Quoted in the end and rollback emails ("open a ticket on …").'
+    )
+    support_phone: str = Field(
+        default="", description='Quoted in the end and rollback emails ("… or call us on …").'
+    )
+    email_domain: str | None = Field(
+        default=None,
+        description="The domain of the Message-IDs deploybot makes (default: the sender's).",
+    )
+    signature: Localized = Field(
+        default="",
+        description=(
+            "How every email is signed (the team's name; one text or one per language; default: "
+            "`name`)."
+        ),
+    )
 
     def signature_in(self, language: str) -> str:
         """The signature in ``language``; the provider's name when none is configured."""
@@ -401,19 +535,37 @@ class Provider(StrictModel):
 class Config(StrictModel):
     """The whole configuration file."""
 
-    provider: Provider
-    customers: list[Customer] = Field(min_length=1)
-    zammad: ZammadConfig = ZammadConfig()
-    gitlab: GitLabConfig = GitLabConfig()
-    smtp: SmtpConfig = SmtpConfig()
-    email: EmailConfig = EmailConfig()
-    calendar: CalendarConfig = CalendarConfig()
-    deployment_log: DeploymentLogConfig = DeploymentLogConfig()
-    google: GoogleConfig | None = None
-    state: StateConfig = StateConfig()
-    workflow: WorkflowConfig = WorkflowConfig()
-    server: ServerConfig = ServerConfig()
-    templates_dir: Path | None = None
+    provider: Provider = Field(description="The provider: who deploys.")
+    customers: list[Customer] = Field(
+        min_length=1, description="The customers deployed to (at least one)."
+    )
+    zammad: ZammadConfig = Field(default=ZammadConfig(), description="Zammad: the tickets.")
+    gitlab: GitLabConfig = Field(default=GitLabConfig(), description="GitLab: the releases.")
+    smtp: SmtpConfig = Field(default=SmtpConfig(), description="How emails are sent.")
+    email: EmailConfig = Field(default=EmailConfig(), description="Who gets which email.")
+    calendar: CalendarConfig = Field(
+        default=CalendarConfig(), description="Where the team's events go."
+    )
+    deployment_log: DeploymentLogConfig = Field(
+        default=DeploymentLogConfig(), description="Where each customer's deployment log is kept."
+    )
+    google: GoogleConfig | None = Field(
+        default=None, description="The Google service account of the Google backends."
+    )
+    state: StateConfig = Field(
+        default=StateConfig(), description="Where deploybot keeps its state."
+    )
+    workflow: WorkflowConfig = Field(
+        default=WorkflowConfig(), description="Timings and limits of the procedure."
+    )
+    server: ServerConfig = Field(
+        default=ServerConfig(),
+        description="The HTTP endpoint: webhooks, team pages, booking links.",
+    )
+    templates_dir: Path | None = Field(
+        default=None,
+        description="A folder whose templates override the shipped ones (same relative paths).",
+    )
 
     _source: Path | None = PrivateAttr(default=None)
 

@@ -21,27 +21,78 @@ from bot.config.base import Duration, EmailKind, Role, StrictModel, TimeOfDay
 class ZammadTags(StrictModel):
     """Tag names of the workflow; each can be renamed to fit a Zammad installation."""
 
-    request: str = "deploy"
-    blocked: str = "deploy-blocked"
-    ready: str = "deploy-ready"
-    slot_prefix: str = "deploy-slot-"
-    scheduled: str = "deploy-scheduled"
-    start: str = "deploy-start"
-    in_progress: str = "deploy-in-progress"
-    delay: str = "deploy-delay"
-    delayed: str = "deploy-delayed"
-    done: str = "deploy-done"
-    deployed: str = "deployed"
-    rollback: str = "deploy-rollback"
-    rolled_back: str = "deploy-rolled-back"
-    cancel: str = "deploy-cancel"
-    overdue: str = "deploy-overdue"
-    #: Books the slot a customer chose through the booking link (``booking.self_service:
-    #: confirm``).
-    accept: str = "deploy-accept"
-    customer_validated: str = "customer-validated"
-    risk_accepted: str = "risk-accepted"
-    validated_test: str = "validated-test"
+    request: str = Field(
+        default="deploy",
+        description="Tag an agent adds to a ticket to ask for a deployment of its changes.",
+    )
+    blocked: str = Field(default="deploy-blocked", description="Status tag: a prerequisite fails.")
+    ready: str = Field(
+        default="deploy-ready",
+        description="Status tag: every prerequisite passes; the proposals are out.",
+    )
+    slot_prefix: str = Field(
+        default="deploy-slot-",
+        description="Prefix of the tags that book a proposal (`deploy-slot-1` … `deploy-slot-9`).",
+    )
+    scheduled: str = Field(default="deploy-scheduled", description="Status tag: a slot is booked.")
+    start: str = Field(
+        default="deploy-start", description="Tag an agent adds when the deployment begins."
+    )
+    in_progress: str = Field(
+        default="deploy-in-progress", description="Status tag: the deployment is running."
+    )
+    delay: str = Field(
+        default="deploy-delay", description="Tag an agent adds when the deployment runs late."
+    )
+    delayed: str = Field(
+        default="deploy-delayed", description="Status tag: the delay email was sent."
+    )
+    done: str = Field(
+        default="deploy-done", description="Tag an agent adds when the deployment is finished."
+    )
+    deployed: str = Field(
+        default="deployed", description="Status tag: the deployment was completed."
+    )
+    rollback: str = Field(
+        default="deploy-rollback",
+        description=(
+            "Tag an agent adds (with `/deploy rollback <reason>`) when the deployment is rolled "
+            "back."
+        ),
+    )
+    rolled_back: str = Field(
+        default="deploy-rolled-back", description="Status tag: the deployment was rolled back."
+    )
+    cancel: str = Field(
+        default="deploy-cancel", description="Tag an agent adds to cancel the deployment."
+    )
+    overdue: str = Field(
+        default="deploy-overdue",
+        description="Status tag beside `scheduled`: the booked start passed without a start.",
+    )
+    accept: str = Field(
+        default="deploy-accept",
+        description=(
+            "Tag that books the slot a customer chose through the booking link "
+            "(`booking.self_service: confirm`)."
+        ),
+    )
+    customer_validated: str = Field(
+        default="customer-validated", description="Fact tag: the customer validated the changes."
+    )
+    risk_accepted: str = Field(
+        default="risk-accepted",
+        description=(
+            "Fact tag: the customer accepts the risk without validating (passes with a warning)."
+        ),
+    )
+    validated_test: str = Field(
+        default="validated-test",
+        description=(
+            "Fact tag: the changes were validated in a test environment by hand (`validation: "
+            "manual` components)."
+        ),
+    )
 
     #: How many proposals can be chosen by tag (``deploy-slot-1`` … ``deploy-slot-9``).
     SLOTS: ClassVar[int] = 9
@@ -91,18 +142,46 @@ class ZammadTags(StrictModel):
 class ZammadConfig(StrictModel):
     """How to reach Zammad."""
 
-    url: str | None = None
-    token_env: str = "ZAMMAD_TOKEN"
-    token_file: Path | None = None
-    poll_seconds: int = Field(default=60, ge=5)
-    connect_timeout: float = Field(default=5, gt=0)
-    read_timeout: float = Field(default=30, gt=0)
-    max_attempts: int = Field(default=5, ge=1)
-    webhook_secret_env: str | None = None
-    tags: ZammadTags = ZammadTags()
-    #: How the team writes ticket numbers (``ES-`` makes 7412280 read ES-7412280), used the
-    #: same in every email, note, comment, log row and listing.
-    ticket_prefix: str = ""
+    url: str | None = Field(
+        default=None, description="Zammad's address (`https://zammad.example`); none: no Zammad."
+    )
+    token_env: str = Field(
+        default="ZAMMAD_TOKEN", description="The environment variable holding an agent's API token."
+    )
+    token_file: Path | None = Field(
+        default=None, description="A file holding the token, instead of the variable."
+    )
+    poll_seconds: int = Field(
+        default=60,
+        ge=5,
+        description="Seconds between two reads of the tickets carrying workflow tags.",
+    )
+    connect_timeout: float = Field(
+        default=5, gt=0, description="Seconds to wait for a connection to Zammad."
+    )
+    read_timeout: float = Field(
+        default=30, gt=0, description="Seconds to wait for an answer from Zammad."
+    )
+    max_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="How many times a failing call (connection error, timeout, 429, 5xx) is tried.",
+    )
+    webhook_secret_env: str | None = Field(
+        default=None,
+        description=(
+            "The environment variable holding the secret Zammad's webhook signs with "
+            "(`X-Hub-Signature`); none: `POST /webhooks/zammad` is off."
+        ),
+    )
+    tags: ZammadTags = Field(default=ZammadTags(), description="The name of every workflow tag.")
+    ticket_prefix: str = Field(
+        default="",
+        description=(
+            "How the team writes ticket numbers (`ES-` makes 7412280 read ES-7412280), the same in "
+            "every email, note, comment, log row and listing."
+        ),
+    )
 
     def ticket_label(self, number: str) -> str:
         """A Zammad ticket number as people write it."""
@@ -116,19 +195,59 @@ _DEFAULT_TICKET_PATTERN = r"(?:Ticket#\d+|\b[A-Z]{2,5}-\d{4,})"
 class GitLabConfig(StrictModel):
     """How to reach GitLab and read releases."""
 
-    url: str = "https://gitlab.com"
-    token_env: str = "GITLAB_TOKEN"
-    token_file: Path | None = None
-    release_tag_pattern: str = r"^v?\d+\.\d+\.\d+$"
-    ticket_pattern: str = _DEFAULT_TICKET_PATTERN
-    poll_seconds: int = Field(default=300, ge=10)
-    max_retries: int = Field(default=5, ge=0)
-    timeout: float = Field(default=30, gt=0)
-    test_environment: str | None = None
-    group: str | None = None
-    #: The environment variable holding the secret GitLab's project hooks send as
-    #: ``X-Gitlab-Token`` (none: ``POST /webhooks/gitlab`` is off).
-    webhook_secret_env: str | None = None
+    url: str = Field(default="https://gitlab.com", description="GitLab's address.")
+    token_env: str = Field(
+        default="GITLAB_TOKEN",
+        description=(
+            "The environment variable holding a token with `read_api` on the component projects."
+        ),
+    )
+    token_file: Path | None = Field(
+        default=None, description="A file holding the token, instead of the variable."
+    )
+    release_tag_pattern: str = Field(
+        default=r"^v?\d+\.\d+\.\d+$",
+        description="Tags that name production releases (others are ignored).",
+    )
+    ticket_pattern: str = Field(
+        default=_DEFAULT_TICKET_PATTERN,
+        description=(
+            "How release notes, tag messages and commits name a ticket (`Ticket#123`, "
+            "`ES-7412280`)."
+        ),
+    )
+    poll_seconds: int = Field(
+        default=300,
+        ge=10,
+        description="Seconds between two reads of the component projects' releases.",
+    )
+    max_retries: int = Field(
+        default=5, ge=0, description="How many times a transient GitLab error is retried."
+    )
+    timeout: float = Field(
+        default=30, gt=0, description="Seconds to wait for an answer from GitLab."
+    )
+    test_environment: str | None = Field(
+        default=None,
+        description=(
+            "The environment whose deployments prove a release was validated (default: tier "
+            "`testing` or `staging`)."
+        ),
+    )
+    group: str | None = Field(
+        default=None,
+        description=(
+            "Read by no part of deploybot yet; accepted so that configurations that set it stay "
+            "valid."
+        ),
+    )
+    webhook_secret_env: str | None = Field(
+        default=None,
+        description=(
+            "The environment variable holding the secret GitLab's project hooks send as "
+            "`X-Gitlab-Token` (none: `POST /webhooks/gitlab` is off)."
+        ),
+    )
 
     @field_validator("release_tag_pattern", "ticket_pattern")
     @classmethod
@@ -143,115 +262,235 @@ class GitLabConfig(StrictModel):
 class SmtpConfig(StrictModel):
     """How emails leave: a real SMTP server, or `.eml` files in a directory."""
 
-    transport: Literal["smtp", "directory"] = "directory"
-    host: str = "localhost"
-    port: int = Field(default=587, ge=1, le=65535)
-    starttls: bool = True
-    tls: bool = False
-    username_env: str | None = None
-    password_env: str | None = None
-    password_file: Path | None = None
-    sender: str = "deploybot@localhost"
-    directory: Path = Path("mail-out")
-    timeout: float = Field(default=30, gt=0)
+    transport: Literal["smtp", "directory"] = Field(
+        default="directory",
+        description=(
+            "`smtp` sends through the server; `directory` writes one `.eml` file per message."
+        ),
+    )
+    host: str = Field(default="localhost", description="The SMTP server.")
+    port: int = Field(default=587, ge=1, le=65535, description="Its port.")
+    starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS.")
+    tls: bool = Field(default=False, description="Connect over TLS from the start (port 465).")
+    username_env: str | None = Field(
+        default=None, description="The environment variable holding the login."
+    )
+    password_env: str | None = Field(
+        default=None, description="The environment variable holding the password."
+    )
+    password_file: Path | None = Field(
+        default=None, description="A file holding the password, instead of the variable."
+    )
+    sender: str = Field(
+        default="deploybot@localhost", description="The `From` address of every email."
+    )
+    directory: Path = Field(
+        default=Path("mail-out"),
+        description="Where the `directory` transport writes its `.eml` files.",
+    )
+    timeout: float = Field(default=30, gt=0, description="Seconds to wait for the SMTP server.")
 
 
 class CalDavConfig(StrictModel):
     """A CalDAV calendar that receives the deployment events."""
 
-    url: str
-    calendar: str | None = None
-    username_env: str | None = None
-    password_env: str | None = None
-    password_file: Path | None = None
+    url: str = Field(description="The CalDAV server's address.")
+    calendar: str | None = Field(
+        default=None,
+        description=(
+            "The calendar's name under the account (made when missing); none: `url` is the "
+            "calendar itself."
+        ),
+    )
+    username_env: str | None = Field(
+        default=None, description="The environment variable holding the login."
+    )
+    password_env: str | None = Field(
+        default=None, description="The environment variable holding the password."
+    )
+    password_file: Path | None = Field(
+        default=None, description="A file holding the password, instead of the variable."
+    )
 
 
 class GoogleCalendarConfig(StrictModel):
     """A Google Calendar that receives the deployment events through the Calendar API."""
 
-    #: The calendar's id (Settings > Integrate calendar), e.g. ``…@group.calendar.google.com``.
-    calendar_id: str = Field(min_length=1)
-    #: Whom Google itself emails about a change: deploybot already sends the invitations, so
-    #: by default nobody (``none``); ``all`` or ``externalOnly`` as Calendar's sendUpdates.
-    send_updates: Literal["none", "all", "externalOnly"] = "none"
-    #: Whether the events list the attendees. Google lets a service account invite only when
-    #: it acts for a Workspace user (``google.impersonate``); by default: exactly then.
-    attendees: bool | None = None
+    calendar_id: str = Field(
+        min_length=1,
+        description=(
+            "The calendar's id (Settings > Integrate calendar), e.g. `…@group.calendar.google.com`."
+        ),
+    )
+    send_updates: Literal["none", "all", "externalOnly"] = Field(
+        default="none",
+        description=(
+            "Whom Google itself emails about a change: deploybot already sends the invitations, so "
+            "by default nobody (`none`); `all` or `externalOnly` as Calendar's sendUpdates."
+        ),
+    )
+    attendees: bool | None = Field(
+        default=None,
+        description=(
+            "Whether the events list the attendees. Google lets a service account invite only when "
+            "it acts for a Workspace user (`google.impersonate`); by default: exactly then."
+        ),
+    )
 
 
 class CalendarConfig(StrictModel):
     """Where calendar events go."""
 
-    ics_dir: Path = Path("calendar")
-    caldav: CalDavConfig | None = None
-    google: GoogleCalendarConfig | None = None
+    ics_dir: Path = Field(
+        default=Path("calendar"), description="Where the team's events are written as `.ics` files."
+    )
+    caldav: CalDavConfig | None = Field(
+        default=None, description="A CalDAV calendar that gets the team's events."
+    )
+    google: GoogleCalendarConfig | None = Field(
+        default=None, description="A Google calendar that gets the team's events."
+    )
 
 
 class DeploymentLogConfig(StrictModel):
     """Where the per-customer deployment logs live: ``.xlsx`` files in a folder (``folder``) or
     in a Google Drive folder (``google_drive``), or native Google Sheets (``google_sheets``)."""
 
-    backend: Literal["folder", "google_drive", "google_sheets"] = "folder"
-    dir: Path = Path("DEPLOYMENTS")
-    #: The Drive folder of the Google backends: the last part of its address
-    #: (``https://drive.google.com/drive/folders/<folder_id>``); shared drives too.
-    folder_id: str | None = None
-    template: str = "TEMPLATE - Deployment log.xlsx"
-    #: Where writers take turns on a workbook: every deploybot process (the daemon, a person's
-    #: CLI) must see the same folder. Default: beside the SQLite state, else beside this file.
-    lock_dir: Path | None = None
-    #: Where the copy of each log before deploybot's last write is kept (never the shared
-    #: folder). Default: ``log-backups`` beside the locks.
-    backup_dir: Path | None = None
+    backend: Literal["folder", "google_drive", "google_sheets"] = Field(
+        default="folder",
+        description=(
+            "Where the customers' logs are kept: `folder` (`.xlsx` files), `google_drive` (`.xlsx` "
+            "files in Drive) or `google_sheets` (native Sheets)."
+        ),
+    )
+    dir: Path = Field(
+        default=Path("DEPLOYMENTS"),
+        description="The folder of the `folder` backend (a local or synced folder).",
+    )
+    folder_id: str | None = Field(
+        default=None,
+        description=(
+            "The Drive folder of the Google backends: the last part of its address "
+            "(`https://drive.google.com/drive/folders/<folder_id>`); shared drives too."
+        ),
+    )
+    template: str = Field(
+        default="TEMPLATE - Deployment log.xlsx",
+        description=(
+            "The file a new log is copied from (a `google_sheets` template is the Sheet of that "
+            "name without `.xlsx`)."
+        ),
+    )
+    lock_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Where writers take turns on a workbook: every deploybot process (the daemon, a "
+            "person's CLI) must see the same folder. Default: beside the SQLite state, else beside "
+            "this file."
+        ),
+    )
+    backup_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Where the copy of each log before deploybot's last write is kept (never the shared "
+            "folder). Default: `log-backups` beside the locks."
+        ),
+    )
 
 
 class GoogleConfig(StrictModel):
     """How deploybot signs in to Google: a service account's key file, perhaps acting for a
     Workspace user (domain-wide delegation)."""
 
-    #: The key file; without one, the file named by ``GOOGLE_APPLICATION_CREDENTIALS``.
-    credentials_file: Path | None = None
-    #: The Workspace user the service account acts for (needs domain-wide delegation).
-    impersonate: str | None = None
-    #: Where the APIs answer; only for an emulator (``deploybot emulate google``).
-    api_url: str | None = None
-    timeout: float = Field(default=30.0, gt=0)
+    credentials_file: Path | None = Field(
+        default=None,
+        description=(
+            "The service account's key file; without one, the file named by "
+            "`GOOGLE_APPLICATION_CREDENTIALS`."
+        ),
+    )
+    impersonate: str | None = Field(
+        default=None,
+        description=(
+            "The Workspace user the service account acts for (needs domain-wide delegation)."
+        ),
+    )
+    api_url: str | None = Field(
+        default=None,
+        description="Where the APIs answer; only for an emulator (`deploybot emulate google`).",
+    )
+    timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for an answer from Google."
+    )
 
 
 class Recipients(StrictModel):
     """Which roles an email goes to (To) and which are copied (Cc)."""
 
-    to: list[Role] = Field(min_length=1)
-    cc: list[Role] = []
+    to: list[Role] = Field(min_length=1, description="The roles the email is addressed to.")
+    cc: list[Role] = Field(default=[], description="The roles copied.")
 
 
 class EmailConfig(StrictModel):
     """Per email kind, who receives it; kinds not listed keep their default recipients."""
 
-    recipients: dict[EmailKind, Recipients] = {}
+    recipients: dict[EmailKind, Recipients] = Field(
+        default={},
+        description=(
+            "Who gets each kind of email, by role; kinds not listed keep their defaults (see "
+            "[Emails](emails.md))."
+        ),
+    )
 
 
 class StateConfig(StrictModel):
     """Where deploybot keeps its own state (any SQLAlchemy URL)."""
 
-    url: str = "sqlite:///deploybot-state.sqlite"
+    url: str = Field(
+        default="sqlite:///deploybot-state.sqlite",
+        description=(
+            "The store: `sqlite:///file` (one daemon per file) or "
+            "`postgresql+psycopg://user@host/db` (several instances, one leader; needs "
+            "`deploybot[postgresql]`)."
+        ),
+    )
 
 
 class ServerConfig(StrictModel):
     """The daemon's HTTP endpoint: Zammad webhook, health and Prometheus metrics (off without
     a port)."""
 
-    host: str = "127.0.0.1"
-    port: int | None = Field(default=None, ge=1, le=65535)
-    #: How Zammad and GitLab reach this endpoint (``https://deploybot.example``), for the
-    #: webhooks ``deploybot setup`` creates.
-    public_url: str | None = None
-    #: The environment variable holding the token of the pages and the calendar feed (none:
-    #: the views are off).
-    token_env: str | None = None
-    #: The environment variable holding the secret that signs customers' booking links (none:
-    #: no links; the proposals go to the team only). Links need ``public_url`` too.
-    booking_secret_env: str | None = None
+    host: str = Field(
+        default="127.0.0.1",
+        description="The address the HTTP endpoint listens on (keep loopback behind a proxy).",
+    )
+    port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Its port; none: no endpoint (no webhooks, pages or booking links).",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "How Zammad, GitLab and customers reach this endpoint (`https://deploybot.example`), "
+            "for the webhooks `deploybot setup` creates and the booking links."
+        ),
+    )
+    token_env: str | None = Field(
+        default=None,
+        description=(
+            "The environment variable holding the token of the pages and the calendar feed (none: "
+            "the views are off)."
+        ),
+    )
+    booking_secret_env: str | None = Field(
+        default=None,
+        description=(
+            "The environment variable holding the secret that signs customers' booking links "
+            "(none: no links; the proposals go to the team only). Links need `public_url` too."
+        ),
+    )
 
     @model_validator(mode="after")
     def _links_have_an_address(self) -> ServerConfig:
@@ -266,21 +505,55 @@ class ServerConfig(StrictModel):
 class WorkflowConfig(StrictModel):
     """How the lifecycle behaves: proposals, the delay timer, retries of outside effects."""
 
-    proposals: int = Field(default=3, ge=1, le=9)
-    delay_grace: Duration = timedelta(minutes=10)
-    #: How long before its booked start a deployment may be started.
-    start_early: Duration = timedelta(minutes=30)
-    #: When, the day before a booking, its prerequisites are re-checked and a note says what is
-    #: due (``null``: no reminder).
-    reminder_at: TimeOfDay | None = time(16, 0)
-    #: How long after the booked start a deployment not started is reported overdue.
-    overdue_after: Duration = timedelta(minutes=10)
-    alert_after_attempts: int = Field(default=5, ge=1)
-    retry_base_seconds: float = Field(default=30, gt=0)
-    retry_max_seconds: float = Field(default=3600, gt=0)
-    #: A booking further ahead than this is a typo unless forced.
-    max_days_ahead: int = Field(default=400, ge=1, le=3650)
-    #: When GitLab does not answer the re-check of a command, how long until the person is told,
-    #: and how long deploybot keeps the command waiting before it decides without GitLab.
-    outage_patience: Duration = timedelta(minutes=15)
-    outage_retry_for: Duration = timedelta(hours=24)
+    proposals: int = Field(default=3, ge=1, le=9, description="How many slots are proposed.")
+    delay_grace: Duration = Field(
+        default=timedelta(minutes=10),
+        description="How long after the estimated end the delay email goes out.",
+    )
+    start_early: Duration = Field(
+        default=timedelta(minutes=30),
+        description="How long before its booked start a deployment may be started.",
+    )
+    reminder_at: TimeOfDay | None = Field(
+        default=time(16, 0),
+        description=(
+            "When, the working day before a booking, its prerequisites are re-checked and a note "
+            "says what is due (`null`: no reminder)."
+        ),
+    )
+    overdue_after: Duration = Field(
+        default=timedelta(minutes=10),
+        description="How long after the booked start a deployment not started is reported overdue.",
+    )
+    alert_after_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="After how many failures of an effect the team is alerted (the retries go on).",
+    )
+    retry_base_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="The first wait before a failed effect is tried again (it doubles each time).",
+    )
+    retry_max_seconds: float = Field(
+        default=3600, gt=0, description="The longest wait between two tries of an effect."
+    )
+    max_days_ahead: int = Field(
+        default=400,
+        ge=1,
+        le=3650,
+        description="A booking further ahead than this many days is a typo unless forced.",
+    )
+    outage_patience: Duration = Field(
+        default=timedelta(minutes=15),
+        description=(
+            "When GitLab does not answer the re-check of a command, how long until the person is "
+            "told."
+        ),
+    )
+    outage_retry_for: Duration = Field(
+        default=timedelta(hours=24),
+        description=(
+            "How long deploybot keeps such a command waiting before it decides on what it knows."
+        ),
+    )

@@ -45,9 +45,13 @@ _HOST_PORT = re.compile(r"^(?P<host>\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):(?P<port>\
 class BasicAuth(StrictModel):
     """HTTP basic authentication; the password from the environment or a file."""
 
-    user: str = Field(min_length=1)
-    password_env: str | None = None
-    password_file: Path | None = None
+    user: str = Field(min_length=1, description="The login.")
+    password_env: str | None = Field(
+        default=None, description="The environment variable holding the password."
+    )
+    password_file: Path | None = Field(
+        default=None, description="A file holding the password, instead of the variable."
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> BasicAuth:
@@ -60,22 +64,48 @@ class LiveCheck(StrictModel):
     """One check: ``url`` (an HTTP(S) GET whose status and body are checked) or ``tcp``
     (``host:port`` accepts a connection)."""
 
-    name: str = Field(min_length=1, max_length=80)
-    url: str | None = None
-    tcp: str | None = None
-    expect_status: int = Field(200, ge=100, le=599)
-    expect_contains: str | None = None
-    timeout: Timeout = timedelta(seconds=10)
-    #: Only in these environments of the customer (all when empty).
-    env: list[str] = []
-    basic_auth: BasicAuth | None = None
-    bearer_env: str | None = None
-    bearer_file: Path | None = None
-    #: A client certificate (and its key, unless in the same file) for mutual TLS.
-    client_cert_file: Path | None = None
-    client_key_file: Path | None = None
-    #: The CA bundle that signs the server's certificate, when not a public one.
-    ca_file: Path | None = None
+    name: str = Field(
+        min_length=1,
+        max_length=80,
+        description="What is checked, as the team and the customer read it (`la consola`).",
+    )
+    url: str | None = Field(
+        default=None,
+        description=(
+            "An HTTP(S) address to GET; `{version:NAME}` is the version of that component being "
+            "deployed."
+        ),
+    )
+    tcp: str | None = Field(
+        default=None, description="A `host:port` that must accept a connection (instead of `url`)."
+    )
+    expect_status: int = Field(
+        default=200, ge=100, le=599, description="The HTTP status the check expects."
+    )
+    expect_contains: str | None = Field(
+        default=None, description="Text the answer's body must contain (`{version:NAME}` allowed)."
+    )
+    timeout: Timeout = Field(
+        default=timedelta(seconds=10),
+        description="How long the check may take (`10s`, `500ms`, `2m`).",
+    )
+    env: list[str] = Field(
+        default=[], description="Only in these environments of the customer (all when empty)."
+    )
+    basic_auth: BasicAuth | None = Field(default=None, description="HTTP basic authentication.")
+    bearer_env: str | None = Field(
+        default=None, description="The environment variable holding a bearer token."
+    )
+    bearer_file: Path | None = Field(default=None, description="A file holding a bearer token.")
+    client_cert_file: Path | None = Field(
+        default=None,
+        description="A client certificate (and its key, unless in the same file) for mutual TLS.",
+    )
+    client_key_file: Path | None = Field(default=None, description="The client certificate's key.")
+    ca_file: Path | None = Field(
+        default=None,
+        description="The CA bundle that signs the server's certificate, when not a public one.",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> LiveCheck:
@@ -114,11 +144,18 @@ class LiveCheck(StrictModel):
 class AlertmanagerConfig(StrictModel):
     """Prometheus Alertmanager: the alerts matching ``matchers`` are the customer's."""
 
-    url: str
-    matchers: list[str] = Field(min_length=1)
-    bearer_env: str | None = None
-    bearer_file: Path | None = None
-    timeout: Timeout = timedelta(seconds=10)
+    url: str = Field(description="The Alertmanager's address.")
+    matchers: list[str] = Field(
+        min_length=1,
+        description='Alertmanager matchers selecting the customer\'s alerts (`customer="DIBA"`).',
+    )
+    bearer_env: str | None = Field(
+        default=None, description="The environment variable holding a bearer token."
+    )
+    bearer_file: Path | None = Field(default=None, description="A file holding a bearer token.")
+    timeout: Timeout = Field(
+        default=timedelta(seconds=10), description="How long the read may take."
+    )
 
     @field_validator("matchers")
     @classmethod
@@ -132,4 +169,6 @@ class AlertmanagerConfig(StrictModel):
 class Monitoring(StrictModel):
     """Where the customer's machines are watched."""
 
-    alertmanager: AlertmanagerConfig | None = None
+    alertmanager: AlertmanagerConfig | None = Field(
+        default=None, description="The Alertmanager whose alerts hold the close of a deployment."
+    )

@@ -1,0 +1,102 @@
+"""The lifecycle's transition table says what the handlers do, both ways: every row happens, and
+no order changes a deployment's state in a way the table does not list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.config.loading import load_config
+from bot.domain.calendar.rules import Slot
+from bot.domain.events import (
+    CancelRequested,
+    DelayDue,
+    DelayRequested,
+    DoneRequested,
+    Event,
+    Origin,
+    Requested,
+    RollbackRequested,
+    ScheduleRequested,
+    StartRequested,
+)
+from bot.domain.lifecycle import apply
+from bot.domain.lifecycle.transitions import TRANSITIONS, mermaid_diagram
+from bot.domain.model import State
+from bot.domain.prerequisites.checks import check_prerequisites
+from bot.domain.rendering import Renderer
+from bot.resources import example_config_path
+from tests.factories import at, component_facts, make_deployment, make_facts
+
+CONFIG = load_config(example_config_path())
+TAG = Origin("tag", "marta", 1)
+SLOT = at("2026-12-01 09:30")
+NOW = at("2026-11-26 10:00")
+READY = check_prerequisites(make_facts(), CONFIG)
+FAILING = check_prerequisites(
+    make_facts(components=(component_facts(latest_version="3.2.12"),)), CONFIG
+)
+Variant = tuple[Callable[[], Event], datetime]
+
+
+def _request(ready: bool) -> Event:
+    d = make_deployment()
+    slots = (Slot(SLOT, SLOT + timedelta(minutes=15)),)
+    return Requested(TAG, READY if ready else FAILING, d.tickets, d.components, "PRO", slots)
+
+
+# Each kind of order in the ways it can be given: plainly, and where it matters forced or with
+# a report that fails.
+VARIANTS: dict[type[Event], list[Variant]] = {
+    Requested: [(lambda: _request(True), NOW), (lambda: _request(False), NOW)],
+    ScheduleRequested: [
+        (lambda: ScheduleRequested(TAG, SLOT, report=READY), NOW),
+        (lambda: ScheduleRequested(TAG, SLOT, report=FAILING, force="customer asked"), NOW),
+    ],
+    StartRequested: [(lambda: StartRequested(TAG, READY), SLOT)],
+    DelayRequested: [(lambda: DelayRequested(TAG, timedelta(minutes=30)), SLOT)],
+    DelayDue: [(lambda: DelayDue(Origin("timer", "deploybot")), SLOT + timedelta(minutes=30))],
+    DoneRequested: [(lambda: DoneRequested(TAG), SLOT + timedelta(minutes=21))],
+    RollbackRequested: [(lambda: RollbackRequested(TAG, "login loop"), SLOT)],
+    CancelRequested: [(lambda: CancelRequested(TAG, "freeze"), NOW)],
+}
+
+
+def _in(state: State):  # type: ignore[no-untyped-def]
+    started = SLOT if state in (State.IN_PROGRESS, State.DELAYED) else None
+    planned = None if state in (State.REQUESTED, State.BLOCKED, State.READY) else SLOT
+    proposals = (SLOT,) if state is State.READY else ()
+    return make_deployment(
+        state=state, planned_start=planned, actual_start=started, proposals=proposals
+    )
+
+
+def _observed() -> set[tuple[State, type[Event], State]]:
+    seen = set()
+    for state in State:
+        for kind, variants in VARIANTS.items():
+            for event, now in variants:
+                new, _ = apply(_in(state), event(), now, CONFIG, Renderer())
+                seen.add((state, kind, new.state))
+    return seen
+
+
+def test_every_state_change_the_handlers_make_is_in_the_table() -> None:
+    table = {(row.source, row.event, row.target) for row in TRANSITIONS}
+    changes = {(s, kind, t) for s, kind, t in _observed() if s is not t}
+    assert changes - table == set()
+
+
+def test_every_row_of_the_table_happens() -> None:
+    table = {(row.source, row.event, row.target) for row in TRANSITIONS}
+    assert table - _observed() == set()
+
+
+def test_the_diagram_draws_every_state_and_ends_in_the_ended_ones() -> None:
+    diagram = mermaid_diagram()
+    assert diagram.startswith("stateDiagram-v2\n    [*] --> requested\n")
+    for state in State:
+        assert f"--> {state.value}" in diagram
+    for ended in ("completed", "rolled_back", "cancelled"):
+        assert f"    {ended} --> [*]" in diagram
+    assert "    scheduled --> in_progress: deploy-start" in diagram
