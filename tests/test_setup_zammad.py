@@ -130,3 +130,16 @@ def test_the_procedure_names_the_missing_tags_before_setup_and_works_after(
         bench.cycle()
         assert "deploy-ready" in bench.zammad.tags[1]
         assert [i for i in bench.store.pending()] == []
+
+
+def test_setup_creates_every_tag_the_configuration_names() -> None:
+    """The tags setup creates (and doctor checks) are every tag of ``zammad.tags`` — a tag left
+    out cannot be added by agents on a Zammad with ``tag_new`` off (deploy-accept was)."""
+    from bot.config.sections import ZammadTags
+    from bot.domain.zammad_setup import workflow_tags
+
+    config = load_config(example_config_path())
+    tags = config.zammad.tags
+    named = {getattr(tags, role) for role in ZammadTags.model_fields if role != "slot_prefix"}
+    assert named | set(tags.slots) == set(workflow_tags(config))
+    assert tags.accept in workflow_tags(config)

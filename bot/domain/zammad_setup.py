@@ -49,13 +49,13 @@ class Step:
 
 
 def workflow_tags(config: Config) -> list[str]:
-    """Every tag deploybot reads or writes, in the order people meet them."""
+    """Every tag deploybot reads or writes: each tag of ``zammad.tags`` in the order it is
+    declared (the order people meet them), the slot prefix as its numbered slot tags."""
     t = config.zammad.tags
-    request = [t.request, t.blocked, t.ready, *t.slots, t.scheduled, t.overdue]
-    running = [t.start, t.in_progress, t.delay, t.delayed, t.done, t.deployed]
-    ending = [t.rollback, t.rolled_back, t.cancel]
-    facts = [t.customer_validated, t.risk_accepted, t.validated_test]
-    return list(dict.fromkeys([*request, *running, *ending, *facts]))
+    named: list[str] = []
+    for role in type(t).model_fields:
+        named.extend(t.slots if role == "slot_prefix" else [getattr(t, role)])
+    return named
 
 
 def _overview(config: Config, agent_role_id: int | None) -> Wanted:
