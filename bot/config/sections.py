@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.config.base import Duration, EmailKind, Role, StrictModel, TimeOfDay
+from bot.config.base import Duration, EmailKind, Localized, Role, StrictModel, TimeOfDay
 
 
 class ZammadTags(StrictModel):
@@ -152,6 +152,9 @@ class SmtpConfig(StrictModel):
     password_env: str | None = None
     password_file: Path | None = None
     sender: str = "deploybot@localhost"
+    #: The sender's display name per language (``{ca: Desplegaments Soffid, es: …}``): each
+    #: reader sees it in theirs; the name in ``sender`` where none is given.
+    sender_name: Localized = ""
     directory: Path = Path("mail-out")
     timeout: float = Field(default=30, gt=0)
 

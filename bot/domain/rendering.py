@@ -31,17 +31,14 @@ from bot.config.base import in_language
 from bot.config.models import Config, Customer, EmailKind
 from bot.domain.booking_link import claim_for
 from bot.domain.calendar.rules import Slot
-from bot.domain.model import Deployment, note_texts
+from bot.domain.free_text import Audience, audience_texts
+from bot.domain.model import Deployment
 from bot.domain.prerequisites.result import Report
 from bot.domain.prerequisites.rollback import guide_steps
-from bot.domain.step3 import verified_sentence
 from bot.domain.texts import FALLBACK, grammar, say
 from bot.domain.texts.calendar import duration_words, long_date, short_date
 from bot.resources import templates_path
 
-#: Who reads a text: the provider's team (internal detail, the operator's language) or the
-#: customer and its partner (their language, nothing internal).
-Audience = Literal["team", "customer"]
 NoteKind = Literal["prerequisites", "proposals", "checklist", "status", "command_error"]
 PartOfDay = Literal["morning", "afternoon", "night"]
 
@@ -156,17 +153,20 @@ def one_line(text: str) -> str:
 
 
 def deployment_context(
-    deployment: Deployment, config: Config, *, language: str, now: datetime
+    deployment: Deployment,
+    config: Config,
+    *,
+    language: str,
+    now: datetime,
+    audience: Audience = "customer",
 ) -> dict[str, Any]:
     """Every variable the templates may use to describe a deployment, as plain values.
 
-    Times are shown in the provider's time zone; ``part_of_day`` follows the time of sending.
-    """
-    customer = config.customer(deployment.customer)
-    provider = config.provider
+    Times are shown in the provider's time zone; ``part_of_day`` follows the time of sending;
+    what an operator typed reaches a customer only as ``audience_texts`` allows."""
+    customer, provider = config.customer(deployment.customer), config.provider
     local_now = now.astimezone(provider.tz)
-    start = deployment.planned_start
-    actual = deployment.actual_duration
+    start, actual = deployment.planned_start, deployment.actual_duration
     return _environment_context(customer, deployment.environment, language) | {
         "language": language,
         "part_of_day": part_of_day(local_now.time(), language),
@@ -192,7 +192,6 @@ def deployment_context(
             for c in deployment.components
         ],
         "description": one_line(deployment.description),
-        "restarts": one_line(deployment.restarts or customer.restarts_in(language)),
         "duration": duration_words(language, deployment.duration),
         "slot_day": _day(start, config, language),
         "slot_date": short_date(start.astimezone(provider.tz).date()) if start else "",
@@ -203,15 +202,18 @@ def deployment_context(
         "actual_end_time": _clock(deployment.actual_end, config),
         "actual_duration": duration_words(language, actual) if actual is not None else "",
         "today": long_date(language, local_now.date()),
-        "notes": [one_line(note) for note in note_texts(deployment, language, shared=True)],
         "rollback_guide": [one_line(step) for step in guide_steps(deployment, config, language)],
         "provider": provider.name,
         "signature": provider.signature_in(language),
         "maintenance_mode": customer.maintenance_mode,
         "support_portal": provider.support_portal,
         "support_phone": provider.support_phone,
-        "verified": one_line(verified_sentence(deployment.verified, language)),
-    }
+    } | {name: _one_line(value) for name, value in
+          audience_texts(deployment, config, language, audience).items()}  # fmt: skip
+
+
+def _one_line(value: str | list[str]) -> str | list[str]:
+    return one_line(value) if isinstance(value, str) else [one_line(item) for item in value]
 
 
 class Renderer:
@@ -260,10 +262,12 @@ class Renderer:
     ) -> RenderedEmail:
         """One email about ``deployment`` in the customer's language (or ``language``)."""
         customer = config.customer(deployment.customer)
-        if kind == "invitation":
+        audience: Audience = "team" if kind == "invitation" else "customer"
+        if audience == "team":
             language = language or config.provider.language
         language = language or customer.language
-        context = deployment_context(deployment, config, language=language, now=now)
+        context = deployment_context(deployment, config, language=language, now=now,
+                                     audience=audience)  # fmt: skip
         context.update({"expected_end_time": "", "moved_from": "", "chosen": ""})
         context.update(_offer_context(deployment, config, language, now, ""), **extra)
         text = self.render(_localized("email", language, f"{kind}.txt"), context)
@@ -279,7 +283,8 @@ class Renderer:
         customer's in the customer's language with none. The times are the real ones once
         known, so the text always says what the event's times say."""
         language = audience_language(audience, deployment, config)
-        context = deployment_context(deployment, config, language=language, now=now)
+        context = deployment_context(deployment, config, language=language, now=now,
+                                     audience=audience)  # fmt: skip
         start, end = deployment.shown_times
         context.update(
             event_day=_day(start, config, language),
@@ -334,7 +339,8 @@ class Renderer:
     ) -> str:
         """An internal note about a deployment: its context plus ``extra``."""
         language = note_language(config)
-        context = deployment_context(deployment, config, language=language, now=now)
+        context = deployment_context(deployment, config, language=language, now=now,
+                                     audience="team")  # fmt: skip
         context.update(extra)
         return self.note(kind, config, **context)
 

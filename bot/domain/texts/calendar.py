@@ -4,6 +4,7 @@ the names of days, months and durations, from CLDR (Babel)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import cache
 
@@ -146,6 +147,13 @@ def long_date(language: str, day: date, *, with_year: bool = True) -> str:
 
     text = str(format_date(day, _long_pattern(language, with_year), locale=locale_of(language)))
     return text.replace("\u2019", "'")  # one apostrophe, as the templates write it
+
+
+def list_words(language: str, items: Sequence[str]) -> str:
+    """Items joined as CLDR writes a list: ``a, b y c``, ``a, b i c``, ``a, b, and c``."""
+    from babel.lists import format_list
+
+    return str(format_list(list(items), locale=locale_of(language))) if items else ""
 
 
 def duration_words(language: str, value: timedelta) -> str:

@@ -8,9 +8,14 @@ SENTENCES: dict[str, dict[str, str]] = {
         "note_text": "{text}",
         "event_summary": "Despliegue",
         "event_rolled_back": "marcha atrás",
-        "at_time": "{day} a las {time}",
-        "shared_forced": "Forzado: {reason}",
-        "shared_started_forced": "Inicio forzado: {reason}",
+        "at_time": "{day} a {time:las}",
+        "shared_forced": "Fecha fijada por el equipo de soporte fuera de las condiciones "
+        "habituales",
+        "shared_started_forced": "Iniciado por el equipo de soporte fuera de las condiciones "
+        "habituales",
+        "shared_cancelled": "Cancelado a petición del equipo de soporte",
+        "shared_rolled_back": "Marcha atrás del despliegue",
+        "shared_rolled_back_to": "Marcha atrás de {what}",
         "start_outside_slot": "es fuera de la franja reservada ({slot}); se puede empezar desde "
         "las {earliest}",
         "start_fix_or_force": "Empieza dentro de la franja reservada o escribe /deploy start "
@@ -41,6 +46,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "cmd_force_needs_reason": "'force:' necesita un motivo detrás",
         "cmd_needs_argument": "/deploy {name} necesita {what}",
         "cmd_env_one_word": "el entorno es una sola palabra",
+        "cmd_restart_languages": "«{part}» no es «idioma: texto» (es, ca o en); por idioma se "
+        "escribe «ca: … | es: …»",
         "cmd_not_duration": "'{text}' no es una duración (escríbela como 15m, 90, 1h30 o 2h)",
         "cmd_not_positive": "'{text}' no es una duración positiva",
         "cmd_more_errors": "y {count} error(es) más en la misma nota",
@@ -51,7 +58,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "usage_components": "/deploy components addon-diba 3.2.11, iam-sync 3.2.1",
         "usage_env": "/deploy env PRE",
         "usage_schedule": "/deploy schedule 2026-12-01 09:30 [15m] [force: motivo]",
-        "usage_restart": "/deploy restart las consolas y los syncservers",
+        "usage_restart": "/deploy restart las consolas y los syncservers (o por idioma, para "
+        "cada cliente en el suyo: /deploy restart es: las consolas | ca: …)",
         "usage_delay": "/deploy delay [30m]",
         "usage_rollback": "/deploy rollback <motivo>",
         "usage_rollback-plan": "/deploy rollback-plan <pasos> | /deploy rollback-plan auto",
@@ -123,9 +131,12 @@ SENTENCES: dict[str, dict[str, str]] = {
         "note_text": "{text}",
         "event_summary": "Desplegament",
         "event_rolled_back": "marxa enrere",
-        "at_time": "{day} a les {time}",
-        "shared_forced": "Forçat: {reason}",
-        "shared_started_forced": "Inici forçat: {reason}",
+        "at_time": "{day} a {time:les}",
+        "shared_forced": "Data fixada per l'equip de suport fora de les condicions habituals",
+        "shared_started_forced": "Iniciat per l'equip de suport fora de les condicions habituals",
+        "shared_cancelled": "Cancel·lat a petició de l'equip de suport",
+        "shared_rolled_back": "Marxa enrere del desplegament",
+        "shared_rolled_back_to": "Marxa enrere {what:del}",
         "start_outside_slot": "és fora de la franja reservada ({slot}); es pot començar des de les "
         "{earliest}",
         "start_fix_or_force": "Comença dins de la franja reservada o escriu /deploy start force: "
@@ -156,6 +167,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "cmd_force_needs_reason": "'force:' necessita un motiu al darrere",
         "cmd_needs_argument": "/deploy {name} necessita {what}",
         "cmd_env_one_word": "l'entorn és una sola paraula",
+        "cmd_restart_languages": "«{part}» no és «idioma: text» (es, ca o en); per idioma "
+        "s'escriu «ca: … | es: …»",
         "cmd_not_duration": "'{text}' no és una durada (escriu-la com 15m, 90, 1h30 o 2h)",
         "cmd_not_positive": "'{text}' no és una durada positiva",
         "cmd_more_errors": "i {count} error(s) més a la mateixa nota",
@@ -166,7 +179,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "usage_components": "/deploy components addon-diba 3.2.11, iam-sync 3.2.1",
         "usage_env": "/deploy env PRE",
         "usage_schedule": "/deploy schedule 2026-12-01 09:30 [15m] [force: motiu]",
-        "usage_restart": "/deploy restart les consoles i els syncservers",
+        "usage_restart": "/deploy restart les consoles i els syncservers (o per idioma, perquè "
+        "cada client ho llegeixi en el seu: /deploy restart ca: les consoles | es: …)",
         "usage_delay": "/deploy delay [30m]",
         "usage_rollback": "/deploy rollback <motiu>",
         "usage_rollback-plan": "/deploy rollback-plan <passos> | /deploy rollback-plan auto",
@@ -219,7 +233,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "note_started_forced": "Inici forçat ({problems}): {reason}",
         "note_rolled_back": "Marxa enrere: {reason}",
         "note_cancelled": "Cancel·lat: {reason}",
-        "note_rolled_back_to": "Marxa enrere de {what}: {reason}",
+        "note_rolled_back_to": "Marxa enrere {what:del}: {reason}",
         "production_data": "amb dades de producció",
         "force_kept": "La reserva continua forçada ({problems}): {reason}",
         "alert_subject": "[deploybot] {id}: una acció falla una vegada i una altra",
@@ -239,8 +253,11 @@ SENTENCES: dict[str, dict[str, str]] = {
         "event_summary": "Deployment",
         "event_rolled_back": "rolled back",
         "at_time": "{day} at {time}",
-        "shared_forced": "Forced: {reason}",
-        "shared_started_forced": "Started by force: {reason}",
+        "shared_forced": "Date set by the support team outside the usual conditions",
+        "shared_started_forced": "Started by the support team outside the usual conditions",
+        "shared_cancelled": "Cancelled at the support team's request",
+        "shared_rolled_back": "Deployment rolled back",
+        "shared_rolled_back_to": "Rolled back {what}",
         "start_outside_slot": "it is outside the booked slot ({slot}); starting is possible from "
         "{earliest}",
         "start_fix_or_force": "Start within the booked slot, or write /deploy start force: "
@@ -270,6 +287,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "cmd_force_needs_reason": "'force:' needs a reason after it",
         "cmd_needs_argument": "/deploy {name} needs {what}",
         "cmd_env_one_word": "the environment is one word",
+        "cmd_restart_languages": "“{part}” is not “language: text” (es, ca or en); per "
+        "language write “ca: … | es: …”",
         "cmd_not_duration": "'{text}' is not a duration (write it like 15m, 90, 1h30 or 2h)",
         "cmd_not_positive": "'{text}' is not a positive duration",
         "cmd_more_errors": "and {count} more error(s) in the same note",
@@ -280,7 +299,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "usage_components": "/deploy components addon-diba 3.2.11, iam-sync 3.2.1",
         "usage_env": "/deploy env PRE",
         "usage_schedule": "/deploy schedule 2026-12-01 09:30 [15m] [force: reason]",
-        "usage_restart": "/deploy restart the consoles and the sync servers",
+        "usage_restart": "/deploy restart the consoles and the sync servers (or per language, "
+        "for each customer in theirs: /deploy restart en: the consoles | es: …)",
         "usage_delay": "/deploy delay [30m]",
         "usage_rollback": "/deploy rollback <reason>",
         "usage_rollback-plan": "/deploy rollback-plan <steps> | /deploy rollback-plan auto",
