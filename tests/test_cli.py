@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -247,6 +248,21 @@ def test_preview_html_part_escapes_and_structures() -> None:
     result = run("preview", "start", "--customer", "DIBA", "--html")
     assert result.exit_code == 0, result.output
     assert "<li><strong>ES-7412280</strong> Tractar els ORGANISMES" in result.stdout
+
+
+def test_preview_of_the_proposals_shows_sample_slots_and_link() -> None:
+    result = run("preview", "proposals", "--customer", "DIBA", "--lang", "es")
+    assert result.exit_code == 0, result.output
+    slots = [line for line in result.stdout.splitlines() if line.startswith(("  1. ", "  3. "))]
+    assert len(slots) == 2 and all(" a las " in line for line in slots)
+    assert "https://deploybot.example/book/SAMPLE" in result.stdout
+
+
+def test_preview_of_a_choice_names_the_chosen_slot() -> None:
+    result = run("preview", "chosen", "--customer", "DIBA", "--lang", "es")
+    assert result.exit_code == 0, result.output
+    assert "producción: el ." not in result.stdout
+    assert re.search(r"a producción: el \w+ \d+ de \w+ a las \d\d:\d\d\. ", result.stdout)
 
 
 def test_preview_of_an_unknown_template_lists_the_known_ones() -> None:

@@ -28,15 +28,16 @@ import jinja2
 import markupsafe
 
 from bot.config.base import in_language
-from bot.config.models import Config, Customer, EmailKind
+from bot.config.models import Config, Customer, EmailKind, Provider
 from bot.domain.booking_link import claim_for
 from bot.domain.calendar.rules import Slot
 from bot.domain.free_text import Audience, audience_texts
 from bot.domain.model import Deployment
 from bot.domain.prerequisites.result import Report
 from bot.domain.prerequisites.rollback import guide_steps
+from bot.domain.support_line import support_sentence
 from bot.domain.texts import FALLBACK, grammar, say
-from bot.domain.texts.calendar import duration_words, long_date, short_date
+from bot.domain.texts.calendar import duration_words, list_words, long_date, short_date
 from bot.resources import templates_path
 
 NoteKind = Literal["prerequisites", "proposals", "checklist", "status", "command_error"]
@@ -144,7 +145,8 @@ def plain_text_html(text: str) -> str:
     """A plain text (a draft) as HTML: escaped, its addresses made links, its lines kept."""
     html = str(markupsafe.escape(text))
     html = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', html)
-    return "<p>" + html.strip().replace("\n\n", "</p>\n<p>").replace("\n", "<br>\n") + "</p>"
+    paragraphs = re.split(r"\n\s*\n", html.strip())
+    return "\n".join("<p>" + p.strip().replace("\n", "<br>\n") + "</p>" for p in paragraphs)
 
 
 def one_line(text: str) -> str:
@@ -191,6 +193,9 @@ def deployment_context(
             }
             for c in deployment.components
         ],
+        "components_words": list_words(
+            language, [one_line(f"{c.name} {c.version}") for c in deployment.components]
+        ),
         "description": one_line(deployment.description),
         "duration": duration_words(language, deployment.duration),
         "slot_day": _day(start, config, language),
@@ -206,10 +211,19 @@ def deployment_context(
         "provider": provider.name,
         "signature": provider.signature_in(language),
         "maintenance_mode": customer.maintenance_mode,
+    } | _support(provider, language) | {name: _one_line(value) for name, value in
+          audience_texts(deployment, config, language, audience).items()}  # fmt: skip
+
+
+def _support(provider: Provider, language: str) -> dict[str, str]:
+    """How the customer reaches support: the provider's portal and phone, and the sentence
+    that offers every way there is (plain and as HTML)."""
+    return {
         "support_portal": provider.support_portal,
         "support_phone": provider.support_phone,
-    } | {name: _one_line(value) for name, value in
-          audience_texts(deployment, config, language, audience).items()}  # fmt: skip
+        "support_text": support_sentence(provider, language),
+        "support_html": support_sentence(provider, language, html=True),
+    }
 
 
 def _one_line(value: str | list[str]) -> str | list[str]:
@@ -419,6 +433,8 @@ def _offer_context(
         "slots": _slot_rows(slots, config, language),
         "link": link,
         "link_until": long_date(language, until.date()),
+        # A later issue of proposals says the earlier dates (and link) no longer hold.
+        "reissued": deployment.proposal_round > 1,
     }
 
 

@@ -149,11 +149,17 @@ def long_date(language: str, day: date, *, with_year: bool = True) -> str:
     return text.replace("\u2019", "'")  # one apostrophe, as the templates write it
 
 
-def list_words(language: str, items: Sequence[str]) -> str:
-    """Items joined as CLDR writes a list: ``a, b y c``, ``a, b i c``, ``a, b, and c``."""
+def list_words(language: str, items: Sequence[str], *, alternatives: bool = False) -> str:
+    """Items joined as CLDR writes a list: ``a, b y c``, ``a, b i c``, ``a, b and c``; with
+    ``alternatives``, as choices: ``a, b o c``."""
     from babel.lists import format_list
 
-    return str(format_list(list(items), locale=locale_of(language))) if items else ""
+    if not items:
+        return ""
+    locale = locale_of(language)
+    if alternatives:
+        return str(format_list(list(items), style="or", locale=locale))
+    return str(format_list(list(items), locale=locale))
 
 
 def duration_words(language: str, value: timedelta) -> str:

@@ -6,6 +6,11 @@ from __future__ import annotations
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
         "note_text": "{text}",
+        "support_lead": "Para cualquier duda o comportamiento inesperado, {what}.",
+        "support_write": "escriban a {address}",
+        "support_call": "llámennos al {phone}",
+        "support_portal": "abran un ticket en el portal de soporte: {portal}",
+        "support_reply": "respondan a este correo",
         "event_summary": "Despliegue",
         "event_rolled_back": "marcha atrás",
         "at_time": "{day} a {time:las}",
@@ -129,6 +134,11 @@ SENTENCES: dict[str, dict[str, str]] = {
     },
     "ca": {
         "note_text": "{text}",
+        "support_lead": "Per a qualsevol dubte o comportament inesperat, {what}.",
+        "support_write": "escriviu a {address}",
+        "support_call": "truqueu-nos {phone:al}",
+        "support_portal": "obriu un tiquet al portal de suport: {portal}",
+        "support_reply": "responeu aquest correu",
         "event_summary": "Desplegament",
         "event_rolled_back": "marxa enrere",
         "at_time": "{day} a {time:les}",
@@ -250,6 +260,12 @@ SENTENCES: dict[str, dict[str, str]] = {
     },
     "en": {
         "note_text": "{text}",
+        "support_lead": "If you have any questions or notice any unexpected behaviour, please "
+        "{what}.",
+        "support_write": "write to {address}",
+        "support_call": "call us on {phone}",
+        "support_portal": "open a ticket on the support portal: {portal}",
+        "support_reply": "reply to this email",
         "event_summary": "Deployment",
         "event_rolled_back": "rolled back",
         "at_time": "{day} at {time}",
