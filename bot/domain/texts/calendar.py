@@ -40,24 +40,24 @@ SENTENCES: dict[str, dict[str, str]] = {
     "ca": {
         "weekend": "és {weekday}, cap de setmana",
         "holiday": "és festiu: {name} ({whose})",
-        "vacation": "vacances de {owner}: {label} ({start} – {end})",
+        "vacation": "vacances {owner:de}: {label} ({start} – {end})",
         "friday": "és divendres",
         "eve_of_non_working_day": "és vigília d'un dia no laborable ({weekday} {date})",
         "eve_of_holiday": "és vigília de festiu: {name} ({whose}) el {date}",
         "eve_of_subject": "vigília: {name}",
-        "eve_of_vacation": "és vigília de vacances de {owner}: {label} (des del {start})",
-        "outside_window_day": "el {weekday} no és a la finestra de {customer} ({window})",
-        "outside_window_time": "{slot} queda fora de la finestra de {customer} ({window})",
-        "outside_window_fit": "una durada de {duration} no cap a la finestra de {customer} "
+        "eve_of_vacation": "és vigília de vacances {owner:de}: {label} (des {start:del})",
+        "outside_window_day": "el {weekday} no és a la finestra {customer:de} ({window})",
+        "outside_window_time": "{slot} queda fora de la finestra {customer:de} ({window})",
+        "outside_window_fit": "una durada {duration:de} no cap a la finestra {customer:de} "
         "({window})",
-        "conflict_customer": "es solapa amb {other} de {customer} ({slot})",
+        "conflict_customer": "es solapa amb {other} {customer:de} ({slot})",
         "conflict_parallel_one": "ja hi ha {count} desplegament a aquesta hora ({others}); "
         "el màxim simultani és {limit}",
         "conflict_parallel_other": "ja hi ha {count} desplegaments a aquesta hora ({others}); "
         "el màxim simultani és {limit}",
-        "past": "no respecta l'antelació mínima de {notice} (el més aviat: {earliest})",
+        "past": "no respecta l'antelació mínima {notice:de} (el més aviat: {earliest})",
         "whose_sep": " i ",
-        "local": "festiu local de {owner}",
+        "local": "festiu local {owner:de}",
         "regional": "{owner}, {region}",
         "unnamed_vacation": "vacances",
     },

@@ -49,7 +49,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "step3_alert_firing": "! alerta activa abans de començar (no reté el tancament): {name}",
         "step3_monitoring_unread": "no s'ha pogut llegir la monitorització ({why}); "
         "revisa-la a mà (no reté el tancament)",
-        "step3_status": "ha respost {got} en lloc de {expected}",
+        "step3_status": "ha respost {got} en lloc {expected:de}",
         "step3_missing_text": "la resposta no conté «{text}»",
         "step3_missing_version": "no executa la versió {version} (la resposta no conté «{text}»)",
         "step3_unreachable": "no respon ({why})",

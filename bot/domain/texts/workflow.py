@@ -22,7 +22,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "shared_rolled_back": "Marcha atrás del despliegue",
         "shared_rolled_back_to": "Marcha atrás de {what}",
         "start_outside_slot": "es fuera de la franja reservada ({slot}); se puede empezar desde "
-        "las {earliest}",
+        "{earliest:las}",
         "start_fix_or_force": "Empieza dentro de la franja reservada o escribe /deploy start "
         "force: <motivo> para forzarlo.",
         "usage_start": "/deploy start [force: motivo]",
@@ -71,11 +71,11 @@ SENTENCES: dict[str, dict[str, str]] = {
         "usage_cancel": "/deploy cancel [motivo]",
         "usage_help": "/deploy help",
         "usage_recheck": "/deploy recheck",
-        "due_start": "Al empezar, pon la etiqueta {tag} (se puede desde las {earliest}).",
+        "due_start": "Al empezar, pon la etiqueta {tag} (se puede desde {earliest:las}).",
         "due_fix": "Antes de empezar hay que resolver: {checks}",
         "due_restarts": "Reinicios: {text}",
         "overdue_note": "La hora de inicio reservada ({time}) ha pasado. Pon {tag} para empezar "
-        "(hasta las {end}), reprográmalo con /deploy schedule o cancélalo con /deploy cancel "
+        "(hasta {end:las}), reprográmalo con /deploy schedule o cancélalo con /deploy cancel "
         "<motivo>.",
         "cmd_takes_nothing": "/deploy {name} no lleva nada detrás (sobra '{rest}')",
         "usage_tag_request": "la etiqueta {tag}",
@@ -147,23 +147,23 @@ SENTENCES: dict[str, dict[str, str]] = {
         "shared_cancelled": "Cancel·lat a petició de l'equip de suport",
         "shared_rolled_back": "Marxa enrere del desplegament",
         "shared_rolled_back_to": "Marxa enrere {what:del}",
-        "start_outside_slot": "és fora de la franja reservada ({slot}); es pot començar des de les "
-        "{earliest}",
+        "start_outside_slot": "és fora de la franja reservada ({slot}); es pot començar des de "
+        "{earliest:les}",
         "start_fix_or_force": "Comença dins de la franja reservada o escriu /deploy start force: "
         "<motiu> per forçar-ho.",
         "usage_start": "/deploy start [force: motiu]",
         "usage_done": "/deploy done [force: motiu] (tanca; les comprovacions del pas 3 han de "
         "passar, o el motiu queda registrat)",
         "usage_verify": "/deploy verify (executa ara les comprovacions del pas 3)",
-        "too_far_ahead": "queda a més de {days} dies vista (workflow.max_days_ahead)",
-        "gitlab_waiting": "GitLab no respon en tornar a comprovar els prerequisits de {id}; "
-        "deploybot ho continuarà provant a cada cicle fins al {until} i actuarà tan bon punt "
+        "too_far_ahead": "queda a més {days:de} dies vista (workflow.max_days_ahead)",
+        "gitlab_waiting": "GitLab no respon en tornar a comprovar els prerequisits {id:de}; "
+        "deploybot ho continuarà provant a cada cicle fins {until:al} i actuarà tan bon punt "
         "respongui.",
         "not_processed_note": "deploybot no ha pogut processar aquesta nota: {error}. No ho "
         "tornarà a provar; revisa el registre del servei i torna a escriure l'ordre.",
         "not_processed_tag": "deploybot no ha pogut processar l'etiqueta {tag}: {error}. L'ha "
         "treta; revisa el registre del servei i torna-la a posar.",
-        "cmd_too_long": "'{text}' és més de {limit}: comprova la durada",
+        "cmd_too_long": "'{text}' és més {limit:de}: comprova la durada",
         "cmd_date_out_of_range": "'{text}' queda fora dels anys {first}–{last}",
         "cmd_unknown": "'{name}' no és una ordre de deploybot (ordres: {known})",
         "cmd_no_component": "no s'ha indicat cap component",
@@ -197,11 +197,11 @@ SENTENCES: dict[str, dict[str, str]] = {
         "usage_cancel": "/deploy cancel [motiu]",
         "usage_help": "/deploy help",
         "usage_recheck": "/deploy recheck",
-        "due_start": "En començar, posa l'etiqueta {tag} (es pot des de les {earliest}).",
+        "due_start": "En començar, posa l'etiqueta {tag} (es pot des de {earliest:les}).",
         "due_fix": "Abans de començar cal resoldre: {checks}",
         "due_restarts": "Reinicis: {text}",
         "overdue_note": "L'hora d'inici reservada ({time}) ha passat. Posa {tag} per començar "
-        "(fins a les {end}), reprograma'l amb /deploy schedule o cancel·la'l amb /deploy cancel "
+        "(fins a {end:les}), reprograma'l amb /deploy schedule o cancel·la'l amb /deploy cancel "
         "<motiu>.",
         "cmd_takes_nothing": "/deploy {name} no porta res al darrere (sobra '{rest}')",
         "usage_tag_request": "l'etiqueta {tag}",
