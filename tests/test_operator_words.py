@@ -160,6 +160,9 @@ def customer_artifacts(config: Config, operator: str) -> Iterator[tuple[str, str
         if deployment.state is State.SCHEDULED:
             slots = [Slot(at("2026-12-02 09:00"), at("2026-12-02 09:15"))]
             yield "draft", renderer.proposals_draft(deployment, config, slots, now=SLOT)
+            offer = renderer.email("proposals", deployment, config, now=SLOT,
+                                   link="https://deploybot.example/book/x")  # fmt: skip
+            yield "proposals", f"{offer.subject}\n{offer.text}\n{offer.html}"
             chosen = moment_words(SLOT, config, config.customer("DIBA").language)
             yield (
                 "chosen",
@@ -187,7 +190,7 @@ def test_no_word_an_operator_typed_reaches_a_customer_of_another_language(
     words = operator_words(operator)
     artifacts = list(customer_artifacts(config, operator))
     kinds = {what.split()[0] for what, _ in artifacts}
-    assert {"email", "event", "comment", "log", "draft", "chosen"} <= kinds
+    assert {"email", "event", "comment", "log", "draft", "proposals", "chosen"} <= kinds
     states = {what.split()[1] for what, _ in artifacts if what.startswith("event")}
     assert states == {"scheduled", "cancelled", "in_progress", "delayed", "rolled_back",
                       "completed"}  # fmt: skip
