@@ -261,6 +261,20 @@ def test_one_ticket_and_one_component_are_written_in_the_singular(
     assert back in renderer.email("rollback", one, config, now=NOW).text
 
 
+@pytest.mark.parametrize(
+    ("language", "headings"),
+    [("es", ("Ticket:", "Componente:")), ("ca", ("Tiquet:", "Component:")),
+     ("en", ("Ticket:", "Component:"))],
+)  # fmt: skip
+def test_a_calendar_description_of_one_ticket_and_one_component_says_so(
+    language: str, headings: tuple[str, str]
+) -> None:
+    one = make_deployment(tickets=make_deployment().tickets[:1],
+                          components=make_deployment().components[:1])  # fmt: skip
+    text = Renderer().event_text("customer", one, config_in(language), now=NOW)
+    assert all(f"\n{heading}\n" in text for heading in headings)
+
+
 def test_the_sender_and_the_events_organizer_are_named_in_the_readers_language() -> None:
     config = config_in("ca")
     renderer = Renderer()
