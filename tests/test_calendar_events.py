@@ -107,9 +107,11 @@ def test_once_done_both_events_say_the_real_times() -> None:
     customer = customer_event("es", **done)
     assert customer.decoded("DTEND") == at("2026-12-01 09:52")
     assert str(customer["DESCRIPTION"]).startswith(
-        "Despliegue realizado a producción de DIBA el martes 1 de diciembre de 2026, "
+        "Despliegue a producción de DIBA realizado el martes 1 de diciembre de 2026, "
         "de 09:31 a 09:52."
     )
+    assert "Duración: 21 minutos." in str(customer["DESCRIPTION"])
+    assert "Se estima" not in str(customer["DESCRIPTION"])
     team = parsed(to_ics(event_of(**done)))
     assert "de 09:31 a 09:52" in str(team["DESCRIPTION"]).splitlines()[0]
     assert "09:45" not in str(team["DESCRIPTION"])

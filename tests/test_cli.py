@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+import yaml
 from click.testing import CliRunner, Result
 
 from bot.cli import default_config_path, main
@@ -64,7 +66,7 @@ def test_plan_from_a_date_and_duration() -> None:
 def test_plan_prints_a_table_and_the_skipped_days() -> None:
     result = run("plan", "CAM", "--count", "2")
     assert result.exit_code == 0, result.output
-    assert "CAM: next 2 slot(s) of 30m" in result.stdout
+    assert "CAM: next 2 slots of 30m" in result.stdout
     assert "24/03/2026" in result.stdout and "08:00–08:30" in result.stdout
     assert "Skipped days (" in result.stdout
 
@@ -89,7 +91,7 @@ def test_plan_all_lists_every_skipped_day_with_every_reason() -> None:
 def test_plan_counts_the_skipped_days_it_does_not_list() -> None:
     result = run("plan", "DIBA", "--from", "2026-12-20", "--count", "30")
     assert result.exit_code == 0, result.output
-    assert "… and " in result.stdout and "more skipped day(s)" in result.stdout
+    assert "… and " in result.stdout and "more skipped days" in result.stdout
 
 
 def test_plan_rejects_a_malformed_date() -> None:
@@ -160,11 +162,41 @@ def test_validate_config_summarises_each_customer() -> None:
     assert "Andalucia: partner_exclusive (Sur Sistemas), ES-AN" in lines[4]
 
 
+def test_validate_config_counts_with_the_plural_cldr_gives(tmp_path: Path) -> None:
+    config = yaml.safe_load(example_config_path().read_text(encoding="utf-8"))
+    config["customers"][0]["components"] = {"addon-diba": {"gitlab_project": "soffid/diba"}}
+    path = tmp_path / "one.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate-config", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    assert ", 1 component" in result.stdout.splitlines()[1]
+    assert "(s)" not in result.stdout and "0 components" in result.stdout
+
+
+def test_validate_config_warns_of_a_check_named_in_another_language(tmp_path: Path) -> None:
+    config = yaml.safe_load(example_config_path().read_text(encoding="utf-8"))
+    checks = [
+        {"name": "Consola principal", "kind": "console", "url": "https://c.example/health"},
+        {"name": {"ca": "el portal", "es": "el portal"}, "url": "https://p.example"},
+    ]
+    config["customers"][0]["checks"] = checks  # DIBA reads Catalan, the operator Spanish
+    path = tmp_path / "checks.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate-config", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: DIBA: check 'Consola principal' has no name in ca; its customer reads "
+        "'la consola' "
+        "(name it per language: {ca: …, es: …})"
+    ]
+
+
 def test_overview_plans_every_handled_customer() -> None:
     result = run("overview")
     assert result.exit_code == 0, result.output
     for name in ("DIBA", "CAM", "CAIB"):
-        assert f"{name}: next 3 slot(s)" in result.stdout
+        assert f"{name}: next 3 slots of" in result.stdout
     assert "Not handled: Andalucia is run exclusively by Sur Sistemas" in result.stdout
 
 
@@ -216,6 +248,21 @@ def test_preview_html_part_escapes_and_structures() -> None:
     result = run("preview", "start", "--customer", "DIBA", "--html")
     assert result.exit_code == 0, result.output
     assert "<li><strong>ES-7412280</strong> Tractar els ORGANISMES" in result.stdout
+
+
+def test_preview_of_the_proposals_shows_sample_slots_and_link() -> None:
+    result = run("preview", "proposals", "--customer", "DIBA", "--lang", "es")
+    assert result.exit_code == 0, result.output
+    slots = [line for line in result.stdout.splitlines() if line.startswith(("  1. ", "  3. "))]
+    assert len(slots) == 2 and all(" a las " in line for line in slots)
+    assert "https://deploybot.example/book/SAMPLE" in result.stdout
+
+
+def test_preview_of_a_choice_names_the_chosen_slot() -> None:
+    result = run("preview", "chosen", "--customer", "DIBA", "--lang", "es")
+    assert result.exit_code == 0, result.output
+    assert "producción: el ." not in result.stdout
+    assert re.search(r"a producción: el \w+ \d+ de \w+ a las \d\d:\d\d\. ", result.stdout)
 
 
 def test_preview_of_an_unknown_template_lists_the_known_ones() -> None:

@@ -50,7 +50,7 @@ def test_without_a_signature_emails_are_signed_with_the_providers_name() -> None
         (
             "https://help.example",
             "",
-            "abran un nuevo ticket en el Portal de soporte https://help.example.",
+            "abran un ticket en el portal de soporte: https://help.example.",
         ),
         ("", "+34 600", "Para cualquier duda o comportamiento inesperado, llámennos al +34 600."),
     ],
@@ -58,9 +58,18 @@ def test_without_a_signature_emails_are_signed_with_the_providers_name() -> None
 def test_the_end_email_reads_correctly_without_a_portal_or_a_phone(
     portal: str, phone: str, expected: str
 ) -> None:
-    rendered = email("end", support_portal=portal, support_phone=phone)
+    rendered = email("end", support_portal=portal, support_phone=phone, support_team=[])
     assert expected in rendered.text
-    assert " o llámennos al ." not in rendered.text and "Portal de soporte  o" not in rendered.text
+    assert " o llámennos al ." not in rendered.text and "soporte:  o" not in rendered.text
+
+
+def test_the_support_line_offers_every_way_as_alternatives() -> None:
+    rendered = email("end", support_portal="https://help.example", support_phone="+34 600")
+    assert (
+        "Para cualquier duda o comportamiento inesperado, escriban a soporte@soffid.example, "
+        "llámennos al +34 600 o abran un ticket en el portal de soporte: https://help.example."
+    ) in rendered.text
+    assert 'soporte: <a href="https://help.example">https://help.example</a>.' in rendered.html
 
 
 def test_a_customers_own_project_team_joins_or_replaces_the_providers() -> None:

@@ -19,6 +19,7 @@ from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.notifications import calendar_event, log_row
 from bot.domain.problems import Problem
 from bot.domain.rendering import EMAIL_KINDS, Renderer, moment_words
+from bot.domain.step3 import verified_sentence
 from bot.domain.texts import CATALOGUE, LANGUAGES, say
 from bot.domain.texts.grammar import al, de, del_, el, starts_with_vowel_sound
 from bot.resources import templates_path
@@ -219,3 +220,31 @@ def test_a_catalan_rollback_notice_elides_before_a_version_read_with_a_vowel() -
     text = Renderer().email("rollback", rolled, customer_config("ca"), now=NOW).text
     assert "addon-x 0.9.0 (en lloc d'1.0.0)" in text
     assert "lib 3.2.0 (en lloc de 3.2.1)" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("es", "Hemos comprobado que la consola responde y ejecuta la versión 3.2.11, que la API "
+               "responde y que el servidor responde."),
+        ("ca", "Hem comprovat que la consola respon i executa la versió 3.2.11, que l'API respon "
+               "i que el servidor respon."),
+        ("en", "We have checked that the console is responding and running version 3.2.11, that "
+               "the API is responding and that the server is responding."),
+    ],
+)  # fmt: skip
+def test_what_was_verified_is_written_as_a_cldr_list(language: str, expected: str) -> None:
+    names = {"es": ("la consola", "la API", "el servidor"),
+             "ca": ("la consola", "l'API", "el servidor"),
+             "en": ("the console", "the API", "the server")}[language]  # fmt: skip
+    checks = [(names[0], "3.2.11"), (names[1], ""), (names[2], "")]
+    assert verified_sentence(checks, language) == expected
+
+
+def test_catalan_sentences_elide_and_one_oclock_is_singular() -> None:
+    rolled = say("ca", "note_rolled_back_to", what="addon-diba 3.2.11 → 3.2.10", reason="x")
+    assert rolled == "Marxa enrere de l'addon-diba 3.2.11 → 3.2.10: x"
+    assert say("ca", "summary_failed", failed=3, total=11).startswith("3 d'11 prerequisits")
+    assert say("es", "at_time", day="martes", time="01:00") == "martes a la 01:00"
+    assert say("ca", "at_time", day="dimarts", time="01:30") == "dimarts a la 01:30"
+    assert say("ca", "at_time", day="dimarts", time="11:00") == "dimarts a les 11:00"

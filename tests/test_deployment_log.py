@@ -259,8 +259,8 @@ def test_notes_already_in_the_cell_are_not_written_again(tmp_path: Path) -> None
     )
     log.upsert_row(log_row(cancelled, config))
     notes = str(log.read_rows()[0]["notes"])
-    assert notes.count("Forzado: urgent") == 1
-    assert notes.endswith("Cancelado: x")
+    assert notes.count("Fecha fijada por el equipo de soporte") == 1
+    assert notes.endswith("Cancelado a petición del equipo de soporte")
 
 
 def test_the_log_records_delays_with_their_minutes_and_reschedules(tmp_path: Path) -> None:

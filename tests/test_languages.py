@@ -26,7 +26,7 @@ from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.rendering import EMAIL_KINDS, GREETING_TURNS, Renderer
 from bot.domain.replies import alert, unattached
 from bot.domain.routing import NoteSeen, TicketSeen, route_note
-from bot.domain.texts import CATALOGUE, LANGUAGES
+from bot.domain.texts import CATALOGUE, LANGUAGES, fill
 from bot.domain.texts.calendar import LOCALES
 from tests.factories import (
     component_facts,
@@ -154,7 +154,7 @@ def test_every_sentence_of_the_catalogue_is_in_its_own_language(language: str) -
     foreign = {}
     for key, sentence in CATALOGUE[language].items():
         fields = {name for _, name, _, _ in Formatter().parse(sentence) if name}
-        found = foreign_words(sentence.format(**dict.fromkeys(fields, "X")), language)
+        found = foreign_words(fill(sentence, **dict.fromkeys(fields, "X")), language)
         if found:
             foreign[key] = found
     assert foreign == {}

@@ -177,9 +177,10 @@ def test_forced_schedule_records_the_reason_everywhere() -> None:
         "Friday is not in the window of DIBA (Monday–Thursday 09:00–13:00)): "
         "security fix cannot wait",
     )
-    # The customer shares the log and the calendar: the reason, without internal details.
+    # The customer shares the log: a fixed sentence in Catalan, not the operator's reason or
+    # the rules it broke; the team's event keeps the reason.
     log_notes = of(effects, UpsertLogRow)[0].row.notes or ""
-    assert "Forçat: security fix cannot wait" in log_notes and "Friday" not in log_notes
+    assert log_notes == "Data fixada per l'equip de suport fora de les condicions habituals"
     assert "security fix cannot wait" in of(effects, PublishCalendarEvent)[0].event.description
 
 
@@ -245,7 +246,8 @@ def test_a_forced_start_outside_the_slot_is_recorded() -> None:
     assert note.endswith("): the customer asked for today")
     assert "it is a Friday" in note
     assert any("the customer asked for today" in n.html for n in of(effects, PostNote))
-    assert "the customer asked for today" in (of(effects, UpsertLogRow)[0].row.notes or "")
+    row_notes = of(effects, UpsertLogRow)[0].row.notes or ""
+    assert row_notes == "Iniciat per l'equip de suport fora de les condicions habituals"
 
 
 def test_start_before_scheduling_explains_how_to_schedule() -> None:
@@ -312,7 +314,11 @@ def test_rollback_notifies_and_records_what_was_rolled_back_and_why() -> None:
     assert note_texts(new, "en")[-1] == (
         "Rolled back addon-diba 3.2.11 → 3.2.10, iam-sync 3.2.1 → 3.2.0: login loop after restart"
     )
-    assert "login loop" in (of(effects, UpsertLogRow)[0].row.notes or "")
+    # The reason is the operator's: the team's event keeps it, the customer's log row does not.
+    row_notes = of(effects, UpsertLogRow)[0].row.notes or ""
+    assert "login loop" not in row_notes
+    assert row_notes == "Marxa enrere de l'addon-diba 3.2.11 → 3.2.10, iam-sync 3.2.1 → 3.2.0"
+    assert "login loop" in of(effects, PublishCalendarEvent)[0].event.description
     # The tickets keep saying what happened to them.
     assert all(t.add == ("deploy-rolled-back",) for t in of(effects, SetTags))
     assert (

@@ -79,7 +79,7 @@ def test_start_email_reaches_the_smtp_server_with_both_parts() -> None:
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     assert text is not None and html is not None
-    assert "Vamos a realizar el despliegue a producción" in text.get_content()
+    assert "Comenzamos ahora el despliegue a producción" in text.get_content()
     assert "<li><strong>ES-7412280</strong>" in html.get_content()
     assert sorted(received.rcpt_tos) == sorted(
         ["npuig@diba.example", "cau@diba.example", "lgil@integra.example",

@@ -21,7 +21,7 @@ from bot.domain.calendar.rules import Slot
 from bot.domain.commands import help_lines
 from bot.domain.effects import LogRow, UpsertLogRow, describe
 from bot.domain.model import State
-from bot.domain.notifications import log_row
+from bot.domain.notifications import calendar_event, compose_email, log_row
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.rendering import (
     EMAIL_KINDS,
@@ -29,9 +29,11 @@ from bot.domain.rendering import (
     TemplateError,
     moment_words,
     part_of_day,
+    plain_text_html,
 )
 from bot.domain.texts import LANGUAGES, say
 from bot.resources import example_config_path
+from integrations.calendar import to_ics
 from tests.factories import at, component_facts, make_deployment, make_facts, started, ticket_facts
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -177,6 +179,110 @@ def test_completion_comment_and_draft_match_golden_files(language: str) -> None:
     assert_golden(
         f"drafts/{language}/proposals.txt",
         renderer.proposals_draft(make_deployment(), config, slots, now=NOW),
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_calendar_descriptions_in_every_state_match_golden_files(language: str) -> None:
+    config = config_in(language)
+    renderer = Renderer()
+    done = started(make_deployment(), "2026-12-01 09:31", "2026-12-01 10:08")
+    states = {
+        "scheduled": make_deployment(),
+        "completed": dataclasses.replace(done, state=State.COMPLETED),
+        "rolled_back": dataclasses.replace(done, state=State.ROLLED_BACK),
+        "cancelled": dataclasses.replace(make_deployment(), state=State.CANCELLED),
+    }
+    for state, deployment in states.items():
+        for audience in ("customer", "team"):
+            text = renderer.event_text(audience, deployment, config, now=NOW)
+            assert_golden(f"events/{language}/{audience}-{state}.txt", text)
+
+
+def test_a_reissue_of_proposals_says_the_earlier_dates_and_link_are_void() -> None:
+    config = config_in("es")
+    slots = [Slot(at("2026-12-02 09:30"), at("2026-12-02 09:45"))]
+    again = dataclasses.replace(make_deployment(state=State.READY), proposal_round=2)
+    draft = Renderer().proposals_draft(again, config, slots, now=NOW, link="https://x.example/b")
+    assert "Las fechas que les propusimos ya no están disponibles y el enlace anterior ya no es " \
+           "válido; estas son las nuevas para el despliegue a producción" in draft  # fmt: skip
+    first = dataclasses.replace(again, proposal_round=1)
+    assert "Les proponemos las siguientes fechas" in Renderer().proposals_draft(
+        first, config, slots, now=NOW
+    )
+
+
+def test_the_proposals_comment_has_one_gap_between_paragraphs() -> None:
+    html = plain_text_html("Buenos días.\n\nLes proponemos:\n  1. martes\n\n\nSaludos,\nSoffid")
+    assert html == (
+        "<p>Buenos días.</p>\n<p>Les proponemos:<br>\n  1. martes</p>\n<p>Saludos,<br>\nSoffid</p>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "cancel", "delay"),
+    [
+        ("es", "previsto para el martes 1 de diciembre de 2026 a la 01:00 queda",
+         "Estimamos que terminará hacia la 01:10."),
+        ("ca", "previst per al dimarts 1 de desembre del 2026 a la 01:00 queda",
+         "Estimem que acabarà cap a la 01:10."),
+        ("en", "planned for Tuesday 1 December 2026 at 01:00 has", "finish around 01:10."),
+    ],
+)  # fmt: skip
+def test_one_oclock_is_singular(language: str, cancel: str, delay: str) -> None:
+    config = config_in(language)
+    night = make_deployment(planned_start=at("2026-12-01 01:00"), state=State.CANCELLED)
+    renderer = Renderer()
+    assert cancel in renderer.email("cancel", night, config, now=NOW).text
+    late = renderer.email("delay", night, config, now=NOW, expected_end_time="01:10")
+    assert delay in late.text
+
+
+@pytest.mark.parametrize(
+    ("language", "ticket", "component", "back"),
+    [
+        ("es", "del siguiente ticket queda", "El componente a desplegar es:",
+         "a la versión anterior del componente:"),
+        ("ca", "del tiquet següent queda", "El component que cal desplegar és:",
+         "a la versió anterior del component:"),
+        ("en", "for the following ticket is", "The component to deploy is:",
+         "previous version of the component:"),
+    ],
+)  # fmt: skip
+def test_one_ticket_and_one_component_are_written_in_the_singular(
+    language: str, ticket: str, component: str, back: str
+) -> None:
+    config = config_in(language)
+    one = make_deployment(tickets=make_deployment().tickets[:1],
+                          components=make_deployment().components[:1])  # fmt: skip
+    renderer = Renderer()
+    schedule = renderer.email("schedule", one, config, now=NOW).text
+    assert ticket in schedule and component in schedule
+    assert back in renderer.email("rollback", one, config, now=NOW).text
+
+
+@pytest.mark.parametrize(
+    ("language", "headings"),
+    [("es", ("Ticket:", "Componente:")), ("ca", ("Tiquet:", "Component:")),
+     ("en", ("Ticket:", "Component:"))],
+)  # fmt: skip
+def test_a_calendar_description_of_one_ticket_and_one_component_says_so(
+    language: str, headings: tuple[str, str]
+) -> None:
+    one = make_deployment(tickets=make_deployment().tickets[:1],
+                          components=make_deployment().components[:1])  # fmt: skip
+    text = Renderer().event_text("customer", one, config_in(language), now=NOW)
+    assert all(f"\n{heading}\n" in text for heading in headings)
+
+
+def test_the_sender_and_the_events_organizer_are_named_in_the_readers_language() -> None:
+    config = config_in("ca")
+    renderer = Renderer()
+    email = compose_email("schedule", make_deployment(), config, renderer, now=NOW)
+    assert email.sender == "Desplegaments Soffid <deploy@soffid.example>"
+    event = calendar_event(make_deployment(), config, renderer, now=NOW, audience="customer")
+    assert (
+        'ORGANIZER;CN="Desplegaments Soffid":mailto:deploy@soffid.example' in to_ics(event).decode()
     )
 
 

@@ -50,8 +50,8 @@ class LiveChecks:
         try:
             probe = self._probe(check)
         except MissingSecretError as error:
-            return LiveOutcome(check.name, False, Problem.of("step3_secret_missing", why=error))
-        outcome = LiveOutcome(check.name, False)
+            return LiveOutcome(check.label, False, Problem.of("step3_secret_missing", why=error))
+        outcome = LiveOutcome(check.label, False)
         for _ in range(max(1, self.tries)):
             outcome = judge(check, probe.run(), deployment, phase)
             if outcome.passed:
@@ -65,13 +65,13 @@ class LiveChecks:
         auth = None
         if check.basic_auth is not None:
             basic = check.basic_auth
-            what = f"check {check.name}: password"
+            what = f"check {check.label}: password"
             secret = read_secret(basic.password_env, basic.password_file, what=what,
                                  environ=self.environ)  # fmt: skip
             auth = (basic.user, secret)
         bearer = None
         if check.bearer_env or check.bearer_file:
-            what = f"check {check.name}: bearer token"
+            what = f"check {check.label}: bearer token"
             bearer = read_secret(check.bearer_env, check.bearer_file, what=what,
                                  environ=self.environ)  # fmt: skip
         cert: tuple[Path, Path] | Path | None = check.client_cert_file
@@ -102,19 +102,19 @@ def judge(
     the start the old version still runs: a check that looks for the new one only asks that
     the system answers."""
     if answer.failure is not None:
-        return LiveOutcome(check.name, False, _failure(check, answer))
+        return LiveOutcome(check.label, False, _failure(check, answer))
     if check.tcp is not None:
-        return LiveOutcome(check.name, True)
+        return LiveOutcome(check.label, True)
     if answer.status != check.expect_status:
         problem = Problem.of("step3_status", got=answer.status, expected=check.expect_status)
-        return LiveOutcome(check.name, False, problem)
+        return LiveOutcome(check.label, False, problem)
     text, version = expected_text(check, deployment.components)
     if phase == "before" and version:
-        return LiveOutcome(check.name, True)
+        return LiveOutcome(check.label, True)
     if text and text not in answer.body:
         key = "step3_missing_version" if version else "step3_missing_text"
-        return LiveOutcome(check.name, False, Problem.of(key, text=text, version=version))
-    return LiveOutcome(check.name, True, version=version)
+        return LiveOutcome(check.label, False, Problem.of(key, text=text, version=version))
+    return LiveOutcome(check.label, True, version=version)
 
 
 def _failure(check: LiveCheck, answer: ProbeAnswer) -> Problem:

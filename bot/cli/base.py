@@ -33,6 +33,14 @@ EXIT_CONFIG = 2
 log = logging.getLogger("deploybot")
 
 
+def counted(count: int, one: str, other: str) -> str:
+    """A count and its noun in the CLI's English, the plural as CLDR gives it: ``1 slot``,
+    ``3 slots``, ``0 slots``."""
+    from babel import Locale
+
+    return f"{count} {one if Locale('en').plural_form(count) == 'one' else other}"
+
+
 def utc_now() -> datetime:
     """The system clock, read by the shell only (tests move it with time-machine)."""
     return datetime.now(UTC)

@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.base import config_option, fail, find_customer, load, main, print_report
+from bot.cli.base import config_option, counted, fail, find_customer, load, main, print_report
 from bot.config.models import Config
 from bot.domain.commands import CommandError, parse_components, usage_line
 from bot.domain.durations import format_duration
@@ -245,7 +245,8 @@ def _print_status(
         ]
         console.print("Next timers: " + "; ".join(due))
     lines = [
-        f"\n  {i.deployment_id}: {describe(i.effect)} — {i.attempts} attempt(s)"
+        f"\n  {i.deployment_id}: {describe(i.effect)} — "
+        f"{counted(i.attempts, 'attempt', 'attempts')}"
         + (f", last error: {i.last_error}" if i.last_error else "")
         for i in pending
     ]

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from bot.cli.base import (
     config_option,
+    counted,
     fail,
     find_customer,
     load,
@@ -29,6 +30,7 @@ from bot.config.models import Config, Customer
 from bot.domain.calendar.planning import SlotPlan, explain_day, propose_slots
 from bot.domain.calendar.rules import DayVerdict, SlotRules, rules_for
 from bot.domain.durations import format_duration
+from bot.domain.free_text import checks_without_language
 from bot.domain.texts.calendar import short_date, weekday_names
 
 
@@ -47,12 +49,12 @@ def customer_summary(config: Config, customer: Customer) -> str:
         customer.language,
         f"window {rules.window_text()}",
         f"productive: {', '.join(productive) or 'none'}",
-        f"{len(customer.components)} component(s)",
+        counted(len(customer.components), "component", "components"),
     ]
     if customer.am_pam:
         parts.append("AM/PAM")
     if customer.vacations:
-        parts.append(f"{len(customer.vacations)} vacation(s)")
+        parts.append(counted(len(customer.vacations), "vacation", "vacations"))
     return f"{customer.name}: " + ", ".join(parts)
 
 
@@ -64,6 +66,13 @@ def validate_config(config_path: Path | None) -> None:
     click.echo(f"OK {config.source}")
     for customer in config.customers:
         click.echo(f"  {customer_summary(config, customer)}")
+    for customer in config.customers:
+        for name, instead in checks_without_language(customer, config.provider.language):
+            click.echo(
+                f"warning: {customer.name}: check '{name}' has no name in {customer.language}; "
+                f"its customer reads '{instead}' (name it per language: "
+                f"{{{customer.language}: …, {config.provider.language}: …}})"
+            )
 
 
 def _plan_json(plan: SlotPlan) -> dict[str, Any]:
@@ -89,7 +98,8 @@ def print_plan(
 ) -> None:
     """The slot plan as a person reads it: the slots, then the skipped days and why."""
     table = Table(
-        title=f"{plan.customer}: next {len(plan.slots)} slot(s) of {format_duration(duration)}",
+        title=f"{plan.customer}: next {counted(len(plan.slots), 'slot', 'slots')} of "
+        f"{format_duration(duration)}",
         title_justify="left",
     )
     table.add_column("#", justify="right")
@@ -143,7 +153,8 @@ def print_skipped(console: Console, skipped: Sequence[DayVerdict], *, every: boo
         console.print(f"  {days}  [bold]{code}[/]{': ' + text if text else ''}", highlight=False)
     left = sum((last - first).days + 1 for first, last, _, _ in runs[SKIPPED_LINES:])
     if left:
-        console.print(f"  … and {left} more skipped day(s)", highlight=False)
+        console.print(f"  … and {counted(left, 'more skipped day', 'more skipped days')}",
+                      highlight=False)  # fmt: skip
     console.print("  (--all: every day with every reason; --json: the same as data)")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.base import config_option, fail, load, main
+from bot.cli.base import config_option, counted, fail, load, main
 from integrations.secrets import MissingSecretError, read_secret
 
 
@@ -66,9 +66,12 @@ def setup_zammad_command(apply: bool, token_env: str | None, config_path: Path |
     if not missing:
         click.echo("Nothing to do: Zammad has everything deploybot needs.")
     elif apply:
-        click.echo(f"Created {missing} object(s).")
+        click.echo(f"Created {counted(missing, 'object', 'objects')}.")
     else:
-        click.echo(f"Dry run: nothing changed. --apply creates the {missing} missing object(s).")
+        click.echo(
+            "Dry run: nothing changed. --apply creates the "
+            f"{counted(missing, 'missing object', 'missing objects')}."
+        )
 
 
 @setup.command("gitlab")
@@ -104,7 +107,10 @@ def setup_gitlab_command(apply: bool, config_path: Path | None) -> None:
     if not missing:
         click.echo("Nothing to do: every component project sends its events to deploybot.")
     elif not apply:
-        click.echo(f"Dry run: nothing changed. --apply creates the {missing} missing hook(s).")
+        click.echo(
+            "Dry run: nothing changed. --apply creates the "
+            f"{counted(missing, 'missing hook', 'missing hooks')}."
+        )
 
 
 @main.command("doctor")
@@ -124,6 +130,8 @@ def doctor(config_path: Path | None) -> None:
         click.echo(finding.line())
     failed = sum(1 for finding in findings if not finding.ok)
     click.echo(
-        f"{failed} problem(s) to fix." if failed else "Everything deploybot needs is in place."
+        f"{counted(failed, 'problem', 'problems')} to fix."
+        if failed
+        else "Everything deploybot needs is in place."
     )
     raise SystemExit(1 if failed else 0)

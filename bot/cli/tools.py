@@ -17,7 +17,7 @@ from bot.domain.calendar.planning import propose_slots
 from bot.domain.calendar.rules import rules_for
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.notifications import recipients_for
-from bot.domain.rendering import EMAIL_KINDS, Renderer, TemplateError
+from bot.domain.rendering import EMAIL_KINDS, Renderer, TemplateError, moment_words
 from bot.domain.texts import LANGUAGES
 from emulators.scenario import ScenarioError
 
@@ -150,6 +150,26 @@ def sample_deployment(config: Config, customer: Customer, now: datetime) -> Depl
     )
 
 
+#: The booking link a previewed proposals email shows (a sample: no link is signed).
+SAMPLE_LINK = "https://deploybot.example/book/SAMPLE"
+
+
+def sample_offer(
+    config: Config, deployment: Deployment, template: EmailKind, language: str, now: datetime
+) -> tuple[Deployment, dict[str, str]]:
+    """For the proposals and the receipt of a choice: the deployment with three proposed
+    slots (the customer's next allowed ones), and the sample link or the first slot chosen."""
+    customer = config.customer(deployment.customer)
+    plan = propose_slots(rules_for(config, customer), now=now, duration=deployment.duration,
+                         count=3)  # fmt: skip
+    starts = tuple(slot.start for slot in plan.slots) or (now + timedelta(days=2),)
+    offered = dataclasses.replace(deployment, state=State.READY, planned_start=None,
+                                  proposals=starts, proposal_round=1)  # fmt: skip
+    if template == "proposals":
+        return offered, {"link": SAMPLE_LINK}
+    return offered, {"chosen": moment_words(starts[0], config, language)}
+
+
 @main.command("preview")
 @click.argument("template", type=click.Choice(EMAIL_KINDS))
 @click.option("--customer", "customer_name", required=True, help="Customer to preview for.")
@@ -176,11 +196,15 @@ def preview(
         start = deployment.planned_start or now
         end = start + deployment.duration + timedelta(minutes=6) if template == "end" else None
         deployment = dataclasses.replace(deployment, actual_start=start, actual_end=end)
+    extra: dict[str, str] = {}
+    if template in ("proposals", "chosen"):
+        language = lang or customer.language
+        deployment, extra = sample_offer(config, deployment, template, language, now)
     to, cc = recipients_for(template, deployment, config)
     sent = deployment.actual_end or deployment.actual_start or deployment.planned_start or now
     try:
         email = Renderer.for_config(config).email(
-            template, deployment, config, now=sent, language=lang
+            template, deployment, config, now=sent, language=lang, **extra
         )
     except TemplateError as exc:
         fail(f"template error: {exc}")

@@ -424,7 +424,7 @@ class Customer(StrictModel):
                 if match["component"] not in self.components:
                     known = ", ".join(self.components) or "none"
                     raise ValueError(
-                        f"check '{check.name}': {match.group(0)} names no component of "
+                        f"check '{check.label}': {match.group(0)} names no component of "
                         f"{self.name} (components: {known})"
                     )
         return self

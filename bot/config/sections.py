@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.config.base import Duration, EmailKind, Role, StrictModel, TimeOfDay
+from bot.config.base import Duration, EmailKind, Localized, Role, StrictModel, TimeOfDay
 
 
 class ZammadTags(StrictModel):
@@ -283,6 +283,13 @@ class SmtpConfig(StrictModel):
     )
     sender: str = Field(
         default="deploybot@localhost", description="The `From` address of every email."
+    )
+    sender_name: Localized = Field(
+        default="",
+        description=(
+            "The sender's display name, one or per language (`{ca: Desplegaments Soffid, es: …}`): "
+            "each reader sees it in theirs; the name in `sender` where none is given."
+        ),
     )
     directory: Path = Field(
         default=Path("mail-out"),

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
 from bot.config.base import StrictModel
+from bot.domain.languages import Language
 
 
 def _timeout(value: Any) -> timedelta:
@@ -39,6 +40,10 @@ Timeout = Annotated[timedelta, BeforeValidator(_timeout)]
 
 #: ``{version:addon-diba}``: the version of that component being deployed.
 VERSION_PLACEHOLDER = re.compile(r"\{version:(?P<component>[A-Za-z0-9][\w.-]*)\}")
+#: What a check looks at, for the neutral words a customer reads when its name is not given in
+#: the customer's language ("el sistema", "la consola").
+CheckKind = Literal["system", "console", "api", "server", "service", "database", "website"]
+_CheckName = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 _HOST_PORT = re.compile(r"^(?P<host>\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):(?P<port>\d{1,5})$")
 
 
@@ -64,10 +69,18 @@ class LiveCheck(StrictModel):
     """One check: ``url`` (an HTTP(S) GET whose status and body are checked) or ``tcp``
     (``host:port`` accepts a connection)."""
 
-    name: str = Field(
-        min_length=1,
-        max_length=80,
-        description="What is checked, as the team and the customer read it (`la consola`).",
+    name: _CheckName | dict[Language, _CheckName] = Field(
+        description=(
+            "What is checked, as the team reads it (`la consola`): one name in the operator's "
+            "language, or one per language (`{ca: …, es: …, en: …}`) for customers."
+        ),
+    )
+    kind: CheckKind = Field(
+        default="system",
+        description=(
+            "What sort of thing is checked (system, console, api, server, service, database, "
+            "website): customers whose language has no name read it in neutral words."
+        ),
     )
     url: str | None = Field(
         default=None,
@@ -110,14 +123,22 @@ class LiveCheck(StrictModel):
     @model_validator(mode="after")
     def _one_kind(self) -> LiveCheck:
         if (self.url is None) == (self.tcp is None):
-            raise ValueError(f"check '{self.name}': give either url or tcp (exactly one)")
+            raise ValueError(f"check '{self.label}': give either url or tcp (exactly one)")
         if self.tcp is not None:
             self._tcp_target(self.tcp)
         elif not str(self.url).startswith(("http://", "https://")):
-            raise ValueError(f"check '{self.name}': url must start with http:// or https://")
+            raise ValueError(f"check '{self.label}': url must start with http:// or https://")
         if self.bearer_env and self.bearer_file:
-            raise ValueError(f"check '{self.name}': give bearer_env or bearer_file, not both")
+            raise ValueError(f"check '{self.label}': give bearer_env or bearer_file, not both")
         return self
+
+    @property
+    def label(self) -> str:
+        """The name the team and the records know the check by: the plain name, else the
+        first one given."""
+        if isinstance(self.name, str):
+            return self.name
+        return next(iter(self.name.values()), "")
 
     @staticmethod
     def _tcp_target(value: str) -> tuple[str, int]:

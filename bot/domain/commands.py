@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from bot.domain.durations import DurationError, parse_duration
+from bot.domain.free_text import language_parts
 from bot.domain.plain import plain
 from bot.domain.problems import DomainError, Problem
 from bot.domain.texts import say
@@ -86,7 +87,8 @@ class Schedule:
 
 @dataclass(frozen=True)
 class SetRestarts:
-    """``/deploy restart …``: what is restarted (for the emails and the log)."""
+    """``/deploy restart …``: what is restarted (for the emails and the log), as one line in the
+    operator's language or one text per language (``ca: … | es: …``)."""
 
     line: str
     text: str
@@ -282,6 +284,15 @@ def _verify(raw: RawCommand, tz: tzinfo) -> Verify:
     return Verify(raw.line)
 
 
+def _restarts(raw: RawCommand, tz: tzinfo) -> SetRestarts:
+    """A plain line (the operator's language), or one text per language: ``ca: … | es: …``."""
+    try:
+        language_parts(raw.args)
+    except ValueError as error:
+        raise CommandError(Problem.of("cmd_restart_languages", part=str(error)), raw.name) from None
+    return SetRestarts(raw.line, raw.args)
+
+
 def _environment(raw: RawCommand, tz: tzinfo) -> SetEnvironment:
     if len(raw.args.split()) != 1:
         raise CommandError(Problem.of("cmd_env_one_word"), raw.name)
@@ -298,7 +309,7 @@ PARSERS: dict[str, Callable[[RawCommand, tzinfo], Command]] = {
     "env": _environment,
     "help": lambda raw, tz: Help(raw.line),
     "recheck": _recheck,
-    "restart": lambda raw, tz: SetRestarts(raw.line, raw.args),
+    "restart": _restarts,
     "rollback": lambda raw, tz: Rollback(raw.line, raw.args),
     "rollback-plan": lambda raw, tz: SetRollbackPlan(raw.line, raw.args),
     "schedule": _schedule,

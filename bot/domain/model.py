@@ -187,11 +187,17 @@ def _note_from_json(data: Any) -> Problem:
     return Problem(data["key"], tuple((name, value) for name, value in data["values"]))
 
 
-#: Notes whose full text names internal checks, and what people outside the team read instead.
+#: Notes whose full text names internal checks or an operator's words, and what people outside
+#: the team read instead.
 _SHARED = {
     "note_forced": "shared_forced",
     "note_started_forced": "shared_started_forced",
     "note_done_forced": "shared_done_forced",
+    # A reason is what an operator typed, in the operator's language: customers read a fixed
+    # sentence in theirs.
+    "note_cancelled": "shared_cancelled",
+    "note_rolled_back": "shared_rolled_back",
+    "note_rolled_back_to": "shared_rolled_back_to",
 }
 
 

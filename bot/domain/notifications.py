@@ -12,9 +12,10 @@ from typing import Any
 
 from bot.config.models import Config, Contact, Customer, EmailKind, Role
 from bot.domain.effects import CalendarEvent, Email, LogRow
+from bot.domain.free_text import Audience, customer_restarts
 from bot.domain.model import Deployment, State, note_texts
 from bot.domain.plain import plain
-from bot.domain.rendering import Audience, Renderer, audience_language
+from bot.domain.rendering import Renderer, audience_language
 from bot.domain.texts import say
 
 _CUSTOMER_FACING: tuple[Role, ...] = ("customer_managers", "customer_helpdesk", "partner")
@@ -111,6 +112,17 @@ def recipients_for(
     return to, cc
 
 
+def sender_in(config: Config, language: str) -> str:
+    """The sender as a reader of ``language`` sees it: the configured display name in that
+    language (``Desplegaments Soffid <deploy@…>``), else the sender as configured."""
+    names = config.smtp.sender_name
+    name = names if isinstance(names, str) else names.get(language, "")  # type: ignore[call-overload]
+    if not name:
+        return config.smtp.sender
+    address = parseaddr(config.smtp.sender)[1]
+    return str(Address(display_name=" ".join(name.split()), addr_spec=address))
+
+
 def email_domain(config: Config) -> str:
     """The domain of deploybot's Message-IDs: the provider's, or the sender's."""
     if config.provider.email_domain:
@@ -164,7 +176,7 @@ def compose_email(
         in_reply_to = message_id(deployment.id, parent, parent_sequence, domain)
         references.append(in_reply_to)
     return Email(
-        sender=config.smtp.sender,
+        sender=sender_in(config, rendered.language),
         to=to,
         cc=cc,
         subject=rendered.subject,
@@ -234,7 +246,7 @@ def calendar_event(
         start=start.astimezone(tz),
         end=end.astimezone(tz),
         description=plain(description),
-        organizer=config.smtp.sender,
+        organizer=sender_in(config, language),
         attendees=attendees,
         sequence=deployment.calendar_sequence,
         cancelled=deployment.state is State.CANCELLED,
@@ -260,6 +272,13 @@ def _log_notes(deployment: Deployment, config: Config) -> tuple[str, ...]:
     return note_texts(deployment, language, shared=True)
 
 
+def _log_restarts(deployment: Deployment, config: Config) -> str:
+    """What is restarted, as the customer who shares the log is told it."""
+    customer = config.customer(deployment.customer)
+    return customer_restarts(deployment.restarts, customer, customer.language,
+                             config.provider.language)  # fmt: skip
+
+
 def _text(value: str | None) -> str | None:
     """A cell's text without the control characters a workbook refuses (outside text)."""
     return plain(value) if value is not None else None
@@ -268,7 +287,6 @@ def _text(value: str | None) -> str | None:
 def log_row(deployment: Deployment, config: Config) -> LogRow:
     """The deployment's row in the customer's log, times in the provider's local time."""
     tz = config.provider.tz
-    customer = config.customer(deployment.customer)
 
     def local(moment: datetime | None) -> datetime | None:
         return moment.astimezone(tz).replace(tzinfo=None) if moment else None
@@ -295,7 +313,7 @@ def log_row(deployment: Deployment, config: Config) -> LogRow:
             or None
         ),
         description=_text(deployment.description or None),
-        restarts=_text(deployment.restarts or customer.restarts_in(customer.language) or None),
+        restarts=_text(_log_restarts(deployment, config) or None),
         requested_by=_text(deployment.requested_by or None),
         performed_by=_text(deployment.performed_by or None),
         notes=_text("\n".join(_log_notes(deployment, config)) or None),

@@ -28,20 +28,18 @@ import jinja2
 import markupsafe
 
 from bot.config.base import in_language
-from bot.config.models import Config, Customer, EmailKind
+from bot.config.models import Config, Customer, EmailKind, Provider
 from bot.domain.booking_link import claim_for
 from bot.domain.calendar.rules import Slot
-from bot.domain.model import Deployment, note_texts
+from bot.domain.free_text import Audience, audience_texts
+from bot.domain.model import Deployment
 from bot.domain.prerequisites.result import Report
 from bot.domain.prerequisites.rollback import guide_steps
-from bot.domain.step3 import verified_sentence
+from bot.domain.support_line import support_sentence
 from bot.domain.texts import FALLBACK, grammar, say
-from bot.domain.texts.calendar import duration_words, long_date, short_date
+from bot.domain.texts.calendar import duration_words, list_words, long_date, short_date
 from bot.resources import templates_path
 
-#: Who reads a text: the provider's team (internal detail, the operator's language) or the
-#: customer and its partner (their language, nothing internal).
-Audience = Literal["team", "customer"]
 NoteKind = Literal["prerequisites", "proposals", "checklist", "status", "command_error"]
 PartOfDay = Literal["morning", "afternoon", "night"]
 
@@ -147,7 +145,8 @@ def plain_text_html(text: str) -> str:
     """A plain text (a draft) as HTML: escaped, its addresses made links, its lines kept."""
     html = str(markupsafe.escape(text))
     html = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', html)
-    return "<p>" + html.strip().replace("\n\n", "</p>\n<p>").replace("\n", "<br>\n") + "</p>"
+    paragraphs = re.split(r"\n\s*\n", html.strip())
+    return "\n".join("<p>" + p.strip().replace("\n", "<br>\n") + "</p>" for p in paragraphs)
 
 
 def one_line(text: str) -> str:
@@ -156,17 +155,20 @@ def one_line(text: str) -> str:
 
 
 def deployment_context(
-    deployment: Deployment, config: Config, *, language: str, now: datetime
+    deployment: Deployment,
+    config: Config,
+    *,
+    language: str,
+    now: datetime,
+    audience: Audience = "customer",
 ) -> dict[str, Any]:
     """Every variable the templates may use to describe a deployment, as plain values.
 
-    Times are shown in the provider's time zone; ``part_of_day`` follows the time of sending.
-    """
-    customer = config.customer(deployment.customer)
-    provider = config.provider
+    Times are shown in the provider's time zone; ``part_of_day`` follows the time of sending;
+    what an operator typed reaches a customer only as ``audience_texts`` allows."""
+    customer, provider = config.customer(deployment.customer), config.provider
     local_now = now.astimezone(provider.tz)
-    start = deployment.planned_start
-    actual = deployment.actual_duration
+    start, actual = deployment.planned_start, deployment.actual_duration
     return _environment_context(customer, deployment.environment, language) | {
         "language": language,
         "part_of_day": part_of_day(local_now.time(), language),
@@ -191,8 +193,10 @@ def deployment_context(
             }
             for c in deployment.components
         ],
+        "components_words": list_words(
+            language, [one_line(f"{c.name} {c.version}") for c in deployment.components]
+        ),
         "description": one_line(deployment.description),
-        "restarts": one_line(deployment.restarts or customer.restarts_in(language)),
         "duration": duration_words(language, deployment.duration),
         "slot_day": _day(start, config, language),
         "slot_date": short_date(start.astimezone(provider.tz).date()) if start else "",
@@ -203,15 +207,27 @@ def deployment_context(
         "actual_end_time": _clock(deployment.actual_end, config),
         "actual_duration": duration_words(language, actual) if actual is not None else "",
         "today": long_date(language, local_now.date()),
-        "notes": [one_line(note) for note in note_texts(deployment, language, shared=True)],
         "rollback_guide": [one_line(step) for step in guide_steps(deployment, config, language)],
         "provider": provider.name,
         "signature": provider.signature_in(language),
         "maintenance_mode": customer.maintenance_mode,
+    } | _support(provider, language) | {name: _one_line(value) for name, value in
+          audience_texts(deployment, config, language, audience).items()}  # fmt: skip
+
+
+def _support(provider: Provider, language: str) -> dict[str, str]:
+    """How the customer reaches support: the provider's portal and phone, and the sentence
+    that offers every way there is (plain and as HTML)."""
+    return {
         "support_portal": provider.support_portal,
         "support_phone": provider.support_phone,
-        "verified": one_line(verified_sentence(deployment.verified, language)),
+        "support_text": support_sentence(provider, language),
+        "support_html": support_sentence(provider, language, html=True),
     }
+
+
+def _one_line(value: str | list[str]) -> str | list[str]:
+    return one_line(value) if isinstance(value, str) else [one_line(item) for item in value]
 
 
 class Renderer:
@@ -260,10 +276,12 @@ class Renderer:
     ) -> RenderedEmail:
         """One email about ``deployment`` in the customer's language (or ``language``)."""
         customer = config.customer(deployment.customer)
-        if kind == "invitation":
+        audience: Audience = "team" if kind == "invitation" else "customer"
+        if audience == "team":
             language = language or config.provider.language
         language = language or customer.language
-        context = deployment_context(deployment, config, language=language, now=now)
+        context = deployment_context(deployment, config, language=language, now=now,
+                                     audience=audience)  # fmt: skip
         context.update({"expected_end_time": "", "moved_from": "", "chosen": ""})
         context.update(_offer_context(deployment, config, language, now, ""), **extra)
         text = self.render(_localized("email", language, f"{kind}.txt"), context)
@@ -279,7 +297,8 @@ class Renderer:
         customer's in the customer's language with none. The times are the real ones once
         known, so the text always says what the event's times say."""
         language = audience_language(audience, deployment, config)
-        context = deployment_context(deployment, config, language=language, now=now)
+        context = deployment_context(deployment, config, language=language, now=now,
+                                     audience=audience)  # fmt: skip
         start, end = deployment.shown_times
         context.update(
             event_day=_day(start, config, language),
@@ -334,7 +353,8 @@ class Renderer:
     ) -> str:
         """An internal note about a deployment: its context plus ``extra``."""
         language = note_language(config)
-        context = deployment_context(deployment, config, language=language, now=now)
+        context = deployment_context(deployment, config, language=language, now=now,
+                                     audience="team")  # fmt: skip
         context.update(extra)
         return self.note(kind, config, **context)
 
@@ -413,6 +433,8 @@ def _offer_context(
         "slots": _slot_rows(slots, config, language),
         "link": link,
         "link_until": long_date(language, until.date()),
+        # A later issue of proposals says the earlier dates (and link) no longer hold.
+        "reissued": deployment.proposal_round > 1,
     }
 
 

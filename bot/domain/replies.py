@@ -13,7 +13,7 @@ from bot.domain.effects import Email, OutboxEffect, PostNote, SendEmail, SetTags
 from bot.domain.events import Origin
 from bot.domain.keys import digest, effect_key, release_cause, ticket_scope
 from bot.domain.model import Deployment
-from bot.domain.notifications import contact_addresses
+from bot.domain.notifications import contact_addresses, sender_in
 from bot.domain.prerequisites.result import Report
 from bot.domain.rendering import Renderer, note_language
 from bot.domain.routing import Reply
@@ -126,7 +126,7 @@ def alert(
     support = tuple(contact_addresses(config.provider.support_team))
     if support:
         email = Email(
-            sender=config.smtp.sender,
+            sender=sender_in(config, language),
             to=support,
             subject=say(language, "alert_subject", id=deployment_id),
             text=f"{message}\n",

@@ -17,6 +17,7 @@ from bot.config.step3 import VERSION_PLACEHOLDER, LiveCheck
 from bot.domain.model import ComponentVersion
 from bot.domain.problems import Problem
 from bot.domain.texts import say
+from bot.domain.texts.calendar import list_words
 
 Phase = Literal["before", "after", "asked"]
 
@@ -125,8 +126,9 @@ def verified(flight: Flight) -> tuple[tuple[str, str], ...]:
 
 
 def verified_sentence(checks: Sequence[Sequence[str]], language: str) -> str:
-    """``Hemos comprobado que Consola responde y ejecuta la versión 3.2.11 y que …``: the
-    customer's sentence of what was verified ("" when nothing was)."""
+    """``Hemos comprobado que la consola responde y ejecuta la versión 3.2.11, que la API
+    responde y que …``: the customer's sentence of what was verified, a CLDR list ("" when
+    nothing was)."""
     if not checks:
         return ""
     parts = [
@@ -134,4 +136,5 @@ def verified_sentence(checks: Sequence[Sequence[str]], language: str) -> str:
             name=name, version=version)
         for name, version in checks
     ]  # fmt: skip
-    return say(language, "step3_verified", what=say(language, "step3_and").join(parts))
+    clauses = parts[:1] + [say(language, "step3_that", what=part) for part in parts[1:]]
+    return say(language, "step3_verified", what=list_words(language, clauses))

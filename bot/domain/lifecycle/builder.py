@@ -19,10 +19,11 @@ from bot.domain.effects import (
     UpsertLogRow,
 )
 from bot.domain.events import EVENT_NAMES, Event, Origin
+from bot.domain.free_text import Audience
 from bot.domain.keys import effect_key
 from bot.domain.model import Deployment, State
 from bot.domain.notifications import calendar_event, compose_email, log_row
-from bot.domain.rendering import Audience, Renderer, note_language
+from bot.domain.rendering import Renderer, note_language
 from bot.domain.texts import say
 
 #: The customer emails that carry the customer's calendar event (an invitation, its update or

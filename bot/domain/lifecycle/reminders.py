@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.config.models import Config
 from bot.domain.events import CheckRequested, OverdueDue
+from bot.domain.free_text import team_restarts
 from bot.domain.lifecycle.builder import RUNNING, Builder, ignored, say_op
 from bot.domain.model import State
 from bot.domain.prerequisites.result import Report
@@ -58,7 +59,7 @@ def _due_lines(b: Builder, report: Report | None) -> list[str]:
         tag = b.config.zammad.tags.start
         lines.append(say_op(b, "due_start", tag=tag, earliest=f"{earliest.astimezone(tz):%H:%M}"))
     customer = b.config.customer(d.customer)
-    restarts = d.restarts or customer.restarts_in(language)
+    restarts = team_restarts(d.restarts, customer, language)
     if restarts:
         lines.append(say_op(b, "due_restarts", text=restarts))
     return lines

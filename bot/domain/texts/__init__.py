@@ -7,10 +7,12 @@ English; every known language has every sentence (``tests/test_texts.py`` keeps 
 
 from __future__ import annotations
 
-from bot.domain.languages import FALLBACK, LANGUAGES
-from bot.domain.texts import booking, calendar, prerequisites, step3, web, workflow
+import string
 
-__all__ = ["CATALOGUE", "FALLBACK", "LANGUAGES", "say", "say_count"]
+from bot.domain.languages import FALLBACK, LANGUAGES
+from bot.domain.texts import booking, calendar, grammar, prerequisites, step3, web, workflow
+
+__all__ = ["CATALOGUE", "FALLBACK", "LANGUAGES", "fill", "say", "say_count"]
 
 
 def _merge() -> dict[str, dict[str, str]]:
@@ -28,6 +30,23 @@ def _merge() -> dict[str, dict[str, str]]:
 CATALOGUE: dict[str, dict[str, str]] = _merge()
 
 
+class _Formatter(string.Formatter):
+    """``str.format`` that also knows the grammar's words as format specs: ``{what:del}``
+    writes ``de l'addon-diba``, ``{time:les}`` writes ``la 01:00``."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        word = grammar.FILTERS.get(format_spec)
+        return word(value) if word else str(super().format_field(value, format_spec))
+
+
+_FORMATTER = _Formatter()
+
+
+def fill(sentence: str, **values: object) -> str:
+    """A sentence of the catalogue with its values, grammar specs applied."""
+    return _FORMATTER.format(sentence, **values)
+
+
 def say_count(language: str, key: str, count: int, **values: object) -> str:
     """The sentence ``key`` in the plural form CLDR gives ``count`` in ``language`` (``key_one``
     or ``key_other``): "1 deployment", "2 deployments"."""
@@ -38,10 +57,10 @@ def say_count(language: str, key: str, count: int, **values: object) -> str:
     form = Locale.parse(locale_of(language)).plural_form(count)
     sentences = CATALOGUE.get(language, CATALOGUE[FALLBACK])
     name = f"{key}_{form}" if f"{key}_{form}" in sentences else f"{key}_other"
-    return sentences[name].format(count=count, **values)
+    return _FORMATTER.format(sentences[name], count=count, **values)
 
 
 def say(language: str, key: str, **values: object) -> str:
     """The sentence ``key`` in ``language``, with ``values`` filled in."""
     sentences = CATALOGUE.get(language, CATALOGUE[FALLBACK])
-    return sentences[key].format(**values)
+    return _FORMATTER.format(sentences[key], **values)

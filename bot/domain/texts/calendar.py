@@ -4,6 +4,7 @@ the names of days, months and durations, from CLDR (Babel)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import cache
 
@@ -39,24 +40,24 @@ SENTENCES: dict[str, dict[str, str]] = {
     "ca": {
         "weekend": "és {weekday}, cap de setmana",
         "holiday": "és festiu: {name} ({whose})",
-        "vacation": "vacances de {owner}: {label} ({start} – {end})",
+        "vacation": "vacances {owner:de}: {label} ({start} – {end})",
         "friday": "és divendres",
         "eve_of_non_working_day": "és vigília d'un dia no laborable ({weekday} {date})",
         "eve_of_holiday": "és vigília de festiu: {name} ({whose}) el {date}",
         "eve_of_subject": "vigília: {name}",
-        "eve_of_vacation": "és vigília de vacances de {owner}: {label} (des del {start})",
-        "outside_window_day": "el {weekday} no és a la finestra de {customer} ({window})",
-        "outside_window_time": "{slot} queda fora de la finestra de {customer} ({window})",
-        "outside_window_fit": "una durada de {duration} no cap a la finestra de {customer} "
+        "eve_of_vacation": "és vigília de vacances {owner:de}: {label} (des {start:del})",
+        "outside_window_day": "el {weekday} no és a la finestra {customer:de} ({window})",
+        "outside_window_time": "{slot} queda fora de la finestra {customer:de} ({window})",
+        "outside_window_fit": "una durada {duration:de} no cap a la finestra {customer:de} "
         "({window})",
-        "conflict_customer": "es solapa amb {other} de {customer} ({slot})",
+        "conflict_customer": "es solapa amb {other} {customer:de} ({slot})",
         "conflict_parallel_one": "ja hi ha {count} desplegament a aquesta hora ({others}); "
         "el màxim simultani és {limit}",
         "conflict_parallel_other": "ja hi ha {count} desplegaments a aquesta hora ({others}); "
         "el màxim simultani és {limit}",
-        "past": "no respecta l'antelació mínima de {notice} (el més aviat: {earliest})",
+        "past": "no respecta l'antelació mínima {notice:de} (el més aviat: {earliest})",
         "whose_sep": " i ",
-        "local": "festiu local de {owner}",
+        "local": "festiu local {owner:de}",
         "regional": "{owner}, {region}",
         "unnamed_vacation": "vacances",
     },
@@ -146,6 +147,19 @@ def long_date(language: str, day: date, *, with_year: bool = True) -> str:
 
     text = str(format_date(day, _long_pattern(language, with_year), locale=locale_of(language)))
     return text.replace("\u2019", "'")  # one apostrophe, as the templates write it
+
+
+def list_words(language: str, items: Sequence[str], *, alternatives: bool = False) -> str:
+    """Items joined as CLDR writes a list: ``a, b y c``, ``a, b i c``, ``a, b and c``; with
+    ``alternatives``, as choices: ``a, b o c``."""
+    from babel.lists import format_list
+
+    if not items:
+        return ""
+    locale = locale_of(language)
+    if alternatives:
+        return str(format_list(list(items), style="or", locale=locale))
+    return str(format_list(list(items), locale=locale))
 
 
 def duration_words(language: str, value: timedelta) -> str:

@@ -4,7 +4,9 @@ Catalan writes ``de`` and the article ``el`` as ``d'`` and ``l'`` before a vowel
 contracts ``de el`` / ``a el`` into ``del`` / ``al``: *d'11:00*, *d'1 hora*, *d'ES-7412280*,
 *l'addon-diba*, *de 8 minuts*, *del syncserver*. The templates write ``{{ value|de }}``,
 ``{{ value|el }}``, ``{{ value|del }}`` and ``{{ value|al }}``; whether the value starts with a
-vowel sound is decided here, once, for every template.
+vowel sound is decided here, once, for every template. A clock time takes a plural article
+except at one o'clock (*a las 09:00*, *a la 01:00*): ``{{ time|las }}``, ``{{ time|les }}``.
+The catalogue's sentences use the same words as format specs: ``{what:del}``, ``{time:les}``.
 """
 
 from __future__ import annotations
@@ -76,4 +78,19 @@ def al(value: object) -> str:
     return f"a l'{value}" if starts_with_vowel_sound(value) else f"al {value}"
 
 
-FILTERS = {"de": de, "el": el, "del": del_, "al": al}
+def _one_oclock(value: object) -> bool:
+    """A clock time read "la una" (01:00–01:59): singular in Spanish and Catalan."""
+    return str(value).strip().startswith(("01:", "1:"))
+
+
+def las(value: object) -> str:
+    """Spanish ``las`` before a clock time, ``la`` before one o'clock: *las 09:00*, *la 01:00*."""
+    return f"la {value}" if _one_oclock(value) else f"las {value}"
+
+
+def les(value: object) -> str:
+    """Catalan ``les`` before a clock time, ``la`` before one o'clock: *les 09:00*, *la 01:00*."""
+    return f"la {value}" if _one_oclock(value) else f"les {value}"
+
+
+FILTERS = {"de": de, "el": el, "del": del_, "al": al, "las": las, "les": les}

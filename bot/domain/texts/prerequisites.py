@@ -108,10 +108,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "managed_provider": "l'operem nosaltres",
         "managed_partner_delegated": "l'opera un partner que ens delega l'operació (l'avisarem)",
         "no_env": "{customer} no té l'entorn {env} (té: {envs})",
-        "not_productive": "{env} no és un entorn productiu de {customer}: el procediment de "
+        "not_productive": "{env} no és un entorn productiu {customer:de}: el procediment de "
         "desplegament a producció no s'hi aplica",
         "productive": "{env} és un entorn de producció",
-        "unknown_components": "{names} no és un component de {customer} (components: {known})",
+        "unknown_components": "{names} no és un component {customer:de} (components: {known})",
         "nothing_found": "no s'ha indicat cap component i cap release de producció "
         "esmenta els tiquets {tickets}; indica'ls amb /deploy components addon-x 1.2.3",
         "source_explicit": "indicats a mà",
@@ -153,18 +153,18 @@ SENTENCES: dict[str, dict[str, str]] = {
         "guide_auto": "la guia generada",
         "rollback_ok": "marxa enrere: {targets}, amb {guide}",
         "rollback_target": "{component} a {target}",
-        "call_phone": "trucar al {phone}",
+        "call_phone": "trucar {phone:al}",
         "tell_team": "avisar {team}",
-        "plan_line": "{component}: tornar a {target} — redesplegar l'artefacte de {target}, "
+        "plan_line": "{component}: tornar a {target} — redesplegar l'artefacte {target:de}, "
         "reiniciar {restarts} i validar el sistema",
         "plan_restart_default": "els serveis afectats",
         "party_project_team": "l'equip de projecte",
         "party_support_team": "l'equip de suport",
-        "party_managers": "els responsables de {customer}",
-        "party_partner": "els contactes del partner de {customer}",
+        "party_managers": "els responsables {customer:de}",
+        "party_partner": "els contactes del partner {customer:de}",
         "parties_missing": "falten a la configuració: {missing}",
         "parties_ok": "{count} persones a avisar configurades",
-        "summary_failed": "{failed} de {total} prerequisits no es compleixen",
+        "summary_failed": "{failed} {total:de} prerequisits no es compleixen",
         "summary_passed": "es compleixen els {total} prerequisits",
         "summary_warnings": " ({count} amb avís)",
         "summary_not_handled": "deploybot no gestiona aquest desplegament",

@@ -6,13 +6,23 @@ from __future__ import annotations
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
         "note_text": "{text}",
+        "support_lead": "Para cualquier duda o comportamiento inesperado, {what}.",
+        "support_write": "escriban a {address}",
+        "support_call": "llámennos al {phone}",
+        "support_portal": "abran un ticket en el portal de soporte: {portal}",
+        "support_reply": "respondan a este correo",
         "event_summary": "Despliegue",
         "event_rolled_back": "marcha atrás",
-        "at_time": "{day} a las {time}",
-        "shared_forced": "Forzado: {reason}",
-        "shared_started_forced": "Inicio forzado: {reason}",
+        "at_time": "{day} a {time:las}",
+        "shared_forced": "Fecha fijada por el equipo de soporte fuera de las condiciones "
+        "habituales",
+        "shared_started_forced": "Iniciado por el equipo de soporte fuera de las condiciones "
+        "habituales",
+        "shared_cancelled": "Cancelado a petición del equipo de soporte",
+        "shared_rolled_back": "Marcha atrás del despliegue",
+        "shared_rolled_back_to": "Marcha atrás de {what}",
         "start_outside_slot": "es fuera de la franja reservada ({slot}); se puede empezar desde "
-        "las {earliest}",
+        "{earliest:las}",
         "start_fix_or_force": "Empieza dentro de la franja reservada o escribe /deploy start "
         "force: <motivo> para forzarlo.",
         "usage_start": "/deploy start [force: motivo]",
@@ -41,6 +51,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "cmd_force_needs_reason": "'force:' necesita un motivo detrás",
         "cmd_needs_argument": "/deploy {name} necesita {what}",
         "cmd_env_one_word": "el entorno es una sola palabra",
+        "cmd_restart_languages": "«{part}» no es «idioma: texto» (es, ca o en); por idioma se "
+        "escribe «ca: … | es: …»",
         "cmd_not_duration": "'{text}' no es una duración (escríbela como 15m, 90, 1h30 o 2h)",
         "cmd_not_positive": "'{text}' no es una duración positiva",
         "cmd_more_errors": "y {count} error(es) más en la misma nota",
@@ -51,18 +63,19 @@ SENTENCES: dict[str, dict[str, str]] = {
         "usage_components": "/deploy components addon-diba 3.2.11, iam-sync 3.2.1",
         "usage_env": "/deploy env PRE",
         "usage_schedule": "/deploy schedule 2026-12-01 09:30 [15m] [force: motivo]",
-        "usage_restart": "/deploy restart las consolas y los syncservers",
+        "usage_restart": "/deploy restart las consolas y los syncservers (o por idioma, para "
+        "cada cliente en el suyo: /deploy restart es: las consolas | ca: …)",
         "usage_delay": "/deploy delay [30m]",
         "usage_rollback": "/deploy rollback <motivo>",
         "usage_rollback-plan": "/deploy rollback-plan <pasos> | /deploy rollback-plan auto",
         "usage_cancel": "/deploy cancel [motivo]",
         "usage_help": "/deploy help",
         "usage_recheck": "/deploy recheck",
-        "due_start": "Al empezar, pon la etiqueta {tag} (se puede desde las {earliest}).",
+        "due_start": "Al empezar, pon la etiqueta {tag} (se puede desde {earliest:las}).",
         "due_fix": "Antes de empezar hay que resolver: {checks}",
         "due_restarts": "Reinicios: {text}",
         "overdue_note": "La hora de inicio reservada ({time}) ha pasado. Pon {tag} para empezar "
-        "(hasta las {end}), reprográmalo con /deploy schedule o cancélalo con /deploy cancel "
+        "(hasta {end:las}), reprográmalo con /deploy schedule o cancélalo con /deploy cancel "
         "<motivo>.",
         "cmd_takes_nothing": "/deploy {name} no lleva nada detrás (sobra '{rest}')",
         "usage_tag_request": "la etiqueta {tag}",
@@ -121,28 +134,36 @@ SENTENCES: dict[str, dict[str, str]] = {
     },
     "ca": {
         "note_text": "{text}",
+        "support_lead": "Per a qualsevol dubte o comportament inesperat, {what}.",
+        "support_write": "escriviu a {address}",
+        "support_call": "truqueu-nos {phone:al}",
+        "support_portal": "obriu un tiquet al portal de suport: {portal}",
+        "support_reply": "responeu aquest correu",
         "event_summary": "Desplegament",
         "event_rolled_back": "marxa enrere",
-        "at_time": "{day} a les {time}",
-        "shared_forced": "Forçat: {reason}",
-        "shared_started_forced": "Inici forçat: {reason}",
-        "start_outside_slot": "és fora de la franja reservada ({slot}); es pot començar des de les "
-        "{earliest}",
+        "at_time": "{day} a {time:les}",
+        "shared_forced": "Data fixada per l'equip de suport fora de les condicions habituals",
+        "shared_started_forced": "Iniciat per l'equip de suport fora de les condicions habituals",
+        "shared_cancelled": "Cancel·lat a petició de l'equip de suport",
+        "shared_rolled_back": "Marxa enrere del desplegament",
+        "shared_rolled_back_to": "Marxa enrere {what:del}",
+        "start_outside_slot": "és fora de la franja reservada ({slot}); es pot començar des de "
+        "{earliest:les}",
         "start_fix_or_force": "Comença dins de la franja reservada o escriu /deploy start force: "
         "<motiu> per forçar-ho.",
         "usage_start": "/deploy start [force: motiu]",
         "usage_done": "/deploy done [force: motiu] (tanca; les comprovacions del pas 3 han de "
         "passar, o el motiu queda registrat)",
         "usage_verify": "/deploy verify (executa ara les comprovacions del pas 3)",
-        "too_far_ahead": "queda a més de {days} dies vista (workflow.max_days_ahead)",
-        "gitlab_waiting": "GitLab no respon en tornar a comprovar els prerequisits de {id}; "
-        "deploybot ho continuarà provant a cada cicle fins al {until} i actuarà tan bon punt "
+        "too_far_ahead": "queda a més {days:de} dies vista (workflow.max_days_ahead)",
+        "gitlab_waiting": "GitLab no respon en tornar a comprovar els prerequisits {id:de}; "
+        "deploybot ho continuarà provant a cada cicle fins {until:al} i actuarà tan bon punt "
         "respongui.",
         "not_processed_note": "deploybot no ha pogut processar aquesta nota: {error}. No ho "
         "tornarà a provar; revisa el registre del servei i torna a escriure l'ordre.",
         "not_processed_tag": "deploybot no ha pogut processar l'etiqueta {tag}: {error}. L'ha "
         "treta; revisa el registre del servei i torna-la a posar.",
-        "cmd_too_long": "'{text}' és més de {limit}: comprova la durada",
+        "cmd_too_long": "'{text}' és més {limit:de}: comprova la durada",
         "cmd_date_out_of_range": "'{text}' queda fora dels anys {first}–{last}",
         "cmd_unknown": "'{name}' no és una ordre de deploybot (ordres: {known})",
         "cmd_no_component": "no s'ha indicat cap component",
@@ -156,6 +177,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "cmd_force_needs_reason": "'force:' necessita un motiu al darrere",
         "cmd_needs_argument": "/deploy {name} necessita {what}",
         "cmd_env_one_word": "l'entorn és una sola paraula",
+        "cmd_restart_languages": "«{part}» no és «idioma: text» (es, ca o en); per idioma "
+        "s'escriu «ca: … | es: …»",
         "cmd_not_duration": "'{text}' no és una durada (escriu-la com 15m, 90, 1h30 o 2h)",
         "cmd_not_positive": "'{text}' no és una durada positiva",
         "cmd_more_errors": "i {count} error(s) més a la mateixa nota",
@@ -166,18 +189,19 @@ SENTENCES: dict[str, dict[str, str]] = {
         "usage_components": "/deploy components addon-diba 3.2.11, iam-sync 3.2.1",
         "usage_env": "/deploy env PRE",
         "usage_schedule": "/deploy schedule 2026-12-01 09:30 [15m] [force: motiu]",
-        "usage_restart": "/deploy restart les consoles i els syncservers",
+        "usage_restart": "/deploy restart les consoles i els syncservers (o per idioma, perquè "
+        "cada client ho llegeixi en el seu: /deploy restart ca: les consoles | es: …)",
         "usage_delay": "/deploy delay [30m]",
         "usage_rollback": "/deploy rollback <motiu>",
         "usage_rollback-plan": "/deploy rollback-plan <passos> | /deploy rollback-plan auto",
         "usage_cancel": "/deploy cancel [motiu]",
         "usage_help": "/deploy help",
         "usage_recheck": "/deploy recheck",
-        "due_start": "En començar, posa l'etiqueta {tag} (es pot des de les {earliest}).",
+        "due_start": "En començar, posa l'etiqueta {tag} (es pot des de {earliest:les}).",
         "due_fix": "Abans de començar cal resoldre: {checks}",
         "due_restarts": "Reinicis: {text}",
         "overdue_note": "L'hora d'inici reservada ({time}) ha passat. Posa {tag} per començar "
-        "(fins a les {end}), reprograma'l amb /deploy schedule o cancel·la'l amb /deploy cancel "
+        "(fins a {end:les}), reprograma'l amb /deploy schedule o cancel·la'l amb /deploy cancel "
         "<motiu>.",
         "cmd_takes_nothing": "/deploy {name} no porta res al darrere (sobra '{rest}')",
         "usage_tag_request": "l'etiqueta {tag}",
@@ -219,7 +243,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "note_started_forced": "Inici forçat ({problems}): {reason}",
         "note_rolled_back": "Marxa enrere: {reason}",
         "note_cancelled": "Cancel·lat: {reason}",
-        "note_rolled_back_to": "Marxa enrere de {what}: {reason}",
+        "note_rolled_back_to": "Marxa enrere {what:del}: {reason}",
         "production_data": "amb dades de producció",
         "force_kept": "La reserva continua forçada ({problems}): {reason}",
         "alert_subject": "[deploybot] {id}: una acció falla una vegada i una altra",
@@ -236,11 +260,20 @@ SENTENCES: dict[str, dict[str, str]] = {
     },
     "en": {
         "note_text": "{text}",
+        "support_lead": "If you have any questions or notice any unexpected behaviour, please "
+        "{what}.",
+        "support_write": "write to {address}",
+        "support_call": "call us on {phone}",
+        "support_portal": "open a ticket on the support portal: {portal}",
+        "support_reply": "reply to this email",
         "event_summary": "Deployment",
         "event_rolled_back": "rolled back",
         "at_time": "{day} at {time}",
-        "shared_forced": "Forced: {reason}",
-        "shared_started_forced": "Started by force: {reason}",
+        "shared_forced": "Date set by the support team outside the usual conditions",
+        "shared_started_forced": "Started by the support team outside the usual conditions",
+        "shared_cancelled": "Cancelled at the support team's request",
+        "shared_rolled_back": "Deployment rolled back",
+        "shared_rolled_back_to": "Rolled back {what}",
         "start_outside_slot": "it is outside the booked slot ({slot}); starting is possible from "
         "{earliest}",
         "start_fix_or_force": "Start within the booked slot, or write /deploy start force: "
@@ -270,6 +303,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "cmd_force_needs_reason": "'force:' needs a reason after it",
         "cmd_needs_argument": "/deploy {name} needs {what}",
         "cmd_env_one_word": "the environment is one word",
+        "cmd_restart_languages": "“{part}” is not “language: text” (es, ca or en); per "
+        "language write “ca: … | es: …”",
         "cmd_not_duration": "'{text}' is not a duration (write it like 15m, 90, 1h30 or 2h)",
         "cmd_not_positive": "'{text}' is not a positive duration",
         "cmd_more_errors": "and {count} more error(s) in the same note",
@@ -280,7 +315,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "usage_components": "/deploy components addon-diba 3.2.11, iam-sync 3.2.1",
         "usage_env": "/deploy env PRE",
         "usage_schedule": "/deploy schedule 2026-12-01 09:30 [15m] [force: reason]",
-        "usage_restart": "/deploy restart the consoles and the sync servers",
+        "usage_restart": "/deploy restart the consoles and the sync servers (or per language, "
+        "for each customer in theirs: /deploy restart en: the consoles | es: …)",
         "usage_delay": "/deploy delay [30m]",
         "usage_rollback": "/deploy rollback <reason>",
         "usage_rollback-plan": "/deploy rollback-plan <steps> | /deploy rollback-plan auto",
