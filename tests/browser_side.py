@@ -61,7 +61,8 @@ def passes_at_every_width(page: Page, name: str) -> None:
         for width in (PHONE, DESKTOP):
             copy.set_viewport_size({"width": width, "height": 900})
             assert not overflows(copy), f"{name} scrolls sideways at {width} px"
-            assert wcag_violations(copy) == [], f"{name} at {width} px"
+            found = wcag_violations(copy)
+            assert found == [], f"{name} at {width} px: {found}"
             shot(copy, f"{name}-{width}")
     finally:
         copy.close()

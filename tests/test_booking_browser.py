@@ -93,12 +93,14 @@ def test_a_customer_books_directly_from_the_link(
         page.click("button.submit")
         assert page.locator("h1").inner_text() == "Desplegament reservat"
         assert "dilluns 30 de novembre a les 09:00" in page.locator("main").inner_text()
+        passes_at_every_width(page, "booking-done")
         [deployment] = bench.store.deployments()
         assert deployment.state is State.SCHEDULED
         subjects = [m["Subject"] for m in sent(bench)]
         assert any("programat per al 30/11/2026 a les 09:00" in s for s in subjects), subjects
         page.goto(f"{site}/book/{token}")
         assert "Aquest enllaç ja s'ha utilitzat." in page.locator("main").inner_text()
+        passes_at_every_width(page, "booking-spent")
 
 
 def test_a_customer_chooses_and_the_team_accepts_with_one_tag(
