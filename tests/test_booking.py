@@ -410,3 +410,85 @@ def test_a_spent_link_of_a_finished_deployment_says_it_took_place(
     assert page.status_code == 410
     assert "El despliegue se realizó el lunes 30 de noviembre a las 09:00." in page.text
     assert "está reservado" not in page.text
+
+
+@pytest.mark.parametrize("site", ["direct"], indirect=True)
+def test_a_spent_link_of_a_rolled_back_deployment_says_a_new_date_will_be_proposed(
+    direct: InProcess, site: str
+) -> None:
+    token = linked(direct)
+    assert choose(site, token, "2026-11-30T09:00:00+01:00").status_code == 200
+    direct.clock.set(at("2026-11-30 09:00"))
+    direct.zammad.person_tags(1, "deploy-start")
+    direct.cycle()
+    direct.clock.set(at("2026-11-30 09:20"))
+    direct.zammad.person_notes(1, "/deploy rollback la consola no arranca")
+    direct.cycle()
+    page = requests.get(f"{site}/book/{token}", timeout=10)
+    assert page.status_code == 410
+    said = "El despliegue del lunes 30 de noviembre se revirtió; les propondremos una nueva fecha."
+    assert said in page.text
+    assert "se realizó" not in page.text and "la consola no arranca" not in page.text
+
+
+@pytest.mark.parametrize("site", ["direct"], indirect=True)
+@pytest.mark.parametrize(
+    ("accepted", "says"),
+    [
+        ("ca-ES,ca;q=0.9,es;q=0.8", "Aquest enllaç no és vàlid."),
+        ("fr-FR,fr;q=0.9,en;q=0.5", "This link is not valid."),
+        ("de-DE", "Este enlace no es válido."),  # none deploybot writes: the provider's
+    ],
+)
+def test_a_tampered_link_answers_in_the_browsers_language(
+    direct: InProcess, site: str, accepted: str, says: str
+) -> None:
+    token = linked(direct)
+    page = requests.get(f"{site}/book/{token[:-3]}abc", headers={"Accept-Language": accepted},
+                        timeout=10)  # fmt: skip
+    assert page.status_code == 404 and says in page.text
+    assert page.text.count("<h1>") == 1 and f"<h1>{says[:-1]}</h1>" in page.text
+
+
+@pytest.mark.parametrize("site", ["direct"], indirect=True)
+def test_a_choice_outside_the_window_says_the_allowed_hours_not_the_windows_owner(
+    direct: InProcess, site: str
+) -> None:
+    token = linked(direct)
+    late = choose(site, token, "other", other_day="2026-11-30", other_time="14:00")
+    assert late.status_code == 409
+    assert (
+        "No se puede reservar el lunes 30 de noviembre a las 14:00: queda fuera del horario "
+        "permitido (de lunes a jueves, de 09:00 a 13:00)." in late.text
+    )
+    assert "ventana" not in late.text
+
+
+def test_a_holiday_is_named_without_the_regions_codes() -> None:
+    config = make_config()
+    rules = customer_rules(rules_for(config, config.customers[0]), "ca")
+    days = {d.day.isoformat(): d for d in offer_days(
+        rules, now=START, duration=timedelta(minutes=15), bookings=[], weeks=3)}  # fmt: skip
+    assert days["2026-12-08"].reasons == ("és festiu: Immaculada Concepció",)
+    assert days["2026-12-07"].reasons == ("és vigília de festiu: Immaculada Concepció",)
+    assert days["2026-12-05"].reasons == ("és dissabte, cap de setmana",)  # not also an eve
+    assert not any("ES-" in r for d in days.values() for r in d.reasons)
+
+
+@pytest.mark.parametrize("site", ["direct"], indirect=True)
+def test_the_page_names_provider_and_customer_and_loads_only_the_configured_logo(
+    direct: InProcess, site: str
+) -> None:
+    token = linked(direct)
+    plain = requests.get(f"{site}/book/{token}", timeout=10)
+    assert "<title>Elijan la fecha del despliegue — DIBA — Soffid</title>" in plain.text
+    assert "<img" not in plain.text and "img-src data:;" in plain.headers["Content-Security-Policy"]
+    provider = direct.service.config.provider.model_copy(
+        update={"logo_url": "https://cdn.soffid.example/logo.png"}
+    )
+    direct.service.config = direct.service.config.model_copy(update={"provider": provider})
+    page = requests.get(f"{site}/book/{token}", timeout=10)
+    assert '<img src="https://cdn.soffid.example/logo.png" alt=""' in page.text
+    policy = page.headers["Content-Security-Policy"]
+    assert "img-src data: https://cdn.soffid.example;" in policy
+    assert "default-src 'none'" in policy

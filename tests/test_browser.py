@@ -1,6 +1,7 @@
 """The change calendar in a real browser: headless Chromium (Debian's package, installed by
 ``make test`` when missing) driven by Playwright, against the pages served on loopback over the
-demo's state. Screenshots go to ``test-artifacts/``."""
+demo's state. Every page is checked on a phone and a desktop: nothing scrolls sideways, axe-core
+finds no WCAG 2.1 A/AA violation. Screenshots go to ``test-artifacts/``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from bot.app.demo import Workbench
 from bot.app.views import ViewsApp
 from bot.app.webhook import serve
-from tests.browser_side import SKIP, shot
+from tests.browser_side import PHONE, SKIP, overflows, passes_at_every_width, shot
 from tests.scenes import book_first_proposal
 
 pytestmark = pytest.mark.xdist_group("browser")
@@ -85,3 +86,39 @@ def test_the_deployment_page_lists_its_timeline(site: str, page: Page) -> None:
     events = page.locator("#timeline td:nth-child(2)").all_inner_texts()
     assert events == ["deploy", "deploy-schedule"]
     shot(page, "deployment-DIBA-2026-0001")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/calendar?month=2026-11",
+        "/calendar?month=2026-12",
+        "/deployments/DIBA-2026-0001",
+        "/report",
+    ],
+)
+def test_every_page_fits_a_phone_and_passes_axe(site: str, page: Page, path: str) -> None:
+    page.goto(f"{site}{path}{'&' if '?' in path else '?'}token={TOKEN}")
+    name = path.strip("/").replace("/", "-").replace("?month=", "-")
+    passes_at_every_width(page, name)
+
+
+def test_on_a_phone_the_month_is_a_list_of_days_with_their_bookings_and_verdict(
+    site: str, page: Page
+) -> None:
+    page.set_viewport_size({"width": PHONE, "height": 844})
+    page.goto(f"{site}/calendar?month=2026-11&token={TOKEN}")
+    monday, tuesday = (
+        page.locator('td[data-day="2026-11-30"]'),
+        page.locator('td[data-day="2026-11-27"]'),
+    )
+    above, below = tuesday.bounding_box(), monday.bounding_box()
+    assert above is not None and below is not None
+    assert above["x"] == below["x"] and below["y"] > above["y"] + above["height"]
+    lines = monday.inner_text().split("\n")
+    assert lines[0].startswith("lunes 30 de noviembre")
+    assert "DIBA-2026-0001" in monday.locator("a.dep").inner_text()
+    assert monday.locator(".verdict").is_visible()
+    assert not page.locator('td[data-day="2026-11-24"]').is_visible()  # gone by
+    assert not overflows(page)
+    shot(page, "calendar-2026-11-phone")

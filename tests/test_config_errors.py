@@ -112,6 +112,12 @@ CASES = [
         id="misspelt-timezone",
     ),
     pytest.param(
+        replaced("  timezone: Europe/Madrid", "  timezone: Europe/Madrid\n  logo_url: logo.png"),
+        4,
+        "provider.logo_url: 'logo.png' is not an https address (e.g. https://example.com/logo.png)",
+        id="logo-not-https",
+    ),
+    pytest.param(
         BASE + "zammad:\n  url: https://zammad.example\n  token: abc123\n",
         20,
         "zammad.token: 'token' cannot hold a secret in the configuration: "

@@ -96,7 +96,10 @@ def customer_artifacts(language: str) -> Iterator[tuple[str, str]]:
     values = {"target": "PRO", "customer": "DIBA", "customer_de": de("DIBA"), "window": "9–13",
               "day": words, "day_al": al(words), "slot": words, "slot_el": el(words),
               "slot_al": al(words), "slot_del": del_(words), "reasons": "-",
-              "address": "cau@soffid.example"}  # fmt: skip
+              "address": "cau@soffid.example", "city": "Madrid", "abbr": "CET",
+              "zone": "CET", "number": 1, "name": "Navidad", "first": "1", "last": "2",
+              "start": "09:00", "start_de": de("09:00"), "end": "13:00",
+              "day_del": del_(words)}  # fmt: skip
     page = [say(language, key, **values) for key in CATALOGUE[language] if key.startswith("book_")]
     yield "booking page", "\n".join(page)
     for deployment in (scheduled, done, rolled):

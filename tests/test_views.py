@@ -60,7 +60,9 @@ def test_a_reason_every_customer_shares_is_said_once_and_weekends_without_text(
     assert "DIBA:" not in december_8 and "CAM:" not in december_8
     assert "(Soffid, ES-IB y DIBA, ES-CT)" in december_8  # each customer's sentence on hover
     saturday = text.split('data-day="2026-12-05"')[1].split("</td>")[0]
-    assert 'class="closed weekend"' in text and "fin de semana" not in saturday.split(">", 1)[1]
+    assert 'class="closed weekend"' in text  # greyed; its verdict said once (a phone shows it)
+    assert saturday.split(">", 1)[1].count("fin de semana") == 1
+    assert '<span class="verdict">fin de semana</span>' in saturday
     monday = text.split('data-day="2026-12-14"')[1].split("</td>")[0]
     assert "CAM: " in monday and "permitido: DIBA, CAIB" in monday  # CAM's window: Tue–Thu
     assert "Leyenda" in text and "ningún cliente" in text

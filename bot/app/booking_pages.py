@@ -22,6 +22,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -29,14 +30,22 @@ from werkzeug.wrappers import Request, Response
 
 from bot.app.booking_desk import BookingDesk, Opened, Outcome
 from bot.app.service import Service
-from bot.app.views import with_security_headers
+from bot.app.views import SECURITY_HEADERS, with_security_headers
 from bot.domain.booking_link import LinkClaim
-from bot.domain.booking_offer import chosen_start
+from bot.domain.booking_offer import (
+    OfferDay,
+    allowed_hours,
+    chosen_start,
+    proposal_numbers,
+    zone_words,
+)
+from bot.domain.calendar.rules import SlotRules
+from bot.domain.languages import LANGUAGES
 from bot.domain.model import Deployment, State
 from bot.domain.plain import plain
 from bot.domain.rendering import deployment_context, moment_words
 from bot.domain.texts import say
-from bot.domain.texts.calendar import long_date, month_names, weekday_names
+from bot.domain.texts.calendar import day_and_month, long_date, weekday_headers
 from bot.domain.texts.grammar import al, de, del_, el
 
 log = logging.getLogger("deploybot")
@@ -127,7 +136,7 @@ class BookingPages:
             response = error.get_response()
         except Exception:  # a bug must not show a customer a traceback: say it, log it
             log.exception("booking page %s failed", request.path[:20])
-            response = self._message(None, "book_busy", status=500)
+            response = self._message(None, "book_busy", status=500, request=request)
         return with_security_headers(response)(environ, start_response)
 
     def before(self, app: Any) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
@@ -148,7 +157,7 @@ class BookingPages:
         if request.method == "POST" and not self._counted(request, opened.claim):
             return self._message(opened.deployment, "book_too_many", status=429)
         if opened.standing != "open" or opened.deployment is None:
-            return self._closed(opened)
+            return self._closed(opened, request)
         if request.method == "GET":
             return self._form(request, token, opened.deployment)
         if not self._csrf_ok(request, token):
@@ -191,12 +200,17 @@ class BookingPages:
             case "busy":
                 return self._message(deployment, "book_busy", status=503)
             case _:
-                return self._closed(outcome.opened)
+                return self._closed(outcome.opened, request)
 
-    def _language(self, deployment: Deployment | None) -> str:
-        if deployment is None:
-            return self.desk.service.config.provider.language
-        return self.desk.customer(deployment).language
+    def _language(self, deployment: Deployment | None, request: Request | None = None) -> str:
+        """The customer's language; without a customer (a tampered link), the first of the
+        browser's ``Accept-Language`` that deploybot writes, else the provider's."""
+        if deployment is not None:
+            return self.desk.customer(deployment).language
+        provider = self.desk.service.config.provider.language
+        if request is None:
+            return provider
+        return request.accept_languages.best_match(LANGUAGES, default=provider) or provider
 
     def _words(self, language: str, moment: datetime | None) -> dict[str, str]:
         """A moment as the sentences need it (``slot``, and Catalan's ``slot_el``/``slot_al``)."""
@@ -205,39 +219,74 @@ class BookingPages:
 
     def _render(self, name: str, language: str, status: int, **context: Any) -> Response:
         config = self.desk.service.config
-        support = [c.email for c in config.provider.support_team] or [config.smtp.sender]
-        context |= {
-            "language": language,
-            "t": lambda key, **values: say(language, key, **values),
-            "support": say(language, "book_support", address=support[0]),
-            "support_portal": config.provider.support_portal,
-        }
+        provider = config.provider
+        support = [c.email for c in provider.support_team] or [config.smtp.sender]
+        context = (
+            {"customer": ""}
+            | context
+            | {
+                "language": language,
+                "t": lambda key, **values: say(language, key, **values),
+                "support": say(language, "book_support", address=support[0]),
+                "support_portal": provider.support_portal,
+                "provider": provider.name,
+                "logo_url": provider.logo_url,
+            }
+        )
         html = self.desk.service.renderer.render([f"web/{name}.html"], context)
-        return Response(html, status=status, mimetype="text/html")
+        response = Response(html, status=status, mimetype="text/html")
+        if provider.logo_url:  # the one image the page loads from elsewhere
+            logo = urlsplit(provider.logo_url)
+            policy = SECURITY_HEADERS["Content-Security-Policy"]
+            response.headers["Content-Security-Policy"] = policy.replace(
+                "img-src data:", f"img-src data: {logo.scheme}://{logo.netloc}"
+            )
+        return response
 
-    def _closed(self, opened: Opened) -> Response:
+    def _closed(self, opened: Opened, request: Request) -> Response:
         deployment = opened.deployment if opened.standing != "tampered" else None
-        language = self._language(deployment)
+        language = self._language(deployment, request)
         lines = [say(language, f"book_{opened.standing}")]
         if opened.standing == "spent" and deployment is not None:
-            key, moment = _spent(deployment)
-            if moment is not None:
-                lines.append(say(language, key, **self._words(language, moment)))
+            lines.extend(self._spent_lines(deployment, language))
         status = 404 if opened.standing == "tampered" else 410
-        return self._render("book_message", language, status,
-                            title=say(language, "book_closed_title"), lines=lines)  # fmt: skip
+        title = "book_tampered_title" if opened.standing == "tampered" else "book_closed_title"
+        customer = "" if deployment is None else deployment.customer
+        return self._render("book_message", language, status, title=say(language, title),
+                            lines=lines, customer=customer)  # fmt: skip
 
-    def _message(self, deployment: Deployment | None, key: str, *, status: int) -> Response:
-        language = self._language(deployment)
-        title, lines = say(language, "book_title"), [say(language, key)]
-        return self._render("book_message", language, status, title=title, lines=lines)
+    def _spent_lines(self, deployment: Deployment, language: str) -> list[str]:
+        """Where a spent link's deployment stands now; a rolled-back one says a new date
+        will be proposed."""
+        key, moment = _spent(deployment)
+        if moment is None:
+            return []
+        if key == "book_spent_rolled_back":
+            day = long_date(language, moment.astimezone(self.desk.service.config.provider.tz)
+                            .date(), with_year=False)  # fmt: skip
+            return [say(language, key, day=day, day_del=del_(day))]
+        return [say(language, key, **self._words(language, moment))]
+
+    def _message(
+        self,
+        deployment: Deployment | None,
+        key: str,
+        *,
+        status: int,
+        request: Request | None = None,
+    ) -> Response:
+        language = self._language(deployment, request)
+        title, lines = say(language, f"{key}_title"), [say(language, key)]
+        customer = "" if deployment is None else deployment.customer
+        return self._render("book_message", language, status, title=title, lines=lines,
+                            customer=customer)  # fmt: skip
 
     def _done(self, deployment: Deployment, kind: str, start: datetime) -> Response:
         language = self._language(deployment)
         key = "book_done" if kind == "booked" else "book_chosen"
         return self._render("book_message", language, 200, title=say(language, f"{key}_title"),
                             lines=[say(language, key, **self._words(language, start))],
-                            outcome=kind)  # fmt: skip
+                            outcome=kind, customer=deployment.customer)  # fmt: skip
 
     def _form(
         self,
@@ -268,20 +317,12 @@ class BookingPages:
             else ""
         )
         context = deployment_context(deployment, config, language=language, now=now) | {
-            "weeks": [days[i : i + 7] for i in range(0, len(days), 7)],
-            "weekdays": weekday_names(language),
-            "months": month_names(language),
-            "allowed_days": [
-                (d.day.isoformat(), long_date(language, d.day)) for d in days if d.allowed
-            ],
-            "tz": config.provider.tz,
+            **_offer_context(days, desk.rules(deployment), deployment, now),
             "csrf": self._csrf(token, nonce),
             "mode": customer.booking.self_service,
             "problem": problem,
-            "window": desk.rules(deployment).window_text(),
             "valid_until": say(language, "book_valid_until", day=until, day_al=al(until)),
             "customer_de": de(customer.name),
-            "long_date": lambda day: long_date(language, day),
         }
         del context["language"]
         response = self._render("book", language, status, title=say(language, "book_title"),
@@ -304,13 +345,37 @@ class BookingPages:
         )
 
 
+def _offer_context(
+    days: tuple[OfferDay, ...], rules: SlotRules, deployment: Deployment, now: datetime
+) -> dict[str, Any]:
+    """What the page says of the offer: the days with their labels, each slot's time and
+    proposal number, the time zone and the allowed hours, in the rules' language."""
+    language, tz = rules.language, rules.tz
+    starts = [slot.start for day in days for slot in day.slots] or [now]
+    return {
+        "days": days,
+        "weekdays": weekday_headers(language),
+        "allowed_days": [
+            (d.day.isoformat(), long_date(language, d.day)) for d in days if d.allowed
+        ],
+        "proposed": proposal_numbers(deployment.proposals),
+        "zone": zone_words(tz, starts, language),
+        "window": allowed_hours(rules),
+        "time_of": lambda moment: moment.astimezone(tz).strftime("%H:%M"),
+        "day_label": lambda day: long_date(language, day, with_year=False),
+        "day_month": lambda day: day_and_month(language, day),
+    }
+
+
 def _spent(deployment: Deployment) -> tuple[str, datetime | None]:
     """What a spent link tells of its deployment now: the choice waiting for the team, the
-    booking, the deployment running, or when it took place."""
+    booking, the deployment running, when it took place, or that it was rolled back."""
     if deployment.chosen is not None:
         return "book_spent_chosen", deployment.chosen.start
     if deployment.state in (State.IN_PROGRESS, State.DELAYED):
         return "book_spent_running", deployment.actual_start
-    if deployment.state in (State.COMPLETED, State.ROLLED_BACK):
+    if deployment.state is State.ROLLED_BACK:
+        return "book_spent_rolled_back", deployment.actual_start or deployment.planned_start
+    if deployment.state is State.COMPLETED:
         return "book_spent_done", deployment.actual_start or deployment.planned_start
     return "book_spent_booked", deployment.planned_start

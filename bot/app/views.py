@@ -33,7 +33,7 @@ from bot.domain.notifications import calendar_event
 from bot.domain.rendering import Renderer
 from bot.domain.report import build_report
 from bot.domain.texts import say
-from bot.domain.texts.calendar import month_names, weekday_names
+from bot.domain.texts.calendar import long_date, month_names, weekday_headers
 from integrations.calendar import feed_ics
 
 Clock = Callable[[], datetime]
@@ -163,7 +163,7 @@ class ViewsApp:
             "calendar",
             month=f"{month_names(language)[first.month - 1]} {first.year}",
             weeks=month_grid(self.config, first, customers, shown, now=now),
-            weekdays=weekday_names(language),
+            weekdays=weekday_headers(language),
             upcoming=upcoming(self.config, [d for d in soon if d.is_open], now),
             customers=[c.name for c in self.config.customers],
             states=STATES,
@@ -185,6 +185,7 @@ class ViewsApp:
             ),
             link=lambda path, **params: self._link(request, path, **params),
             month_value=f"{first:%Y-%m}",
+            day_label=lambda day: long_date(language, day, with_year=False),
         )
 
     def deployment(self, request: Request, deployment_id: str) -> Response:

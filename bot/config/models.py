@@ -14,6 +14,7 @@ from datetime import date, time, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import holidays
 from pydantic import (
@@ -494,6 +495,11 @@ class Provider(StrictModel):
     support_phone: str = Field(
         default="", description='Quoted in the end and rollback emails ("… or call us on …").'
     )
+    logo_url: str = Field(
+        default="",
+        description="An https address of the provider's logo, shown next to its name in the "
+        "header of the customers' booking page (none: the name alone).",
+    )
     email_domain: str | None = Field(
         default=None,
         description="The domain of the Message-IDs deploybot makes (default: the sender's).",
@@ -509,6 +515,16 @@ class Provider(StrictModel):
     def signature_in(self, language: str) -> str:
         """The signature in ``language``; the provider's name when none is configured."""
         return in_language(self.signature, language, self.language) or self.name
+
+    @field_validator("logo_url")
+    @classmethod
+    def _https_logo(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if value and (parts.scheme != "https" or not parts.netloc):
+            raise ValueError(
+                f"'{value}' is not an https address (e.g. https://example.com/logo.png)"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod

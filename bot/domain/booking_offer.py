@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from bot.config.models import Customer
 from bot.domain.calendar.planning import free_slots
@@ -18,20 +19,20 @@ from bot.domain.calendar.rules import Booking, Reason, Slot, SlotRules
 from bot.domain.calendar.timing import slot_reasons
 from bot.domain.model import Deployment, State
 from bot.domain.texts import say
+from bot.domain.texts.calendar import locale_of, weekday_names
+from bot.domain.texts.grammar import de
 
 #: The minutes a chosen time steps by (the page's time field steps the same: ``step="300"``).
 GRID_MINUTES = 5
 
-#: The reasons a customer reads as the rules word them (public facts: weekends, holidays,
-#: eves, the window); every other reason is said in the customer's own words below.
-_PUBLIC = {
-    "weekend",
-    "holiday",
-    "friday",
-    "eve_of_non_working_day",
-    "eve_of_holiday",
-    "outside_window",
-}
+#: The reasons a customer reads as the rules word them (public facts: weekends, Fridays, the
+#: eve of a weekend); holidays are named without whose region they are (the rules say "ES-CT"),
+#: the window as the allowed hours, and every other reason in the customer's own words below.
+_PUBLIC = {"weekend", "friday", "eve_of_non_working_day"}
+_NAMED = {"holiday": "book_holiday", "eve_of_holiday": "book_eve_of_holiday"}
+#: A day refused for what it is (a weekend, a Friday, a holiday, a vacation) says only that: not
+#: also that it is an eve or outside the window.
+_CLOSED = {"weekend", "friday", "holiday", "vacation"}
 _OWN_WORDS = {
     "vacation": "book_unavailable",
     "eve_of_vacation": "book_unavailable",
@@ -82,14 +83,21 @@ def customer_rules(rules: SlotRules, language: str) -> SlotRules:
     return replace(rules, language=language, _years={})
 
 
-def customer_reasons(reasons: Iterable[Reason], language: str) -> tuple[str, ...]:
-    """Reasons as the customer may read them, each once."""
+def customer_reasons(reasons: Iterable[Reason], rules: SlotRules) -> tuple[str, ...]:
+    """Reasons as the customer may read them, each once: no region codes, no customer's or
+    person's name, the window as the allowed hours."""
+    language = rules.language
     said: dict[str, None] = {}
     for reason in reasons:
         if reason.code in _PUBLIC:
-            said.setdefault(reason.text, None)
+            text = reason.text
+        elif reason.code in _NAMED and reason.subject:
+            text = say(language, _NAMED[reason.code], name=reason.subject)
+        elif reason.code == "outside_window":
+            text = say(language, "book_outside_window", window=allowed_hours(rules))
         else:
-            said.setdefault(say(language, _OWN_WORDS.get(reason.code, "book_unavailable")), None)
+            text = say(language, _OWN_WORDS.get(reason.code, "book_unavailable"))
+        said.setdefault(text, None)
     return tuple(said)
 
 
@@ -104,6 +112,42 @@ def offer_end(rules: SlotRules, now: datetime, weeks: int) -> datetime:
     post, however it was crafted)."""
     last = first_day(rules, now) + timedelta(weeks=weeks)
     return datetime.combine(last, time(0), tzinfo=rules.tz)
+
+
+def allowed_hours(rules: SlotRules) -> str:
+    """The window as a customer reads it: ``de lunes a jueves, de 09:00 a 13:00``, ``Monday to
+    Thursday, 09:00 to 13:00`` (days not in a row are listed by CLDR's list pattern)."""
+    from babel.lists import format_list
+
+    language = rules.language
+    days = sorted(rules.window_days)
+    names = [weekday_names(language)[d] for d in days]
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        day_part = say(language, "book_window_days", first=names[0], last=names[-1])
+    else:
+        day_part = str(format_list(names, locale=locale_of(language)))
+    start, end = f"{rules.window_start:%H:%M}", f"{rules.window_end:%H:%M}"
+    hours = say(language, "book_window_hours", start=start, start_de=de(start), end=end)
+    return f"{day_part}, {hours}"
+
+
+def zone_words(tz: ZoneInfo, moments: Iterable[datetime], language: str) -> str:
+    """The time zone the page's times are in, as the customer reads it: ``hora de Madrid
+    (CET)``, ``Madrid time (CET)`` (the city and abbreviations from CLDR; both abbreviations
+    when the offer spans a change of summer time)."""
+    from babel.dates import get_timezone_location, get_timezone_name
+
+    locale = locale_of(language)
+    city = str(get_timezone_location(tz, locale=locale, return_city=True))
+    abbreviations = dict.fromkeys(
+        str(get_timezone_name(moment.astimezone(tz), "short", locale=locale)) for moment in moments
+    )
+    return say(language, "book_zone", city=city, abbr="/".join(abbreviations))
+
+
+def proposal_numbers(proposals: Iterable[datetime]) -> dict[datetime, int]:
+    """The slots proposed in the comment or e-mail, each with its number there (1, 2, …)."""
+    return {start: number for number, start in enumerate(proposals, start=1)}
 
 
 def offer_days(
@@ -125,7 +169,8 @@ def offer_days(
             days.append(OfferDay(day, (), (say(rules.language, "book_past_day"),)))
             continue
         free, reasons = free_slots(rules, day, now=now, duration=duration, bookings=bookings)
-        days.append(OfferDay(day, tuple(free), customer_reasons(reasons, rules.language)))
+        closed = [r for r in reasons if r.code in _CLOSED]
+        days.append(OfferDay(day, tuple(free), customer_reasons(closed or reasons, rules)))
     return tuple(days)
 
 
@@ -184,7 +229,7 @@ def choice_reasons(
     if outside:
         return outside
     reasons = slot_reasons(rules, start, start + duration, now=now, bookings=bookings)
-    said = customer_reasons(reasons, rules.language)
+    said = customer_reasons(reasons, rules)
     if start > now + timedelta(days=max_days_ahead):
         said += (say(rules.language, "book_too_far"),)
     return said

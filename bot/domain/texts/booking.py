@@ -13,8 +13,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_components": "Componentes",
         "book_duration": "Duración prevista",
         "book_pick": "Franjas disponibles",
-        "book_pick_help": "Elijan una franja de un día disponible. Los días en gris no se "
-        "pueden reservar: pasen el ratón por encima para ver el motivo.",
+        "book_pick_help": "Elijan una franja de un día disponible. Los días que no se pueden "
+        "reservar dicen por qué.",
         "book_other": "Otra hora de un día disponible",
         "book_other_day": "Día",
         "book_other_time": "Hora",
@@ -64,6 +64,21 @@ SENTENCES: dict[str, dict[str, str]] = {
         "intentarlo.",
         "book_form_expired": "El formulario ha caducado. Vuelvan a cargar la página e "
         "inténtenlo de nuevo.",
+        "book_zone": "hora de {city} ({abbr})",
+        "book_times_in": "Las horas se indican en {zone}.",
+        "book_proposal": "propuesta {number}",
+        "book_holiday": "es festivo: {name}",
+        "book_eve_of_holiday": "es víspera de festivo: {name}",
+        "book_outside_window": "queda fuera del horario permitido ({window})",
+        "book_window_days": "de {first} a {last}",
+        "book_window_hours": "de {start} a {end}",
+        "book_held_title": "No se puede reservar ahora mismo",
+        "book_busy_title": "No hemos podido completar la reserva",
+        "book_too_many_title": "Demasiados intentos",
+        "book_form_expired_title": "El formulario ha caducado",
+        "book_tampered_title": "Este enlace no es válido",
+        "book_spent_rolled_back": "El despliegue del {day} se revirtió; les propondremos una "
+        "nueva fecha.",
         "book_busy": "No hemos podido completar la reserva ahora mismo. Inténtenlo de nuevo en "
         "unos minutos.",
         "reply_option": "El cliente elige la opción {number}: {slot}. "
@@ -88,8 +103,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_components": "Components",
         "book_duration": "Durada prevista",
         "book_pick": "Franges disponibles",
-        "book_pick_help": "Trieu una franja d'un dia disponible. Els dies en gris no es poden "
-        "reservar: passeu-hi el ratolí per veure'n el motiu.",
+        "book_pick_help": "Trieu una franja d'un dia disponible. Els dies que no es poden reservar "
+        "en diuen el motiu.",
         "book_other": "Una altra hora d'un dia disponible",
         "book_other_day": "Dia",
         "book_other_time": "Hora",
@@ -139,6 +154,21 @@ SENTENCES: dict[str, dict[str, str]] = {
         "provar.",
         "book_form_expired": "El formulari ha caducat. Torneu a carregar la pàgina i proveu-ho "
         "de nou.",
+        "book_zone": "hora de {city} ({abbr})",
+        "book_times_in": "Les hores s'indiquen en {zone}.",
+        "book_proposal": "proposta {number}",
+        "book_holiday": "és festiu: {name}",
+        "book_eve_of_holiday": "és vigília de festiu: {name}",
+        "book_outside_window": "queda fora de l'horari permès ({window})",
+        "book_window_days": "de {first} a {last}",
+        "book_window_hours": "{start_de} a {end}",
+        "book_held_title": "Ara mateix no es pot reservar",
+        "book_busy_title": "No hem pogut completar la reserva",
+        "book_too_many_title": "Massa intents",
+        "book_form_expired_title": "El formulari ha caducat",
+        "book_tampered_title": "Aquest enllaç no és vàlid",
+        "book_spent_rolled_back": "El desplegament {day_del} es va revertir; us proposarem una "
+        "nova data.",
         "book_busy": "Ara mateix no hem pogut completar la reserva. Torneu-ho a provar d'aquí a "
         "uns minuts.",
         "reply_option": "El client tria l'opció {number}: {slot}. "
@@ -155,7 +185,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "reply_never_books": "deploybot no reserva res per una resposta: decideix tu.",
     },
     "en": {
-        "book_held": "It cannot be booked right now: the team will look into it and get in "
+        "book_held": "This slot cannot be booked right now: the team will look into it and get in "
         "touch with you.",
         "book_title": "Choose the date of your deployment",
         "book_request": "{customer} deployment {target}",
@@ -163,14 +193,13 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_components": "Components",
         "book_duration": "Expected duration",
         "book_pick": "Available slots",
-        "book_pick_help": "Choose a slot on an available day. Greyed days cannot be booked: "
-        "hover over them to see why.",
+        "book_pick_help": "Choose a slot on an available day. Days that cannot be booked say why.",
         "book_other": "Another time on an available day",
         "book_other_day": "Day",
         "book_other_time": "Time",
         "book_window": "Allowed hours: {window}.",
         "book_comment": "Comment (optional)",
-        "book_submit_confirm": "Send our choice",
+        "book_submit_confirm": "Send my choice",
         "book_submit_direct": "Book this slot",
         "book_mode_confirm": "The team will confirm your choice and we will send you the "
         "confirmation by email.",
@@ -187,8 +216,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_past_day": "it has passed",
         "book_refused": "{slot} cannot be booked: {reasons}. Please choose another of the "
         "available slots.",
-        "book_unreadable": "We could not read the slot: choose one from the list, or a day and "
-        "a time.",
+        "book_unreadable": "We could not read the slot: please choose one from the list, or a "
+        "day and a time.",
         "book_outside": "That date cannot be booked: {reasons}. Please choose one of the "
         "available slots in the calendar.",
         "book_off_grid": "The time must be in whole minutes, in steps of 5 (for example 10:05): "
@@ -214,6 +243,21 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_too_many": "Too many attempts with this link. Please wait a few minutes and try "
         "again.",
         "book_form_expired": "The form has expired. Please reload the page and try again.",
+        "book_zone": "{city} time ({abbr})",
+        "book_times_in": "Times are shown in {zone}.",
+        "book_proposal": "proposal {number}",
+        "book_holiday": "it is a public holiday: {name}",
+        "book_eve_of_holiday": "it is the eve of a public holiday: {name}",
+        "book_outside_window": "it is outside the allowed hours ({window})",
+        "book_window_days": "{first} to {last}",
+        "book_window_hours": "{start} to {end}",
+        "book_held_title": "This slot cannot be booked right now",
+        "book_busy_title": "We could not complete the booking",
+        "book_too_many_title": "Too many attempts",
+        "book_form_expired_title": "The form has expired",
+        "book_tampered_title": "This link is not valid",
+        "book_spent_rolled_back": "The deployment on {day} was rolled back; we will propose a "
+        "new date.",
         "book_busy": "We could not complete the booking just now. Please try again in a few "
         "minutes.",
         "reply_option": "The customer chooses option {number}: {slot}. "

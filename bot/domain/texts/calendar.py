@@ -112,6 +112,26 @@ def month_names(language: str) -> tuple[str, ...]:
     return tuple(str(names[index]) for index in range(1, 13))
 
 
+@cache
+def weekday_headers(language: str) -> tuple[str, ...]:
+    """Monday … Sunday as a calendar's column headers write them: CLDR's stand-alone names,
+    capitalised as CLDR's context transforms say for a stand-alone day name (``Lunes``,
+    ``Dilluns``; Babel does not carry the transforms)."""
+    from babel.dates import get_day_names
+
+    names = get_day_names("wide", context="stand-alone", locale=locale_of(language))
+    return tuple(str(names[index])[:1].upper() + str(names[index])[1:] for index in range(7))
+
+
+def day_and_month(language: str, day: date) -> str:
+    """A day of the month and its month, from CLDR: ``23 de noviembre``, ``1 d'abril``,
+    ``1 December``."""
+    from babel.dates import format_skeleton
+
+    text = str(format_skeleton("MMMMd", day, locale=locale_of(language)))
+    return text.replace("\u2019", "'")  # one apostrophe, as the templates write it
+
+
 def weekday_name(language: str, day: date) -> str:
     """The day of the week of ``day`` in ``language``."""
     return weekday_names(language)[day.weekday()]
