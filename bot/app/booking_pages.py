@@ -28,6 +28,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from bot.app.booking_desk import BookingDesk, Opened, Outcome
+from bot.app.decisions import LockBusyError
 from bot.app.service import Service
 from bot.app.views import with_security_headers
 from bot.domain.booking_offer import chosen_start
@@ -46,6 +47,8 @@ RATE_LIMIT = 5
 RATE_WINDOW_SECONDS = 600.0
 #: The longest comment kept.
 COMMENT_LIMIT = 1000
+#: When a customer whose choice found the decision lock busy is told to try again.
+LOCKED_RETRY_AFTER_SECONDS = 10
 
 
 class RateLimit:
@@ -135,7 +138,13 @@ class BookingPages:
             error = ("book_unreadable", ())
             return self._form(request, token, opened.deployment, error=error, status=400)
         comment = plain(form.get("comment", ""))[:COMMENT_LIMIT].strip()
-        return self._outcome(request, token, self.desk.choose(token, start, comment), start)
+        try:
+            outcome = self.desk.choose(token, start, comment)
+        except LockBusyError:  # another decision is taking long: nothing done, try again soon
+            response = self._message(opened.deployment, "book_locked", status=503)
+            response.headers["Retry-After"] = str(LOCKED_RETRY_AFTER_SECONDS)
+            return response
+        return self._outcome(request, token, outcome, start)
 
     def _outcome(self, request: Request, token: str, outcome: Outcome, start: datetime) -> Response:
         deployment = outcome.opened.deployment

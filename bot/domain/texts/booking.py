@@ -62,6 +62,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "inténtenlo de nuevo.",
         "book_busy": "No hemos podido completar la reserva ahora mismo. Inténtenlo de nuevo en "
         "unos minutos.",
+        "book_locked": "Estamos atendiendo otra reserva en este momento y no se ha reservado "
+        "nada. Inténtenlo de nuevo en unos segundos.",
         "reply_option": "El cliente elige la opción {number}: {slot}. "
         "Para reservarla, pon la etiqueta {tag}.",
         "reply_proposal": "El cliente pide {slot}, que es la opción {number}. "
@@ -131,6 +133,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "de nou.",
         "book_busy": "Ara mateix no hem pogut completar la reserva. Torneu-ho a provar d'aquí a "
         "uns minuts.",
+        "book_locked": "En aquest moment estem atenent una altra reserva i no s'ha reservat res. "
+        "Torneu-ho a provar d'aquí a uns segons.",
         "reply_option": "El client tria l'opció {number}: {slot}. "
         "Per reservar-la, posa l'etiqueta {tag}.",
         "reply_proposal": "El client demana {slot}, que és l'opció {number}. "
@@ -200,6 +204,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_form_expired": "The form has expired. Please reload the page and try again.",
         "book_busy": "We could not complete the booking just now. Please try again in a few "
         "minutes.",
+        "book_locked": "We are handling another booking at this moment and nothing was booked. "
+        "Please try again in a few seconds.",
         "reply_option": "The customer chooses option {number}: {slot}. "
         "To book it, add the tag {tag}.",
         "reply_proposal": "The customer asks for {slot}, which is option {number}. "
