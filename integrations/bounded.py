@@ -6,7 +6,8 @@ body (decoded) is ever held.
 byte every second answers for ever. Here a watchdog shuts the connection's socket down at the
 deadline — while the headers are awaited too — and the body is read in chunks, counted as it
 arrives. Every adapter's HTTP goes through :func:`fetch` (``retry.send`` and
-``retry.RetryingSession`` call it), the step-3 probes and Alertmanager too.
+``retry.RetryingSession`` call it), the step-3 probes and Alertmanager too. A client that keeps
+its own sockets (SMTP, httplib2 for Google) runs its calls in :func:`cut_at`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import requests
@@ -176,3 +178,50 @@ def _body(response: requests.Response, deadline: float, max_bytes: int, cut: boo
 
 def _size(count: int) -> str:
     return f"{count // (1024 * 1024)} MB" if count >= 1024 * 1024 else f"{count // 1024} KB"
+
+
+@contextlib.contextmanager
+def cut_at(seconds: float, sockets: Callable[[], Iterable[object]]) -> Iterator[None]:
+    """The block within ``seconds``: from the deadline on, every socket ``sockets()`` names,
+    and every one given to :func:`watch_socket` in the block, is shut down (again and again: a
+    client that reconnects by itself finds its new one cut too), so a call blocked on one
+    returns, and what it raised becomes :class:`TimeoutError` ("no whole answer within …
+    s")."""
+    watch = _Watch()
+    ended = threading.Event()
+
+    def fire() -> None:
+        while not ended.is_set():
+            for sock in sockets():
+                watch.add(_Socket(sock))
+            watch.fire()
+            ended.wait(0.05)
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    outer = getattr(_current, "watch", None)
+    _current.watch = watch
+    timer.start()
+    try:
+        yield
+    except Exception:
+        if watch.fired:
+            raise TimeoutError(f"no whole answer within {seconds:g} s") from None
+        raise
+    finally:
+        ended.set()
+        timer.cancel()
+        _current.watch = outer
+
+
+def watch_socket(sock: object) -> None:
+    """A socket a client just connected, cut with the rest at the deadline of the
+    :func:`cut_at` block it was made in (for a client that hands it on to its answer)."""
+    _watched(_Socket(sock))
+
+
+class _Socket:
+    """A bare socket as the watch holds connections (``sock``)."""
+
+    def __init__(self, sock: object) -> None:
+        self.sock = sock

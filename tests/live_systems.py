@@ -233,3 +233,36 @@ def scripted() -> Iterator[Scripted]:
         state.stopping.set()
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def trickler(data: bytes) -> Iterator[int]:
+    """A TCP server that sends ``data`` to each connection one byte every
+    :data:`TRICKLE_SECONDS` (an SMTP greeting that never ends in time); yields its port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve(connection: socket.socket) -> None:
+        with connection, contextlib.suppress(OSError):
+            for byte in data:
+                if stop.wait(TRICKLE_SECONDS):
+                    return
+                connection.sendall(bytes([byte]))
+
+    def accept() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                connection, _ = listener.accept()
+                threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        listener.close()

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ import requests
 from googleapiclient.errors import HttpError
 
 from bot.app.executors import is_permanent
+from emulators.google import GoogleEmulator
+from emulators.server import RunningEmulator
 from integrations.bounded import DeadlineExceededError, TooLargeError, fetch
 from integrations.calendar import CalendarError
 from integrations.errors import OutsideError
@@ -24,7 +27,7 @@ from integrations.gitlab import GitLabError
 from integrations.google_api import GoogleApis, GoogleSettings
 from integrations.google_errors import GoogleApiError
 from integrations.log_columns import LogLockedError
-from integrations.mail import MailUnavailableError
+from integrations.mail import MailUnavailableError, SmtpMailer, SmtpSettings
 from integrations.retry import RetriesExhaustedError, Retryable, RetryPolicy
 from integrations.zammad import (
     ZammadClient,
@@ -32,7 +35,8 @@ from integrations.zammad import (
     ZammadUnavailableError,
     ZammadValidationError,
 )
-from tests.live_systems import Scripted, scripted
+from tests.google_side import ACCOUNT, key_file
+from tests.live_systems import Scripted, scripted, trickler
 
 
 def policy(sleeps: list[float], attempts: int = 3) -> RetryPolicy:
@@ -187,3 +191,28 @@ def test_an_oversized_zammad_answer_is_refused_once(system: Scripted) -> None:
     zammad = ZammadClient(system.url, "token", retry=RetryPolicy(max_attempts=3, base_delay=0.1))
     with pytest.raises(ZammadUnavailableError, match=r"after 1 attempt\(s\): the answer is larger"):
         zammad.articles(1)
+
+
+def test_a_trickling_google_api_is_an_outage_after_each_attempts_deadline(
+    system: Scripted, tmp_path: Path
+) -> None:
+    system.trickle = True
+    emulator = GoogleEmulator({})
+    with RunningEmulator(emulator) as tokens:
+        key = key_file(emulator, tokens.url, tmp_path, ACCOUNT)
+        settings = GoogleSettings(key, api_url=system.url, timeout=2)
+        apis = GoogleApis(settings, RetryPolicy(max_attempts=2, sleep=lambda _: None))
+        files = apis.service("drive").files()
+        error = within(2 * 2 + 2, lambda: apis.call("Drive", lambda: files.list().execute()))
+    assert isinstance(error, RetriesExhaustedError)
+    assert error.last == "no whole answer within 2 s"
+
+
+def test_a_trickling_smtp_server_is_an_outage_at_the_deadline() -> None:
+    with trickler(b"220 mail.example ESMTP ready\r\n") as port:
+        mailer = SmtpMailer(SmtpSettings(host="127.0.0.1", port=port, starttls=False, timeout=2))
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "a@x.example", "b@x.example", "s"
+        error = within(2 + 2, lambda: mailer.send(message))
+    assert isinstance(error, MailUnavailableError)
+    assert "no whole answer within 2 s" in str(error)
