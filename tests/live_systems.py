@@ -164,7 +164,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 class Scripted:
-    """What a scripted HTTP system answers every GET: ``body`` (200, whole, with its length;
+    """What a scripted HTTP system answers every request: ``body`` (200, whole, with its length;
     ``length`` False: streamed until the connection closes), or — ``trickle`` — its headers at
     once and then one byte every :data:`TRICKLE_SECONDS`, for ever (``trickle_headers``: the
     headers so). ``asked`` is set at each request."""
@@ -215,6 +215,8 @@ def scripted() -> Iterator[Scripted]:
             self.end_headers()
             for start in range(0, len(body), 1 << 20):
                 self.wfile.write(body[start : start + (1 << 20)])
+
+        do_POST = do_PUT = do_PROPFIND = do_REPORT = do_GET  # every method answers alike
 
         def handle(self) -> None:
             with contextlib.suppress(OSError):  # the client hung up: what a deadline does

@@ -21,7 +21,7 @@ from bot.app.executors import is_permanent
 from emulators.google import GoogleEmulator
 from emulators.server import RunningEmulator
 from integrations.bounded import DeadlineExceededError, TooLargeError, fetch
-from integrations.calendar import CalendarError
+from integrations.calendar import CalDavCalendar, CalendarError
 from integrations.errors import OutsideError
 from integrations.gitlab import GitLabError
 from integrations.google_api import GoogleApis, GoogleSettings
@@ -215,4 +215,12 @@ def test_a_trickling_smtp_server_is_an_outage_at_the_deadline() -> None:
         message["From"], message["To"], message["Subject"] = "a@x.example", "b@x.example", "s"
         error = within(2 + 2, lambda: mailer.send(message))
     assert isinstance(error, MailUnavailableError)
+    assert "no whole answer within 2 s" in str(error)
+
+
+def test_a_trickling_caldav_server_is_an_outage_at_the_deadline(system: Scripted) -> None:
+    system.trickle = True
+    calendar = CalDavCalendar(system.url, timeout=2)
+    error = within(2 + 2, calendar.check)
+    assert isinstance(error, CalendarError)
     assert "no whole answer within 2 s" in str(error)
