@@ -367,6 +367,20 @@ def test_a_booking_that_cannot_get_the_lock_in_time_asks_to_try_again_in_its_lan
     assert bot.service.store.open_deployment_of_ticket(11).state is State.READY  # type: ignore[union-attr]
 
 
+def test_health_and_metrics_answer_while_a_decision_holds_the_lock(tmp_path: Path) -> None:
+    bot = two_customers(tmp_path, LINKS)
+    bot.cycle()
+    endpoint = serve(ControlApp(bot.service, None, lambda: None), "127.0.0.1", 0)
+    try:
+        with bot.service.lock:
+            for path in ("/healthz", "/metrics"):
+                asked = time.monotonic()
+                answer = requests.get(f"http://127.0.0.1:{endpoint.server_port}{path}", timeout=5)
+                assert answer.status_code == 200 and time.monotonic() - asked < 1, path
+    finally:
+        endpoint.shutdown()
+
+
 # -- Alertmanager's answers, checked ------------------------------------------------------------
 
 
