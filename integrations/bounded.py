@@ -41,7 +41,9 @@ class TooLargeError(requests.RequestException):
 class _Watch:
     """The connections one call uses, shut down when its deadline passes."""
 
-    def __init__(self) -> None:
+    def __init__(self, outer: _Watch | None = None) -> None:
+        #: The watch of the block this call runs in (its deadline cuts these connections too).
+        self.outer = outer
         self.connections: list[Any] = []
         self.fired = False
         self._lock = threading.Lock()
@@ -73,8 +75,9 @@ _current = threading.local()
 
 def _watched(connection: Any) -> Any:
     watch: _Watch | None = getattr(_current, "watch", None)
-    if watch is not None:
+    while watch is not None:
         watch.add(connection)
+        watch = watch.outer
     return connection
 
 
@@ -126,10 +129,10 @@ def fetch(
     socket operation as in requests (the deadline by default); other arguments are requests'."""
     watch_session(session)
     deadline = time.monotonic() + seconds
-    watch = _Watch()
+    outer = getattr(_current, "watch", None)
+    watch = _Watch(outer)
     timer = threading.Timer(seconds, watch.fire)
     timer.daemon = True
-    outer = getattr(_current, "watch", None)
     _current.watch = watch
     timer.start()
     try:
@@ -154,6 +157,26 @@ def fetch(
     response._content = body  # what .content, .text and .json() read
     response._content_consumed = True  # type: ignore[attr-defined]  # requests sets it too
     return response
+
+
+class BoundedSession(requests.Session):
+    """A session whose every request is one :func:`fetch` within ``seconds`` and
+    ``max_bytes``: for a client library that sends its own requests (caldav)."""
+
+    def __init__(self, seconds: float, max_bytes: int = MAX_BYTES) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.max_bytes = max_bytes
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        """The whole answer, read within the deadline and the cap."""
+        if args:  # requests' positional order after the URL
+            names = ("params", "data", "headers", "cookies", "files", "auth", "timeout")
+            kwargs |= dict(zip(names, args, strict=False))
+        kwargs.pop("stream", None)
+        method = method.decode() if isinstance(method, bytes) else method
+        url = url.decode() if isinstance(url, bytes) else url
+        return fetch(self, method, url, seconds=self.seconds, max_bytes=self.max_bytes, **kwargs)
 
 
 def _body(response: requests.Response, deadline: float, max_bytes: int, cut: bool) -> bytes:
@@ -187,7 +210,8 @@ def cut_at(seconds: float, sockets: Callable[[], Iterable[object]]) -> Iterator[
     client that reconnects by itself finds its new one cut too), so a call blocked on one
     returns, and what it raised becomes :class:`TimeoutError` ("no whole answer within …
     s")."""
-    watch = _Watch()
+    outer = getattr(_current, "watch", None)
+    watch = _Watch(outer)
     ended = threading.Event()
 
     def fire() -> None:
@@ -199,7 +223,6 @@ def cut_at(seconds: float, sockets: Callable[[], Iterable[object]]) -> Iterator[
 
     timer = threading.Timer(seconds, fire)
     timer.daemon = True
-    outer = getattr(_current, "watch", None)
     _current.watch = watch
     timer.start()
     try:

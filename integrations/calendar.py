@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, cast
 
 import icalendar
-import requests
 from caldav.davclient import DAVClient
 from caldav.lib.error import DAVError, NotFoundError
 
-from integrations.bounded import cut_at, watch_session
+from integrations.bounded import BoundedSession, cut_at
 from integrations.errors import OutsideError
 from integrations.files import replace_atomically, safe_name
 
@@ -148,8 +147,8 @@ class CalDavCalendar:
         self._client = cast(
             Any, DAVClient(url=url, username=username, password=password, timeout=int(timeout))
         )
-        # requests' session with watched connections, so a call's deadline can cut them
-        self._client.session = watch_session(requests.Session())
+        # each request within the deadline and the size cap (bounded.fetch)
+        self._client.session = BoundedSession(timeout)
         self._calendar: Any = None
 
     def _within(self) -> contextlib.AbstractContextManager[None]:

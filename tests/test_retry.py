@@ -224,3 +224,9 @@ def test_a_trickling_caldav_server_is_an_outage_at_the_deadline(system: Scripted
     error = within(2 + 2, calendar.check)
     assert isinstance(error, CalendarError)
     assert "no whole answer within 2 s" in str(error)
+
+
+def test_an_oversized_caldav_answer_is_refused(system: Scripted) -> None:
+    system.body, system.length = b" " * 40_000_000, False
+    with pytest.raises(CalendarError, match="the answer is larger than 32 MB"):
+        CalDavCalendar(system.url, timeout=10).check()
