@@ -15,6 +15,7 @@ from bot.app.decisions import DecisionLock, LockBusyError
 from bot.app.service import Service
 from bot.app.store import Store, sqlite_url
 from bot.domain.booking_link import BookingLinks
+from bot.domain.events import Origin
 from bot.domain.model import State
 from tests.booking_side import SECRET, booking_site, choose, token_in
 from tests.postgres import new_database
@@ -131,3 +132,20 @@ def test_a_cycle_that_cannot_get_the_lock_decides_nothing_and_says_so(tmp_path: 
     assert bot.service.store.deployments() == [] and bot.service.totals["cycles"] == 0
     bot.cycle()
     assert bot.service.store.open_deployment_of_ticket(1) is not None
+
+
+def test_a_booking_decided_while_a_cycle_reads_its_checks_keeps_to_its_own_markers(
+    tmp_path: Path,
+) -> None:
+    bot = two_customers(tmp_path, LINKS)
+    bot.zammad.person_tags(11, "deploy")
+    bot.cycle()
+    caib = bot.service.store.open_deployment_of_ticket(11)
+    assert caib is not None
+    orders = bot.service.orders
+    with bot.service.committer.marking({"tag:2:deploy-done": "acted"}):  # the cycle's order
+        other = threading.Thread(target=lambda: orders.recheck(caib, Origin("booking", "x")))
+        other.start()
+        other.join(timeout=10)
+        assert bot.service.store.seen_value("tag:2:deploy-done") is None
+    assert bot.service.store.seen_value("tag:2:deploy-done") == "acted"  # the cycle's, at its end
