@@ -6,16 +6,18 @@ One event per deployment, identified by its UID; every change is published with 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import icalendar
 from caldav.davclient import DAVClient
 from caldav.lib.error import DAVError, NotFoundError
 
+from integrations.bounded import BoundedSession, cut_at
 from integrations.errors import OutsideError
 from integrations.files import replace_atomically, safe_name
 
@@ -141,10 +143,17 @@ class CalDavCalendar:
     ) -> None:
         self.url = url
         self.calendar_name = calendar_name
-        self._client: Any = DAVClient(
-            url=url, username=username, password=password, timeout=int(timeout)
+        self.timeout = timeout
+        self._client = cast(
+            Any, DAVClient(url=url, username=username, password=password, timeout=int(timeout))
         )
+        # each request within the deadline and the size cap (bounded.fetch)
+        self._client.session = BoundedSession(timeout)
         self._calendar: Any = None
+
+    def _within(self) -> contextlib.AbstractContextManager[None]:
+        """One operation (a few requests) within ``timeout``, however slowly answered."""
+        return cut_at(self.timeout, list)
 
     def _target(self) -> Any:
         if self._calendar is None:
@@ -168,35 +177,41 @@ class CalDavCalendar:
         """Create the event, or replace the one with the same UID (a reschedule or a cancel)."""
         data = to_ics(event).decode()
         try:
-            existing = self._find(event.uid)
-            if existing is None:
-                self._target().save_event(data)
-            else:
-                existing.data = data
-                existing.save(increase_seqno=False)
+            with self._within():
+                self._upsert(event, data)
         except (DAVError, OSError) as error:
             message = f"the CalDAV calendar {self.url} did not take the event: {error}"
             raise CalendarError(message) from None
 
+    def _upsert(self, event: CalendarEvent, data: str) -> None:
+        existing = self._find(event.uid)
+        if existing is None:
+            self._target().save_event(data)
+        else:
+            existing.data = data
+            existing.save(increase_seqno=False)
+
     def check(self) -> str:
         """Reach the server, log in and find the calendar; writes nothing. Says what it found."""
         try:
-            principal = self._client.principal()
-            if self.calendar_name is None:
-                name = self._client.calendar(url=self.url).get_display_name()
-                return f"calendar {name or self.url} found"
-            try:
-                principal.calendar(name=self.calendar_name)
-            except NotFoundError:
-                return f"no calendar {self.calendar_name!r} yet: created with the first event"
-            return f"calendar {self.calendar_name!r} found"
+            with self._within():
+                principal = self._client.principal()
+                if self.calendar_name is None:
+                    name = self._client.calendar(url=self.url).get_display_name()
+                    return f"calendar {name or self.url} found"
+                try:
+                    principal.calendar(name=self.calendar_name)
+                except NotFoundError:
+                    return f"no calendar {self.calendar_name!r} yet: created with the first event"
+                return f"calendar {self.calendar_name!r} found"
         except (DAVError, OSError) as error:
             raise CalendarError(f"the CalDAV server {self.url} did not answer: {error}") from None
 
     def event_data(self, uid: str) -> str | None:
         """The stored iCalendar text of the event with this UID, if the calendar holds it."""
         try:
-            found = self._find(uid)
+            with self._within():
+                found = self._find(uid)
         except (DAVError, OSError) as error:
             raise CalendarError(f"the CalDAV calendar {self.url} did not answer: {error}") from None
         return None if found is None else str(found.data)
@@ -204,10 +219,11 @@ class CalDavCalendar:
     def delete(self, uid: str) -> bool:
         """Remove the event with this UID; False if the calendar did not hold it."""
         try:
-            found = self._find(uid)
-            if found is None:
-                return False
-            found.delete()
+            with self._within():
+                found = self._find(uid)
+                if found is None:
+                    return False
+                found.delete()
         except (DAVError, OSError) as error:
             message = f"the CalDAV calendar {self.url} did not delete {uid}: {error}"
             raise CalendarError(message) from None

@@ -21,6 +21,7 @@ from googleapiclient.discovery import build, build_from_document
 from googleapiclient.discovery_cache import get_static_doc
 from googleapiclient.errors import HttpError
 
+from integrations.bounded import cut_at, watch_socket
 from integrations.google_errors import GoogleApiError, GoogleCredentialsError
 from integrations.retry import (
     RETRY_STATUSES,
@@ -99,6 +100,29 @@ def _client(name: str, http: AuthorizedHttp, api_url: str | None) -> Any:
     return build_from_document(document, http=http)
 
 
+class _WatchedConnection(httplib2.HTTPConnectionWithTimeout):  # type: ignore[misc]
+    def connect(self) -> None:
+        super().connect()
+        watch_socket(self.sock)  # http.client hands it to a closing answer and forgets it
+
+
+class _WatchedTlsConnection(httplib2.HTTPSConnectionWithTimeout):  # type: ignore[misc]
+    def connect(self) -> None:
+        super().connect()
+        watch_socket(self.sock)
+
+
+class _WatchedHttp(httplib2.Http):  # type: ignore[misc]
+    """httplib2 whose new connections a request's deadline can cut (``cut_at``)."""
+
+    def request(self, uri: str, *args: Any, **kwargs: Any) -> Any:
+        """httplib2's request on a watched connection."""
+        if kwargs.get("connection_type") is None and len(args) < 5:
+            tls = uri.startswith("https:")
+            kwargs["connection_type"] = _WatchedTlsConnection if tls else _WatchedConnection
+        return super().request(uri, *args, **kwargs)
+
+
 def _message(error: HttpError) -> str:
     try:
         body = json.loads(error.content.decode("utf-8", errors="replace"))
@@ -119,6 +143,8 @@ class GoogleApis:
     _services: dict[str, Any] = field(default_factory=dict)
     _credentials: service_account.Credentials | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    #: The clients' connections, cut when a request passes its deadline.
+    _https: list[httplib2.Http] = field(default_factory=list)
 
     @property
     def account(self) -> str:
@@ -139,9 +165,17 @@ class GoogleApis:
         with self._lock:
             if name not in self._services:
                 timeout = self.settings.timeout
-                http = AuthorizedHttp(self.credentials(), http=httplib2.Http(timeout=timeout))
+                plain = _WatchedHttp(timeout=timeout)
+                self._https.append(plain)
+                http = AuthorizedHttp(self.credentials(), http=plain)
                 self._services[name] = _client(name, http, self.settings.api_url)
             return self._services[name]
+
+    def _sockets(self) -> list[object]:
+        """The sockets the clients hold now."""
+        return [connection.sock for http in self._https
+                for connection in list(http.connections.values())
+                if getattr(connection, "sock", None) is not None]  # fmt: skip
 
     def once(self, attempt: Callable[[], T], look: Callable[[], T | None]) -> T | None:
         """Something that must be made once (a file, a row): ``attempt`` sends its request
@@ -166,7 +200,7 @@ class GoogleApis:
 
         def attempt() -> Any:
             try:
-                with self._lock:
+                with self._lock, cut_at(self.settings.timeout, self._sockets):
                     return request()
             except HttpError as error:
                 status = int(error.resp.status)

@@ -20,6 +20,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Protocol
 
+from integrations.bounded import cut_at
 from integrations.errors import OutsideError
 from integrations.files import replace_atomically, safe_name
 from integrations.secrets import read_secret
@@ -159,22 +160,38 @@ class SmtpMailer:
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
 
-    def _connect(self) -> smtplib.SMTP:
+    def _client(self) -> smtplib.SMTP:
+        """A client not yet connected (its socket is watched from the connect on)."""
         settings = self.settings
         context = settings.ssl_context or ssl.create_default_context()
         if settings.tls:
-            return smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=settings.timeout, context=context
-            )
-        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        if settings.starttls:
-            client.starttls(context=context)
+            return smtplib.SMTP_SSL(timeout=settings.timeout, context=context)
+        return smtplib.SMTP(timeout=settings.timeout)
+
+    def _connect(self, client: smtplib.SMTP) -> smtplib.SMTP:
+        settings = self.settings
+        client._host = settings.host  # type: ignore[attr-defined]  # as the constructor sets it
+        client.connect(settings.host, settings.port)
+        if settings.starttls and not settings.tls:
+            client.starttls(context=settings.ssl_context or ssl.create_default_context())
         return client
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[smtplib.SMTP]:
+        """A connected client; the whole conversation within ``timeout`` (a server that
+        trickles its replies is cut off then)."""
+        settings = self.settings
+        client = self._client()
+        with (
+            _mail_errors(f"{settings.host}:{settings.port}"),
+            cut_at(settings.timeout, lambda: [client.sock] if client.sock else []),
+            self._connect(client),
+        ):
+            yield client
 
     def send(self, message: EmailMessage) -> bool:
         """Deliver the message to every To and Cc address (Bcc is never used)."""
-        where = f"{self.settings.host}:{self.settings.port}"
-        with _mail_errors(where), self._connect() as client:
+        with self._session() as client:
             if self.settings.username:
                 client.login(self.settings.username, self.settings.password or "")
             client.send_message(message)
@@ -185,7 +202,7 @@ class SmtpMailer:
         Sends nothing."""
         settings = self.settings
         done = ["connected", "EHLO"]
-        with _mail_errors(f"{settings.host}:{settings.port}"), self._connect() as client:
+        with self._session() as client:
             client.ehlo_or_helo_if_needed()
             if settings.tls:
                 done.insert(1, "TLS")

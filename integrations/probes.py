@@ -1,6 +1,7 @@
 """Looking at a customer's systems the way a person would: an HTTP(S) GET (status and body) or a
-TCP connection. Each probe has its own timeout and says what went wrong in a few fixed kinds
-(timed out, refused, TLS, unknown host) rather than as a library's exception text."""
+TCP connection. Each probe has its own timeout — the whole probe's deadline, however slowly the
+system answers — and says what went wrong in a few fixed kinds (timed out, refused, TLS, unknown
+host) rather than as a library's exception text."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Literal
 
 import requests
 
+from integrations.bounded import fetch
 from integrations.retry import plain_reason
 
 #: How much of an answer is kept to look for the expected text.
@@ -50,19 +52,14 @@ class HttpProbe:
             else (str(self.client_cert) if self.client_cert else None)
         )
         try:
-            with requests.get(
-                self.url,
-                timeout=self.timeout,
-                auth=self.basic_auth,
-                headers=headers,
-                cert=cert,
-                verify=str(self.ca_file) if self.ca_file else True,
-                stream=True,
-                allow_redirects=True,
-            ) as response:
-                body = response.raw.read(MAX_BODY, decode_content=True) or b""
-                text = body.decode(response.encoding or "utf-8", errors="replace")
-                return ProbeAnswer(response.status_code, text)
+            with requests.Session() as session:
+                response = fetch(
+                    session, "GET", self.url, seconds=self.timeout, max_bytes=MAX_BODY, cut=True,
+                    auth=self.basic_auth, headers=headers, cert=cert,
+                    verify=str(self.ca_file) if self.ca_file else True, allow_redirects=True,
+                )  # fmt: skip
+            text = response.content.decode(response.encoding or "utf-8", errors="replace")
+            return ProbeAnswer(response.status_code, text)
         except requests.exceptions.SSLError as error:
             return ProbeAnswer(failure="tls", detail=_tls_reason(error))
         except requests.Timeout:
@@ -83,7 +80,7 @@ class TcpProbe:
 
     def run(self) -> ProbeAnswer:
         """No failure when the port accepted the connection."""
-        try:
+        try:  # one connect, bounded by its own timeout
             with socket.create_connection((self.host, self.port), timeout=self.timeout):
                 return ProbeAnswer()
         except TimeoutError:

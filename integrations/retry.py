@@ -1,6 +1,9 @@
 """The one retry policy of every adapter: exponential backoff with jitter, a bounded number of
 attempts, and ``Retry-After`` read one way (seconds or an HTTP date, capped). ``send`` applies it
-to HTTP requests (Zammad, GitLab's checks); ``integrations.google_api`` to Google's client."""
+to HTTP requests (Zammad, GitLab's checks); ``integrations.google_api`` to Google's client.
+
+Each attempt is one :func:`integrations.bounded.fetch`: its ``timeout`` (a number, or connect
+and read) is the whole attempt's deadline, and its answer is capped in size."""
 
 from __future__ import annotations
 
@@ -14,9 +17,12 @@ from typing import Any, TypeVar
 
 import requests
 
+from integrations.bounded import MAX_BYTES, TooLargeError, fetch
 from integrations.errors import OutsideError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: An attempt's deadline when the caller gives no ``timeout``.
+DEFAULT_SECONDS = 30.0
 T = TypeVar("T")
 
 
@@ -51,28 +57,34 @@ class RetryPolicy:
                 return attempt()
             except Retryable as failure:
                 last = failure.reason
+                if failure.final:
+                    raise RetriesExhaustedError(service, number, last, final=True) from None
                 if number < total:
                     self.sleep(self.delay(number, failure.wait))
         raise RetriesExhaustedError(service, total, last)
 
 
 class Retryable(Exception):
-    """One attempt failed in a way that may pass later; ``wait``: what the server asked for."""
+    """One attempt failed in a way that may pass later; ``wait``: what the server asked for;
+    ``final``: the same would come again at once (an answer over the size cap)."""
 
-    def __init__(self, reason: str, wait: float | None = None) -> None:
+    def __init__(self, reason: str, wait: float | None = None, *, final: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.wait = wait
+        self.final = final
 
 
 class RetriesExhaustedError(OutsideError):
-    """The service kept failing; ``last`` says how the final attempt failed."""
+    """The service kept failing; ``last`` says how the final attempt failed; ``final``: its
+    answer itself was refused (over the size cap), so it was not tried again."""
 
-    def __init__(self, service: str, attempts: int, last: str) -> None:
+    def __init__(self, service: str, attempts: int, last: str, *, final: bool = False) -> None:
         super().__init__(f"{service} did not answer after {attempts} attempt(s): {last}")
         self.service = service
         self.attempts = attempts
         self.last = last
+        self.final = final
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -92,6 +104,8 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 
 def plain_reason(error: requests.RequestException) -> str:
     """A transport error in the words a person reads (not Python's exception text)."""
+    if isinstance(error, TooLargeError):
+        return str(error)
     if isinstance(error, requests.ConnectTimeout | requests.ReadTimeout | requests.Timeout):
         return "timed out"
     if isinstance(error, requests.ConnectionError):
@@ -108,12 +122,35 @@ def _answer(request: Callable[[], requests.Response]) -> requests.Response:
     """The answer of one attempt; connection errors, timeouts, 429 and 5xx are retryable."""
     try:
         response = request()
+    except TooLargeError as exc:
+        raise Retryable(str(exc), final=True) from None
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise Retryable(plain_reason(exc)) from None
     if response.status_code in RETRY_STATUSES:
         wait = retry_after_seconds(response.headers.get("Retry-After"))
         raise Retryable(f"HTTP {response.status_code} {response.reason}", wait)
     return response
+
+
+def deadline_of(timeout: object) -> float:
+    """The whole attempt's deadline from a requests ``timeout``: a number, or connect + read."""
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+        return float(timeout)
+    if isinstance(timeout, tuple):
+        return float(sum(part for part in timeout if isinstance(part, int | float)))
+    return DEFAULT_SECONDS
+
+
+def bounded(
+    session: requests.Session, method: str | bytes, url: str | bytes, **kwargs: Any
+) -> requests.Response:
+    """One attempt as :func:`~integrations.bounded.fetch`, its deadline from ``timeout``."""
+    kwargs.pop("stream", None)  # the whole answer is read, within the deadline, either way
+    seconds = deadline_of(kwargs.get("timeout"))
+    max_bytes = kwargs.pop("max_bytes", MAX_BYTES)
+    method = method.decode() if isinstance(method, bytes) else method
+    url = url.decode() if isinstance(url, bytes) else url
+    return fetch(session, method, url, seconds=seconds, max_bytes=max_bytes, **kwargs)
 
 
 def send(
@@ -125,8 +162,9 @@ def send(
     policy: RetryPolicy,
     **kwargs: Any,
 ) -> requests.Response:
-    """Send a request; retry connection errors, timeouts, 429 and 5xx; return any other answer."""
-    return policy.run(service, lambda: _answer(lambda: session.request(method, url, **kwargs)))
+    """Send a request, each attempt within its deadline and size cap; retry connection errors,
+    timeouts, 429 and 5xx; return any other answer. An answer over the cap is an error."""
+    return policy.run(service, lambda: _answer(lambda: bounded(session, method, url, **kwargs)))
 
 
 class RetryingSession(requests.Session):
@@ -139,8 +177,11 @@ class RetryingSession(requests.Session):
         self.policy = policy
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        """The answer to the request, tried as the policy says."""
-        parent = super().request
+        """The answer to the request, each attempt within its deadline, tried as the policy
+        says."""
+        if args:  # requests' positional order after the URL
+            names = ("params", "data", "headers", "cookies", "files", "auth", "timeout")
+            kwargs |= dict(zip(names, args, strict=False))
         return self.policy.run(
-            self.service, lambda: _answer(lambda: parent(method, url, *args, **kwargs))
+            self.service, lambda: _answer(lambda: bounded(self, method, url, **kwargs))
         )

@@ -4,6 +4,7 @@ free port with alerts posted through its own API (``scripts/ensure-alertmanager`
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import shutil
@@ -160,3 +161,110 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.1)
     raise RuntimeError("Alertmanager did not become ready in 20 s")
+
+
+class Scripted:
+    """What a scripted HTTP system answers every request: ``body`` (200, whole, with its length;
+    ``length`` False: streamed until the connection closes), or — ``trickle`` — its headers at
+    once and then one byte every :data:`TRICKLE_SECONDS`, for ever (``trickle_headers``: the
+    headers so). ``asked`` is set at each request."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.body = b"[]"
+        self.length = True
+        self.trickle = False
+        #: The headers trickle, before any body.
+        self.trickle_headers = False
+        self.asked = threading.Event()
+        self.stopping = threading.Event()
+
+
+#: How slowly a trickling system sends its answer.
+TRICKLE_SECONDS = 1.5
+
+
+@contextmanager
+def scripted() -> Iterator[Scripted]:
+    """A scripted HTTP system on a free loopback port (an Alertmanager answering garbage, a
+    console that trickles)."""
+    port = free_port()
+    state = Scripted(f"http://127.0.0.1:{port}")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.asked.set()
+            if state.trickle_headers:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                while not state.stopping.wait(TRICKLE_SECONDS):
+                    self.wfile.write(b"y")
+                    self.wfile.flush()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if state.trickle:
+                self.send_header("Content-Length", "100000")
+                self.end_headers()
+                while not state.stopping.wait(TRICKLE_SECONDS):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                return
+            body = state.body
+            if state.length:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            for start in range(0, len(body), 1 << 20):
+                self.wfile.write(body[start : start + (1 << 20)])
+
+        do_POST = do_PUT = do_PROPFIND = do_REPORT = do_GET  # every method answers alike
+
+        def handle(self) -> None:
+            with contextlib.suppress(OSError):  # the client hung up: what a deadline does
+                super().handle()
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        state.stopping.set()
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def trickler(data: bytes) -> Iterator[int]:
+    """A TCP server that sends ``data`` to each connection one byte every
+    :data:`TRICKLE_SECONDS` (an SMTP greeting that never ends in time); yields its port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve(connection: socket.socket) -> None:
+        with connection, contextlib.suppress(OSError):
+            for byte in data:
+                if stop.wait(TRICKLE_SECONDS):
+                    return
+                connection.sendall(bytes([byte]))
+
+    def accept() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                connection, _ = listener.accept()
+                threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        listener.close()

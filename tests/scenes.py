@@ -67,12 +67,16 @@ def book_first_proposal(bench: Workbench, tickets: tuple[int, ...] = (1, 2)) -> 
 CAIB_PROJECT = "soffid/addons/caib"
 
 
-def two_customers(tmp_path: Path, links: BookingLinks, mode: str = "direct") -> InProcess:
+def two_customers(
+    tmp_path: Path, links: BookingLinks, mode: str = "direct", **diba: Any
+) -> InProcess:
     """DIBA (tickets 1–2) and CAIB (tickets 11–12), both ready to be booked with a link in
-    ``mode``; one deployment at a time (``max_parallel: 1``)."""
+    ``mode``; one deployment at a time (``max_parallel: 1``). ``diba``: more of DIBA's
+    settings (its step-3 checks, its monitoring)."""
     booking = {"self_service": mode}
     diba_data = customer_data(zammad_organization="Diputació de Barcelona", booking=booking,
-                              components={"addon-diba": {"gitlab_project": PROJECT}})  # fmt: skip
+                              components={"addon-diba": {"gitlab_project": PROJECT}},
+                              **diba)  # fmt: skip
     caib_components = {"addon-caib": {"gitlab_project": CAIB_PROJECT}}
     caib_data = customer_data("CAIB", "IB", zammad_organization="Govern de les Illes Balears",
                               booking=booking, components=caib_components)  # fmt: skip

@@ -8,12 +8,14 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
-from bot.app.decisions import DecisionLock
+from bot.app.decisions import DecisionLock, LockBusyError
 from bot.app.service import Service
 from bot.app.store import Store, sqlite_url
 from bot.domain.booking_link import BookingLinks
+from bot.domain.events import Origin
 from bot.domain.model import State
 from tests.booking_side import SECRET, booking_site, choose, token_in
 from tests.postgres import new_database
@@ -74,3 +76,76 @@ def test_two_processes_serving_booking_pages_book_the_last_slot_once(tmp_path: P
     assert sorted(answers) == [200, 409]
     states = sorted(d.state for d in bot.service.store.deployments())
     assert states == [State.READY, State.SCHEDULED]
+
+
+def busy_for(url: str, seconds: float) -> float:
+    """How long a second process waited for the lock the first holds, asking for ``seconds``
+    (it must give up then, nothing decided)."""
+    first, second = DecisionLock(sa.create_engine(url)), DecisionLock(sa.create_engine(url))
+    with first:
+        asked = time.monotonic()
+        with pytest.raises(LockBusyError), second.within(seconds):
+            pytest.fail("the second got in while the first decided")
+        waited = time.monotonic() - asked
+    with second.within(seconds):  # free again: taken at once
+        pass
+    return waited
+
+
+def test_a_wait_for_the_lock_ends_at_its_timeout_on_sqlite(tmp_path: Path) -> None:
+    Store(sqlite_url(tmp_path / "state.sqlite"))
+    assert 0.3 <= busy_for(sqlite_url(tmp_path / "state.sqlite"), 0.3) < 1.3
+
+
+def test_a_wait_for_the_lock_ends_at_its_timeout_on_postgresql(postgres: str) -> None:
+    url = new_database(postgres)
+    Store(url)
+    assert 0.3 <= busy_for(url, 0.3) < 1.3
+
+
+def test_the_lock_is_given_up_while_outside_systems_are_read(tmp_path: Path) -> None:
+    Store(sqlite_url(tmp_path / "state.sqlite"))
+    lock = DecisionLock(sa.create_engine(sqlite_url(tmp_path / "state.sqlite")))
+    others: list[str] = []
+
+    def booking() -> None:
+        with lock.within(1):
+            others.append("booked")
+
+    with lock:
+        with lock.released():  # a live check that takes its time
+            other = threading.Thread(target=booking)
+            other.start()
+            other.join(timeout=5)
+        assert others == ["booked"] and lock.held()
+    assert not lock.held()
+
+
+def test_a_cycle_that_cannot_get_the_lock_decides_nothing_and_says_so(tmp_path: Path) -> None:
+    bot = two_customers(tmp_path, LINKS)
+    bot.zammad.person_tags(1, "deploy")
+    bot.service.lock.wait = 0.2
+    other = DecisionLock(bot.service.store.engine)
+    with other:  # another process deciding
+        result = bot.service.run_cycle()
+    assert result.errors == ["cycle: another decision held the lock for more than 0.2 s"]
+    assert bot.service.store.deployments() == [] and bot.service.totals["cycles"] == 0
+    bot.cycle()
+    assert bot.service.store.open_deployment_of_ticket(1) is not None
+
+
+def test_a_booking_decided_while_a_cycle_reads_its_checks_keeps_to_its_own_markers(
+    tmp_path: Path,
+) -> None:
+    bot = two_customers(tmp_path, LINKS)
+    bot.zammad.person_tags(11, "deploy")
+    bot.cycle()
+    caib = bot.service.store.open_deployment_of_ticket(11)
+    assert caib is not None
+    orders = bot.service.orders
+    with bot.service.committer.marking({"tag:2:deploy-done": "acted"}):  # the cycle's order
+        other = threading.Thread(target=lambda: orders.recheck(caib, Origin("booking", "x")))
+        other.start()
+        other.join(timeout=10)
+        assert bot.service.store.seen_value("tag:2:deploy-done") is None
+    assert bot.service.store.seen_value("tag:2:deploy-done") == "acted"  # the cycle's, at its end

@@ -3,25 +3,40 @@ can help."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 import httplib2
 import pytest
+import requests
 from googleapiclient.errors import HttpError
 
 from bot.app.executors import is_permanent
-from integrations.calendar import CalendarError
+from emulators.google import GoogleEmulator
+from emulators.server import RunningEmulator
+from integrations.bounded import DeadlineExceededError, TooLargeError, fetch
+from integrations.calendar import CalDavCalendar, CalendarError
 from integrations.errors import OutsideError
 from integrations.gitlab import GitLabError
 from integrations.google_api import GoogleApis, GoogleSettings
 from integrations.google_errors import GoogleApiError
 from integrations.log_columns import LogLockedError
-from integrations.mail import MailUnavailableError
+from integrations.mail import MailUnavailableError, SmtpMailer, SmtpSettings
 from integrations.retry import RetriesExhaustedError, Retryable, RetryPolicy
-from integrations.zammad import ZammadNotFoundError, ZammadUnavailableError, ZammadValidationError
+from integrations.zammad import (
+    ZammadClient,
+    ZammadNotFoundError,
+    ZammadUnavailableError,
+    ZammadValidationError,
+)
+from tests.google_side import ACCOUNT, key_file
+from tests.live_systems import Scripted, scripted, trickler
 
 
 def policy(sleeps: list[float], attempts: int = 3) -> RetryPolicy:
@@ -113,3 +128,105 @@ def test_each_adapter_error_says_whether_trying_again_can_help(
 def test_data_that_cannot_be_encoded_is_permanent_whatever_the_channel() -> None:
     assert is_permanent(UnicodeEncodeError("ascii", "ñ", 0, 1, "no"))
     assert not is_permanent(OSError("disk full"))
+
+
+# -- every outside call: a deadline for the whole answer, a cap on its size ---------------------
+
+
+@pytest.fixture
+def system() -> Iterator[Scripted]:
+    with scripted() as running:
+        yield running
+
+
+def within(seconds: float, call: Callable[[], object]) -> BaseException | None:
+    """What ``call`` raised (None: nothing), failing when it has not ended within ``seconds``."""
+    raised: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            call()
+            raised.append(None)
+        except BaseException as error:  # handed to the test
+            raised.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still waiting after {seconds} s"
+    return raised[0]
+
+
+@pytest.mark.parametrize("part", ["body", "headers"])
+def test_an_answer_that_trickles_ends_at_its_deadline(system: Scripted, part: str) -> None:
+    system.trickle, system.trickle_headers = part == "body", part == "headers"
+    began = time.monotonic()
+    error = within(5, lambda: fetch(requests.Session(), "GET", system.url, seconds=2))
+    assert isinstance(error, DeadlineExceededError)
+    assert 1.9 < time.monotonic() - began < 3
+
+
+def test_an_answer_over_the_cap_is_refused_while_it_arrives_or_cut_when_asked(
+    system: Scripted,
+) -> None:
+    system.body, system.length = b"x" * 3_000_000, False
+    with pytest.raises(TooLargeError, match="larger than 1 MB"):
+        fetch(requests.Session(), "GET", system.url, seconds=5, max_bytes=1 << 20)
+    cut = fetch(requests.Session(), "GET", system.url, seconds=5, max_bytes=1000, cut=True)
+    assert cut.content == b"x" * 1000
+
+
+def test_a_trickling_zammad_is_an_outage_after_each_attempts_deadline(system: Scripted) -> None:
+    system.trickle = True
+    # Each read waits 2 s, longer than the trickle's pause: only the deadline (1 + 2 s) ends it.
+    zammad = ZammadClient(system.url, "token", connect_timeout=1, read_timeout=2,
+                          retry=RetryPolicy(max_attempts=2, base_delay=0.1))  # fmt: skip
+    error = within(2 * 3 + 2, lambda: zammad.articles(1))
+    assert isinstance(error, ZammadUnavailableError)
+    assert "did not answer after 2 attempt(s): timed out" in str(error)
+
+
+def test_an_oversized_zammad_answer_is_refused_once(system: Scripted) -> None:
+    system.body = b"[" + b" " * 40_000_000 + b"]"
+    zammad = ZammadClient(system.url, "token", retry=RetryPolicy(max_attempts=3, base_delay=0.1))
+    with pytest.raises(ZammadUnavailableError, match=r"after 1 attempt\(s\): the answer is larger"):
+        zammad.articles(1)
+
+
+def test_a_trickling_google_api_is_an_outage_after_each_attempts_deadline(
+    system: Scripted, tmp_path: Path
+) -> None:
+    system.trickle = True
+    emulator = GoogleEmulator({})
+    with RunningEmulator(emulator) as tokens:
+        key = key_file(emulator, tokens.url, tmp_path, ACCOUNT)
+        settings = GoogleSettings(key, api_url=system.url, timeout=2)
+        apis = GoogleApis(settings, RetryPolicy(max_attempts=2, sleep=lambda _: None))
+        files = apis.service("drive").files()
+        error = within(2 * 2 + 2, lambda: apis.call("Drive", lambda: files.list().execute()))
+    assert isinstance(error, RetriesExhaustedError)
+    assert error.last == "no whole answer within 2 s"
+
+
+def test_a_trickling_smtp_server_is_an_outage_at_the_deadline() -> None:
+    with trickler(b"220 mail.example ESMTP ready\r\n") as port:
+        mailer = SmtpMailer(SmtpSettings(host="127.0.0.1", port=port, starttls=False, timeout=2))
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "a@x.example", "b@x.example", "s"
+        error = within(2 + 2, lambda: mailer.send(message))
+    assert isinstance(error, MailUnavailableError)
+    assert "no whole answer within 2 s" in str(error)
+
+
+def test_a_trickling_caldav_server_is_an_outage_at_the_deadline(system: Scripted) -> None:
+    system.trickle = True
+    calendar = CalDavCalendar(system.url, timeout=2)
+    error = within(2 + 2, calendar.check)
+    assert isinstance(error, CalendarError)
+    assert "no whole answer within 2 s" in str(error)
+
+
+def test_an_oversized_caldav_answer_is_refused(system: Scripted) -> None:
+    system.body, system.length = b" " * 40_000_000, False
+    with pytest.raises(CalendarError, match="the answer is larger than 32 MB"):
+        CalDavCalendar(system.url, timeout=10).check()

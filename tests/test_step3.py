@@ -6,30 +6,44 @@ was verified."""
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import yaml
 from click.testing import CliRunner
 
 from bot.app import doctor
+from bot.app.booking_desk import LOCK_WAIT_SECONDS, BookingDesk
+from bot.app.booking_pages import BookingPages
+from bot.app.step3 import TRIES
+from bot.app.webhook import ControlApp, serve
 from bot.cli import main
 from bot.config.loading import ConfigError
+from bot.domain.booking_link import BookingLinks
 from bot.domain.model import State
+from tests.booking_side import SECRET, booking_site, choose, offered, token_in
 from tests.factories import customer_data, make_config
 from tests.fakes import InProcess
 from tests.live_systems import (
     Alertmanager,
     Console,
+    Scripted,
     alertmanager,
     alertmanager_missing,
     console,
+    scripted,
     tcp_listener,
 )
-from tests.scenes import START, diba, ready
+from tests.scenes import START, diba, ready, two_customers
 from tests.servers import free_port
+
+LINKS = BookingLinks("https://deploybot.example", SECRET)
 
 
 @pytest.fixture
@@ -57,7 +71,7 @@ def checked_diba(tmp_path: Path, site: Console, port: int, am: str | None = None
     return diba(tmp_path, checks=checks, monitoring=watched)
 
 
-def started(bot: InProcess, site: Console) -> str:
+def started(bot: InProcess, site: Console | None) -> str:
     """Booked on the first proposal and started in its slot, the console on the new version."""
     deployment_id = ready(bot)
     bot.zammad.person_tags(1, "deploy-slot-1")
@@ -276,3 +290,172 @@ def test_show_lists_what_step_3_saw_at_each_step(
     assert result.exit_code == 0, result.output
     assert "verified    la consola (3.2.11)" in result.output
     assert "step 3: la consola: passed" in result.output
+
+
+# -- deadlines, and what is never under the decision lock --------------------------------------
+
+
+@pytest.fixture
+def trickling() -> Iterator[tuple[Scripted, Scripted]]:
+    """A console and an Alertmanager that answer well until told to trickle."""
+    with scripted() as site, scripted() as am:
+        site.body = b"addon-diba 3.2.11"
+        yield site, am
+
+
+def test_a_trickling_check_and_alertmanager_end_at_their_deadline_and_hold_no_one_else(
+    tmp_path: Path, trickling: tuple[Scripted, Scripted]
+) -> None:
+    site, am = trickling
+    checks = [{"name": "la consola", "url": site.url, "timeout": "2s"}]
+    watched = {"alertmanager": {"url": am.url, "matchers": ['customer="DIBA"'], "timeout": "2s"}}
+    bot = two_customers(tmp_path, LINKS, checks=checks, monitoring=watched)
+    started(bot, None)
+    bot.zammad.person_tags(11, "deploy")
+    bot.zammad.person_tags(12, "deploy")
+    bot.cycle()
+    token = token_in(a.body for a in bot.zammad.article_lists[11] if not a.internal)
+    pages = BookingPages(BookingDesk(bot.service, LINKS, after=lambda: None))
+    endpoint = serve(ControlApp(bot.service, None, lambda: None, booking=pages), "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{endpoint.server_port}"
+    try:
+        page = requests.get(f"{url}/book/{token}", timeout=10)
+        slot = offered(page.text)[0]
+        site.trickle = am.trickle = True
+        site.asked.clear()
+        bot.zammad.person_tags(2, "deploy-done")
+        began = time.monotonic()
+        cycle = threading.Thread(target=bot.cycle, daemon=True)
+        cycle.start()
+        assert site.asked.wait(5)
+        time.sleep(0.5)  # the check is under way, its answer trickling
+        for path in ("/healthz", "/metrics"):
+            asked = time.monotonic()
+            requests.get(f"{url}{path}", timeout=5)
+            assert time.monotonic() - asked < 1, path
+        asked = time.monotonic()
+        booked = choose(url, token, slot, session=requests.Session())
+        assert time.monotonic() - asked < 1 and booked.status_code == 200, booked.text
+        cycle.join(timeout=TRIES * 2 + 3 - (time.monotonic() - began))
+        assert not cycle.is_alive(), "the cycle still waits on a trickling answer"
+    finally:
+        endpoint.shutdown()
+    assert bot.service.store.open_deployment_of_ticket(1).state is State.IN_PROGRESS  # type: ignore[union-attr]
+    [held] = [n for n in all_notes(bot) if "no se cierra todavía" in n]
+    assert "la consola: no ha respondido en 2 s" in held
+    assert "no se ha podido leer la monitorización (Alertmanager no responde" in held
+
+
+def test_a_booking_that_cannot_get_the_lock_in_time_asks_to_try_again_in_its_language(
+    tmp_path: Path,
+) -> None:
+    bot = two_customers(tmp_path, LINKS)
+    bot.zammad.person_tags(11, "deploy")
+    bot.zammad.person_tags(12, "deploy")
+    bot.cycle()
+    token = token_in(a.body for a in bot.zammad.article_lists[11] if not a.internal)
+    with booking_site(bot.service) as url:
+        session = requests.Session()
+        slot = offered(session.get(f"{url}/book/{token}", timeout=10).text)[0]
+        with bot.service.lock:  # another decision that takes long
+            asked = time.monotonic()
+            answer = choose(url, token, slot, session=session)
+        waited = time.monotonic() - asked
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "10"
+    assert "Estamos atendiendo otra reserva en este momento" in answer.text
+    assert LOCK_WAIT_SECONDS <= waited < LOCK_WAIT_SECONDS + 2
+    assert bot.service.store.open_deployment_of_ticket(11).state is State.READY  # type: ignore[union-attr]
+
+
+def test_health_and_metrics_answer_while_a_decision_holds_the_lock(tmp_path: Path) -> None:
+    bot = two_customers(tmp_path, LINKS)
+    bot.cycle()
+    endpoint = serve(ControlApp(bot.service, None, lambda: None), "127.0.0.1", 0)
+    try:
+        with bot.service.lock:
+            for path in ("/healthz", "/metrics"):
+                asked = time.monotonic()
+                answer = requests.get(f"http://127.0.0.1:{endpoint.server_port}{path}", timeout=5)
+                assert answer.status_code == 200 and time.monotonic() - asked < 1, path
+    finally:
+        endpoint.shutdown()
+
+
+# -- Alertmanager's answers, checked ------------------------------------------------------------
+
+
+def alerts(count: int, customer: str = "DIBA") -> bytes:
+    """``count`` alerts firing as Alertmanager's API v2 writes them."""
+    return json.dumps([
+        {"fingerprint": f"{n:016x}", "labels": {"alertname": f"Alert{n}", "customer": customer},
+         "status": {"state": "active", "silencedBy": [], "inhibitedBy": []},
+         "startsAt": "2026-11-26T08:00:00Z", "endsAt": "2026-11-26T12:00:00Z",
+         "annotations": {}, "receivers": [{"name": "nobody"}], "updatedAt": "2026-11-26T08:00:00Z"}
+        for n in range(count)
+    ]).encode()  # fmt: skip
+
+
+@pytest.fixture
+def answering() -> Iterator[Scripted]:
+    with scripted() as am:
+        yield am
+
+
+def watched_diba(tmp_path: Path, am: Scripted) -> InProcess:
+    monitoring = {"alertmanager": {"url": am.url, "matchers": ['customer="DIBA"'], "timeout": "5s"}}
+    return diba(tmp_path, monitoring=monitoring)
+
+
+GARBAGE = {
+    "a number": (b"5", "a JSON number instead of a list of alerts"),
+    "lists of lists": (b"[[1, 2], [3]]", "alert 1: a JSON list instead of an object"),
+    "an object": (b'{"alerts": []}', "a JSON object instead of a list of alerts"),
+    "deep nesting": (b"[" * 200_000 + b"]" * 200_000, "not JSON, or nested too deep"),
+    "labels not strings": (
+        b'[{"labels": {"alertname": ["x"]}, "status": {"state": "active"}, "startsAt": "x"}]',
+        "alert 1: labels is not an object of strings",
+    ),
+    "50 MB": (b"[" + b" " * 50_000_000 + b"]", "the answer is larger than 16 MB"),
+}
+
+
+@pytest.mark.parametrize("kind", list(GARBAGE))
+def test_an_unreadable_alertmanager_answer_is_said_and_never_holds_done(
+    tmp_path: Path, answering: Scripted, kind: str
+) -> None:
+    bot = watched_diba(tmp_path, answering)
+    started(bot, None)
+    answering.body, why = GARBAGE[kind]
+    answering.length = kind != "50 MB"  # streamed: only the cap stops it
+    finish(bot)
+    assert bot.deployment().state is State.COMPLETED, all_notes(bot)
+    [closed] = [n for n in all_notes(bot) if "Alertmanager ha respondido algo ilegible" in n]
+    assert why in closed
+    assert bot.mailer.kinds().count("end") == 1
+
+
+def test_done_force_closes_whatever_alertmanager_answers(
+    tmp_path: Path, answering: Scripted
+) -> None:
+    bot = watched_diba(tmp_path, answering)
+    started(bot, None)
+    answering.body = b"5"
+    finish(bot, "/deploy done force: monitoring is being replaced")
+    assert bot.deployment().state is State.COMPLETED
+    assert bot.mailer.kinds().count("end") == 1
+
+
+def test_a_long_list_of_alerts_is_summarised_in_notes_and_counted_in_the_audit(
+    tmp_path: Path, answering: Scripted
+) -> None:
+    answering.body = alerts(12_000)
+    bot = watched_diba(tmp_path, answering)
+    started(bot, None)
+    [checklist] = [n for n in all_notes(bot) if "Lista de comprobación" in n]
+    assert "Alert9" in checklist and "Alert10" not in checklist
+    assert "… y 11.990 alertas más (la lista, en la auditoría)" in checklist
+    assert len(checklist) < 5_000
+    [entry] = [e for e in bot.service.store.audit_trail(bot.deployment().id)
+               if e.event == "deploy-start"]  # fmt: skip
+    summary: Any = entry.details["step3"]
+    assert summary["firing_count"] == 12_000 and len(summary["firing"]) == 1_000

@@ -34,6 +34,8 @@ from integrations.errors import OutsideError
 
 #: How many weeks the page shows.
 WEEKS = 5
+#: How long a choice waits for the decision lock before the customer is asked to try again.
+LOCK_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,10 @@ class BookingDesk:
         return misfit(start, self.rules(deployment), now=self.service.clock(), weeks=WEEKS)
 
     def choose(self, token: str, start: datetime, comment: str) -> Outcome:
-        """Carry out a customer's choice of ``start`` through the link ``token``."""
-        with self.service.lock:
+        """Carry out a customer's choice of ``start`` through the link ``token``; raises
+        :class:`~bot.app.decisions.LockBusyError` when the lock is not free within
+        :data:`LOCK_WAIT_SECONDS` (nothing was done)."""
+        with self.service.lock.within(LOCK_WAIT_SECONDS):
             outcome = self._choose(token, start, comment)
         if outcome.kind in ("booked", "chosen", "held"):
             self.after()

@@ -29,6 +29,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from bot.app.booking_desk import BookingDesk, Opened, Outcome
+from bot.app.decisions import LockBusyError
 from bot.app.service import Service
 from bot.app.views import SECURITY_HEADERS, with_security_headers
 from bot.domain.booking_link import LinkClaim
@@ -58,6 +59,8 @@ RATE_WINDOW_SECONDS = 600.0
 RATE_KEYS = 10_000
 #: The longest comment kept.
 COMMENT_LIMIT = 1000
+#: When a customer whose choice found the decision lock busy is told to try again.
+LOCKED_RETRY_AFTER_SECONDS = 10
 
 
 class RateLimit:
@@ -175,7 +178,13 @@ class BookingPages:
             return self._form(request, token, opened.deployment,
                               error=(misfit.key, misfit.reasons), status=status)  # fmt: skip
         comment = plain(form.get("comment", ""))[:COMMENT_LIMIT].strip()
-        return self._outcome(request, token, self.desk.choose(token, start, comment), start)
+        try:
+            outcome = self.desk.choose(token, start, comment)
+        except LockBusyError:  # another decision is taking long: nothing done, try again soon
+            response = self._message(opened.deployment, "book_locked", status=503)
+            response.headers["Retry-After"] = str(LOCKED_RETRY_AFTER_SECONDS)
+            return response
+        return self._outcome(request, token, outcome, start)
 
     def _counted(self, request: Request, claim: LinkClaim | None) -> bool:
         """Count a post before anything of its body is read: against its link's deployment

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -41,7 +42,18 @@ class Committer:
         self.renderer = renderer
         self.clock = clock
         self.observer = observer
-        self._markers: dict[str, str] = {}
+        # Per thread: a booking committed while a cycle's order waits on its live checks (the
+        # decision lock given up) must not carry that order's markers.
+        self._local = threading.local()
+
+    @property
+    def _markers(self) -> dict[str, str]:
+        markers: dict[str, str] = getattr(self._local, "markers", {})
+        return markers
+
+    @_markers.setter
+    def _markers(self, markers: dict[str, str]) -> None:
+        self._local.markers = markers
 
     @contextlib.contextmanager
     def marking(self, markers: dict[str, str]) -> Iterator[None]:

@@ -7,11 +7,18 @@ In a process, a thread lock. Across processes, a lock the store's own system kee
 PostgreSQL a session-level advisory lock on a connection held for the decision (released by
 PostgreSQL if the process dies), on SQLite a lock file beside the database. An in-memory
 database has no other process.
+
+Every wait for it is bounded (:class:`LockBusyError` past it), and nothing slow is done while
+holding it: the live checks and Alertmanager are read with it given up (:meth:`released`), so a
+customer's booking page or a cycle never waits on a system that trickles.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -21,24 +28,34 @@ from sqlalchemy.engine import Connection, Engine
 
 #: The advisory lock's key: "decide" in ASCII, then 1, as one bigint (the leader's is another).
 DECISION_KEY = 0x6465636964650001
+#: How long a cycle waits for the lock before it gives up (the next cycle tries again).
+CYCLE_WAIT_SECONDS = 120.0
+#: How often PostgreSQL is asked again for a lock another process holds.
+_POLL_SECONDS = 0.05
+
+
+class LockBusyError(RuntimeError):
+    """The decision lock was not free within the wait allowed."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"another decision held the lock for more than {seconds:g} s")
+        self.seconds = seconds
 
 
 class DecisionLock:
-    """``with lock:`` — one decision at a time among every process on the store."""
+    """``with lock:`` — one decision at a time among every process on the store, waiting at
+    most ``wait`` seconds (``with lock.within(seconds):`` another wait)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, wait: float = CYCLE_WAIT_SECONDS) -> None:
         self.engine = engine
+        self.wait = wait
         self._thread = threading.Lock()
         self._file = _file_lock(engine)
         self._connection: Connection | None = None
+        self._owner: int | None = None
 
     def __enter__(self) -> DecisionLock:
-        self._thread.acquire()
-        try:
-            self._take()
-        except BaseException:
-            self._thread.release()
-            raise
+        self.acquire(self.wait)
         return self
 
     def __exit__(
@@ -47,19 +64,67 @@ class DecisionLock:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        self.release()
+
+    @contextlib.contextmanager
+    def within(self, seconds: float) -> Iterator[None]:
+        """Held for the block, once free within ``seconds`` (else :class:`LockBusyError`)."""
+        self.acquire(seconds)
+        try:
+            yield
+        finally:
+            self.release()
+
+    @contextlib.contextmanager
+    def released(self) -> Iterator[None]:
+        """Given up for the block when this thread holds it, and taken again after (waiting
+        at most ``wait``): for reading outside systems in the middle of a decision."""
+        if not self.held():
+            yield
+            return
+        self.release()
+        try:
+            yield
+        finally:
+            self.acquire(self.wait)
+
+    def held(self) -> bool:
+        """Whether this thread holds the lock."""
+        return self._owner == threading.get_ident()
+
+    def acquire(self, seconds: float) -> None:
+        """Take the lock within ``seconds``, or raise :class:`LockBusyError`."""
+        deadline = time.monotonic() + seconds
+        if not self._thread.acquire(timeout=max(0.0, seconds)):
+            raise LockBusyError(seconds)
+        try:
+            self._take(deadline, seconds)
+        except BaseException:
+            self._thread.release()
+            raise
+        self._owner = threading.get_ident()
+
+    def release(self) -> None:
+        """Give the lock up (nothing when this thread does not hold it: a retake that timed
+        out inside :meth:`released` leaves nothing to give)."""
+        if not self.held():
+            return
+        self._owner = None
         try:
             self._give()
         finally:
             self._thread.release()
 
-    def _take(self) -> None:
+    def _take(self, deadline: float, seconds: float) -> None:
         if self._file is not None:
-            self._file.acquire()
+            try:
+                self._file.acquire(timeout=max(0.0, deadline - time.monotonic()))
+            except filelock.Timeout:
+                raise LockBusyError(seconds) from None
         elif self.engine.dialect.name == "postgresql":
             connection = self.engine.connect()
             try:
-                connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": DECISION_KEY})
-                connection.commit()
+                _advisory(connection, deadline, seconds)
             except BaseException:
                 connection.close()
                 raise
@@ -80,6 +145,19 @@ class DecisionLock:
                 raise
             finally:
                 connection.close()
+
+
+def _advisory(connection: Connection, deadline: float, seconds: float) -> None:
+    """The advisory lock on ``connection``, asked for until ``deadline``."""
+    query = sa.text("SELECT pg_try_advisory_lock(:key)")
+    while True:
+        taken = connection.execute(query, {"key": DECISION_KEY}).scalar()
+        connection.commit()
+        if taken:
+            return
+        if time.monotonic() >= deadline:
+            raise LockBusyError(seconds)
+        time.sleep(_POLL_SECONDS)
 
 
 def _file_lock(engine: Engine) -> filelock.BaseFileLock | None:

@@ -6,6 +6,7 @@ gave it (a tag or note in Zammad, a GitLab release, the command line, a timer).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import assert_never
@@ -68,6 +69,7 @@ class Orders:
         clock: Callable[[], datetime],
         reads: Callable[[], ZammadReads],
         live: LiveChecks | None = None,
+        outside: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
         self.config = config
         self.store = store
@@ -76,6 +78,8 @@ class Orders:
         self.clock = clock
         self.reads = reads
         self.live = live or LiveChecks()
+        #: Around the live checks: the decision lock given up while they run.
+        self.outside = outside
 
     def carry_out(self, routed: Routed, ticket: Ticket, reads: ZammadReads, *, cause: str) -> int:
         """Carry out one routed order from ``ticket``; returns how many events it applied."""
@@ -249,8 +253,9 @@ class Orders:
     ) -> Deployment:
         """Start a scheduled deployment, re-checking the prerequisites unless forced."""
         report = self._booked_report(deployment, reads, asked)
-        scheduled = deployment.state is State.SCHEDULED
-        flight = self._flight(deployment, "before") if scheduled else None
+        flight = None
+        if deployment.state is State.SCHEDULED:
+            flight, deployment = self._flight(deployment, "before")
         event = StartRequested(origin, report, force, flight)
         return self.committer.handle(deployment, event, {"force": force, **_summary(flight)})
 
@@ -258,24 +263,31 @@ class Orders:
         self, deployment: Deployment, origin: Origin, *, force: str | None = None
     ) -> Deployment:
         """Close a running deployment, its systems checked first (step 3)."""
-        flight = self._flight(deployment, "after") if deployment.state in RUNNING else None
+        flight = None
+        if deployment.state in RUNNING:
+            flight, deployment = self._flight(deployment, "after")
         event = DoneRequested(origin, flight, force)
         return self.committer.handle(deployment, event, {"force": force, **_summary(flight)})
 
     def verify(self, deployment: Deployment, origin: Origin) -> Flight:
         """Run the deployment's step 3 checks now, say what they see, and hand it back (an
         empty flight: the customer has none)."""
-        flight = self._flight(deployment, "asked") or Flight("asked")
+        seen, deployment = self._flight(deployment, "asked")
+        flight = seen or Flight("asked")
         event = VerifyRequested(origin, flight)
         self.committer.handle(deployment, event, _summary(flight))
         return flight
 
-    def _flight(self, deployment: Deployment, phase: Phase) -> Flight | None:
-        """What the customer's live checks and monitoring say (None: it has none)."""
+    def _flight(self, deployment: Deployment, phase: Phase) -> tuple[Flight | None, Deployment]:
+        """What the customer's live checks and monitoring say (None: it has none), read with
+        the decision lock given up, and the deployment as it stands once it is taken again
+        (the decision is made on that)."""
         customer = self.config.customer(deployment.customer)
         if not customer.checks and customer.monitoring.alertmanager is None:
-            return None
-        return self.live.flight(customer, deployment, phase)
+            return None, deployment
+        with self.outside():
+            flight = self.live.flight(customer, deployment, phase)
+        return flight, self.store.deployment(deployment.id) or deployment
 
     def _booked_report(
         self, deployment: Deployment, reads: ZammadReads | None, asked: Asked | None
@@ -302,13 +314,19 @@ class Orders:
         return self.committer.handle(deployment, event, {"reminder": reminder})
 
 
+#: How many firing alerts an audit entry names (all are counted).
+AUDIT_ALERTS = 1000
+
+
 def _summary(flight: Flight | None) -> dict[str, object]:
-    """What the audit keeps of a flight: each check's outcome, the alerts firing."""
+    """What the audit keeps of a flight: each check's outcome, the alerts firing (the first
+    :data:`AUDIT_ALERTS` by name, and how many)."""
     if flight is None:
         return {}
     checks = {o.name: "passed" if o.passed else (o.problem.text("en") if o.problem else "failed")
               for o in flight.outcomes}  # fmt: skip
-    firing = [alert.name for alert in flight.firing or ()]
+    firing = [alert.name for alert in (flight.firing or ())[:AUDIT_ALERTS]]
     monitoring = flight.monitoring_problem.text("en") if flight.monitoring_problem else None
     return {"step3": {"phase": flight.phase, "checks": checks, "firing": firing,
+                      "firing_count": len(flight.firing or ()),
                       "monitoring": monitoring}}  # fmt: skip

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.app.committer import Committer
-from bot.app.decisions import DecisionLock
+from bot.app.decisions import DecisionLock, LockBusyError
 from bot.app.executors import Channels
 from bot.app.gitlab_poll import GitLabPoll
 from bot.app.health import HealthBook, system_of
@@ -86,6 +86,8 @@ class Service:
         self.committer = Committer(
             config, store, self.renderer, clock=clock, observer=lambda line: self.observer(line)
         )
+        #: Every decision's lock (a cycle's, a booking's), across processes (decisions.py).
+        self.lock = DecisionLock(store.engine)
         self.orders = Orders(
             config,
             store,
@@ -93,6 +95,7 @@ class Service:
             Requests(config, store, gitlab, clock, links),
             clock=clock,
             reads=self.reads,
+            outside=self.lock.released,
         )
         self.leadership = Leadership(store.engine)
         self.health = HealthBook(clock)
@@ -107,9 +110,6 @@ class Service:
             reply=self.committer.reply,
             health=self.health,
         )
-        #: Held by every decision that reads other bookings and writes one (a cycle, a booking
-        #: through the link), across the processes that share the store.
-        self.lock = DecisionLock(store.engine)
         self._nudged: set[str] = set()
         self._nudge_lock = threading.Lock()
         self.last_cycle: CycleResult | None = None
@@ -209,28 +209,39 @@ class Service:
         drained whatever else is down.
         """
         result = CycleResult()
-        with self.lock:
-            # Finish what a previous run left undone before reading anything new.
-            result.effects_done, result.effects_failed = self.drain_outbox()
-            reads = self.reads()
-            steps: list[tuple[str, Callable[[], int]]] = []
-            if zammad:
-                steps.append(("zammad", lambda: self.poll_zammad(reads)))
-            if timers:
-                steps.append(("timers", self.fire_timers))
-            if gitlab:
-                steps.append(("gitlab", lambda: self.poll_gitlab(reads) + self.recheck_nudged()))
-            for name, step in steps:
-                result.events += self._step(name, step, result)
-            done, failed = self.drain_outbox()
-            result.effects_done += done
-            result.effects_failed += failed
-            self._count(result)
+        try:
+            with self.lock:
+                self._cycle(result, zammad=zammad, timers=timers, gitlab=gitlab)
+        except LockBusyError as error:  # the next cycle tries again; nothing was half done
+            result.errors.append(f"cycle: {error}")
+            log.warning("cycle cut short: %s", error)
+            self.last_cycle = result  # said in /healthz; it does not count as a cycle run
+            return result
+        self._count(result)
         return result
+
+    def _cycle(self, result: CycleResult, *, zammad: bool, timers: bool, gitlab: bool) -> None:
+        # Finish what a previous run left undone before reading anything new.
+        result.effects_done, result.effects_failed = self.drain_outbox()
+        reads = self.reads()
+        steps: list[tuple[str, Callable[[], int]]] = []
+        if zammad:
+            steps.append(("zammad", lambda: self.poll_zammad(reads)))
+        if timers:
+            steps.append(("timers", self.fire_timers))
+        if gitlab:
+            steps.append(("gitlab", lambda: self.poll_gitlab(reads) + self.recheck_nudged()))
+        for name, step in steps:
+            result.events += self._step(name, step, result)
+        done, failed = self.drain_outbox()
+        result.effects_done += done
+        result.effects_failed += failed
 
     def _step(self, name: str, step: Callable[[], int], result: CycleResult) -> int:
         try:
             events = step()
+        except LockBusyError:
+            raise  # the lock was not got back: nothing more may be decided in this cycle
         except (ZammadError, GitLabError, OSError) as error:
             result.errors.append(f"{name}: {error}")
             self.health.failed(system_of(error, name), error)

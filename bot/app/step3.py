@@ -1,6 +1,8 @@
 """Running step 3's checks: every live check of the customer for the deployment's environment
-in parallel, each with its own timeout and a bounded number of tries, and the monitoring's firing
-alerts — as one :class:`~bot.domain.step3.Flight` for the domain to judge.
+in parallel, each try within its own timeout (a deadline for the whole answer) and a bounded
+number of tries, and the monitoring's firing alerts at the same time — as one
+:class:`~bot.domain.step3.Flight` for the domain to judge. The caller runs it with the decision
+lock given up (``Orders``).
 
 A check that cannot even be made (a missing secret, DNS, TLS) is a failed check with its reason
 in plain words; nothing here raises, so a down system never holds up another deployment.
@@ -18,7 +20,11 @@ from bot.config.step3 import LiveCheck
 from bot.domain.model import Deployment
 from bot.domain.problems import Problem
 from bot.domain.step3 import Firing, Flight, LiveOutcome, Phase, checks_for, expected_text
-from integrations.alertmanager import AlertmanagerClient, AlertmanagerError
+from integrations.alertmanager import (
+    AlertmanagerClient,
+    AlertmanagerError,
+    AlertmanagerUnreadableError,
+)
 from integrations.probes import HttpProbe, ProbeAnswer, TcpProbe
 from integrations.secrets import MissingSecretError, read_secret
 
@@ -39,11 +45,12 @@ class LiveChecks:
     def flight(self, customer: Customer, deployment: Deployment, phase: Phase) -> Flight:
         """What the checks and the monitoring say now about ``deployment``'s systems."""
         checks = checks_for(customer, deployment.environment)
-        with ThreadPoolExecutor(max_workers=max(1, min(8, len(checks)))) as pool:
+        with ThreadPoolExecutor(max_workers=min(8, len(checks)) + 1) as pool:
+            monitoring = pool.submit(self._firing, customer)  # at the same time as the checks
             outcomes = tuple(
                 pool.map(lambda check: self._outcome(check, deployment, phase), checks)
             )
-        firing, problem = self._firing(customer)
+            firing, problem = monitoring.result()
         return Flight(phase, outcomes, firing, problem)
 
     def _outcome(self, check: LiveCheck, deployment: Deployment, phase: Phase) -> LiveOutcome:
@@ -90,6 +97,8 @@ class LiveChecks:
                                      what="Alertmanager token", environ=self.environ)  # fmt: skip
             client = self.alertmanager(config.url, config.timeout.total_seconds(), bearer)
             alerts = client.firing(list(config.matchers))
+        except AlertmanagerUnreadableError as error:
+            return None, Problem.of("step3_monitoring_unreadable", why=error.why)
         except (AlertmanagerError, MissingSecretError) as error:
             return None, Problem.of("step3_monitoring_down", why=error)
         return tuple(Firing(a.fingerprint, a.name) for a in alerts), None

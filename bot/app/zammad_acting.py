@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from bot.app.committer import Committer
+from bot.app.decisions import LockBusyError
 from bot.app.health import HealthBook, system_of
 from bot.app.orders import Orders
 from bot.app.store import Store
@@ -117,7 +118,7 @@ class ZammadActing:
             try:
                 applied, touched = self._act_on_note(item, note, reads, touched)
                 count += applied
-            except (ZammadError, GitLabError):
+            except (ZammadError, GitLabError, LockBusyError):  # the note is read again
                 raise
             except Exception as error:
                 self._unexpected(item.ticket, note_cause(note.article_id), error)
@@ -144,7 +145,7 @@ class ZammadActing:
                 with self.committer.marking(markers):
                     cause = tag_cause(tags[0].tag, tags[0].at)
                     count += self.orders.carry_out(routed, item.ticket, reads, cause=cause)
-            except (ZammadError, GitLabError):
+            except (ZammadError, GitLabError, LockBusyError):
                 raise
             except Exception as error:
                 for tag in tags:

@@ -17,9 +17,12 @@ from bot.config.step3 import VERSION_PLACEHOLDER, LiveCheck
 from bot.domain.model import ComponentVersion
 from bot.domain.problems import Problem
 from bot.domain.texts import say
-from bot.domain.texts.calendar import list_words
+from bot.domain.texts.calendar import list_words, locale_of
 
 Phase = Literal["before", "after", "asked"]
+
+#: How many alerts a note names; the rest are counted ("and 99,990 more").
+ALERTS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -97,13 +100,23 @@ def failed_lines(flight: Flight, language: str) -> list[str]:
     ]  # fmt: skip
 
 
+def alert_lines(key: str, alerts: Sequence[Firing], language: str) -> list[str]:
+    """One line ``key`` per alert up to :data:`ALERTS_SHOWN`, then "and 99,990 more" (the
+    audit keeps the list)."""
+    lines = [say(language, key, name=alert.name) for alert in alerts[:ALERTS_SHOWN]]
+    if len(alerts) > ALERTS_SHOWN:
+        from babel.numbers import format_decimal  # CLDR is loaded when a count is first said
+
+        count = format_decimal(len(alerts) - ALERTS_SHOWN, locale=locale_of(language))
+        lines.append(say(language, "step3_alerts_more", count=count))
+    return lines
+
+
 def flight_lines(flight: Flight, at_start: Sequence[str], language: str) -> list[str]:
-    """The team's lines: one per failed check, per alert that started firing, and the
-    monitoring that could not be read."""
+    """The team's lines: one per failed check, per alert that started firing (the first
+    :data:`ALERTS_SHOWN`), and the monitoring that could not be read."""
     lines = failed_lines(flight, language)
-    lines += [
-        say(language, "step3_alert_new", name=alert.name) for alert in flight.new_alerts(at_start)
-    ]
+    lines += alert_lines("step3_alert_new", flight.new_alerts(at_start), language)
     if flight.monitoring_problem is not None:
         problem = flight.monitoring_problem.text(language)
         lines.append(say(language, "step3_monitoring_unread", why=problem))

@@ -158,7 +158,7 @@ def on_done(b: Builder, event: DoneRequested) -> None:
     b.log()
     b.calendar()
     b.timer("delay", None)
-    b.status("completed")
+    b.status("completed", details=verifying.unread_lines(b, event))
     b.tags(tags.deployed, consumed=[tags.done, tags.delay, tags.start])
 
 

@@ -10,8 +10,7 @@ from bot.domain.lifecycle.builder import Builder, say_op, status_tag
 from bot.domain.model import Deployment
 from bot.domain.problems import Problem
 from bot.domain.rendering import note_language
-from bot.domain.step3 import failed_lines, flight_lines, passed_lines, verified
-from bot.domain.texts import say
+from bot.domain.step3 import alert_lines, failed_lines, flight_lines, passed_lines, verified
 
 
 def preflight_problems(b: Builder, event: StartRequested) -> list[str]:
@@ -27,7 +26,7 @@ def preflight_lines(b: Builder, event: StartRequested) -> list[str]:
     if event.preflight is None:
         return []
     language, flight = note_language(b.config), event.preflight
-    firing = [say(language, "step3_alert_firing", name=a.name) for a in flight.firing or ()]
+    firing = alert_lines("step3_alert_firing", flight.firing or (), language)
     known = tuple(alert.fingerprint for alert in flight.firing or ())
     return [*passed_lines(flight, language), *flight_lines(flight, known, language), *firing]
 
@@ -66,6 +65,18 @@ def closing(b: Builder, event: DoneRequested, d: Deployment) -> Deployment:
         d = replace(d, notes=(*d.notes, Problem.of("note_done_forced", problems=problems,
                                                     reason=event.force)))  # fmt: skip
     return d
+
+
+def unread_lines(b: Builder, event: DoneRequested) -> list[str]:
+    """The completion note's line when the monitoring could not be read (it held nothing; a
+    forced close that held says it with the rest)."""
+    flight = event.postflight
+    if flight is None or flight.monitoring_problem is None:
+        return []
+    if event.force and flight.holds(b.deployment.firing_at_start):
+        return []
+    problem = flight.monitoring_problem.text(note_language(b.config))
+    return [say_op(b, "step3_monitoring_unread", why=problem)]
 
 
 def on_verify(b: Builder, event: VerifyRequested) -> None:

@@ -74,6 +74,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_window_hours": "de {start} a {end}",
         "book_held_title": "No se puede reservar ahora mismo",
         "book_busy_title": "No hemos podido completar la reserva",
+        "book_locked_title": "Estamos atendiendo otra reserva",
         "book_too_many_title": "Demasiados intentos",
         "book_form_expired_title": "El formulario ha caducado",
         "book_tampered_title": "Este enlace no es válido",
@@ -81,6 +82,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "nueva fecha.",
         "book_busy": "No hemos podido completar la reserva ahora mismo. Inténtenlo de nuevo en "
         "unos minutos.",
+        "book_locked": "Estamos atendiendo otra reserva en este momento y no se ha reservado "
+        "nada. Inténtenlo de nuevo en unos segundos.",
         "reply_option": "El cliente elige la opción {number}: {slot}. "
         "Para reservarla, pon la etiqueta {tag}.",
         "reply_proposal": "El cliente pide {slot}, que es la opción {number}. "
@@ -164,6 +167,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_window_hours": "{start_de} a {end}",
         "book_held_title": "Ara mateix no es pot reservar",
         "book_busy_title": "No hem pogut completar la reserva",
+        "book_locked_title": "Estem atenent una altra reserva",
         "book_too_many_title": "Massa intents",
         "book_form_expired_title": "El formulari ha caducat",
         "book_tampered_title": "Aquest enllaç no és vàlid",
@@ -171,6 +175,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "nova data.",
         "book_busy": "Ara mateix no hem pogut completar la reserva. Torneu-ho a provar d'aquí a "
         "uns minuts.",
+        "book_locked": "En aquest moment estem atenent una altra reserva i no s'ha reservat res. "
+        "Torneu-ho a provar d'aquí a uns segons.",
         "reply_option": "El client tria l'opció {number}: {slot}. "
         "Per reservar-la, posa l'etiqueta {tag}.",
         "reply_proposal": "El client demana {slot}, que és l'opció {number}. "
@@ -253,6 +259,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_window_hours": "{start} to {end}",
         "book_held_title": "This slot cannot be booked right now",
         "book_busy_title": "We could not complete the booking",
+        "book_locked_title": "We are handling another booking",
         "book_too_many_title": "Too many attempts",
         "book_form_expired_title": "The form has expired",
         "book_tampered_title": "This link is not valid",
@@ -260,6 +267,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "new date.",
         "book_busy": "We could not complete the booking just now. Please try again in a few "
         "minutes.",
+        "book_locked": "We are handling another booking at this moment and nothing was booked. "
+        "Please try again in a few seconds.",
         "reply_option": "The customer chooses option {number}: {slot}. "
         "To book it, add the tag {tag}.",
         "reply_proposal": "The customer asks for {slot}, which is option {number}. "

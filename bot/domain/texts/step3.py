@@ -22,6 +22,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "step3_unknown_host": "no se encuentra el nombre {host} (DNS)",
         "step3_secret_missing": "falta su secreto: {why}",
         "step3_monitoring_down": "Alertmanager no responde ({why})",
+        "step3_monitoring_unreadable": "Alertmanager ha respondido algo ilegible ({why})",
+        "step3_alerts_more": "… y {count} alertas más (la lista, en la auditoría)",
         "step3_done_choices": "Corrige y escribe /deploy recheck, o cierra igualmente con "
         "/deploy done force: <motivo>, o vuelve atrás con /deploy rollback <motivo>.",
         "step3_start_choices": "Revisa el sistema antes de avisar al cliente, o escribe "
@@ -58,6 +60,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "step3_unknown_host": "no es troba el nom {host} (DNS)",
         "step3_secret_missing": "en falta el secret: {why}",
         "step3_monitoring_down": "Alertmanager no respon ({why})",
+        "step3_monitoring_unreadable": "Alertmanager ha respost una cosa il·legible ({why})",
+        "step3_alerts_more": "… i {count} alertes més (la llista, a l'auditoria)",
         "step3_done_choices": "Corregeix-ho i escriu /deploy recheck, o tanca igualment amb "
         "/deploy done force: <motiu>, o torna enrere amb /deploy rollback <motiu>.",
         "step3_start_choices": "Revisa el sistema abans d'avisar el client, o escriu "
@@ -96,6 +100,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "step3_unknown_host": "the name {host} is not found (DNS)",
         "step3_secret_missing": "its secret is missing: {why}",
         "step3_monitoring_down": "Alertmanager does not answer ({why})",
+        "step3_monitoring_unreadable": "Alertmanager answered something unreadable ({why})",
+        "step3_alerts_more": "… and {count} more alerts (the list is in the audit)",
         "step3_done_choices": "Fix it and write /deploy recheck, or close anyway with "
         "/deploy done force: <reason>, or go back with /deploy rollback <reason>.",
         "step3_start_choices": "Look at the system before the customer is told, or write "
