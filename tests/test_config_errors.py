@@ -396,7 +396,7 @@ def test_relative_paths_are_read_from_the_folder_given_instead_of_the_files(
 def test_a_postgresql_url_needs_its_driver_installed() -> None:
     url = "postgresql+psycopg://deploybot@db.example/deploybot"
     missing = database_url_problem(url, has_module=lambda name: False)
-    assert missing is not None and "pip install 'deploybot[postgresql]'" in missing
+    assert missing is not None and "pip install '.[postgresql]' in its clone" in missing
     assert database_url_problem(url, has_module=lambda name: name == "psycopg") is None
     assert database_url_problem("sqlite:///state.sqlite") is None
 

@@ -371,8 +371,8 @@ def database_url_problem(
         if not has_module(module):
             return (
                 f"the PostgreSQL driver '{module}' is not installed: install deploybot with "
-                "its postgresql extra (pip install 'deploybot[postgresql]') and write the URL "
-                "as postgresql+psycopg://…"
+                "its postgresql extra (pip install '.[postgresql]' in its clone, or "
+                "'deploybot-….whl[postgresql]') and write the URL as postgresql+psycopg://…"
             )
     return None
 
