@@ -243,6 +243,16 @@ def test_without_a_configuration_the_shipped_example_is_used_and_said_so(
     ]
 
 
+def test_the_example_named_by_deploybot_config_is_used_without_a_word(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without_configuration(tmp_path, monkeypatch)
+    monkeypatch.setenv("DEPLOYBOT_CONFIG", str(example_config_path()))
+    result = CliRunner().invoke(main, ["validate-config"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
 def test_the_demo_and_preview_use_the_example_without_a_word(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -71,14 +71,15 @@ def load(config_path: Path | None, *, quiet: bool = False) -> Config:
     from bot.config.loading import ConfigError, load_config
 
     path = config_path or default_config_path()
-    if config_path is None and os.environ.get("DEPLOYBOT_CONFIG") and not path.exists():
+    named = config_path is not None or bool(os.environ.get("DEPLOYBOT_CONFIG"))
+    if config_path is None and named and not path.exists():
         fail(
             f"$DEPLOYBOT_CONFIG names {path}, which does not exist; "
             "set it to the configuration file, or unset it"
         )
     example = example_config_path()
     folder = Path.cwd() if path.resolve() == example.resolve() else None
-    if folder is not None and config_path is None and not quiet:
+    if folder is not None and not named and not quiet:
         click.echo(
             "deploybot: no configuration given (--config, $DEPLOYBOT_CONFIG or ./deploybot.yaml): "
             f"using the shipped example {example}, its state and files in {folder}",
