@@ -36,7 +36,7 @@ def skip_reason() -> str | None:
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        return "the psycopg driver is not installed (pip install 'deploybot[postgresql]')"
+        return "the psycopg driver is not installed (pip install '.[postgresql]' in the clone)"
     return None
 
 

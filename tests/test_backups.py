@@ -60,7 +60,11 @@ def test_an_sqlite_backup_restores_the_state_it_took(tmp_path: Path) -> None:
     configured(tmp_path, sqlite_url(state))
     store = Store(sqlite_url(state))
     commit(store, "DIBA-2026-0007")
-    settings = {"STATE": str(state), "BACKUPS": str(tmp_path / "backups")}
+    settings = {
+        "STATE": str(state),
+        "BACKUPS": str(tmp_path / "backups"),
+        "CONFIG": str(tmp_path / "deploybot.yaml"),
+    }
     run(block("sqlite-backup"), tmp_path, settings)
     commit(store, "DIBA-2026-0008")
     store.engine.dispose()
@@ -78,6 +82,7 @@ def test_a_postgresql_backup_restores_the_state_it_took(tmp_path: Path, postgres
     settings = {
         "DATABASE": url.replace("postgresql+psycopg://", "postgresql://"),
         "BACKUPS": str(tmp_path / "backups"),
+        "CONFIG": str(tmp_path / "deploybot.yaml"),
     }
     run(block("pg-backup"), tmp_path, settings)
     commit(store, "DIBA-2026-0008")

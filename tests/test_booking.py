@@ -130,7 +130,16 @@ def test_the_proposals_reach_the_customer_with_a_link_in_their_language(direct: 
     assert claim is not None and claim.deployment_id == deployment_id and claim.round == 1
     assert claim.expires == START + timedelta(days=7)
     [proposals] = [n for n in direct.zammad.notes(1) if "Franjas propuestas" in n]
-    assert "El cliente ha recibido estas propuestas con su enlace de reserva." in proposals
+    assert "El cliente ha recibido estas propuestas con su enlace de reserva, " in proposals
+
+
+def test_the_teams_note_offers_no_draft_to_send_once_the_link_sent_the_proposals(
+    direct: InProcess,
+) -> None:
+    ready(direct, 1, 2)
+    [proposals] = [n for n in direct.zammad.notes(1) if "Franjas propuestas" in n]
+    assert "ha recibido estas propuestas con su enlace de reserva, en un comentario" in proposals
+    assert "Borrador para enviar" not in proposals and "<blockquote>" not in proposals
 
 
 def test_the_same_proposals_checked_again_send_the_customer_nothing_new(direct: InProcess) -> None:

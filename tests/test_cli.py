@@ -200,17 +200,78 @@ def test_overview_plans_every_handled_customer() -> None:
     assert "Not handled: Andalucia is run exclusively by Sur Sistemas" in result.stdout
 
 
-def test_default_config_prefers_local_file_then_environment_then_example(
+def test_default_config_prefers_environment_then_local_file_then_example(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DEPLOYBOT_CONFIG", raising=False)
     assert default_config_path(tmp_path) == example_config_path()
-    elsewhere = tmp_path / "elsewhere.yaml"
-    monkeypatch.setenv("DEPLOYBOT_CONFIG", str(elsewhere))
-    assert default_config_path(tmp_path) == elsewhere
     local = tmp_path / "deploybot.yaml"
     local.write_text("", encoding="utf-8")
     assert default_config_path(tmp_path) == local
+    elsewhere = tmp_path / "elsewhere.yaml"
+    monkeypatch.setenv("DEPLOYBOT_CONFIG", str(elsewhere))
+    assert default_config_path(tmp_path) == elsewhere  # the explicit setting beats the file
+
+
+def test_a_deploybot_config_naming_a_missing_file_is_refused_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deploybot.yaml").write_text(example_config_path().read_text("utf-8"), "utf-8")
+    missing = tmp_path / "typo.yaml"
+    monkeypatch.setenv("DEPLOYBOT_CONFIG", str(missing))
+    result = CliRunner().invoke(main, ["validate-config"])
+    assert result.exit_code == 2
+    assert f"$DEPLOYBOT_CONFIG names {missing}, which does not exist" in result.stderr
+    assert "OK" not in result.stdout
+
+
+def without_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DEPLOYBOT_CONFIG", raising=False)
+
+
+def test_without_a_configuration_the_shipped_example_is_used_and_said_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without_configuration(tmp_path, monkeypatch)
+    result = CliRunner().invoke(main, ["validate-config"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"deploybot: no configuration given (--config, $DEPLOYBOT_CONFIG or ./deploybot.yaml): "
+        f"using the shipped example {example_config_path()}, its state and files in {tmp_path}"
+    ]
+
+
+def test_the_example_named_by_deploybot_config_is_used_without_a_word(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without_configuration(tmp_path, monkeypatch)
+    monkeypatch.setenv("DEPLOYBOT_CONFIG", str(example_config_path()))
+    result = CliRunner().invoke(main, ["validate-config"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+def test_the_demo_and_preview_use_the_example_without_a_word(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without_configuration(tmp_path, monkeypatch)
+    result = CliRunner().invoke(main, ["preview", "start", "--customer", "DIBA"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+def test_the_examples_state_is_kept_in_the_current_folder_not_beside_the_example(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without_configuration(tmp_path, monkeypatch)
+    beside = example_config_path().parent / "deploybot-state.sqlite"
+    was_there = beside.exists()
+    result = CliRunner().invoke(main, ["status"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "deploybot-state.sqlite").is_file()
+    assert beside.exists() == was_there
 
 
 def test_commands_without_config_option_use_the_environment(

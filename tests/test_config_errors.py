@@ -386,10 +386,23 @@ def test_a_relative_token_file_is_read_from_the_configurations_folder(
     assert client.session.headers["Authorization"] == "Token token=from-the-config-folder"
 
 
+def test_relative_paths_are_read_from_the_folder_given_instead_of_the_files(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "work"
+    (folder / "secrets").mkdir(parents=True)
+    (folder / "secrets" / "zammad.token").write_text("from-the-given-folder\n")
+    secret = "zammad:\n  url: https://z.example\n  token_file: secrets/zammad.token\n"
+    config = load_config(write(tmp_path, BASE + secret), folder=folder)
+    client = zammad_client(config.zammad, {})
+    assert client.session.headers["Authorization"] == "Token token=from-the-given-folder"
+    assert config.resolve_path(Path("mail-out")) == folder / "mail-out"
+
+
 def test_a_postgresql_url_needs_its_driver_installed() -> None:
     url = "postgresql+psycopg://deploybot@db.example/deploybot"
     missing = database_url_problem(url, has_module=lambda name: False)
-    assert missing is not None and "pip install 'deploybot[postgresql]'" in missing
+    assert missing is not None and "pip install '.[postgresql]' in its clone" in missing
     assert database_url_problem(url, has_module=lambda name: name == "psycopg") is None
     assert database_url_problem("sqlite:///state.sqlite") is None
 

@@ -1,5 +1,6 @@
-"""The lifecycle's transition table says what the handlers do, both ways: every row happens, and
-no order changes a deployment's state in a way the table does not list."""
+"""The lifecycle's transition table says what the handlers do, both ways: every row happens (the
+order carried out: nothing refused or ignored, and a note saying what it did), and no order
+changes a deployment's state in a way the table does not list."""
 
 from __future__ import annotations
 
@@ -8,19 +9,23 @@ from datetime import datetime, timedelta
 
 from bot.config.loading import load_config
 from bot.domain.calendar.rules import Slot
+from bot.domain.effects import PostNote
 from bot.domain.events import (
     CancelRequested,
+    CheckRequested,
     DelayDue,
     DelayRequested,
     DoneRequested,
     Event,
     Origin,
+    OverdueDue,
     Requested,
     RollbackRequested,
     ScheduleRequested,
+    SlotChosen,
     StartRequested,
 )
-from bot.domain.lifecycle import apply
+from bot.domain.lifecycle import transition
 from bot.domain.lifecycle.transitions import TRANSITIONS, mermaid_diagram
 from bot.domain.model import State
 from bot.domain.prerequisites.checks import check_prerequisites
@@ -30,6 +35,8 @@ from tests.factories import at, component_facts, make_deployment, make_facts
 
 CONFIG = load_config(example_config_path())
 TAG = Origin("tag", "marta", 1)
+LINK = Origin("booking", "Núria Puig", 1)
+TIMER = Origin("timer", "deploybot")
 SLOT = at("2026-12-01 09:30")
 NOW = at("2026-11-26 10:00")
 READY = check_prerequisites(make_facts(), CONFIG)
@@ -52,13 +59,20 @@ VARIANTS: dict[type[Event], list[Variant]] = {
     ScheduleRequested: [
         (lambda: ScheduleRequested(TAG, SLOT, report=READY), NOW),
         (lambda: ScheduleRequested(TAG, SLOT, report=FAILING, force="customer asked"), NOW),
+        (lambda: ScheduleRequested(LINK, SLOT, comment="after 9, please"), NOW),
     ],
+    SlotChosen: [(lambda: SlotChosen(LINK, SLOT, "after 9, please"), NOW)],
     StartRequested: [(lambda: StartRequested(TAG, READY), SLOT)],
     DelayRequested: [(lambda: DelayRequested(TAG, timedelta(minutes=30)), SLOT)],
-    DelayDue: [(lambda: DelayDue(Origin("timer", "deploybot")), SLOT + timedelta(minutes=30))],
+    DelayDue: [(lambda: DelayDue(TIMER), SLOT + timedelta(minutes=30))],
     DoneRequested: [(lambda: DoneRequested(TAG), SLOT + timedelta(minutes=21))],
     RollbackRequested: [(lambda: RollbackRequested(TAG, "login loop"), SLOT)],
     CancelRequested: [(lambda: CancelRequested(TAG, "freeze"), NOW)],
+    CheckRequested: [
+        (lambda: CheckRequested(TIMER, READY, reminder=True), SLOT - timedelta(hours=20)),
+        (lambda: CheckRequested(TAG, READY), NOW),
+    ],
+    OverdueDue: [(lambda: OverdueDue(TIMER), SLOT + timedelta(hours=1))],
 }
 
 
@@ -71,25 +85,38 @@ def _in(state: State):  # type: ignore[no-untyped-def]
     )
 
 
-def _observed() -> set[tuple[State, type[Event], State]]:
+def _observed(carried_out: bool) -> set[tuple[State, type[Event], State]]:
+    """Each order in each state and the state it leads to; with ``carried_out`` only the orders
+    the handler carried out (nothing refused or ignored, a note saying what it did)."""
     seen = set()
     for state in State:
         for kind, variants in VARIANTS.items():
             for event, now in variants:
-                new, _ = apply(_in(state), event(), now, CONFIG, Renderer())
-                seen.add((state, kind, new.state))
+                outcome = transition(_in(state), event(), now, CONFIG, Renderer())
+                noted = any(isinstance(e, PostNote) for e in outcome.effects)
+                if not carried_out or (noted and not outcome.refusal):
+                    seen.add((state, kind, outcome.deployment.state))
     return seen
 
 
 def test_every_state_change_the_handlers_make_is_in_the_table() -> None:
     table = {(row.source, row.event, row.target) for row in TRANSITIONS}
-    changes = {(s, kind, t) for s, kind, t in _observed() if s is not t}
+    changes = {(s, kind, t) for s, kind, t in _observed(carried_out=False) if s is not t}
     assert changes - table == set()
 
 
 def test_every_row_of_the_table_happens() -> None:
     table = {(row.source, row.event, row.target) for row in TRANSITIONS}
-    assert table - _observed() == set()
+    assert table - _observed(carried_out=True) == set()
+
+
+def test_the_table_names_every_order_that_acts_on_a_booking() -> None:
+    rows = {(row.source, row.event, row.target): row.trigger for row in TRANSITIONS}
+    assert "deploy-accept" in rows[State.READY, ScheduleRequested, State.SCHEDULED]
+    assert "booking link" in rows[State.READY, ScheduleRequested, State.SCHEDULED]
+    assert "booking link" in rows[State.READY, SlotChosen, State.READY]
+    assert "reminder" in rows[State.SCHEDULED, CheckRequested, State.SCHEDULED]
+    assert "overdue" in rows[State.SCHEDULED, OverdueDue, State.SCHEDULED]
 
 
 def test_the_diagram_draws_every_state_and_ends_in_the_ended_ones() -> None:

@@ -47,13 +47,14 @@ def utc_now() -> datetime:
 
 
 def default_config_path(cwd: Path | None = None) -> Path:
-    """``./deploybot.yaml``, else ``$DEPLOYBOT_CONFIG``, else the shipped example."""
-    local = (cwd or Path.cwd()) / "deploybot.yaml"
-    if local.exists():
-        return local
+    """``$DEPLOYBOT_CONFIG`` (an explicit setting beats an implicit one), else
+    ``./deploybot.yaml``, else the shipped example."""
     from_env = os.environ.get("DEPLOYBOT_CONFIG")
     if from_env:
         return Path(from_env)
+    local = (cwd or Path.cwd()) / "deploybot.yaml"
+    if local.exists():
+        return local
     return example_config_path()
 
 
@@ -62,13 +63,30 @@ def fail(message: str, code: int = EXIT_CONFIG) -> NoReturn:
     sys.exit(code)
 
 
-def load(config_path: Path | None) -> Config:
-    """Load the configuration or exit with code 2 and every problem on stderr."""
+def load(config_path: Path | None, *, quiet: bool = False) -> Config:
+    """Load the configuration or exit with code 2 and every problem on stderr. The shipped
+    example keeps its state and files in the current folder, never beside itself (inside an
+    installed package); when it is used for want of another, one line on stderr says so unless
+    ``quiet`` (the demo and the previews, which are meant to run on it)."""
     from bot.config.loading import ConfigError, load_config
 
     path = config_path or default_config_path()
+    named = config_path is not None or bool(os.environ.get("DEPLOYBOT_CONFIG"))
+    if config_path is None and named and not path.exists():
+        fail(
+            f"$DEPLOYBOT_CONFIG names {path}, which does not exist; "
+            "set it to the configuration file, or unset it"
+        )
+    example = example_config_path()
+    folder = Path.cwd() if path.resolve() == example.resolve() else None
+    if folder is not None and not named and not quiet:
+        click.echo(
+            "deploybot: no configuration given (--config, $DEPLOYBOT_CONFIG or ./deploybot.yaml): "
+            f"using the shipped example {example}, its state and files in {folder}",
+            err=True,
+        )
     try:
-        return load_config(path)
+        return load_config(path, folder=folder)
     except ConfigError as exc:
         fail(str(exc))
 
@@ -108,7 +126,7 @@ def config_option(function: Callable[..., Any]) -> Callable[..., Any]:
         "config_path",
         type=click.Path(path_type=Path, dir_okay=False),
         default=None,
-        help="Configuration file (default: ./deploybot.yaml, $DEPLOYBOT_CONFIG, the example).",
+        help="Configuration file (default: $DEPLOYBOT_CONFIG, ./deploybot.yaml, the example).",
     )(function)
 
 

@@ -186,7 +186,7 @@ def preview(
     config_path: Path | None,
 ) -> None:
     """Print an email rendered for a sample deployment of a customer (its next allowed slot)."""
-    config = load(config_path)
+    config = load(config_path, quiet=True)
     customer = find_customer(config, customer_name)
     now = utc_now()
     deployment = sample_deployment(config, customer, now)
@@ -246,7 +246,7 @@ def demo(out: Path, config_path: Path | None) -> None:
     from bot.app.demo import BACKENDS, run_demo
     from emulators.scenario import load_scenario
 
-    config = load(config_path)
+    config = load(config_path, quiet=True)
     backend = os.environ.get("DEPLOYBOT_DEMO_BACKEND", "folder") or "folder"
     if backend not in BACKENDS:
         fail(f"DEPLOYBOT_DEMO_BACKEND={backend!r}: write one of {', '.join(BACKENDS)}")

@@ -371,8 +371,8 @@ def database_url_problem(
         if not has_module(module):
             return (
                 f"the PostgreSQL driver '{module}' is not installed: install deploybot with "
-                "its postgresql extra (pip install 'deploybot[postgresql]') and write the URL "
-                "as postgresql+psycopg://…"
+                "its postgresql extra (pip install '.[postgresql]' in its clone, or "
+                "'deploybot-….whl[postgresql]') and write the URL as postgresql+psycopg://…"
             )
     return None
 
@@ -415,8 +415,11 @@ def _compose(text: str) -> tuple[yaml.Node | None, Any]:
         loader.dispose()
 
 
-def parse_config(text: str, source: str = "<config>", path: Path | None = None) -> Config:
-    """Parse and validate configuration text; raise :class:`ConfigError` naming every problem."""
+def parse_config(
+    text: str, source: str = "<config>", path: Path | None = None, folder: Path | None = None
+) -> Config:
+    """Parse and validate configuration text; raise :class:`ConfigError` naming every problem.
+    Relative paths are read from ``folder``, by default the folder of ``path``."""
     try:
         node, data = _compose(text)
     except yaml.MarkedYAMLError as exc:
@@ -452,9 +455,11 @@ def parse_config(text: str, source: str = "<config>", path: Path | None = None) 
         problems.append(ConfigProblem(_line_for(loc, lines), _format_loc(loc), message))
     if problems:
         raise ConfigError(source, problems)
-    if path is not None:
-        config = _with_secret_files_resolved(config, path.parent)
+    folder = folder or (path.parent if path is not None else None)
+    if folder is not None:
+        config = _with_secret_files_resolved(config, folder)
     config._source = path
+    config._folder = folder
     return config
 
 
@@ -486,8 +491,9 @@ def _with_secret_files_resolved(config: Config, folder: Path) -> Config:
     )
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate a configuration file."""
+def load_config(path: Path, folder: Path | None = None) -> Config:
+    """Read and validate a configuration file; its relative paths are read from ``folder``, by
+    default the file's own."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -495,4 +501,4 @@ def load_config(path: Path) -> Config:
         raise ConfigError(
             str(path), [ConfigProblem(None, "", f"cannot read it: {reason}")]
         ) from None
-    return parse_config(text, source=str(path), path=path.resolve())
+    return parse_config(text, source=str(path), path=path.resolve(), folder=folder)

@@ -584,6 +584,7 @@ class Config(StrictModel):
     )
 
     _source: Path | None = PrivateAttr(default=None)
+    _folder: Path | None = PrivateAttr(default=None)
 
     @property
     def source(self) -> Path | None:
@@ -591,10 +592,11 @@ class Config(StrictModel):
         return self._source
 
     def resolve_path(self, path: Path) -> Path:
-        """A path from the configuration, relative paths being relative to the file's folder."""
-        if path.is_absolute() or self._source is None:
+        """A path from the configuration, relative paths being relative to the file's folder
+        (or the one it was loaded with)."""
+        if path.is_absolute() or self._folder is None:
             return path
-        return self._source.parent / path
+        return self._folder / path
 
     def customer(self, name: str) -> Customer:
         """The customer with this name, compared case-insensitively."""

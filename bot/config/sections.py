@@ -458,7 +458,7 @@ class StateConfig(StrictModel):
         description=(
             "The store: `sqlite:///file` (one daemon per file) or "
             "`postgresql+psycopg://user@host/db` (several instances, one leader; needs "
-            "`deploybot[postgresql]`)."
+            "deploybot's `postgresql` extra: `pip install '.[postgresql]'` in its clone)."
         ),
     )
 

@@ -11,13 +11,16 @@ from dataclasses import dataclass
 
 from bot.domain.events import (
     CancelRequested,
+    CheckRequested,
     DelayDue,
     DelayRequested,
     DoneRequested,
     Event,
+    OverdueDue,
     Requested,
     RollbackRequested,
     ScheduleRequested,
+    SlotChosen,
     StartRequested,
 )
 from bot.domain.model import State
@@ -50,9 +53,27 @@ TRANSITIONS: tuple[Transition, ...] = (
         for source in (State.REQUESTED, State.BLOCKED, State.READY)
         for target in (State.BLOCKED, State.READY)
     ),
-    Transition(State.READY, ScheduleRequested, State.SCHEDULED, "/deploy schedule, deploy-slot-N"),
+    Transition(
+        State.READY,
+        ScheduleRequested,
+        State.SCHEDULED,
+        "/deploy schedule, deploy-slot-N, deploy-accept, booking link (direct)",
+    ),
+    Transition(
+        State.READY,
+        SlotChosen,
+        State.READY,
+        "booking link (confirm)",
+    ),
     Transition(State.BLOCKED, ScheduleRequested, State.SCHEDULED, "/deploy schedule with force"),
     Transition(State.SCHEDULED, ScheduleRequested, State.SCHEDULED, "/deploy schedule (move)"),
+    Transition(
+        State.SCHEDULED,
+        CheckRequested,
+        State.SCHEDULED,
+        "reminder, /deploy recheck",
+    ),
+    Transition(State.SCHEDULED, OverdueDue, State.SCHEDULED, "overdue timer"),
     Transition(State.SCHEDULED, StartRequested, State.IN_PROGRESS, "deploy-start"),
     Transition(State.IN_PROGRESS, DelayRequested, State.DELAYED, "deploy-delay"),
     Transition(State.IN_PROGRESS, DelayDue, State.DELAYED, "the delay timer"),
