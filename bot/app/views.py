@@ -162,7 +162,9 @@ class ViewsApp:
         return self._page(
             "calendar",
             month=f"{month_names(language)[first.month - 1]} {first.year}",
-            weeks=month_grid(self.config, first, customers, shown, now=now),
+            weeks=month_grid(
+                self.config, first, customers, shown, now=now, bookings=self.store.held_bookings()
+            ),
             weekdays=weekday_names(language),
             upcoming=upcoming(self.config, [d for d in soon if d.is_open], now),
             customers=[c.name for c in self.config.customers],

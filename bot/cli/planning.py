@@ -26,8 +26,8 @@ from bot.cli.base import (
     utc_now,
 )
 from bot.config.models import Config, Customer
-from bot.domain.calendar.planning import SlotPlan, explain_day, propose_slots
-from bot.domain.calendar.rules import DayVerdict, SlotRules, rules_for
+from bot.domain.calendar.planning import SlotPlan, explain_day, propose_slots, taken_on
+from bot.domain.calendar.rules import Booking, DayVerdict, SlotRules, rules_for
 from bot.domain.durations import format_duration
 from bot.domain.texts.calendar import short_date, weekday_names
 
@@ -64,6 +64,31 @@ def validate_config(config_path: Path | None) -> None:
     click.echo(f"OK {config.source}")
     for customer in config.customers:
         click.echo(f"  {customer_summary(config, customer)}")
+
+
+def held_bookings(config: Config, *, rules_only: bool = False) -> tuple[Booking, ...]:
+    """The slots the store holds (booked, running, chosen and waiting for the team), as the
+    proposals, the booking page and the reply reader see them; none with ``rules_only`` or
+    when there is no state yet (a read-only command creates no database)."""
+    from bot.app.store import Store
+    from bot.app.wiring import state_url
+
+    if rules_only:
+        return ()
+    url = state_url(config)
+    local = url.startswith("sqlite:///") and not url.endswith(":memory:")
+    if local and not Path(url.removeprefix("sqlite:///")).is_file():
+        return ()
+    return Store(url).held_bookings()
+
+
+def rules_only_option(function: Any) -> Any:
+    """The ``--rules-only`` flag: the calendar rules alone, without the store's bookings."""
+    return click.option(
+        "--rules-only",
+        is_flag=True,
+        help="Judge by the calendar rules alone (ignore the bookings in the store).",
+    )(function)
 
 
 def _plan_json(plan: SlotPlan) -> dict[str, Any]:
@@ -154,6 +179,7 @@ def print_skipped(console: Console, skipped: Sequence[DayVerdict], *, every: boo
 @click.option("--duration", help="Slot length, e.g. 15m, 1h30 (default: the customer's).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--all", "every", is_flag=True, help="List every skipped day with every reason.")
+@rules_only_option
 @config_option
 def plan_command(
     customer_name: str,
@@ -162,6 +188,7 @@ def plan_command(
     duration: str | None,
     as_json: bool,
     every: bool,
+    rules_only: bool,
     config_path: Path | None,
 ) -> None:
     """The next allowed slots of CUSTOMER and every day skipped on the way, with reasons."""
@@ -173,7 +200,8 @@ def plan_command(
     if from_date is not None:
         after = datetime.combine(parse_date(from_date, "--from"), datetime.min.time(), rules.tz)
     try:
-        plan = propose_slots(rules, now=utc_now(), duration=length, count=count, after=after)
+        plan = propose_slots(rules, now=utc_now(), duration=length, count=count, after=after,
+                             bookings=held_bookings(config, rules_only=rules_only))  # fmt: skip
     except OverflowError:
         fail(f"--from {from_date}: too far ahead (the search runs past the year 9999)")
     if as_json:
@@ -187,12 +215,14 @@ def plan_command(
 @click.argument("day", metavar="DATE")
 @click.option("--duration", help="Slot length, e.g. 15m, 1h30 (default: the customer's).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@rules_only_option
 @config_option
 def check_day(
     customer_name: str,
     day: str,
     duration: str | None,
     as_json: bool,
+    rules_only: bool,
     config_path: Path | None,
 ) -> None:
     """Whether DATE can hold a deployment for CUSTOMER: exit 0 if allowed, 1 if not."""
@@ -200,13 +230,19 @@ def check_day(
     customer = find_customer(config, customer_name)
     length = parse_duration_option(duration, customer.default_duration)
     rules = rules_for(config, customer)
-    verdict = explain_day(rules, parse_date(day, "DATE"), now=utc_now(), duration=length)
+    bookings = held_bookings(config, rules_only=rules_only)
+    verdict = explain_day(rules, parse_date(day, "DATE"), now=utc_now(), duration=length,
+                          bookings=bookings)  # fmt: skip
+    taken = taken_on(rules, verdict.day, bookings) if "conflict" in verdict.codes else ()
     if as_json:
-        click.echo(json.dumps(_verdict_json(verdict, with_allowed=True), ensure_ascii=False))
+        out = _verdict_json(verdict, with_allowed=True) | ({"taken": list(taken)} if taken else {})
+        click.echo(json.dumps(out, ensure_ascii=False))
     elif verdict.allowed:
         click.echo(f"{customer.name} {verdict.day.isoformat()}: allowed")
     else:
         click.echo(f"{customer.name} {verdict.day.isoformat()}: refused")
+        for line in taken:
+            click.echo(f"  {line}")
         for reason in verdict.reasons:
             click.echo(f"  {reason.code}: {reason.text}")
     sys.exit(0 if verdict.allowed else 1)
@@ -227,12 +263,17 @@ REASON_STYLES: dict[str, str] = {
 
 
 def month_verdicts(
-    rules: SlotRules, year: int, month: int, now: datetime, duration: timedelta
+    rules: SlotRules,
+    year: int,
+    month: int,
+    now: datetime,
+    duration: timedelta,
+    bookings: Sequence[Booking] = (),
 ) -> list[DayVerdict]:
     """The verdict of every day of a month, in order."""
     days = month_calendar.monthrange(year, month)[1]
     return [
-        explain_day(rules, date(year, month, number), now=now, duration=duration)
+        explain_day(rules, date(year, month, number), now=now, duration=duration, bookings=bookings)
         for number in range(1, days + 1)
     ]
 
@@ -284,7 +325,7 @@ def calendar_command(
             raise click.BadParameter(
                 f"'{month_text}' is not a month; write it as YYYY-MM", param_hint="--month"
             ) from None
-    verdicts = month_verdicts(rules, year, month, now, length)
+    verdicts = month_verdicts(rules, year, month, now, length, held_bookings(config))
     console = Console()
     console.print(month_grid(rules, year, month, verdicts))
     legend = Text("✓ allowed", style="bold black on green")
@@ -307,6 +348,7 @@ def overview(count: int, config_path: Path | None) -> None:
     console = Console()
     now = utc_now()
     console.print(f"[bold]deploybot overview[/] of {config.source} at {now:%Y-%m-%d %H:%M} UTC")
+    bookings = held_bookings(config)
     for customer in config.customers:
         console.rule(customer_summary(config, customer), align="left")
         if customer.managed_by == "partner_exclusive":
@@ -317,5 +359,6 @@ def overview(count: int, config_path: Path | None) -> None:
             )
             continue
         rules = rules_for(config, customer)
-        plan = propose_slots(rules, now=now, duration=customer.default_duration, count=count)
+        plan = propose_slots(rules, now=now, duration=customer.default_duration, count=count,
+                             bookings=bookings)  # fmt: skip
         print_plan(console, plan, rules, customer.default_duration)

@@ -90,11 +90,12 @@ def _understood(
     rules = rules_for(config, config.customer(deployment.customer))
     start = _at(reading.day, reading.at, deployment, rules)
     words = moment_words(start, config, language)
+    # Judged first: a proposal another request has taken since is refused like any slot.
+    reasons = slot_reasons(rules, start, start + deployment.duration, now=now, bookings=bookings)
     for number, proposal in enumerate(proposals, start=1):
-        if proposal == start:
+        if proposal == start and not reasons:
             tag = f"{prefix}{number}"
             return [say(language, "reply_proposal", slot=words, number=number, tag=tag)]
-    reasons = slot_reasons(rules, start, start + deployment.duration, now=now, bookings=bookings)
     if reasons:
         text = "; ".join(reason.text for reason in reasons)
         return [say(language, "reply_refused", slot=words, reasons=text),
