@@ -366,6 +366,12 @@ class Provider(StrictModel):
     min_notice_hours: float = Field(default=24, ge=0, le=8760)
     project_team: list[Contact] = []
     support_team: list[Contact] = []
+    operators: dict[str, str] = Field(
+        default_factory=dict,
+        description="Who runs deploybot's commands: each account name (as $USER, or the "
+        "process's login) with the name the audit trail and the log record for it, e.g. "
+        "`marta: Marta Vidal`. A command's --by overrides it.",
+    )
     support_portal: str = ""
     support_phone: str = ""
     email_domain: str | None = None
