@@ -18,6 +18,7 @@ from rich.table import Table
 
 from bot.cli.base import config_option, fail, find_customer, load, main, print_report
 from bot.config.models import Config
+from bot.config.sections import DEFAULT_PORT
 from bot.domain.commands import CommandError, parse_components, usage_line
 from bot.domain.durations import format_duration
 from bot.domain.effects import describe
@@ -303,7 +304,10 @@ def show(deployment_id: str, config_path: Path | None) -> None:
 
 
 @main.command("serve")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--port", type=click.IntRange(0, 65535),
+    help=f"Port to listen on (default: server.port, else {DEFAULT_PORT}; 0: any free one).",
+)  # fmt: skip
 @click.option("--host", default=None, help="Address to listen on (default: server.host).")
 @click.option(
     "--state", "state_path", type=click.Path(path_type=Path, dir_okay=False),
@@ -311,7 +315,7 @@ def show(deployment_id: str, config_path: Path | None) -> None:
 )  # fmt: skip
 @config_option
 def serve_views(
-    port: int, host: str | None, state_path: Path | None, config_path: Path | None
+    port: int | None, host: str | None, state_path: Path | None, config_path: Path | None
 ) -> None:
     """Serve the change calendar, the deployment pages, the report and the calendar feed from
     the store, without the daemon: /calendar, /calendar.ics, /deployments/ID, /report; with
@@ -337,11 +341,13 @@ def serve_views(
         app = _booking_app(config, ViewsApp(config, store, token, utc_now))
     except MissingSecretError as exc:
         fail(str(exc))
+    host = host or config.server.host
+    port = port if port is not None else config.server.port or DEFAULT_PORT
     try:
-        server = serve(app, host or config.server.host, port)
+        server = serve(app, host, port)
     except OSError as exc:
-        fail(f"cannot listen on {host or config.server.host}:{port}: {exc.strerror}")
-    click.echo(f"http://{host or config.server.host}:{server.server_port}/calendar — Ctrl-C stops")
+        fail(f"cannot listen on {host}:{port}: {exc.strerror}")
+    click.echo(f"http://{host}:{server.server_port}/calendar — Ctrl-C stops")
     try:
         threading.Event().wait()  # the server answers in its own threads
     except KeyboardInterrupt:

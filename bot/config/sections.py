@@ -237,12 +237,27 @@ class StateConfig(StrictModel):
     url: str = "sqlite:///deploybot-state.sqlite"
 
 
+#: The endpoint's port when ``server.port`` names none (``deploybot serve``), and the one every
+#: example uses (README's nginx, deploy/Dockerfile, deploy/compose.yaml).
+DEFAULT_PORT = 8780
+
+
 class ServerConfig(StrictModel):
     """The daemon's HTTP endpoint: Zammad webhook, health and Prometheus metrics (off without
     a port)."""
 
-    host: str = "127.0.0.1"
-    port: int | None = Field(default=None, ge=1, le=65535)
+    host: str = Field(
+        default="127.0.0.1",
+        description="The address the endpoint listens on (0.0.0.0 in a container).",
+    )
+    port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description=f"The endpoint's port; {DEFAULT_PORT} in every example (nginx, Docker, "
+        "systemd). Without it the daemon serves nothing and `deploybot serve` listens on "
+        f"{DEFAULT_PORT}; `serve --port` overrides it.",
+    )
     #: How Zammad and GitLab reach this endpoint (``https://deploybot.example``), for the
     #: webhooks ``deploybot setup`` creates.
     public_url: str | None = None
