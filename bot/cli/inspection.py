@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.base import config_option, fail, find_customer, load, main, print_report
+from bot.cli.base import config_option, fail, find_customer, load, main, print_report, utc_now
 from bot.config.models import Config
 from bot.config.sections import DEFAULT_PORT
 from bot.domain.commands import CommandError, parse_components, usage_line
@@ -25,6 +25,7 @@ from bot.domain.effects import describe
 from bot.domain.model import ENDED, Deployment, State, note_texts
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.prerequisites.rollback import guide_steps
+from bot.domain.waiting import choice_waiting
 
 if TYPE_CHECKING:
     from bot.app.store import OutboxItem, Store, Timer
@@ -233,13 +234,20 @@ def _print_status(
     table.add_column("planned start", no_wrap=True)
     table.add_column("tickets", overflow="fold")
     tz = config.provider.tz
+    waiting = []
     for d in deployments:
         start = f"{d.planned_start.astimezone(tz):%d/%m/%Y %H:%M}" if d.planned_start else "-"
+        line = choice_waiting(d, config, now=utc_now(), language=config.provider.language)
+        if line is not None and d.chosen is not None:
+            start = f"{d.chosen.start.astimezone(tz):%d/%m/%Y %H:%M} ?"
+            waiting.append(f"{d.id}: {line}")
         requesters = ", ".join(parseaddr(a)[1] or a for a in d.email_requesters)
         label = config.zammad.ticket_label
         tickets = ", ".join(label(t.number) for t in d.tickets) or requesters
         table.add_row(d.id, d.customer, d.environment, d.state.value, start, tickets)
     console.print(table)
+    for line in waiting:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     if timers:
         due = [
             f"{t.deployment_id} {t.name} at {t.due_at.astimezone(tz):%d/%m %H:%M}" for t in timers
@@ -279,6 +287,9 @@ def show(deployment_id: str, config_path: Path | None) -> None:
     click.echo(f"  components  {components or '-'}")
     click.echo(f"  planned     {local(d.planned_start)} for {format_duration(d.duration)}")
     click.echo(f"  actual      {local(d.actual_start)} – {local(d.actual_end)}")
+    waiting = choice_waiting(d, config, now=utc_now(), language=config.provider.language)
+    if waiting is not None:
+        click.echo(f"  waiting     {waiting}")
     if d.chosen is not None:
         said = f" — “{d.chosen.comment}”" if d.chosen.comment else ""
         click.echo(f"  chosen      {local(d.chosen.start)} by {d.chosen.by} through the link, "
@@ -327,7 +338,6 @@ def serve_views(
     from bot.app.store import sqlite_url
     from bot.app.views import ViewsApp
     from bot.app.webhook import serve
-    from bot.cli.base import utc_now
     from integrations.secrets import MissingSecretError, read_secret
 
     config = load(config_path)

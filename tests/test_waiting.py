@@ -1,0 +1,83 @@
+"""Waiting for the team is a state people see: a customer's choice in ``confirm`` mode is said
+the same way by ``status``, ``show``, the deployment page and ``/calendar``, which also lists
+the requests ready and blocked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from click.testing import CliRunner
+from werkzeug.test import Client
+
+from bot.app.booking_desk import BookingDesk
+from bot.app.views import ViewsApp
+from bot.cli import inspection, main
+from bot.domain.booking_link import BookingLinks, claim_for
+from bot.domain.model import State
+from tests.booking_side import SECRET
+from tests.fakes import InProcess
+from tests.scenes import START, two_customers
+
+LINKS = BookingLinks("https://deploybot.example", SECRET)
+AUTH = {"Authorization": "Bearer pages-token"}
+
+
+@pytest.fixture
+def bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcess]:
+    """DIBA ready and CAIB's request blocked (no validation), in ``confirm`` mode; the CLI on
+    the same store."""
+    built = two_customers(tmp_path, LINKS, "confirm")
+    for ticket_id in (11, 12):
+        built.zammad.remove_tag(ticket_id, "customer-validated")
+    url = built.service.store.url
+    config = built.config.model_copy(
+        update={"state": built.config.state.model_copy(update={"url": url})}
+    )
+    monkeypatch.setattr(inspection, "load", lambda _path: config)
+    for ticket_id in (1, 2, 11, 12):
+        built.zammad.person_tags(ticket_id, "deploy")
+    built.cycle()
+    yield built
+
+
+def choose_first(bot: InProcess) -> str:
+    """DIBA's customer chooses its first slot through the link, 65 minutes after START."""
+    [diba] = bot.service.store.deployments(customer="DIBA", states=[State.READY])
+    bot.clock.advance(timedelta(minutes=65))
+    token = LINKS.token(claim_for(diba, bot.clock(), 7))
+    desk = BookingDesk(bot.service, LINKS, after=lambda: None)
+    assert desk.choose(token, diba.proposals[0], "").kind == "chosen"
+    return diba.id
+
+
+def test_a_choice_waiting_is_said_alike_by_status_show_the_page_and_the_calendar(
+    bot: InProcess,
+) -> None:
+    deployment_id = choose_first(bot)
+    line = "elección esperando desde 11:05: lun 30 nov 09:00 — acéptala con `deploy-accept`"
+    with time_machine.travel(bot.clock(), tick=False):
+        status = CliRunner().invoke(main, ["status"])
+        show = CliRunner().invoke(main, ["show", deployment_id])
+    assert f"{deployment_id}: {line}" in status.output, status.output
+    assert "30/11/2026 09:00 ?" in status.output
+    assert f"  waiting     {line}" in show.output, show.output
+    views = Client(ViewsApp(bot.config, bot.service.store, b"pages-token", bot.clock))
+    page = views.get(f"/deployments/{deployment_id}", headers=AUTH).get_data(as_text=True)
+    assert f'<p class="waiting" id="waiting">{line}</p>' in page
+    month = views.get("/calendar?month=2026-11", headers=AUTH).get_data(as_text=True)
+    strip = month.split('<section class="waiting" id="waiting">')[1].split("</section>")[0]
+    assert "Esperando al equipo" in strip
+    assert f"{deployment_id}</a> DIBA PRO — {line}" in strip
+    assert '<li class="dep blocked" data-state="blocked">' in strip and "CAIB PRO" in strip
+
+
+def test_the_strip_says_when_nothing_waits(tmp_path: Path) -> None:
+    bot = two_customers(tmp_path, LINKS, "confirm")
+    views = Client(ViewsApp(bot.config, bot.service.store, b"pages-token", bot.clock))
+    with time_machine.travel(START, tick=False):
+        month = views.get("/calendar?month=2026-11", headers=AUTH).get_data(as_text=True)
+    assert "Nada espera al equipo." in month
