@@ -81,3 +81,13 @@ def test_the_strip_says_when_nothing_waits(tmp_path: Path) -> None:
     with time_machine.travel(START, tick=False):
         month = views.get("/calendar?month=2026-11", headers=AUTH).get_data(as_text=True)
     assert "Nada espera al equipo." in month
+
+
+def test_a_choice_marks_its_tickets_until_the_team_accepts(bot: InProcess) -> None:
+    choose_first(bot)
+    bot.cycle()  # carries the effects out
+    assert "deploy-chosen" in bot.zammad.tag_lists[1] and "deploy-chosen" in bot.zammad.tag_lists[2]
+    bot.zammad.person_tags(1, "deploy-accept")
+    bot.cycle()
+    assert "deploy-scheduled" in bot.zammad.tag_lists[1]
+    assert "deploy-chosen" not in bot.zammad.tag_lists[1] + bot.zammad.tag_lists[2]

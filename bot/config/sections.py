@@ -39,6 +39,12 @@ class ZammadTags(StrictModel):
     #: Books the slot a customer chose through the booking link (``booking.self_service:
     #: confirm``).
     accept: str = "deploy-accept"
+    chosen: str = Field(
+        default="deploy-chosen",
+        description="Marks the tickets of a request whose customer chose a slot through the "
+        "booking link and waits for the team's accept (the overview 'Deployments waiting for "
+        "us' lists them); removed once booked, cancelled or lapsed.",
+    )
     customer_validated: str = "customer-validated"
     risk_accepted: str = "risk-accepted"
     validated_test: str = "validated-test"

@@ -150,7 +150,7 @@ def on_schedule(b: Builder, event: ScheduleRequested) -> None:
     if event.comment:
         details.append(say_op(b, "customer_comment", text=event.comment))
     b.status("scheduled", details=details)
-    b.tags(tags.scheduled, consumed=[*tags.slots, tags.overdue, tags.accept])
+    b.tags(tags.scheduled, consumed=[*tags.slots, tags.overdue, tags.accept, tags.chosen])
 
 
 def on_chosen(b: Builder, event: SlotChosen) -> None:
@@ -172,6 +172,7 @@ def on_chosen(b: Builder, event: SlotChosen) -> None:
     b.status("chosen", details=details, chosen_by=event.origin.actor,
              chosen=moment_words(event.start, b.config, note_language(b.config)),
              accept=b.config.zammad.tags.accept)  # fmt: skip
+    b.mark(b.config.zammad.tags.chosen)
 
 
 def on_cancel(b: Builder, event: CancelRequested) -> None:
@@ -197,7 +198,7 @@ def on_cancel(b: Builder, event: CancelRequested) -> None:
     b.timer("delay", None)
     disarm_booking_timers(b)
     b.status("cancelled", message=event.reason)
-    b.tags(None, consumed=[tags.cancel, *tags.slots, tags.overdue, tags.accept])
+    b.tags(None, consumed=[tags.cancel, *tags.slots, tags.overdue, tags.accept, tags.chosen])
 
 
 def on_details(b: Builder, event: DetailsChanged) -> None:
