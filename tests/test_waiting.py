@@ -5,8 +5,9 @@ the requests ready and blocked."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -17,12 +18,21 @@ from bot.app.booking_desk import BookingDesk
 from bot.app.views import ViewsApp
 from bot.cli import inspection, main
 from bot.domain.booking_link import BookingLinks, claim_for
+from bot.domain.calendar.rules import rules_for
+from bot.domain.calendar.working import WorkingTime
 from bot.domain.model import State
-from tests.booking_side import SECRET
+from tests.booking_side import SECRET, token_in
+from tests.factories import make_config
 from tests.fakes import InProcess
 from tests.scenes import START, two_customers
 
 LINKS = BookingLinks("https://deploybot.example", SECRET)
+
+
+def public_comments(bot: InProcess, ticket_id: int) -> list[str]:
+    return [a.body for a in bot.zammad.article_lists[ticket_id] if not a.internal]
+
+
 AUTH = {"Authorization": "Bearer pages-token"}
 
 
@@ -91,3 +101,51 @@ def test_a_choice_marks_its_tickets_until_the_team_accepts(bot: InProcess) -> No
     bot.cycle()
     assert "deploy-scheduled" in bot.zammad.tag_lists[1]
     assert "deploy-chosen" not in bot.zammad.tag_lists[1] + bot.zammad.tag_lists[2]
+
+
+def at_madrid(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Europe/Madrid"))
+
+
+def test_a_choice_left_waiting_is_recalled_then_lapses_with_a_fresh_link(bot: InProcess) -> None:
+    deployment_id = choose_first(bot)  # Thursday 26 November, 11:05
+    bot.cycle()
+    first_link = token_in(public_comments(bot, 1))
+    bot.clock.now = at_madrid("2026-11-26 15:04")  # 4 working hours: 15:05
+    bot.cycle()
+    assert not any("sigue esperando" in note for note in bot.zammad.notes(1))
+    bot.clock.now = at_madrid("2026-11-26 15:06")
+    bot.cycle()
+    [reminder] = [note for note in bot.zammad.notes(1) if "sigue esperando" in note]
+    assert "lun 30 nov 09:00" in reminder and "`deploy-accept`" in reminder
+    bot.clock.now = at_madrid("2026-11-30 11:04")  # 2 working days: Monday 11:05
+    bot.cycle()
+    assert bot.service.store.deployment(deployment_id).chosen is not None  # type: ignore[union-attr]
+    bot.clock.now = at_madrid("2026-11-30 11:06")
+    bot.cycle()
+    lapsed = bot.service.store.deployment(deployment_id)
+    assert lapsed is not None and lapsed.state is State.READY and lapsed.chosen is None
+    assert any("ha caducado sin aceptarse" in note for note in bot.zammad.notes(1))
+    comment = public_comments(bot, 1)[-1]
+    customer = bot.config.customer("DIBA").language
+    said = {"es": "La fecha que eligieron (lunes 30 de noviembre a las 09:00) no se ha confirmado",
+            "ca": "La data que vau triar (dilluns 30 de novembre a les 09:00) no s'ha confirmat",
+            "en": "The date you chose (Monday 30 November at 09:00) was not confirmed"}  # fmt: skip
+    assert said[customer] in comment, comment
+    assert token_in([comment]) != first_link
+    assert "deploy-chosen" not in bot.zammad.tag_lists[1]
+    assert "deploy-ready" in bot.zammad.tag_lists[1]
+
+
+def test_working_time_skips_the_evening_the_weekend_and_holidays() -> None:
+    config = make_config()
+    side = rules_for(config, config.customers[0]).provider
+    working = WorkingTime(side, ZoneInfo("Europe/Madrid"), time(9, 0), time(18, 0))
+    friday = at_madrid("2026-11-27 17:00")
+    assert working.after_hours(friday, timedelta(hours=4)) == at_madrid("2026-11-30 12:00")
+    assert working.after_days(friday, 2) == at_madrid("2026-12-01 17:00")
+    # 7 December: Monday; 8 December: a national holiday.
+    assert working.after_days(at_madrid("2026-12-07 10:05"), 1) == at_madrid("2026-12-09 10:05")
+    assert working.after_hours(at_madrid("2026-11-28 10:00"), timedelta(0)) == at_madrid(
+        "2026-11-30 09:00"
+    )

@@ -278,6 +278,20 @@ class SelfService(StrictModel):
     self_service: Literal["confirm", "direct", "off"] = "confirm"
     #: How many days a link can be used.
     link_days: int = Field(default=7, ge=1, le=60)
+    accept_within: Duration = Field(
+        default=timedelta(hours=4),
+        description="How long a customer's choice (confirm mode) may wait for the team's "
+        "deploy-accept before a note reminds the team: working time, counted in "
+        "provider.office_hours on the provider's working days.",
+    )
+    choice_expires: int = Field(
+        default=2,
+        ge=1,
+        le=30,
+        description="After how many of the provider's working days a choice not accepted "
+        "lapses: its slot is free again and the customer is told, in their language, with a "
+        "fresh link.",
+    )
 
 
 def _default_environments() -> list[Environment]:
@@ -354,6 +368,19 @@ class Customer(StrictModel):
         return next((env for env in self.environments if env.default), self.environments[0])
 
 
+class OfficeHours(StrictModel):
+    """The hours of the provider's working days."""
+
+    start: TimeOfDay = Field(default=time(9, 0), description="When the working day begins.")
+    end: TimeOfDay = Field(default=time(18, 0), description="When the working day ends.")
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> OfficeHours:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end:%H:%M} must come after start {self.start:%H:%M}")
+        return self
+
+
 class Provider(StrictModel):
     """Us: the service provider that performs the deployments."""
 
@@ -366,6 +393,11 @@ class Provider(StrictModel):
     min_notice_hours: float = Field(default=24, ge=0, le=8760)
     project_team: list[Contact] = []
     support_team: list[Contact] = []
+    office_hours: OfficeHours = Field(
+        default_factory=OfficeHours,
+        description="When the team works on its working days (Monday–Friday, not its "
+        "holidays or vacations): the clock of booking.accept_within.",
+    )
     operators: dict[str, str] = Field(
         default_factory=dict,
         description="Who runs deploybot's commands: each account name (as $USER, or the "
