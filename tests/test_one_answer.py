@@ -20,7 +20,7 @@ from bot.app.views import ViewsApp
 from bot.cli import main
 from bot.cli import planning as planning_cli
 from bot.config.models import Config
-from bot.domain.booking_link import BookingLinks
+from bot.domain.booking_link import BookingLinks, claim_for
 from bot.domain.calendar.planning import propose_slots
 from bot.domain.calendar.rules import rules_for
 from bot.domain.model import Deployment, State
@@ -45,10 +45,12 @@ class Answers:
     calendar: str
 
 
-@pytest.fixture
-def bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcess]:
+@pytest.fixture(params=["direct"])
+def bot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[InProcess]:
     """DIBA and CAIB ready (one deployment at a time), the CLI on the same store and clock."""
-    built = two_customers(tmp_path, LINKS, "direct")
+    built = two_customers(tmp_path, LINKS, request.param)
     url = built.service.store.url
     config = built.config.model_copy(
         update={"state": built.config.state.model_copy(update={"url": url})}
@@ -130,3 +132,21 @@ def test_rules_only_answers_the_calendar_alone(bot: InProcess) -> None:
     assert cli("check-day", "CAIB", day, "--duration", "4h").exit_code == 1
     alone = cli("check-day", "CAIB", day, "--duration", "4h", "--rules-only")
     assert alone.exit_code == 0 and alone.output.strip() == f"CAIB {day}: allowed"
+
+
+@pytest.mark.parametrize("bot", ["confirm"], indirect=True)
+def test_a_choice_held_for_the_team_is_taken_for_plan_check_day_and_the_page(
+    bot: InProcess,
+) -> None:
+    diba, caib = ready_of(bot, "DIBA"), ready_of(bot, "CAIB")
+    slot = diba.proposals[0]
+    assert slot == caib.proposals[0]
+    token = LINKS.token(claim_for(diba, bot.clock(), 7))
+    desk = BookingDesk(bot.service, LINKS, after=lambda: None)
+    assert desk.choose(token, slot, "").kind == "chosen"  # held until the team accepts
+    [day] = [d for d in desk.offer(caib) if d.day == slot.date()]
+    assert slot not in [s.start for s in day.slots]
+    plan = json.loads(cli("plan", "CAIB", "--json", "--count", "1").output)
+    assert plan["slots"][0]["start"] != slot.isoformat()
+    check = cli("check-day", "CAIB", f"{slot:%Y-%m-%d}", "--duration", "4h")
+    assert check.exit_code == 1 and f"ocupado por {diba.id} (09:00–09:15)" in check.output
