@@ -44,11 +44,13 @@ def zammad_client(
     url: str | None = None,
     token: str | None = None,
     sleep: Callable[[float], None] | None = None,
+    on_retry: Callable[[str, int, int, str], None] | None = None,
 ) -> ZammadClient:
     """A client for the configured Zammad, its token read from the environment or a file.
 
     ``url`` and ``token`` replace the configured ones (an emulator standing in for Zammad);
-    ``sleep`` replaces waiting between retries (a demo or a test does not wait).
+    ``sleep`` replaces waiting between retries (a demo or a test does not wait); ``on_retry``
+    hears of each retry (the doctor says it is still trying).
     """
     url = url or config.url
     if not url:
@@ -62,7 +64,9 @@ def zammad_client(
         token,
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
-        retry=RetryPolicy(max_attempts=config.max_attempts, sleep=sleep or time.sleep),
+        retry=RetryPolicy(
+            max_attempts=config.max_attempts, sleep=sleep or time.sleep, on_retry=on_retry
+        ),
     )
 
 
@@ -72,10 +76,12 @@ def gitlab_client(
     *,
     url: str | None = None,
     token: str | None = None,
+    on_retry: Callable[[str, int, int, str], None] | None = None,
 ) -> GitLabClient:
     """A client for the configured GitLab, its token from the environment or a file.
 
-    ``url`` and ``token`` replace the configured ones (an emulator standing in for GitLab).
+    ``url`` and ``token`` replace the configured ones (an emulator standing in for GitLab);
+    ``on_retry`` hears of each retry.
     """
     if token is None:
         token = read_secret(
@@ -89,6 +95,7 @@ def gitlab_client(
         max_retries=config.max_retries,
         timeout=config.timeout,
         test_environment=config.test_environment,
+        policy=RetryPolicy(max_attempts=config.max_retries + 1, on_retry=on_retry),
     )
 
 

@@ -119,10 +119,14 @@ def doctor(config_path: Path | None) -> None:
 
     config = load(config_path)
     click.echo(f"✓ configuration: {config.source} is valid")
-    findings = diagnose(config, now=utc_now())
-    for finding in findings:
-        click.echo(finding.line())
-    failed = sum(1 for finding in findings if not finding.ok)
+
+    def waiting(service: str, attempt: int, attempts: int, why: str) -> None:
+        click.echo(f"  … {service}: no answer yet ({attempt}/{attempts}: {why}), trying again")
+
+    failed = 0
+    for finding in diagnose(config, now=utc_now(), progress=waiting):
+        click.echo(finding.line())  # each as soon as it is known, in order
+        failed += not finding.ok
     click.echo(
         f"{failed} problem(s) to fix." if failed else "Everything deploybot needs is in place."
     )
