@@ -109,6 +109,9 @@ def test_a_token_without_admin_rights_is_told_what_an_admin_must_create(
     assert result.exit_code == 1
     assert "This token may not administer Zammad" in result.stdout
     assert "  - tag deploy-ready (missing)" in result.stdout
+    # The tags people already use are read through the agent's tag search, and it says so.
+    assert "  ✓ tag customer-validated (exists)" in result.stdout
+    assert "  · tags read with the agent's token (not an admin's)" in result.stdout
 
 
 def test_without_a_public_url_the_webhook_is_skipped_with_the_reason(
