@@ -110,7 +110,8 @@ def test_a_refused_cli_schedule_says_nothing_changed(config_file: Path) -> None:
     assert "nothing changed:" in friday.stdout
     assert "- es viernes" in friday.stdout
     unknown = cli(config_file, "start", "DIBA-2026-0099")
-    assert unknown.exit_code == 1 and "no deployment DIBA-2026-0099" in unknown.output
+    assert unknown.exit_code == 1 and "no hay ningún despliegue DIBA-2026-0099" in unknown.output
+    assert "`deploybot status` lista los abiertos" in unknown.output
 
 
 def test_the_demo_leaves_every_artifact_and_repeats_identically(tmp_path: Path) -> None:
@@ -144,7 +145,7 @@ def test_the_demo_leaves_every_artifact_and_repeats_identically(tmp_path: Path) 
 def test_status_of_an_empty_store(config_file: Path) -> None:
     result = cli(config_file, "status")
     assert result.exit_code == 0
-    assert "Outbox: 0 pending" in result.stdout
+    assert "Salida: 0 pendiente(s)" in result.stdout
 
 
 def test_status_of_one_customer_shows_only_its_deployments_timers_and_effects(
@@ -193,7 +194,7 @@ def test_status_all_shows_the_newest_and_counts_every_state(config_file: Path) -
     cli(config_file, "cancel", "DIBA-2026-0001", "duplicate")
     result = cli(config_file, "status", "--all", "--limit", "1")
     assert result.exit_code == 0, result.output
-    assert "By state: " in result.stdout and "cancelled 1" in result.stdout
+    assert "Por estado: " in result.stdout and "cancelled 1" in result.stdout
     rows = [line for line in result.stdout.splitlines() if line.startswith("│ DIBA-")]
     assert len(rows) == 1
     open_only = cli(config_file, "status")

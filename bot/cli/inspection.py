@@ -25,6 +25,7 @@ from bot.domain.effects import describe
 from bot.domain.model import ENDED, Deployment, State, note_texts
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.prerequisites.rollback import guide_steps
+from bot.domain.texts import say
 from bot.domain.waiting import choice_waiting
 
 if TYPE_CHECKING:
@@ -146,7 +147,8 @@ def status(
         deployments = store.deployments(customer=customer, newest=limit)
         counts = store.count_by_state(customer)
         if not as_json:
-            click.echo("By state: " + ", ".join(f"{s.value} {n}" for s, n in counts.items()))
+            by_state = ", ".join(f"{s.value} {n}" for s, n in counts.items())
+            click.echo(f"{say(config.provider.language, 'cli_by_state')}: {by_state}")
     else:
         deployments = store.deployments(customer=customer, states=OPEN_STATES)
     ids = {d.id for d in deployments} if customer else None
@@ -226,13 +228,14 @@ def _print_status(
     config: Config, deployments: list[Deployment], timers: list[Timer], pending: list[OutboxItem]
 ) -> None:
     console = Console()
-    table = Table(title="Deployments")
+    language = config.provider.language
+    table = Table(title=say(language, "cli_deployments"))
     # Ids and times are what people copy into commands: never broken; tickets wrap instead.
-    table.add_column("id", no_wrap=True)
-    for name in ("customer", "env", "state"):
-        table.add_column(name)
-    table.add_column("planned start", no_wrap=True)
-    table.add_column("tickets", overflow="fold")
+    table.add_column(say(language, "cli_col_id"), no_wrap=True)
+    for key in ("cli_col_customer", "cli_col_env", "cli_col_state"):
+        table.add_column(say(language, key))
+    table.add_column(say(language, "cli_col_start"), no_wrap=True)
+    table.add_column(say(language, "cli_col_tickets"), overflow="fold")
     tz = config.provider.tz
     waiting = []
     for d in deployments:
@@ -252,13 +255,13 @@ def _print_status(
         due = [
             f"{t.deployment_id} {t.name} at {t.due_at.astimezone(tz):%d/%m %H:%M}" for t in timers
         ]
-        console.print("Next timers: " + "; ".join(due))
+        console.print(f"{say(language, 'cli_next_timers')}: " + "; ".join(due))
     lines = [
         f"\n  {i.deployment_id}: {describe(i.effect)} — {i.attempts} attempt(s)"
         + (f", last error: {i.last_error}" if i.last_error else "")
         for i in pending
     ]
-    console.print(f"Outbox: {len(pending)} pending" + "".join(lines))
+    console.print(say(language, "cli_outbox", count=len(pending)) + "".join(lines))
 
 
 @main.command("show")
@@ -270,7 +273,7 @@ def show(deployment_id: str, config_path: Path | None) -> None:
     store = _store(config)
     deployment = store.deployment(deployment_id.upper())
     if deployment is None:
-        fail(f"no deployment {deployment_id}", code=1)
+        fail(say(config.provider.language, "cli_no_deployment", id=deployment_id), code=1)
     tz = config.provider.tz
 
     def local(moment: datetime | None) -> str:

@@ -40,6 +40,7 @@ from bot.domain.events import (
 )
 from bot.domain.lifecycle import new_deployment
 from bot.domain.model import ComponentVersion, Deployment, State
+from bot.domain.texts import say
 from integrations.secrets import MissingSecretError
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def run(once: bool, now_text: str | None, config_path: Path | None) -> None:
 def _deployment(service: Service, deployment_id: str) -> Deployment:
     found = service.store.deployment(deployment_id.upper())
     if found is None:
-        fail(f"no deployment {deployment_id}", code=1)
+        fail(say(service.config.provider.language, "cli_no_deployment", id=deployment_id), code=1)
     return found
 
 

@@ -29,6 +29,7 @@ from bot.config.models import Config, Customer
 from bot.domain.calendar.planning import SlotPlan, explain_day, propose_slots, taken_on
 from bot.domain.calendar.rules import Booking, DayVerdict, SlotRules, rules_for
 from bot.domain.durations import format_duration
+from bot.domain.texts import say, say_count
 from bot.domain.texts.calendar import short_date, weekday_names
 
 
@@ -113,14 +114,13 @@ def print_plan(
     console: Console, plan: SlotPlan, rules: SlotRules, duration: timedelta, *, every: bool = False
 ) -> None:
     """The slot plan as a person reads it: the slots, then the skipped days and why."""
-    table = Table(
-        title=f"{plan.customer}: next {len(plan.slots)} slot(s) of {format_duration(duration)}",
-        title_justify="left",
-    )
+    language = rules.language
+    title = say_count(language, "cli_plan_title", len(plan.slots), customer=plan.customer,
+                      duration=format_duration(duration))  # fmt: skip
+    table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("day")
-    table.add_column("date")
-    table.add_column("time")
+    for key in ("cli_col_day", "cli_col_date", "cli_col_time"):
+        table.add_column(say(language, key))
     for number, slot in enumerate(plan.slots, start=1):
         table.add_row(
             str(number),
@@ -130,9 +130,9 @@ def print_plan(
         )
     console.print(table)
     if not plan.slots:
-        console.print("[bold red]No allowed slot in the search horizon.[/]")
+        console.print(f"[bold red]{say(language, 'cli_plan_none')}[/]")
     if plan.skipped:
-        print_skipped(console, plan.skipped, every=every)
+        print_skipped(console, plan.skipped, every=every, language=language)
 
 
 #: How many lines of skipped days ``plan`` prints before it counts the rest.
@@ -154,9 +154,11 @@ def skipped_runs(skipped: Sequence[DayVerdict]) -> list[tuple[date, date, str, s
     return runs
 
 
-def print_skipped(console: Console, skipped: Sequence[DayVerdict], *, every: bool) -> None:
+def print_skipped(
+    console: Console, skipped: Sequence[DayVerdict], *, every: bool, language: str
+) -> None:
     """The skipped days: each with every reason (``every``), else summarised in runs."""
-    console.print(f"Skipped days ({len(skipped)}):")
+    console.print(say_count(language, "cli_skipped", len(skipped)))
     if every:
         for verdict in skipped:
             reasons = "; ".join(f"[bold]{r.code}[/]: {r.text}" for r in verdict.reasons)
@@ -168,8 +170,8 @@ def print_skipped(console: Console, skipped: Sequence[DayVerdict], *, every: boo
         console.print(f"  {days}  [bold]{code}[/]{': ' + text if text else ''}", highlight=False)
     left = sum((last - first).days + 1 for first, last, _, _ in runs[SKIPPED_LINES:])
     if left:
-        console.print(f"  … and {left} more skipped day(s)", highlight=False)
-    console.print("  (--all: every day with every reason; --json: the same as data)")
+        console.print(f"  {say_count(language, 'cli_skipped_more', left)}", highlight=False)
+    console.print(f"  {say(language, 'cli_skipped_hint')}", highlight=False)
 
 
 @main.command("plan")
@@ -248,6 +250,20 @@ def check_day(
     sys.exit(0 if verdict.allowed else 1)
 
 
+#: Each refusal's mark in a day's cell, so that the grid reads without colours too (piped).
+REASON_SYMBOLS: dict[str, str] = {
+    "weekend": "·",
+    "holiday": "H",
+    "vacation": "V",
+    "friday": "F",
+    "eve_of_non_working_day": "e",
+    "eve_of_holiday": "E",
+    "eve_of_vacation": "v",
+    "outside_window": "w",
+    "conflict": "×",
+    "past": "-",
+}
+
 REASON_STYLES: dict[str, str] = {
     "weekend": "grey50",
     "holiday": "bold white on red",
@@ -295,9 +311,24 @@ def month_grid(rules: SlotRules, year: int, month: int, verdicts: list[DayVerdic
             if verdict.allowed:
                 cells.append(Text(f"{day.day:>2} ✓", style="bold black on green"))
             else:
-                cells.append(Text(f"{day.day:>2}", style=REASON_STYLES[verdict.codes[0]]))
+                code = verdict.codes[0]
+                cells.append(
+                    Text(f"{day.day:>2} {REASON_SYMBOLS[code]}", style=REASON_STYLES[code])
+                )
         table.add_row(*cells)
     return table
+
+
+def legend_text(language: str) -> Text:
+    """The grid's legend in ``language``: each mark with its colour and its name."""
+    legend = Text(f"{say(language, 'cli_legend')}: ")
+    keep = "\u00a0"  # an entry is never broken across lines
+    legend.append(f"✓{keep}{say(language, 'cli_allowed')}", style="bold black on green")
+    for code, style in REASON_STYLES.items():
+        name = say(language, f"cli_reason_{code}").replace(" ", keep)
+        legend.append("  ")
+        legend.append(f"{REASON_SYMBOLS[code]}{keep}{name}", style=style)
+    return legend
 
 
 @main.command("calendar")
@@ -328,11 +359,7 @@ def calendar_command(
     verdicts = month_verdicts(rules, year, month, now, length, held_bookings(config))
     console = Console()
     console.print(month_grid(rules, year, month, verdicts))
-    legend = Text("✓ allowed", style="bold black on green")
-    for code, style in REASON_STYLES.items():
-        legend.append("  ")
-        legend.append(code, style=style)
-    console.print(legend)
+    console.print(legend_text(rules.language))
     for verdict in verdicts:
         for reason in verdict.reasons:
             if reason.code in ("holiday", "vacation"):
@@ -352,11 +379,10 @@ def overview(count: int, config_path: Path | None) -> None:
     for customer in config.customers:
         console.rule(customer_summary(config, customer), align="left")
         if customer.managed_by == "partner_exclusive":
-            partner = customer.partner.name if customer.partner else "its partner"
-            console.print(
-                f"Not handled: {customer.name} is run exclusively by {partner}, "
-                "which follows its own procedure."
-            )
+            partner = customer.partner.name if customer.partner else "-"
+            said = say(config.provider.language, "cli_not_handled", customer=customer.name,
+                       partner=partner)  # fmt: skip
+            console.print(said, highlight=False)
             continue
         rules = rules_for(config, customer)
         plan = propose_slots(rules, now=now, duration=customer.default_duration, count=count,
