@@ -86,7 +86,7 @@ def test_an_email_request_is_booked_through_its_link_on_serve_and_accepted(
     [receipt] = mails(folder, "chosen")
     assert "soporte@soffid.example" in receipt["Cc"]  # no ticket: the team learns it by email
     shown = cli("show", "DIBA-2026-0001", config=booking_config)
-    assert "by npuig@diba.example through the link, waiting for deploy-accept" in shown
+    assert "por npuig@diba.example desde el enlace, pendiente de deploy-accept" in shown
     accepted = cli("accept", "DIBA-2026-0001", "--by", "marta", config=booking_config)
     assert "scheduled" in accepted
     assert mails(folder, "schedule") and mails(folder, "invitation")

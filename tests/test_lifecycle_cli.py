@@ -93,7 +93,7 @@ def test_an_email_only_request_follows_the_lifecycle_in_its_thread(config_file: 
     # The first start (on Thursday) was refused at the terminal: it changed nothing.
     assert events == ["deploy", "deploy-schedule", "deploy-start", "deploy-done"]
     assert any("deploy-start" in line and line.endswith("cli/Núria Puig") for line in history)
-    end_line = "  [done] email '[DIBA-2026-0001] Desplegament a producció de DIBA completat' to "
+    end_line = "  [done] correo '[DIBA-2026-0001] Desplegament a producció de DIBA completat' a "
     assert any(
         line.startswith(end_line) and "Jordi Mas <jordi@diba.example>" in line for line in history
     )

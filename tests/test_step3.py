@@ -281,5 +281,5 @@ def test_show_lists_what_step_3_saw_at_each_step(
     )  # fmt: skip
     result = CliRunner().invoke(main, ["show", bot.deployment().id, "--config", str(config_file)])
     assert result.exit_code == 0, result.output
-    assert "verified    la consola (3.2.11)" in result.output
-    assert "step 3: la consola: passed" in result.output
+    assert "comprobado  la consola (3.2.11)" in result.output
+    assert "paso 3: la consola: passed" in result.output

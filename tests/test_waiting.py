@@ -73,8 +73,8 @@ def test_a_choice_waiting_is_said_alike_by_status_show_the_page_and_the_calendar
         status = CliRunner().invoke(main, ["status"])
         show = CliRunner().invoke(main, ["show", deployment_id])
     assert f"{deployment_id}: {line}" in status.output, status.output
-    assert "30/11/2026 09:00 ?" in status.output
-    assert f"  waiting     {line}" in show.output, show.output
+    assert "30/11/2026 09:00 (elegida)" in status.output
+    assert f"  en espera   {line}" in show.output, show.output
     views = Client(ViewsApp(bot.config, bot.service.store, b"pages-token", bot.clock))
     page = views.get(f"/deployments/{deployment_id}", headers=AUTH).get_data(as_text=True)
     assert f'<p class="waiting" id="waiting">{line}</p>' in page

@@ -6,7 +6,7 @@ import contextlib
 import json
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
@@ -242,7 +242,8 @@ def _print_status(
         start = f"{d.planned_start.astimezone(tz):%d/%m/%Y %H:%M}" if d.planned_start else "-"
         line = choice_waiting(d, config, now=utc_now(), language=config.provider.language)
         if line is not None and d.chosen is not None:
-            start = f"{d.chosen.start.astimezone(tz):%d/%m/%Y %H:%M} ?"
+            chosen = say(config.provider.language, "cli_chosen_short")
+            start = f"{d.chosen.start.astimezone(tz):%d/%m/%Y %H:%M} ({chosen})"
             waiting.append(f"{d.id}: {line}")
         requesters = ", ".join(parseaddr(a)[1] or a for a in d.email_requesters)
         label = config.zammad.ticket_label
@@ -279,42 +280,57 @@ def show(deployment_id: str, config_path: Path | None) -> None:
     def local(moment: datetime | None) -> str:
         return f"{moment.astimezone(tz):%d/%m/%Y %H:%M}" if moment else "-"
 
-    d = deployment
-    click.echo(f"{d.id}  {d.customer} {d.environment}  {d.state.value}")
-    label = config.zammad.ticket_label
-    listed = ", ".join(f"{label(t.number)} {t.title}" for t in d.tickets)
-    click.echo(f"  tickets     {listed or '-'}")
-    components = ", ".join(
-        f"{c.name} {c.version} (back to {c.rollback_version or '?'})" for c in d.components
-    )
-    click.echo(f"  components  {components or '-'}")
-    click.echo(f"  planned     {local(d.planned_start)} for {format_duration(d.duration)}")
-    click.echo(f"  actual      {local(d.actual_start)} – {local(d.actual_end)}")
-    waiting = choice_waiting(d, config, now=utc_now(), language=config.provider.language)
-    if waiting is not None:
-        click.echo(f"  waiting     {waiting}")
-    if d.chosen is not None:
-        said = f" — “{d.chosen.comment}”" if d.chosen.comment else ""
-        click.echo(f"  chosen      {local(d.chosen.start)} by {d.chosen.by} through the link, "
-                   f"waiting for deploy-accept{said}")  # fmt: skip
-    for step in guide_steps(d, config, config.provider.language):
-        click.echo(f"  rollback    {step}")
-    for note in note_texts(d, config.provider.language):
-        click.echo(f"  note        {note}")
-    for name, version in d.verified:
-        click.echo(f"  verified    {name}" + (f" ({version})" if version else ""))
-    click.echo("History:")
-    for entry in store.audit_trail(d.id):
+    language = config.provider.language
+    click.echo(f"{deployment.id}  {deployment.customer} {deployment.environment}  "
+               f"{deployment.state.value}")  # fmt: skip
+    for key, text in _details(deployment, config, local):
+        click.echo(f"  {say(language, f'cli_show_{key}'):<12}{text}")
+    click.echo(say(language, "cli_show_history"))
+    for entry in store.audit_trail(deployment.id):
         change = f"{entry.old_state or '-'} -> {entry.new_state}"
         click.echo(
             f"  {local(entry.at)}  {entry.event:<16} {change:<26} {entry.source}/{entry.actor}"
         )
         for name, outcome in (entry.details.get("step3") or {}).get("checks", {}).items():
-            click.echo(f"      step 3: {name}: {outcome}")
-    click.echo("Effects:")
-    for item in store.outbox_items(d.id):
+            click.echo(f"      {say(language, 'cli_show_step3')}: {name}: {outcome}")
+    click.echo(say(language, "cli_show_effects"))
+    for item in store.outbox_items(deployment.id):
         error = f" — {item.last_error}" if item.last_error else ""
-        click.echo(f"  [{item.status}] {describe(item.effect)}{error}")
+        click.echo(f"  [{item.status}] {describe(item.effect, language)}{error}")
+
+
+def _details(
+    d: Deployment, config: Config, local: Callable[[datetime | None], str]
+) -> Iterator[tuple[str, str]]:
+    """The lines of ``show`` above the history, as (label key, text), in the operator's
+    language."""
+    language = config.provider.language
+    label = config.zammad.ticket_label
+    yield "tickets", ", ".join(f"{label(t.number)} {t.title}" for t in d.tickets) or "-"
+    back = say(language, "cli_show_back_to")
+    yield (
+        "components",
+        ", ".join(
+            f"{c.name} {c.version} ({back} {c.rollback_version or '?'})" for c in d.components
+        )
+        or "-",
+    )
+    duration = format_duration(d.duration)
+    yield "planned", say(language, "cli_show_for", start=local(d.planned_start), duration=duration)
+    yield "actual", f"{local(d.actual_start)} – {local(d.actual_end)}"
+    waiting = choice_waiting(d, config, now=utc_now(), language=language)
+    if waiting is not None:
+        yield "waiting", waiting
+    if d.chosen is not None:
+        said = f" — “{d.chosen.comment}”" if d.chosen.comment else ""
+        yield "chosen", say(language, "cli_show_chosen_by", start=local(d.chosen.start),
+                            by=d.chosen.by, tag=config.zammad.tags.accept) + said  # fmt: skip
+    for step in guide_steps(d, config, language):
+        yield "rollback", step
+    for note in note_texts(d, language):
+        yield "note", note
+    for name, version in d.verified:
+        yield "verified", name + (f" ({version})" if version else "")
 
 
 @main.command("serve")
