@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Union
 import filelock
 
 from bot.app.executors import Channels
+from bot.app.locations import state_url as state_url  # re-exported: its old home
 from bot.app.ports import LogPort, MailPort, ZammadPort
 from bot.app.service import Service
 from bot.app.store import Store
@@ -97,16 +98,6 @@ def gitlab_client(
         test_environment=config.test_environment,
         policy=RetryPolicy(max_attempts=config.max_retries + 1, on_retry=on_retry),
     )
-
-
-def state_url(config: Config) -> str:
-    """The store's URL, a relative SQLite path read from the configuration's folder."""
-    url = config.state.url
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-        relative = url.removeprefix("sqlite:///")
-        if relative != ":memory:":
-            return f"sqlite:///{config.resolve_path(Path(relative))}"
-    return url
 
 
 class DaemonRunningError(RuntimeError):

@@ -187,8 +187,8 @@ def _state_store(path: Path) -> Store:
 
 
 def _store(config: Config) -> Store:
+    from bot.app.locations import state_url
     from bot.app.store import Store
-    from bot.app.wiring import state_url
 
     return Store(state_url(config))
 

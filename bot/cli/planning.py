@@ -71,15 +71,16 @@ def held_bookings(config: Config, *, rules_only: bool = False) -> tuple[Booking,
     """The slots the store holds (booked, running, chosen and waiting for the team), as the
     proposals, the booking page and the reply reader see them; none with ``rules_only`` or
     when there is no state yet (a read-only command creates no database)."""
-    from bot.app.store import Store
-    from bot.app.wiring import state_url
+    from bot.app.locations import sqlite_file, state_url
 
     if rules_only:
         return ()
     url = state_url(config)
-    local = url.startswith("sqlite:///") and not url.endswith(":memory:")
-    if local and not Path(url.removeprefix("sqlite:///")).is_file():
+    database = sqlite_file(url)
+    if database is not None and not database.is_file():
         return ()
+    from bot.app.store import Store  # only when there is a state to read
+
     return Store(url).held_bookings()
 
 

@@ -34,6 +34,7 @@ def report_command(
     """Per customer and overall, per month: deployments, median lead time (request →
     completion), share delayed and mean delay, change failure rate (rolled back / finished),
     estimate vs real duration, forced bookings, refused starts."""
+    from bot.app.locations import state_url
     from bot.app.report_files import (
         column_titles,
         report_html,
@@ -42,7 +43,6 @@ def report_command(
         write_xlsx,
     )
     from bot.app.store import Store
-    from bot.app.wiring import state_url
     from bot.domain.rendering import Renderer
     from bot.domain.report import build_report
 
