@@ -105,6 +105,9 @@ def test_doctor_names_a_missing_secret_and_a_wrong_token(
     result = run(path, "doctor", env=env)
     assert result.exit_code == 1
     assert "✗ CalDAV password: set the environment variable CALDAV_PASSWORD\n" in result.stdout
+    calendar = [line for line in result.stdout.splitlines() if line.startswith("✗ calendar")]
+    assert calendar == ["✗ calendar: not checked: CalDAV password: set the environment variable "
+                        "CALDAV_PASSWORD"], calendar  # fmt: skip
     assert "Can't find User for Token" in result.stdout
     assert "not-the-token-9f3a" not in result.stdout
 

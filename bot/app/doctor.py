@@ -76,6 +76,8 @@ def _guarded(what: str, check: Check) -> Iterator[Finding]:
     """The findings of one check; a failure is one failed finding, in plain words."""
     try:
         yield from check()
+    except MissingSecretError as error:  # its own finding says how to set it, once
+        yield Finding(False, what, f"not checked: {error}")
     except (OSError, RuntimeError, ValueError) as error:  # outside systems, files, secrets
         yield Finding(False, what, str(error), FIXES.get(what, ""))
     except Exception as error:  # anything else: say it, go on
