@@ -150,3 +150,17 @@ def test_a_choice_held_for_the_team_is_taken_for_plan_check_day_and_the_page(
     assert plan["slots"][0]["start"] != slot.isoformat()
     check = cli("check-day", "CAIB", f"{slot:%Y-%m-%d}", "--duration", "4h")
     assert check.exit_code == 1 and f"ocupado por {diba.id} (09:00–09:15)" in check.output
+
+
+def test_a_reply_choosing_an_option_taken_since_is_refused(bot: InProcess) -> None:
+    slot = ready_of(bot, "CAIB").proposals[0]
+    bot.zammad.person_notes(
+        1, f"/deploy schedule {slot.astimezone(bot.config.provider.tz):%Y-%m-%d %H:%M}"
+    )
+    bot.cycle()
+    [diba] = bot.service.store.deployments(customer="DIBA", states=[State.SCHEDULED])
+    bot.zammad.customer_replies(11, "Buenos días, la opción 1 nos va bien.")
+    bot.cycle()
+    note = bot.zammad.notes(11)[-1]
+    assert "pero no se puede" in note and diba.id in note, note
+    assert "El cliente elige la opción 1" not in note
