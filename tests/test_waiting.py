@@ -4,6 +4,7 @@ the requests ready and blocked."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -74,6 +75,11 @@ def test_a_choice_waiting_is_said_alike_by_status_show_the_page_and_the_calendar
         show = CliRunner().invoke(main, ["show", deployment_id])
     assert f"{deployment_id}: {line}" in status.output, status.output
     assert "30/11/2026 09:00 (elegida)" in status.output
+    with time_machine.travel(bot.clock(), tick=False):
+        data = json.loads(CliRunner().invoke(main, ["status", "--json"]).output)
+    [diba] = [d for d in data["deployments"] if d["id"] == deployment_id]
+    assert diba["chosen"] == {"start": "2026-11-30T09:00:00+01:00",
+                              "since": "2026-11-26T11:05:00+01:00"}  # fmt: skip
     assert f"  en espera   {line}" in show.output, show.output
     views = Client(ViewsApp(bot.config, bot.service.store, b"pages-token", bot.clock))
     page = views.get(f"/deployments/{deployment_id}", headers=AUTH).get_data(as_text=True)

@@ -204,6 +204,10 @@ def _status_json(
                 "environment": d.environment,
                 "state": d.state.value,
                 "planned_start": d.planned_start.isoformat() if d.planned_start else None,
+                # a customer's choice waiting for the team's accept
+                "chosen": {"start": d.chosen.start.isoformat(), "since": d.chosen.at.isoformat()}
+                if d.chosen is not None
+                else None,
                 "tickets": [t.number for t in d.tickets],
             }
             for d in deployments
