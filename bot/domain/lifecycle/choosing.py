@@ -59,6 +59,7 @@ def on_choice_lapsed(b: Builder, event: ChoiceLapsed) -> None:
     if not _still_waiting(d) or d.chosen is None:
         disarm_choice_timers(b, d)
         return
+    # Imported here: booking arms these timers, so it imports this module first.
     from bot.domain.lifecycle.booking import booking_link, offer_slots
 
     language, tz = note_language(b.config), b.config.provider.tz
