@@ -35,6 +35,9 @@ class RetryPolicy:
     max_delay: float = 30.0
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
+    #: Told before each wait: (service, attempt that failed, attempts in all, why) — a
+    #: person waiting at a terminal sees the retries instead of silence.
+    on_retry: Callable[[str, int, int, str], None] | None = None
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter exponential delay before retry number ``attempt`` (1-based)."""
@@ -60,6 +63,8 @@ class RetryPolicy:
                 if failure.final:
                     raise RetriesExhaustedError(service, number, last, final=True) from None
                 if number < total:
+                    if self.on_retry is not None:
+                        self.on_retry(service, number, total, last)
                     self.sleep(self.delay(number, failure.wait))
         raise RetriesExhaustedError(service, total, last)
 

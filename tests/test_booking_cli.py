@@ -15,10 +15,12 @@ from email import policy
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from bot.cli import main
 from tests.booking_side import choose, offered, token_in
+from tests.servers import free_port
 
 ENV = {"ZAMMAD_TOKEN": "demo-token", "GITLAB_TOKEN": "demo-token",
        "DEPLOYBOT_BOOKING_SECRET": "serve-secret", "DEPLOYBOT_PAGES_TOKEN": "pages"}  # fmt: skip
@@ -27,9 +29,10 @@ ENV = {"ZAMMAD_TOKEN": "demo-token", "GITLAB_TOKEN": "demo-token",
 @pytest.fixture
 def booking_config(config_file: Path) -> Path:
     """The example configuration on the emulators, with booking links."""
-    with config_file.open("a", encoding="utf-8") as out:
-        out.write("\nserver:\n  public_url: https://deploybot.example\n"
-                  "  booking_secret_env: DEPLOYBOT_BOOKING_SECRET\n")  # fmt: skip
+    text = config_file.read_text(encoding="utf-8").replace(
+        "  port: 8780\n", "  port: 8780\n  public_url: https://deploybot.example\n"
+        "  booking_secret_env: DEPLOYBOT_BOOKING_SECRET\n", 1)  # fmt: skip
+    config_file.write_text(text, encoding="utf-8")
     return config_file
 
 
@@ -83,7 +86,7 @@ def test_an_email_request_is_booked_through_its_link_on_serve_and_accepted(
     [receipt] = mails(folder, "chosen")
     assert "soporte@soffid.example" in receipt["Cc"]  # no ticket: the team learns it by email
     shown = cli("show", "DIBA-2026-0001", config=booking_config)
-    assert "by npuig@diba.example through the link, waiting for deploy-accept" in shown
+    assert "por npuig@diba.example desde el enlace, pendiente de deploy-accept" in shown
     accepted = cli("accept", "DIBA-2026-0001", "--by", "marta", config=booking_config)
     assert "scheduled" in accepted
     assert mails(folder, "schedule") and mails(folder, "invitation")
@@ -91,3 +94,29 @@ def test_an_email_request_is_booked_through_its_link_on_serve_and_accepted(
                                                str(booking_config)])  # fmt: skip
     assert refused.exit_code == 2
     assert "the customer has chosen no slot through the booking link" in refused.output
+
+
+def test_serve_listens_on_the_configured_port_and_its_links_answer_there(
+    booking_config: Path,
+) -> None:
+    port = free_port()
+    text = booking_config.read_text(encoding="utf-8").replace("  port: 8780\n", f"  port: {port}\n")
+    booking_config.write_text(text, encoding="utf-8")
+    command = [sys.executable, "-m", "bot.cli", "serve", "--config", str(booking_config)]
+    process = subprocess.Popen(command, env=os.environ | ENV, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    assert process.stdout is not None
+    try:
+        assert process.stdout.readline().startswith(f"http://127.0.0.1:{port}/calendar")
+        cli("request", "--customer", "DIBA", "--components", "addon-diba 3.2.11",
+            "--email", "npuig@diba.example", "--customer-validated", "--rollback-plan", "auto",
+            config=booking_config)  # fmt: skip
+        [proposals] = mails(booking_config.parent / "mail-out", "proposals")
+        body = proposals.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        token = token_in([body])
+        assert f"https://deploybot.example/book/{token}" in body
+        page = requests.get(f"http://127.0.0.1:{port}/book/{token}", timeout=10)
+        assert page.status_code == 200 and offered(page.text)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -66,15 +66,15 @@ def test_plan_from_a_date_and_duration() -> None:
 def test_plan_prints_a_table_and_the_skipped_days() -> None:
     result = run("plan", "CAM", "--count", "2")
     assert result.exit_code == 0, result.output
-    assert "CAM: next 2 slots of 30m" in result.stdout
+    assert "CAM: próximas 2 franjas de 30m" in result.stdout  # the operator's language
     assert "24/03/2026" in result.stdout and "08:00–08:30" in result.stdout
-    assert "Skipped days (" in result.stdout
+    assert "Día saltado (1):" in result.stdout  # CLDR's plural: one day
 
 
 def test_plan_summarises_a_long_run_of_skipped_days() -> None:
     result = run("plan", "DIBA", "--from", "2026-12-20", "--count", "3")
     assert result.exit_code == 0, result.output
-    skipped = result.stdout.split("Skipped days (16):")[1]
+    skipped = result.stdout.split("Días saltados (16):")[1]
     assert "28/12/2026–31/12/2026  vacation: vacaciones de Soffid: Navidad" in skipped
     assert "26/12/2026–27/12/2026  weekend\n" in skipped
     runs = [line for line in skipped.splitlines() if line[2:4].isdigit()]
@@ -91,7 +91,7 @@ def test_plan_all_lists_every_skipped_day_with_every_reason() -> None:
 def test_plan_counts_the_skipped_days_it_does_not_list() -> None:
     result = run("plan", "DIBA", "--from", "2026-12-20", "--count", "30")
     assert result.exit_code == 0, result.output
-    assert "… and " in result.stdout and "more skipped days" in result.stdout
+    assert "… y " in result.stdout and "días saltados más" in result.stdout
 
 
 def test_plan_rejects_a_malformed_date() -> None:
@@ -142,7 +142,10 @@ def test_calendar_shows_the_month_and_names_holidays() -> None:
     assert result.exit_code == 0, result.output
     assert "DIBA 2026-04" in result.stdout
     assert "✓" in result.stdout
-    assert "eve_of_holiday" in result.stdout  # the legend
+    # The legend in the operator's language, each mark a symbol too (a pipe loses colours).
+    assert "Leyenda: ✓\u00a0permitido" in result.stdout
+    assert "E\u00a0víspera\u00a0de\u00a0festivo" in result.stdout
+    assert " 1 E " in result.stdout and " 2 H " in result.stdout  # Maundy Thursday's eve, itself
     assert "02/04/2026  es festivo: Jueves Santo (Soffid, ES-IB)" in result.stdout
     assert "06/04/2026  es festivo: Lunes de Pascua" in result.stdout
 
@@ -196,8 +199,8 @@ def test_overview_plans_every_handled_customer() -> None:
     result = run("overview")
     assert result.exit_code == 0, result.output
     for name in ("DIBA", "CAM", "CAIB"):
-        assert f"{name}: next 3 slots of" in result.stdout
-    assert "Not handled: Andalucia is run exclusively by Sur Sistemas" in result.stdout
+        assert f"{name}: próximas 3 franjas" in result.stdout
+    assert "No gestionado: Andalucia lo lleva en exclusiva Sur Sistemas" in result.stdout
 
 
 def test_default_config_prefers_environment_then_local_file_then_example(

@@ -35,7 +35,7 @@ def test_daemon_acts_then_stops_gracefully_on_sigterm(
     text = text.replace(
         "  poll_seconds: 60\n", "  poll_seconds: 60\n  webhook_secret_env: HOOK_SECRET\n", 1
     )
-    config_file.write_text(text + f"\nserver: {{port: {port}}}\n", encoding="utf-8")
+    config_file.write_text(text.replace("  port: 8780\n", f"  port: {port}\n"), encoding="utf-8")
     env = {
         **os.environ,
         "ZAMMAD_TOKEN": "demo-token",

@@ -15,7 +15,7 @@ from bot.cli import main
 from bot.resources import example_config_path
 from emulators.server import RunningEmulator
 from emulators.zammad import ZammadEmulator
-from tests.servers import SmtpSink, caldav_server, smtp_sink
+from tests.servers import SmtpSink, caldav_server, free_port, smtp_sink
 
 ENV = {
     "ZAMMAD_TOKEN": "demo-token",
@@ -104,9 +104,10 @@ def test_doctor_names_a_missing_secret_and_a_wrong_token(
     del env["CALDAV_PASSWORD"]
     result = run(path, "doctor", env=env)
     assert result.exit_code == 1
-    assert "✗ CalDAV password: CalDAV password: set the environment variable CALDAV_PASSWORD" in (
-        result.stdout
-    )
+    assert "✗ CalDAV password: set the environment variable CALDAV_PASSWORD\n" in result.stdout
+    calendar = [line for line in result.stdout.splitlines() if line.startswith("✗ calendar")]
+    assert calendar == ["✗ calendar: not checked: CalDAV password: set the environment variable "
+                        "CALDAV_PASSWORD"], calendar  # fmt: skip
     assert "Can't find User for Token" in result.stdout
     assert "not-the-token-9f3a" not in result.stdout
 
@@ -126,3 +127,37 @@ def test_doctor_says_when_zammad_search_misses_an_organization_that_exists(
     assert "but Zammad's search does not find it" in line
     assert "rebuild the index (`zammad run rake zammad:searchindex:rebuild`)" in line
     assert "✓ Zammad ticket look-up by number: ticket" in result.stdout
+
+
+def test_doctor_says_it_is_still_trying_a_system_that_refuses_and_goes_on_in_order(
+    tmp_path: Path, gitlab: RunningEmulator, sink: SmtpSink, caldav_url: str
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: every attempt is refused
+    path = config_file(tmp_path, closed, gitlab.url, sink.port, caldav_url)
+    text = path.read_text(encoding="utf-8").replace(
+        "  poll_seconds: 60\n", "  poll_seconds: 60\n  max_attempts: 3\n", 1
+    )
+    path.write_text(text, encoding="utf-8")  # fmt: skip
+    lines = run(path, "doctor").stdout.splitlines()
+    waits = [n for n, line in enumerate(lines) if line.startswith("  … Zammad: no answer yet")]
+    assert [lines[n].split("(")[1][:3] for n in waits] == ["1/3", "2/3"], lines
+    [failed] = [n for n, line in enumerate(lines) if line.startswith("✗ Zammad:")]
+    [gitlab_line] = [n for n, line in enumerate(lines) if line.startswith("✓ GitLab:")]
+    assert waits[-1] < failed < gitlab_line  # the retries, then the verdict, then the next
+
+
+def test_doctor_checks_the_server_section(
+    tmp_path: Path, zammad: RunningEmulator, gitlab: RunningEmulator, sink: SmtpSink,
+    caldav_url: str,
+) -> None:  # fmt: skip
+    path = config_file(tmp_path, zammad.url, gitlab.url, sink.port, caldav_url)
+    text = path.read_text(encoding="utf-8").replace(
+        "  port: 8780\n", "  port: 8780\n  public_url: http://deploybot.example\n"
+        "  booking_secret_env: BOOKING_SECRET\n", 1)  # fmt: skip
+    path.write_text(text, encoding="utf-8")
+    result = run(path, "doctor", env=dict(ENV, BOOKING_SECRET="short"))
+    assert result.exit_code == 1
+    assert "✗ server.public_url: http://deploybot.example is plain HTTP" in result.stdout
+    assert "✗ pages token: server.token_env names none" in result.stdout
+    assert "✗ booking link secret strength: 5 bytes, fewer than 32" in result.stdout
+    assert "short" not in result.stdout.replace("shorter", "")

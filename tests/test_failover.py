@@ -54,7 +54,7 @@ def start_daemons(
     env = {**os.environ, "ZAMMAD_TOKEN": "demo-token", "GITLAB_TOKEN": "demo-token"}
     for index, port in enumerate(ports):
         path = config_file.parent / f"instance-{index}.yaml"
-        path.write_text(text + f"\nserver: {{port: {port}}}\n", encoding="utf-8")
+        path.write_text(text.replace("  port: 8780\n", f"  port: {port}\n"), encoding="utf-8")
         processes.append(subprocess.Popen(
             [str(Path(sys.executable).parent / "deploybot"), "run", "--config", str(path)],
             env=env, cwd=config_file.parent, stderr=subprocess.DEVNULL, text=True,

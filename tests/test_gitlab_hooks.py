@@ -90,7 +90,7 @@ def test_setup_gitlab_adds_one_hook_per_component_project_once(
     text = text.replace("http://127.0.0.1:8082", gitlab.url)
     text = text.replace("  token_env: GITLAB_TOKEN\n", "  token_env: GITLAB_TOKEN\n"
                         "  webhook_secret_env: GITLAB_HOOK_SECRET\n", 1)  # fmt: skip
-    text += "\nserver: {port: 8787, public_url: 'https://deploybot.example'}\n"
+    text = text.replace("  port: 8780\n", "  port: 8787\n  public_url: https://deploybot.example\n")
     path = tmp_path / "deploybot.yaml"
     path.write_text(text, encoding="utf-8")
     env = {"GITLAB_TOKEN": "demo-token", "GITLAB_HOOK_SECRET": SECRET.decode()}

@@ -148,7 +148,7 @@ def test_google_refusing_the_request_itself_is_permanent_sharing_is_not() -> Non
 
 
 def test_doctor_signs_in_to_google_once_for_every_check(google: GoogleSide) -> None:
-    diagnose(with_google(google), now=NOW)
+    list(diagnose(with_google(google), now=NOW))  # every check run
 
     sign_ins = [entry for entry in google.app.log if entry.endpoint == "token"]
     assert len(sign_ins) == 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -88,10 +90,10 @@ def test_an_email_only_request_follows_the_lifecycle_in_its_thread(config_file: 
     history = cli(config_file, "show", "DIBA-2026-0001").stdout.splitlines()
     assert history[0] == "DIBA-2026-0001  DIBA PRO  completed"
     events = [line.split()[2] for line in history if re.match(r"^  \d\d/\d\d/\d{4} ", line)]
-    # The first start (on Thursday) was refused; it is in the trail all the same.
-    assert events == ["deploy", "deploy-schedule", "deploy-start", "deploy-start", "deploy-done"]
+    # The first start (on Thursday) was refused at the terminal: it changed nothing.
+    assert events == ["deploy", "deploy-schedule", "deploy-start", "deploy-done"]
     assert any("deploy-start" in line and line.endswith("cli/Núria Puig") for line in history)
-    end_line = "  [done] email '[DIBA-2026-0001] Desplegament a producció de DIBA completat' to "
+    end_line = "  [done] correo '[DIBA-2026-0001] Desplegament a producció de DIBA completat' a "
     assert any(
         line.startswith(end_line) and "Jordi Mas <jordi@diba.example>" in line for line in history
     )
@@ -108,7 +110,8 @@ def test_a_refused_cli_schedule_says_nothing_changed(config_file: Path) -> None:
     assert "nothing changed:" in friday.stdout
     assert "- es viernes" in friday.stdout
     unknown = cli(config_file, "start", "DIBA-2026-0099")
-    assert unknown.exit_code == 1 and "no deployment DIBA-2026-0099" in unknown.output
+    assert unknown.exit_code == 1 and "no hay ningún despliegue DIBA-2026-0099" in unknown.output
+    assert "`deploybot status` lista los abiertos" in unknown.output
 
 
 def test_the_demo_leaves_every_artifact_and_repeats_identically(tmp_path: Path) -> None:
@@ -142,7 +145,7 @@ def test_the_demo_leaves_every_artifact_and_repeats_identically(tmp_path: Path) 
 def test_status_of_an_empty_store(config_file: Path) -> None:
     result = cli(config_file, "status")
     assert result.exit_code == 0
-    assert "Outbox: 0 pending" in result.stdout
+    assert "Salida: 0 pendiente(s)" in result.stdout
 
 
 def test_status_of_one_customer_shows_only_its_deployments_timers_and_effects(
@@ -191,8 +194,65 @@ def test_status_all_shows_the_newest_and_counts_every_state(config_file: Path) -
     cli(config_file, "cancel", "DIBA-2026-0001", "duplicate")
     result = cli(config_file, "status", "--all", "--limit", "1")
     assert result.exit_code == 0, result.output
-    assert "By state: " in result.stdout and "cancelled 1" in result.stdout
+    assert "Por estado: " in result.stdout and "cancelled 1" in result.stdout
     rows = [line for line in result.stdout.splitlines() if line.startswith("│ DIBA-")]
     assert len(rows) == 1
     open_only = cli(config_file, "status")
     assert "DIBA-2026-0001" not in open_only.stdout and "DIBA-2026-0002" in open_only.stdout
+
+
+def test_a_refused_cli_start_writes_nothing_and_tips_in_cli_words(
+    config_file: Path, zammad: RunningEmulator
+) -> None:
+    app: ZammadEmulator = zammad.app  # type: ignore[assignment]
+    app.set_tags(1, ["customer-validated", "deploy"])
+    assert cli(config_file, "run", "--once").exit_code == 0
+    booked = cli(config_file, "schedule", "DIBA-2026-0001", "2026-11-30", "09:00", "--by", "ana")
+    assert "DIBA-2026-0001: scheduled" in booked.stdout, booked.output
+    articles, tags = len(app.ticket_articles(1)), sorted(app.tags[1])
+    trail = cli(config_file, "show", "DIBA-2026-0001").stdout
+    early = cli(config_file, "start", "DIBA-2026-0001")  # Thursday, for a Monday booking
+    assert early.exit_code == 1
+    assert "DIBA-2026-0001: scheduled — deploy-start refused, nothing changed:" in early.stdout
+    assert "deploybot start DIBA-2026-0001 --force '<motivo>'" in early.stdout
+    assert "/deploy" not in early.stdout and "effects done" not in early.stdout
+    assert len(app.ticket_articles(1)) == articles and sorted(app.tags[1]) == tags
+    assert cli(config_file, "show", "DIBA-2026-0001").stdout == trail
+
+
+def test_a_dry_run_says_what_would_happen_and_changes_nothing(
+    config_file: Path, zammad: RunningEmulator
+) -> None:
+    app: ZammadEmulator = zammad.app  # type: ignore[assignment]
+    app.set_tags(1, ["customer-validated", "deploy"])
+    assert cli(config_file, "run", "--once").exit_code == 0
+    trail = cli(config_file, "show", "DIBA-2026-0001").stdout
+    dry = cli(config_file, "schedule", "DIBA-2026-0001", "2026-11-30", "09:00", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "deploy-schedule would go ready -> scheduled; nothing changed (--dry-run)" in dry.stdout
+    assert "[DIBA-2026-0001]" in dry.stdout  # the emails it would send
+    cancel = cli(config_file, "cancel", "DIBA-2026-0001", "no longer needed", "--dry-run")
+    assert "would go ready -> cancelled" in cancel.stdout, cancel.output
+    assert cli(config_file, "show", "DIBA-2026-0001").stdout == trail
+    assert "deploy-ready" in app.tags[1]
+
+
+def test_the_actor_is_the_operator_named_for_the_login_else_the_account(
+    config_file: Path,
+) -> None:
+    text = config_file.read_text(encoding="utf-8").replace(
+        "provider:\n", "provider:\n  operators:\n    marta: Marta Vidal\n", 1
+    )
+    config_file.write_text(text, encoding="utf-8")
+    tokens = {"ZAMMAD_TOKEN": "demo-token", "GITLAB_TOKEN": "demo-token"}
+    request = ["request", "--customer", "DIBA", "--components", "addon-diba 3.2.11",
+               "--email", "jordi@diba.example", "--config", str(config_file)]  # fmt: skip
+    as_marta = CliRunner(env={**tokens, "USER": "marta"}).invoke(main, request)
+    assert as_marta.exit_code == 0, as_marta.output
+    no_user: dict[str, str | None] = {**tokens, "USER": None, "USERNAME": None}
+    cancel = ["cancel", "DIBA-2026-0001", "--config", str(config_file)]
+    assert CliRunner(env=no_user).invoke(main, cancel).exit_code == 0
+    history = cli(config_file, "show", "DIBA-2026-0001").stdout.splitlines()
+    trail = [line for line in history if re.match(r"^  \d\d/\d\d/\d{4} ", line)]
+    account = pwd.getpwuid(os.getuid()).pw_name
+    assert trail[0].endswith("cli/Marta Vidal") and trail[-1].endswith(f"cli/{account}"), trail

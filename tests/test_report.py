@@ -131,3 +131,18 @@ def test_a_from_date_after_the_to_date_is_refused(tmp_path: Path) -> None:
 def test_a_file_format_needs_a_path(tmp_path: Path) -> None:
     result = report(tmp_path, "--format", "xlsx")
     assert result.exit_code == 2 and "--out PATH" in result.output
+
+
+def test_the_table_headers_wrap_between_words_and_are_never_cut(tmp_path: Path) -> None:
+    table = report(tmp_path, "--customer", "DIBA")
+    assert table.exit_code == 0, table.output
+    assert "…" not in table.stdout  # a header cut short ("despl…") would end in an ellipsis
+    assert "despliegues" in table.stdout
+
+
+def test_an_empty_report_says_that_nothing_finished_in_the_span(tmp_path: Path) -> None:
+    span = report(tmp_path, "--from", "2026-01-01", "--to", "2026-03-31")
+    assert span.exit_code == 0, span.output
+    assert span.stdout == "Ningún despliegue terminó entre el 01/01/2026 y el 31/03/2026.\n"
+    since = report(tmp_path, "--customer", "CAM", "--from", "2026-01-01")
+    assert since.stdout == "Ningún despliegue terminó desde el 01/01/2026.\n"

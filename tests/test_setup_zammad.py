@@ -40,7 +40,9 @@ def config_file(tmp_path: Path, zammad_url: str, *, public: bool = False) -> Pat
         text = text.replace(
             "  poll_seconds: 60\n", "  poll_seconds: 60\n  webhook_secret_env: HOOK_SECRET\n", 1
         )
-        text += "\nserver: {port: 8787, public_url: 'https://deploybot.example'}\n"
+        text = text.replace(
+            "  port: 8780\n", "  port: 8787\n  public_url: https://deploybot.example\n"
+        )
     path = tmp_path / "deploybot.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -76,9 +78,12 @@ def test_apply_creates_everything_once_and_a_second_run_changes_nothing(
     assert "  + tag deploy-ready (created)" in first.stdout
     app: ZammadEmulator = strict.app  # type: ignore[assignment]
     assert "deploy-slot-9" in app.tag_items
-    [overview] = app.admin_objects["overviews"].values()
-    assert overview["role_ids"] == [2]
+    overviews = {o["name"]: o for o in app.admin_objects["overviews"].values()}
+    overview, waiting = overviews["Deployments"], overviews["Deployments waiting for us"]
+    assert overview["role_ids"] == [2] and waiting["role_ids"] == [2]
     assert "deploy-scheduled" in overview["condition"]["ticket.tags"]["value"]
+    watched = waiting["condition"]["ticket.tags"]["value"]
+    assert watched == "deploy-chosen, deploy-ready, deploy-blocked"
     macros = {
         m["name"]: m["perform"]["ticket.tags"]["value"]
         for m in app.admin_objects["macros"].values()
@@ -94,6 +99,7 @@ def test_apply_creates_everything_once_and_a_second_run_changes_nothing(
     assert second.exit_code == 0, second.output
     assert "Nothing to do" in second.stdout
     assert len(app.admin_objects["macros"]) == 6 and len(app.admin_objects["webhooks"]) == 1
+    assert len(app.admin_objects["overviews"]) == 2
 
 
 def test_a_token_without_admin_rights_is_told_what_an_admin_must_create(
@@ -103,6 +109,9 @@ def test_a_token_without_admin_rights_is_told_what_an_admin_must_create(
     assert result.exit_code == 1
     assert "This token may not administer Zammad" in result.stdout
     assert "  - tag deploy-ready (missing)" in result.stdout
+    # The tags people already use are read through the agent's tag search, and it says so.
+    assert "  ✓ tag customer-validated (exists)" in result.stdout
+    assert "  · tags read with the agent's token (not an admin's)" in result.stdout
 
 
 def test_without_a_public_url_the_webhook_is_skipped_with_the_reason(

@@ -123,6 +123,13 @@ def test_a_console_on_the_new_version_completes_and_the_end_email_says_what_was_
     assert "127.0.0.1" not in text and "✓" not in text
     team_event = bot.calendar.events[f"{bot.deployment().id}@soffid.example"]
     assert "Hemos comprobado que la consola responde" in team_event.description
+    # The completion note and the tickets' completion comment name the checks that passed too.
+    [completed] = [n for n in all_notes(bot) if "completado</strong>" in n]
+    assert "Hemos comprobado que la consola responde y ejecuta la versión 3.2.11" in completed
+    customer = bot.config.customer("DIBA").language
+    comments = [a.body for a in bot.zammad.article_lists[1] if not a.internal]
+    said = {"es": "Hemos comprobado", "ca": "Hem comprovat", "en": "We checked"}[customer]
+    assert said in comments[-1] and "127.0.0.1" not in comments[-1], comments[-1]
 
 
 def test_a_console_still_on_the_old_version_holds_done_until_forced(
@@ -288,8 +295,8 @@ def test_show_lists_what_step_3_saw_at_each_step(
     )  # fmt: skip
     result = CliRunner().invoke(main, ["show", bot.deployment().id, "--config", str(config_file)])
     assert result.exit_code == 0, result.output
-    assert "verified    la consola (3.2.11)" in result.output
-    assert "step 3: la consola: passed" in result.output
+    assert "comprobado  la consola (3.2.11)" in result.output
+    assert "paso 3: la consola: passed" in result.output
 
 
 # -- deadlines, and what is never under the decision lock --------------------------------------

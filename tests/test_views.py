@@ -156,4 +156,5 @@ def test_a_slot_a_customer_chose_shows_held_until_the_team_accepts(tmp_path: Pat
         assert 'class="dep chosen" data-state="chosen"' in mark
         assert "09:00 DIBA-2026-0001 (elegido por el cliente)" in mark
         filtered = views(bench).get("/calendar?month=2026-12&state=scheduled", headers=AUTH)
-        assert "DIBA-2026-0001" not in filtered.get_data(as_text=True)
+        month = filtered.get_data(as_text=True).split('<table class="month">')[1]
+        assert 'data-state="chosen"' not in month and "09:00 DIBA-2026-0001" not in month

@@ -17,12 +17,23 @@ from typing import Any
 from bot.app.store import Store
 from bot.config.models import Config
 from bot.domain.events import EVENT_NAMES, Event
-from bot.domain.lifecycle import transition
+from bot.domain.lifecycle import Outcome, transition
 from bot.domain.model import Deployment
 from bot.domain.rendering import Renderer
 from bot.domain.routing import Reply
 
 log = logging.getLogger("deploybot")
+
+
+class Withheld(Exception):
+    """An order that was decided but not committed (:meth:`Committer.withholding`): refused,
+    or a dry run — what it would have done travels with it."""
+
+    def __init__(self, before: Deployment, outcome: Outcome, event: str) -> None:
+        super().__init__(f"{before.id}: {event} not committed")
+        self.before = before
+        self.outcome = outcome
+        self.event = event
 
 
 class Committer:
@@ -45,6 +56,7 @@ class Committer:
         # Per thread: a booking committed while a cycle's order waits on its live checks (the
         # decision lock given up) must not carry that order's markers.
         self._local = threading.local()
+        self._withhold: bool | None = None  # None: commit; False: not refusals; True: nothing
 
     @property
     def _markers(self) -> dict[str, str]:
@@ -70,6 +82,18 @@ class Committer:
         if left:
             self.store.remember_many(left)
 
+    @contextlib.contextmanager
+    def withholding(self, *, everything: bool = False) -> Iterator[None]:
+        """Within the block, an order the lifecycle refuses (with ``everything``: any order, a
+        dry run) is not committed — no note, no tag, no log row, no audit entry — and raises
+        :class:`Withheld` with what it would have done. For orders given at a terminal, where
+        the answer is printed instead."""
+        self._withhold = everything
+        try:
+            yield
+        finally:
+            self._withhold = None
+
     def _take_markers(self) -> dict[str, str]:
         markers, self._markers = self._markers, {}
         return markers
@@ -82,6 +106,8 @@ class Committer:
         outcome = transition(deployment, event, now, self.config, self.renderer)
         new, effects = outcome.deployment, outcome.effects
         name = EVENT_NAMES[type(event)]
+        if self._withhold is not None and (outcome.refusal or self._withhold):
+            raise Withheld(deployment, outcome, name)
         details = dict(details or {})
         if outcome.refusal:
             details["refused"] = list(outcome.refusal)

@@ -26,6 +26,7 @@ from bot.app.service import Service
 from bot.app.store import Store, sqlite_url
 from bot.app.wiring import build_service, deployment_log
 from bot.config.models import Config, GoogleCalendarConfig, GoogleConfig
+from bot.config.sections import DEFAULT_PORT
 from bot.domain.model import Deployment
 from emulators.gitlab import GitLabEmulator
 from emulators.google import GoogleEmulator
@@ -343,4 +344,4 @@ def _farewell(out: Path, echo: Callable[[str], None]) -> None:
     echo("")
     echo("The change calendar of this demo:")
     echo(f"  DEPLOYBOT_PAGES_TOKEN=demo .venv/bin/deploybot serve --state {out / 'state.sqlite'}")
-    echo("  then open http://127.0.0.1:8765/calendar?month=2026-11&token=demo")
+    echo(f"  then open http://127.0.0.1:{DEFAULT_PORT}/calendar?month=2026-11&token=demo")

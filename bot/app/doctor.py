@@ -76,6 +76,8 @@ def _guarded(what: str, check: Check) -> Iterator[Finding]:
     """The findings of one check; a failure is one failed finding, in plain words."""
     try:
         yield from check()
+    except MissingSecretError as error:  # its own finding says how to set it, once
+        yield Finding(False, what, f"not checked: {error}")
     except (OSError, RuntimeError, ValueError) as error:  # outside systems, files, secrets
         yield Finding(False, what, str(error), FIXES.get(what, ""))
     except Exception as error:  # anything else: say it, go on
@@ -100,14 +102,60 @@ def _secrets(config: Config, environ: Mapping[str, str] | None) -> Iterator[Find
         where = str(path) if path is not None else f"${env}"
         try:
             read_secret(env, path, what=what, environ=environ)
-        except MissingSecretError as error:
-            yield Finding(False, what, str(error), f"set {where}")
+        except MissingSecretError as error:  # its message says what is missing and where
+            yield Finding(False, what, str(error).removeprefix(f"{what}: "))
             continue
         yield Finding(True, what, f"present in {where}")
 
 
-def _zammad(config: Config) -> Iterator[Finding]:
-    client = zammad_client(config.zammad)
+#: The shortest booking secret accepted: the HMAC key of customers' links.
+MIN_SECRET_BYTES = 32
+
+
+def _server(config: Config, environ: Mapping[str, str] | None) -> Iterator[Finding]:
+    """The endpoint's settings that are wrong though valid: an unencrypted public address,
+    a short booking secret, pages without a token."""
+    server = config.server
+    if server.public_url:
+        url = server.public_url
+        plain = url.startswith("http://")
+        yield Finding(
+            not plain,
+            "server.public_url",
+            f"{url} is plain HTTP: booking links and webhooks would cross the internet unencrypted"
+            if plain
+            else url,
+            "serve it over https:// (TLS at a reverse proxy: README, 'Behind nginx with TLS')",
+        )
+        yield Finding(
+            bool(server.token_env),
+            "pages token",
+            f"read from ${server.token_env}"
+            if server.token_env
+            else "server.token_env names none: the team's pages and the calendar feed are off",
+            "set server.token_env: DEPLOYBOT_PAGES_TOKEN and that variable",
+        )
+    if server.booking_secret_env:
+        try:
+            secret = read_secret(server.booking_secret_env, None, what="booking link secret",
+                                 environ=environ)  # fmt: skip
+        except MissingSecretError:
+            return  # said once, among the secrets
+        size, least = len(secret.encode()), MIN_SECRET_BYTES
+        yield Finding(
+            size >= least,
+            "booking link secret strength",
+            f"{size} bytes" + (f", fewer than {least}" if size < least else ""),
+            f"set ${server.booking_secret_env} to {least} random bytes or more "
+            '(python3 -c "import secrets; print(secrets.token_urlsafe(32))")',
+        )
+
+
+Progress = Callable[[str, int, int, str], None] | None
+
+
+def _zammad(config: Config, progress: Progress = None) -> Iterator[Finding]:
+    client = zammad_client(config.zammad, on_retry=progress)
     me = client.me()
     yield Finding(True, "Zammad", f"{config.zammad.url} answers; the token is {me.display_name}'s")
     tickets = client.find_tickets_with_tags([config.zammad.tags.request])
@@ -167,8 +215,8 @@ def _organization(client: ZammadClient, customer: Customer) -> Finding:
     )
 
 
-def _gitlab(config: Config) -> Iterator[Finding]:
-    client = gitlab_client(config.gitlab)
+def _gitlab(config: Config, progress: Progress = None) -> Iterator[Finding]:
+    client = gitlab_client(config.gitlab, on_retry=progress)
     projects = component_projects(config)
     yield Finding(True, "GitLab", f"{config.gitlab.url}: {len(projects)} component project(s)")
     for project in projects:
@@ -338,15 +386,21 @@ def _live(config: Config, environ: Mapping[str, str] | None, now: datetime) -> I
 
 
 def diagnose(
-    config: Config, *, now: datetime, environ: Mapping[str, str] | None = None
-) -> list[Finding]:
-    """Every check, in the order a person fixes things: secrets, Zammad, GitLab, mail,
-    calendar, logs, templates, holidays, and each customer's step 3 checks."""
+    config: Config,
+    *,
+    now: datetime,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress = None,
+) -> Iterator[Finding]:
+    """Every check, each finding as soon as it is known, in the order a person fixes things:
+    secrets, the endpoint, Zammad, GitLab, mail, calendar, logs, templates, holidays, and each
+    customer's step 3 checks (``progress`` hears of each retry of an outside system)."""
     google = _SharedGoogle(config)
     checks: list[tuple[str, Check]] = [
         ("secrets", lambda: _secrets(config, environ)),
-        ("Zammad", lambda: _zammad(config)),
-        ("GitLab", lambda: _gitlab(config)),
+        ("server", lambda: _server(config, environ)),
+        ("Zammad", lambda: _zammad(config, progress)),
+        ("GitLab", lambda: _gitlab(config, progress)),
         ("mail", lambda: _mail(config)),
         ("Google", lambda: _google(config, google)),
         ("calendar", lambda: _calendar(config, google)),
@@ -355,4 +409,5 @@ def diagnose(
         ("holidays", lambda: _holidays(config, now)),
         ("step 3 checks", lambda: _live(config, environ, now)),
     ]
-    return [finding for what, check in checks for finding in _guarded(what, check)]
+    for what, check in checks:
+        yield from _guarded(what, check)

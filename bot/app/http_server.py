@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
+from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
@@ -32,9 +34,13 @@ IDLE_SECONDS = 10.0
 
 
 class _DeadlineChannel(HTTPChannel):
-    """A connection that remembers when its request in progress started to arrive."""
+    """A connection that remembers when its request in progress started to arrive, and reads
+    no new request once its server is stopping."""
 
     request_started: float | None = None
+
+    def readable(self) -> bool:
+        return not cast(Any, self.server).stopping and bool(super().readable())
 
     def received(self, data: bytes) -> bool:
         if self.request is None:  # the first bytes of a new request
@@ -50,6 +56,7 @@ class _DeadlineServer(TcpWSGIServer):
 
     channel_class = _DeadlineChannel
     deadline = REQUEST_DEADLINE_SECONDS
+    stopping = False
 
     def maintenance(self, now: Any) -> None:
         super().maintenance(now)
@@ -70,12 +77,64 @@ class Endpoint:
         self._thread = threading.Thread(target=server.run, name="deploybot-http", daemon=True)
         self._thread.start()
 
-    def shutdown(self) -> None:
-        """Stop accepting, close every connection and the workers."""
-        for channel in list(self._server._map.values()):
-            channel.close()
-        self._dispatcher.shutdown(timeout=5)
-        self._thread.join(timeout=5)
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop in the order that leaves nothing half-done: the listener closes (no new
+        connection) and no connection reads a new request; the workers finish the requests
+        they have and stop; the answers are sent; then every connection closes and, last,
+        the trigger the workers wake the I/O thread with (closing it first is what made a
+        worker's wake-up fail with a bad file descriptor)."""
+        if not self._thread.is_alive():
+            return
+        deadline = time.monotonic() + timeout
+        self._in_loop(self._stop_listening, deadline)
+        # The loop's pass that ran the step may still read a request it had polled for: one
+        # more pass, and every request read is in the workers' queue.
+        self._in_loop(lambda: None, deadline)
+        self._wait(self._workers_idle, deadline)
+        self._dispatcher.shutdown(timeout=max(1, round(deadline - time.monotonic())))
+        self._wait(self._answers_sent, deadline)
+        self._in_loop(self._close_all, deadline)
+        self._thread.join(timeout=max(0.1, deadline - time.monotonic()))
+
+    def _in_loop(self, step: Callable[[], None], deadline: float) -> None:
+        """Run ``step`` on the I/O thread, the only one that may touch the sockets."""
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                step()
+            finally:
+                done.set()
+
+        self._server.trigger.pull_trigger(run)
+        done.wait(max(0.1, deadline - time.monotonic()))
+
+    @staticmethod
+    def _wait(condition: Callable[[], bool], deadline: float) -> None:
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    def _stop_listening(self) -> None:
+        self._server.stopping = True
+        wasyncore.dispatcher.close(self._server)  # the listener only: the trigger stays
+
+    def _workers_idle(self) -> bool:
+        with self._dispatcher.lock:
+            return not self._dispatcher.queue and self._dispatcher.active_count == 0
+
+    def _answers_sent(self) -> bool:
+        channels = [c for c in self._channels() if isinstance(c, HTTPChannel)]
+        return all(not c.total_outbufs_len or not c.connected for c in channels)
+
+    def _channels(self) -> list[Any]:
+        return list(cast(dict[int, Any], self._server._map).values())
+
+    def _close_all(self) -> None:
+        trigger = self._server.trigger
+        for channel in self._channels():
+            if channel is not trigger:
+                channel.close()
+        trigger.close()
 
 
 def serve(

@@ -18,11 +18,10 @@ from bot.app.store import Store
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
 from bot.domain.booking_link import BookingLinks
-from bot.domain.booking_offer import held_slots
 from bot.domain.calendar.rules import Booking
 from bot.domain.events import Origin, Requested
-from bot.domain.lifecycle import PENDING, RUNNING, new_deployment
-from bot.domain.model import Deployment, State
+from bot.domain.lifecycle import PENDING, new_deployment
+from bot.domain.model import Deployment
 from bot.domain.prerequisites.checks import check_prerequisites, match_customer
 from bot.domain.prerequisites.facts import CustomerMatch, Facts
 from bot.domain.prerequisites.result import Report
@@ -51,7 +50,7 @@ class Requests:
     def bookings(self) -> tuple[Booking, ...]:
         """Every slot held (booked, or chosen by a customer and waiting for the team), for
         conflicts and proposals."""
-        return held_slots(self.store.deployments(states=[State.READY, State.SCHEDULED, *RUNNING]))
+        return self.store.held_bookings()
 
     def _gatherer(self, reads: ZammadReads) -> FactGatherer:
         """The gatherer of ``reads`` (one per cycle's view of Zammad): a request's tickets are

@@ -31,7 +31,11 @@ from bot.app.zammad_acting import ZammadActing
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
 from bot.domain.booking_link import BookingLinks
+from bot.domain.calendar.planning import propose_slots
+from bot.domain.calendar.rules import Slot, rules_for
 from bot.domain.events import (
+    ChoiceLapsed,
+    ChoiceReminderDue,
     DelayDue,
     Origin,
     OverdueDue,
@@ -161,8 +165,23 @@ class Service:
             self.orders.check_booked(deployment, origin, reminder=True)
         elif name == "overdue":
             self.committer.handle(deployment, OverdueDue(origin), {"timer": name})
+        elif name == "choice-reminder":
+            self.committer.handle(deployment, ChoiceReminderDue(origin), {"timer": name})
+        elif name == "choice-lapse":
+            lapsed = ChoiceLapsed(origin, self._fresh_slots(deployment), self.links)
+            self.committer.handle(deployment, lapsed, {"timer": name})
         else:
             self.committer.handle(deployment, DelayDue(origin), {"timer": name})
+
+    def _fresh_slots(self, deployment: Deployment) -> tuple[Slot, ...]:
+        """The slots to offer afresh when a customer's choice lapses: the next free ones by
+        the same rules and bookings as every proposal (its own choice freed)."""
+        customer = self.config.customer(deployment.customer)
+        held = [b for b in self.orders.requests.bookings() if b.id != deployment.id]
+        plan = propose_slots(rules_for(self.config, customer), now=self.clock(),
+                             duration=deployment.duration, count=self.config.workflow.proposals,
+                             bookings=held)  # fmt: skip
+        return plan.slots
 
     def poll_gitlab(self, reads: ZammadReads | None = None) -> int:
         """Announce new production releases on the tickets they fix; re-check pending requests."""

@@ -34,6 +34,8 @@ from bot.app.store_markers import MarkerStore, remember_marker
 from bot.app.store_outbox import OutboxItem, OutboxQueue, backoff, utc
 from bot.app.store_reports import ReportQueries
 from bot.app.store_versions import backfill_deployed_versions, record_deployed
+from bot.domain.booking_offer import held_slots
+from bot.domain.calendar.rules import Booking
 from bot.domain.effects import Effect, OutboxEffect, ScheduleTimer
 from bot.domain.model import ENDED, Deployment, State, deployment_from_json, deployment_to_json
 
@@ -66,6 +68,10 @@ class Timer:
 def sqlite_url(path: Path) -> str:
     """The SQLAlchemy URL of an SQLite file."""
     return f"sqlite:///{path}"
+
+
+#: The states in which a deployment can hold a slot (see :func:`held_slots`).
+HOLDING = (State.READY, State.SCHEDULED, State.IN_PROGRESS, State.DELAYED)
 
 
 class Store(MarkerStore, ReportQueries, OutboxQueue):
@@ -168,6 +174,11 @@ class Store(MarkerStore, ReportQueries, OutboxQueue):
             rows: Sequence[str] = connection.execute(query).scalars().all()
         found = [deployment_from_json(json.loads(row)) for row in rows]
         return sorted(found, key=lambda d: d.id) if newest is not None else found
+
+    def held_bookings(self) -> tuple[Booking, ...]:
+        """Every slot held now (booked, running, or chosen by a customer and waiting for the
+        team): the one set of bookings every free-slot answer is computed over."""
+        return held_slots(self.deployments(states=HOLDING))
 
     def deployments_between(
         self, start: datetime, end: datetime, *, customer: str | None = None

@@ -34,9 +34,13 @@ from bot.domain.rendering import Renderer
 from bot.domain.report import build_report
 from bot.domain.texts import say
 from bot.domain.texts.calendar import long_date, month_names, weekday_headers
+from bot.domain.waiting import choice_waiting, waiting_for_us
 from integrations.calendar import feed_ics
 
 Clock = Callable[[], datetime]
+
+#: The states of the requests that wait for the team (the calendar's "waiting" strip).
+WAITING = [State.READY, State.BLOCKED]
 
 #: The headers of every page and answer: no sniffing, no framing, no referrer, nothing cached,
 #: and a policy that allows only the page's own inline style and nothing else to load or run.
@@ -158,13 +162,17 @@ class ViewsApp:
             ready = self.store.deployments(customer=wanted or None, states=[State.READY])
             shown += [d for d in ready if d.chosen and start <= d.chosen.start < end]
         soon = self.store.deployments_between(now, now + timedelta(days=14))
+        pending = self.store.deployments(customer=wanted or None, states=WAITING)
         language = self.config.provider.language
         return self._page(
             "calendar",
             month=f"{month_names(language)[first.month - 1]} {first.year}",
-            weeks=month_grid(self.config, first, customers, shown, now=now),
+            weeks=month_grid(
+                self.config, first, customers, shown, now=now, bookings=self.store.held_bookings()
+            ),
             weekdays=weekday_headers(language),
             upcoming=upcoming(self.config, [d for d in soon if d.is_open], now),
+            waiting=waiting_for_us(pending, self.config, now=now, language=language),
             customers=[c.name for c in self.config.customers],
             states=STATES,
             customer=wanted,
@@ -192,12 +200,13 @@ class ViewsApp:
         found = self.store.deployment(deployment_id.upper())
         if found is None:
             raise NotFound(f"no deployment {deployment_id}")
-        tz = self.config.provider.tz
+        tz, language = self.config.provider.tz, self.config.provider.language
         zammad = (self.config.zammad.url or "").rstrip("/")
         return self._page(
             "deployment",
             d=found,
             start=_local(found.planned_start, tz),
+            waiting=choice_waiting(found, self.config, now=self.clock(), language=language),
             tickets=[
                 {
                     "label": self.config.zammad.ticket_label(t.number),

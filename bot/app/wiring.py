@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Union
 import filelock
 
 from bot.app.executors import Channels
+from bot.app.locations import state_url as state_url  # re-exported: its old home
 from bot.app.ports import LogPort, MailPort, ZammadPort
 from bot.app.service import Service
 from bot.app.store import Store
@@ -44,11 +45,13 @@ def zammad_client(
     url: str | None = None,
     token: str | None = None,
     sleep: Callable[[float], None] | None = None,
+    on_retry: Callable[[str, int, int, str], None] | None = None,
 ) -> ZammadClient:
     """A client for the configured Zammad, its token read from the environment or a file.
 
     ``url`` and ``token`` replace the configured ones (an emulator standing in for Zammad);
-    ``sleep`` replaces waiting between retries (a demo or a test does not wait).
+    ``sleep`` replaces waiting between retries (a demo or a test does not wait); ``on_retry``
+    hears of each retry (the doctor says it is still trying).
     """
     url = url or config.url
     if not url:
@@ -62,7 +65,9 @@ def zammad_client(
         token,
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
-        retry=RetryPolicy(max_attempts=config.max_attempts, sleep=sleep or time.sleep),
+        retry=RetryPolicy(
+            max_attempts=config.max_attempts, sleep=sleep or time.sleep, on_retry=on_retry
+        ),
     )
 
 
@@ -72,10 +77,12 @@ def gitlab_client(
     *,
     url: str | None = None,
     token: str | None = None,
+    on_retry: Callable[[str, int, int, str], None] | None = None,
 ) -> GitLabClient:
     """A client for the configured GitLab, its token from the environment or a file.
 
-    ``url`` and ``token`` replace the configured ones (an emulator standing in for GitLab).
+    ``url`` and ``token`` replace the configured ones (an emulator standing in for GitLab);
+    ``on_retry`` hears of each retry.
     """
     if token is None:
         token = read_secret(
@@ -89,17 +96,8 @@ def gitlab_client(
         max_retries=config.max_retries,
         timeout=config.timeout,
         test_environment=config.test_environment,
+        policy=RetryPolicy(max_attempts=config.max_retries + 1, on_retry=on_retry),
     )
-
-
-def state_url(config: Config) -> str:
-    """The store's URL, a relative SQLite path read from the configuration's folder."""
-    url = config.state.url
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-        relative = url.removeprefix("sqlite:///")
-        if relative != ":memory:":
-            return f"sqlite:///{config.resolve_path(Path(relative))}"
-    return url
 
 
 class DaemonRunningError(RuntimeError):

@@ -6,7 +6,7 @@ import contextlib
 import json
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
@@ -16,14 +16,26 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.base import config_option, counted, fail, find_customer, load, main, print_report
+from bot.cli.base import (
+    config_option,
+    counted,
+    fail,
+    find_customer,
+    load,
+    main,
+    print_report,
+    utc_now,
+)
 from bot.config.models import Config
+from bot.config.sections import DEFAULT_PORT
 from bot.domain.commands import CommandError, parse_components, usage_line
 from bot.domain.durations import format_duration
 from bot.domain.effects import describe
 from bot.domain.model import ENDED, Deployment, State, note_texts
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.prerequisites.rollback import guide_steps
+from bot.domain.texts import say
+from bot.domain.waiting import choice_waiting
 
 if TYPE_CHECKING:
     from bot.app.store import OutboxItem, Store, Timer
@@ -144,7 +156,8 @@ def status(
         deployments = store.deployments(customer=customer, newest=limit)
         counts = store.count_by_state(customer)
         if not as_json:
-            click.echo("By state: " + ", ".join(f"{s.value} {n}" for s, n in counts.items()))
+            by_state = ", ".join(f"{s.value} {n}" for s, n in counts.items())
+            click.echo(f"{say(config.provider.language, 'cli_by_state')}: {by_state}")
     else:
         deployments = store.deployments(customer=customer, states=OPEN_STATES)
     ids = {d.id for d in deployments} if customer else None
@@ -183,8 +196,8 @@ def _state_store(path: Path) -> Store:
 
 
 def _store(config: Config) -> Store:
+    from bot.app.locations import state_url
     from bot.app.store import Store
-    from bot.app.wiring import state_url
 
     return Store(state_url(config))
 
@@ -200,6 +213,10 @@ def _status_json(
                 "environment": d.environment,
                 "state": d.state.value,
                 "planned_start": d.planned_start.isoformat() if d.planned_start else None,
+                # a customer's choice waiting for the team's accept
+                "chosen": {"start": d.chosen.start.isoformat(), "since": d.chosen.at.isoformat()}
+                if d.chosen is not None
+                else None,
                 "tickets": [t.number for t in d.tickets],
             }
             for d in deployments
@@ -224,33 +241,42 @@ def _print_status(
     config: Config, deployments: list[Deployment], timers: list[Timer], pending: list[OutboxItem]
 ) -> None:
     console = Console()
-    table = Table(title="Deployments")
+    language = config.provider.language
+    table = Table(title=say(language, "cli_deployments"))
     # Ids and times are what people copy into commands: never broken; tickets wrap instead.
-    table.add_column("id", no_wrap=True)
-    for name in ("customer", "env", "state"):
-        table.add_column(name)
-    table.add_column("planned start", no_wrap=True)
-    table.add_column("tickets", overflow="fold")
+    table.add_column(say(language, "cli_col_id"), no_wrap=True)
+    for key in ("cli_col_customer", "cli_col_env", "cli_col_state"):
+        table.add_column(say(language, key))
+    table.add_column(say(language, "cli_col_start"), no_wrap=True)
+    table.add_column(say(language, "cli_col_tickets"), overflow="fold")
     tz = config.provider.tz
+    waiting = []
     for d in deployments:
         start = f"{d.planned_start.astimezone(tz):%d/%m/%Y %H:%M}" if d.planned_start else "-"
+        line = choice_waiting(d, config, now=utc_now(), language=config.provider.language)
+        if line is not None and d.chosen is not None:
+            chosen = say(config.provider.language, "cli_chosen_short")
+            start = f"{d.chosen.start.astimezone(tz):%d/%m/%Y %H:%M} ({chosen})"
+            waiting.append(f"{d.id}: {line}")
         requesters = ", ".join(parseaddr(a)[1] or a for a in d.email_requesters)
         label = config.zammad.ticket_label
         tickets = ", ".join(label(t.number) for t in d.tickets) or requesters
         table.add_row(d.id, d.customer, d.environment, d.state.value, start, tickets)
     console.print(table)
+    for line in waiting:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     if timers:
         due = [
             f"{t.deployment_id} {t.name} at {t.due_at.astimezone(tz):%d/%m %H:%M}" for t in timers
         ]
-        console.print("Next timers: " + "; ".join(due))
+        console.print(f"{say(language, 'cli_next_timers')}: " + "; ".join(due))
     lines = [
         f"\n  {i.deployment_id}: {describe(i.effect)} — "
         f"{counted(i.attempts, 'attempt', 'attempts')}"
         + (f", last error: {i.last_error}" if i.last_error else "")
         for i in pending
     ]
-    console.print(f"Outbox: {len(pending)} pending" + "".join(lines))
+    console.print(say(language, "cli_outbox", count=len(pending)) + "".join(lines))
 
 
 @main.command("show")
@@ -262,50 +288,70 @@ def show(deployment_id: str, config_path: Path | None) -> None:
     store = _store(config)
     deployment = store.deployment(deployment_id.upper())
     if deployment is None:
-        fail(f"no deployment {deployment_id}", code=1)
+        fail(say(config.provider.language, "cli_no_deployment", id=deployment_id), code=1)
     tz = config.provider.tz
 
     def local(moment: datetime | None) -> str:
         return f"{moment.astimezone(tz):%d/%m/%Y %H:%M}" if moment else "-"
 
-    d = deployment
-    click.echo(f"{d.id}  {d.customer} {d.environment}  {d.state.value}")
-    label = config.zammad.ticket_label
-    listed = ", ".join(f"{label(t.number)} {t.title}" for t in d.tickets)
-    click.echo(f"  tickets     {listed or '-'}")
-    components = ", ".join(
-        f"{c.name} {c.version} (back to {c.rollback_version or '?'})" for c in d.components
-    )
-    click.echo(f"  components  {components or '-'}")
-    click.echo(f"  planned     {local(d.planned_start)} for {format_duration(d.duration)}")
-    click.echo(f"  actual      {local(d.actual_start)} – {local(d.actual_end)}")
-    if d.chosen is not None:
-        said = f" — “{d.chosen.comment}”" if d.chosen.comment else ""
-        click.echo(f"  chosen      {local(d.chosen.start)} by {d.chosen.by} through the link, "
-                   f"waiting for deploy-accept{said}")  # fmt: skip
-    for step in guide_steps(d, config, config.provider.language):
-        click.echo(f"  rollback    {step}")
-    for note in note_texts(d, config.provider.language):
-        click.echo(f"  note        {note}")
-    for name, version in d.verified:
-        click.echo(f"  verified    {name}" + (f" ({version})" if version else ""))
-    click.echo("History:")
-    for entry in store.audit_trail(d.id):
+    language = config.provider.language
+    click.echo(f"{deployment.id}  {deployment.customer} {deployment.environment}  "
+               f"{deployment.state.value}")  # fmt: skip
+    for key, text in _details(deployment, config, local):
+        click.echo(f"  {say(language, f'cli_show_{key}'):<12}{text}")
+    click.echo(say(language, "cli_show_history"))
+    for entry in store.audit_trail(deployment.id):
         change = f"{entry.old_state or '-'} -> {entry.new_state}"
         click.echo(
             f"  {local(entry.at)}  {entry.event:<16} {change:<26} {entry.source}/{entry.actor}"
         )
         for name, outcome in (entry.details.get("step3") or {}).get("checks", {}).items():
-            click.echo(f"      step 3: {name}: {outcome}")
-    click.echo("Effects:")
-    for item in store.outbox_items(d.id):
+            click.echo(f"      {say(language, 'cli_show_step3')}: {name}: {outcome}")
+    click.echo(say(language, "cli_show_effects"))
+    for item in store.outbox_items(deployment.id):
         error = f" — {item.last_error}" if item.last_error else ""
-        click.echo(f"  [{item.status}] {describe(item.effect)}{error}")
+        click.echo(f"  [{item.status}] {describe(item.effect, language)}{error}")
+
+
+def _details(
+    d: Deployment, config: Config, local: Callable[[datetime | None], str]
+) -> Iterator[tuple[str, str]]:
+    """The lines of ``show`` above the history, as (label key, text), in the operator's
+    language."""
+    language = config.provider.language
+    label = config.zammad.ticket_label
+    yield "tickets", ", ".join(f"{label(t.number)} {t.title}" for t in d.tickets) or "-"
+    back = say(language, "cli_show_back_to")
+    yield (
+        "components",
+        ", ".join(
+            f"{c.name} {c.version} ({back} {c.rollback_version or '?'})" for c in d.components
+        )
+        or "-",
+    )
+    duration = format_duration(d.duration)
+    yield "planned", say(language, "cli_show_for", start=local(d.planned_start), duration=duration)
+    yield "actual", f"{local(d.actual_start)} – {local(d.actual_end)}"
+    waiting = choice_waiting(d, config, now=utc_now(), language=language)
+    if waiting is not None:
+        yield "waiting", waiting
+    if d.chosen is not None:
+        said = f" — “{d.chosen.comment}”" if d.chosen.comment else ""
+        yield "chosen", say(language, "cli_show_chosen_by", start=local(d.chosen.start),
+                            by=d.chosen.by, tag=config.zammad.tags.accept) + said  # fmt: skip
+    for step in guide_steps(d, config, language):
+        yield "rollback", step
+    for note in note_texts(d, language):
+        yield "note", note
+    for name, version in d.verified:
+        yield "verified", name + (f" ({version})" if version else "")
 
 
 @main.command("serve")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to serve on (0: a free one).")  # fmt: skip
+@click.option(
+    "--port", type=click.IntRange(0, 65535),
+    help=f"Port to listen on (default: server.port, else {DEFAULT_PORT}; 0: any free one).",
+)  # fmt: skip
 @click.option("--host", default=None, help="Address to listen on (default: server.host).")
 @click.option(
     "--state", "state_path", type=click.Path(path_type=Path, dir_okay=False),
@@ -313,7 +359,7 @@ def show(deployment_id: str, config_path: Path | None) -> None:
 )  # fmt: skip
 @config_option
 def serve_views(
-    port: int, host: str | None, state_path: Path | None, config_path: Path | None
+    port: int | None, host: str | None, state_path: Path | None, config_path: Path | None
 ) -> None:
     """Serve the change calendar, the deployment pages, the report and the calendar feed from
     the store, without the daemon: /calendar, /calendar.ics, /deployments/ID, /report; with
@@ -325,7 +371,6 @@ def serve_views(
     from bot.app.store import sqlite_url
     from bot.app.views import ViewsApp
     from bot.app.webhook import serve
-    from bot.cli.base import utc_now
     from integrations.secrets import MissingSecretError, read_secret
 
     config = load(config_path)
@@ -339,11 +384,13 @@ def serve_views(
         app = _booking_app(config, ViewsApp(config, store, token, utc_now))
     except MissingSecretError as exc:
         fail(str(exc))
+    host = host or config.server.host
+    port = port if port is not None else config.server.port or DEFAULT_PORT
     try:
-        server = serve(app, host or config.server.host, port)
+        server = serve(app, host, port)
     except OSError as exc:
-        fail(f"cannot listen on {host or config.server.host}:{port}: {exc.strerror}")
-    click.echo(f"http://{host or config.server.host}:{server.server_port}/calendar — Ctrl-C stops")
+        fail(f"cannot listen on {host}:{port}: {exc.strerror}")
+    click.echo(f"http://{host}:{server.server_port}/calendar — Ctrl-C stops")
     try:
         threading.Event().wait()  # the server answers in its own threads
     except KeyboardInterrupt:

@@ -4,6 +4,7 @@ rollback, cancel."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import re
@@ -39,9 +40,11 @@ from bot.domain.events import (
 )
 from bot.domain.lifecycle import new_deployment
 from bot.domain.model import ComponentVersion, Deployment, State
+from bot.domain.texts import say
 from integrations.secrets import MissingSecretError
 
 if TYPE_CHECKING:
+    from bot.app.committer import Withheld
     from bot.app.service import Service
 
 
@@ -125,7 +128,7 @@ def run(once: bool, now_text: str | None, config_path: Path | None) -> None:
 def _deployment(service: Service, deployment_id: str) -> Deployment:
     found = service.store.deployment(deployment_id.upper())
     if found is None:
-        fail(f"no deployment {deployment_id}", code=1)
+        fail(say(service.config.provider.language, "cli_no_deployment", id=deployment_id), code=1)
     return found
 
 
@@ -155,7 +158,8 @@ by_option = click.option(
     "--by",
     "by",
     callback=_one_line,
-    help="Who is acting (for the audit trail and the log; default: $USER).",
+    help="Who is acting (for the audit trail and the log; default: the provider.operators "
+    "name of $USER, else the login).",
 )
 
 
@@ -216,7 +220,9 @@ def request_command(
     )
     facts, report = service.orders.check(deployment)
     print_report(report, config.provider.language)
-    deployment = service.orders.record_request(deployment, facts, report, Origin("cli", _user(by)))
+    deployment = service.orders.record_request(
+        deployment, facts, report, Origin("cli", _user(config, by))
+    )
     for number, start in enumerate(deployment.proposals, start=1):
         click.echo(f"  proposal {number}: {start.astimezone(config.provider.tz):%Y-%m-%d %H:%M}")
     if deployment.proposals and service.links and customer.booking.self_service != "off":
@@ -228,9 +234,81 @@ def request_command(
     _finish(service, deployment)
 
 
-def _user(by: str | None = None) -> str:
-    """The person running the command: ``--by``, else the login name."""
-    return (by or "").strip() or os.environ.get("USER") or os.environ.get("USERNAME") or "cli"
+def _user(config: Config, by: str | None = None) -> str:
+    """The person running the command: ``--by``, else the name ``provider.operators`` gives
+    the login (``$USER``, else the process's account), else that login itself."""
+    if (by or "").strip():
+        return (by or "").strip()
+    login = os.environ.get("USER") or os.environ.get("USERNAME") or _account()
+    return config.provider.operators.get(login, login)
+
+
+def _account() -> str:
+    """The account the process runs as (systemd and Docker set no ``$USER``)."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # a uid with no passwd entry (a container's arbitrary user)
+        return f"uid {os.getuid()}"
+
+
+dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="Say what the command would do, and change nothing."
+)
+
+
+def _order(service: Service, order: Callable[[], Deployment], *, dry_run: bool) -> Deployment:
+    """Carry out an order given at the terminal. One the lifecycle refuses changes nothing
+    (no note, no tag, no log row): its reasons are printed and the command exits 1; with
+    ``dry_run`` nothing is committed either way and what would happen is printed."""
+    from bot.app.committer import Withheld
+
+    try:
+        with service.committer.withholding(everything=dry_run):
+            return order()
+    except Withheld as withheld:
+        _print_withheld(service.config, withheld)
+        raise SystemExit(1 if withheld.outcome.refusal else 0) from None
+
+
+def _print_withheld(config: Config, withheld: Withheld) -> None:
+    """What an order not committed would have done, or why it is refused, in CLI words."""
+    from bot.domain.effects import ScheduleTimer, describe
+
+    before, outcome = withheld.before, withheld.outcome
+    if outcome.refusal:
+        state, event = before.state.value, withheld.event
+        click.echo(f"{before.id}: {state} — {event} refused, nothing changed:")
+        for line in outcome.refusal:
+            click.echo(f"  - {cli_syntax(line, before.id)}")
+        return
+    after = outcome.deployment.state.value
+    click.echo(f"{before.id}: {withheld.event} would go {before.state.value} -> {after}; "
+               "nothing changed (--dry-run)")  # fmt: skip
+    tz = config.provider.tz
+    for effect in outcome.effects:
+        if isinstance(effect, ScheduleTimer):
+            due = f"at {effect.due.astimezone(tz):%d/%m %H:%M}" if effect.due else "disarmed"
+            click.echo(f"  - timer {effect.name} {due}")
+        else:
+            click.echo(f"  - {describe(effect, config.provider.language)}")
+
+
+#: The chat syntax of the refusal tips, and what a person writes at the terminal instead.
+_CHAT_TO_CLI = (
+    (re.compile(r"/deploy (start|done) force: <([^>]+)>"), r"deploybot \1 {id} --force '<\2>'"),
+    (re.compile(r"/deploy rollback <([^>]+)>"), r"deploybot rollback {id} '<\1>'"),
+    (re.compile(r"/deploy recheck"), "deploybot verify-live {id}"),
+    (re.compile(r"'?force: <([^>]+)>'?"), r"--force '<\1>'"),
+)
+
+
+def cli_syntax(line: str, deployment_id: str) -> str:
+    """A refusal's tip as written at the terminal: ``--force`` instead of ``force:``."""
+    for pattern, replacement in _CHAT_TO_CLI:
+        line = pattern.sub(replacement.replace("{id}", deployment_id), line)
+    return line
 
 
 @main.command("schedule")
@@ -239,6 +317,7 @@ def _user(by: str | None = None) -> str:
 @click.argument("time_text", metavar="TIME")
 @click.option("--duration", help="Estimated duration, e.g. 15m, 1h30.")
 @click.option("--force", help="Override refused rules, with this reason (recorded).")
+@dry_run_option
 @by_option
 @config_option
 def schedule_command(
@@ -247,6 +326,7 @@ def schedule_command(
     time_text: str,
     duration: str | None,
     force: str | None,
+    dry_run: bool,
     by: str | None,
     config_path: Path | None,
 ) -> None:
@@ -259,13 +339,10 @@ def schedule_command(
     except CommandError as exc:
         fail(str(exc))
     length = parse_duration_option(duration, timedelta(0)) if duration else None
-    deployment = service.orders.schedule(
-        _deployment(service, deployment_id),
-        Origin("cli", _user(by)),
-        start,
-        duration=length,
-        force=force,
-    )
+    found, origin = _deployment(service, deployment_id), Origin("cli", _user(config, by))
+    order = functools.partial(service.orders.schedule, found, origin, start, duration=length,
+                              force=force)  # fmt: skip
+    deployment = _order(service, order, dry_run=dry_run)
     _finish(service, deployment)
 
 
@@ -277,12 +354,14 @@ def accept_command(deployment_id: str, by: str | None, config_path: Path | None)
     """Book the slot the customer chose through the booking link, as the tag deploy-accept
     does (for requests without a ticket)."""
     _configure_logging()
-    service = build_service(load(config_path))
+    config = load(config_path)
+    service = build_service(config)
     deployment = _deployment(service, deployment_id)
     if deployment.chosen is None:
         fail(f"{deployment.id}: the customer has chosen no slot through the booking link")
-    chosen = deployment.chosen.start
-    _finish(service, service.orders.schedule(deployment, Origin("cli", _user(by)), chosen))
+    chosen, origin = deployment.chosen.start, Origin("cli", _user(config, by))
+    order = functools.partial(service.orders.schedule, deployment, origin, chosen)
+    _finish(service, _order(service, order, dry_run=False))
 
 
 @main.command("start")
@@ -290,18 +369,19 @@ def accept_command(deployment_id: str, by: str | None, config_path: Path | None)
 @click.option(
     "--force", help="Start outside the slot or with failing prerequisites, with this reason."
 )
+@dry_run_option
 @by_option
 @config_option
 def start_command(
-    deployment_id: str, force: str | None, by: str | None, config_path: Path | None
+    deployment_id: str, force: str | None, dry_run: bool, by: str | None, config_path: Path | None
 ) -> None:
     """Start a scheduled deployment (start email, delay timer) and print its checklist."""
     _configure_logging()
     config = load(config_path)
     service = build_service(config)
-    deployment = service.orders.start(
-        _deployment(service, deployment_id), Origin("cli", _user(by)), force=force
-    )
+    found, origin = _deployment(service, deployment_id), Origin("cli", _user(config, by))
+    order = functools.partial(service.orders.start, found, origin, force=force)
+    deployment = _order(service, order, dry_run=dry_run)
     if deployment.state is State.IN_PROGRESS:
         html = service.renderer.deployment_note("checklist", deployment, config, now=utc_now())
         click.echo(re.sub(r"\n\s*\n", "\n", note_text(html)).strip())
@@ -313,12 +393,15 @@ def _simple_event(
     config_path: Path | None,
     make: Callable[[Origin], Event],
     by: str | None = None,
+    *,
+    dry_run: bool = False,
 ) -> None:
     _configure_logging()
-    service = build_service(load(config_path))
-    origin = Origin("cli", _user(by))
-    deployment = service.committer.handle(_deployment(service, deployment_id), make(origin))
-    _finish(service, deployment)
+    config = load(config_path)
+    service = build_service(config)
+    found, origin = _deployment(service, deployment_id), Origin("cli", _user(config, by))
+    order = functools.partial(service.committer.handle, found, make(origin))
+    _finish(service, _order(service, order, dry_run=dry_run))
 
 
 @main.command("delay")
@@ -337,17 +420,19 @@ def delay_command(
 @main.command("done")
 @click.argument("deployment_id")
 @click.option("--force", help="Close although step 3's checks fail, with this reason.")
+@dry_run_option
 @by_option
 @config_option
 def done_command(
-    deployment_id: str, force: str | None, by: str | None, config_path: Path | None
+    deployment_id: str, force: str | None, dry_run: bool, by: str | None, config_path: Path | None
 ) -> None:
     """Close a deployment: end email, comments, log row, calendar."""
     _configure_logging()
-    service = build_service(load(config_path))
-    origin = Origin("cli", _user(by))
-    deployment = service.orders.done(_deployment(service, deployment_id), origin, force=force)
-    _finish(service, deployment)
+    config = load(config_path)
+    service = build_service(config)
+    found, origin = _deployment(service, deployment_id), Origin("cli", _user(config, by))
+    order = functools.partial(service.orders.done, found, origin, force=force)
+    _finish(service, _order(service, order, dry_run=dry_run))
 
 
 @main.command("verify-live")
@@ -360,7 +445,7 @@ def verify_live_command(deployment_id: str, by: str | None, config_path: Path | 
     config = load(config_path)
     service = build_service(config)
     deployment = _deployment(service, deployment_id)
-    flight = service.orders.verify(deployment, Origin("cli", _user(by)))
+    flight = service.orders.verify(deployment, Origin("cli", _user(config, by)))
     _finish(service, deployment)
     for outcome in flight.outcomes:
         why = outcome.problem.text("en") if outcome.problem else "failed"
@@ -379,25 +464,29 @@ def verify_live_command(deployment_id: str, by: str | None, config_path: Path | 
 @main.command("rollback")
 @click.argument("deployment_id")
 @click.argument("reason")
+@dry_run_option
 @by_option
 @config_option
 def rollback_command(
-    deployment_id: str, reason: str, by: str | None, config_path: Path | None
+    deployment_id: str, reason: str, dry_run: bool, by: str | None, config_path: Path | None
 ) -> None:
     """Record a rollback, with its reason, and send the rollback notice."""
-    _simple_event(deployment_id, config_path, lambda o: RollbackRequested(o, reason), by)
+    _simple_event(deployment_id, config_path, lambda o: RollbackRequested(o, reason), by,
+                  dry_run=dry_run)  # fmt: skip
 
 
 @main.command("cancel")
 @click.argument("deployment_id")
 @click.argument("reason", required=False, default="")
+@dry_run_option
 @by_option
 @config_option
 def cancel_command(
-    deployment_id: str, reason: str, by: str | None, config_path: Path | None
+    deployment_id: str, reason: str, dry_run: bool, by: str | None, config_path: Path | None
 ) -> None:
     """Cancel a deployment (calendar cancel, log row, notice if anyone was told)."""
-    _simple_event(deployment_id, config_path, lambda o: CancelRequested(o, reason), by)
+    _simple_event(deployment_id, config_path, lambda o: CancelRequested(o, reason), by,
+                  dry_run=dry_run)  # fmt: skip
 
 
 if __name__ == "__main__":  # pragma: no cover

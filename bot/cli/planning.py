@@ -27,10 +27,11 @@ from bot.cli.base import (
     utc_now,
 )
 from bot.config.models import Config, Customer
-from bot.domain.calendar.planning import SlotPlan, explain_day, propose_slots
-from bot.domain.calendar.rules import DayVerdict, SlotRules, rules_for
+from bot.domain.calendar.planning import SlotPlan, explain_day, propose_slots, taken_on
+from bot.domain.calendar.rules import Booking, DayVerdict, SlotRules, rules_for
 from bot.domain.durations import format_duration
 from bot.domain.free_text import checks_without_language
+from bot.domain.texts import say, say_count
 from bot.domain.texts.calendar import short_date, weekday_names
 
 
@@ -75,6 +76,32 @@ def validate_config(config_path: Path | None) -> None:
             )
 
 
+def held_bookings(config: Config, *, rules_only: bool = False) -> tuple[Booking, ...]:
+    """The slots the store holds (booked, running, chosen and waiting for the team), as the
+    proposals, the booking page and the reply reader see them; none with ``rules_only`` or
+    when there is no state yet (a read-only command creates no database)."""
+    from bot.app.locations import sqlite_file, state_url
+
+    if rules_only:
+        return ()
+    url = state_url(config)
+    database = sqlite_file(url)
+    if database is not None and not database.is_file():
+        return ()
+    from bot.app.store import Store  # only when there is a state to read
+
+    return Store(url).held_bookings()
+
+
+def rules_only_option(function: Any) -> Any:
+    """The ``--rules-only`` flag: the calendar rules alone, without the store's bookings."""
+    return click.option(
+        "--rules-only",
+        is_flag=True,
+        help="Judge by the calendar rules alone (ignore the bookings in the store).",
+    )(function)
+
+
 def _plan_json(plan: SlotPlan) -> dict[str, Any]:
     return {
         "customer": plan.customer,
@@ -97,15 +124,13 @@ def print_plan(
     console: Console, plan: SlotPlan, rules: SlotRules, duration: timedelta, *, every: bool = False
 ) -> None:
     """The slot plan as a person reads it: the slots, then the skipped days and why."""
-    table = Table(
-        title=f"{plan.customer}: next {counted(len(plan.slots), 'slot', 'slots')} of "
-        f"{format_duration(duration)}",
-        title_justify="left",
-    )
+    language = rules.language
+    title = say_count(language, "cli_plan_title", len(plan.slots), customer=plan.customer,
+                      duration=format_duration(duration))  # fmt: skip
+    table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("day")
-    table.add_column("date")
-    table.add_column("time")
+    for key in ("cli_col_day", "cli_col_date", "cli_col_time"):
+        table.add_column(say(language, key))
     for number, slot in enumerate(plan.slots, start=1):
         table.add_row(
             str(number),
@@ -115,9 +140,9 @@ def print_plan(
         )
     console.print(table)
     if not plan.slots:
-        console.print("[bold red]No allowed slot in the search horizon.[/]")
+        console.print(f"[bold red]{say(language, 'cli_plan_none')}[/]")
     if plan.skipped:
-        print_skipped(console, plan.skipped, every=every)
+        print_skipped(console, plan.skipped, every=every, language=language)
 
 
 #: How many lines of skipped days ``plan`` prints before it counts the rest.
@@ -139,9 +164,11 @@ def skipped_runs(skipped: Sequence[DayVerdict]) -> list[tuple[date, date, str, s
     return runs
 
 
-def print_skipped(console: Console, skipped: Sequence[DayVerdict], *, every: bool) -> None:
+def print_skipped(
+    console: Console, skipped: Sequence[DayVerdict], *, every: bool, language: str
+) -> None:
     """The skipped days: each with every reason (``every``), else summarised in runs."""
-    console.print(f"Skipped days ({len(skipped)}):")
+    console.print(say_count(language, "cli_skipped", len(skipped)))
     if every:
         for verdict in skipped:
             reasons = "; ".join(f"[bold]{r.code}[/]: {r.text}" for r in verdict.reasons)
@@ -153,9 +180,8 @@ def print_skipped(console: Console, skipped: Sequence[DayVerdict], *, every: boo
         console.print(f"  {days}  [bold]{code}[/]{': ' + text if text else ''}", highlight=False)
     left = sum((last - first).days + 1 for first, last, _, _ in runs[SKIPPED_LINES:])
     if left:
-        console.print(f"  … and {counted(left, 'more skipped day', 'more skipped days')}",
-                      highlight=False)  # fmt: skip
-    console.print("  (--all: every day with every reason; --json: the same as data)")
+        console.print(f"  {say_count(language, 'cli_skipped_more', left)}", highlight=False)
+    console.print(f"  {say(language, 'cli_skipped_hint')}", highlight=False)
 
 
 @main.command("plan")
@@ -166,6 +192,7 @@ def print_skipped(console: Console, skipped: Sequence[DayVerdict], *, every: boo
 @click.option("--duration", help="Slot length, e.g. 15m, 1h30 (default: the customer's).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--all", "every", is_flag=True, help="List every skipped day with every reason.")
+@rules_only_option
 @config_option
 def plan_command(
     customer_name: str,
@@ -174,6 +201,7 @@ def plan_command(
     duration: str | None,
     as_json: bool,
     every: bool,
+    rules_only: bool,
     config_path: Path | None,
 ) -> None:
     """The next allowed slots of CUSTOMER and every day skipped on the way, with reasons."""
@@ -185,7 +213,8 @@ def plan_command(
     if from_date is not None:
         after = datetime.combine(parse_date(from_date, "--from"), datetime.min.time(), rules.tz)
     try:
-        plan = propose_slots(rules, now=utc_now(), duration=length, count=count, after=after)
+        plan = propose_slots(rules, now=utc_now(), duration=length, count=count, after=after,
+                             bookings=held_bookings(config, rules_only=rules_only))  # fmt: skip
     except OverflowError:
         fail(f"--from {from_date}: too far ahead (the search runs past the year 9999)")
     if as_json:
@@ -199,12 +228,14 @@ def plan_command(
 @click.argument("day", metavar="DATE")
 @click.option("--duration", help="Slot length, e.g. 15m, 1h30 (default: the customer's).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@rules_only_option
 @config_option
 def check_day(
     customer_name: str,
     day: str,
     duration: str | None,
     as_json: bool,
+    rules_only: bool,
     config_path: Path | None,
 ) -> None:
     """Whether DATE can hold a deployment for CUSTOMER: exit 0 if allowed, 1 if not."""
@@ -212,17 +243,37 @@ def check_day(
     customer = find_customer(config, customer_name)
     length = parse_duration_option(duration, customer.default_duration)
     rules = rules_for(config, customer)
-    verdict = explain_day(rules, parse_date(day, "DATE"), now=utc_now(), duration=length)
+    bookings = held_bookings(config, rules_only=rules_only)
+    verdict = explain_day(rules, parse_date(day, "DATE"), now=utc_now(), duration=length,
+                          bookings=bookings)  # fmt: skip
+    taken = taken_on(rules, verdict.day, bookings) if "conflict" in verdict.codes else ()
     if as_json:
-        click.echo(json.dumps(_verdict_json(verdict, with_allowed=True), ensure_ascii=False))
+        out = _verdict_json(verdict, with_allowed=True) | ({"taken": list(taken)} if taken else {})
+        click.echo(json.dumps(out, ensure_ascii=False))
     elif verdict.allowed:
         click.echo(f"{customer.name} {verdict.day.isoformat()}: allowed")
     else:
         click.echo(f"{customer.name} {verdict.day.isoformat()}: refused")
+        for line in taken:
+            click.echo(f"  {line}")
         for reason in verdict.reasons:
             click.echo(f"  {reason.code}: {reason.text}")
     sys.exit(0 if verdict.allowed else 1)
 
+
+#: Each refusal's mark in a day's cell, so that the grid reads without colours too (piped).
+REASON_SYMBOLS: dict[str, str] = {
+    "weekend": "·",
+    "holiday": "H",
+    "vacation": "V",
+    "friday": "F",
+    "eve_of_non_working_day": "e",
+    "eve_of_holiday": "E",
+    "eve_of_vacation": "v",
+    "outside_window": "w",
+    "conflict": "×",
+    "past": "-",
+}
 
 REASON_STYLES: dict[str, str] = {
     "weekend": "grey50",
@@ -239,12 +290,17 @@ REASON_STYLES: dict[str, str] = {
 
 
 def month_verdicts(
-    rules: SlotRules, year: int, month: int, now: datetime, duration: timedelta
+    rules: SlotRules,
+    year: int,
+    month: int,
+    now: datetime,
+    duration: timedelta,
+    bookings: Sequence[Booking] = (),
 ) -> list[DayVerdict]:
     """The verdict of every day of a month, in order."""
     days = month_calendar.monthrange(year, month)[1]
     return [
-        explain_day(rules, date(year, month, number), now=now, duration=duration)
+        explain_day(rules, date(year, month, number), now=now, duration=duration, bookings=bookings)
         for number in range(1, days + 1)
     ]
 
@@ -266,9 +322,24 @@ def month_grid(rules: SlotRules, year: int, month: int, verdicts: list[DayVerdic
             if verdict.allowed:
                 cells.append(Text(f"{day.day:>2} ✓", style="bold black on green"))
             else:
-                cells.append(Text(f"{day.day:>2}", style=REASON_STYLES[verdict.codes[0]]))
+                code = verdict.codes[0]
+                cells.append(
+                    Text(f"{day.day:>2} {REASON_SYMBOLS[code]}", style=REASON_STYLES[code])
+                )
         table.add_row(*cells)
     return table
+
+
+def legend_text(language: str) -> Text:
+    """The grid's legend in ``language``: each mark with its colour and its name."""
+    legend = Text(f"{say(language, 'cli_legend')}: ")
+    keep = "\u00a0"  # an entry is never broken across lines
+    legend.append(f"✓{keep}{say(language, 'cli_allowed')}", style="bold black on green")
+    for code, style in REASON_STYLES.items():
+        name = say(language, f"cli_reason_{code}").replace(" ", keep)
+        legend.append("  ")
+        legend.append(f"{REASON_SYMBOLS[code]}{keep}{name}", style=style)
+    return legend
 
 
 @main.command("calendar")
@@ -296,14 +367,10 @@ def calendar_command(
             raise click.BadParameter(
                 f"'{month_text}' is not a month; write it as YYYY-MM", param_hint="--month"
             ) from None
-    verdicts = month_verdicts(rules, year, month, now, length)
+    verdicts = month_verdicts(rules, year, month, now, length, held_bookings(config))
     console = Console()
     console.print(month_grid(rules, year, month, verdicts))
-    legend = Text("✓ allowed", style="bold black on green")
-    for code, style in REASON_STYLES.items():
-        legend.append("  ")
-        legend.append(code, style=style)
-    console.print(legend)
+    console.print(legend_text(rules.language))
     for verdict in verdicts:
         for reason in verdict.reasons:
             if reason.code in ("holiday", "vacation"):
@@ -320,15 +387,16 @@ def overview(count: int, config_path: Path | None) -> None:
     console = Console()
     now = utc_now()
     console.print(f"[bold]deploybot overview[/] of {config.source} at {now:%Y-%m-%d %H:%M} UTC")
+    bookings = held_bookings(config)
     for customer in config.customers:
         console.rule(customer_summary(config, customer), align="left")
         if customer.managed_by == "partner_exclusive":
-            partner = customer.partner.name if customer.partner else "its partner"
-            console.print(
-                f"Not handled: {customer.name} is run exclusively by {partner}, "
-                "which follows its own procedure."
-            )
+            partner = customer.partner.name if customer.partner else "-"
+            said = say(config.provider.language, "cli_not_handled", customer=customer.name,
+                       partner=partner)  # fmt: skip
+            console.print(said, highlight=False)
             continue
         rules = rules_for(config, customer)
-        plan = propose_slots(rules, now=now, duration=customer.default_duration, count=count)
+        plan = propose_slots(rules, now=now, duration=customer.default_duration, count=count,
+                             bookings=bookings)  # fmt: skip
         print_plan(console, plan, rules, customer.default_duration)

@@ -3,6 +3,8 @@ workbook with charts or a page with charts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 import click
@@ -32,6 +34,7 @@ def report_command(
     """Per customer and overall, per month: deployments, median lead time (request →
     completion), share delayed and mean delay, change failure rate (rolled back / finished),
     estimate vs real duration, forced bookings, refused starts."""
+    from bot.app.locations import state_url
     from bot.app.report_files import (
         column_titles,
         report_html,
@@ -40,10 +43,8 @@ def report_command(
         write_xlsx,
     )
     from bot.app.store import Store
-    from bot.app.wiring import state_url
     from bot.domain.rendering import Renderer
     from bot.domain.report import build_report
-    from bot.domain.texts import say
 
     config = load(config_path)
     if form in ("xlsx", "html") and out is None:
@@ -58,19 +59,10 @@ def report_command(
                         tz=config.provider.tz, start=start, end=end)  # fmt: skip
     if form == "json":
         click.echo(report_json(rows))
+    elif form == "table" and not rows:
+        click.echo(nothing_finished(config.provider.language, start, end))
     elif form == "table":
-        from rich.console import Console
-        from rich.table import Table
-
-        language = config.provider.language
-        table = Table(title=say(language, "web_report_title"))
-        for index, title in enumerate(column_titles(language)):
-            table.add_column(title, no_wrap=index < 2)  # who and when are never broken
-        for row in rows:
-            table.add_row(*["—" if v is None else str(v) for v in row_values(row)])
-        console = Console()
-        console.width = max(console.width, 120)  # 14 columns: wider than a default terminal
-        console.print(table)
+        print_table(config.provider.language, [row_values(row) for row in rows], column_titles)
     elif form == "xlsx" and out is not None:
         click.echo(f"wrote {write_xlsx(rows, out, config.provider.language)}")
     elif out is not None:
@@ -79,3 +71,43 @@ def report_command(
             report_html(rows, Renderer.for_config(config), config.provider.language, customer)
         )
         click.echo(f"wrote {out}")
+
+
+def nothing_finished(language: str, start: date | None, end: date | None) -> str:
+    """The sentence for a report with no row: "no deployment finished between … and …"."""
+    from bot.domain.texts import say
+    from bot.domain.texts.calendar import short_date
+
+    if start and end:
+        span = say(language, "cli_span_between", start=short_date(start), end=short_date(end))
+    elif start:
+        span = say(language, "cli_span_since", start=short_date(start))
+    elif end:
+        span = say(language, "cli_span_until", end=short_date(end))
+    else:
+        span = say(language, "cli_span_ever")
+    return say(language, "cli_report_none", span=span)
+
+
+def print_table(
+    language: str, rows: Sequence[Sequence[object]], titles: Callable[[str], list[str]]
+) -> None:
+    """The report as a table whose headers wrap between words, never cut: each column is at
+    least as wide as its header's longest word, and the table as wide as they need."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.domain.texts import say
+
+    table = Table(title=say(language, "web_report_title"))
+    widths = []
+    for index, title in enumerate(titles(language)):
+        widest = max(len(word) for word in title.split())
+        widths.append(widest)
+        table.add_column(title, no_wrap=index < 2, min_width=widest)  # who, when: never broken
+    for row in rows:
+        table.add_row(*["—" if v is None else str(v) for v in row])
+    console = Console()
+    # 14 columns: wider than a default terminal; borders and padding take 3 columns each.
+    console.width = max(console.width, 120, sum(widths) + 3 * len(widths) + 1)
+    console.print(table)

@@ -31,7 +31,7 @@ def setup_zammad_command(apply: bool, token_env: str | None, config_path: Path |
     time. A token without admin rights gets the list of what an admin must create (exit 1).
     """
     from bot.app.setup_zammad import describe_step, setup_zammad
-    from integrations.zammad import ZammadError
+    from integrations.zammad import ZammadClient, ZammadError
     from integrations.zammad_admin import ZammadAdminClient
 
     config = load(config_path)
@@ -46,8 +46,10 @@ def setup_zammad_command(apply: bool, token_env: str | None, config_path: Path |
     except MissingSecretError as exc:
         fail(str(exc))
     admin = ZammadAdminClient(config.zammad.url, token)
+    agent = ZammadClient(config.zammad.url, token)  # the same token, as an agent reads tags
     try:
-        outcome = setup_zammad(config, admin, apply=apply, secret=secret)
+        outcome = setup_zammad(config, admin, apply=apply, secret=secret,
+                               known_tag=agent.known_tag)  # fmt: skip
     except ZammadError as exc:
         fail(f"Zammad {config.zammad.url}: {exc}", code=1)
     click.echo(f"Zammad {config.zammad.url}:")
@@ -125,10 +127,14 @@ def doctor(config_path: Path | None) -> None:
 
     config = load(config_path)
     click.echo(f"✓ configuration: {config.source} is valid")
-    findings = diagnose(config, now=utc_now())
-    for finding in findings:
-        click.echo(finding.line())
-    failed = sum(1 for finding in findings if not finding.ok)
+
+    def waiting(service: str, attempt: int, attempts: int, why: str) -> None:
+        click.echo(f"  … {service}: no answer yet ({attempt}/{attempts}: {why}), trying again")
+
+    failed = 0
+    for finding in diagnose(config, now=utc_now(), progress=waiting):
+        click.echo(finding.line())  # each as soon as it is known, in order
+        failed += not finding.ok
     click.echo(
         f"{counted(failed, 'problem', 'problems')} to fix."
         if failed

@@ -333,6 +333,20 @@ class SelfService(StrictModel):
         ),
     )
     link_days: int = Field(default=7, ge=1, le=60, description="How many days a link can be used.")
+    accept_within: Duration = Field(
+        default=timedelta(hours=4),
+        description="How long a customer's choice (confirm mode) may wait for the team's "
+        "deploy-accept before a note reminds the team: working time, counted in "
+        "provider.office_hours on the provider's working days.",
+    )
+    choice_expires: int = Field(
+        default=2,
+        ge=1,
+        le=30,
+        description="After how many of the provider's working days a choice not accepted "
+        "lapses: its slot is free again and the customer is told, in their language, with a "
+        "fresh link.",
+    )
 
 
 def _default_environments() -> list[Environment]:
@@ -459,6 +473,19 @@ class Customer(StrictModel):
         return next((env for env in self.environments if env.default), self.environments[0])
 
 
+class OfficeHours(StrictModel):
+    """The hours of the provider's working days."""
+
+    start: TimeOfDay = Field(default=time(9, 0), description="When the working day begins.")
+    end: TimeOfDay = Field(default=time(18, 0), description="When the working day ends.")
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> OfficeHours:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end:%H:%M} must come after start {self.start:%H:%M}")
+        return self
+
+
 class Provider(StrictModel):
     """Us: the service provider that performs the deployments."""
 
@@ -488,6 +515,17 @@ class Provider(StrictModel):
     )
     support_team: list[Contact] = Field(
         default=[], description="The support team, notified of every deployment."
+    )
+    office_hours: OfficeHours = Field(
+        default_factory=OfficeHours,
+        description="When the team works on its working days (Monday–Friday, not its "
+        "holidays or vacations): the clock of booking.accept_within.",
+    )
+    operators: dict[str, str] = Field(
+        default_factory=dict,
+        description="Who runs deploybot's commands: each account name (as $USER, or the "
+        "process's login) with the name the audit trail and the log record for it, e.g. "
+        "`marta: Marta Vidal`. A command's --by overrides it.",
     )
     support_portal: str = Field(
         default="", description='Quoted in the end and rollback emails ("open a ticket on …").'

@@ -77,6 +77,12 @@ class ZammadTags(StrictModel):
             "(`booking.self_service: confirm`)."
         ),
     )
+    chosen: str = Field(
+        default="deploy-chosen",
+        description="Marks the tickets of a request whose customer chose a slot through the "
+        "booking link and waits for the team's accept (the overview 'Deployments waiting for "
+        "us' lists them); removed once booked, cancelled or lapsed.",
+    )
     customer_validated: str = Field(
         default="customer-validated", description="Fact tag: the customer validated the changes."
     )
@@ -463,19 +469,29 @@ class StateConfig(StrictModel):
     )
 
 
+#: The endpoint's port when ``server.port`` names none (``deploybot serve``), and the one every
+#: example uses (README's nginx, deploy/Dockerfile, deploy/compose.yaml).
+DEFAULT_PORT = 8780
+
+
 class ServerConfig(StrictModel):
     """The daemon's HTTP endpoint: Zammad webhook, health and Prometheus metrics (off without
     a port)."""
 
     host: str = Field(
         default="127.0.0.1",
-        description="The address the HTTP endpoint listens on (keep loopback behind a proxy).",
+        description=(
+            "The address the endpoint listens on (keep loopback behind a proxy; 0.0.0.0 in a "
+            "container)."
+        ),
     )
     port: int | None = Field(
         default=None,
         ge=1,
         le=65535,
-        description="Its port; none: no endpoint (no webhooks, pages or booking links).",
+        description=f"The endpoint's port; {DEFAULT_PORT} in every example (nginx, Docker, "
+        "systemd). Without it the daemon serves nothing and `deploybot serve` listens on "
+        f"{DEFAULT_PORT}; `serve --port` overrides it.",
     )
     public_url: str | None = Field(
         default=None,

@@ -155,6 +155,23 @@ class OverdueDue:
     origin: Origin
 
 
+@dataclass(frozen=True)
+class ChoiceReminderDue:
+    """A customer's choice has waited ``booking.accept_within`` for the team's accept."""
+
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class ChoiceLapsed:
+    """A customer's choice waited ``booking.choice_expires`` working days without an accept:
+    it lapses, and the customer gets ``proposals`` afresh with a new link (``links``)."""
+
+    origin: Origin
+    proposals: tuple[Slot, ...] = ()
+    links: BookingLinks | None = None
+
+
 Event = (
     Requested
     | ScheduleRequested
@@ -169,6 +186,8 @@ Event = (
     | OverdueDue
     | VerifyRequested
     | SlotChosen
+    | ChoiceReminderDue
+    | ChoiceLapsed
 )
 
 #: The name each event has in the audit trail and in "ignored" notes.
@@ -186,4 +205,6 @@ EVENT_NAMES: dict[type, str] = {
     OverdueDue: "overdue-timer",
     VerifyRequested: "deploy-verify",
     SlotChosen: "slot-chosen",
+    ChoiceReminderDue: "choice-reminder-timer",
+    ChoiceLapsed: "choice-lapse-timer",
 }

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from bot.config.models import Config, Customer
 from bot.domain.calendar.planning import explain_day
-from bot.domain.calendar.rules import Reason, rules_for
+from bot.domain.calendar.rules import Booking, Reason, rules_for
 from bot.domain.model import Deployment, State
 from bot.domain.texts import say
 
@@ -161,9 +161,11 @@ def month_grid(
     deployments: Sequence[Deployment],
     *,
     now: datetime,
+    bookings: Sequence[Booking] = (),
 ) -> list[list[DayCell]]:
     """The weeks (Monday first) of the month starting at ``first``, each day with its
-    deployments and each customer's verdict."""
+    deployments and each customer's verdict over the slots held (``bookings``), as the
+    proposals and the booking page judge it."""
     marks = _marks(config, deployments)
     rules = [
         (c.name, rules_for(config, c)) for c in customers if c.managed_by != "partner_exclusive"
@@ -175,7 +177,7 @@ def month_grid(
             refusals, allowed = [], []
             past = day < now.astimezone(config.provider.tz).date()
             for name, rule in [] if past else rules:  # a day gone by needs no verdict
-                verdict = explain_day(rule, day, now=now)
+                verdict = explain_day(rule, day, now=now, bookings=bookings)
                 if verdict.allowed:
                     allowed.append(name)
                 else:

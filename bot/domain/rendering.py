@@ -375,12 +375,15 @@ class Renderer:
         *,
         now: datetime,
         link: str = "",
+        lapsed: str = "",
     ) -> str:
         """The text the customer reads to agree one of the proposed slots: sent by an engineer,
-        or — with a booking ``link`` — by deploybot itself."""
+        or — with a booking ``link`` — by deploybot itself (``lapsed``: the slot the customer
+        chose before, whose choice lapsed, said first)."""
         language = config.customer(deployment.customer).language
         context = deployment_context(deployment, config, language=language, now=now)
         context.update(_offer_context(deployment, config, language, now, link, slots))
+        context["lapsed"] = lapsed
         return self.render(_localized("drafts", language, "proposals.txt"), context)
 
     def proposals_note(
@@ -435,6 +438,7 @@ def _offer_context(
         "link_until": long_date(language, until.date()),
         # A later issue of proposals says the earlier dates (and link) no longer hold.
         "reissued": deployment.proposal_round > 1,
+        "lapsed": "",  # a choice of the customer's that lapsed (said when offering afresh)
     }
 
 

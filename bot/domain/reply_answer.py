@@ -87,29 +87,50 @@ def _understood(
     bookings: Sequence[Booking],
 ) -> list[str]:
     proposals, prefix = deployment.proposals, config.zammad.tags.slot_prefix
+    rules = rules_for(config, config.customer(deployment.customer))
     if reading.kind == "option":
-        slot = moment_words(proposals[reading.option - 1], config, language)
+        start = proposals[reading.option - 1]
+        refused = _refused(rules, start, deployment, config, language, now, bookings)
+        slot = moment_words(start, config, language)
         tag = f"{prefix}{reading.option}"
-        return [say(language, "reply_option", number=reading.option, slot=slot, tag=tag)]
+        return refused or [say(language, "reply_option", number=reading.option, slot=slot,
+                               tag=tag)]  # fmt: skip
     assert reading.day is not None
     if reading.kind == "declined":
         day = long_date(language, reading.day, with_year=False)
         declined = say(language, "reply_declined", day=day)
         return [declined, _options(deployment, config, language)]
-    rules = rules_for(config, config.customer(deployment.customer))
     start = _at(reading.day, reading.at, deployment, rules)
+    # Judged first: a proposal another request has taken since is refused like any slot.
+    refused = _refused(rules, start, deployment, config, language, now, bookings)
+    if refused:
+        return refused
     words = moment_words(start, config, language)
     for number, proposal in enumerate(proposals, start=1):
         if proposal == start:
             tag = f"{prefix}{number}"
             return [say(language, "reply_proposal", slot=words, number=number, tag=tag)]
-    reasons = slot_reasons(rules, start, start + deployment.duration, now=now, bookings=bookings)
-    if reasons:
-        text = "; ".join(reason.text for reason in reasons)
-        return [say(language, "reply_refused", slot=words, reasons=text),
-                _options(deployment, config, language)]  # fmt: skip
     command = start.astimezone(config.provider.tz).strftime("%Y-%m-%d %H:%M")
     return [say(language, "reply_allowed", slot=words, command=command)]
+
+
+def _refused(
+    rules: SlotRules,
+    start: datetime,
+    deployment: Deployment,
+    config: Config,
+    language: str,
+    now: datetime,
+    bookings: Sequence[Booking],
+) -> list[str]:
+    """Why ``start`` cannot be booked now, with the allowed options (nothing: it can)."""
+    reasons = slot_reasons(rules, start, start + deployment.duration, now=now, bookings=bookings)
+    if not reasons:
+        return []
+    text = "; ".join(reason.text for reason in reasons)
+    words = moment_words(start, config, language)
+    return [say(language, "reply_refused", slot=words, reasons=text),
+            _options(deployment, config, language)]  # fmt: skip
 
 
 def _at(day: date, at: time | None, deployment: Deployment, rules: SlotRules) -> datetime:

@@ -25,6 +25,7 @@ COLLECTIONS: dict[Kind, str] = {
 }
 
 OVERVIEW_NAME = "Deployments"
+WAITING_OVERVIEW_NAME = "Deployments waiting for us"
 WEBHOOK_NAME = "deploybot"
 TRIGGER_NAME = "deploybot: wake on an internal note"
 #: The one-click actions an engineer takes, each adding its tag.
@@ -60,15 +61,29 @@ def workflow_tags(config: Config) -> list[str]:
 
 def _overview(config: Config, agent_role_id: int | None) -> Wanted:
     t = config.zammad.tags
-    watched = [*t.statuses, t.overdue]
+    return _tag_overview(OVERVIEW_NAME, "deployments", 1500, [*t.statuses, t.overdue],
+                         agent_role_id)  # fmt: skip
+
+
+def _waiting_overview(config: Config, agent_role_id: int | None) -> Wanted:
+    """The requests that wait for the team: a customer's choice to accept, ready (proposals
+    out), blocked (a prerequisite to fix)."""
+    t = config.zammad.tags
+    return _tag_overview(WAITING_OVERVIEW_NAME, "deployments_waiting", 1490,
+                         [t.chosen, t.ready, t.blocked], agent_role_id)  # fmt: skip
+
+
+def _tag_overview(
+    name: str, link: str, prio: int, watched: Sequence[str], agent_role_id: int | None
+) -> Wanted:
     columns = ["number", "title", "organization", "owner", "updated_at"]
     return Wanted(
         "overview",
-        OVERVIEW_NAME,
+        name,
         {
-            "name": OVERVIEW_NAME,
-            "link": "deployments",
-            "prio": 1500,
+            "name": name,
+            "link": link,
+            "prio": prio,
             "role_ids": [agent_role_id] if agent_role_id is not None else [],
             # Zammad's selector wants the tags of a "contains one" rule as one string.
             "condition": {"ticket.tags": {"operator": "contains one", "value": ", ".join(watched)}},
@@ -135,11 +150,13 @@ def _wake_up(public_url: str, secret: str) -> list[Wanted]:
 def wanted_objects(
     config: Config, *, agent_role_id: int | None = None, webhook_secret: str | None = None
 ) -> list[Wanted]:
-    """Everything deploybot wants in Zammad: its tags, the "Deployments" overview, one macro
+    """Everything deploybot wants in Zammad: its tags, the "Deployments" overview and the
+    "Deployments waiting for us" one, one macro
     per action, and — when ``server.public_url`` and the webhook secret are known — the webhook
     and trigger that wake it on an agent's internal note."""
     wanted = [Wanted("tag", name, {"name": name}) for name in workflow_tags(config)]
     wanted.append(_overview(config, agent_role_id))
+    wanted.append(_waiting_overview(config, agent_role_id))
     wanted.extend(_macros(config))
     if config.server.public_url and webhook_secret:
         wanted.extend(_wake_up(config.server.public_url, webhook_secret))

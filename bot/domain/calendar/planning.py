@@ -172,3 +172,15 @@ def propose_slots(
         elif reasons:
             skipped.append(DayVerdict(day, reasons))
     return SlotPlan(rules.customer, tuple(slots), tuple(skipped))
+
+
+def taken_on(rules: SlotRules, day: date, bookings: Sequence[Booking]) -> tuple[str, ...]:
+    """The bookings that fall on ``day``, each said as "taken by ID (09:00–09:15)" in the
+    rules' language (the why of a day that ``conflict`` refuses)."""
+    said = []
+    for booking in sorted(bookings, key=lambda b: b.start):
+        if _touches(booking, day, rules):
+            start, end = booking.start.astimezone(rules.tz), booking.end.astimezone(rules.tz)
+            slot = f"{start:%H:%M}–{end:%H:%M}"
+            said.append(say(rules.language, "taken_by", other=booking.id, slot=slot))
+    return tuple(said)

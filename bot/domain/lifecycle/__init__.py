@@ -17,6 +17,8 @@ from bot.domain.effects import Effect
 from bot.domain.events import (
     CancelRequested,
     CheckRequested,
+    ChoiceLapsed,
+    ChoiceReminderDue,
     DelayDue,
     DelayRequested,
     DetailsChanged,
@@ -30,7 +32,7 @@ from bot.domain.events import (
     StartRequested,
     VerifyRequested,
 )
-from bot.domain.lifecycle import booking, reminders, running, verifying
+from bot.domain.lifecycle import booking, choosing, reminders, running, verifying
 from bot.domain.lifecycle.builder import PENDING, RUNNING, Builder, new_deployment
 from bot.domain.model import Deployment
 from bot.domain.rendering import Renderer
@@ -103,5 +105,9 @@ def _dispatch(b: Builder, event: Event) -> None:
             verifying.on_verify(b, event)
         case SlotChosen():
             booking.on_chosen(b, event)
+        case ChoiceReminderDue():
+            choosing.on_choice_reminder(b, event)
+        case ChoiceLapsed():
+            choosing.on_choice_lapsed(b, event)
         case _:
             assert_never(event)

@@ -18,6 +18,7 @@ from bot.domain.events import (
     SlotChosen,
 )
 from bot.domain.lifecycle.builder import PENDING, RUNNING, Builder, ignored, say_op, status_tag
+from bot.domain.lifecycle.choosing import arm_choice_timers, disarm_choice_timers
 from bot.domain.lifecycle.reminders import arm_booking_timers, disarm_booking_timers
 from bot.domain.model import Choice, State
 from bot.domain.prerequisites.result import Report
@@ -70,16 +71,18 @@ def booking_link(b: Builder, links: BookingLinks | None) -> str:
     return links.url(claim_for(b.deployment, b.now, settings.link_days))
 
 
-def offer_slots(b: Builder, slots: Sequence[Slot], link: str) -> None:
+def offer_slots(b: Builder, slots: Sequence[Slot], link: str, lapsed: str = "") -> None:
     """The proposals as the customer receives them, with the link: a public comment on the
     request's first ticket (every issue on the same one, wherever the re-check came from), or an
-    email when the request came by email only."""
+    email when the request came by email only (``lapsed``: the slot of a choice that lapsed,
+    in the customer's words, said first)."""
     home = b.deployment.first_ticket_id
     if home is not None:
-        text = b.renderer.proposals_draft(b.deployment, b.config, slots, now=b.now, link=link)
+        text = b.renderer.proposals_draft(b.deployment, b.config, slots, now=b.now, link=link,
+                                          lapsed=lapsed)  # fmt: skip
         b.comment(home, plain_text_html(text))
     else:  # the email renders the same draft itself
-        b.email("proposals", link=link)
+        b.email("proposals", link=link, lapsed=lapsed)
 
 
 def _slot_problems(
@@ -147,10 +150,11 @@ def on_schedule(b: Builder, event: ScheduleRequested) -> None:
     b.email("schedule", moved_from=moment_words(moved, b.config, customer_language))
     b.email("invitation", moved_from=moment_words(moved, b.config, note_language(b.config)))
     arm_booking_timers(b)
+    disarm_choice_timers(b, d)
     if event.comment:
         details.append(say_op(b, "customer_comment", text=event.comment))
     b.status("scheduled", details=details)
-    b.tags(tags.scheduled, consumed=[*tags.slots, tags.overdue, tags.accept])
+    b.tags(tags.scheduled, consumed=[*tags.slots, tags.overdue, tags.accept, tags.chosen])
 
 
 def on_chosen(b: Builder, event: SlotChosen) -> None:
@@ -172,6 +176,8 @@ def on_chosen(b: Builder, event: SlotChosen) -> None:
     b.status("chosen", details=details, chosen_by=event.origin.actor,
              chosen=moment_words(event.start, b.config, note_language(b.config)),
              accept=b.config.zammad.tags.accept)  # fmt: skip
+    b.mark(b.config.zammad.tags.chosen)
+    arm_choice_timers(b)
 
 
 def on_cancel(b: Builder, event: CancelRequested) -> None:
@@ -196,8 +202,9 @@ def on_cancel(b: Builder, event: CancelRequested) -> None:
         b.email("invitation")
     b.timer("delay", None)
     disarm_booking_timers(b)
+    disarm_choice_timers(b, d)
     b.status("cancelled", message=event.reason)
-    b.tags(None, consumed=[tags.cancel, *tags.slots, tags.overdue, tags.accept])
+    b.tags(None, consumed=[tags.cancel, *tags.slots, tags.overdue, tags.accept, tags.chosen])
 
 
 def on_details(b: Builder, event: DetailsChanged) -> None:

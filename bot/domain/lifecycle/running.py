@@ -26,6 +26,7 @@ from bot.domain.lifecycle.reminders import disarm_booking_timers
 from bot.domain.model import Deployment, State
 from bot.domain.problems import Problem
 from bot.domain.rendering import note_language
+from bot.domain.step3 import verified_sentence
 
 
 def on_start(b: Builder, event: StartRequested) -> None:
@@ -158,7 +159,9 @@ def on_done(b: Builder, event: DoneRequested) -> None:
     b.log()
     b.calendar()
     b.timer("delay", None)
-    b.status("completed", details=verifying.unread_lines(b, event))
+    checked = verified_sentence(b.deployment.verified, note_language(b.config))
+    details = [checked] if checked else []
+    b.status("completed", details=[*details, *verifying.unread_lines(b, event)])
     b.tags(tags.deployed, consumed=[tags.done, tags.delay, tags.start])
 
 

@@ -10,14 +10,24 @@ from __future__ import annotations
 import string
 
 from bot.domain.languages import FALLBACK, LANGUAGES
-from bot.domain.texts import booking, calendar, grammar, prerequisites, step3, web, workflow
+from bot.domain.texts import (
+    booking,
+    calendar,
+    cli,
+    grammar,
+    prerequisites,
+    step3,
+    waiting,
+    web,
+    workflow,
+)
 
 __all__ = ["CATALOGUE", "FALLBACK", "LANGUAGES", "fill", "say", "say_count"]
 
 
 def _merge() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES}
-    parts = (booking, calendar, prerequisites, step3, web, workflow)
+    parts = (booking, calendar, cli, prerequisites, step3, waiting, web, workflow)
     for part in (module.SENTENCES for module in parts):
         for language, sentences in part.items():
             clashes = merged[language].keys() & sentences.keys()

@@ -27,6 +27,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "outside_window_fit": "una duración de {duration} no cabe en la ventana de {customer} "
         "({window})",
         "conflict_customer": "se solapa con {other} de {customer} ({slot})",
+        "taken_by": "ocupado por {other} ({slot})",
         "conflict_parallel_one": "ya hay {count} despliegue a esa hora ({others}); "
         "el máximo simultáneo es {limit}",
         "conflict_parallel_other": "ya hay {count} despliegues a esa hora ({others}); "
@@ -51,6 +52,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "outside_window_fit": "una durada {duration:de} no cap a la finestra {customer:de} "
         "({window})",
         "conflict_customer": "es solapa amb {other} {customer:de} ({slot})",
+        "taken_by": "ocupat per {other} ({slot})",
         "conflict_parallel_one": "ja hi ha {count} desplegament a aquesta hora ({others}); "
         "el màxim simultani és {limit}",
         "conflict_parallel_other": "ja hi ha {count} desplegaments a aquesta hora ({others}); "
@@ -75,6 +77,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "outside_window_fit": "a duration of {duration} does not fit in the window of "
         "{customer} ({window})",
         "conflict_customer": "it overlaps {other} of {customer} ({slot})",
+        "taken_by": "taken by {other} ({slot})",
         "conflict_parallel_one": "{count} deployment already runs at that time ({others}); "
         "at most {limit} may run at once",
         "conflict_parallel_other": "{count} deployments already run at that time ({others}); "
