@@ -364,7 +364,7 @@ def test_a_failing_effect_does_not_hold_up_other_deployments(bench: Workbench) -
         bench.person_notes(ticket, f"/deploy schedule {slot:%Y-%m-%d %H:%M}")
     bench.cycle()
     cam_rows = DeploymentLog(bench.out / "DEPLOYMENTS", "CAM").read_rows()
-    assert [r["status"] for r in cam_rows] == ["Planificado"]
+    assert [r["status"] for r in cam_rows] == ["Programado"]
     assert any(
         ".schedule.0_" in p.name and p.name.startswith("CAM")
         for p in (bench.out / "mail").iterdir()
