@@ -300,6 +300,39 @@ def test_a_calendar_description_of_one_ticket_and_one_component_says_so(
     assert all(f"\n{heading}\n" in text for heading in headings)
 
 
+@pytest.mark.parametrize(
+    ("start", "subject"),
+    [("2026-12-01 09:30", "programat per a l'01/12/2026 a les 09:30"),
+     ("2026-12-11 09:30", "programat per a l'11/12/2026 a les 09:30"),
+     ("2026-12-02 09:30", "programat per al 02/12/2026 a les 09:30")],
+)  # fmt: skip
+def test_the_catalan_schedule_subject_contracts_before_the_1st_and_the_11th(
+    start: str, subject: str
+) -> None:
+    deployment = make_deployment(planned_start=at(start))
+    email = Renderer().email("schedule", deployment, config_in("ca"), now=NOW)
+    assert email.subject.endswith(subject)
+
+
+@pytest.mark.parametrize(
+    ("language", "restarts", "rolled_back"),
+    [("es", "Se requiere reiniciar", "addon-diba 3.2.10 (en lugar de 3.2.11)"),
+     ("ca", "Cal reiniciar", "addon-diba 3.2.10 (en lloc de 3.2.11)"),
+     ("en", "A restart of", "addon-diba 3.2.10 (instead of 3.2.11)")],
+)  # fmt: skip
+def test_the_customers_event_of_a_cancelled_or_rolled_back_deployment_says_what_holds(
+    language: str, restarts: str, rolled_back: str
+) -> None:
+    config = config_in(language)
+    cancelled = dataclasses.replace(make_deployment(), state=State.CANCELLED)
+    done = started(make_deployment(), "2026-12-01 09:31", "2026-12-01 10:08")
+    back = dataclasses.replace(done, state=State.ROLLED_BACK)
+    assert restarts not in Renderer().event_text("customer", cancelled, config, now=NOW)
+    text = Renderer().event_text("customer", back, config, now=NOW)
+    assert rolled_back in text
+    assert "addon-diba 3.2.11\n" not in text
+
+
 def test_the_catalan_invitation_elides_de_before_a_customer_in_both_parts() -> None:
     deployment = make_deployment(id="AND-2026-0001", customer="Andalucia")
     email = Renderer().email("invitation", deployment, config_in("ca"), now=NOW)
