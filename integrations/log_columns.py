@@ -19,7 +19,7 @@ STATUSES = ("planned", "in_progress", "delayed", "completed", "rolled_back", "ca
 
 STATUS_LABELS: dict[str, dict[str, str]] = {
     "es": {
-        "planned": "Planificado",
+        "planned": "Programado",
         "in_progress": "En curso",
         "delayed": "Retrasado",
         "completed": "Completado",
@@ -27,7 +27,7 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
         "cancelled": "Cancelado",
     },
     "ca": {
-        "planned": "Planificat",
+        "planned": "Programat",
         "in_progress": "En curs",
         "delayed": "Endarrerit",
         "completed": "Completat",
@@ -35,13 +35,21 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
         "cancelled": "Cancel·lat",
     },
     "en": {
-        "planned": "Planned",
+        "planned": "Scheduled",
         "in_progress": "In progress",
         "delayed": "Delayed",
         "completed": "Completed",
         "rolled_back": "Rolled back",
         "cancelled": "Cancelled",
     },
+}
+
+#: Labels earlier versions wrote, and the one that replaced each: old rows keep them until their
+#: next update, and a log made from an older template lists them among its status choices.
+FORMER_STATUS_LABELS: dict[str, str] = {
+    "Planificado": "Programado",
+    "Planificat": "Programat",
+    "Planned": "Scheduled",
 }
 
 # field -> (width, es, ca, en, other accepted spellings)
@@ -149,6 +157,20 @@ def column_header(field_name: str, language: str) -> str:
 def status_label(status: str, language: str) -> str:
     """How a status is written in the log's language."""
     return STATUS_LABELS.get(language, STATUS_LABELS[FALLBACK])[status]
+
+
+_KNOWN_LABELS = {label for labels in STATUS_LABELS.values() for label in labels.values()}
+
+
+def current_status_choices(formula: str) -> str:
+    """A list of status labels (a data validation's ``"A,B,C"``) with those earlier versions
+    wrote replaced by today's, so that the label deploybot writes is one of the choices; any
+    other list is returned as it is."""
+    labels = formula.strip('"').split(",")
+    if not all(label in _KNOWN_LABELS or label in FORMER_STATUS_LABELS for label in labels):
+        return formula
+    renewed = ",".join(FORMER_STATUS_LABELS.get(label, label) for label in labels)
+    return f'"{renewed}"' if formula.startswith('"') else renewed
 
 
 def language_of(status_header: str) -> str:

@@ -34,6 +34,7 @@ from integrations.log_columns import (
     LogCorruptError,
     LogRow,
     column_header,
+    current_status_choices,
     is_formula_like,
     match_header,
     merged_notes,
@@ -143,11 +144,23 @@ def _copy_row_style(sheet: Worksheet, source: int, target: int, columns: int) ->
             sheet.cell(row=target, column=column)._style = copy(above._style)
 
 
+def _renew_status_choices(sheet: Worksheet) -> None:
+    """A log made from an older template offers the status labels of its time: offer today's
+    instead, so the label deploybot writes is not marked as invalid."""
+    for validation in sheet.data_validations.dataValidation:
+        if validation.type == "list" and validation.formula1:
+            renewed = current_status_choices(validation.formula1)
+            if renewed != validation.formula1:
+                validation.formula1 = renewed
+                validation.error = renewed.strip('"').replace(",", "; ")
+
+
 def apply_row(workbook: Workbook, row: LogRow, name: str) -> int:
     """Add the deployment's row to the workbook, or update the row with its id (the new row
     takes the style of the one above); returns the row number. ``name`` is for errors."""
     require_known_status(row.status)
     layout = _find_layout(workbook, name)
+    _renew_status_choices(layout.sheet)
     number = _find_row(layout, row.deployment_id)
     if number is None:
         number = _next_row(layout)

@@ -295,7 +295,7 @@ def test_preview_prints_the_start_email_in_the_customer_language() -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "To: Núria Puig <npuig@diba.example>, CAU DIBA <cau@diba.example>"
     assert lines[2] == "Subject: [DIBA-2026-0007] Inici del desplegament a producció de DIBA"
-    assert "Bon dia." in lines  # sent at the slot: Wednesday 25 March 09:00
+    assert "Bon dia," in lines  # sent at the slot: Wednesday 25 March 09:00
     assert "  · addon-diba 3.2.11" in lines
 
 

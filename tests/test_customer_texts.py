@@ -245,8 +245,12 @@ def test_what_was_verified_is_written_as_a_cldr_list(language: str, expected: st
 
 
 def test_catalan_sentences_elide_and_one_oclock_is_singular() -> None:
-    rolled = say("ca", "note_rolled_back_to", what="addon-diba 3.2.11 → 3.2.10", reason="x")
-    assert rolled == "Marxa enrere de l'addon-diba 3.2.11 → 3.2.10: x"
+    tested = say("ca", "test_ok", name="iam-sync", env="TEST", when="01/12/2026", id=7)
+    assert tested == "iam-sync desplegat a TEST l'01/12/2026 (desplegament #7)"
+    tested = say("ca", "test_ok", name="iam-sync", env="TEST", when="11/12/2026", id=7)
+    assert tested == "iam-sync desplegat a TEST l'11/12/2026 (desplegament #7)"
+    tested = say("ca", "test_ok", name="iam-sync", env="TEST", when="02/12/2026", id=7)
+    assert tested == "iam-sync desplegat a TEST el 02/12/2026 (desplegament #7)"
     assert say("ca", "summary_failed", failed=3, total=11).startswith("3 d'11 prerequisits")
     assert say("es", "at_time", day="martes", time="01:00") == "martes a la 01:00"
     assert say("ca", "at_time", day="dimarts", time="01:30") == "dimarts a la 01:30"

@@ -185,7 +185,7 @@ def test_a_reschedule_email_says_from_when_to_when(bot: InProcess) -> None:
     subject, text = email_text(bot, "schedule")
     assert "reprogramado para el 01/12/2026" in subject
     assert (
-        "se ha movido del lunes 30 de noviembre a las 09:00 al martes 1 de diciembre de 2026, "
+        "se ha trasladado del lunes 30 de noviembre a las 09:00 al martes 1 de diciembre de 2026, "
         "de 09:00 a 09:15:" in text
     )
     assert bot.deployment().reschedules == 1

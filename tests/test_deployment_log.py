@@ -43,7 +43,7 @@ def test_first_row_creates_the_workbook_from_the_shipped_template(tmp_path: Path
     assert log.path.name == "DIBA - Deployment log.xlsx"
     [row] = log.read_rows()
     assert row["deployment_id"] == "DIBA-2026-0007"
-    assert row["status"] == "Planificado"
+    assert row["status"] == "Programado"
     assert row["planned_start"] == datetime(2026, 12, 1, 9, 30)
     assert row["planned_end"] == datetime(2026, 12, 1, 9, 45)
     assert row["components"] == "addon-diba 3.2.11, iam-sync 3.2.1"
@@ -75,7 +75,7 @@ def test_a_folder_template_is_copied_for_a_new_customer(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(log.path).active
     assert sheet["A1"].value == "Deployment ID"
     assert sheet["X1"].value == "Comentarios de la oficina"
-    assert log.read_rows()[0]["status"] == "Planned"
+    assert log.read_rows()[0]["status"] == "Scheduled"
 
 
 def test_customised_template_with_reordered_and_extra_columns(tmp_path: Path) -> None:
@@ -97,7 +97,7 @@ def test_customised_template_with_reordered_and_extra_columns(tmp_path: Path) ->
     assert log.upsert_row(planned()) == 4
     saved = openpyxl.load_workbook(path)
     sheet = saved["Registro"]
-    assert sheet["A4"].value == "Planificat"  # the workbook's own language, from its headers
+    assert sheet["A4"].value == "Programat"  # the workbook's own language, from its headers
     assert sheet["C4"].value == "DIBA-2026-0007"
     assert sheet["D4"].value == "addon-diba 3.2.11, iam-sync 3.2.1"
     assert sheet["B4"].value == 120
@@ -299,7 +299,34 @@ def test_thousand_rows_stay_one_row_per_deployment(tmp_path: Path) -> None:
     assert log.upsert_row(planned()) == 1002
     rows = log.read_rows()
     assert len(rows) == 1001
-    assert rows[499]["status"] == "Planificado"
+    assert rows[499]["status"] == "Programado"
+
+
+def test_a_log_from_an_older_template_offers_the_status_written_now(tmp_path: Path) -> None:
+    # Earlier versions wrote (and offered) "Planificado" where today's write "Programado".
+    old = build_template("es")
+    [validation] = old.active.data_validations.dataValidation
+    validation.formula1 = validation.formula1.replace("Programado", "Planificado")
+    validation.error = validation.error.replace("Programado", "Planificado")
+    old.active["A2"], old.active["P2"] = "DIBA-2026-0001", "Planificado"
+    old.save(tmp_path / "DIBA - Deployment log.xlsx")
+    log = log_in(tmp_path)
+    log.upsert_row(planned())
+    sheet = openpyxl.load_workbook(log.path).active
+    [validation] = sheet.data_validations.dataValidation
+    assert validation.formula1 == '"Programado,En curso,Retrasado,Completado,Revertido,Cancelado"'
+    assert validation.error == "Programado; En curso; Retrasado; Completado; Revertido; Cancelado"
+    assert [row["status"] for row in log.read_rows()] == ["Planificado", "Programado"]
+
+
+def test_a_list_of_other_words_is_left_as_people_wrote_it(tmp_path: Path) -> None:
+    old = build_template("en")
+    [validation] = old.active.data_validations.dataValidation
+    validation.formula1 = '"Planned,Urgent,Routine"'
+    old.save(tmp_path / "DIBA - Deployment log.xlsx")
+    log_in(tmp_path).upsert_row(planned())
+    sheet = openpyxl.load_workbook(tmp_path / "DIBA - Deployment log.xlsx").active
+    assert sheet.data_validations.dataValidation[0].formula1 == '"Planned,Urgent,Routine"'
 
 
 def test_shipped_template_opens_cleanly_with_its_features(tmp_path: Path) -> None:
@@ -309,6 +336,6 @@ def test_shipped_template_opens_cleanly_with_its_features(tmp_path: Path) -> Non
     assert sheet.auto_filter.ref == "A1:T1"
     assert sheet["A1"].value == "ID desplegament" and sheet["A1"].font.bold
     [validation] = sheet.data_validations.dataValidation
-    assert validation.formula1 == '"Planificat,En curs,Endarrerit,Completat,Revertit,Cancel·lat"'
+    assert validation.formula1 == '"Programat,En curs,Endarrerit,Completat,Revertit,Cancel·lat"'
     assert str(validation.sqref) == "P2:P5000"
     assert sheet.column_dimensions["I"].width == 40

@@ -63,7 +63,7 @@ def test_drive_log_is_copied_from_the_folders_template(google: GoogleSide) -> No
 
     rows = log.read_rows()
     assert [(r["deployment_id"], r["status"], r["planned_start"]) for r in rows] == [
-        ("DIBA-2026-0001", "Planificado", START)
+        ("DIBA-2026-0001", "Programado", START)
     ]
     assert "drive.files.copy" in google.requests()
     assert "drive.files.upload" not in google.requests()
@@ -77,7 +77,7 @@ def test_drive_log_without_a_template_starts_from_deploybots_own(google: GoogleS
     drive_log(google).upsert_row(booked())
 
     assert "drive.files.upload" in google.requests()
-    assert drive_log(google).read_rows()[0]["status"] == "Planificado"
+    assert drive_log(google).read_rows()[0]["status"] == "Programado"
 
 
 def test_an_update_is_a_new_revision_of_the_same_row(google: GoogleSide) -> None:
@@ -140,7 +140,7 @@ def test_a_file_that_never_stops_changing_is_a_conflict_retried_later(google: Go
         log.upsert_row(booked(status="in_progress"))
 
     assert workbook_cell(google.person, log.name, "V2") == f"v{DriveDeploymentLog.ATTEMPTS - 1}"
-    assert log.read_rows()[0]["status"] == "Planificado"
+    assert log.read_rows()[0]["status"] == "Programado"
 
 
 def test_two_files_of_the_logs_name_are_not_guessed_between(google: GoogleSide) -> None:
@@ -378,7 +378,7 @@ def test_a_sign_in_outage_is_retried_not_taken_for_a_refused_key(
 
     assert len(library_waits) == 2  # google-auth's own backoff between its three tries
     assert len(google.sleeps) == 1  # then ours, once, before signing in again
-    assert drive_log(google).read_rows()[0]["status"] == "Planificado"
+    assert drive_log(google).read_rows()[0]["status"] == "Programado"
 
 
 def person_inserts_a_row_above(google: GoogleSide, before_row: int) -> None:

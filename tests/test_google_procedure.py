@@ -121,5 +121,5 @@ def test_a_google_outage_is_waited_out_and_nothing_is_written_twice(
 
         assert health["log"].ok and health["calendar"].ok
         [row] = deployment_log(bench.config, "DIBA").read_rows()
-        assert row["status"] == "Planificado"
+        assert row["status"] == "Programado"
         assert len(bench.google.calendar.calendars[CALENDAR].events) == 1

@@ -312,12 +312,13 @@ def test_rollback_notifies_and_records_what_was_rolled_back_and_why() -> None:
     new, effects = step(running(), RollbackRequested(TAG, "login loop after restart"))
     assert new.state is State.ROLLED_BACK
     assert note_texts(new, "en")[-1] == (
-        "Rolled back addon-diba 3.2.11 → 3.2.10, iam-sync 3.2.1 → 3.2.0: login loop after restart"
+        "Rolled back: addon-diba 3.2.11 → 3.2.10, iam-sync 3.2.1 → 3.2.0. "
+        "Reason: login loop after restart"
     )
     # The reason is the operator's: the team's event keeps it, the customer's log row does not.
     row_notes = of(effects, UpsertLogRow)[0].row.notes or ""
     assert "login loop" not in row_notes
-    assert row_notes == "Marxa enrere de l'addon-diba 3.2.11 → 3.2.10, iam-sync 3.2.1 → 3.2.0"
+    assert row_notes == "Marxa enrere: addon-diba 3.2.11 → 3.2.10, iam-sync 3.2.1 → 3.2.0"
     assert "login loop" in of(effects, PublishCalendarEvent)[0].event.description
     # The tickets keep saying what happened to them.
     assert all(t.add == ("deploy-rolled-back",) for t in of(effects, SetTags))

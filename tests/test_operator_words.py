@@ -212,10 +212,10 @@ def test_the_team_reads_every_word_the_operator_typed(customer: str, operator: s
 
 
 CUSTOMER_WORDS = {
-    "es": ("Se requiere reiniciar las consolas y los syncservers.",
+    "es": ("Se requiere reiniciar las consolas y los servidores de sincronización.",
            "Hemos comprobado que la consola responde y ejecuta la versión 3.2.11 y que la API "
            "responde."),
-    "ca": ("Cal reiniciar les consoles i els syncservers.",
+    "ca": ("Cal reiniciar les consoles i els servidors de sincronització.",
            "Hem comprovat que la consola respon i executa la versió 3.2.11 i que l'API respon."),
     "en": ("A restart of the consoles and the sync servers is required.",
            "We have checked that the console is responding and running version 3.2.11 and "

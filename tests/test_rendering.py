@@ -205,11 +205,36 @@ def test_a_reissue_of_proposals_says_the_earlier_dates_and_link_are_void() -> No
     again = dataclasses.replace(make_deployment(state=State.READY), proposal_round=2)
     draft = Renderer().proposals_draft(again, config, slots, now=NOW, link="https://x.example/b")
     assert "Las fechas que les propusimos ya no están disponibles y el enlace anterior ya no es " \
-           "válido; estas son las nuevas para el despliegue a producción" in draft  # fmt: skip
+           "válido; esta es la nueva para el despliegue a producción" in draft  # fmt: skip
     first = dataclasses.replace(again, proposal_round=1)
-    assert "Les proponemos las siguientes fechas" in Renderer().proposals_draft(
+    assert "Les proponemos la siguiente fecha" in Renderer().proposals_draft(
         first, config, slots, now=NOW
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "several"),
+    [
+        ("es", ("Les proponemos la siguiente fecha", "¿Nos pueden confirmar si les va bien?"),
+         ("Les proponemos las siguientes fechas", "¿Nos pueden indicar cuál les va mejor?")),
+        ("ca", ("Us proposem la data següent", "Ens podeu confirmar si us va bé?"),
+         ("Us proposem les dates següents", "Ens podeu indicar quina us va millor?")),
+        ("en", ("We propose the following date ", "Could you confirm that it suits you?"),
+         ("We propose the following dates", "Could you tell us which suits you best?")),
+    ],
+)  # fmt: skip
+def test_one_proposed_date_is_written_in_the_singular(
+    language: str, one: tuple[str, ...], several: tuple[str, ...]
+) -> None:
+    config = config_in(language)
+    ready = make_deployment(state=State.READY)
+    first = Slot(at("2026-12-01 09:30"), at("2026-12-01 09:45"))
+    second = Slot(at("2026-12-02 09:30"), at("2026-12-02 09:45"))
+    single = Renderer().proposals_draft(ready, config, [first], now=NOW)
+    double = Renderer().proposals_draft(ready, config, [first, second], now=NOW)
+    assert all(words in single for words in one)
+    assert all(words in double for words in several)
+    assert not any(words in single for words in several)
 
 
 def test_the_proposals_comment_has_one_gap_between_paragraphs() -> None:
@@ -241,7 +266,7 @@ def test_one_oclock_is_singular(language: str, cancel: str, delay: str) -> None:
 @pytest.mark.parametrize(
     ("language", "ticket", "component", "back"),
     [
-        ("es", "del siguiente ticket queda", "El componente a desplegar es:",
+        ("es", "del siguiente ticket queda", "Se desplegará el siguiente componente:",
          "a la versión anterior del componente:"),
         ("ca", "del tiquet següent queda", "El component que cal desplegar és:",
          "a la versió anterior del component:"),
@@ -273,6 +298,46 @@ def test_a_calendar_description_of_one_ticket_and_one_component_says_so(
                           components=make_deployment().components[:1])  # fmt: skip
     text = Renderer().event_text("customer", one, config_in(language), now=NOW)
     assert all(f"\n{heading}\n" in text for heading in headings)
+
+
+@pytest.mark.parametrize(
+    ("start", "subject"),
+    [("2026-12-01 09:30", "programat per a l'01/12/2026 a les 09:30"),
+     ("2026-12-11 09:30", "programat per a l'11/12/2026 a les 09:30"),
+     ("2026-12-02 09:30", "programat per al 02/12/2026 a les 09:30")],
+)  # fmt: skip
+def test_the_catalan_schedule_subject_contracts_before_the_1st_and_the_11th(
+    start: str, subject: str
+) -> None:
+    deployment = make_deployment(planned_start=at(start))
+    email = Renderer().email("schedule", deployment, config_in("ca"), now=NOW)
+    assert email.subject.endswith(subject)
+
+
+@pytest.mark.parametrize(
+    ("language", "restarts", "rolled_back"),
+    [("es", "Se requiere reiniciar", "addon-diba 3.2.10 (en lugar de 3.2.11)"),
+     ("ca", "Cal reiniciar", "addon-diba 3.2.10 (en lloc de 3.2.11)"),
+     ("en", "A restart of", "addon-diba 3.2.10 (instead of 3.2.11)")],
+)  # fmt: skip
+def test_the_customers_event_of_a_cancelled_or_rolled_back_deployment_says_what_holds(
+    language: str, restarts: str, rolled_back: str
+) -> None:
+    config = config_in(language)
+    cancelled = dataclasses.replace(make_deployment(), state=State.CANCELLED)
+    done = started(make_deployment(), "2026-12-01 09:31", "2026-12-01 10:08")
+    back = dataclasses.replace(done, state=State.ROLLED_BACK)
+    assert restarts not in Renderer().event_text("customer", cancelled, config, now=NOW)
+    text = Renderer().event_text("customer", back, config, now=NOW)
+    assert rolled_back in text
+    assert "addon-diba 3.2.11\n" not in text
+
+
+def test_the_catalan_invitation_elides_de_before_a_customer_in_both_parts() -> None:
+    deployment = make_deployment(id="AND-2026-0001", customer="Andalucia")
+    email = Renderer().email("invitation", deployment, config_in("ca"), now=NOW)
+    assert "d'Andalucia (AND-2026-0001)" in email.text
+    assert "d'<strong>Andalucia</strong> (AND-2026-0001)" in html_text.unescape(email.html)
 
 
 def test_the_sender_and_the_events_organizer_are_named_in_the_readers_language() -> None:
@@ -326,8 +391,8 @@ def test_part_of_day_follows_the_local_time_and_the_language(
 
 @pytest.mark.parametrize(
     ("sent", "greeting"),
-    [("2026-12-01 09:00", "Buenos días."), ("2026-12-01 16:00", "Buenas tardes."),
-     ("2026-12-01 22:15", "Buenas noches.")],
+    [("2026-12-01 09:00", "Buenos días:\n"), ("2026-12-01 16:00", "Buenas tardes:\n"),
+     ("2026-12-01 22:15", "Buenas noches:\n")],
 )  # fmt: skip
 def test_greeting_follows_the_time_of_sending_in_madrid(sent: str, greeting: str) -> None:
     email = Renderer().email("end", make_deployment(), config_in("es"), now=at(sent))
@@ -338,7 +403,7 @@ def test_greeting_uses_the_provider_time_zone_not_utc() -> None:
     # 13:30 UTC is 14:30 in Madrid in December: afternoon, although UTC says morning.
     now = datetime.fromisoformat("2026-12-01T13:30:00+00:00")
     email = Renderer().email("end", make_deployment(), config_in("ca"), now=now)
-    assert email.text.startswith("Bona tarda.")
+    assert email.text.startswith("Bona tarda,\n")
 
 
 def test_environment_is_named_when_not_production() -> None:
@@ -392,9 +457,9 @@ def test_a_template_folder_overrides_single_templates(tmp_path: Path) -> None:
     email = renderer.email("end", deployment, config_in("es"), now=NOW)
     assert email.subject == "Hecho DIBA-2026-0007"
     assert email.text == "Terminado a las 09:52.\n"
-    assert "La actualización se ha completado" in email.html  # the shipped HTML part still applies
+    assert "El despliegue se ha completado" in email.html  # the shipped HTML part still applies
     start = renderer.email("start", deployment, config_in("es"), now=NOW)
-    assert start.text.startswith("Buenos días.")
+    assert start.text.startswith("Buenos días:")
 
 
 def test_a_text_template_without_subject_line_is_refused(tmp_path: Path) -> None:

@@ -165,11 +165,12 @@ def test_rollback_is_recorded_with_what_in_the_log_and_why_in_the_teams_calendar
     deployment = bench.deployment(deployment_id)
     assert deployment.state is State.ROLLED_BACK
     what = "addon-diba 3.2.11 → 3.2.10, iam-sync 3.2.1 → 3.2.0"
-    assert note_texts(deployment, "es")[-1] == f"Marcha atrás de {what}: la consola no arranca"
+    rolled = note_texts(deployment, "es")[-1]
+    assert rolled == f"Marcha atrás: {what}. Motivo: la consola no arranca"
     [row] = log_rows(bench)
     assert row["status"] == "Revertit"
     # The reason is the operator's (in Spanish): the Catalan customer's log reads none of it.
-    assert str(row["notes"]).endswith(f"Marxa enrere de l'{what}")
+    assert str(row["notes"]).endswith(f"Marxa enrere: {what}")
     assert "arranca" not in str(row["notes"])
     event = ics(bench, deployment_id)
     assert "la consola no arranca" in str(event["DESCRIPTION"])
@@ -363,7 +364,7 @@ def test_a_failing_effect_does_not_hold_up_other_deployments(bench: Workbench) -
         bench.person_notes(ticket, f"/deploy schedule {slot:%Y-%m-%d %H:%M}")
     bench.cycle()
     cam_rows = DeploymentLog(bench.out / "DEPLOYMENTS", "CAM").read_rows()
-    assert [r["status"] for r in cam_rows] == ["Planificado"]
+    assert [r["status"] for r in cam_rows] == ["Programado"]
     assert any(
         ".schedule.0_" in p.name and p.name.startswith("CAM")
         for p in (bench.out / "mail").iterdir()

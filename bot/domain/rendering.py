@@ -36,7 +36,7 @@ from bot.domain.model import Deployment
 from bot.domain.prerequisites.result import Report
 from bot.domain.prerequisites.rollback import guide_steps
 from bot.domain.support_line import support_sentence
-from bot.domain.texts import FALLBACK, grammar, say
+from bot.domain.texts import FALLBACK, grammar, plural_form, say
 from bot.domain.texts.calendar import duration_words, list_words, long_date, short_date
 from bot.resources import templates_path
 
@@ -434,6 +434,8 @@ def _offer_context(
         slots = [Slot(start, start + deployment.duration) for start in deployment.proposals]
     return {
         "slots": _slot_rows(slots, config, language),
+        # One date is offered in the singular ("la siguiente fecha"), as CLDR counts it.
+        "slots_form": plural_form(language, len(slots)),
         "link": link,
         "link_until": long_date(language, until.date()),
         # A later issue of proposals says the earlier dates (and link) no longer hold.

@@ -57,14 +57,19 @@ def fill(sentence: str, **values: object) -> str:
     return _FORMATTER.format(sentence, **values)
 
 
-def say_count(language: str, key: str, count: int, **values: object) -> str:
-    """The sentence ``key`` in the plural form CLDR gives ``count`` in ``language`` (``key_one``
-    or ``key_other``): "1 deployment", "2 deployments"."""
+def plural_form(language: str, count: int) -> str:
+    """The plural category CLDR gives ``count`` in ``language``: ``one``, ``other``…"""
     from babel import Locale
 
     from bot.domain.texts.calendar import locale_of
 
-    form = Locale.parse(locale_of(language)).plural_form(count)
+    return str(Locale.parse(locale_of(language)).plural_form(count))
+
+
+def say_count(language: str, key: str, count: int, **values: object) -> str:
+    """The sentence ``key`` in the plural form CLDR gives ``count`` in ``language`` (``key_one``
+    or ``key_other``): "1 deployment", "2 deployments"."""
+    form = plural_form(language, count)
     sentences = CATALOGUE.get(language, CATALOGUE[FALLBACK])
     name = f"{key}_{form}" if f"{key}_{form}" in sentences else f"{key}_other"
     return _FORMATTER.format(sentences[name], count=count, **values)

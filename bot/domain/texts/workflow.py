@@ -3,6 +3,8 @@ notes, refusals, lifecycle notes, audit lines and alerts (es, ca, en)."""
 
 from __future__ import annotations
 
+# A rollback is named as an action ("marcha atrás", "marxa enrere": subjects, event titles,
+# notes) and as a state ("revertido", "revertit": event texts, the log's status), one word each.
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
         "note_text": "{text}",
@@ -20,7 +22,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "habituales",
         "shared_cancelled": "Cancelado a petición del equipo de soporte",
         "shared_rolled_back": "Marcha atrás del despliegue",
-        "shared_rolled_back_to": "Marcha atrás de {what}",
+        "shared_rolled_back_to": "Marcha atrás: {what}",
         "start_outside_slot": "es fuera de la franja reservada ({slot}); se puede empezar desde "
         "{earliest:las}",
         "start_fix_or_force": "Empieza dentro de la franja reservada o escribe /deploy start "
@@ -117,7 +119,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "note_started_forced": "Inicio forzado ({problems}): {reason}",
         "note_rolled_back": "Marcha atrás: {reason}",
         "note_cancelled": "Cancelado: {reason}",
-        "note_rolled_back_to": "Marcha atrás de {what}: {reason}",
+        "note_rolled_back_to": "Marcha atrás: {what}. Motivo: {reason}",
         "production_data": "con datos de producción",
         "force_kept": "La reserva sigue forzada ({problems}): {reason}",
         "alert_subject": "[deploybot] {id}: una acción falla una y otra vez",
@@ -146,7 +148,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "shared_started_forced": "Iniciat per l'equip de suport fora de les condicions habituals",
         "shared_cancelled": "Cancel·lat a petició de l'equip de suport",
         "shared_rolled_back": "Marxa enrere del desplegament",
-        "shared_rolled_back_to": "Marxa enrere {what:del}",
+        "shared_rolled_back_to": "Marxa enrere: {what}",
         "start_outside_slot": "és fora de la franja reservada ({slot}); es pot començar des de "
         "{earliest:les}",
         "start_fix_or_force": "Comença dins de la franja reservada o escriu /deploy start force: "
@@ -243,7 +245,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "note_started_forced": "Inici forçat ({problems}): {reason}",
         "note_rolled_back": "Marxa enrere: {reason}",
         "note_cancelled": "Cancel·lat: {reason}",
-        "note_rolled_back_to": "Marxa enrere {what:del}: {reason}",
+        "note_rolled_back_to": "Marxa enrere: {what}. Motiu: {reason}",
         "production_data": "amb dades de producció",
         "force_kept": "La reserva continua forçada ({problems}): {reason}",
         "alert_subject": "[deploybot] {id}: una acció falla una vegada i una altra",
@@ -273,7 +275,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "shared_started_forced": "Started by the support team outside the usual conditions",
         "shared_cancelled": "Cancelled at the support team's request",
         "shared_rolled_back": "Deployment rolled back",
-        "shared_rolled_back_to": "Rolled back {what}",
+        "shared_rolled_back_to": "Rolled back: {what}",
         "start_outside_slot": "it is outside the booked slot ({slot}); starting is possible from "
         "{earliest}",
         "start_fix_or_force": "Start within the booked slot, or write /deploy start force: "
@@ -366,7 +368,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "note_started_forced": "Started by force ({problems}): {reason}",
         "note_rolled_back": "Rolled back: {reason}",
         "note_cancelled": "Cancelled: {reason}",
-        "note_rolled_back_to": "Rolled back {what}: {reason}",
+        "note_rolled_back_to": "Rolled back: {what}. Reason: {reason}",
         "production_data": "holds production data",
         "force_kept": "The booking stays forced ({problems}): {reason}",
         "alert_subject": "[deploybot] {id}: an action keeps failing",
