@@ -5,6 +5,7 @@ to HTTP requests (Zammad, GitLab's checks); ``integrations.google_api`` to Googl
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,13 +23,21 @@ T = TypeVar("T")
 
 @dataclass
 class RetryPolicy:
-    """How often and how patiently to retry; ``sleep`` and ``rng`` are injectable for tests."""
+    """How often and how patiently to retry; ``sleep``, ``rng`` and ``clock`` (monotonic
+    seconds) are injectable for tests.
+
+    One policy may serve several threads (GitLab's reads in parallel): once the server asks
+    one of them to wait (``Retry-After``), none sends another attempt before that time.
+    """
 
     max_attempts: int = 5
     base_delay: float = 0.5
     max_delay: float = 30.0
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
+    clock: Callable[[], float] = time.monotonic
+    _hold_until: float = field(default=0.0, init=False, repr=False)
+    _waited: threading.local = field(default_factory=threading.local, init=False, repr=False)
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter exponential delay before retry number ``attempt`` (1-based)."""
@@ -47,13 +56,33 @@ class RetryPolicy:
         total = attempts or self.max_attempts
         last = ""
         for number in range(1, total + 1):
+            self._wait_for_hold()
             try:
                 return attempt()
             except Retryable as failure:
                 last = failure.reason
+                delay = self.delay(number, failure.wait)
+                if failure.wait is not None:
+                    self._hold(delay)
                 if number < total:
-                    self.sleep(self.delay(number, failure.wait))
+                    self.sleep(delay)
         raise RetriesExhaustedError(service, total, last)
+
+    def _hold(self, delay: float) -> None:
+        """The server asked to wait ``delay``: every thread of this policy holds until then
+        (this one by its own sleep)."""
+        until = self.clock() + delay
+        self._hold_until = max(self._hold_until, until)
+        self._waited.until = until
+
+    def _wait_for_hold(self) -> None:
+        until = self._hold_until
+        if until <= getattr(self._waited, "until", 0.0):
+            return  # nothing asked, or this thread already slept it
+        remaining = until - self.clock()
+        self._waited.until = until
+        if remaining > 0:
+            self.sleep(remaining)
 
 
 class Retryable(Exception):

@@ -48,14 +48,18 @@ class GitLabPoll:
             self.store.remember("gitlab:since", now.isoformat())
             return 0  # first run: only releases from now on are news
         since = datetime.fromisoformat(since_text)
+        watched = [
+            (customer, name, component.gitlab_project)
+            for customer in self.config.customers
+            if customer.managed_by != "partner_exclusive"
+            for name, component in customer.components.items()
+        ]
+        # Read in parallel (``gitlab.concurrency``); announced in the configuration's order.
+        news = self.gitlab.releases_since_each([project for _, _, project in watched], since)
         announced = 0
-        for customer in self.config.customers:
-            if customer.managed_by == "partner_exclusive":
-                continue
-            for name, component in customer.components.items():
-                project = component.gitlab_project
-                for release in self.gitlab.releases_since([project], since):
-                    announced += self._announce(reads, customer, name, project, release.tag_name)
+        for customer, name, project in watched:
+            for release in news[project]:
+                announced += self._announce(reads, customer, name, project, release.tag_name)
         announced += self._recheck_blocked()
         self.store.remember("gitlab:since", now.isoformat())
         return announced

@@ -89,6 +89,7 @@ def gitlab_client(
         max_retries=config.max_retries,
         timeout=config.timeout,
         test_environment=config.test_environment,
+        concurrency=config.concurrency,
     )
 
 

@@ -122,6 +122,13 @@ class GitLabConfig(StrictModel):
     release_tag_pattern: str = r"^v?\d+\.\d+\.\d+$"
     ticket_pattern: str = _DEFAULT_TICKET_PATTERN
     poll_seconds: int = Field(default=300, ge=10)
+    concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=32,
+        description="How many GitLab projects a poll reads at the same time (1: one after "
+        "another); every request still follows the retry policy and GitLab's Retry-After.",
+    )
     max_retries: int = Field(default=5, ge=0)
     timeout: float = Field(default=30, gt=0)
     test_environment: str | None = None
