@@ -105,6 +105,11 @@ def setup_gitlab_command(apply: bool, config_path: Path | None) -> None:
         click.echo("Nothing to do: every component project sends its events to deploybot.")
     elif not apply:
         click.echo(f"Dry run: nothing changed. --apply creates the {missing} missing hook(s).")
+    if (apply or not missing) and not config.gitlab.hooks:
+        click.echo(
+            "Set gitlab.hooks: true: a hook then re-checks its project at once, and every "
+            "project is read only every gitlab.safety_poll_seconds, as a safety net."
+        )
 
 
 @main.command("doctor")

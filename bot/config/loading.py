@@ -324,6 +324,9 @@ def _semantic_problems(config: Config) -> list[tuple[Loc, str]]:
     state = database_url_problem(config.state.url)
     if state is not None:
         problems.append((("state", "url"), state))
+    if config.gitlab.hooks and config.server.port is None:
+        needs = "hooks: true needs server.port: GitLab's hooks reach /webhooks/gitlab there"
+        problems.append((("gitlab", "hooks"), needs))
     problems.extend(_google_problems(config))
     return problems
 

@@ -136,6 +136,28 @@ class GitLabConfig(StrictModel):
     #: The environment variable holding the secret GitLab's project hooks send as
     #: ``X-Gitlab-Token`` (none: ``POST /webhooks/gitlab`` is off).
     webhook_secret_env: str | None = None
+    hooks: bool = Field(
+        default=False,
+        description="GitLab's project hooks (what `deploybot setup gitlab --apply` installs) "
+        "say when a project changed: a hook re-checks its project's customers at once, and the "
+        "full poll of every project runs only every safety_poll_seconds, as a safety net. "
+        "Off: the full poll runs every poll_seconds.",
+    )
+    safety_poll_seconds: int = Field(
+        default=3600,
+        ge=60,
+        description="With hooks: how often every project is still read, for a change whose "
+        "hook was lost.",
+    )
+
+    @model_validator(mode="after")
+    def _hooks_have_a_secret(self) -> GitLabConfig:
+        if self.hooks and not self.webhook_secret_env:
+            raise ValueError(
+                "hooks: true needs webhook_secret_env: without the secret /webhooks/gitlab is "
+                "off and a change would wait for the safety poll"
+            )
+        return self
 
     @field_validator("release_tag_pattern", "ticket_pattern")
     @classmethod
