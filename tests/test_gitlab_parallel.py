@@ -71,3 +71,14 @@ def test_a_project_gitlab_does_not_answer_fails_the_whole_read() -> None:
         client = GitLabClient(gitlab.url, "demo-token", concurrency=4)
         with pytest.raises(GitLabError, match="404"):
             client.releases_since_each(paths, SINCE)
+
+
+def test_a_scenario_can_slow_every_answer_of_its_system() -> None:
+    scenario = projects(1)
+    scenario["gitlab"]["latency"] = 0.2
+    app = GitLabEmulator(scenario)
+    with RunningEmulator(app) as gitlab:
+        started = time.perf_counter()
+        GitLabClient(gitlab.url, "demo-token").releases_since_each(["fleet/p000"], SINCE)
+        assert time.perf_counter() - started >= 0.2
+    assert GitLabEmulator(projects(1)).faults.latency == 0
