@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar as month_calendar
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from bot.cli.base import (
 )
 from bot.config.models import Config, Customer
 from bot.domain.calendar.planning import SlotPlan, explain_day, propose_slots
-from bot.domain.calendar.rules import DayVerdict, SlotRules, rules_for
+from bot.domain.calendar.rules import DayVerdict, Slot, SlotRules, calendar_key, rules_for
 from bot.domain.durations import format_duration
 from bot.domain.texts.calendar import short_date, weekday_names
 
@@ -309,13 +309,22 @@ def overview(count: int, config_path: Path | None) -> None:
     now = utc_now()
     click.echo(f"deploybot overview of {config.source} at {now:%Y-%m-%d %H:%M} UTC")
     # Plain lines: at 500 customers, a table each cost 3 s of drawing.
+    plans: dict[Hashable, tuple[Slot, ...]] = {}
     for customer in config.customers:
-        click.echo(overview_line(config, customer, now, count))
+        click.echo(overview_line(config, customer, now, count, plans))
     click.echo("(deploybot plan CUSTOMER: the days skipped and why)")
 
 
-def overview_line(config: Config, customer: Customer, now: datetime, count: int) -> str:
-    """One customer's next ``count`` slots on one line, or why there are none."""
+def overview_line(
+    config: Config,
+    customer: Customer,
+    now: datetime,
+    count: int,
+    plans: dict[Hashable, tuple[Slot, ...]] | None = None,
+) -> str:
+    """One customer's next ``count`` slots on one line, or why there are none; ``plans``
+    keeps the slots of each calendar already planned (customers of one region with the same
+    window, vacations and duration have the same slots)."""
     if customer.managed_by == "partner_exclusive":
         partner = customer.partner.name if customer.partner else "its partner"
         return (
@@ -324,17 +333,21 @@ def overview_line(config: Config, customer: Customer, now: datetime, count: int)
         )
     rules = rules_for(config, customer)
     duration = customer.default_duration
-    plan = propose_slots(rules, now=now, duration=duration, count=count)
-    if not plan.slots:
+    plans = {} if plans is None else plans
+    key = (calendar_key(rules), duration)
+    found = plans.get(key)
+    if found is None:
+        found = plans[key] = propose_slots(rules, now=now, duration=duration, count=count).slots
+    if not found:
         return f"{customer.name}: no allowed slot in the search horizon"
     names = weekday_names(rules.language)
     slots = ", ".join(
         f"{names[slot.start.weekday()]} {short_date(slot.start.date())} "
         f"{slot.start:%H:%M}–{slot.end:%H:%M}"
-        for slot in plan.slots
+        for slot in found
     )
-    zone = ", ".join(dict.fromkeys(f"{slot.start:%Z}" for slot in plan.slots))
+    zone = ", ".join(dict.fromkeys(f"{slot.start:%Z}" for slot in found))
     return (
-        f"{customer.name}: next {len(plan.slots)} slot(s) of {format_duration(duration)}: "
+        f"{customer.name}: next {len(found)} slot(s) of {format_duration(duration)}: "
         f"{slots} ({zone})"
     )
