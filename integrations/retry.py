@@ -36,8 +36,10 @@ class RetryPolicy:
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], float] = time.monotonic
-    _hold_until: float = field(default=0.0, init=False, repr=False)
-    _waited: threading.local = field(default_factory=threading.local, init=False, repr=False)
+    _hold_until: float = field(default=0.0, init=False, repr=False, compare=False)
+    _waited: threading.local = field(
+        default_factory=threading.local, init=False, repr=False, compare=False
+    )
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter exponential delay before retry number ``attempt`` (1-based)."""
@@ -63,17 +65,18 @@ class RetryPolicy:
                 last = failure.reason
                 delay = self.delay(number, failure.wait)
                 if failure.wait is not None:
-                    self._hold(delay)
+                    self._hold(delay, sleeping=number < total)
                 if number < total:
                     self.sleep(delay)
         raise RetriesExhaustedError(service, total, last)
 
-    def _hold(self, delay: float) -> None:
+    def _hold(self, delay: float, *, sleeping: bool) -> None:
         """The server asked to wait ``delay``: every thread of this policy holds until then
-        (this one by its own sleep)."""
+        (this one by its own sleep, when it tries again)."""
         until = self.clock() + delay
         self._hold_until = max(self._hold_until, until)
-        self._waited.until = until
+        if sleeping:
+            self._waited.until = until
 
     def _wait_for_hold(self) -> None:
         until = self._hold_until
