@@ -68,6 +68,8 @@ class GitLabPoll:
     def _announce_since(
         self, reads: ZammadReads, since: datetime, only: set[str] | None = None
     ) -> int:
+        if only is not None and not only:
+            return 0  # no hook since: nothing to look at, whatever the customers
         watched = [
             (customer, name, component.gitlab_project)
             for customer in self.config.customers

@@ -190,6 +190,8 @@ class Service:
         """Re-check the pending requests of every customer whose project GitLab announced."""
         with self._nudge_lock:
             projects, self._nudged = self._nudged, set()
+        if not projects:
+            return 0
         customers = {
             customer.name
             for customer in self.config.customers
