@@ -92,7 +92,11 @@ class EmulatorApp:
     ) -> None:
         self.scenario: dict[str, Any] = scenario or {}
         self.token = str(self.scenario.get("token", "demo-token"))
-        self.faults = faults or Faults()
+        # The scenario may slow every answer of this system (``gitlab: {latency: 0.06}``): a
+        # server across a network, for measuring; the faults given here replace it.
+        section = self.scenario.get(self.name)
+        latency = float(section.get("latency", 0)) if isinstance(section, dict) else 0.0
+        self.faults = faults or Faults(latency=latency)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.lock = threading.RLock()
         self.log: list[LoggedRequest] = []

@@ -8,6 +8,7 @@ and read) is the whole attempt's deadline, and its answer is capped in size."""
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +29,12 @@ T = TypeVar("T")
 
 @dataclass
 class RetryPolicy:
-    """How often and how patiently to retry; ``sleep`` and ``rng`` are injectable for tests."""
+    """How often and how patiently to retry; ``sleep``, ``rng`` and ``clock`` (monotonic
+    seconds) are injectable for tests.
+
+    One policy may serve several threads (GitLab's reads in parallel): once the server asks
+    one of them to wait (``Retry-After``), none sends another attempt before that time.
+    """
 
     max_attempts: int = 5
     base_delay: float = 0.5
@@ -38,6 +44,11 @@ class RetryPolicy:
     #: Told before each wait: (service, attempt that failed, attempts in all, why) — a
     #: person waiting at a terminal sees the retries instead of silence.
     on_retry: Callable[[str, int, int, str], None] | None = None
+    clock: Callable[[], float] = time.monotonic
+    _hold_until: float = field(default=0.0, init=False, repr=False, compare=False)
+    _waited: threading.local = field(
+        default_factory=threading.local, init=False, repr=False, compare=False
+    )
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter exponential delay before retry number ``attempt`` (1-based)."""
@@ -56,17 +67,38 @@ class RetryPolicy:
         total = attempts or self.max_attempts
         last = ""
         for number in range(1, total + 1):
+            self._wait_for_hold()
             try:
                 return attempt()
             except Retryable as failure:
                 last = failure.reason
                 if failure.final:
                     raise RetriesExhaustedError(service, number, last, final=True) from None
+                delay = self.delay(number, failure.wait)
+                if failure.wait is not None:
+                    self._hold(delay, sleeping=number < total)
                 if number < total:
                     if self.on_retry is not None:
                         self.on_retry(service, number, total, last)
-                    self.sleep(self.delay(number, failure.wait))
+                    self.sleep(delay)
         raise RetriesExhaustedError(service, total, last)
+
+    def _hold(self, delay: float, *, sleeping: bool) -> None:
+        """The server asked to wait ``delay``: every thread of this policy holds until then
+        (this one by its own sleep, when it tries again)."""
+        until = self.clock() + delay
+        self._hold_until = max(self._hold_until, until)
+        if sleeping:
+            self._waited.until = until
+
+    def _wait_for_hold(self) -> None:
+        until = self._hold_until
+        if until <= getattr(self._waited, "until", 0.0):
+            return  # nothing asked, or this thread already slept it
+        remaining = until - self.clock()
+        self._waited.until = until
+        if remaining > 0:
+            self.sleep(remaining)
 
 
 class Retryable(Exception):

@@ -271,6 +271,11 @@ class FakeGitLab:
             if r.released_at and r.released_at > since
         ]
 
+    def releases_since_each(
+        self, projects: Iterable[str], since: datetime
+    ) -> dict[str, list[Release]]:
+        return {p: self.releases_since([p], since) for p in projects}
+
     def pipeline_for(self, project: str, tag: str, sha: str | None) -> Pipeline | None:
         self._check("pipeline")
         status = "failed" if tag in self.failing_pipelines else "success"

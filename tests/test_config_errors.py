@@ -372,6 +372,26 @@ def test_a_500_customer_configuration_written_with_anchors_is_read(tmp_path: Pat
     assert code == 0, stderr
 
 
+def test_anchors_and_merge_keys_read_as_the_same_file_written_out(tmp_path: Path) -> None:
+    written_out = (
+        "  - {name: A, holidays: {country: ES, subdiv: CT}, window: {days: [mon, tue], "
+        "start: '09:00', end: '13:00'}}\n"
+        "  - {name: B, holidays: {country: ES, subdiv: CT}, window: {days: [mon, tue], "
+        "start: '10:00', end: '13:00'}}\n"
+    )
+    merged = (
+        "  - {name: A, holidays: &ct {country: ES, subdiv: CT}, window: &w {days: [mon, tue], "
+        "start: '09:00', end: '13:00'}}\n"
+        "  - {name: B, holidays: *ct, window: {<<: *w, start: '10:00'}}\n"
+    )
+    base = BASE.split("customers:")[0] + "customers:\n"
+    plain = load_config(write(tmp_path, base + written_out))
+    (tmp_path / "deploybot.yaml").unlink()
+    anchored = load_config(write(tmp_path, base + merged))
+    assert anchored.customers == plain.customers
+    assert anchored.customers[1].window.start.hour == 10
+
+
 def test_a_relative_token_file_is_read_from_the_configurations_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

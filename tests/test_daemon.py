@@ -18,6 +18,8 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from click.testing import CliRunner
 
 from bot.app.daemon import stop_handler
+from bot.app.gitlab_poll import DAEMON_STARTED
+from bot.app.store_markers import read_markers
 from bot.cli import main
 from emulators.server import RunningEmulator
 from emulators.zammad import ZammadEmulator
@@ -77,7 +79,12 @@ def test_daemon_acts_then_stops_gracefully_on_sigterm(
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, stderr
-    assert "daemon started" in stderr
+    assert (
+        "daemon started: zammad every 60s, gitlab by polling (every project read every 300s)"
+        in stderr
+    )
+    state = f"sqlite:///{config_file.parent / 'deploybot-state.sqlite'}"
+    assert DAEMON_STARTED in read_markers(state, [DAEMON_STARTED])  # doctor asks since when
     assert "signal=SIGTERM stopping after the current effect" in stderr
     # The scheduler's own bookkeeping ("Running job …", "executed successfully") is not news.
     assert "apscheduler" not in stderr.replace("WARNING apscheduler", "")

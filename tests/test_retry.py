@@ -230,3 +230,39 @@ def test_an_oversized_caldav_answer_is_refused(system: Scripted) -> None:
     system.body, system.length = b" " * 40_000_000, False
     with pytest.raises(CalendarError, match="the answer is larger than 32 MB"):
         CalDavCalendar(system.url, timeout=10).check()
+
+
+def test_a_wait_the_server_asked_of_one_thread_holds_the_others_of_the_same_policy() -> None:
+    now = [100.0]
+    sleeps: dict[str, list[float]] = {"first": [], "second": []}
+    current = ["first"]
+
+    def sleep(seconds: float) -> None:
+        sleeps[current[0]].append(seconds)
+
+    shared = RetryPolicy(max_attempts=3, sleep=sleep, clock=lambda: now[0])
+    answers: list[Exception | str] = [Retryable("HTTP 429", 10.0), "done"]
+
+    def attempt() -> str:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert shared.run("GitLab", attempt) == "done"
+    assert sleeps["first"] == [10.0]  # its own wait, not twice
+    current[0] = "second"
+    now[0] = 104.0  # another thread, 4 s later, while the hold lasts
+
+    result: list[str] = []
+
+    def in_a_thread() -> None:
+        worker = threading.Thread(target=lambda: result.append(shared.run("GitLab", str)))
+        worker.start()
+        worker.join()
+
+    in_a_thread()
+    assert result == [""] and sleeps["second"] == [6.0]  # until 110, as the server asked
+    now[0] = 200.0
+    in_a_thread()  # the hold is over: no wait
+    assert result == ["", ""] and sleeps["second"] == [6.0]

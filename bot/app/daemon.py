@@ -20,9 +20,11 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.app.booking_pages import booking_pages
+from bot.app.gitlab_poll import DAEMON_STARTED
 from bot.app.service import Service
 from bot.app.webhook import ControlApp, serve
 from bot.config.models import Config
+from bot.domain.gitlab_watch import full_poll_seconds, mode
 from integrations.secrets import read_secret
 
 log = logging.getLogger("deploybot")
@@ -155,10 +157,13 @@ def run_daemon(service: Service, config: Config, secret: bytes | None = None) ->
     stop = stop_handler(service.stopping, scheduler)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    # doctor asks whether a hook was delivered since then.
+    service.store.remember(DAEMON_STARTED, service.clock().isoformat())
     log.info(
-        "daemon started: zammad every %ss, gitlab every %ss",
+        "daemon started: zammad every %ss, gitlab by %s (every project read every %ss)",
         config.zammad.poll_seconds,
-        config.gitlab.poll_seconds,
+        mode(config.gitlab),
+        full_poll_seconds(config.gitlab),
     )
     scheduler.start()
     service.leadership.release()

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 
 import holidays
 
+from bot.app.gitlab_poll import DAEMON_STARTED, HOOK_RECEIVED
 from bot.app.step3 import LiveChecks
+from bot.app.store_markers import read_markers
 from bot.app.wiring import (
     caldav_calendar,
     deployment_log,
@@ -23,11 +25,12 @@ from bot.app.wiring import (
     google_apis,
     google_calendar,
     smtp_mailer,
+    state_url,
     uses_google,
     zammad_client,
 )
 from bot.config.models import Config, Customer
-from bot.domain.gitlab_setup import component_projects
+from bot.domain.gitlab_setup import component_projects, hook_url
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.rendering import EMAIL_KINDS, Renderer, TemplateError
 from bot.domain.zammad_setup import workflow_tags
@@ -227,6 +230,48 @@ def _gitlab(config: Config, progress: Progress = None) -> Iterator[Finding]:
             yield Finding(False, f"GitLab project {project}", str(error), fix)
 
 
+def gitlab_hooks(config: Config) -> Iterator[Finding]:
+    """With ``gitlab.hooks``: deploybot's hook on each component project, and a delivery
+    received since the daemon started (else the safety poll alone would see changes)."""
+    if not config.gitlab.hooks:
+        every = config.gitlab.poll_seconds
+        yield Finding(True, "GitLab changes", f"every project read every {every} s (no hooks)")
+        return
+    url = hook_url(config)
+    if url is None:
+        yield Finding(False, "GitLab hooks", "server.public_url is not set: GitLab has no "
+                      "address to send events to", "set server.public_url")  # fmt: skip
+        return
+    client = gitlab_client(config.gitlab)
+    fix = "run `deploybot setup gitlab --apply` (with a Maintainer's token)"
+    for project in component_projects(config):
+        what = f"GitLab hook on {project}"
+        try:
+            urls = [str(hook.url) for hook in client.project(project).hooks.list(get_all=True)]
+        except Exception as error:  # a project, or its hooks, the token may not read
+            yield Finding(False, what, f"cannot read its hooks: {error}", fix)
+            continue
+        yield Finding(url in urls, what, f"sends to {url}" if url in urls else "missing", fix)
+    yield _hook_delivery(config, url)
+
+
+def _hook_delivery(config: Config, url: str) -> Finding:
+    markers = read_markers(state_url(config), [DAEMON_STARTED, HOOK_RECEIVED])
+    started, received = markers.get(DAEMON_STARTED), markers.get(HOOK_RECEIVED)
+    what = "GitLab hook deliveries"
+    if started is None:
+        return Finding(False, what, "the daemon has not started on this state yet",
+                       "start `deploybot run`; GitLab's next event then reaches it")  # fmt: skip
+    since = f"since the daemon started at {started}"
+    if received is None or datetime.fromisoformat(received) < datetime.fromisoformat(started):
+        fix = (
+            f"check that GitLab reaches {url} (a project's Settings → Webhooks lists its "
+            "recent deliveries and their answers) and the secret of gitlab.webhook_secret_env"
+        )
+        return Finding(False, what, f"none received {since}", fix)
+    return Finding(True, what, f"the last at {received}, {since}")
+
+
 def _mail(config: Config) -> Iterator[Finding]:
     smtp = config.smtp
     if smtp.transport == "directory":
@@ -401,6 +446,7 @@ def diagnose(
         ("server", lambda: _server(config, environ)),
         ("Zammad", lambda: _zammad(config, progress)),
         ("GitLab", lambda: _gitlab(config, progress)),
+        ("GitLab hooks", lambda: gitlab_hooks(config)),
         ("mail", lambda: _mail(config)),
         ("Google", lambda: _google(config, google)),
         ("calendar", lambda: _calendar(config, google)),

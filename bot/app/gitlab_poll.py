@@ -4,6 +4,7 @@ are re-checked once it answers."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from bot.app.committer import Committer
@@ -13,10 +14,15 @@ from bot.app.store import Store
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config, Customer
 from bot.domain.events import Origin
+from bot.domain.gitlab_watch import full_poll_due
 from bot.domain.keys import release_cause, ticket_scope
 from bot.domain.lifecycle import PENDING
 from bot.domain.model import State
 from bot.domain.replies import release_announcement
+
+#: The store's markers: when GitLab last delivered a hook, when the daemon last started.
+HOOK_RECEIVED = "gitlab:hook_received"
+DAEMON_STARTED = "daemon:started"
 
 
 class GitLabPoll:
@@ -36,8 +42,10 @@ class GitLabPoll:
         self.committer = committer
         self.orders = orders
 
-    def poll(self, reads: ZammadReads) -> int:
-        """Announce the releases published since the last poll; re-check what waited on GitLab.
+    def poll(self, reads: ZammadReads, changed: Collection[str] = ()) -> int:
+        """Announce the releases published since the last full poll: of every project when a
+        full poll is due (every cycle, or with hooks every ``safety_poll_seconds``), else of the
+        projects whose hooks said they ``changed``; re-check what waited on GitLab.
 
         The window moves on only once every project was read: after an error the same window
         is read again (announcements are keyed, so none is posted twice).
@@ -48,16 +56,35 @@ class GitLabPoll:
             self.store.remember("gitlab:since", now.isoformat())
             return 0  # first run: only releases from now on are news
         since = datetime.fromisoformat(since_text)
-        announced = 0
-        for customer in self.config.customers:
-            if customer.managed_by == "partner_exclusive":
-                continue
-            for name, component in customer.components.items():
-                project = component.gitlab_project
-                for release in self.gitlab.releases_since([project], since):
-                    announced += self._announce(reads, customer, name, project, release.tag_name)
+        if not full_poll_due(self.config.gitlab, since, now):
+            # Between full polls the hooks say what changed; the window stays where it is (the
+            # next full poll reads these again: their announcements are keyed, posted once).
+            return self._announce_since(reads, since, set(changed)) + self._recheck_blocked()
+        announced = self._announce_since(reads, since)
         announced += self._recheck_blocked()
         self.store.remember("gitlab:since", now.isoformat())
+        return announced
+
+    def _announce_since(
+        self, reads: ZammadReads, since: datetime, only: set[str] | None = None
+    ) -> int:
+        if only is not None and not only:
+            return 0  # no hook since: nothing to look at, whatever the customers
+        watched = [
+            (customer, name, component.gitlab_project)
+            for customer in self.config.customers
+            if customer.managed_by != "partner_exclusive"
+            for name, component in customer.components.items()
+            if only is None or component.gitlab_project in only
+        ]
+        if not watched:
+            return 0
+        # Read in parallel (``gitlab.concurrency``); announced in the configuration's order.
+        news = self.gitlab.releases_since_each([project for _, _, project in watched], since)
+        announced = 0
+        for customer, name, project in watched:
+            for release in news[project]:
+                announced += self._announce(reads, customer, name, project, release.tag_name)
         return announced
 
     def _announce(

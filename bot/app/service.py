@@ -19,7 +19,7 @@ from datetime import datetime
 from bot.app.committer import Committer
 from bot.app.decisions import DecisionLock, LockBusyError
 from bot.app.executors import Channels
-from bot.app.gitlab_poll import GitLabPoll
+from bot.app.gitlab_poll import HOOK_RECEIVED, GitLabPoll
 from bot.app.health import HealthBook, system_of
 from bot.app.leadership import Leadership
 from bot.app.orders import Orders
@@ -118,6 +118,7 @@ class Service:
         self._nudge_lock = threading.Lock()
         self.last_cycle: CycleResult | None = None
         self.last_cycle_at: datetime | None = None
+        self.last_hook_at: datetime | None = None
         self.totals: dict[str, int] = {
             "cycles": 0,
             "events": 0,
@@ -184,9 +185,19 @@ class Service:
         return plan.slots
 
     def poll_gitlab(self, reads: ZammadReads | None = None) -> int:
-        """Announce new production releases on the tickets they fix; re-check pending requests."""
+        """Announce new production releases on the tickets they fix (of every project, or with
+        hooks between full polls of the projects hooks announced); re-check pending requests."""
         poll = GitLabPoll(self.config, self.store, self.gitlab, self.committer, self.orders)
-        return poll.poll(reads or self.reads())
+        with self._nudge_lock:
+            changed = set(self._nudged)  # consumed by recheck_nudged, after the poll
+        return poll.poll(reads or self.reads(), changed)
+
+    def hook_delivered(self) -> None:
+        """GitLab delivered a hook with the right secret: remembered, for ``doctor`` and
+        ``/healthz`` (a delivery since the daemon started shows the hooks reach it)."""
+        at = self.clock()
+        self.last_hook_at = at
+        self.store.remember(HOOK_RECEIVED, at.isoformat())
 
     def nudge_gitlab(self, project: str) -> None:
         """GitLab said a project changed (a hook): its customers' pending requests are
@@ -198,6 +209,8 @@ class Service:
         """Re-check the pending requests of every customer whose project GitLab announced."""
         with self._nudge_lock:
             projects, self._nudged = self._nudged, set()
+        if not projects:
+            return 0
         customers = {
             customer.name
             for customer in self.config.customers

@@ -4,6 +4,7 @@ carried out, a tag acted on. Read and written in bulk, one query or transaction 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -57,3 +58,24 @@ def remember_marker(connection: Connection, key: str, value: str) -> None:
     updated = connection.execute(seen.update().where(seen.c.key == key).values(value=value))
     if updated.rowcount == 0:
         connection.execute(seen.insert().values(key=key, value=value))
+
+
+def read_markers(url: str, keys: Sequence[str]) -> dict[str, str]:
+    """The markers among ``keys`` in the store at ``url``, read without creating or upgrading
+    anything (``doctor`` writes nothing): none when there is no store yet."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.is_file():
+            return {}
+        url = f"sqlite:///file:{path}?mode=ro&uri=true"
+    engine = sa.create_engine(url, future=True)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(seen.c.key, seen.c.value).where(seen.c.key.in_(list(keys)))
+            )
+            return {str(key): str(value) for key, value in rows}
+    except sa.exc.SQLAlchemyError:
+        return {}  # not a deploybot store yet (no table): nothing remembered
+    finally:
+        engine.dispose()

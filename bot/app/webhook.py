@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Iterable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -29,6 +29,7 @@ from bot.app.http_server import MAX_BODY, serve
 from bot.app.service import Service
 from bot.app.views import ViewsApp, with_security_headers
 from bot.domain.gitlab_setup import component_projects
+from bot.domain.gitlab_watch import mode_json
 from bot.domain.model import State
 
 
@@ -150,6 +151,7 @@ class ControlApp:
         token = request.headers.get("X-Gitlab-Token", "").encode()
         if not hmac.compare_digest(token, self.gitlab_secret):
             return self._json({"error": "bad or missing X-Gitlab-Token"}, 401)
+        self.service.hook_delivered()  # whatever it says: GitLab's hooks reach deploybot
         body = _body(request)
         if body is None:
             return self._json({"error": "body too large"}, 413)
@@ -187,11 +189,20 @@ class ControlApp:
             "failing": failing,
             "systems": service.health.as_json(),
             "role": role,
+            "gitlab_watch": mode_json(
+                service.config.gitlab,
+                _when(service.store.seen_value("gitlab:since")),
+                service.last_hook_at,
+            ),
         }
         return self._json(data, 503 if status in ("stale", "degraded") else 200)
 
     def metrics(self, request: Request) -> Response:
         return Response(generate_latest(self.registry), mimetype="text/plain; version=0.0.4")
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 __all__ = ["MAX_BODY", "ControlApp", "serve", "signature_matches"]

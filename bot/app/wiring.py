@@ -97,6 +97,7 @@ def gitlab_client(
         timeout=config.timeout,
         test_environment=config.test_environment,
         policy=RetryPolicy(max_attempts=config.max_retries + 1, on_retry=on_retry),
+        concurrency=config.concurrency,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar as month_calendar
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,14 @@ from bot.cli.base import (
 )
 from bot.config.models import Config, Customer
 from bot.domain.calendar.planning import SlotPlan, explain_day, propose_slots, taken_on
-from bot.domain.calendar.rules import Booking, DayVerdict, SlotRules, rules_for
+from bot.domain.calendar.rules import (
+    Booking,
+    DayVerdict,
+    Slot,
+    SlotRules,
+    calendar_key,
+    rules_for,
+)
 from bot.domain.durations import format_duration
 from bot.domain.free_text import checks_without_language
 from bot.domain.texts import say, say_count
@@ -382,21 +389,53 @@ def calendar_command(
               help="How many slots to list per customer.")  # fmt: skip
 @config_option
 def overview(count: int, config_path: Path | None) -> None:
-    """Every customer's next allowed slots (partner-exclusive customers are named, not planned)."""
+    """Every customer's next allowed slots (partner-exclusive customers are named, not planned).
+
+    One line each; ``plan CUSTOMER`` shows the days skipped and why."""
     config = load(config_path)
-    console = Console()
     now = utc_now()
-    console.print(f"[bold]deploybot overview[/] of {config.source} at {now:%Y-%m-%d %H:%M} UTC")
+    click.echo(f"deploybot overview of {config.source} at {now:%Y-%m-%d %H:%M} UTC")
+    # Plain lines: at 500 customers, a table each cost 3 s of drawing.
     bookings = held_bookings(config)
+    plans: dict[Hashable, tuple[Slot, ...]] = {}
     for customer in config.customers:
-        console.rule(customer_summary(config, customer), align="left")
-        if customer.managed_by == "partner_exclusive":
-            partner = customer.partner.name if customer.partner else "-"
-            said = say(config.provider.language, "cli_not_handled", customer=customer.name,
-                       partner=partner)  # fmt: skip
-            console.print(said, highlight=False)
-            continue
-        rules = rules_for(config, customer)
-        plan = propose_slots(rules, now=now, duration=customer.default_duration, count=count,
-                             bookings=bookings)  # fmt: skip
-        print_plan(console, plan, rules, customer.default_duration)
+        click.echo(overview_line(config, customer, now, count, bookings, plans))
+    click.echo(say(config.provider.language, "cli_overview_hint"))
+
+
+def overview_line(
+    config: Config,
+    customer: Customer,
+    now: datetime,
+    count: int,
+    bookings: tuple[Booking, ...] = (),
+    plans: dict[Hashable, tuple[Slot, ...]] | None = None,
+) -> str:
+    """One customer's next ``count`` free slots on one line (in the operator's language), or why
+    there are none; ``plans`` keeps the slots of each calendar already planned (customers of one
+    region with the same window, vacations and duration have the same slots — unless the store
+    holds bookings, which each customer's own rules judge)."""
+    language = config.provider.language
+    if customer.managed_by == "partner_exclusive":
+        partner = customer.partner.name if customer.partner else "-"
+        return say(language, "cli_not_handled", customer=customer.name, partner=partner)
+    rules = rules_for(config, customer)
+    duration = customer.default_duration
+    plans = {} if plans is None else plans
+    key: Hashable = (calendar_key(rules), duration, customer.name if bookings else "")
+    found = plans.get(key)
+    if found is None:
+        plan = propose_slots(rules, now=now, duration=duration, count=count, bookings=bookings)
+        found = plans[key] = plan.slots
+    if not found:
+        return f"{customer.name}: {say(language, 'cli_plan_none')}"
+    names = weekday_names(rules.language)
+    slots = ", ".join(
+        f"{names[slot.start.weekday()]} {short_date(slot.start.date())} "
+        f"{slot.start:%H:%M}–{slot.end:%H:%M}"
+        for slot in found
+    )
+    zone = ", ".join(dict.fromkeys(f"{slot.start:%Z}" for slot in found))
+    title = say_count(language, "cli_plan_title", len(found), customer=customer.name,
+                      duration=format_duration(duration))  # fmt: skip
+    return f"{title}: {slots} ({zone})"

@@ -113,6 +113,11 @@ def setup_gitlab_command(apply: bool, config_path: Path | None) -> None:
             "Dry run: nothing changed. --apply creates the "
             f"{counted(missing, 'missing hook', 'missing hooks')}."
         )
+    if (apply or not missing) and not config.gitlab.hooks:
+        click.echo(
+            "Set gitlab.hooks: true: a hook then re-checks its project at once, and every "
+            "project is read only every gitlab.safety_poll_seconds, as a safety net."
+        )
 
 
 @main.command("doctor")

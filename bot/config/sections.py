@@ -227,6 +227,13 @@ class GitLabConfig(StrictModel):
         ge=10,
         description="Seconds between two reads of the component projects' releases.",
     )
+    concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=32,
+        description="How many GitLab projects a poll reads at the same time (1: one after "
+        "another); every request still follows the retry policy and GitLab's Retry-After.",
+    )
     max_retries: int = Field(
         default=5, ge=0, description="How many times a transient GitLab error is retried."
     )
@@ -254,6 +261,28 @@ class GitLabConfig(StrictModel):
             "`X-Gitlab-Token` (none: `POST /webhooks/gitlab` is off)."
         ),
     )
+    hooks: bool = Field(
+        default=False,
+        description="GitLab's project hooks (what `deploybot setup gitlab --apply` installs) "
+        "say when a project changed: a hook re-checks its project's customers at once, and the "
+        "full poll of every project runs only every safety_poll_seconds, as a safety net. "
+        "Off: the full poll runs every poll_seconds.",
+    )
+    safety_poll_seconds: int = Field(
+        default=3600,
+        ge=60,
+        description="With hooks: how often every project is still read, for a change whose "
+        "hook was lost.",
+    )
+
+    @model_validator(mode="after")
+    def _hooks_have_a_secret(self) -> GitLabConfig:
+        if self.hooks and not self.webhook_secret_env:
+            raise ValueError(
+                "hooks: true needs webhook_secret_env: without the secret /webhooks/gitlab is "
+                "off and a change would wait for the safety poll"
+            )
+        return self
 
     @field_validator("release_tag_pattern", "ticket_pattern")
     @classmethod

@@ -8,7 +8,7 @@ Slots are timezone-aware datetimes in the provider's zone.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -393,6 +393,26 @@ def _side(owner: str, region: HolidayRegion, vacations: Iterable[Vacation]) -> S
         subdiv=region.subdiv,
         extra={h.date: h.name for h in region.extra},
         vacations=_closures(vacations),
+    )
+
+
+def _side_key(side: Side) -> Hashable:
+    return (side.country, side.subdiv, tuple(sorted(side.extra.items())), side.vacations)
+
+
+def calendar_key(rules: SlotRules) -> Hashable:
+    """What decides when ``rules`` allow a slot, without the names the reasons quote: two
+    customers with equal keys have the same slots (their explanations name each its own)."""
+    return (
+        rules.tz.key,
+        _side_key(rules.provider),
+        _side_key(rules.customer_side),
+        rules.window_days,
+        rules.window_start,
+        rules.window_end,
+        rules.start_times,
+        rules.min_notice,
+        rules.max_parallel,
     )
 
 
