@@ -8,14 +8,14 @@ English; every known language has every sentence (``tests/test_texts.py`` keeps 
 from __future__ import annotations
 
 from bot.domain.languages import FALLBACK, LANGUAGES
-from bot.domain.texts import booking, calendar, prerequisites, step3, web, workflow
+from bot.domain.texts import booking, calendar, jobs, prerequisites, step3, web, workflow
 
 __all__ = ["CATALOGUE", "FALLBACK", "LANGUAGES", "say", "say_count"]
 
 
 def _merge() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES}
-    parts = (booking, calendar, prerequisites, step3, web, workflow)
+    parts = (booking, calendar, jobs, prerequisites, step3, web, workflow)
     for part in (module.SENTENCES for module in parts):
         for language, sentences in part.items():
             clashes = merged[language].keys() & sentences.keys()
