@@ -234,6 +234,8 @@ class GitLabEmulator(GitLabJobs):
                     continue
                 if request.args.get("sha") and spec.get("sha") != request.args["sha"]:
                     continue
+                if request.args.get("source") not in (None, spec.get("source", "push")):
+                    continue
                 status = request.args.get("status")
                 if status and self._pipeline_status(spec) != status:
                     continue

@@ -27,6 +27,7 @@ ROUTES: list[tuple[str, re.Pattern[str]]] = [
     ("commits_list", re.compile(r"^/repository/commits$")),
     ("branches_list", re.compile(r"^/repository/branches$")),
     ("branch_show", re.compile(r"^/repository/branches/(?P<branch>[^/]+)$")),
+    ("pipeline_variables", re.compile(r"^/pipelines/(?P<pipeline_id>\d+)/variables$")),
     ("pipeline_jobs", re.compile(r"^/pipelines/(?P<pipeline_id>\d+)/jobs$")),
     ("jobs_list", re.compile(r"^/jobs$")),
     ("job_show", re.compile(r"^/jobs/(?P<job_id>\d+)$")),

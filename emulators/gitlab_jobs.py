@@ -185,6 +185,24 @@ class GitLabJobs(GitLabSingles):
 
         return self._with_project(handler, request, project_key)
 
+    def h_pipeline_variables(
+        self, request: Request, project_key: str, pipeline_id: str
+    ) -> Response:
+        """``GET /projects/:id/pipelines/:pipeline_id/variables``: ``[{key, value,
+        variable_type}]`` (not paginated, as GitLab answers)."""
+
+        def handler(request: Request, project: dict[str, Any]) -> Response:
+            pipeline = next((p for p in project["pipelines"] if str(p["id"]) == pipeline_id), None)
+            if pipeline is None:
+                return self._missing("Pipeline")
+            variables = dict(pipeline.get("variables") or {})
+            return json_response(
+                [{"key": k, "value": v, "variable_type": "env_var", "raw": False}
+                 for k, v in variables.items()]
+            )  # fmt: skip
+
+        return self._with_project(handler, request, project_key)
+
     def h_job_show(self, request: Request, project_key: str, job_id: str) -> Response:
         """``GET /projects/:id/jobs/:job_id``: each read moves a played job on."""
 

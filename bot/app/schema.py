@@ -89,3 +89,12 @@ deployed_versions = sa.Table(
     sa.Column("version", sa.String(200), nullable=False),
     sa.Column("deployment_id", sa.String(64), nullable=False),
 )
+#: Step 3 carried out (``bot.domain.step3_jobs.Run``) per running deployment, as JSON: the jobs
+#: it played and follows. A table of its own, created on any schema version when missing.
+step3_runs = sa.Table(
+    "step3_runs",
+    metadata,
+    sa.Column("deployment_id", sa.String(64), primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -23,6 +23,7 @@ from typing import Literal
 
 from bot.config.models import Customer
 from bot.config.step3_jobs import PLACEHOLDER, JobStep, Step3Jobs
+from bot.domain.effects import PlayJob
 from bot.domain.model import ComponentVersion
 from bot.domain.texts import say
 
@@ -87,23 +88,6 @@ class Run:
     def current(self) -> int | None:
         """The index of the first step not yet passed, or None when all passed."""
         return next((i for i, s in enumerate(self.steps) if s.state != "success"), None)
-
-
-@dataclass(frozen=True)
-class PlayJob:
-    """Play the job ``job_id`` (or, for a retry, its newest run in ``pipeline_id``), or trigger
-    a pipeline — idempotently for ``key``: the executor does nothing when the job already left
-    ``manual`` for this attempt."""
-
-    key: str
-    project: str
-    job_id: int | None
-    pipeline_id: int | None
-    job: str
-    retry_of: int | None
-    variables: tuple[tuple[str, str], ...]
-    ref: str = ""
-    trigger: str = ""
 
 
 # -- the plan ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
+        "effect_play": "lanzar {job} en {project}",
         "jobs_what_deploy": "despliegue de {component} {version}",
         "jobs_what_maintenance_on": "activar el modo mantenimiento",
         "jobs_what_maintenance_off": "quitar el modo mantenimiento",
@@ -41,6 +42,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "gate_none": "no hay ninguno previsto",
     },
     "ca": {
+        "effect_play": "llançar {job} a {project}",
         "jobs_what_deploy": "desplegament de {component} {version}",
         "jobs_what_maintenance_on": "activar el mode manteniment",
         "jobs_what_maintenance_off": "treure el mode manteniment",
@@ -79,6 +81,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "gate_none": "no n'hi ha cap de previst",
     },
     "en": {
+        "effect_play": "play {job} in {project}",
         "jobs_what_deploy": "deploying {component} {version}",
         "jobs_what_maintenance_on": "maintenance mode on",
         "jobs_what_maintenance_off": "maintenance mode off",

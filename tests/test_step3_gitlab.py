@@ -1,0 +1,197 @@
+"""Step 3 carried out end to end: the service on fakes for Zammad and mail, GitLab's CI jobs on
+the emulator (its clock the service's). From ``deploy-start`` maintenance on, two deploy jobs,
+a restart and maintenance off run to ``deployed`` with ``auto_done``; a failing job holds it
+with its trace's tail and ``/deploy retry`` completes it; a rollback plays the previous
+release's jobs in reverse and turns maintenance off; a daemon restarted while a job runs
+follows it and never plays it twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app.executors import play_job
+from bot.domain.effects import PlayJob
+from bot.domain.model import State
+from emulators.gitlab import GitLabEmulator
+from emulators.server import RunningEmulator
+from integrations.gitlab import GitLabClient
+from integrations.gitlab_jobs import GitLabJobs
+from tests.factories import customer_data, make_config
+from tests.fakes import InProcess, in_process
+from tests.scenes import START
+
+ADDON, SYNC, OPS = "soffid/addons/diba", "soffid/iam-sync", "soffid/ops/diba"
+STEP3: dict[str, Any] = {
+    "maintenance": {"on": {"job": "maintenance-on", "project": OPS, "ref": "main"},
+                    "off": {"job": "maintenance-off", "project": OPS, "ref": "main"}},
+    "deploy": [{"component": "addon-diba", "variables": {"ENVIRONMENT": "{environment}"}},
+               {"component": "iam-sync"}],
+    "restart": {"job": "restart-consoles", "project": OPS, "ref": "main"},
+    "auto_done": True,
+}  # fmt: skip
+
+
+def manual(job_id: int, name: str, **run: Any) -> dict[str, Any]:
+    return {"id": job_id, "name": name, "when": "manual", "status": "manual",
+            "run": run or {"result": "success", "polls": 1}}  # fmt: skip
+
+
+def pipeline(pid: int, ref: str, *jobs: dict[str, Any]) -> dict[str, Any]:
+    return {"id": pid, "ref": ref, "sha": f"{pid:040d}", "jobs": list(jobs)}
+
+
+def scenario(addon_run: dict[str, Any]) -> dict[str, Any]:
+    ops = [manual(1, "maintenance-on"), manual(2, "maintenance-off"),
+           manual(3, "restart-consoles")]  # fmt: skip
+    return {"gitlab": {"projects": [
+        {"id": 10, "path": ADDON, "commits": [{"sha": "a" * 40}], "pipelines": [
+            pipeline(640, "3.2.10", manual(10, "deploy-production")),
+            pipeline(642, "3.2.11", manual(11, "deploy-production", **addon_run))]},
+        {"id": 11, "path": SYNC, "commits": [{"sha": "b" * 40}], "pipelines": [
+            pipeline(800, "3.2.0", manual(20, "deploy-production")),
+            pipeline(801, "3.2.1", manual(21, "deploy-production", result="success",
+                                          seconds=120))]},
+        {"id": 12, "path": OPS, "commits": [{"sha": "c" * 40}],
+         "pipelines": [pipeline(900, "main", *ops)]},
+    ]}}  # fmt: skip
+
+
+@pytest.fixture
+def addon_run() -> dict[str, Any]:
+    return {"result": "success", "polls": 1}
+
+
+@pytest.fixture
+def world(tmp_path: Path, addon_run: dict[str, Any]) -> Iterator[tuple[InProcess, GitLabEmulator]]:
+    data = customer_data(
+        zammad_organization="Diputació de Barcelona", step3=STEP3,
+        components={"addon-diba": {"gitlab_project": ADDON},
+                    "iam-sync": {"gitlab_project": SYNC}},
+    )  # fmt: skip
+    bot = in_process(make_config([data], email_domain="soffid.example"),
+                     tmp_path / "state.sqlite", START)  # fmt: skip
+    for project, old, new in ((ADDON, "3.2.10", "3.2.11"), (SYNC, "3.2.0", "3.2.1")):
+        bot.gitlab.release(project, old, START - timedelta(days=60))
+        bot.gitlab.release(project, new, START - timedelta(days=9), fixes=["7412280"])
+    bot.zammad.add_ticket(1, "7412280", "Change", "Diputació de Barcelona")
+    bot.zammad.person_tags(1, "customer-validated")
+    bot.zammad.person_notes(1, "/deploy rollback-plan auto")
+    emulator = GitLabEmulator(scenario(addon_run), clock=bot.clock)
+    with RunningEmulator(emulator) as running:
+        jobs = GitLabJobs(GitLabClient(running.url, "demo-token", max_retries=0, timeout=5))
+        bot.service.channels.gitlab_jobs = jobs
+        bot.restart()  # the service built with its jobs channel
+        yield bot, emulator
+
+
+def started(bot: InProcess) -> None:
+    bot.zammad.person_tags(1, "deploy")
+    bot.cycle()
+    bot.zammad.person_tags(1, "deploy-slot-1")
+    bot.cycle()
+    bot.clock.set(bot.deployment().planned_start)  # type: ignore[arg-type]
+    bot.zammad.person_tags(1, "deploy-start")
+    bot.cycle()
+    assert bot.deployment().state is State.IN_PROGRESS, bot.zammad.notes(1)
+
+
+def cycles(bot: InProcess, count: int) -> None:
+    for _ in range(count):
+        bot.clock.advance(timedelta(minutes=1))
+        bot.cycle()
+
+
+def plays(emulator: GitLabEmulator) -> list[str]:
+    """The jobs played, in order (by their ids in the request paths)."""
+    return [r.path.rsplit("/", 2)[-2] for r in emulator.log if r.endpoint == "job_play"]
+
+
+def text(bot: InProcess) -> str:
+    return "\n".join(bot.zammad.notes(1))
+
+
+def test_maintenance_two_deploy_jobs_and_restart_run_to_deployed(
+    world: tuple[InProcess, GitLabEmulator],
+) -> None:
+    bot, emulator = world
+    started(bot)
+    cycles(bot, 10)
+    assert bot.deployment().state is State.COMPLETED, text(bot)
+    assert plays(emulator) == ["1", "11", "21", "3", "2"]
+    job = emulator.projects[10]["pipelines"][1]["jobs"][0]
+    assert job["variables"] == [{"key": "ENVIRONMENT", "value": "PRO"}]
+    notes = text(bot)
+    assert "▶ deploy-production (despliegue de iam-sync 3.2.1) lanzado" in notes
+    assert "✓ todos los trabajos y comprobaciones han pasado: se cierra" in notes
+    assert notes.index("maintenance-on") < notes.index("restart-consoles")
+    assert any(".end." in key for key in bot.mailer.sent)
+
+
+@pytest.mark.parametrize("addon_run", [{"result": "failed", "polls": 1}])
+def test_a_failing_job_holds_with_its_trace_and_retry_completes(
+    world: tuple[InProcess, GitLabEmulator],
+) -> None:
+    bot, emulator = world
+    started(bot)
+    cycles(bot, 4)
+    assert bot.deployment().state is State.IN_PROGRESS
+    notes = text(bot)
+    assert "El despliegue está retenido: deploy-production" in notes
+    assert "ERROR: Job failed: exit code 1" in notes and "/deploy retry" in notes
+    assert plays(emulator) == ["1", "11"]
+    emulator.projects[10]["pipelines"][1]["jobs"][0]["run"] = {"result": "success", "polls": 1}
+    runner = bot.service.jobs_runner
+    assert runner is not None
+    runner.choose(bot.deployment(), "retry")
+    cycles(bot, 10)
+    assert bot.deployment().state is State.COMPLETED, text(bot)
+    assert plays(emulator) == ["1", "11", "11", "21", "3", "2"]  # 11 again: GitLab retries it
+
+
+@pytest.mark.parametrize("addon_run", [{"result": "canceled", "polls": 1}])
+def test_a_rollback_plays_the_previous_jobs_in_reverse_and_turns_maintenance_off(
+    world: tuple[InProcess, GitLabEmulator],
+) -> None:
+    bot, emulator = world
+    started(bot)
+    cycles(bot, 4)
+    assert "se ha cancelado" in text(bot)
+    runner = bot.service.jobs_runner
+    assert runner is not None
+    runner.choose(bot.deployment(), "rollback", "la consola no arranca")
+    cycles(bot, 10)
+    assert plays(emulator) == ["1", "11", "20", "10", "3", "2"]
+    assert "↩ marcha atrás terminada" in text(bot)
+
+
+def test_a_daemon_restarted_while_a_job_runs_follows_it_and_never_plays_it_twice(
+    world: tuple[InProcess, GitLabEmulator],
+) -> None:
+    bot, emulator = world
+    started(bot)
+    cycles(bot, 3)  # iam-sync's deploy job runs for two minutes
+    assert plays(emulator)[-1] == "21"
+    bot.restart()  # kill -9 and start again on the same store
+    cycles(bot, 10)
+    assert bot.deployment().state is State.COMPLETED, text(bot)
+    assert plays(emulator) == ["1", "11", "21", "3", "2"]
+
+
+def test_a_play_carried_out_again_after_a_crash_does_not_play_twice(
+    world: tuple[InProcess, GitLabEmulator],
+) -> None:
+    bot, emulator = world
+    effect = PlayJob("DIBA/step3-forward-0-0/0", OPS, 1, 900, "maintenance-on", None, ())
+    play_job(effect, bot.service.channels)
+    play_job(effect, bot.service.channels)  # the outbox did not record it done: again
+    assert plays(emulator) == ["1"]
+    retry = PlayJob("DIBA/step3-forward-0-1/0", OPS, None, 900, "maintenance-on", 1, ())
+    emulator.projects[12]["pipelines"][0]["jobs"][0]["status"] = "failed"
+    play_job(retry, bot.service.channels)
+    play_job(retry, bot.service.channels)
+    assert plays(emulator) == ["1", "1"]  # retried once: the newest run is no longer job 1
