@@ -107,6 +107,7 @@ SAMPLE_ARGUMENTS = {
     "components": "addon-diba 3.2.11",
     "env": "PRO",
     "schedule": "2026-12-01 09:30",
+    "continue": "force: restarted by hand",
 }
 
 

@@ -145,9 +145,7 @@ def test_a_failing_job_holds_with_its_trace_and_retry_completes(
     assert "ERROR: Job failed: exit code 1" in notes and "/deploy retry" in notes
     assert plays(emulator) == ["1", "11"]
     emulator.projects[10]["pipelines"][1]["jobs"][0]["run"] = {"result": "success", "polls": 1}
-    runner = bot.service.jobs_runner
-    assert runner is not None
-    runner.choose(bot.deployment(), "retry")
+    bot.zammad.person_notes(1, "/deploy retry")
     cycles(bot, 10)
     assert bot.deployment().state is State.COMPLETED, text(bot)
     assert plays(emulator) == ["1", "11", "11", "21", "3", "2"]  # 11 again: GitLab retries it
@@ -161,12 +159,39 @@ def test_a_rollback_plays_the_previous_jobs_in_reverse_and_turns_maintenance_off
     started(bot)
     cycles(bot, 4)
     assert "se ha cancelado" in text(bot)
-    runner = bot.service.jobs_runner
-    assert runner is not None
-    runner.choose(bot.deployment(), "rollback", "la consola no arranca")
+    bot.zammad.person_notes(1, "/deploy rollback la consola no arranca")
     cycles(bot, 10)
+    assert bot.deployment().state is State.ROLLED_BACK
     assert plays(emulator) == ["1", "11", "20", "10", "3", "2"]
     assert "↩ marcha atrás terminada" in text(bot)
+
+
+def test_a_cancel_while_a_job_runs_follows_it_and_turns_maintenance_off(
+    world: tuple[InProcess, GitLabEmulator],
+) -> None:
+    bot, emulator = world
+    started(bot)
+    cycles(bot, 3)  # iam-sync's deploy job runs
+    bot.zammad.person_notes(1, "/deploy cancel el cliente lo pide")
+    cycles(bot, 6)
+    assert bot.deployment().state is State.CANCELLED
+    assert plays(emulator) == ["1", "11", "21", "2"]  # no restart; maintenance off
+    assert "■ paso 3 terminado: se ha quitado el modo mantenimiento" in text(bot)
+
+
+def test_continue_force_goes_on_past_a_failed_job(
+    world: tuple[InProcess, GitLabEmulator],
+) -> None:
+    bot, emulator = world
+    started(bot)
+    emulator.projects[12]["pipelines"][0]["jobs"][2]["run"] = {"result": "failed", "polls": 1}
+    cycles(bot, 8)
+    assert "El despliegue está retenido: restart-consoles" in text(bot)
+    bot.zammad.person_notes(1, "/deploy continue force: reiniciadas a mano")
+    cycles(bot, 4)
+    assert bot.deployment().state is State.COMPLETED, text(bot)
+    assert plays(emulator)[-2:] == ["3", "2"]
+    assert "⚠ se continúa a la fuerza: reiniciadas a mano" in text(bot)
 
 
 def test_a_daemon_restarted_while_a_job_runs_follows_it_and_never_plays_it_twice(

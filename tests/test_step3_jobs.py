@@ -287,3 +287,21 @@ def test_leaving_mid_run_keeps_only_maintenance_off_ahead() -> None:
 def test_a_trace_tail_drops_colours_and_control_characters() -> None:
     trace = "\x1b[32;1mok\x1b[0;m\nsection_start:1:step_script\r\x1b[0Kboom\x07\n\n"
     assert jobs.trace_tail(trace) == ("ok", "boom")
+
+
+# -- the commands -----------------------------------------------------------------------------
+
+
+def test_retry_takes_nothing_and_continue_needs_a_forced_reason() -> None:
+    from datetime import UTC
+
+    from bot.domain.commands import CommandError, Continue, RawCommand, Retry, parse_command
+
+    assert parse_command(RawCommand("retry", "", "/deploy retry"), UTC) == Retry("/deploy retry")
+    line = "/deploy continue force: by hand"
+    assert parse_command(RawCommand("continue", "force: by hand", line), UTC) == Continue(
+        line, "by hand"
+    )
+    for name, args in (("retry", "now"), ("continue", ""), ("continue", "please")):
+        with pytest.raises(CommandError):
+            parse_command(RawCommand(name, args, f"/deploy {name} {args}"), UTC)

@@ -14,11 +14,11 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
-from typing import Any
+from html import escape
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from bot.app.orders import Orders
 from bot.app.ports import JobsPort
 from bot.app.schema import step3_runs
 from bot.app.store import Store
@@ -27,10 +27,14 @@ from bot.domain import step3_jobs as jobs
 from bot.domain.effects import OutboxEffect, PostNote
 from bot.domain.events import Origin
 from bot.domain.lifecycle import RUNNING
-from bot.domain.model import Deployment
+from bot.domain.model import Deployment, State
 from bot.domain.step3 import Flight
 from bot.domain.step3_jobs import Run, StepRun, Target
 from integrations.gitlab_jobs import Job
+
+if TYPE_CHECKING:
+    from bot.app.orders import Orders
+    from bot.domain.routing import JobsOrder
 
 log = logging.getLogger("deploybot")
 
@@ -89,16 +93,37 @@ class JobsRunner:
     def advance_all(self) -> int:
         """One turn for each running deployment whose customer has ``step3``; how many moved."""
         moved = 0
-        for deployment in self.store.deployments(states=list(RUNNING)):
+        states = [*RUNNING, State.ROLLED_BACK, State.CANCELLED, State.COMPLETED]
+        for deployment in self.store.deployments(states=states):
             customer = self.config.customer(deployment.customer)
             if customer.step3 is None:
                 continue
-            moved += self.advance(deployment, customer)
+            run = self.runs.load(deployment.id)
+            if deployment.state not in RUNNING:
+                if run is None or run.phase == "finished":
+                    continue
+                run = self._leaving(run, deployment, customer)
+            moved += self.advance(deployment, customer, run)
         return moved
 
-    def advance(self, deployment: Deployment, customer: Customer) -> int:
+    def _leaving(self, run: Run, deployment: Deployment, customer: Customer) -> Run:
+        """The deployment ended while its run had not: a rollback plays the previous
+        release's jobs, any other end leaves with maintenance off (each once)."""
+        if run.mode != "forward":
+            return run
+        before = len(run.lines)
+        if deployment.state is State.ROLLED_BACK:
+            back = jobs.plan(customer, deployment.components, deployment.environment,
+                             deployment.id, rollback=True)  # fmt: skip
+            run = jobs.rollback(run, back, deployment.state.value, self.language)
+        else:
+            run = jobs.way_out(run, self.language)
+        self._save(run, before)
+        return run
+
+    def advance(self, deployment: Deployment, customer: Customer, run: Run | None = None) -> int:
         """Start the run if new, then resolve, follow, check and finish as far as it goes."""
-        run = self.runs.load(deployment.id) or self._begin(deployment, customer)
+        run = run or self.runs.load(deployment.id) or self._begin(deployment, customer)
         before = len(run.lines)
         for _ in range(TURN):
             action, index = jobs.next_step(run)
@@ -199,47 +224,29 @@ class JobsRunner:
         self.runs.save(run, self._note(run, before), self.clock())
 
     def _note(self, run: Run, before: int) -> list[OutboxEffect]:
-        """The progress lines added since ``before`` (and the hold note, when it held), as
-        internal notes on the request's first ticket."""
-        ticket = self._ticket(run.deployment)
-        new = run.lines[before:]
-        if ticket is None or not new:
-            return []
-        html = "<br>".join(_escape(line) for line in new)
-        notes: list[OutboxEffect] = [
-            PostNote(f"{run.deployment}/step3-progress-{len(run.lines)}/0", ticket, html)
-        ]
-        if run.phase == "held":
-            body = "<br>".join(_escape(line) for line in jobs.hold_lines(run, self.language))
-            notes.append(PostNote(f"{run.deployment}/step3-hold-{len(run.lines)}/0", ticket, body))
-        return notes
+        return progress_notes(run, before, self._ticket(run.deployment), self.language)
 
     def _ticket(self, deployment_id: str) -> int | None:
         deployment = self.store.deployment(deployment_id)
         return deployment.first_ticket_id if deployment else None
 
-    # -- the engineer's choices -------------------------------------------------------------
 
-    def choose(self, deployment: Deployment, choice: str, reason: str = "") -> Run | None:
-        """``retry``, ``rollback`` (with its reason), ``force`` or ``cancel`` on a run: the
-        new run is saved with its lines; the next turn carries it out."""
-        run = self.runs.load(deployment.id)
-        if run is None:
-            return None
-        before = len(run.lines)
-        if choice == "retry":
-            run = jobs.retry(run, self.language)
-        elif choice == "force":
-            run = jobs.force(run, reason, self.language)
-        elif choice == "rollback":
-            customer = self.config.customer(deployment.customer)
-            back = jobs.plan(customer, deployment.components, deployment.environment,
-                             deployment.id, rollback=True)  # fmt: skip
-            run = jobs.rollback(run, back, reason, self.language)
-        else:
-            run = jobs.way_out(run, self.language)
-        self._save(run, before)
-        return run
+def choose_on(config: Config, store: Store, order: JobsOrder, now: datetime) -> int:
+    """``/deploy retry`` or ``/deploy continue force:`` on the deployment's held run (nothing
+    when it has none or it is not held); the next turn carries it out. Events applied: 0."""
+    runs = JobRuns(store)
+    run = runs.load(order.deployment_id)
+    if run is None or run.phase != "held":
+        return 0
+    language, before = config.provider.language, len(run.lines)
+    if order.choice == "retry":
+        run = jobs.retry(run, language)
+    else:
+        run = jobs.force(run, order.reason, language)
+    deployment = store.deployment(order.deployment_id)
+    ticket = deployment.first_ticket_id if deployment else None
+    runs.save(run, progress_notes(run, before, ticket, language), now)
+    return 0
 
 
 def jobs_runner(
@@ -260,6 +267,22 @@ def jobs_runner(
     return JobsRunner(config, store, port, clock=clock, flight=flight, close=close)
 
 
+def progress_notes(run: Run, before: int, ticket: int | None, language: str) -> list[OutboxEffect]:
+    """The progress lines added since ``before`` (and the hold note, when it held), as
+    internal notes on the request's first ticket."""
+    new = run.lines[before:]
+    if ticket is None or not new:
+        return []
+    html = "<br>".join(escape(line) for line in new)
+    notes: list[OutboxEffect] = [
+        PostNote(f"{run.deployment}/step3-progress-{len(run.lines)}/0", ticket, html)
+    ]
+    if run.phase == "held":
+        body = "<br>".join(escape(line) for line in jobs.hold_lines(run, language))
+        notes.append(PostNote(f"{run.deployment}/step3-hold-{len(run.lines)}/0", ticket, body))
+    return notes
+
+
 def _state(status: str) -> jobs.JobState:
     if status in ("success", "failed", "canceled", "running"):
         return status  # type: ignore[return-value]
@@ -277,12 +300,6 @@ def _missing(run: Run, index: int, now: datetime, language: str) -> Run:
     held = jobs.observed(run, index, "failed", now, language)
     return replace(held, tail=(f"no job '{target.job}' in the newest pipeline of "
                                f"{target.project} {target.ref}",))  # fmt: skip
-
-
-def _escape(text: str) -> str:
-    from html import escape
-
-    return escape(text)
 
 
 # -- JSON -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import assert_never
 
 from bot.app.committer import Committer
+from bot.app.jobs_runner import choose_on
 from bot.app.requesting import Requests
 from bot.app.step3 import LiveChecks
 from bot.app.store import Store
@@ -32,6 +33,7 @@ from bot.domain.replies import gitlab_waiting, unattached
 from bot.domain.routing import (
     CheckOrder,
     DoneOrder,
+    JobsOrder,
     Recheck,
     Reply,
     RequestOrder,
@@ -97,6 +99,8 @@ class Orders:
                 | Transition()
             ):  # fmt: skip
                 return self._on_deployment(routed, ticket, reads, cause=cause)
+            case JobsOrder():
+                return choose_on(self.config, self.store, routed, self.clock())
             case _:
                 assert_never(routed)
 

@@ -21,9 +21,11 @@ from bot.domain.commands import (
     CheckAgain,
     Command,
     CommandError,
+    Continue,
     Delay,
     Done,
     Help,
+    Retry,
     Rollback,
     Schedule,
     SetComponents,
@@ -145,6 +147,17 @@ class DoneOrder:
 
 
 @dataclass(frozen=True)
+class JobsOrder:
+    """A choice on a deployment whose step-3 job held it: ``retry`` or ``force`` (with its
+    reason); the shell applies it to the deployment's run (``bot.app.jobs_runner``)."""
+
+    deployment_id: str
+    origin: Origin
+    choice: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class VerifyOrder:
     """Run step 3's checks now and say what they see."""
 
@@ -177,6 +190,7 @@ Routed = (
     | StartOrder
     | DoneOrder
     | VerifyOrder
+    | JobsOrder
     | Transition
 )
 
@@ -304,6 +318,10 @@ def _orders(command: Command, deployment: Deployment, origin: Origin) -> list[Ro
             return [DoneOrder(d, origin, command.force)]
         case Verify():
             return [VerifyOrder(d, origin)]
+        case Retry():
+            return [JobsOrder(d, origin, "retry")]
+        case Continue():
+            return [JobsOrder(d, origin, "force", command.force)]
         case Help():
             return []  # answered before a deployment is needed (``_route_command``)
         case _:

@@ -76,7 +76,7 @@ class Run:
     deployment: str
     steps: tuple[StepRun, ...]
     phase: Phase = "running"
-    mode: Literal["forward", "rollback"] = "forward"
+    mode: Literal["forward", "rollback", "leaving"] = "forward"
     held: str = ""
     checks_passed: bool = False
     auto_done: bool = False
@@ -269,8 +269,8 @@ def checked(run: Run, passed: bool, lines: Sequence[str], language: str) -> Run:
 def finished(run: Run, language: str) -> Run:
     """Every step passed: done by itself (``auto_done``) or a note asking to confirm."""
     key = "jobs_done_auto" if run.auto_done and run.mode == "forward" else "jobs_done_confirm"
-    if run.mode == "rollback":
-        key = "jobs_rolled_back"
+    if run.mode != "forward":
+        key = "jobs_rolled_back" if run.mode == "rollback" else "jobs_left"
     return replace(run, phase="finished", lines=(*run.lines, say(language, key)))
 
 
@@ -339,7 +339,7 @@ def way_out(run: Run, language: str) -> Run:
     )  # fmt: skip
     line = say(language, "jobs_way_out")
     return replace(run, steps=steps, phase="running", held="", checks_passed=True,
-                   lines=(*run.lines, line))  # fmt: skip
+                   mode="leaving", tail=(), lines=(*run.lines, line))  # fmt: skip
 
 
 def trace_tail(trace: str, lines: int = TRACE_LINES) -> tuple[str, ...]:

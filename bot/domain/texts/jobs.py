@@ -5,6 +5,10 @@ from __future__ import annotations
 
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
+        "usage_retry": "/deploy retry (repite el trabajo de GitLab que ha retenido el despliegue)",
+        "usage_continue": "/deploy continue force: motivo (sigue tras el trabajo o las "
+        "comprobaciones que lo han retenido; el modo mantenimiento se quita igualmente)",
+        "jobs_left": "■ paso 3 terminado: se ha quitado el modo mantenimiento",
         "effect_play": "lanzar {job} en {project}",
         "jobs_what_deploy": "despliegue de {component} {version}",
         "jobs_what_maintenance_on": "activar el modo mantenimiento",
@@ -42,6 +46,11 @@ SENTENCES: dict[str, dict[str, str]] = {
         "gate_none": "no hay ninguno previsto",
     },
     "ca": {
+        "usage_retry": "/deploy retry (repeteix el treball de GitLab que ha retingut "
+        "el desplegament)",
+        "usage_continue": "/deploy continue force: motiu (continua després del treball o "
+        "les comprovacions que l'han retingut; el mode manteniment es treu igualment)",
+        "jobs_left": "■ pas 3 acabat: s'ha tret el mode manteniment",
         "effect_play": "llançar {job} a {project}",
         "jobs_what_deploy": "desplegament de {component} {version}",
         "jobs_what_maintenance_on": "activar el mode manteniment",
@@ -81,6 +90,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "gate_none": "no n'hi ha cap de previst",
     },
     "en": {
+        "usage_retry": "/deploy retry (runs the GitLab job that held the deployment again)",
+        "usage_continue": "/deploy continue force: reason (goes on past the job or "
+        "checks that held it; maintenance mode is turned off all the same)",
+        "jobs_left": "■ step 3 ended: maintenance mode was turned off",
         "effect_play": "play {job} in {project}",
         "jobs_what_deploy": "deploying {component} {version}",
         "jobs_what_maintenance_on": "maintenance mode on",
