@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from bot.app.executors import play_job
+from bot.app.views import ViewsApp
+from bot.app.webhook import serve
 from bot.domain.effects import PlayJob
 from bot.domain.model import State
 from emulators.gitlab import GitLabEmulator
@@ -220,3 +223,67 @@ def test_a_play_carried_out_again_after_a_crash_does_not_play_twice(
     play_job(retry, bot.service.channels)
     play_job(retry, bot.service.channels)
     assert plays(emulator) == ["1", "1"]  # retried once: the newest run is no longer job 1
+
+
+# -- the change gate --------------------------------------------------------------------------
+
+
+GATE_TOKEN = "gate-secret-1"
+
+
+def ask_gate(
+    bot: InProcess, project: str, ref: str, env: str = "PRO", token: str = GATE_TOKEN
+) -> requests.Response:
+    config = bot.config.model_copy(
+        update={"server": bot.config.server.model_copy(update={"gate_token_env": "GATE"})}
+    )
+    views = ViewsApp(config, bot.service.store, None, bot.clock)
+    endpoint = serve(views, "127.0.0.1", 0)
+    try:
+        return requests.get(
+            f"http://127.0.0.1:{endpoint.server_port}/gate",
+            params={"project": project, "ref": ref, "environment": env},
+            headers={"Authorization": f"Bearer {token}"}, timeout=5,
+        )  # fmt: skip
+    finally:
+        endpoint.shutdown()
+
+
+def test_the_gate_opens_only_inside_the_started_deployment(
+    world: tuple[InProcess, GitLabEmulator], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot, _ = world
+    monkeypatch.setenv("GATE", GATE_TOKEN)
+    bot.zammad.person_tags(1, "deploy")
+    bot.cycle()
+    bot.zammad.person_tags(1, "deploy-slot-1")
+    bot.cycle()
+    booked = ask_gate(bot, ADDON, "3.2.11")
+    assert booked.status_code == 423
+    reason = booked.json()["reason"]
+    assert reason.startswith(f"no hay despliegue en curso para {ADDON} 3.2.11 en PRO; el próximo:")
+    assert bot.deployment().id in reason and "a las" in reason
+    bot.clock.set(bot.deployment().planned_start)  # type: ignore[arg-type]
+    bot.zammad.person_tags(1, "deploy-start")
+    bot.cycle()
+    inside = ask_gate(bot, ADDON, "3.2.11")
+    assert inside.status_code == 200 and inside.json()["deployment"] == bot.deployment().id
+    assert ask_gate(bot, ADDON, "3.2.10").status_code == 423  # another version
+    assert ask_gate(bot, ADDON, "3.2.11", env="PRE").status_code == 423  # another environment
+    assert ask_gate(bot, "soffid/other", "3.2.11").status_code == 423
+    assert ask_gate(bot, ADDON, "3.2.11", token="wrong").status_code == 401
+    cycles(bot, 10)
+    assert bot.deployment().state is State.COMPLETED
+    after = ask_gate(bot, ADDON, "3.2.11")
+    assert after.status_code == 423 and "no hay ninguno previsto" in after.json()["reason"]
+
+
+def test_the_gate_is_off_without_a_token(world: tuple[InProcess, GitLabEmulator]) -> None:
+    bot, _ = world
+    views = ViewsApp(bot.config, bot.service.store, None, bot.clock)
+    endpoint = serve(views, "127.0.0.1", 0)
+    try:
+        answer = requests.get(f"http://127.0.0.1:{endpoint.server_port}/gate", timeout=5)
+    finally:
+        endpoint.shutdown()
+    assert answer.status_code == 404

@@ -252,6 +252,11 @@ class ServerConfig(StrictModel):
     #: The environment variable holding the secret that signs customers' booking links (none:
     #: no links; the proposals go to the team only). Links need ``public_url`` too.
     booking_secret_env: str | None = None
+    gate_token_env: str | None = Field(
+        default=None,
+        description="The environment variable holding the bearer token CI jobs send to the "
+        "change gate (GET /gate); none: the gate is off.",
+    )
 
     @model_validator(mode="after")
     def _links_have_an_address(self) -> ServerConfig:
