@@ -50,6 +50,7 @@ class GitLabEmulator(GitLabJobs):
             "deployments": [dict(d) for d in spec.get("deployments", [])],
             "packages": [dict(p) for p in spec.get("packages", [])],
             "hooks": [dict(h) for h in spec.get("hooks", [])],
+            "variables": [dict(v) for v in spec.get("variables", [])],
         }
         for commit in state["commits"]:
             commit.setdefault("branches", [state["default_branch"]])

@@ -44,6 +44,7 @@ ROUTES: list[tuple[str, re.Pattern[str]]] = [
     ("deployments_list", re.compile(r"^/deployments$")),
     ("packages_list", re.compile(r"^/packages$")),
     ("hooks", re.compile(r"^/hooks$")),
+    ("variables", re.compile(r"^/variables$")),
 ]
 
 

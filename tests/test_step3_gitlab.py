@@ -14,12 +14,15 @@ from typing import Any
 
 import pytest
 import requests
+from click.testing import CliRunner, Result
 
 from bot.app.executors import play_job
 from bot.app.views import ViewsApp
 from bot.app.webhook import serve
+from bot.cli import main
 from bot.domain.effects import PlayJob
 from bot.domain.model import State
+from bot.resources import example_config_path
 from emulators.gitlab import GitLabEmulator
 from emulators.server import RunningEmulator
 from integrations.gitlab import GitLabClient
@@ -287,3 +290,43 @@ def test_the_gate_is_off_without_a_token(world: tuple[InProcess, GitLabEmulator]
     finally:
         endpoint.shutdown()
     assert answer.status_code == 404
+
+
+def test_setup_gitlab_creates_the_gate_variables_once_the_token_masked(
+    tmp_path: Path, gitlab: RunningEmulator
+) -> None:
+    text = example_config_path().read_text(encoding="utf-8")
+    text = text.replace("http://127.0.0.1:8082", gitlab.url)
+    text = text.replace("  token_env: GITLAB_TOKEN\n", "  token_env: GITLAB_TOKEN\n"
+                        "  webhook_secret_env: GITLAB_HOOK_SECRET\n", 1)  # fmt: skip
+    text += ("\nserver: {port: 8787, public_url: 'https://deploybot.example', "
+             "gate_token_env: GATE}\n")  # fmt: skip
+    path = tmp_path / "deploybot.yaml"
+    path.write_text(text, encoding="utf-8")
+    env = {"GITLAB_TOKEN": "demo-token", "GITLAB_HOOK_SECRET": "hook-secret", "GATE": GATE_TOKEN}
+
+    def run(*args: str) -> Result:
+        return CliRunner(env=env).invoke(main, ["setup", "gitlab", *args, "--config", str(path)])
+
+    dry = run()
+    assert dry.exit_code == 0, dry.output
+    assert f"  - variable DEPLOYBOT_GATE_TOKEN (masked) on {ADDON} (missing)" in dry.stdout
+    assert run("--apply").exit_code == 0
+    app: GitLabEmulator = gitlab.app  # type: ignore[assignment]
+    for project in (ADDON, SYNC):
+        found = app.find_project(project)
+        assert found is not None
+        variables = {v["key"]: v for v in found["variables"]}
+        assert variables["DEPLOYBOT_GATE_URL"]["value"] == "https://deploybot.example/gate"
+        assert variables["DEPLOYBOT_GATE_TOKEN"]["masked"] is True
+    again = run("--apply")
+    assert f"  ✓ variable DEPLOYBOT_GATE_URL on {SYNC} (exists)" in again.stdout
+    ops = app.find_project(OPS)
+    assert ops is not None and ops["variables"] == []  # it deploys no component
+
+
+def test_a_masked_variable_gitlab_cannot_mask_is_refused(gitlab: RunningEmulator) -> None:
+    url = f"{gitlab.url}/api/v4/projects/{OPS.replace('/', '%2F')}/variables"
+    answer = requests.post(url, json={"key": "T", "value": "short", "masked": True},
+                           headers={"PRIVATE-TOKEN": "demo-token"}, timeout=5)  # fmt: skip
+    assert answer.status_code == 400 and answer.json() == {"message": {"value": ["is invalid"]}}

@@ -58,18 +58,26 @@ class JobRuns:
             ).scalar_one_or_none()
         return run_from_json(json.loads(data)) if data else None
 
+    def unfinished(self) -> list[str]:
+        """The deployments whose run has not finished."""
+        with self.store.engine.connect() as connection:
+            query = sa.select(step3_runs.c.deployment_id).where(step3_runs.c.finished.is_(False))
+            return list(connection.execute(query).scalars())
+
     def save(self, run: Run, effects: Sequence[OutboxEffect], now: datetime) -> None:
         """Save ``run`` and queue ``effects`` atomically (a crash leaves both or neither)."""
         data = json.dumps(run_to_json(run), ensure_ascii=False)
         with self.store.engine.begin() as connection:
+            values = {"data": data, "finished": run.phase == "finished", "updated_at": now}
             updated = connection.execute(
                 step3_runs.update()
                 .where(step3_runs.c.deployment_id == run.deployment)
-                .values(data=data, updated_at=now)
+                .values(**values)
             )
             if updated.rowcount == 0:
-                row = {"deployment_id": run.deployment, "data": data, "updated_at": now}
-                connection.execute(step3_runs.insert().values(**row))
+                connection.execute(
+                    step3_runs.insert().values(deployment_id=run.deployment, **values)
+                )
             for effect in effects:
                 self.store._enqueue(connection, run.deployment, effect, now)
 
@@ -93,8 +101,10 @@ class JobsRunner:
     def advance_all(self) -> int:
         """One turn for each running deployment whose customer has ``step3``; how many moved."""
         moved = 0
-        states = [*RUNNING, State.ROLLED_BACK, State.CANCELLED, State.COMPLETED]
-        for deployment in self.store.deployments(states=states):
+        running = self.store.deployments(states=list(RUNNING))
+        ended = [self.store.deployment(d) for d in self.runs.unfinished()]
+        known = {d.id for d in running}
+        for deployment in [*running, *(d for d in ended if d and d.id not in known)]:
             customer = self.config.customer(deployment.customer)
             if customer.step3 is None:
                 continue
@@ -204,8 +214,8 @@ class JobsRunner:
 
     def _checks(self, run: Run, deployment: Deployment, customer: Customer) -> Run:
         flight = self.flight(customer, deployment)
-        if flight is None:
-            return jobs.checked(run, True, [], self.language)
+        if flight is None:  # the customer has no checks: nothing to say
+            return replace(run, checks_passed=True)
         from bot.domain.step3 import flight_lines
 
         lines = flight_lines(flight, deployment.firing_at_start, self.language)

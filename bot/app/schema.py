@@ -19,6 +19,7 @@ deployments = sa.Table(
     sa.Column("state", sa.String(20), nullable=False, index=True),
     sa.Column("planned_start", sa.DateTime(timezone=True)),
     sa.Column("data", sa.Text, nullable=False),
+    sa.Column("finished", sa.Boolean, nullable=False, default=False, index=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 deployment_tickets = sa.Table(
@@ -96,5 +97,6 @@ step3_runs = sa.Table(
     metadata,
     sa.Column("deployment_id", sa.String(64), primary_key=True),
     sa.Column("data", sa.Text, nullable=False),
+    sa.Column("finished", sa.Boolean, nullable=False, default=False, index=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
