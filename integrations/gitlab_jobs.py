@@ -19,6 +19,8 @@ from integrations.gitlab import GitLabClient, GitLabError, _typed_errors
 
 #: How much of a job's trace is read for its last lines (GitLab sends it whole).
 TRACE_CAP = 256 * 1024
+#: How many of a ref's newest pipelines are looked at for a job.
+PIPELINES_LOOKED_AT = 20
 #: The variable that marks a triggered pipeline with the key of the effect that triggered it.
 KEY_VARIABLE = "DEPLOYBOT_KEY"
 
@@ -54,13 +56,16 @@ class GitLabJobs:
 
     @_typed_errors
     def find(self, project: str, ref: str, name: str) -> Job | None:
-        """The job ``name`` of the newest pipeline of ``ref`` (None: no pipeline, or no such
-        job in it)."""
-        pipelines = self._project(project).pipelines.list(ref=ref, order_by="id", sort="desc",
-                                                           per_page=1, get_all=False)  # fmt: skip
-        if not pipelines:
-            return None
-        return self.newest(project, int(pipelines[0].id), name)
+        """The job ``name`` of the newest pipeline of ``ref`` that has it (among the newest
+        :data:`PIPELINES_LOOKED_AT`: a triggered pipeline on a branch has other jobs)."""
+        pipelines = self._project(project).pipelines.list(
+            ref=ref, order_by="id", sort="desc", per_page=PIPELINES_LOOKED_AT, get_all=False
+        )
+        for pipeline in pipelines:
+            found = self.newest(project, int(pipeline.id), name)
+            if found is not None:
+                return found
+        return None
 
     @_typed_errors
     def newest(self, project: str, pipeline_id: int, name: str) -> Job | None:

@@ -63,7 +63,10 @@ def scenario(addon_run: dict[str, Any]) -> dict[str, Any]:
             pipeline(801, "3.2.1", manual(21, "deploy-production", result="success",
                                           seconds=120))]},
         {"id": 12, "path": OPS, "commits": [{"sha": "c" * 40}],
-         "pipelines": [pipeline(900, "main", *ops)]},
+         "pipelines": [pipeline(900, "main", *ops)],
+         "trigger": {"token": "trigger-secret",
+                     "jobs": [{"name": "deploy-sync",
+                               "run": {"result": "success", "seconds": 60}}]}},
     ]}}  # fmt: skip
 
 
@@ -73,9 +76,16 @@ def addon_run() -> dict[str, Any]:
 
 
 @pytest.fixture
-def world(tmp_path: Path, addon_run: dict[str, Any]) -> Iterator[tuple[InProcess, GitLabEmulator]]:
+def step3() -> dict[str, Any]:
+    return STEP3
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path, addon_run: dict[str, Any], step3: dict[str, Any]
+) -> Iterator[tuple[InProcess, GitLabEmulator]]:
     data = customer_data(
-        zammad_organization="Diputació de Barcelona", step3=STEP3,
+        zammad_organization="Diputació de Barcelona", step3=step3,
         components={"addon-diba": {"gitlab_project": ADDON},
                     "iam-sync": {"gitlab_project": SYNC}},
     )  # fmt: skip
@@ -91,6 +101,7 @@ def world(tmp_path: Path, addon_run: dict[str, Any]) -> Iterator[tuple[InProcess
     with RunningEmulator(emulator) as running:
         jobs = GitLabJobs(GitLabClient(running.url, "demo-token", max_retries=0, timeout=5))
         bot.service.channels.gitlab_jobs = jobs
+        bot.service.channels.environ = {"DIBA_TRIGGER_TOKEN": "trigger-secret"}
         bot.restart()  # the service built with its jobs channel
         yield bot, emulator
 
@@ -330,3 +341,63 @@ def test_a_masked_variable_gitlab_cannot_mask_is_refused(gitlab: RunningEmulator
     answer = requests.post(url, json={"key": "T", "value": "short", "masked": True},
                            headers={"PRIVATE-TOKEN": "demo-token"}, timeout=5)  # fmt: skip
     assert answer.status_code == 400 and answer.json() == {"message": {"value": ["is invalid"]}}
+
+
+def test_a_trigger_carried_out_twice_triggers_one_pipeline_marked_with_its_key(
+    world: tuple[InProcess, GitLabEmulator],
+) -> None:
+    bot, emulator = world
+    bot.service.channels.environ = {"DIBA_TRIGGER_TOKEN": "trigger-secret"}
+    key = "DIBA-2026-0001/step3-forward-2-0/0"
+    effect = PlayJob(key, OPS, None, None, "", None, (("VERSION", "3.2.1"),), "main",
+                     "DIBA_TRIGGER_TOKEN")  # fmt: skip
+    play_job(effect, bot.service.channels)
+    play_job(effect, bot.service.channels)  # the outbox did not record it done: again
+    triggered = [p for p in emulator.projects[12]["pipelines"] if p.get("source") == "trigger"]
+    assert len(triggered) == 1
+    assert triggered[0]["variables"] == {"VERSION": "3.2.1", "DEPLOYBOT_KEY": key}
+    jobs = bot.service.channels.gitlab_jobs
+    assert jobs is not None
+    found = jobs.triggered(OPS, "main", key)
+    assert found is not None and found[0] == triggered[0]["id"]
+
+
+TRIGGERED = {
+    **STEP3,
+    "deploy": [STEP3["deploy"][0],
+               {"component": "iam-sync", "trigger": {
+                   "project": OPS, "ref": "main", "token_env": "DIBA_TRIGGER_TOKEN",
+                   "variables": {"VERSION": "{version:iam-sync}"}}}],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("step3", [TRIGGERED])
+def test_a_deploy_step_that_triggers_a_pipeline_is_followed_to_its_end(
+    world: tuple[InProcess, GitLabEmulator],
+) -> None:
+    bot, emulator = world
+    started(bot)
+    cycles(bot, 10)
+    assert bot.deployment().state is State.COMPLETED, text(bot)
+    assert plays(emulator) == ["1", "11", "3", "2"]
+    [triggered] = [p for p in emulator.projects[12]["pipelines"] if p.get("source") == "trigger"]
+    assert triggered["variables"]["VERSION"] == "3.2.1"
+    assert "✓ soffid/ops/diba@main (despliegue de iam-sync 3.2.1) ha terminado bien" in text(bot)
+
+
+def test_jobs_that_ran_in_an_earlier_deployment_are_retried_and_their_new_runs_followed(
+    world: tuple[InProcess, GitLabEmulator],
+) -> None:
+    bot, emulator = world
+    for job in emulator.projects[12]["pipelines"][0]["jobs"]:
+        job["status"] = "success"  # maintenance and restart ran last time
+    started(bot)
+    cycles(bot, 12)
+    assert bot.deployment().state is State.COMPLETED, text(bot)
+    assert plays(emulator) == ["1", "11", "21", "3", "2"]
+    ops = emulator.projects[12]["pipelines"][0]["jobs"]
+    assert [j["name"] for j in ops if not j.get("retried")] == [
+        "maintenance-on",
+        "restart-consoles",
+        "maintenance-off",
+    ] and all(j["status"] == "success" and j["id"] > 9000 for j in ops if not j.get("retried"))

@@ -174,7 +174,9 @@ class JobsRunner:
         job_id = found.id if found else None
         pipeline = found.pipeline_id if found else step.pipeline_id
         url = found.web_url if found else step.web_url
-        run, play = jobs.recorded(run, index, job_id, pipeline, url, now, self.language)
+        rerun = found is not None and found.status in ("success", "failed", "canceled")
+        run, play = jobs.recorded(run, index, job_id, pipeline, url, now, self.language,
+                                  rerun=rerun)  # fmt: skip
         self.runs.save(run, [play, *self._note(run, before)], now)
         return run
 
@@ -193,8 +195,9 @@ class JobsRunner:
             run = _with_pipeline(run, index, pipeline_id)
         else:
             job = self._job(step)
-            if job is None:
-                return run, False
+            if job is None:  # not played yet: only its timeout can move it
+                held = jobs.observed(run, index, "played", now, self.language)
+                return held, held.phase == "held"
             state, job_id, url = _state(job.status), job.id, job.web_url
             if state in ("failed", "canceled"):
                 trace = self.port.trace(target.project, job.id)
@@ -207,9 +210,12 @@ class JobsRunner:
         return followed, followed.steps[index].state in ("success", *jobs.FINISHED_BAD)
 
     def _job(self, step: StepRun) -> Job | None:
+        """The job step ``step`` follows: a retry's newest run once GitLab made it (None
+        while the newest is still the job retried: the play has not happened yet)."""
         target = step.target
-        if step.attempt > 0 and step.pipeline_id is not None:
-            return self.port.newest(target.project, step.pipeline_id, target.job)
+        if step.retry_of is not None and step.pipeline_id is not None:
+            newest = self.port.newest(target.project, step.pipeline_id, target.job)
+            return None if newest is None or newest.id == step.retry_of else newest
         return self.port.job(target.project, step.job_id) if step.job_id else None
 
     def _checks(self, run: Run, deployment: Deployment, customer: Customer) -> Run:

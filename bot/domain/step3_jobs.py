@@ -66,6 +66,9 @@ class StepRun:
     pipeline_id: int | None = None
     web_url: str = ""
     played_at: datetime | None = None
+    #: The job this play retries (a retry, or a job that already ran in an earlier deployment):
+    #: its newest run is followed, and it is not ours while it is still this one.
+    retry_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -219,18 +222,20 @@ def _checks_due(run: Run, index: int) -> bool:
 
 def recorded(
     run: Run, index: int, job_id: int | None, pipeline_id: int | None, web_url: str,
-    now: datetime, language: str,
+    now: datetime, language: str, *, rerun: bool = False,
 ) -> tuple[Run, PlayJob]:  # fmt: skip
     """The job of step ``index`` is known (a trigger's is not, yet): it is recorded in the run
-    and the play is an effect with the step's key — committed together, before the play."""
+    and the play is an effect with the step's key — committed together, before the play.
+    ``rerun``: the job found already ran (an earlier deployment's): GitLab retries it."""
     step = run.steps[index]
-    retry_of = step.job_id if step.attempt > 0 else None
+    retry_of = step.job_id if step.attempt > 0 else (job_id if rerun else None)
     target = step.target
     key = f"{run.deployment}/step3-{run.mode}-{index}-{step.attempt}/0"
     effect = PlayJob(key, target.project, job_id, pipeline_id, target.job, retry_of,
                      target.variables, target.ref, target.trigger)  # fmt: skip
-    played = replace(step, state="played", job_id=job_id, pipeline_id=pipeline_id,
-                     web_url=web_url, played_at=now)  # fmt: skip
+    played = replace(step, state="played", job_id=None if retry_of else job_id,
+                     pipeline_id=pipeline_id, web_url=web_url, played_at=now,
+                     retry_of=retry_of)  # fmt: skip
     line = say(language, "jobs_played", job=target.label, what=_what(target, language),
                url=web_url or target.project)  # fmt: skip
     return _with(run, index, played, line), effect
