@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 from click.testing import CliRunner, Result
 
 from bot.app.executors import play_job
@@ -401,3 +402,34 @@ def test_jobs_that_ran_in_an_earlier_deployment_are_retried_and_their_new_runs_f
         "restart-consoles",
         "maintenance-off",
     ] and all(j["status"] == "success" and j["id"] > 9000 for j in ops if not j.get("retried"))
+
+
+def config_file(bot: InProcess, tmp_path: Path) -> Path:
+    """The service's configuration as a file, with its store, for the command line."""
+    path = tmp_path / "deploybot.yaml"
+    data = {**bot.config.model_dump(mode="json", exclude_defaults=True),
+            "state": {"url": bot.service.store.url}}  # fmt: skip
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_show_and_gate_on_the_command_line_say_where_step_3_stands(
+    world: tuple[InProcess, GitLabEmulator], tmp_path: Path
+) -> None:
+    bot, _ = world
+    started(bot)
+    cycles(bot, 2)
+    path = config_file(bot, tmp_path)
+    shown = CliRunner().invoke(main, ["show", bot.deployment().id, "--config", str(path)])
+    assert shown.exit_code == 0, shown.output
+    assert "Step 3 (forward, running):" in shown.output
+    assert "  success   maintenance-on  https://gitlab.example/soffid/ops/diba/-/jobs/1" in (
+        shown.output
+    )
+    assert "  | ▶ deploy-production (despliegue de iam-sync 3.2.1) lanzado" in shown.output
+    args = ["gate", "--project", ADDON, "--env", "PRO", "--config", str(path)]
+    inside = CliRunner().invoke(main, [*args, "--ref", "3.2.11", "--json"])
+    assert inside.exit_code == 0 and f'"deployment": "{bot.deployment().id}"' in inside.output
+    outside = CliRunner().invoke(main, [*args, "--ref", "3.2.12"])
+    assert outside.exit_code == 1
+    assert outside.output.startswith(f"no hay despliegue en curso para {ADDON} 3.2.12 en PRO")

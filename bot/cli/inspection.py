@@ -296,10 +296,25 @@ def show(deployment_id: str, config_path: Path | None) -> None:
         )
         for name, outcome in (entry.details.get("step3") or {}).get("checks", {}).items():
             click.echo(f"      step 3: {name}: {outcome}")
+    _show_step3(store, d.id)
     click.echo("Effects:")
     for item in store.outbox_items(d.id):
         error = f" — {item.last_error}" if item.last_error else ""
         click.echo(f"  [{item.status}] {describe(item.effect)}{error}")
+
+
+def _show_step3(store: Store, deployment_id: str) -> None:
+    """Step 3 carried out: each job's state and link, then the progress lines."""
+    from bot.app.jobs_runner import JobRuns
+
+    run = JobRuns(store).load(deployment_id)
+    if run is None:
+        return
+    click.echo(f"Step 3 ({run.mode}, {run.phase}{': ' + run.held if run.held else ''}):")
+    for step in run.steps:
+        click.echo(f"  {step.state:<9} {step.target.label}  {step.web_url or '-'}")
+    for line in run.lines:
+        click.echo(f"  | {line}")
 
 
 @main.command("serve")
