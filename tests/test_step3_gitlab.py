@@ -7,6 +7,7 @@ follows it and never plays it twice."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -433,3 +434,20 @@ def test_show_and_gate_on_the_command_line_say_where_step_3_stands(
     outside = CliRunner().invoke(main, [*args, "--ref", "3.2.12"])
     assert outside.exit_code == 1
     assert outside.output.startswith(f"no hay despliegue en curso para {ADDON} 3.2.12 en PRO")
+
+
+def test_a_job_missing_from_the_pipeline_holds_and_a_retry_finds_it_once_it_is_there(
+    world: tuple[InProcess, GitLabEmulator],
+) -> None:
+    bot, emulator = world
+    ops = emulator.projects[12]["pipelines"][0]["jobs"]
+    restart = ops.pop(2)
+    started(bot)
+    cycles(bot, 8)
+    missing = "no job 'restart-consoles' in the newest pipeline of soffid/ops/diba main"
+    assert missing in html.unescape(text(bot))
+    ops.append(restart)
+    bot.zammad.person_notes(1, "/deploy retry")
+    cycles(bot, 6)
+    assert bot.deployment().state is State.COMPLETED, text(bot)
+    assert plays(emulator) == ["1", "11", "21", "3", "2"]

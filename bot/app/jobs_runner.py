@@ -167,10 +167,12 @@ class JobsRunner:
         step, now = run.steps[index], self.clock()
         target = step.target
         found: Job | None = None
-        if not target.trigger and step.attempt == 0:
+        if not target.trigger and (step.attempt == 0 or step.job_id is None):
             found = self.port.find(target.project, target.ref, target.job)
             if found is None:
-                return _missing(run, index, now, self.language)
+                held = _missing(run, index, now, self.language)
+                self.runs.save(held, self._note(held, before), now)
+                return held
         job_id = found.id if found else None
         pipeline = found.pipeline_id if found else step.pipeline_id
         url = found.web_url if found else step.web_url

@@ -228,7 +228,8 @@ def recorded(
     and the play is an effect with the step's key — committed together, before the play.
     ``rerun``: the job found already ran (an earlier deployment's): GitLab retries it."""
     step = run.steps[index]
-    retry_of = step.job_id if step.attempt > 0 else (job_id if rerun else None)
+    retried = step.job_id if step.attempt > 0 else None
+    retry_of = retried if retried is not None else (job_id if rerun else None)
     target = step.target
     key = f"{run.deployment}/step3-{run.mode}-{index}-{step.attempt}/0"
     effect = PlayJob(key, target.project, job_id, pipeline_id, target.job, retry_of,
