@@ -451,3 +451,18 @@ def test_a_job_missing_from_the_pipeline_holds_and_a_retry_finds_it_once_it_is_t
     cycles(bot, 6)
     assert bot.deployment().state is State.COMPLETED, text(bot)
     assert plays(emulator) == ["1", "11", "21", "3", "2"]
+
+
+def test_retry_or_continue_with_nothing_held_says_so(
+    world: tuple[InProcess, GitLabEmulator],
+) -> None:
+    bot, emulator = world
+    started(bot)
+    bot.zammad.person_notes(1, "/deploy retry")
+    bot.zammad.person_notes(1, "/deploy continue force: por si acaso")
+    cycles(bot, 1)
+    said = html.unescape(text(bot))
+    assert said.count("ningún trabajo de GitLab del paso 3 retiene este despliegue") == 2
+    assert "/deploy continue force: motivo" in said
+    cycles(bot, 10)
+    assert plays(emulator) == ["1", "11", "21", "3", "2"]  # nothing played twice

@@ -249,13 +249,13 @@ class JobsRunner:
         return deployment.first_ticket_id if deployment else None
 
 
-def choose_on(config: Config, store: Store, order: JobsOrder, now: datetime) -> int:
-    """``/deploy retry`` or ``/deploy continue force:`` on the deployment's held run (nothing
-    when it has none or it is not held); the next turn carries it out. Events applied: 0."""
+def choose_on(config: Config, store: Store, order: JobsOrder, now: datetime) -> bool:
+    """``/deploy retry`` or ``/deploy continue force:`` on the deployment's held run; whether
+    it was held (the next turn carries the choice out)."""
     runs = JobRuns(store)
     run = runs.load(order.deployment_id)
     if run is None or run.phase != "held":
-        return 0
+        return False
     language, before = config.provider.language, len(run.lines)
     if order.choice == "retry":
         run = jobs.retry(run, language)
@@ -264,7 +264,7 @@ def choose_on(config: Config, store: Store, order: JobsOrder, now: datetime) -> 
     deployment = store.deployment(order.deployment_id)
     ticket = deployment.first_ticket_id if deployment else None
     runs.save(run, progress_notes(run, before, ticket, language), now)
-    return 0
+    return True
 
 
 def jobs_runner(

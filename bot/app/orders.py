@@ -100,7 +100,9 @@ class Orders:
             ):  # fmt: skip
                 return self._on_deployment(routed, ticket, reads, cause=cause)
             case JobsOrder():
-                return choose_on(self.config, self.store, routed, self.clock())
+                if not choose_on(self.config, self.store, routed, self.clock()) and routed.unheld:
+                    self.committer.reply(routed.unheld)
+                return 0
             case _:
                 assert_never(routed)
 

@@ -11,7 +11,7 @@ note or tag addition twice answers once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import assert_never
 
@@ -155,6 +155,8 @@ class JobsOrder:
     origin: Origin
     choice: str
     reason: str = ""
+    #: The answer when no step-3 job holds the deployment (nothing to retry or go past).
+    unheld: Reply | None = None
 
 
 @dataclass(frozen=True)
@@ -282,7 +284,13 @@ def _route_command(
         html = error_note(renderer, config, command.line, [problem], "/deploy help")
         reply = Reply(answer.scope, "command-refused", origin, (answer.note(index, html),))
         return [reply]
-    return _orders(command, deployment, origin)
+    routed = _orders(command, deployment, origin)
+    if isinstance(command, Retry | Continue):  # said when no step-3 job holds it
+        usage = usage_line(command.__class__.__name__.lower(), note_language(config))
+        html = error_note(renderer, config, command.line, [Problem.of("jobs_not_held")], usage)
+        unheld = Reply(answer.scope, "command-refused", origin, (answer.note(index, html),))
+        return [replace(o, unheld=unheld) if isinstance(o, JobsOrder) else o for o in routed]
+    return routed
 
 
 def _orders(command: Command, deployment: Deployment, origin: Origin) -> list[Routed]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
+        "jobs_not_held": "ningún trabajo de GitLab del paso 3 retiene este despliegue",
         "usage_retry": "/deploy retry (repite el trabajo de GitLab que ha retenido el despliegue)",
         "usage_continue": "/deploy continue force: motivo (sigue tras el trabajo o las "
         "comprobaciones que lo han retenido; el modo mantenimiento se quita igualmente)",
@@ -46,6 +47,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "gate_none": "no hay ninguno previsto",
     },
     "ca": {
+        "jobs_not_held": "cap treball de GitLab del pas 3 no reté aquest desplegament",
         "usage_retry": "/deploy retry (repeteix el treball de GitLab que ha retingut "
         "el desplegament)",
         "usage_continue": "/deploy continue force: motiu (continua després del treball o "
@@ -90,6 +92,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "gate_none": "no n'hi ha cap de previst",
     },
     "en": {
+        "jobs_not_held": "no step-3 GitLab job holds this deployment",
         "usage_retry": "/deploy retry (runs the GitLab job that held the deployment again)",
         "usage_continue": "/deploy continue force: reason (goes on past the job or "
         "checks that held it; maintenance mode is turned off all the same)",
