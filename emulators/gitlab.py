@@ -13,12 +13,12 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from emulators.gitlab_base import ROUTES
-from emulators.gitlab_singles import GitLabSingles
+from emulators.gitlab_jobs import GitLabJobs
 from emulators.server import json_response, shape
 from integrations.timestamps import format_timestamp
 
 
-class GitLabEmulator(GitLabSingles):
+class GitLabEmulator(GitLabJobs):
     """In-memory GitLab projects, seeded from a scenario's ``gitlab:`` section."""
 
     name = "gitlab"
@@ -44,11 +44,13 @@ class GitLabEmulator(GitLabSingles):
             "commits": [dict(c) for c in spec.get("commits", [])],
             "tags": [dict(t) for t in spec.get("tags", [])],
             "releases": [dict(r) for r in spec.get("releases", [])],
-            "pipelines": [dict(p) for p in spec.get("pipelines", [])],
+            "pipelines": [_pipeline(p) for p in spec.get("pipelines", [])],
+            "trigger": dict(spec.get("trigger") or {}),
             "environments": [dict(e) for e in spec.get("environments", [])],
             "deployments": [dict(d) for d in spec.get("deployments", [])],
             "packages": [dict(p) for p in spec.get("packages", [])],
             "hooks": [dict(h) for h in spec.get("hooks", [])],
+            "variables": [dict(v) for v in spec.get("variables", [])],
         }
         for commit in state["commits"]:
             commit.setdefault("branches", [state["default_branch"]])
@@ -233,8 +235,10 @@ class GitLabEmulator(GitLabSingles):
                     continue
                 if request.args.get("sha") and spec.get("sha") != request.args["sha"]:
                     continue
+                if request.args.get("source") not in (None, spec.get("source", "push")):
+                    continue
                 status = request.args.get("status")
-                if status and spec.get("status", "success") != status:
+                if status and self._pipeline_status(spec) != status:
                     continue
                 record = self._pipeline_json(project, spec)
                 items.append(record)
@@ -249,10 +253,10 @@ class GitLabEmulator(GitLabSingles):
             id=int(spec["id"]),
             iid=int(spec["id"]),
             project_id=project["id"],
-            status=str(spec.get("status", "success")),
+            status=self._pipeline_status(spec),
             ref=spec.get("ref"),
             sha=spec.get("sha"),
-            source="push",
+            source=str(spec.get("source", "push")),
             web_url=f"https://gitlab.example/{project['path']}/-/pipelines/{spec['id']}",
         )
         return record
@@ -422,3 +426,8 @@ class GitLabEmulator(GitLabSingles):
 def _shown(hook: dict[str, Any]) -> dict[str, Any]:
     """A hook as GitLab shows it: without its secret token."""
     return {k: v for k, v in hook.items() if k != "token"}
+
+
+def _pipeline(spec: dict[str, Any]) -> dict[str, Any]:
+    """A scenario pipeline with copies of its jobs (each run changes them)."""
+    return {**spec, "jobs": [dict(job) for job in spec.get("jobs", [])]}

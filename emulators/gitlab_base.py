@@ -27,6 +27,13 @@ ROUTES: list[tuple[str, re.Pattern[str]]] = [
     ("commits_list", re.compile(r"^/repository/commits$")),
     ("branches_list", re.compile(r"^/repository/branches$")),
     ("branch_show", re.compile(r"^/repository/branches/(?P<branch>[^/]+)$")),
+    ("pipeline_variables", re.compile(r"^/pipelines/(?P<pipeline_id>\d+)/variables$")),
+    ("pipeline_jobs", re.compile(r"^/pipelines/(?P<pipeline_id>\d+)/jobs$")),
+    ("jobs_list", re.compile(r"^/jobs$")),
+    ("job_show", re.compile(r"^/jobs/(?P<job_id>\d+)$")),
+    ("job_play", re.compile(r"^/jobs/(?P<job_id>\d+)/play$")),
+    ("job_trace", re.compile(r"^/jobs/(?P<job_id>\d+)/trace$")),
+    ("trigger_pipeline", re.compile(r"^(?:/ref/(?P<ref>.+))?/trigger/pipeline$")),
     ("pipeline_show", re.compile(r"^/pipelines/(?P<pipeline_id>\d+)$")),
     ("environment_show", re.compile(r"^/environments/(?P<environment_id>\d+)$")),
     ("deployment_show", re.compile(r"^/deployments/(?P<deployment_id>\d+)$")),
@@ -37,6 +44,7 @@ ROUTES: list[tuple[str, re.Pattern[str]]] = [
     ("deployments_list", re.compile(r"^/deployments$")),
     ("packages_list", re.compile(r"^/packages$")),
     ("hooks", re.compile(r"^/hooks$")),
+    ("variables", re.compile(r"^/variables$")),
 ]
 
 
@@ -63,7 +71,7 @@ class GitLabBase(EmulatorApp):
         for name, pattern in ROUTES:
             found = pattern.match(rest)
             if found:
-                args = {k: unquote(v) for k, v in found.groupdict().items()}
+                args = {k: unquote(v) for k, v in found.groupdict().items() if v is not None}
                 return name, {"project_key": match.group("project"), **args}
         return "not_found", {}
 

@@ -15,7 +15,15 @@ import pytest
 from bot.app.executors import Channels, execute
 from bot.domain import commands, routing
 from bot.domain.commands import PARSERS, Command, RawCommand
-from bot.domain.effects import LogRow, OutboxEffect, PostNote, UpsertLogRow, channel_of, describe
+from bot.domain.effects import (
+    LogRow,
+    OutboxEffect,
+    PlayJob,
+    PostNote,
+    UpsertLogRow,
+    channel_of,
+    describe,
+)
 from bot.domain.events import EVENT_NAMES, Event, Origin
 from bot.domain.languages import LANGUAGES
 from bot.domain.lifecycle import transition
@@ -60,9 +68,11 @@ def test_an_unknown_effect_has_no_channel_and_no_description() -> None:
 
 def test_every_kind_of_effect_has_a_channel() -> None:
     kinds = get_args(OutboxEffect)
-    assert UpsertLogRow in kinds and len(kinds) == 5
+    assert UpsertLogRow in kinds and PlayJob in kinds and len(kinds) == 6
     row = UpsertLogRow("k", "DIBA", LogRow("DIBA-2026-0001", "planned"))
     assert channel_of(row) == "log" and "DIBA-2026-0001" in describe(row)
+    play = PlayJob("k", "soffid/ops/diba", 7, 1, "maintenance-on", None, ())
+    assert channel_of(play) == "gitlab" and "maintenance-on" in describe(play)
 
 
 # -- events, commands, routed orders --------------------------------------------------------
@@ -97,6 +107,7 @@ SAMPLE_ARGUMENTS = {
     "components": "addon-diba 3.2.11",
     "env": "PRO",
     "schedule": "2026-12-01 09:30",
+    "continue": "force: restarted by hand",
 }
 
 

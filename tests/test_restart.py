@@ -20,7 +20,12 @@ from bot.domain.model import State
 from bot.resources import example_config_path
 from integrations.deployment_log import DeploymentLog
 
+#: The example's customers with step 3 done by hand: the happy path here tags its way through
+#: (step 3 carried out, restarted mid-job: tests/test_step3_gitlab.py).
 CONFIG = load_config(example_config_path())
+CONFIG = CONFIG.model_copy(
+    update={"customers": [c.model_copy(update={"step3": None}) for c in CONFIG.customers]}
+)
 
 pytestmark = [pytest.mark.xdist_group("restart"), pytest.mark.both_stores]
 

@@ -112,6 +112,17 @@ class Trial:
         return artifacts_of(self)
 
 
+def without_step3(text: str) -> str:
+    """The example configuration with step 3 done by hand: a trial settles after two quiet
+    cycles, which would leave step 3's jobs wherever the kills put them (step 3 carried out
+    and restarted mid-job: tests/test_step3_gitlab.py)."""
+    start = text.index("    # Step 3 carried out")
+    end = text.index("\n", text.index("      timeout: 30m", start)) + 1
+    stripped = text[:start] + text[end:]
+    assert "step3:" not in stripped
+    return stripped
+
+
 def make_trial(
     folder: Path,
     scenario: dict[str, Any],
@@ -124,7 +135,7 @@ def make_trial(
 ) -> Trial:
     """A trial folder with the example configuration pointed at the running emulators."""
     folder.mkdir(parents=True, exist_ok=True)
-    text = example_config_path().read_text(encoding="utf-8")
+    text = without_step3(example_config_path().read_text(encoding="utf-8"))
     text = text.replace("http://127.0.0.1:8081", zammad.url).replace(
         "http://127.0.0.1:8082", gitlab.url
     )

@@ -14,6 +14,7 @@ from bot.domain.effects import (
     Email,
     LogRow,
     OutboxEffect,
+    PlayJob,
     PostNote,
     PublishCalendarEvent,
     SendEmail,
@@ -77,4 +78,6 @@ def effect_from_json(data: dict[str, Any]) -> OutboxEffect:
         return PublishCalendarEvent(fields["key"], CalendarEvent(**fields["event"]))
     if kind == "UpsertLogRow":
         return UpsertLogRow(fields["key"], fields["customer"], LogRow(**fields["row"]))
+    if kind == "PlayJob":
+        return PlayJob(**fields)
     raise ValueError(f"unknown effect type {kind!r}")

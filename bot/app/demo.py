@@ -258,6 +258,7 @@ def run_demo(
         step("Slot time: Marta tags 'deploy-start'")
         bench.person_tags(1, "deploy-start")
         bench.cycle()
+        _play_jobs(bench, deployment.id, step)
 
         current = bench.deployment(deployment.id)
         late = first + current.duration + bench.config.workflow.delay_grace + timedelta(minutes=1)
@@ -275,6 +276,23 @@ def run_demo(
         _leave_state(bench, echo)
     _farewell(out, echo)
     return out
+
+
+def _play_jobs(bench: Workbench, deployment_id: str, step: Callable[[str], None]) -> None:
+    """Step 3 carried out: a cycle a minute while deploybot plays and follows DIBA's GitLab
+    jobs (maintenance on, each deploy job, restart, checks, maintenance off)."""
+    runner = bench.service.jobs_runner
+    if runner is None or bench.config.customer("DIBA").step3 is None:
+        return
+    step("deploybot plays DIBA's GitLab jobs, one cycle a minute")
+    for _ in range(12):
+        bench.clock.advance(timedelta(minutes=1))
+        bench.cycle()
+        run = runner.runs.load(deployment_id)
+        if run is None or run.phase in ("held", "finished"):
+            break
+    if run is not None and run.lines:
+        step(f"step 3: {run.lines[-1]}")
 
 
 def _agree_the_slot(bench: Workbench, first: datetime, step: Callable[[str], None]) -> None:

@@ -8,16 +8,24 @@ by the deployment id.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from typing import assert_never
 
-from bot.app.ports import CalendarFilePort, CalendarServerPort, LogPort, MailPort, ZammadPort
+from bot.app.ports import (
+    CalendarFilePort,
+    CalendarServerPort,
+    JobsPort,
+    LogPort,
+    MailPort,
+    ZammadPort,
+)
 from bot.domain.effects import (
     Email,
     OutboxEffect,
+    PlayJob,
     PostNote,
     PublishCalendarEvent,
     SendEmail,
@@ -27,6 +35,7 @@ from bot.domain.effects import (
 from integrations.calendar import invitation
 from integrations.errors import OutsideError
 from integrations.mail import Attachment, build_message
+from integrations.secrets import read_secret
 
 
 @dataclass
@@ -39,6 +48,9 @@ class Channels:
     log_for: Callable[[str], LogPort]
     caldav: CalendarServerPort | None = None
     google_calendar: CalendarServerPort | None = None
+    #: GitLab's CI jobs (step 3 carried out) and where trigger tokens are read.
+    gitlab_jobs: JobsPort | None = None
+    environ: Mapping[str, str] | None = None
 
 
 def is_permanent(error: Exception) -> bool:
@@ -70,6 +82,8 @@ def execute(
             channels.google_calendar.upsert(effect.event)
     elif isinstance(effect, UpsertLogRow):
         channels.log_for(effect.customer).upsert_row(effect.row)
+    elif isinstance(effect, PlayJob):
+        play_job(effect, channels)
     else:  # a new kind of effect is a type error here, and never a log write by default
         assert_never(effect)
 
@@ -102,3 +116,24 @@ def message_for(email: Email, *, now: datetime) -> EmailMessage:
 
 def _send(effect: SendEmail, mailer: MailPort, now: datetime) -> None:
     mailer.send(message_for(effect.email, now=now))
+
+
+def play_job(effect: PlayJob, channels: Channels) -> None:
+    """Play the job, retry it or trigger the pipeline — unless that was done already for this
+    key: a job no longer ``manual``, a retry already made, a pipeline triggered with the key."""
+    jobs = channels.gitlab_jobs
+    if jobs is None:
+        raise RuntimeError("no GitLab jobs channel to play a job with")
+    if effect.trigger:
+        if jobs.triggered(effect.project, effect.ref, effect.key) is None:
+            token = read_secret(effect.trigger, None, what="GitLab trigger token",
+                                environ=channels.environ)  # fmt: skip
+            jobs.trigger(effect.project, effect.ref, token, effect.variables, effect.key)
+        return
+    if effect.retry_of is not None and effect.pipeline_id is not None:
+        newest = jobs.newest(effect.project, effect.pipeline_id, effect.job)
+        if newest is not None and newest.id == effect.retry_of:
+            jobs.play(effect.project, newest.id, effect.variables)
+        return
+    if effect.job_id is not None and jobs.job(effect.project, effect.job_id).status == "manual":
+        jobs.play(effect.project, effect.job_id, effect.variables)

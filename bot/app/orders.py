@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import assert_never
 
 from bot.app.committer import Committer
+from bot.app.jobs_runner import choose_on
 from bot.app.requesting import Requests
 from bot.app.step3 import LiveChecks
 from bot.app.store import Store
@@ -33,6 +34,7 @@ from bot.domain.replies import gitlab_waiting, unattached
 from bot.domain.routing import (
     CheckOrder,
     DoneOrder,
+    JobsOrder,
     Recheck,
     Reply,
     RequestOrder,
@@ -101,6 +103,10 @@ class Orders:
                 | Transition()
             ):  # fmt: skip
                 return self._on_deployment(routed, ticket, reads, cause=cause)
+            case JobsOrder():
+                if not choose_on(self.config, self.store, routed, self.clock()) and routed.unheld:
+                    self.committer.reply(routed.unheld)
+                return 0
             case _:
                 assert_never(routed)
 

@@ -18,6 +18,7 @@ from integrations.calendar import CalendarEvent
 from integrations.deployment_log import LogRow
 from integrations.gitlab import Deployment as GitLabDeployment
 from integrations.gitlab import Pipeline, Release
+from integrations.gitlab_jobs import Job
 from integrations.zammad import Article, Organization, TagChange, Ticket, User
 
 
@@ -100,10 +101,25 @@ class LogPort(Protocol):
     def upsert_row(self, row: LogRow) -> int: ...
 
 
+class JobsPort(Protocol):
+    """GitLab CI jobs: find, play, trigger, follow, read a trace (``integrations.gitlab_jobs``)."""
+
+    def find(self, project: str, ref: str, name: str) -> Job | None: ...
+    def newest(self, project: str, pipeline_id: int, name: str) -> Job | None: ...
+    def job(self, project: str, job_id: int) -> Job: ...
+    def play(self, project: str, job_id: int, variables: Sequence[tuple[str, str]]) -> None: ...
+    def trigger(
+        self, project: str, ref: str, token: str, variables: Sequence[tuple[str, str]], key: str
+    ) -> int: ...
+    def triggered(self, project: str, ref: str, key: str) -> tuple[int, str, str] | None: ...
+    def trace(self, project: str, job_id: int) -> str: ...
+
+
 __all__ = [
     "CalendarFilePort",
     "CalendarServerPort",
     "GitLabPort",
+    "JobsPort",
     "LogPort",
     "MailPort",
     "ZammadPort",

@@ -19,6 +19,7 @@ deployments = sa.Table(
     sa.Column("state", sa.String(20), nullable=False, index=True),
     sa.Column("planned_start", sa.DateTime(timezone=True)),
     sa.Column("data", sa.Text, nullable=False),
+    sa.Column("finished", sa.Boolean, nullable=False, default=False, index=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 deployment_tickets = sa.Table(
@@ -88,4 +89,14 @@ deployed_versions = sa.Table(
     sa.Column("component", sa.String(200), primary_key=True),
     sa.Column("version", sa.String(200), nullable=False),
     sa.Column("deployment_id", sa.String(64), nullable=False),
+)
+#: Step 3 carried out (``bot.domain.step3_jobs.Run``) per running deployment, as JSON: the jobs
+#: it played and follows. A table of its own, created on any schema version when missing.
+step3_runs = sa.Table(
+    "step3_runs",
+    metadata,
+    sa.Column("deployment_id", sa.String(64), primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("finished", sa.Boolean, nullable=False, default=False, index=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )

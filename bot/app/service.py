@@ -10,6 +10,7 @@ the operator is alerted.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from bot.app.decisions import DecisionLock, LockBusyError
 from bot.app.executors import Channels
 from bot.app.gitlab_poll import HOOK_RECEIVED, GitLabPoll
 from bot.app.health import HealthBook, system_of
+from bot.app.jobs_runner import JobsRunner, jobs_runner
 from bot.app.leadership import Leadership
 from bot.app.orders import Orders
 from bot.app.outbox import OutboxRunner
@@ -125,6 +127,13 @@ class Service:
             "effects_done": 0,
             "effects_failed": 0,
         }
+
+    @functools.cached_property
+    def jobs_runner(self) -> JobsRunner | None:
+        """Step 3 carried out through GitLab jobs (only with a jobs channel)."""
+        port = self.channels.gitlab_jobs
+        return None if port is None else jobs_runner(self.config, self.store, port, self.orders,
+                                                     self.clock)  # fmt: skip
 
     def reads(self) -> ZammadReads:
         """A fresh per-cycle view of Zammad (each thing read at most once)."""
@@ -263,6 +272,8 @@ class Service:
             steps.append(("timers", self.fire_timers))
         if gitlab:
             steps.append(("gitlab", lambda: self.poll_gitlab(reads) + self.recheck_nudged()))
+        if gitlab and self.jobs_runner is not None:
+            steps.append(("gitlab", self.jobs_runner.advance_all))
         for name, step in steps:
             result.events += self._step(name, step, result)
         done, failed = self.drain_outbox()

@@ -23,6 +23,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from bot.app.gate import PATH, GateApp, gate_token
 from bot.app.report_files import report_html
 from bot.app.store import Store
 from bot.config.models import Config
@@ -71,6 +72,7 @@ class ViewsApp:
         self.token = token
         self.clock = clock
         self.renderer = Renderer.for_config(config)
+        self.gate = GateApp(config, store, gate_token(config), clock)  # the change gate, /gate
         self.routes = Map(
             [
                 Rule("/calendar", endpoint="calendar", methods=["GET"]),
@@ -82,10 +84,13 @@ class ViewsApp:
 
     def handles(self, path: str) -> bool:
         """Whether ``path`` is one of the views."""
-        return path in ("/calendar", "/calendar.ics", "/report") or path.startswith("/deployments/")
+        pages = path in ("/calendar", "/calendar.ics", "/report", PATH)
+        return pages or path.startswith("/deployments/")
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
+        if self.gate.handles(request.path):
+            return with_security_headers(self.gate.respond(request))(environ, start_response)
         try:
             endpoint, args = self.routes.bind_to_environ(environ).match()
             response = self._authorized(request, endpoint) or getattr(self, endpoint)(

@@ -306,12 +306,17 @@ def build_service(
     """
     zammad = zammad_client(config.zammad, token=token, sleep=sleep)
     gitlab = gitlab_client(config.gitlab, token=token)
+    channels = channels_for(config, zammad, sleep=sleep)
+    if any(customer.step3 is not None for customer in config.customers):
+        from integrations.gitlab_jobs import GitLabJobs
+
+        channels.gitlab_jobs = GitLabJobs(gitlab)  # step 3 carried out: plays and follows jobs
     return Service(
         config,
         Store(state_url(config)),
         zammad,
         gitlab,
-        channels_for(config, zammad, sleep=sleep),
+        channels,
         clock=clock,
         observer=observer,
         links=booking_links(config, secret=booking_secret),

@@ -165,6 +165,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Serve a Zammad, GitLab or Google (Drive, Sheets, Calendar) emulator on 127.0.0.1 "
         "until interrupted.",
     ),
+    "gate": (
+        "gate",
+        "The change gate: exit 0 while a deployment of the project at that version is in "
+        "progress for the environment; otherwise say why and which one is next (exit 1).",
+    ),
     "log-template": (
         "tools",
         "Write the deployment-log template (styled header, filters, status list) to PATH.",

@@ -307,6 +307,7 @@ def show(deployment_id: str, config_path: Path | None) -> None:
         )
         for name, outcome in (entry.details.get("step3") or {}).get("checks", {}).items():
             click.echo(f"      {say(language, 'cli_show_step3')}: {name}: {outcome}")
+    _show_step3(store, deployment.id)
     click.echo(say(language, "cli_show_effects"))
     for item in store.outbox_items(deployment.id):
         error = f" — {item.last_error}" if item.last_error else ""
@@ -345,6 +346,20 @@ def _details(
         yield "note", note
     for name, version in d.verified:
         yield "verified", name + (f" ({version})" if version else "")
+
+
+def _show_step3(store: Store, deployment_id: str) -> None:
+    """Step 3 carried out: each job's state and link, then the progress lines."""
+    from bot.app.jobs_runner import JobRuns
+
+    run = JobRuns(store).load(deployment_id)
+    if run is None:
+        return
+    click.echo(f"Step 3 ({run.mode}, {run.phase}{': ' + run.held if run.held else ''}):")
+    for step in run.steps:
+        click.echo(f"  {step.state:<9} {step.target.label}  {step.web_url or '-'}")
+    for line in run.lines:
+        click.echo(f"  | {line}")
 
 
 @main.command("serve")

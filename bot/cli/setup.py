@@ -4,11 +4,15 @@ overview, one macro per action, the webhook and trigger that wake it)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli.base import config_option, counted, fail, load, main
 from integrations.secrets import MissingSecretError, read_secret
+
+if TYPE_CHECKING:
+    from bot.config.models import Config
 
 
 @main.group("setup")
@@ -106,18 +110,44 @@ def setup_gitlab_command(apply: bool, config_path: Path | None) -> None:
         mark = "✓" if step.exists else ("+" if step.created else "-")
         click.echo(f"  {mark} hook on {step.hook.project} → {step.hook.url} ({state})")
     missing = sum(1 for step in steps if not step.exists)
+    missing += _gate_variables(config, apply)
     if not missing:
         click.echo("Nothing to do: every component project sends its events to deploybot.")
     elif not apply:
         click.echo(
             "Dry run: nothing changed. --apply creates the "
-            f"{counted(missing, 'missing hook', 'missing hooks')}."
+            f"{counted(missing, 'missing object', 'missing objects')}."
         )
     if (apply or not missing) and not config.gitlab.hooks:
         click.echo(
             "Set gitlab.hooks: true: a hook then re-checks its project at once, and every "
             "project is read only every gitlab.safety_poll_seconds, as a safety net."
         )
+
+
+def _gate_variables(config: Config, apply: bool) -> int:
+    """With ``server.gate_token_env``: the gate's CI/CD variables, listed (created with
+    ``apply``); how many were missing."""
+    from bot.app.setup_gitlab import setup_variables
+    from bot.app.wiring import gitlab_client
+    from integrations.gitlab import GitLabError
+
+    if not config.server.gate_token_env:
+        return 0
+    try:
+        token = read_secret(config.server.gate_token_env, None, what="gate token")
+        steps = setup_variables(config, gitlab_client(config.gitlab), apply=apply, token=token)
+    except MissingSecretError as exc:
+        fail(str(exc))
+    except GitLabError as exc:
+        fail(f"GitLab {config.gitlab.url}: {exc}", code=1)
+    for step in steps:
+        state = "exists" if step.exists else ("created" if step.created else "missing")
+        mark = "✓" if step.exists else ("+" if step.created else "-")
+        masked = " (masked)" if step.variable.masked else ""
+        click.echo(f"  {mark} variable {step.variable.key}{masked} on {step.variable.project} "
+                   f"({state})")  # fmt: skip
+    return sum(1 for step in steps if not step.exists)
 
 
 @main.command("doctor")

@@ -56,6 +56,7 @@ from bot.config.sections import (
     ZammadTags,
 )
 from bot.config.step3 import VERSION_PLACEHOLDER, LiveCheck, Monitoring
+from bot.config.step3_jobs import Step3Jobs
 from bot.domain.languages import Language
 
 # The names other modules read from here (the models, their sections and value types).
@@ -431,6 +432,21 @@ class Customer(StrictModel):
         default=SelfService(),
         description="How the customer books its own slot from the link in the proposals.",
     )
+    step3: Step3Jobs | None = Field(
+        None, description="Step 3 carried out through the customer's GitLab jobs "
+        "(bot.config.step3_jobs); none: step 3 is done by hand.",
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _step3_names_known_components(self) -> Customer:
+        unknown = self.step3.unknown_components(list(self.components)) if self.step3 else []
+        if unknown:
+            known = ", ".join(self.components) or "none"
+            raise ValueError(
+                f"step3 names {', '.join(unknown)}, not a component of {self.name} "
+                f"(components: {known})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _checks_name_known_components(self) -> Customer:

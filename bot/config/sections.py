@@ -543,6 +543,11 @@ class ServerConfig(StrictModel):
             "(none: no links; the proposals go to the team only). Links need `public_url` too."
         ),
     )
+    gate_token_env: str | None = Field(
+        default=None,
+        description="The environment variable holding the bearer token CI jobs send to the "
+        "change gate (GET /gate); none: the gate is off.",
+    )
 
     @model_validator(mode="after")
     def _links_have_an_address(self) -> ServerConfig:

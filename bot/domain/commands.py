@@ -158,6 +158,22 @@ class Verify:
 
 
 @dataclass(frozen=True)
+class Retry:
+    """``/deploy retry``: play the step-3 job that held the deployment again."""
+
+    line: str
+
+
+@dataclass(frozen=True)
+class Continue:
+    """``/deploy continue force: <reason>``: go on past the step-3 job (or checks) that held
+    the deployment, as if it had passed (maintenance off still runs)."""
+
+    line: str
+    force: str
+
+
+@dataclass(frozen=True)
 class Help:
     """``/deploy help`` (or ``/deploy`` alone)."""
 
@@ -177,6 +193,8 @@ Command = (
     | CheckAgain
     | Done
     | Verify
+    | Retry
+    | Continue
     | Help
 )
 
@@ -293,6 +311,19 @@ def _restarts(raw: RawCommand, tz: tzinfo) -> SetRestarts:
     return SetRestarts(raw.line, raw.args)
 
 
+def _retry(raw: RawCommand, tz: tzinfo) -> Retry:
+    if raw.args:
+        raise CommandError(Problem.of("cmd_takes_nothing", name=raw.name, rest=raw.args), raw.name)
+    return Retry(raw.line)
+
+
+def _continue(raw: RawCommand, tz: tzinfo) -> Continue:
+    reason = _force(raw.args, "continue")
+    if reason is None:
+        raise CommandError(Problem.of("cmd_force_needs_reason"), "continue")
+    return Continue(raw.line, reason)
+
+
 def _environment(raw: RawCommand, tz: tzinfo) -> SetEnvironment:
     if len(raw.args.split()) != 1:
         raise CommandError(Problem.of("cmd_env_one_word"), raw.name)
@@ -315,6 +346,8 @@ PARSERS: dict[str, Callable[[RawCommand, tzinfo], Command]] = {
     "schedule": _schedule,
     "start": lambda raw, tz: Start(raw.line, _force(raw.args, "start")),
     "verify": _verify,
+    "retry": _retry,
+    "continue": _continue,
 }
 #: The command names, in the order ``/deploy help`` lists them.
 COMMAND_NAMES = tuple(PARSERS)

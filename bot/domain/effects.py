@@ -145,8 +145,29 @@ class ScheduleTimer:
     due: datetime | None
 
 
-Effect = PostNote | SetTags | SendEmail | PublishCalendarEvent | UpsertLogRow | ScheduleTimer
-OutboxEffect = PostNote | SetTags | SendEmail | PublishCalendarEvent | UpsertLogRow
+@dataclass(frozen=True)
+class PlayJob:
+    """Play GitLab job ``job_id`` (for a retry: the newest run of ``job`` in ``pipeline_id``,
+    while it is still ``retry_of``), or trigger a pipeline of ``project`` on ``ref`` with the
+    token in the environment variable ``trigger``. Idempotent for ``key``: a job that already
+    left ``manual``, a retry already made, a pipeline already triggered with the key are left
+    alone (``bot.domain.step3_jobs``)."""
+
+    key: str
+    project: str
+    job_id: int | None
+    pipeline_id: int | None
+    job: str
+    retry_of: int | None
+    variables: tuple[tuple[str, str], ...]
+    ref: str = ""
+    trigger: str = ""
+
+
+Effect = (
+    PostNote | SetTags | SendEmail | PublishCalendarEvent | UpsertLogRow | ScheduleTimer | PlayJob
+)
+OutboxEffect = PostNote | SetTags | SendEmail | PublishCalendarEvent | UpsertLogRow | PlayJob
 
 
 def channel_of(effect: OutboxEffect) -> str:
@@ -161,6 +182,8 @@ def channel_of(effect: OutboxEffect) -> str:
         return "calendar"
     if isinstance(effect, UpsertLogRow):
         return "log"
+    if isinstance(effect, PlayJob):
+        return "gitlab"
     assert_never(effect)
 
 
@@ -192,6 +215,8 @@ def describe(effect: OutboxEffect, language: str = "en") -> str:
             id=effect.row.deployment_id,
             status=say(language, f"state_{status}"),
         )
+    if isinstance(effect, PlayJob):
+        return say(language, "effect_play", job=effect.job or effect.ref, project=effect.project)
     assert_never(effect)
 
 

@@ -60,3 +60,51 @@ def wanted_hooks(config: Config, secret: str) -> list[WantedHook]:
 def hook_missing(wanted: WantedHook, existing_urls: Iterable[str]) -> bool:
     """Whether the project has no hook to deploybot's address yet."""
     return wanted.url not in set(existing_urls)
+
+
+#: The CI/CD variables the gate's ``.gitlab-ci.yml`` snippet reads.
+GATE_URL_VARIABLE = "DEPLOYBOT_GATE_URL"
+GATE_TOKEN_VARIABLE = "DEPLOYBOT_GATE_TOKEN"
+
+
+@dataclass(frozen=True)
+class WantedVariable:
+    """A CI/CD variable deploybot's gate snippet needs in one project."""
+
+    project: str
+    key: str
+    value: str
+    masked: bool
+
+
+def gate_projects(config: Config) -> list[str]:
+    """The projects whose pipelines deploy a customer's components through step 3 (each
+    component's project, or its deploy step's own project or trigger), once each."""
+    projects: list[str] = []
+    for customer in config.customers:
+        if customer.step3 is None:
+            continue
+        steps = {step.component: step for step in customer.step3.deploy}
+        for name, component in customer.components.items():
+            step = steps.get(name)
+            if step is not None and step.trigger is not None:
+                projects.append(step.trigger.project)
+            else:
+                projects.append((step.project if step else None) or component.gitlab_project)
+    return list(dict.fromkeys(projects))
+
+
+def wanted_variables(config: Config, token: str) -> list[WantedVariable]:
+    """``DEPLOYBOT_GATE_URL`` and the masked ``DEPLOYBOT_GATE_TOKEN`` in each gate project
+    (none without ``server.public_url`` and ``server.gate_token_env``)."""
+    if not config.server.public_url or not config.server.gate_token_env:
+        return []
+    url = config.server.public_url.rstrip("/") + "/gate"
+    return [
+        variable
+        for project in gate_projects(config)
+        for variable in (
+            WantedVariable(project, GATE_URL_VARIABLE, url, masked=False),
+            WantedVariable(project, GATE_TOKEN_VARIABLE, token, masked=True),
+        )
+    ]

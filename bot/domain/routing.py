@@ -11,7 +11,7 @@ note or tag addition twice answers once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import assert_never
 
@@ -21,9 +21,11 @@ from bot.domain.commands import (
     CheckAgain,
     Command,
     CommandError,
+    Continue,
     Delay,
     Done,
     Help,
+    Retry,
     Rollback,
     Schedule,
     SetComponents,
@@ -145,6 +147,19 @@ class DoneOrder:
 
 
 @dataclass(frozen=True)
+class JobsOrder:
+    """A choice on a deployment whose step-3 job held it: ``retry`` or ``force`` (with its
+    reason); the shell applies it to the deployment's run (``bot.app.jobs_runner``)."""
+
+    deployment_id: str
+    origin: Origin
+    choice: str
+    reason: str = ""
+    #: The answer when no step-3 job holds the deployment (nothing to retry or go past).
+    unheld: Reply | None = None
+
+
+@dataclass(frozen=True)
 class VerifyOrder:
     """Run step 3's checks now and say what they see."""
 
@@ -177,6 +192,7 @@ Routed = (
     | StartOrder
     | DoneOrder
     | VerifyOrder
+    | JobsOrder
     | Transition
 )
 
@@ -268,7 +284,13 @@ def _route_command(
         html = error_note(renderer, config, command.line, [problem], "/deploy help")
         reply = Reply(answer.scope, "command-refused", origin, (answer.note(index, html),))
         return [reply]
-    return _orders(command, deployment, origin)
+    routed = _orders(command, deployment, origin)
+    if isinstance(command, Retry | Continue):  # said when no step-3 job holds it
+        usage = usage_line(command.__class__.__name__.lower(), note_language(config))
+        html = error_note(renderer, config, command.line, [Problem.of("jobs_not_held")], usage)
+        unheld = Reply(answer.scope, "command-refused", origin, (answer.note(index, html),))
+        return [replace(o, unheld=unheld) if isinstance(o, JobsOrder) else o for o in routed]
+    return routed
 
 
 def _orders(command: Command, deployment: Deployment, origin: Origin) -> list[Routed]:
@@ -304,6 +326,10 @@ def _orders(command: Command, deployment: Deployment, origin: Origin) -> list[Ro
             return [DoneOrder(d, origin, command.force)]
         case Verify():
             return [VerifyOrder(d, origin)]
+        case Retry():
+            return [JobsOrder(d, origin, "retry")]
+        case Continue():
+            return [JobsOrder(d, origin, "force", command.force)]
         case Help():
             return []  # answered before a deployment is needed (``_route_command``)
         case _:

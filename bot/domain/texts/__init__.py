@@ -15,6 +15,7 @@ from bot.domain.texts import (
     calendar,
     cli,
     grammar,
+    jobs,
     prerequisites,
     step3,
     waiting,
@@ -27,7 +28,7 @@ __all__ = ["CATALOGUE", "FALLBACK", "LANGUAGES", "fill", "say", "say_count"]
 
 def _merge() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES}
-    parts = (booking, calendar, cli, prerequisites, step3, waiting, web, workflow)
+    parts = (booking, calendar, cli, jobs, prerequisites, step3, waiting, web, workflow)
     for part in (module.SENTENCES for module in parts):
         for language, sentences in part.items():
             clashes = merged[language].keys() & sentences.keys()
