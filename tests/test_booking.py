@@ -102,7 +102,7 @@ def test_the_offer_greys_refused_days_with_reasons_that_name_no_other_customer()
     days = {d.day.isoformat(): d for d in offer_days(
         rules, now=START, duration=timedelta(minutes=15), bookings=[other], weeks=2)}  # fmt: skip
     assert days["2026-11-23"].reasons == ("ja ha passat",)
-    assert days["2026-11-28"].reasons[0] == "és dissabte, cap de setmana"
+    assert days["2026-11-28"].reasons[0] == "és cap de setmana"
     assert days["2026-11-27"].slots == () and "divendres" in days["2026-11-27"].reasons[0]
     assert days["2026-12-01"].reasons == ("la franja ja està ocupada per un altre desplegament",)
     assert "CAIB" not in " ".join(r for d in days.values() for r in d.reasons)
@@ -152,6 +152,29 @@ def test_a_tampered_link_answers_a_page_saying_so(direct: InProcess, site: str) 
         assert page.status_code == 404
         assert "Este enlace no es válido" in page.text and "Traceback" not in page.text
         assert "escriban a" in page.text  # how to reach support
+
+
+SUPPORT_WAYS = (
+    "escriban a soporte@soffid.example, llámennos al +34 971 000 000 o abran un ticket en el "
+    'portal de soporte: <a href="https://support.soffid.example">https://support.soffid.example'
+    "</a>."
+)
+
+
+@pytest.mark.parametrize("site", ["direct"], indirect=True)
+def test_every_page_says_how_to_reach_support_as_the_emails_do(
+    direct: InProcess, site: str
+) -> None:
+    token = linked(direct)
+    lead = "Para cualquier duda o comportamiento inesperado, "
+    form = requests.get(f"{site}/book/{token}", timeout=10).text
+    assert f"{lead}respondan al ticket, {SUPPORT_WAYS}" in form
+    direct.clock.advance(timedelta(days=7, minutes=1))
+    expired = requests.get(f"{site}/book/{token}", timeout=10).text
+    assert f"{lead}respondan al ticket, {SUPPORT_WAYS}" in expired
+    tampered = requests.get(f"{site}/book/nonsense", timeout=10).text
+    assert f"{lead}{SUPPORT_WAYS}" in tampered  # no request: no ticket to answer
+    assert all(". https://" not in page for page in (form, expired, tampered))
 
 
 @pytest.mark.parametrize("site", ["direct"], indirect=True)
@@ -471,7 +494,7 @@ def test_a_holiday_is_named_without_the_regions_codes() -> None:
         rules, now=START, duration=timedelta(minutes=15), bookings=[], weeks=3)}  # fmt: skip
     assert days["2026-12-08"].reasons == ("és festiu: Immaculada Concepció",)
     assert days["2026-12-07"].reasons == ("és vigília de festiu: Immaculada Concepció",)
-    assert days["2026-12-05"].reasons == ("és dissabte, cap de setmana",)  # not also an eve
+    assert days["2026-12-05"].reasons == ("és cap de setmana",)  # not also an eve
     assert not any("ES-" in r for d in days.values() for r in d.reasons)
 
 

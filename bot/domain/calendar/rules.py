@@ -317,8 +317,7 @@ def _closed_reasons(rules: SlotRules, day: date) -> list[Reason]:
     lang = rules.language
     reasons: list[Reason] = []
     if day.weekday() >= 5:
-        reasons.append(Reason("weekend", lambda: say(lang, "weekend",
-                                                     weekday=weekday_name(lang, day))))  # fmt: skip
+        reasons.append(Reason("weekend", lambda: say(lang, "weekend")))
     for name, whose in _holidays_on(rules, day):
         reasons.append(Reason("holiday", say(lang, "holiday", name=name, whose=whose), name))
     for side, closure in _vacations_on(rules, day):

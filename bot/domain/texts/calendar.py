@@ -14,7 +14,7 @@ FALLBACK = "en"
 
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
-        "weekend": "es {weekday}, fin de semana",
+        "weekend": "es fin de semana",
         "holiday": "es festivo: {name} ({whose})",
         "vacation": "vacaciones de {owner}: {label} ({start} – {end})",
         "friday": "es viernes",
@@ -38,12 +38,12 @@ SENTENCES: dict[str, dict[str, str]] = {
         "unnamed_vacation": "vacaciones",
     },
     "ca": {
-        "weekend": "és {weekday}, cap de setmana",
+        "weekend": "és cap de setmana",
         "holiday": "és festiu: {name} ({whose})",
         "vacation": "vacances {owner:de}: {label} ({start} – {end})",
         "friday": "és divendres",
         "eve_of_non_working_day": "és vigília d'un dia no laborable ({weekday} {date})",
-        "eve_of_holiday": "és vigília de festiu: {name} ({whose}) el {date}",
+        "eve_of_holiday": "és vigília de festiu: {name} ({whose}) {date:el}",
         "eve_of_subject": "vigília: {name}",
         "eve_of_vacation": "és vigília de vacances {owner:de}: {label} (des {start:del})",
         "outside_window_day": "el {weekday} no és a la finestra {customer:de} ({window})",
@@ -62,7 +62,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "unnamed_vacation": "vacances",
     },
     "en": {
-        "weekend": "it is a {weekday}, a weekend day",
+        "weekend": "it is a weekend",
         "holiday": "it is a public holiday: {name} ({whose})",
         "vacation": "{owner} is on holiday: {label} ({start} – {end})",
         "friday": "it is a Friday",

@@ -140,7 +140,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "(posa l'etiqueta {tag} quan estigui validat)",
         "no_test_env": "cap entorn de TEST",
         "not_in_test": "{name}: el commit {sha} no s'ha desplegat amb èxit a TEST ({envs})",
-        "test_ok": "{name} desplegat a {env} el {when} (desplegament #{id})",
+        "test_ok": "{name} desplegat a {env} {when:el} (desplegament #{id})",
         "validated": "validat pel client (etiqueta {tag} a {tickets})",
         "risk_accepted": "el client assumeix el risc sense validar (etiqueta {tag} a {tickets}, "
         "posada per {who})",
