@@ -515,3 +515,16 @@ def test_the_page_names_provider_and_customer_and_loads_only_the_configured_logo
     policy = page.headers["Content-Security-Policy"]
     assert "img-src data: https://cdn.soffid.example;" in policy
     assert "default-src 'none'" in policy
+
+
+def test_a_holiday_is_called_by_its_common_name() -> None:
+    config = make_config()
+    days = {}
+    for language in ("es", "ca", "en"):
+        rules = customer_rules(rules_for(config, config.customers[0]), language)
+        offer = offer_days(rules, now=START, duration=timedelta(minutes=15), bookings=[], weeks=5)
+        days[language] = {d.day.isoformat(): d.reasons for d in offer}
+    assert days["es"]["2026-12-25"][0] == "es festivo: Navidad"  # not "Natividad del Señor"
+    assert days["ca"]["2026-12-25"][0] == "és festiu: Nadal"
+    assert days["ca"]["2026-12-24"] == ("és vigília de festiu: Nadal",)
+    assert days["en"]["2026-12-25"][0] == "it is a public holiday: Christmas Day"

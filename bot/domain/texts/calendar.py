@@ -88,6 +88,20 @@ SENTENCES: dict[str, dict[str, str]] = {
 }
 
 
+#: The names people say for the holidays the ``holidays`` package names formally (its "Natividad
+#: del Señor" is everyone's "Navidad"); every other name is read as the package writes it.
+HOLIDAY_NAMES: dict[str, dict[str, str]] = {
+    "es": {"Natividad del Señor": "Navidad", "Epifanía del Señor": "Día de Reyes"},
+    "ca": {"Nativitat del Senyor": "Nadal"},
+    "en": {"Labor Day": "Labour Day"},  # the package writes American English
+}
+
+
+def holiday_name(language: str, name: str) -> str:
+    """A public holiday's name as people say it in ``language``: ``Navidad``, ``Nadal``."""
+    return HOLIDAY_NAMES.get(language, {}).get(name, name)
+
+
 def locale_of(language: str) -> str:
     """The CLDR locale deploybot writes ``language`` in (English: the British usage, day
     before month, as the provider's other dates)."""
