@@ -102,7 +102,7 @@ def test_the_offer_greys_refused_days_with_reasons_that_name_no_other_customer()
     days = {d.day.isoformat(): d for d in offer_days(
         rules, now=START, duration=timedelta(minutes=15), bookings=[other], weeks=2)}  # fmt: skip
     assert days["2026-11-23"].reasons == ("ja ha passat",)
-    assert days["2026-11-28"].reasons[0] == "és dissabte, cap de setmana"
+    assert days["2026-11-28"].reasons[0] == "és cap de setmana"
     assert days["2026-11-27"].slots == () and "divendres" in days["2026-11-27"].reasons[0]
     assert days["2026-12-01"].reasons == ("la franja ja està ocupada per un altre desplegament",)
     assert "CAIB" not in " ".join(r for d in days.values() for r in d.reasons)
@@ -161,6 +161,29 @@ def test_a_tampered_link_answers_a_page_saying_so(direct: InProcess, site: str) 
         assert page.status_code == 404
         assert "Este enlace no es válido" in page.text and "Traceback" not in page.text
         assert "escriban a" in page.text  # how to reach support
+
+
+SUPPORT_WAYS = (
+    "escriban a soporte@soffid.example, llámennos al +34 971 000 000 o abran un ticket en el "
+    'portal de soporte: <a href="https://support.soffid.example">https://support.soffid.example'
+    "</a>."
+)
+
+
+@pytest.mark.parametrize("site", ["direct"], indirect=True)
+def test_every_page_says_how_to_reach_support_as_the_emails_do(
+    direct: InProcess, site: str
+) -> None:
+    token = linked(direct)
+    lead = "Para cualquier duda o comportamiento inesperado, "
+    form = requests.get(f"{site}/book/{token}", timeout=10).text
+    assert f"{lead}respondan al ticket, {SUPPORT_WAYS}" in form
+    direct.clock.advance(timedelta(days=7, minutes=1))
+    expired = requests.get(f"{site}/book/{token}", timeout=10).text
+    assert f"{lead}respondan al ticket, {SUPPORT_WAYS}" in expired
+    tampered = requests.get(f"{site}/book/nonsense", timeout=10).text
+    assert f"{lead}{SUPPORT_WAYS}" in tampered  # no request: no ticket to answer
+    assert all(". https://" not in page for page in (form, expired, tampered))
 
 
 @pytest.mark.parametrize("site", ["direct"], indirect=True)
@@ -480,7 +503,7 @@ def test_a_holiday_is_named_without_the_regions_codes() -> None:
         rules, now=START, duration=timedelta(minutes=15), bookings=[], weeks=3)}  # fmt: skip
     assert days["2026-12-08"].reasons == ("és festiu: Immaculada Concepció",)
     assert days["2026-12-07"].reasons == ("és vigília de festiu: Immaculada Concepció",)
-    assert days["2026-12-05"].reasons == ("és dissabte, cap de setmana",)  # not also an eve
+    assert days["2026-12-05"].reasons == ("és cap de setmana",)  # not also an eve
     assert not any("ES-" in r for d in days.values() for r in d.reasons)
 
 
@@ -501,3 +524,16 @@ def test_the_page_names_provider_and_customer_and_loads_only_the_configured_logo
     policy = page.headers["Content-Security-Policy"]
     assert "img-src data: https://cdn.soffid.example;" in policy
     assert "default-src 'none'" in policy
+
+
+def test_a_holiday_is_called_by_its_common_name() -> None:
+    config = make_config()
+    days = {}
+    for language in ("es", "ca", "en"):
+        rules = customer_rules(rules_for(config, config.customers[0]), language)
+        offer = offer_days(rules, now=START, duration=timedelta(minutes=15), bookings=[], weeks=5)
+        days[language] = {d.day.isoformat(): d.reasons for d in offer}
+    assert days["es"]["2026-12-25"][0] == "es festivo: Navidad"  # not "Natividad del Señor"
+    assert days["ca"]["2026-12-25"][0] == "és festiu: Nadal"
+    assert days["ca"]["2026-12-24"] == ("és vigília de festiu: Nadal",)
+    assert days["en"]["2026-12-25"][0] == "it is a public holiday: Christmas Day"

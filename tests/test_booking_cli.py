@@ -78,6 +78,8 @@ def test_an_email_request_is_booked_through_its_link_on_serve_and_accepted(
     token = token_in([proposals.get_body(("plain",)).get_content()])  # type: ignore[union-attr]
     page = choose(served, token, "first")  # not a slot: the page says so, nothing is booked
     assert page.status_code == 400 and "No hem entès la franja" in page.text
+    assert "responeu el nostre correu" in page.text  # no ticket to answer
+    assert "responeu al tiquet" not in page.text
     chosen = choose(served, token, offered(page.text)[0])
     assert chosen.status_code == 200 and "Hem rebut la vostra elecció" in chosen.text
     deadline = time.monotonic() + 15

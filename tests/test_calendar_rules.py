@@ -282,3 +282,19 @@ def test_reasons_follow_the_operator_language() -> None:
     assert english.reasons[0].text == "it is a Friday"
     catalan = verdict("2026-06-23", CT, language="ca")
     assert "Sant Joan" in catalan.reasons[0].text
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [("es", "es fin de semana"), ("ca", "és cap de setmana"), ("en", "it is a weekend")],
+)
+def test_a_weekend_day_says_only_that_it_is_a_weekend(language: str, sentence: str) -> None:
+    saturday = verdict("2026-11-28", CT, language=language)
+    assert saturday.reasons[0].code == "weekend"
+    assert saturday.reasons[0].text == sentence
+
+
+def test_catalan_elides_the_article_before_a_holiday_on_the_eleventh() -> None:
+    eve = verdict("2026-09-10", CT, language="ca")  # Thursday; 11 September is the Diada
+    assert eve.codes == ("eve_of_holiday",)
+    assert eve.reasons[0].text.endswith(" l'11/09/2026"), eve.reasons[0].text

@@ -76,7 +76,7 @@ def test_plan_summarises_a_long_run_of_skipped_days() -> None:
     assert result.exit_code == 0, result.output
     skipped = result.stdout.split("Días saltados (16):")[1]
     assert "28/12/2026–31/12/2026  vacation: vacaciones de Soffid: Navidad" in skipped
-    assert "26/12/2026–27/12/2026  weekend\n" in skipped
+    assert "26/12/2026–27/12/2026  weekend: es fin de semana\n" in skipped
     runs = [line for line in skipped.splitlines() if line[2:4].isdigit()]
     assert len(runs) == 10  # 16 days in 10 runs, one line each
 

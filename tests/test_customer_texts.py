@@ -255,3 +255,7 @@ def test_catalan_sentences_elide_and_one_oclock_is_singular() -> None:
     assert say("es", "at_time", day="martes", time="01:00") == "martes a la 01:00"
     assert say("ca", "at_time", day="dimarts", time="01:30") == "dimarts a la 01:30"
     assert say("ca", "at_time", day="dimarts", time="11:00") == "dimarts a les 11:00"
+    tested = say("ca", "test_ok", name="addon-diba", env="TEST", when="01/12/2026", id=7)
+    assert tested == "addon-diba desplegat a TEST l'01/12/2026 (desplegament #7)"
+    assert "TEST el 02/12/2026" in say("ca", "test_ok", name="a", env="TEST", when="02/12/2026",
+                                       id=7)  # fmt: skip

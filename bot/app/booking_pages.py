@@ -45,6 +45,7 @@ from bot.domain.languages import LANGUAGES
 from bot.domain.model import Deployment, State
 from bot.domain.plain import plain
 from bot.domain.rendering import deployment_context, moment_words
+from bot.domain.support_line import support_sentence
 from bot.domain.texts import say
 from bot.domain.texts.calendar import day_and_month, long_date, weekday_headers
 from bot.domain.texts.grammar import al, de, del_, el
@@ -226,18 +227,23 @@ class BookingPages:
         words = moment_words(moment, self.desk.service.config, language) if moment else ""
         return {"slot": words, "slot_el": el(words), "slot_al": al(words), "slot_del": del_(words)}
 
-    def _render(self, name: str, language: str, status: int, **context: Any) -> Response:
-        config = self.desk.service.config
-        provider = config.provider
-        support = [c.email for c in provider.support_team] or [config.smtp.sender]
+    def _render(
+        self,
+        name: str,
+        language: str,
+        status: int,
+        *,
+        deployment: Deployment | None = None,
+        **context: Any,
+    ) -> Response:
+        provider = self.desk.service.config.provider
         context = (
             {"customer": ""}
             | context
             | {
                 "language": language,
                 "t": lambda key, **values: say(language, key, **values),
-                "support": say(language, "book_support", address=support[0]),
-                "support_portal": provider.support_portal,
+                "support": self._support(deployment, language),
                 "provider": provider.name,
                 "logo_url": provider.logo_url,
             }
@@ -252,6 +258,19 @@ class BookingPages:
             )
         return response
 
+    def _support(self, deployment: Deployment | None, language: str) -> str:
+        """How the customer reaches support, as the e-mails say it, led by a reply to the
+        request: to its ticket, or to our e-mail when it came by e-mail; without a request (a
+        tampered link) and no way the provider gives, a mail to deploybot's sender."""
+        config = self.desk.service.config
+        provider, first = config.provider, []
+        if deployment is not None:
+            by_email = deployment.first_ticket_id is None
+            first.append(say(language, "book_reply_email" if by_email else "book_reply_ticket"))
+        elif not (provider.support_team or provider.support_phone or provider.support_portal):
+            first.append(say(language, "support_write", address=config.smtp.sender))
+        return support_sentence(provider, language, html=True, first=first)
+
     def _closed(self, opened: Opened, request: Request) -> Response:
         deployment = opened.deployment if opened.standing != "tampered" else None
         language = self._language(deployment, request)
@@ -262,7 +281,7 @@ class BookingPages:
         title = "book_tampered_title" if opened.standing == "tampered" else "book_closed_title"
         customer = "" if deployment is None else deployment.customer
         return self._render("book_message", language, status, title=say(language, title),
-                            lines=lines, customer=customer)  # fmt: skip
+                            lines=lines, customer=customer, deployment=deployment)  # fmt: skip
 
     def _spent_lines(self, deployment: Deployment, language: str) -> list[str]:
         """Where a spent link's deployment stands now; a rolled-back one says a new date
@@ -288,14 +307,15 @@ class BookingPages:
         title, lines = say(language, f"{key}_title"), [say(language, key)]
         customer = "" if deployment is None else deployment.customer
         return self._render("book_message", language, status, title=title, lines=lines,
-                            customer=customer)  # fmt: skip
+                            customer=customer, deployment=deployment)  # fmt: skip
 
     def _done(self, deployment: Deployment, kind: str, start: datetime) -> Response:
         language = self._language(deployment)
         key = "book_done" if kind == "booked" else "book_chosen"
         return self._render("book_message", language, 200, title=say(language, f"{key}_title"),
                             lines=[say(language, key, **self._words(language, start))],
-                            outcome=kind, customer=deployment.customer)  # fmt: skip
+                            outcome=kind, customer=deployment.customer,
+                            deployment=deployment)  # fmt: skip
 
     def _form(
         self,
@@ -335,7 +355,7 @@ class BookingPages:
         }
         del context["language"]
         response = self._render("book", language, status, title=say(language, "book_title"),
-                                **context)  # fmt: skip
+                                deployment=deployment, **context)  # fmt: skip
         response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="Strict",
                             secure=request.scheme == "https", path="/book/")  # fmt: skip
         return response

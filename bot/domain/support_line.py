@@ -3,6 +3,8 @@ the portal — whichever the provider has — as one CLDR list in the customer's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import markupsafe
 
 from bot.config.models import Provider
@@ -10,10 +12,13 @@ from bot.domain.texts import say
 from bot.domain.texts.calendar import list_words
 
 
-def support_sentence(provider: Provider, language: str, *, html: bool = False) -> str:
+def support_sentence(
+    provider: Provider, language: str, *, html: bool = False, first: Sequence[str] = ()
+) -> str:
     """ "Para cualquier duda …, escriban a soporte@…, llámennos al … o abran un ticket en el
-    portal de soporte: https://…" (in HTML: escaped, the portal a link); "reply to this
-    email" when the provider gives no way."""
+    portal de soporte: https://…" (in HTML: escaped, the portal a link); ``first``, ways the
+    caller knows ("respondan al ticket"), said before the provider's; "reply to this email"
+    when there is no way at all."""
 
     def value(text: str, link: bool = False) -> str:
         if not html:
@@ -21,7 +26,7 @@ def support_sentence(provider: Provider, language: str, *, html: bool = False) -
         escaped = markupsafe.escape(text)
         return f'<a href="{escaped}">{escaped}</a>' if link else str(escaped)
 
-    ways = []
+    ways = [value(way) for way in first]
     if provider.support_team:
         ways.append(say(language, "support_write", address=value(provider.support_team[0].email)))
     if provider.support_phone:

@@ -18,7 +18,7 @@ import holidays
 
 from bot.config.models import WEEKDAYS, Config, Customer, HolidayRegion, Vacation
 from bot.domain.texts import say
-from bot.domain.texts.calendar import short_date, weekday_name
+from bot.domain.texts.calendar import holiday_name, short_date, weekday_name
 
 #: Every refusal code, in the order reasons are reported.
 REASON_CODES: tuple[str, ...] = (
@@ -255,13 +255,18 @@ _HOLIDAY_LANGUAGES = {"es": "es", "ca": "ca", "en": "en_US"}
 
 @functools.lru_cache(maxsize=256)
 def public_holidays(country: str, subdiv: str | None, year: int, language: str) -> dict[date, str]:
-    """The public holidays of a region in one year, named in ``language`` where available."""
+    """The public holidays of a region in one year, named in ``language`` where available, as
+    people say them (:func:`~bot.domain.texts.calendar.holiday_name`; the package joins several
+    holidays on one date with "; ")."""
     wanted = _HOLIDAY_LANGUAGES.get(language, language)
     probe = holidays.country_holidays(country, subdiv=subdiv, years=[])
     supported = getattr(probe, "supported_languages", ())
     lang = wanted if wanted in supported else None
     table = holidays.country_holidays(country, subdiv=subdiv, years=year, language=lang)
-    return dict(table.items())
+    return {
+        day: "; ".join(holiday_name(language, part.strip()) for part in names.split(";"))
+        for day, names in table.items()
+    }
 
 
 def holiday_names(side: Side, day: date, language: str) -> list[tuple[str, bool]]:
@@ -317,8 +322,7 @@ def _closed_reasons(rules: SlotRules, day: date) -> list[Reason]:
     lang = rules.language
     reasons: list[Reason] = []
     if day.weekday() >= 5:
-        reasons.append(Reason("weekend", lambda: say(lang, "weekend",
-                                                     weekday=weekday_name(lang, day))))  # fmt: skip
+        reasons.append(Reason("weekend", lambda: say(lang, "weekend")))
     for name, whose in _holidays_on(rules, day):
         reasons.append(Reason("holiday", say(lang, "holiday", name=name, whose=whose), name))
     for side, closure in _vacations_on(rules, day):

@@ -32,7 +32,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_unavailable": "nuestro equipo no está disponible",
         "book_taken": "la franja ya está ocupada por otro despliegue",
         "book_too_soon": "es demasiado pronto para avisar a todos",
-        "book_too_far": "está demasiado lejos",
+        "book_too_far": "es una fecha demasiado lejana",
         "book_past_day": "ya ha pasado",
         "book_refused": "No se puede reservar el {slot}: {reasons}. Elijan otra de las franjas "
         "disponibles.",
@@ -40,7 +40,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "una hora.",
         "book_outside": "No se puede reservar esa fecha: {reasons}. Elijan una de las franjas "
         "disponibles del calendario.",
-        "book_off_grid": "La hora debe ser en minutos exactos, de 5 en 5 (por ejemplo, 10:05): "
+        "book_off_grid": "La hora debe ir en intervalos de 5 minutos (por ejemplo, 10:05): "
         "elijan una franja de la lista, o un día y una hora.",
         "book_done_title": "Despliegue reservado",
         "book_done": "El despliegue queda reservado para el {slot}. Les hemos enviado la "
@@ -59,7 +59,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_superseded": "Este enlace ya no es válido: la solicitud ha cambiado y les "
         "enviaremos (o ya les hemos enviado) nuevas propuestas.",
         "book_cancelled": "Esta solicitud de despliegue se ha cancelado.",
-        "book_support": "Si necesitan ayuda, respondan al ticket o escriban a {address}.",
+        "book_reply_ticket": "respondan al ticket",
+        "book_reply_email": "respondan a nuestro correo",
         "book_too_many": "Demasiados intentos con este enlace. Esperen unos minutos y vuelvan a "
         "intentarlo.",
         "book_form_expired": "El formulario ha caducado. Vuelvan a cargar la página e "
@@ -125,7 +126,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_unavailable": "el nostre equip no està disponible",
         "book_taken": "la franja ja està ocupada per un altre desplegament",
         "book_too_soon": "és massa aviat per avisar tothom",
-        "book_too_far": "és massa lluny",
+        "book_too_far": "és una data massa llunyana",
         "book_past_day": "ja ha passat",
         "book_refused": "No es pot reservar {slot_el}: {reasons}. Trieu una altra de les "
         "franges disponibles.",
@@ -133,7 +134,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "hora.",
         "book_outside": "No es pot reservar aquesta data: {reasons}. Trieu una de les franges "
         "disponibles del calendari.",
-        "book_off_grid": "L'hora ha de ser en minuts exactes, de 5 en 5 (per exemple, 10:05): "
+        "book_off_grid": "L'hora ha d'anar de 5 en 5 minuts (per exemple, 10:05): "
         "trieu una franja de la llista, o un dia i una hora.",
         "book_done_title": "Desplegament reservat",
         "book_done": "El desplegament queda reservat per {slot_al}. Us hem enviat la "
@@ -152,7 +153,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_superseded": "Aquest enllaç ja no és vàlid: la sol·licitud ha canviat i us "
         "enviarem (o ja us hem enviat) noves propostes.",
         "book_cancelled": "Aquesta sol·licitud de desplegament s'ha cancel·lat.",
-        "book_support": "Si necessiteu ajuda, responeu al tiquet o escriviu a {address}.",
+        "book_reply_ticket": "responeu al tiquet",
+        "book_reply_email": "responeu el nostre correu",
         "book_too_many": "Massa intents amb aquest enllaç. Espereu uns minuts i torneu-ho a "
         "provar.",
         "book_form_expired": "El formulari ha caducat. Torneu a carregar la pàgina i proveu-ho "
@@ -226,7 +228,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "day and a time.",
         "book_outside": "That date cannot be booked: {reasons}. Please choose one of the "
         "available slots in the calendar.",
-        "book_off_grid": "The time must be in whole minutes, in steps of 5 (for example 10:05): "
+        "book_off_grid": "The time must be a multiple of 5 minutes (for example 10:05): "
         "choose a slot from the list, or a day and a time.",
         "book_done_title": "Deployment booked",
         "book_done": "The deployment is booked for {slot}. We have sent you the confirmation by "
@@ -245,7 +247,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "book_superseded": "This link is no longer valid: the request has changed and we will "
         "send (or have sent) you new proposals.",
         "book_cancelled": "This deployment request has been cancelled.",
-        "book_support": "If you need help, reply to the ticket or write to {address}.",
+        "book_reply_ticket": "reply to the ticket",
+        "book_reply_email": "reply to our email",
         "book_too_many": "Too many attempts with this link. Please wait a few minutes and try "
         "again.",
         "book_form_expired": "The form has expired. Please reload the page and try again.",

@@ -14,7 +14,7 @@ FALLBACK = "en"
 
 SENTENCES: dict[str, dict[str, str]] = {
     "es": {
-        "weekend": "es {weekday}, fin de semana",
+        "weekend": "es fin de semana",
         "holiday": "es festivo: {name} ({whose})",
         "vacation": "vacaciones de {owner}: {label} ({start} – {end})",
         "friday": "es viernes",
@@ -39,12 +39,12 @@ SENTENCES: dict[str, dict[str, str]] = {
         "unnamed_vacation": "vacaciones",
     },
     "ca": {
-        "weekend": "és {weekday}, cap de setmana",
+        "weekend": "és cap de setmana",
         "holiday": "és festiu: {name} ({whose})",
         "vacation": "vacances {owner:de}: {label} ({start} – {end})",
         "friday": "és divendres",
         "eve_of_non_working_day": "és vigília d'un dia no laborable ({weekday} {date})",
-        "eve_of_holiday": "és vigília de festiu: {name} ({whose}) el {date}",
+        "eve_of_holiday": "és vigília de festiu: {name} ({whose}) {date:el}",
         "eve_of_subject": "vigília: {name}",
         "eve_of_vacation": "és vigília de vacances {owner:de}: {label} (des {start:del})",
         "outside_window_day": "el {weekday} no és a la finestra {customer:de} ({window})",
@@ -64,7 +64,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "unnamed_vacation": "vacances",
     },
     "en": {
-        "weekend": "it is a {weekday}, a weekend day",
+        "weekend": "it is a weekend",
         "holiday": "it is a public holiday: {name} ({whose})",
         "vacation": "{owner} is on holiday: {label} ({start} – {end})",
         "friday": "it is a Friday",
@@ -89,6 +89,20 @@ SENTENCES: dict[str, dict[str, str]] = {
         "unnamed_vacation": "holiday",
     },
 }
+
+
+#: The names people say for the holidays the ``holidays`` package names formally (its "Natividad
+#: del Señor" is everyone's "Navidad"); every other name is read as the package writes it.
+HOLIDAY_NAMES: dict[str, dict[str, str]] = {
+    "es": {"Natividad del Señor": "Navidad", "Epifanía del Señor": "Día de Reyes"},
+    "ca": {"Nativitat del Senyor": "Nadal"},
+    "en": {"Labor Day": "Labour Day"},  # the package writes American English
+}
+
+
+def holiday_name(language: str, name: str) -> str:
+    """A public holiday's name as people say it in ``language``: ``Navidad``, ``Nadal``."""
+    return HOLIDAY_NAMES.get(language, {}).get(name, name)
 
 
 def locale_of(language: str) -> str:
