@@ -77,17 +77,28 @@ class Orders:
         self.reads = reads
         self.live = live or LiveChecks()
 
-    def carry_out(self, routed: Routed, ticket: Ticket, reads: ZammadReads, *, cause: str) -> int:
-        """Carry out one routed order from ``ticket``; returns how many events it applied."""
+    def carry_out(
+        self,
+        routed: Routed,
+        ticket: Ticket | None = None,
+        reads: ZammadReads | None = None,
+        *,
+        cause: str = "",
+    ) -> int:
+        """Carry out one routed order (from ``ticket``, or from no ticket: a timer, GitLab, the
+        command line); returns how many events it applied."""
         match routed:
             case Reply():
                 self.committer.reply(routed)
                 return 0
             case RequestOrder():
+                reads = reads or self.reads()
                 tickets = [reads.ticket(ticket_id) for ticket_id in routed.ticket_ids]
                 self.request(tickets, routed.origin, reads, cause=routed.cause)
                 return 1
             case Recheck():
+                reads = reads or self.reads()
+                ticket = ticket or reads.ticket(routed.ticket_id)
                 self.request(
                     [ticket], routed.origin, reads, cause=cause, environment=routed.environment
                 )
@@ -103,26 +114,27 @@ class Orders:
     def _on_deployment(
         self,
         routed: CheckOrder | ScheduleOrder | StartOrder | DoneOrder | VerifyOrder | Transition,
-        ticket: Ticket,
-        reads: ZammadReads,
+        ticket: Ticket | None,
+        reads: ZammadReads | None,
         *,
         cause: str,
     ) -> int:
         deployment = self.store.deployment(routed.deployment_id)
         if deployment is None:
             return 0
+        if isinstance(routed, Transition):
+            self.committer.handle(deployment, routed.event, dict(routed.details))
+            return 1
+        # A person's order through Zammad waits while GitLab does not answer; others do not.
+        asked = Asked(cause, ticket.id, routed.origin) if ticket is not None else None
         match routed:
-            case Transition():
-                self.committer.handle(deployment, routed.event)
             case CheckOrder():
-                asked = Asked(cause, ticket.id, routed.origin)
-                self.check_booked(deployment, routed.origin, reads=reads, asked=asked)
+                self.check_booked(deployment, routed.origin, reminder=routed.reminder,
+                                  reads=reads, asked=asked)  # fmt: skip
             case ScheduleOrder():
-                asked = Asked(cause, ticket.id, routed.origin)
                 self.schedule(deployment, routed.origin, routed.start, duration=routed.duration,
                               force=routed.force, reads=reads, asked=asked)  # fmt: skip
             case StartOrder():
-                asked = Asked(cause, ticket.id, routed.origin)
                 self.start(deployment, routed.origin, force=routed.force, reads=reads, asked=asked)
             case DoneOrder():
                 self.done(deployment, routed.origin, force=routed.force)

@@ -31,14 +31,11 @@ from bot.app.zammad_acting import ZammadActing
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
 from bot.domain.booking_link import BookingLinks
-from bot.domain.events import (
-    DelayDue,
-    Origin,
-    OverdueDue,
-)
+from bot.domain.effects import timer_kind
+from bot.domain.events import Origin
 from bot.domain.lifecycle import PENDING
-from bot.domain.model import Deployment
 from bot.domain.rendering import Renderer
+from bot.domain.routing import route_timer
 from integrations.gitlab import GitLabError
 from integrations.zammad import ZammadError
 
@@ -136,7 +133,8 @@ class Service:
     # -- timers, GitLab, the outbox ------------------------------------------------------------
 
     def fire_timers(self) -> int:
-        """Fire every timer that has come due (also those that came due while stopped).
+        """Fire every timer that has come due (also those that came due while stopped), each
+        routed to its order (``routing.route_timer``).
 
         A timer whose outside reads fail (a reminder re-checks Zammad and GitLab) stays armed
         for the next cycle and holds up no other timer.
@@ -146,23 +144,18 @@ class Service:
             deployment = self.store.deployment(timer.deployment_id)
             if deployment is None:
                 continue
+            kind = timer_kind(timer.name)
+            if kind is None:
+                log.warning("timer=%s deployment=%s error=unknown timer", timer.name, deployment.id)
+                continue
             try:
-                self._fire(timer.name, deployment)
+                self.orders.carry_out(route_timer(kind, deployment))
             except (ZammadError, GitLabError) as error:
                 log.warning("timer=%s deployment=%s error=%s", timer.name, deployment.id, error)
                 self.health.failed(system_of(error, "zammad"), error)
                 continue
             fired += 1
         return fired
-
-    def _fire(self, name: str, deployment: Deployment) -> None:
-        origin = Origin("timer", "deploybot")
-        if name == "reminder":
-            self.orders.check_booked(deployment, origin, reminder=True)
-        elif name == "overdue":
-            self.committer.handle(deployment, OverdueDue(origin), {"timer": name})
-        else:
-            self.committer.handle(deployment, DelayDue(origin), {"timer": name})
 
     def poll_gitlab(self, reads: ZammadReads | None = None) -> int:
         """Announce new production releases on the tickets they fix; re-check pending requests."""

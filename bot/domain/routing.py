@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import assert_never
+from typing import Literal, assert_never
 
-from bot.config.models import Config
+from bot.config.models import Config, ZammadTags
 from bot.domain.commands import (
     Cancel,
     CheckAgain,
@@ -37,13 +37,15 @@ from bot.domain.commands import (
     parse_command,
     usage_line,
 )
-from bot.domain.effects import OutboxEffect, PostNote, SetTags
+from bot.domain.effects import OutboxEffect, PostNote, SetTags, TimerKind
 from bot.domain.events import (
     CancelRequested,
+    DelayDue,
     DelayRequested,
     DetailsChanged,
     Event,
     Origin,
+    OverdueDue,
     RollbackRequested,
 )
 from bot.domain.keys import effect_key, note_cause, tag_cause, ticket_scope
@@ -154,18 +156,22 @@ class VerifyOrder:
 
 @dataclass(frozen=True)
 class CheckOrder:
-    """Re-check a booked deployment: the shell adds the prerequisite report."""
+    """Re-check a booked deployment: the shell adds the prerequisite report (``reminder``: the
+    reminder timer asks, the working day before the slot)."""
 
     deployment_id: str
     origin: Origin
+    reminder: bool = False
 
 
 @dataclass(frozen=True)
 class Transition:
-    """An event that needs nothing gathered, for the lifecycle to apply."""
+    """An event that needs nothing gathered, for the lifecycle to apply (``details``: what the
+    audit keeps of who asked, beyond the event)."""
 
     deployment_id: str
     event: Event
+    details: tuple[tuple[str, str], ...] = ()
 
 
 Routed = (
@@ -379,41 +385,93 @@ def _stray(
     return Reply(answer.scope, "stray-tags", origin, effects, tuple(names))
 
 
+def route_timer(kind: TimerKind, deployment: Deployment) -> Routed:
+    """What a timer of the deployment asks for when it comes due (the one place that says it:
+    a kind of timer without a case here is a type error)."""
+    origin, d = Origin("timer", "deploybot"), deployment.id
+    match kind:
+        case "reminder":
+            return CheckOrder(d, origin, reminder=True)
+        case "overdue":
+            return Transition(d, OverdueDue(origin), (("timer", kind),))
+        case "delay":
+            return Transition(d, DelayDue(origin), (("timer", kind),))
+        case _:
+            assert_never(kind)
+
+
+#: What a trigger tag asks for (each tag's name comes from the configuration).
+TagRole = Literal["slot", "accept", "start", "delay", "rollback", "done", "cancel"]
+
+
+def tag_role(tag: str, tags: ZammadTags) -> TagRole | None:
+    """What a trigger tag asks for; None for a tag that is no order (it is left alone)."""
+    if tag.startswith(tags.slot_prefix) and tag.removeprefix(tags.slot_prefix).isdigit():
+        return "slot"
+    roles: dict[str, TagRole] = {
+        tags.accept: "accept",
+        tags.start: "start",
+        tags.delay: "delay",
+        tags.rollback: "rollback",
+        tags.done: "done",
+        tags.cancel: "cancel",
+    }
+    return roles.get(tag)
+
+
 def _route_tag(
     ticket: TicketSeen, added: TagAdded, deployment: Deployment, config: Config, renderer: Renderer
 ) -> Routed:
-    tags = config.zammad.tags
+    """The order of one trigger tag (the one place that says it: a role without a case here is
+    a type error, and a tag with no role is answered by nothing)."""
     tag, d = added.tag, deployment.id
     origin = Origin("tag", added.by, ticket.id)
     answer = _Answer(d, tag_cause(tag, added.at), ticket.id)
-    if tag.startswith(tags.slot_prefix):
-        number = int(tag.removeprefix(tags.slot_prefix))
-        if 1 <= number <= len(deployment.proposals):
-            return ScheduleOrder(d, origin, deployment.proposals[number - 1])
-        problem = Problem.of("no_proposal", number=number, id=d)
-        usage = usage_line("schedule", note_language(config))
-        html = error_note(renderer, config, tag, [problem], usage)
-        effects = (answer.note(0, html), answer.untag(1, [tag]))
-        return Reply(d, "slot-refused", origin, effects, (tag,))
-    if tag == tags.accept:
-        if deployment.chosen is not None:
-            return ScheduleOrder(d, origin, deployment.chosen.start)
-        problem = Problem.of("no_choice", id=d)
-        html = error_note(
-            renderer, config, tag, [problem], usage_line("schedule", note_language(config))
-        )
-        effects = (answer.note(0, html), answer.untag(1, [tag]))
-        return Reply(d, "accept-refused", origin, effects, (tag,))
-    if tag == tags.start:
-        return StartOrder(d, origin)
-    if tag == tags.delay:
-        return Transition(d, DelayRequested(origin))
-    already = {tags.rollback: State.ROLLED_BACK, tags.cancel: State.CANCELLED}.get(tag)
+    role = tag_role(tag, config.zammad.tags)
+    already = {"rollback": State.ROLLED_BACK, "cancel": State.CANCELLED}.get(role or "")
     if already is not None and deployment.state is already:
         # The matching note command was just carried out: the tag only needs consuming.
         return Reply(d, "tag-consumed", origin, (answer.untag(0, [tag]),), (tag,))
-    if tag == tags.rollback:
-        return Transition(d, RollbackRequested(origin))
-    if tag == tags.done:
-        return DoneOrder(d, origin)
-    return Transition(d, CancelRequested(origin))
+    match role:
+        case "slot":
+            number = int(tag.removeprefix(config.zammad.tags.slot_prefix))
+            if 1 <= number <= len(deployment.proposals):
+                return ScheduleOrder(d, origin, deployment.proposals[number - 1])
+            problem = Problem.of("no_proposal", number=number, id=d)
+            return _refused(d, "slot-refused", origin, answer, tag, problem, config, renderer)
+        case "accept":
+            if deployment.chosen is not None:
+                return ScheduleOrder(d, origin, deployment.chosen.start)
+            problem = Problem.of("no_choice", id=d)
+            return _refused(d, "accept-refused", origin, answer, tag, problem, config, renderer)
+        case "start":
+            return StartOrder(d, origin)
+        case "delay":
+            return Transition(d, DelayRequested(origin))
+        case "rollback":
+            return Transition(d, RollbackRequested(origin))
+        case "done":
+            return DoneOrder(d, origin)
+        case "cancel":
+            return Transition(d, CancelRequested(origin))
+        case None:
+            return Reply(d, "tag-ignored", origin, (), (tag,))
+        case _:
+            assert_never(role)
+
+
+def _refused(
+    d: str,
+    event: str,
+    origin: Origin,
+    answer: _Answer,
+    tag: str,
+    problem: Problem,
+    config: Config,
+    renderer: Renderer,
+) -> Reply:
+    """A tag that asks for what cannot be: say why, with the usage, and take the tag off."""
+    usage = usage_line("schedule", note_language(config))
+    html = error_note(renderer, config, tag, [problem], usage)
+    effects = (answer.note(0, html), answer.untag(1, [tag]))
+    return Reply(d, event, origin, effects, (tag,))
