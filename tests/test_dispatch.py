@@ -15,6 +15,7 @@ import pytest
 
 from bot.app import codec
 from bot.app.executors import Channels, execute
+from bot.app.requesting import Opened
 from bot.domain import commands, routing
 from bot.domain.commands import PARSERS, Command, RawCommand
 from bot.domain.effects import (
@@ -45,11 +46,12 @@ from bot.domain.languages import LANGUAGES
 from bot.domain.lifecycle import transition
 from bot.domain.model import State
 from bot.domain.rendering import Renderer
+from bot.domain.replies import route_release
 from bot.domain.routing import CheckOrder, NoteSeen, TagAdded, TicketSeen, Transition
 from bot.domain.texts import CATALOGUE
 from tests.factories import at, make_config, make_deployment
 from tests.fakes import FakeCalendar, FakeLogs, FakeMailer, FakeZammad
-from tests.scenes import diba
+from tests.scenes import PROJECT, diba
 
 CONFIG = make_config()
 RENDERER = Renderer.for_config(CONFIG)
@@ -243,6 +245,31 @@ def test_a_timer_nobody_knows_is_not_taken_for_a_delay(tmp_path: Path) -> None:
                              event="seed", old_state=None)  # fmt: skip
     assert bot.service.fire_timers() == 0
     assert bot.deployment().state is State.IN_PROGRESS
+
+
+# -- one path per order: GitLab releases and requests ---------------------------------------
+
+
+def test_a_release_is_announced_and_rechecks_only_a_pending_request() -> None:
+    alone = route_release(1, "addon-diba", PROJECT, "3.2.12", CONFIG, RENDERER, pending=False)
+    assert [type(order) for order in alone] == [routing.Reply]
+    announced, recheck = route_release(
+        1, "addon-diba", PROJECT, "3.2.12", CONFIG, RENDERER, pending=True
+    )
+    assert isinstance(announced, routing.Reply) and announced.event == "release-announced"
+    assert recheck == routing.Recheck(Origin("gitlab", "gitlab", 1), 1)
+
+
+def test_a_request_is_opened_in_one_call_or_answered_why_not(tmp_path: Path) -> None:
+    bot = diba(tmp_path)
+    bot.zammad.add_ticket(9, "7419999", "Elsewhere", "Nobody we serve")
+    reads, origin = bot.service.reads(), Origin("tag", "Marta", 1)
+    requests = bot.service.orders.requests
+    opened = requests.open([reads.ticket(1)], origin, reads, cause="deploy@1")
+    assert isinstance(opened, Opened) and opened.deployment.customer == "DIBA"
+    assert opened.report.handled and opened.event.origin == origin
+    refused = requests.open([reads.ticket(9)], origin, reads, cause="deploy@1")
+    assert isinstance(refused, list) and [reply.scope for reply in refused] == ["ticket-9"]
 
 
 # -- the toy command of docs/explanation/architecture.md, "How to add a command" ------------

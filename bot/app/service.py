@@ -35,7 +35,7 @@ from bot.domain.effects import timer_kind
 from bot.domain.events import Origin
 from bot.domain.lifecycle import PENDING
 from bot.domain.rendering import Renderer
-from bot.domain.routing import route_timer
+from bot.domain.routing import RecheckDeployment, route_timer
 from integrations.gitlab import GitLabError
 from integrations.zammad import ZammadError
 
@@ -87,7 +87,7 @@ class Service:
             config,
             store,
             self.committer,
-            Requests(config, store, gitlab, clock, links),
+            Requests(config, store, gitlab, clock, links, self.renderer),
             clock=clock,
             reads=self.reads,
         )
@@ -182,7 +182,8 @@ class Service:
         try:
             for deployment in self.store.deployments(states=list(PENDING)):
                 if deployment.customer in customers:
-                    self.orders.recheck(deployment, Origin("webhook", "gitlab"))
+                    order = RecheckDeployment(deployment.id, Origin("webhook", "gitlab"))
+                    self.orders.carry_out(order)
                     count += 1
         except (GitLabError, ZammadError):
             self._nudged |= projects  # tried again next cycle: a hook is never lost

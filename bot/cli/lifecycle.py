@@ -3,7 +3,6 @@ rollback, cancel."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import re
@@ -37,11 +36,19 @@ from bot.domain.events import (
     Origin,
     RollbackRequested,
 )
-from bot.domain.lifecycle import new_deployment
 from bot.domain.model import ComponentVersion, Deployment, State
+from bot.domain.routing import (
+    DoneOrder,
+    MailedRequest,
+    ScheduleOrder,
+    StartOrder,
+    Transition,
+    VerifyOrder,
+)
 from integrations.secrets import MissingSecretError
 
 if TYPE_CHECKING:
+    from bot.app.orders import Given
     from bot.app.service import Service
 
 
@@ -143,6 +150,13 @@ def _finish(service: Service, deployment: Deployment) -> None:
         raise SystemExit(1)
 
 
+def _given(given: Given) -> Deployment:
+    """The deployment an order left (every order of the command line has one)."""
+    if given.deployment is None:
+        fail("the order changed no deployment", code=1)
+    return given.deployment
+
+
 def _one_line(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A person's name on one line: a line break or control character would forge a line of
     the audit trail or the log."""
@@ -196,27 +210,23 @@ def request_command(
     except CommandError as exc:
         fail(f"--components: {exc}")
     service = build_service(config)
-    now = utc_now()
     asserted = (config.zammad.tags.customer_validated,) if customer_validated else ()
-    deployment = new_deployment(
-        service.store.next_deployment_id(customer.name, now.year),
+    order = MailedRequest(
+        Origin("cli", _user(by)),
         customer.name,
-        environment or customer.default_environment.name,
-        now,
+        tuple(ComponentVersion(n, v) for n, v in parsed),
         requested_by=emails,
-    )
-    deployment = dataclasses.replace(
-        deployment,
-        email_requesters=tuple(a.strip() for a in emails.split(",") if a.strip()),
-        email_thread=thread,
+        requesters=tuple(a.strip() for a in emails.split(",") if a.strip()),
+        environment=environment,
+        thread=thread,
         description=description,
         asserted_tags=asserted,
         rollback_plan=rollback_plan,
-        components=tuple(ComponentVersion(n, v) for n, v in parsed),
     )
-    facts, report = service.orders.check(deployment)
-    print_report(report, config.provider.language)
-    deployment = service.orders.record_request(deployment, facts, report, Origin("cli", _user(by)))
+    given = service.orders.give(order)
+    if given.report is not None:
+        print_report(given.report, config.provider.language)
+    deployment = _given(given)
     for number, start in enumerate(deployment.proposals, start=1):
         click.echo(f"  proposal {number}: {start.astimezone(config.provider.tz):%Y-%m-%d %H:%M}")
     if deployment.proposals and service.links and customer.booking.self_service != "off":
@@ -259,14 +269,9 @@ def schedule_command(
     except CommandError as exc:
         fail(str(exc))
     length = parse_duration_option(duration, timedelta(0)) if duration else None
-    deployment = service.orders.schedule(
-        _deployment(service, deployment_id),
-        Origin("cli", _user(by)),
-        start,
-        duration=length,
-        force=force,
-    )
-    _finish(service, deployment)
+    deployment = _deployment(service, deployment_id)
+    order = ScheduleOrder(deployment.id, Origin("cli", _user(by)), start, length, force)
+    _finish(service, _given(service.orders.give(order)))
 
 
 @main.command("accept")
@@ -281,8 +286,8 @@ def accept_command(deployment_id: str, by: str | None, config_path: Path | None)
     deployment = _deployment(service, deployment_id)
     if deployment.chosen is None:
         fail(f"{deployment.id}: the customer has chosen no slot through the booking link")
-    chosen = deployment.chosen.start
-    _finish(service, service.orders.schedule(deployment, Origin("cli", _user(by)), chosen))
+    order = ScheduleOrder(deployment.id, Origin("cli", _user(by)), deployment.chosen.start)
+    _finish(service, _given(service.orders.give(order)))
 
 
 @main.command("start")
@@ -299,9 +304,8 @@ def start_command(
     _configure_logging()
     config = load(config_path)
     service = build_service(config)
-    deployment = service.orders.start(
-        _deployment(service, deployment_id), Origin("cli", _user(by)), force=force
-    )
+    order = StartOrder(_deployment(service, deployment_id).id, Origin("cli", _user(by)), force)
+    deployment = _given(service.orders.give(order))
     if deployment.state is State.IN_PROGRESS:
         html = service.renderer.deployment_note("checklist", deployment, config, now=utc_now())
         click.echo(re.sub(r"\n\s*\n", "\n", note_text(html)).strip())
@@ -316,9 +320,8 @@ def _simple_event(
 ) -> None:
     _configure_logging()
     service = build_service(load(config_path))
-    origin = Origin("cli", _user(by))
-    deployment = service.committer.handle(_deployment(service, deployment_id), make(origin))
-    _finish(service, deployment)
+    order = Transition(_deployment(service, deployment_id).id, make(Origin("cli", _user(by))))
+    _finish(service, _given(service.orders.give(order)))
 
 
 @main.command("delay")
@@ -345,9 +348,8 @@ def done_command(
     """Close a deployment: end email, comments, log row, calendar."""
     _configure_logging()
     service = build_service(load(config_path))
-    origin = Origin("cli", _user(by))
-    deployment = service.orders.done(_deployment(service, deployment_id), origin, force=force)
-    _finish(service, deployment)
+    order = DoneOrder(_deployment(service, deployment_id).id, Origin("cli", _user(by)), force)
+    _finish(service, _given(service.orders.give(order)))
 
 
 @main.command("verify-live")
@@ -360,7 +362,9 @@ def verify_live_command(deployment_id: str, by: str | None, config_path: Path | 
     config = load(config_path)
     service = build_service(config)
     deployment = _deployment(service, deployment_id)
-    flight = service.orders.verify(deployment, Origin("cli", _user(by)))
+    flight = service.orders.give(VerifyOrder(deployment.id, Origin("cli", _user(by)))).flight
+    if flight is None:
+        fail(f"no deployment {deployment.id}", code=1)
     _finish(service, deployment)
     for outcome in flight.outcomes:
         why = outcome.problem.text("en") if outcome.problem else "failed"

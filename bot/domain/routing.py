@@ -50,7 +50,7 @@ from bot.domain.events import (
 )
 from bot.domain.keys import effect_key, note_cause, tag_cause, ticket_scope
 from bot.domain.lifecycle import PENDING, RUNNING
-from bot.domain.model import Deployment, State
+from bot.domain.model import ComponentVersion, Deployment, State
 from bot.domain.problems import Problem
 from bot.domain.rendering import Renderer, note_language
 
@@ -118,6 +118,32 @@ class Recheck:
 
 
 @dataclass(frozen=True)
+class RecheckDeployment:
+    """Gather a pending deployment's facts again, its components as they are, and record the
+    new report (GitLab answers again, or a hook says a project changed)."""
+
+    deployment_id: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class MailedRequest:
+    """Open a deployment requested by email (no ticket, from the command line): the shell
+    gathers its facts, the domain plans the request."""
+
+    origin: Origin
+    customer: str
+    components: tuple[ComponentVersion, ...]
+    requested_by: str
+    requesters: tuple[str, ...]
+    environment: str | None = None
+    thread: str | None = None
+    description: str = ""
+    asserted_tags: tuple[str, ...] = ()
+    rollback_plan: str = ""
+
+
+@dataclass(frozen=True)
 class ScheduleOrder:
     """Schedule: the shell adds the prerequisite report and the other bookings."""
 
@@ -178,6 +204,8 @@ Routed = (
     Reply
     | RequestOrder
     | Recheck
+    | RecheckDeployment
+    | MailedRequest
     | CheckOrder
     | ScheduleOrder
     | StartOrder
@@ -405,18 +433,12 @@ TagRole = Literal["slot", "accept", "start", "delay", "rollback", "done", "cance
 
 
 def tag_role(tag: str, tags: ZammadTags) -> TagRole | None:
-    """What a trigger tag asks for; None for a tag that is no order (it is left alone)."""
+    """What a trigger tag asks for (each role but ``slot`` is the ``zammad.tags`` field that
+    names its tag); None for a tag that is no order."""
     if tag.startswith(tags.slot_prefix) and tag.removeprefix(tags.slot_prefix).isdigit():
         return "slot"
-    roles: dict[str, TagRole] = {
-        tags.accept: "accept",
-        tags.start: "start",
-        tags.delay: "delay",
-        tags.rollback: "rollback",
-        tags.done: "done",
-        tags.cancel: "cancel",
-    }
-    return roles.get(tag)
+    named: tuple[TagRole, ...] = ("accept", "start", "delay", "rollback", "done", "cancel")
+    return next((role for role in named if getattr(tags, role) == tag), None)
 
 
 def _route_tag(
