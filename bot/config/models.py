@@ -55,7 +55,7 @@ from bot.config.sections import (
     ZammadTags,
 )
 from bot.config.step3 import VERSION_PLACEHOLDER, LiveCheck, Monitoring
-from bot.domain.languages import Language
+from bot.languages import Language
 
 # The names other modules read from here (the models, their sections and value types).
 __all__ = [
