@@ -5,34 +5,54 @@ command of docs/explanation/architecture.md added through the documented steps."
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast, get_args
 
 import pytest
 
+from bot.app import codec
 from bot.app.executors import Channels, execute
+from bot.app.requesting import Opened
 from bot.domain import commands, routing
 from bot.domain.commands import PARSERS, Command, RawCommand
 from bot.domain.effects import (
+    CalendarEvent,
+    Effect,
+    Email,
     LogRow,
     OutboxEffect,
     PlayJob,
     PostNote,
+    PublishCalendarEvent,
+    ScheduleTimer,
+    SendEmail,
+    SetTags,
+    TimerKind,
     UpsertLogRow,
     channel_of,
     describe,
 )
-from bot.domain.events import EVENT_NAMES, Event, Origin
+from bot.domain.events import (
+    EVENT_NAMES,
+    CancelRequested,
+    DelayDue,
+    Event,
+    Origin,
+    OverdueDue,
+)
 from bot.domain.languages import LANGUAGES
 from bot.domain.lifecycle import transition
+from bot.domain.model import State
 from bot.domain.rendering import Renderer
-from bot.domain.routing import NoteSeen, TicketSeen
+from bot.domain.replies import route_release
+from bot.domain.routing import CheckOrder, NoteSeen, TagAdded, TicketSeen, Transition
 from bot.domain.texts import CATALOGUE
 from tests.factories import at, make_config, make_deployment
 from tests.fakes import FakeCalendar, FakeLogs, FakeMailer, FakeZammad
-from tests.scenes import diba
+from tests.scenes import PROJECT, diba
 
 CONFIG = make_config()
 RENDERER = Renderer.for_config(CONFIG)
@@ -73,6 +93,69 @@ def test_every_kind_of_effect_has_a_channel() -> None:
     assert channel_of(row) == "log" and "DIBA-2026-0001" in describe(row)
     play = PlayJob("k", "soffid/ops/diba", 7, 1, "maintenance-on", None, ())
     assert channel_of(play) == "gitlab" and "maintenance-on" in describe(play)
+
+
+def test_every_kind_of_effect_round_trips_through_the_codec() -> None:
+    assert set(codec.READERS) == set(get_args(Effect)) == set(EFFECT_SAMPLES)
+    for effect in EFFECT_SAMPLES.values():
+        stored = json.loads(json.dumps(codec.effect_to_json(effect)))
+        assert codec.read_effect(stored) == effect
+
+
+MADRID_START = at("2026-12-01 09:30")
+INVITATION = CalendarEvent(
+    "DIBA-2026-0001@deploybot", "DIBA", MADRID_START, MADRID_START + timedelta(minutes=15),
+    "addon-diba 3.2.11", "ops@soffid.example", ("marta@diba.example",), 2, stamp=MADRID_START,
+)  # fmt: skip
+EFFECT_SAMPLES: dict[type, Effect] = {
+    PostNote: PostNote("DIBA-2026-0001/note-7/0", 1, "<p>pong</p>", public=True),
+    SetTags: SetTags("k", 1, add=("deploy-ready",), remove=("deploy-blocked",)),
+    SendEmail: SendEmail(
+        "k",
+        Email(
+            "ops@soffid.example",
+            ("marta@diba.example",),
+            "Subject",
+            "text",
+            "<p>html</p>",
+            "<DIBA-2026-0001.schedule.0@soffid.example>",
+            references=("<a@b>",),
+            invitation=INVITATION,
+        ),
+    ),
+    PublishCalendarEvent: PublishCalendarEvent("k", INVITATION),
+    UpsertLogRow: UpsertLogRow(
+        "k",
+        "DIBA",
+        LogRow(
+            "DIBA-2026-0001",
+            "planned",
+            planned_start=datetime(2026, 12, 1, 9, 30),
+            duration=timedelta(minutes=15),
+            delays=1,
+        ),
+    ),
+    ScheduleTimer: ScheduleTimer("k", "reminder", MADRID_START - timedelta(days=1)),
+    PlayJob: PlayJob(
+        "k",
+        "soffid/ops/diba",
+        7,
+        1,
+        "deploy-production",
+        None,
+        (("CUSTOMER", "DIBA"), ("ENVIRONMENT", "PRO")),
+    ),  # fmt: skip
+}
+
+
+def test_an_effect_the_codec_was_not_taught_is_refused_when_written_not_when_read_back() -> None:
+    with pytest.raises(TypeError):
+        codec.effect_to_json(cast(Any, Unknown()))
+
+
+def test_a_timer_is_never_read_as_an_outbox_effect() -> None:
+    with pytest.raises(ValueError):
+        codec.effect_from_json(codec.effect_to_json(EFFECT_SAMPLES[ScheduleTimer]))
 
 
 # -- events, commands, routed orders --------------------------------------------------------
@@ -122,6 +205,84 @@ def test_an_order_the_shell_was_not_taught_is_refused(tmp_path: Path) -> None:
     ticket = bot.zammad.ticket(1)
     with pytest.raises(AssertionError):
         bot.service.orders.carry_out(cast(Any, Stray()), ticket, bot.service.reads(), cause="x")
+
+
+# -- tags and timers: each kind routed in one place ---------------------------------------
+
+
+def test_every_trigger_tag_has_a_role_and_every_role_a_tag() -> None:
+    tags = CONFIG.zammad.tags
+    roles = {routing.tag_role(tag, tags) for tag in tags.triggers if tag != tags.request}
+    assert roles == set(get_args(routing.TagRole))
+
+
+def route_one_tag(tag: str) -> list[routing.Routed]:
+    added = TagAdded(tag, "Marta", at("2026-11-30 10:00"))
+    return routing.route_tags(
+        TicketSeen(1, "7412280"), [added], make_deployment(), CONFIG, RENDERER
+    )
+
+
+def test_a_tag_routing_does_not_know_is_answered_by_nothing_not_taken_for_a_cancel() -> None:
+    [routed] = route_one_tag("deploy-pause")
+    assert isinstance(routed, routing.Reply) and routed.effects == ()
+    [cancel] = route_one_tag(CONFIG.zammad.tags.cancel)
+    assert isinstance(cancel, Transition) and isinstance(cancel.event, CancelRequested)
+
+
+def test_a_tag_role_routing_was_not_taught_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(routing, "tag_role", lambda tag, tags: "pause")
+    with pytest.raises(AssertionError):
+        route_one_tag("deploy-pause")
+
+
+def test_every_kind_of_timer_is_routed_to_its_own_order() -> None:
+    deployment, origin = make_deployment(), Origin("timer", "deploybot")
+    routed = {kind: routing.route_timer(kind, deployment) for kind in get_args(TimerKind)}
+    assert routed["reminder"] == CheckOrder(deployment.id, origin, reminder=True)
+    overdue, delay = routed["overdue"], routed["delay"]
+    assert isinstance(overdue, Transition) and overdue.event == OverdueDue(origin)
+    assert isinstance(delay, Transition) and delay.event == DelayDue(origin)
+
+
+def test_a_timer_kind_routing_was_not_taught_is_refused() -> None:
+    with pytest.raises(AssertionError):
+        routing.route_timer(cast(Any, "snooze"), make_deployment())
+
+
+def test_a_timer_nobody_knows_is_not_taken_for_a_delay(tmp_path: Path) -> None:
+    bot = diba(tmp_path)
+    running = make_deployment(state=State.IN_PROGRESS, actual_start=bot.clock())
+    snooze = ScheduleTimer("k", cast(Any, "snooze"), bot.clock())
+    bot.service.store.commit(running, [snooze], now=bot.clock(), source="cli", actor="test",
+                             event="seed", old_state=None)  # fmt: skip
+    assert bot.service.fire_timers() == 0
+    assert bot.deployment().state is State.IN_PROGRESS
+
+
+# -- one path per order: GitLab releases and requests ---------------------------------------
+
+
+def test_a_release_is_announced_and_rechecks_only_a_pending_request() -> None:
+    alone = route_release(1, "addon-diba", PROJECT, "3.2.12", CONFIG, RENDERER, pending=False)
+    assert [type(order) for order in alone] == [routing.Reply]
+    announced, recheck = route_release(
+        1, "addon-diba", PROJECT, "3.2.12", CONFIG, RENDERER, pending=True
+    )
+    assert isinstance(announced, routing.Reply) and announced.event == "release-announced"
+    assert recheck == routing.Recheck(Origin("gitlab", "gitlab", 1), 1)
+
+
+def test_a_request_is_opened_in_one_call_or_answered_why_not(tmp_path: Path) -> None:
+    bot = diba(tmp_path)
+    bot.zammad.add_ticket(9, "7419999", "Elsewhere", "Nobody we serve")
+    reads, origin = bot.service.reads(), Origin("tag", "Marta", 1)
+    requests = bot.service.orders.requests
+    opened = requests.open([reads.ticket(1)], origin, reads, cause="deploy@1")
+    assert isinstance(opened, Opened) and opened.deployment.customer == "DIBA"
+    assert opened.report.handled and opened.event.origin == origin
+    refused = requests.open([reads.ticket(9)], origin, reads, cause="deploy@1")
+    assert isinstance(refused, list) and [reply.scope for reply in refused] == ["ticket-9"]
 
 
 # -- the toy command of docs/explanation/architecture.md, "How to add a command" ------------

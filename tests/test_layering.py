@@ -94,6 +94,15 @@ def test_the_domain_imports_no_shell_no_adapter_and_no_io_library() -> None:
     assert offenders("bot/domain", forbidden) == {}
 
 
+def test_the_configuration_imports_neither_the_domain_nor_the_shell() -> None:
+    """The domain reads the configuration: an import back would run the arrow both ways."""
+
+    def forbidden(module: str) -> bool:
+        return module.startswith(("bot.domain", "bot.app", "bot.cli"))
+
+    assert offenders("bot/config", forbidden) == {}
+
+
 def test_the_shell_never_imports_the_command_line() -> None:
     assert offenders("bot/app", lambda m: m.startswith("bot.cli")) == {}
 

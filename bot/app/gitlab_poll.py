@@ -18,7 +18,8 @@ from bot.domain.gitlab_watch import full_poll_due
 from bot.domain.keys import release_cause, ticket_scope
 from bot.domain.lifecycle import PENDING
 from bot.domain.model import State
-from bot.domain.replies import release_announcement
+from bot.domain.replies import route_release
+from bot.domain.routing import RecheckDeployment
 
 #: The store's markers: when GitLab last delivered a hook, when the daemon last started.
 HOOK_RECEIVED = "gitlab:hook_received"
@@ -97,16 +98,12 @@ class GitLabPoll:
             ticket = reads.ticket_by_number(reference)
             if ticket is None:
                 continue
+            cause = f"{ticket_scope(ticket.id)}/{release_cause(project, tag)}"
             renderer = self.committer.renderer
-            announcement = release_announcement(
-                ticket.id, name, project, tag, self.config, renderer
-            )
-            self.committer.reply(announcement)
+            for order in route_release(ticket.id, name, project, tag, self.config, renderer,
+                                       pending=ticket.id in pending_ids):  # fmt: skip
+                self.orders.carry_out(order, ticket, reads, cause=cause)
             count += 1
-            if ticket.id in pending_ids:
-                cause = f"{ticket_scope(ticket.id)}/{release_cause(project, tag)}"
-                origin = Origin("gitlab", "gitlab", ticket.id)
-                self.orders.request([ticket], origin, reads, cause=cause)
         return count
 
     def _recheck_blocked(self) -> int:
@@ -114,6 +111,6 @@ class GitLabPoll:
         count = 0
         for deployment in self.store.deployments(states=[State.BLOCKED]):
             if deployment.awaiting_gitlab:
-                self.orders.recheck(deployment, Origin("gitlab", "gitlab"))
+                self.orders.carry_out(RecheckDeployment(deployment.id, Origin("gitlab", "gitlab")))
                 count += 1
         return count

@@ -13,13 +13,16 @@ from typing import assert_never
 
 from bot.app.committer import Committer
 from bot.app.jobs_runner import choose_on
-from bot.app.requesting import Requests
+from bot.app.requesting import Opened, Requests
 from bot.app.step3 import LiveChecks
 from bot.app.store import Store
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
+from bot.domain.calendar.planning import propose_slots
+from bot.domain.calendar.rules import rules_for
 from bot.domain.events import (
     CheckRequested,
+    ChoiceLapsed,
     DoneRequested,
     Origin,
     ScheduleRequested,
@@ -30,12 +33,15 @@ from bot.domain.lifecycle import RUNNING
 from bot.domain.model import Deployment, State
 from bot.domain.prerequisites.facts import Facts
 from bot.domain.prerequisites.result import Report
-from bot.domain.replies import gitlab_waiting, unattached
+from bot.domain.replies import gitlab_waiting
 from bot.domain.routing import (
     CheckOrder,
     DoneOrder,
     JobsOrder,
+    LapseChoice,
+    MailedRequest,
     Recheck,
+    RecheckDeployment,
     Reply,
     RequestOrder,
     Routed,
@@ -47,6 +53,23 @@ from bot.domain.routing import (
 from bot.domain.step3 import Flight, Phase
 from integrations.gitlab import GitLabError
 from integrations.zammad import Ticket
+
+#: The orders on one deployment that already exists.
+OnDeployment = (
+    RecheckDeployment | CheckOrder | ScheduleOrder | StartOrder | DoneOrder | VerifyOrder
+    | Transition
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Given:
+    """What carrying out an order did: how many events it applied, the deployment as it
+    stands after, the report of a request, the flight of a verification."""
+
+    events: int
+    deployment: Deployment | None = None
+    report: Report | None = None
+    flight: Flight | None = None
 
 
 @dataclass(frozen=True)
@@ -83,64 +106,93 @@ class Orders:
         #: Around the live checks: the decision lock given up while they run.
         self.outside = outside
 
-    def carry_out(self, routed: Routed, ticket: Ticket, reads: ZammadReads, *, cause: str) -> int:
-        """Carry out one routed order from ``ticket``; returns how many events it applied."""
+    def carry_out(
+        self,
+        routed: Routed,
+        ticket: Ticket | None = None,
+        reads: ZammadReads | None = None,
+        *,
+        cause: str = "",
+    ) -> int:
+        """Carry out one routed order (from ``ticket``, or from no ticket: a timer, GitLab, the
+        command line); returns how many events it applied."""
+        return self.give(routed, ticket, reads, cause=cause).events
+
+    def give(
+        self,
+        routed: Routed,
+        ticket: Ticket | None = None,
+        reads: ZammadReads | None = None,
+        *,
+        cause: str = "",
+    ) -> Given:
+        """Carry out one routed order and say what it did (the command line prints it)."""
         match routed:
             case Reply():
                 self.committer.reply(routed)
-                return 0
+                return Given(0)
             case RequestOrder():
+                reads = reads or self.reads()
                 tickets = [reads.ticket(ticket_id) for ticket_id in routed.ticket_ids]
-                self.request(tickets, routed.origin, reads, cause=routed.cause)
-                return 1
+                return Given(1, self.request(tickets, routed.origin, reads, cause=routed.cause))
             case Recheck():
-                self.request(
-                    [ticket], routed.origin, reads, cause=cause, environment=routed.environment
-                )
-                return 1
+                reads = reads or self.reads()
+                ticket = reads.ticket(routed.ticket_id) if ticket is None else ticket
+                return Given(1, self.request([ticket], routed.origin, reads, cause=cause,
+                                             environment=routed.environment))  # fmt: skip
+            case MailedRequest():
+                opened = self.requests.open_mailed(routed, reads or self.reads())
+                return Given(1, self._record(opened), report=opened.report)
             case (
-                CheckOrder() | ScheduleOrder() | StartOrder() | DoneOrder() | VerifyOrder()
-                | Transition()
+                RecheckDeployment() | CheckOrder() | ScheduleOrder() | StartOrder() | DoneOrder()
+                | VerifyOrder() | Transition()
             ):  # fmt: skip
                 return self._on_deployment(routed, ticket, reads, cause=cause)
+            case LapseChoice():
+                return self._lapse(routed)
             case JobsOrder():
                 if not choose_on(self.config, self.store, routed, self.clock()) and routed.unheld:
                     self.committer.reply(routed.unheld)
-                return 0
+                return Given(0)
             case _:
                 assert_never(routed)
 
     def _on_deployment(
         self,
-        routed: CheckOrder | ScheduleOrder | StartOrder | DoneOrder | VerifyOrder | Transition,
-        ticket: Ticket,
-        reads: ZammadReads,
+        routed: OnDeployment,
+        ticket: Ticket | None,
+        reads: ZammadReads | None,
         *,
         cause: str,
-    ) -> int:
+    ) -> Given:
         deployment = self.store.deployment(routed.deployment_id)
         if deployment is None:
-            return 0
+            return Given(0)
+        if isinstance(routed, Transition):
+            return Given(1, self.committer.handle(deployment, routed.event, dict(routed.details)))
+        # A person's order through Zammad waits while GitLab does not answer; others do not.
+        asked = Asked(cause, ticket.id, routed.origin) if ticket is not None else None
         match routed:
-            case Transition():
-                self.committer.handle(deployment, routed.event)
+            case RecheckDeployment():
+                return Given(1, self.recheck(deployment, routed.origin))
             case CheckOrder():
-                asked = Asked(cause, ticket.id, routed.origin)
-                self.check_booked(deployment, routed.origin, reads=reads, asked=asked)
+                return Given(1, self.check_booked(deployment, routed.origin,
+                                                  reminder=routed.reminder, reads=reads,
+                                                  asked=asked))  # fmt: skip
             case ScheduleOrder():
-                asked = Asked(cause, ticket.id, routed.origin)
-                self.schedule(deployment, routed.origin, routed.start, duration=routed.duration,
-                              force=routed.force, reads=reads, asked=asked)  # fmt: skip
+                return Given(1, self.schedule(deployment, routed.origin, routed.start,
+                                              duration=routed.duration, force=routed.force,
+                                              reads=reads, asked=asked))  # fmt: skip
             case StartOrder():
-                asked = Asked(cause, ticket.id, routed.origin)
-                self.start(deployment, routed.origin, force=routed.force, reads=reads, asked=asked)
+                return Given(1, self.start(deployment, routed.origin, force=routed.force,
+                                           reads=reads, asked=asked))  # fmt: skip
             case DoneOrder():
-                self.done(deployment, routed.origin, force=routed.force)
+                return Given(1, self.done(deployment, routed.origin, force=routed.force))
             case VerifyOrder():
-                self.verify(deployment, routed.origin)
+                verified, flight = self._verify(deployment, routed.origin)
+                return Given(1, verified, flight=flight)
             case _:
                 assert_never(routed)
-        return 1
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -153,32 +205,25 @@ class Orders:
         cause: str,
         environment: str | None = None,
     ) -> Deployment | None:
-        """Open (or join, or re-check) the customer's pending deployment for tagged tickets.
-        The customer is matched once, from the tagged tickets, and travels in the facts."""
-        matched = self.requests.match(tickets, reads)
-        deployment = self.requests.target(tickets, matched, origin)
-        numbers = [t.number for t in deployment.tickets] if deployment else []
-        numbers += [t.number for t in tickets if t.number not in numbers]
-        if deployment is not None and deployment.tickets:
-            environment = environment or deployment.environment
-        facts, report = self.requests.gather(
-            numbers, reads, environment=environment, deployment=deployment, matched=matched
-        )
-        if deployment is None or report.customer is None or not report.handled:
-            for ticket in tickets:
-                reply = unattached(ticket.id, cause, report, origin, self.config,
-                                   self.committer.renderer)  # fmt: skip
-                self.committer.reply(reply)
-            return None
-        return self.record_request(deployment, facts, report, origin)
+        """Open (or join, or re-check) the customer's pending deployment for tagged tickets;
+        without a handled customer, say why on each ticket."""
+        opened = self.requests.open(tickets, origin, reads, cause=cause, environment=environment)
+        if isinstance(opened, Opened):
+            return self._record(opened)
+        for reply in opened:
+            self.committer.reply(reply)
+        return None
 
     def record_request(
         self, deployment: Deployment, facts: Facts, report: Report, origin: Origin
     ) -> Deployment:
         """Apply a request to the deployment: its report, components and slot proposals."""
-        event = self.requests.event(deployment, facts, report, origin)
+        return self._record(self.requests.opened(deployment, facts, report, origin))
+
+    def _record(self, opened: Opened) -> Deployment:
+        report = opened.report
         details = {"summary": report.summary("en"), "failed": [c.code for c in report.failed]}
-        return self.committer.handle(deployment, event, details)
+        return self.committer.handle(opened.deployment, opened.event, details)
 
     def check(
         self, deployment: Deployment, reads: ZammadReads | None = None
@@ -275,14 +320,30 @@ class Orders:
         event = DoneRequested(origin, flight, force)
         return self.committer.handle(deployment, event, {"force": force, **_summary(flight)})
 
+    def _lapse(self, order: LapseChoice) -> Given:
+        """A customer's choice lapses: the slots free now (its own choice freed) are offered
+        afresh with a new link."""
+        deployment = self.store.deployment(order.deployment_id)
+        if deployment is None:
+            return Given(0)
+        customer = self.config.customer(deployment.customer)
+        held = [b for b in self.requests.bookings() if b.id != deployment.id]
+        plan = propose_slots(rules_for(self.config, customer), now=self.clock(),
+                             duration=deployment.duration, count=self.config.workflow.proposals,
+                             bookings=held)  # fmt: skip
+        event = ChoiceLapsed(order.origin, plan.slots, self.requests.links)
+        return Given(1, self.committer.handle(deployment, event, {"timer": "choice-lapse"}))
+
     def verify(self, deployment: Deployment, origin: Origin) -> Flight:
         """Run the deployment's step 3 checks now, say what they see, and hand it back (an
         empty flight: the customer has none)."""
+        return self._verify(deployment, origin)[1]
+
+    def _verify(self, deployment: Deployment, origin: Origin) -> tuple[Deployment, Flight]:
         seen, deployment = self._flight(deployment, "asked")
         flight = seen or Flight("asked")
         event = VerifyRequested(origin, flight)
-        self.committer.handle(deployment, event, _summary(flight))
-        return flight
+        return self.committer.handle(deployment, event, _summary(flight)), flight
 
     def _flight(self, deployment: Deployment, phase: Phase) -> tuple[Flight | None, Deployment]:
         """What the customer's live checks and monitoring say (None: it has none), read with

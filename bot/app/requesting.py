@@ -10,6 +10,7 @@ that reuses what this cycle already read from Zammad.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.app.gather import DeploymentRequest, FactGatherer
@@ -25,8 +26,21 @@ from bot.domain.model import Deployment
 from bot.domain.prerequisites.checks import check_prerequisites, match_customer
 from bot.domain.prerequisites.facts import CustomerMatch, Facts
 from bot.domain.prerequisites.result import Report
+from bot.domain.rendering import Renderer
+from bot.domain.replies import unattached
 from bot.domain.request_plan import plan_request, requested
+from bot.domain.routing import MailedRequest, Reply
 from integrations.zammad import Ticket
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A request ready to commit: the deployment it opens, joins or re-checks, the event that
+    says so, and the prerequisite report it rests on."""
+
+    deployment: Deployment
+    event: Requested
+    report: Report
 
 
 class Requests:
@@ -39,13 +53,74 @@ class Requests:
         gitlab: GitLabPort,
         clock: Callable[[], datetime],
         links: BookingLinks | None = None,
+        renderer: Renderer | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.gitlab = gitlab
         self.clock = clock
         self.links = links
+        self.renderer = renderer or Renderer.for_config(config)
         self._last: FactGatherer | None = None
+
+    def open(
+        self,
+        tickets: Sequence[Ticket],
+        origin: Origin,
+        reads: ZammadReads,
+        *,
+        cause: str,
+        environment: str | None = None,
+    ) -> Opened | list[Reply]:
+        """The request of tickets tagged for deployment, in one call: the deployment it opens,
+        joins or re-checks with its event, or — no handled customer — the replies that say why
+        (each ticket's request tag comes off). The customer is matched once, from the tagged
+        tickets, and travels in the facts."""
+        matched = self.match(tickets, reads)
+        deployment = self.target(tickets, matched, origin)
+        numbers = [t.number for t in deployment.tickets] if deployment else []
+        numbers += [t.number for t in tickets if t.number not in numbers]
+        if deployment is not None and deployment.tickets:
+            environment = environment or deployment.environment
+        facts, report = self.gather(
+            numbers, reads, environment=environment, deployment=deployment, matched=matched
+        )
+        if deployment is None or report.customer is None or not report.handled:
+            return [unattached(ticket.id, cause, report, origin, self.config, self.renderer)
+                    for ticket in tickets]  # fmt: skip
+        return self.opened(deployment, facts, report, origin)
+
+    def open_mailed(self, order: MailedRequest, reads: ZammadReads) -> Opened:
+        """A deployment requested by email (no ticket): opened with what the order says, its
+        components checked as given."""
+        customer = self.config.customer(order.customer)
+        now = self.clock()
+        deployment = replace(
+            new_deployment(
+                self.store.next_deployment_id(customer.name, now.year),
+                customer.name,
+                order.environment or customer.default_environment.name,
+                now,
+                requested_by=order.requested_by,
+            ),
+            email_requesters=order.requesters,
+            email_thread=order.thread,
+            description=order.description,
+            asserted_tags=order.asserted_tags,
+            rollback_plan=order.rollback_plan,
+            components=order.components,
+        )
+        facts, report = self.gather(
+            [], reads, environment=deployment.environment, deployment=deployment,
+            keep_components=True,
+        )  # fmt: skip
+        return self.opened(deployment, facts, report, order.origin)
+
+    def opened(
+        self, deployment: Deployment, facts: Facts, report: Report, origin: Origin
+    ) -> Opened:
+        """The request of ``deployment`` as an event, planned by the domain from its facts."""
+        return Opened(deployment, self.event(deployment, facts, report, origin), report)
 
     def bookings(self) -> tuple[Booking, ...]:
         """Every slot held (booked, or chosen by a customer and waiting for the team), for

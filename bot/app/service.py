@@ -33,18 +33,11 @@ from bot.app.zammad_acting import ZammadActing
 from bot.app.zammad_reads import ZammadReads
 from bot.config.models import Config
 from bot.domain.booking_link import BookingLinks
-from bot.domain.calendar.planning import propose_slots
-from bot.domain.calendar.rules import Slot, rules_for
-from bot.domain.events import (
-    ChoiceLapsed,
-    ChoiceReminderDue,
-    DelayDue,
-    Origin,
-    OverdueDue,
-)
+from bot.domain.effects import timer_kind
+from bot.domain.events import Origin
 from bot.domain.lifecycle import PENDING
-from bot.domain.model import Deployment
 from bot.domain.rendering import Renderer
+from bot.domain.routing import RecheckDeployment, route_timer
 from integrations.gitlab import GitLabError
 from integrations.zammad import ZammadError
 
@@ -98,7 +91,7 @@ class Service:
             config,
             store,
             self.committer,
-            Requests(config, store, gitlab, clock, links),
+            Requests(config, store, gitlab, clock, links, self.renderer),
             clock=clock,
             reads=self.reads,
             outside=self.lock.released,
@@ -150,7 +143,8 @@ class Service:
     # -- timers, GitLab, the outbox ------------------------------------------------------------
 
     def fire_timers(self) -> int:
-        """Fire every timer that has come due (also those that came due while stopped).
+        """Fire every timer that has come due (also those that came due while stopped), each
+        routed to its order (``routing.route_timer``).
 
         A timer whose outside reads fail (a reminder re-checks Zammad and GitLab) stays armed
         for the next cycle and holds up no other timer.
@@ -160,38 +154,18 @@ class Service:
             deployment = self.store.deployment(timer.deployment_id)
             if deployment is None:
                 continue
+            kind = timer_kind(timer.name)
+            if kind is None:
+                log.warning("timer=%s deployment=%s error=unknown timer", timer.name, deployment.id)
+                continue
             try:
-                self._fire(timer.name, deployment)
+                self.orders.carry_out(route_timer(kind, deployment))
             except (ZammadError, GitLabError) as error:
                 log.warning("timer=%s deployment=%s error=%s", timer.name, deployment.id, error)
                 self.health.failed(system_of(error, "zammad"), error)
                 continue
             fired += 1
         return fired
-
-    def _fire(self, name: str, deployment: Deployment) -> None:
-        origin = Origin("timer", "deploybot")
-        if name == "reminder":
-            self.orders.check_booked(deployment, origin, reminder=True)
-        elif name == "overdue":
-            self.committer.handle(deployment, OverdueDue(origin), {"timer": name})
-        elif name == "choice-reminder":
-            self.committer.handle(deployment, ChoiceReminderDue(origin), {"timer": name})
-        elif name == "choice-lapse":
-            lapsed = ChoiceLapsed(origin, self._fresh_slots(deployment), self.links)
-            self.committer.handle(deployment, lapsed, {"timer": name})
-        else:
-            self.committer.handle(deployment, DelayDue(origin), {"timer": name})
-
-    def _fresh_slots(self, deployment: Deployment) -> tuple[Slot, ...]:
-        """The slots to offer afresh when a customer's choice lapses: the next free ones by
-        the same rules and bookings as every proposal (its own choice freed)."""
-        customer = self.config.customer(deployment.customer)
-        held = [b for b in self.orders.requests.bookings() if b.id != deployment.id]
-        plan = propose_slots(rules_for(self.config, customer), now=self.clock(),
-                             duration=deployment.duration, count=self.config.workflow.proposals,
-                             bookings=held)  # fmt: skip
-        return plan.slots
 
     def poll_gitlab(self, reads: ZammadReads | None = None) -> int:
         """Announce new production releases on the tickets they fix (of every project, or with
@@ -230,7 +204,8 @@ class Service:
         try:
             for deployment in self.store.deployments(states=list(PENDING)):
                 if deployment.customer in customers:
-                    self.orders.recheck(deployment, Origin("webhook", "gitlab"))
+                    order = RecheckDeployment(deployment.id, Origin("webhook", "gitlab"))
+                    self.orders.carry_out(order)
                     count += 1
         except (GitLabError, ZammadError):
             self._nudged |= projects  # tried again next cycle: a hook is never lost

@@ -3,8 +3,6 @@ rollback, cancel."""
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import logging
 import os
 import re
@@ -38,13 +36,22 @@ from bot.domain.events import (
     Origin,
     RollbackRequested,
 )
-from bot.domain.lifecycle import new_deployment
 from bot.domain.model import ComponentVersion, Deployment, State
+from bot.domain.routing import (
+    DoneOrder,
+    MailedRequest,
+    Routed,
+    ScheduleOrder,
+    StartOrder,
+    Transition,
+    VerifyOrder,
+)
 from bot.domain.texts import say
 from integrations.secrets import MissingSecretError
 
 if TYPE_CHECKING:
     from bot.app.committer import Withheld
+    from bot.app.orders import Given
     from bot.app.service import Service
 
 
@@ -146,6 +153,13 @@ def _finish(service: Service, deployment: Deployment) -> None:
         raise SystemExit(1)
 
 
+def _given(given: Given) -> Deployment:
+    """The deployment an order left (every order of the command line has one)."""
+    if given.deployment is None:
+        fail("the order changed no deployment", code=1)
+    return given.deployment
+
+
 def _one_line(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A person's name on one line: a line break or control character would forge a line of
     the audit trail or the log."""
@@ -200,29 +214,23 @@ def request_command(
     except CommandError as exc:
         fail(f"--components: {exc}")
     service = build_service(config)
-    now = utc_now()
     asserted = (config.zammad.tags.customer_validated,) if customer_validated else ()
-    deployment = new_deployment(
-        service.store.next_deployment_id(customer.name, now.year),
+    order = MailedRequest(
+        Origin("cli", _user(config, by)),
         customer.name,
-        environment or customer.default_environment.name,
-        now,
+        tuple(ComponentVersion(n, v) for n, v in parsed),
         requested_by=emails,
-    )
-    deployment = dataclasses.replace(
-        deployment,
-        email_requesters=tuple(a.strip() for a in emails.split(",") if a.strip()),
-        email_thread=thread,
+        requesters=tuple(a.strip() for a in emails.split(",") if a.strip()),
+        environment=environment,
+        thread=thread,
         description=description,
         asserted_tags=asserted,
         rollback_plan=rollback_plan,
-        components=tuple(ComponentVersion(n, v) for n, v in parsed),
     )
-    facts, report = service.orders.check(deployment)
-    print_report(report, config.provider.language)
-    deployment = service.orders.record_request(
-        deployment, facts, report, Origin("cli", _user(config, by))
-    )
+    given = service.orders.give(order)
+    if given.report is not None:
+        print_report(given.report, config.provider.language)
+    deployment = _given(given)
     for number, start in enumerate(deployment.proposals, start=1):
         click.echo(f"  proposal {number}: {start.astimezone(config.provider.tz):%Y-%m-%d %H:%M}")
     if deployment.proposals and service.links and customer.booking.self_service != "off":
@@ -258,7 +266,7 @@ dry_run_option = click.option(
 )
 
 
-def _order(service: Service, order: Callable[[], Deployment], *, dry_run: bool) -> Deployment:
+def _order(service: Service, order: Routed, *, dry_run: bool) -> Deployment:
     """Carry out an order given at the terminal. One the lifecycle refuses changes nothing
     (no note, no tag, no log row): its reasons are printed and the command exits 1; with
     ``dry_run`` nothing is committed either way and what would happen is printed."""
@@ -266,7 +274,7 @@ def _order(service: Service, order: Callable[[], Deployment], *, dry_run: bool) 
 
     try:
         with service.committer.withholding(everything=dry_run):
-            return order()
+            return _given(service.orders.give(order))
     except Withheld as withheld:
         _print_withheld(service.config, withheld)
         raise SystemExit(1 if withheld.outcome.refusal else 0) from None
@@ -339,11 +347,9 @@ def schedule_command(
     except CommandError as exc:
         fail(str(exc))
     length = parse_duration_option(duration, timedelta(0)) if duration else None
-    found, origin = _deployment(service, deployment_id), Origin("cli", _user(config, by))
-    order = functools.partial(service.orders.schedule, found, origin, start, duration=length,
-                              force=force)  # fmt: skip
-    deployment = _order(service, order, dry_run=dry_run)
-    _finish(service, deployment)
+    deployment = _deployment(service, deployment_id)
+    order = ScheduleOrder(deployment.id, Origin("cli", _user(config, by)), start, length, force)
+    _finish(service, _order(service, order, dry_run=dry_run))
 
 
 @main.command("accept")
@@ -359,8 +365,7 @@ def accept_command(deployment_id: str, by: str | None, config_path: Path | None)
     deployment = _deployment(service, deployment_id)
     if deployment.chosen is None:
         fail(f"{deployment.id}: the customer has chosen no slot through the booking link")
-    chosen, origin = deployment.chosen.start, Origin("cli", _user(config, by))
-    order = functools.partial(service.orders.schedule, deployment, origin, chosen)
+    order = ScheduleOrder(deployment.id, Origin("cli", _user(config, by)), deployment.chosen.start)
     _finish(service, _order(service, order, dry_run=False))
 
 
@@ -379,8 +384,9 @@ def start_command(
     _configure_logging()
     config = load(config_path)
     service = build_service(config)
-    found, origin = _deployment(service, deployment_id), Origin("cli", _user(config, by))
-    order = functools.partial(service.orders.start, found, origin, force=force)
+    order = StartOrder(
+        _deployment(service, deployment_id).id, Origin("cli", _user(config, by)), force
+    )
     deployment = _order(service, order, dry_run=dry_run)
     if deployment.state is State.IN_PROGRESS:
         html = service.renderer.deployment_note("checklist", deployment, config, now=utc_now())
@@ -399,8 +405,9 @@ def _simple_event(
     _configure_logging()
     config = load(config_path)
     service = build_service(config)
-    found, origin = _deployment(service, deployment_id), Origin("cli", _user(config, by))
-    order = functools.partial(service.committer.handle, found, make(origin))
+    order = Transition(
+        _deployment(service, deployment_id).id, make(Origin("cli", _user(config, by)))
+    )
     _finish(service, _order(service, order, dry_run=dry_run))
 
 
@@ -430,8 +437,9 @@ def done_command(
     _configure_logging()
     config = load(config_path)
     service = build_service(config)
-    found, origin = _deployment(service, deployment_id), Origin("cli", _user(config, by))
-    order = functools.partial(service.orders.done, found, origin, force=force)
+    order = DoneOrder(
+        _deployment(service, deployment_id).id, Origin("cli", _user(config, by)), force
+    )
     _finish(service, _order(service, order, dry_run=dry_run))
 
 
@@ -445,7 +453,11 @@ def verify_live_command(deployment_id: str, by: str | None, config_path: Path | 
     config = load(config_path)
     service = build_service(config)
     deployment = _deployment(service, deployment_id)
-    flight = service.orders.verify(deployment, Origin("cli", _user(config, by)))
+    flight = service.orders.give(
+        VerifyOrder(deployment.id, Origin("cli", _user(config, by)))
+    ).flight
+    if flight is None:
+        fail(f"no deployment {deployment.id}", code=1)
     _finish(service, deployment)
     for outcome in flight.outcomes:
         why = outcome.problem.text("en") if outcome.problem else "failed"

@@ -13,8 +13,14 @@ from pydantic import (
     ConfigDict,
 )
 
-from bot.domain.durations import DurationError, parse_duration
-from bot.domain.languages import Language
+from bot.durations import (
+    MAX_DURATION,
+    Unreadable,
+    UnreadableDuration,
+    format_duration,
+    read_duration,
+)
+from bot.languages import Language
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -57,9 +63,18 @@ def _duration(value: Any) -> timedelta:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a duration (write it like 15m, 90, 1h30 or 2h)")
     try:
-        return parse_duration(value)
-    except DurationError as exc:
-        raise ValueError(str(exc)) from None
+        return read_duration(value)
+    except UnreadableDuration as exc:
+        limit = format_duration(MAX_DURATION)
+        raise ValueError(_UNREADABLE[exc.reason].format(text=exc.text, limit=limit)) from None
+
+
+#: Why a configured duration is refused, in the words of the configuration's errors (English).
+_UNREADABLE: dict[Unreadable, str] = {
+    "not_duration": "'{text}' is not a duration (write it like 15m, 90, 1h30 or 2h)",
+    "not_positive": "'{text}' is not a positive duration",
+    "too_long": "'{text}' is longer than {limit}: check the duration",
+}
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.config.models import SECRET_WORDS, Config, Customer
-from bot.domain.durations import format_duration
+from bot.durations import format_duration
 
 
 @dataclass(frozen=True)

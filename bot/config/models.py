@@ -57,7 +57,7 @@ from bot.config.sections import (
 )
 from bot.config.step3 import VERSION_PLACEHOLDER, LiveCheck, Monitoring
 from bot.config.step3_jobs import Step3Jobs
-from bot.domain.languages import Language
+from bot.languages import Language
 
 # The names other modules read from here (the models, their sections and value types).
 __all__ = [

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
 from bot.config.base import StrictModel
-from bot.domain.languages import Language
+from bot.languages import Language
 
 
 def _timeout(value: Any) -> timedelta:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import assert_never
+from typing import Literal, assert_never, get_args
 
 from bot.domain.texts import say
 
@@ -133,6 +133,16 @@ class UpsertLogRow:
     row: LogRow
 
 
+#: The timers a deployment can have armed (what each asks for when due: ``routing.route_timer``).
+TimerKind = Literal["reminder", "overdue", "delay", "choice-reminder", "choice-lapse"]
+
+
+def timer_kind(name: str) -> TimerKind | None:
+    """The kind of a timer as the store keeps it (None: a name no timer has)."""
+    kinds: dict[str, TimerKind] = {kind: kind for kind in get_args(TimerKind)}
+    return kinds.get(name)
+
+
 @dataclass(frozen=True)
 class ScheduleTimer:
     """Arm (or re-arm) a named timer of the deployment; ``due=None`` disarms it.
@@ -141,7 +151,7 @@ class ScheduleTimer:
     """
 
     key: str
-    name: str
+    name: TimerKind
     due: datetime | None
 
 

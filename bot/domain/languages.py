@@ -1,11 +1,8 @@
-"""The languages deploybot speaks — the one list the configuration, the catalogue of sentences,
-the templates and the dates (CLDR) all follow — and the one fallback."""
+"""The languages deploybot speaks, as the domain names them (the one list is
+:mod:`bot.languages`, which the configuration reads too)."""
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from bot.languages import FALLBACK, LANGUAGES, Language
 
-Language = Literal["es", "ca", "en"]
-LANGUAGES: tuple[Language, ...] = get_args(Language)
-#: What a reader of a language deploybot does not know reads (sentences, templates, headers).
-FALLBACK: Language = "en"
+__all__ = ["FALLBACK", "LANGUAGES", "Language"]

@@ -16,7 +16,7 @@ from bot.domain.model import Deployment
 from bot.domain.notifications import contact_addresses, sender_in
 from bot.domain.prerequisites.result import Report
 from bot.domain.rendering import Renderer, note_language
-from bot.domain.routing import Reply
+from bot.domain.routing import Recheck, Reply, Routed
 from bot.domain.texts import say
 
 #: The outbox scope of operator alerts (they never alert about themselves).
@@ -94,6 +94,25 @@ def release_announcement(
     origin = Origin("gitlab", "gitlab", ticket_id)
     return Reply(scope, "release-announced", origin, (PostNote(key, ticket_id, note),),
                  (f"{component} {tag}",))  # fmt: skip
+
+
+def route_release(
+    ticket_id: int,
+    component: str,
+    project: str,
+    tag: str,
+    config: Config,
+    renderer: Renderer,
+    *,
+    pending: bool,
+) -> list[Routed]:
+    """What a production release that fixes the ticket asks for: its announcement on the
+    ticket and, when the ticket is in a pending request, a re-check of that request."""
+    routed: list[Routed] = [release_announcement(ticket_id, component, project, tag, config,
+                                                 renderer)]  # fmt: skip
+    if pending:
+        routed.append(Recheck(Origin("gitlab", "gitlab", ticket_id), ticket_id))
+    return routed
 
 
 def alert(

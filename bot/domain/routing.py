@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import assert_never
+from typing import Literal, assert_never
 
-from bot.config.models import Config
+from bot.config.models import Config, ZammadTags
 from bot.domain.commands import (
     Cancel,
     CheckAgain,
@@ -39,13 +38,15 @@ from bot.domain.commands import (
     parse_command,
     usage_line,
 )
-from bot.domain.effects import OutboxEffect, PostNote, SetTags
+from bot.domain.effects import PostNote, SetTags, TimerKind
 from bot.domain.events import (
     CancelRequested,
+    ChoiceReminderDue,
+    DelayDue,
     DelayRequested,
     DetailsChanged,
-    Event,
     Origin,
+    OverdueDue,
     RollbackRequested,
 )
 from bot.domain.keys import effect_key, note_cause, tag_cause, ticket_scope
@@ -53,148 +54,57 @@ from bot.domain.lifecycle import PENDING, RUNNING
 from bot.domain.model import Deployment, State
 from bot.domain.problems import Problem
 from bot.domain.rendering import Renderer, note_language
+from bot.domain.routed import (
+    CheckOrder,
+    DoneOrder,
+    JobsOrder,
+    LapseChoice,
+    MailedRequest,
+    NoteSeen,
+    Recheck,
+    RecheckDeployment,
+    Reply,
+    RequestOrder,
+    Routed,
+    ScheduleOrder,
+    StartOrder,
+    TagAdded,
+    TicketSeen,
+    Transition,
+    VerifyOrder,
+)
+
+__all__ = [
+    "MAX_ERRORS_LISTED",
+    "CheckOrder",
+    "DoneOrder",
+    "JobsOrder",
+    "LapseChoice",
+    "MailedRequest",
+    "NoteSeen",
+    "Recheck",
+    "RecheckDeployment",
+    "Reply",
+    "RequestOrder",
+    "Routed",
+    "ScheduleOrder",
+    "StartOrder",
+    "TagAdded",
+    "TagRole",
+    "TicketSeen",
+    "Transition",
+    "VerifyOrder",
+    "error_note",
+    "route_assertions",
+    "route_note",
+    "route_requests",
+    "route_tags",
+    "route_timer",
+    "tag_role",
+]
 
 #: How many errors of one note its reply lists (the rest are counted).
 MAX_ERRORS_LISTED = 3
-
-
-@dataclass(frozen=True)
-class TicketSeen:
-    """A ticket as the poll read it."""
-
-    id: int
-    number: str
-    organization_id: int | None = None
-
-
-@dataclass(frozen=True)
-class TagAdded:
-    """A trigger tag a person added (``at`` from the ticket's history: one addition, one cause)."""
-
-    tag: str
-    by: str
-    at: datetime | None
-
-
-@dataclass(frozen=True)
-class NoteSeen:
-    """A new internal note written by an agent (not one of deploybot's own)."""
-
-    article_id: int
-    author: str
-    body: str
-
-
-@dataclass(frozen=True)
-class Reply:
-    """An answer on a ticket that changes no deployment: its effects and its audit line."""
-
-    scope: str
-    event: str
-    origin: Origin
-    effects: tuple[OutboxEffect, ...]
-    details: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class RequestOrder:
-    """Open (or join) the customer's pending deployment with tickets newly tagged for
-    deployment: the shell gathers their facts, the domain plans the request."""
-
-    origin: Origin
-    ticket_ids: tuple[int, ...]
-    cause: str
-    #: Each ticket's addition of the request tag (what is remembered as acted on).
-    added: tuple[TagAdded, ...]
-
-
-@dataclass(frozen=True)
-class Recheck:
-    """Gather the facts again and re-run the request of the ticket's pending deployment."""
-
-    origin: Origin
-    ticket_id: int
-    environment: str | None = None
-
-
-@dataclass(frozen=True)
-class ScheduleOrder:
-    """Schedule: the shell adds the prerequisite report and the other bookings."""
-
-    deployment_id: str
-    origin: Origin
-    start: datetime
-    duration: timedelta | None = None
-    force: str | None = None
-
-
-@dataclass(frozen=True)
-class StartOrder:
-    """Start: the shell adds the prerequisite report (re-checked now)."""
-
-    deployment_id: str
-    origin: Origin
-    force: str | None = None
-
-
-@dataclass(frozen=True)
-class DoneOrder:
-    """Close a running deployment: the shell adds what step 3's checks say now."""
-
-    deployment_id: str
-    origin: Origin
-    force: str | None = None
-
-
-@dataclass(frozen=True)
-class JobsOrder:
-    """A choice on a deployment whose step-3 job held it: ``retry`` or ``force`` (with its
-    reason); the shell applies it to the deployment's run (``bot.app.jobs_runner``)."""
-
-    deployment_id: str
-    origin: Origin
-    choice: str
-    reason: str = ""
-    #: The answer when no step-3 job holds the deployment (nothing to retry or go past).
-    unheld: Reply | None = None
-
-
-@dataclass(frozen=True)
-class VerifyOrder:
-    """Run step 3's checks now and say what they see."""
-
-    deployment_id: str
-    origin: Origin
-
-
-@dataclass(frozen=True)
-class CheckOrder:
-    """Re-check a booked deployment: the shell adds the prerequisite report."""
-
-    deployment_id: str
-    origin: Origin
-
-
-@dataclass(frozen=True)
-class Transition:
-    """An event that needs nothing gathered, for the lifecycle to apply."""
-
-    deployment_id: str
-    event: Event
-
-
-Routed = (
-    Reply
-    | RequestOrder
-    | Recheck
-    | CheckOrder
-    | ScheduleOrder
-    | StartOrder
-    | DoneOrder
-    | VerifyOrder
-    | JobsOrder
-    | Transition
-)
 
 
 @dataclass(frozen=True)
@@ -405,41 +315,91 @@ def _stray(
     return Reply(answer.scope, "stray-tags", origin, effects, tuple(names))
 
 
+def route_timer(kind: TimerKind, deployment: Deployment) -> Routed:
+    """What a timer of the deployment asks for when it comes due (the one place that says it:
+    a kind of timer without a case here is a type error)."""
+    origin, d = Origin("timer", "deploybot"), deployment.id
+    match kind:
+        case "reminder":
+            return CheckOrder(d, origin, reminder=True)
+        case "overdue":
+            return Transition(d, OverdueDue(origin), (("timer", kind),))
+        case "delay":
+            return Transition(d, DelayDue(origin), (("timer", kind),))
+        case "choice-reminder":
+            return Transition(d, ChoiceReminderDue(origin), (("timer", kind),))
+        case "choice-lapse":
+            return LapseChoice(d, origin)
+        case _:
+            assert_never(kind)
+
+
+#: What a trigger tag asks for (each tag's name comes from the configuration).
+TagRole = Literal["slot", "accept", "start", "delay", "rollback", "done", "cancel"]
+
+
+def tag_role(tag: str, tags: ZammadTags) -> TagRole | None:
+    """What a trigger tag asks for (each role but ``slot`` is the ``zammad.tags`` field that
+    names its tag); None for a tag that is no order."""
+    if tag.startswith(tags.slot_prefix) and tag.removeprefix(tags.slot_prefix).isdigit():
+        return "slot"
+    named: tuple[TagRole, ...] = ("accept", "start", "delay", "rollback", "done", "cancel")
+    return next((role for role in named if getattr(tags, role) == tag), None)
+
+
 def _route_tag(
     ticket: TicketSeen, added: TagAdded, deployment: Deployment, config: Config, renderer: Renderer
 ) -> Routed:
-    tags = config.zammad.tags
+    """The order of one trigger tag (the one place that says it: a role without a case here is
+    a type error, and a tag with no role is answered by nothing)."""
     tag, d = added.tag, deployment.id
     origin = Origin("tag", added.by, ticket.id)
     answer = _Answer(d, tag_cause(tag, added.at), ticket.id)
-    if tag.startswith(tags.slot_prefix):
-        number = int(tag.removeprefix(tags.slot_prefix))
-        if 1 <= number <= len(deployment.proposals):
-            return ScheduleOrder(d, origin, deployment.proposals[number - 1])
-        problem = Problem.of("no_proposal", number=number, id=d)
-        usage = usage_line("schedule", note_language(config))
-        html = error_note(renderer, config, tag, [problem], usage)
-        effects = (answer.note(0, html), answer.untag(1, [tag]))
-        return Reply(d, "slot-refused", origin, effects, (tag,))
-    if tag == tags.accept:
-        if deployment.chosen is not None:
-            return ScheduleOrder(d, origin, deployment.chosen.start)
-        problem = Problem.of("no_choice", id=d)
-        html = error_note(
-            renderer, config, tag, [problem], usage_line("schedule", note_language(config))
-        )
-        effects = (answer.note(0, html), answer.untag(1, [tag]))
-        return Reply(d, "accept-refused", origin, effects, (tag,))
-    if tag == tags.start:
-        return StartOrder(d, origin)
-    if tag == tags.delay:
-        return Transition(d, DelayRequested(origin))
-    already = {tags.rollback: State.ROLLED_BACK, tags.cancel: State.CANCELLED}.get(tag)
+    role = tag_role(tag, config.zammad.tags)
+    already = {"rollback": State.ROLLED_BACK, "cancel": State.CANCELLED}.get(role or "")
     if already is not None and deployment.state is already:
         # The matching note command was just carried out: the tag only needs consuming.
         return Reply(d, "tag-consumed", origin, (answer.untag(0, [tag]),), (tag,))
-    if tag == tags.rollback:
-        return Transition(d, RollbackRequested(origin))
-    if tag == tags.done:
-        return DoneOrder(d, origin)
-    return Transition(d, CancelRequested(origin))
+    match role:
+        case "slot":
+            number = int(tag.removeprefix(config.zammad.tags.slot_prefix))
+            if 1 <= number <= len(deployment.proposals):
+                return ScheduleOrder(d, origin, deployment.proposals[number - 1])
+            problem = Problem.of("no_proposal", number=number, id=d)
+            return _refused(d, "slot-refused", origin, answer, tag, problem, config, renderer)
+        case "accept":
+            if deployment.chosen is not None:
+                return ScheduleOrder(d, origin, deployment.chosen.start)
+            problem = Problem.of("no_choice", id=d)
+            return _refused(d, "accept-refused", origin, answer, tag, problem, config, renderer)
+        case "start":
+            return StartOrder(d, origin)
+        case "delay":
+            return Transition(d, DelayRequested(origin))
+        case "rollback":
+            return Transition(d, RollbackRequested(origin))
+        case "done":
+            return DoneOrder(d, origin)
+        case "cancel":
+            return Transition(d, CancelRequested(origin))
+        case None:
+            return Reply(d, "tag-ignored", origin, (), (tag,))
+        case _:
+            assert_never(role)
+
+
+def _refused(
+    d: str,
+    event: str,
+    origin: Origin,
+    answer: _Answer,
+    tag: str,
+    problem: Problem,
+    config: Config,
+    renderer: Renderer,
+) -> Reply:
+    """A tag that asks for what cannot be: say why, with the usage, and take the tag off."""
+    usage = usage_line("schedule", note_language(config))
+    html = error_note(renderer, config, tag, [problem], usage)
+    effects = (answer.note(0, html), answer.untag(1, [tag]))
+    return Reply(d, event, origin, effects, (tag,))

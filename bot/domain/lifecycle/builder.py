@@ -16,6 +16,7 @@ from bot.domain.effects import (
     ScheduleTimer,
     SendEmail,
     SetTags,
+    TimerKind,
     UpsertLogRow,
 )
 from bot.domain.events import EVENT_NAMES, Event, Origin
@@ -151,7 +152,7 @@ class Builder:
         row = log_row(self.deployment, self.config)
         self.effects.append(UpsertLogRow(self.key(), self.deployment.customer, row))
 
-    def timer(self, name: str, due: datetime | None) -> None:
+    def timer(self, name: TimerKind, due: datetime | None) -> None:
         self.effects.append(ScheduleTimer(self.key(), name, due))
 
 

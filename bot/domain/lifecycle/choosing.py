@@ -8,13 +8,15 @@ from dataclasses import replace
 
 from bot.domain.calendar.rules import rules_for
 from bot.domain.calendar.working import WorkingTime
+from bot.domain.effects import TimerKind
 from bot.domain.events import ChoiceLapsed, ChoiceReminderDue
 from bot.domain.lifecycle.builder import Builder, say_op
 from bot.domain.model import Deployment, State
 from bot.domain.rendering import moment_words, note_language
 from bot.domain.waiting import accept_how, since_words, slot_words
 
-REMINDER, LAPSE = "choice-reminder", "choice-lapse"
+REMINDER: TimerKind = "choice-reminder"
+LAPSE: TimerKind = "choice-lapse"
 
 
 def arm_choice_timers(b: Builder) -> None:
