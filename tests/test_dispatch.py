@@ -144,7 +144,7 @@ EFFECT_SAMPLES: dict[type, Effect] = {
         "deploy-production",
         None,
         (("CUSTOMER", "DIBA"), ("ENVIRONMENT", "PRO")),
-    ),  # fmt: skip
+    ),
 }
 
 

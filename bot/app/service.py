@@ -114,12 +114,7 @@ class Service:
         self.last_cycle: CycleResult | None = None
         self.last_cycle_at: datetime | None = None
         self.last_hook_at: datetime | None = None
-        self.totals: dict[str, int] = {
-            "cycles": 0,
-            "events": 0,
-            "effects_done": 0,
-            "effects_failed": 0,
-        }
+        self.totals = dict.fromkeys(("cycles", "events", "effects_done", "effects_failed"), 0)
 
     @functools.cached_property
     def jobs_runner(self) -> JobsRunner | None:

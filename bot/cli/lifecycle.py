@@ -26,6 +26,7 @@ from bot.cli.base import (
     print_report,
     utc_now,
 )
+from bot.cli.terminal_orders import carry_out, given_deployment
 from bot.config.models import Config
 from bot.domain.calendar.rules import Slot
 from bot.domain.commands import CommandError, note_text, parse_components, parse_datetime
@@ -40,7 +41,6 @@ from bot.domain.model import ComponentVersion, Deployment, State
 from bot.domain.routing import (
     DoneOrder,
     MailedRequest,
-    Routed,
     ScheduleOrder,
     StartOrder,
     Transition,
@@ -50,8 +50,6 @@ from bot.domain.texts import say
 from integrations.secrets import MissingSecretError
 
 if TYPE_CHECKING:
-    from bot.app.committer import Withheld
-    from bot.app.orders import Given
     from bot.app.service import Service
 
 
@@ -153,13 +151,6 @@ def _finish(service: Service, deployment: Deployment) -> None:
         raise SystemExit(1)
 
 
-def _given(given: Given) -> Deployment:
-    """The deployment an order left (every order of the command line has one)."""
-    if given.deployment is None:
-        fail("the order changed no deployment", code=1)
-    return given.deployment
-
-
 def _one_line(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A person's name on one line: a line break or control character would forge a line of
     the audit trail or the log."""
@@ -230,7 +221,7 @@ def request_command(
     given = service.orders.give(order)
     if given.report is not None:
         print_report(given.report, config.provider.language)
-    deployment = _given(given)
+    deployment = given_deployment(given)
     for number, start in enumerate(deployment.proposals, start=1):
         click.echo(f"  proposal {number}: {start.astimezone(config.provider.tz):%Y-%m-%d %H:%M}")
     if deployment.proposals and service.links and customer.booking.self_service != "off":
@@ -266,59 +257,6 @@ dry_run_option = click.option(
 )
 
 
-def _order(service: Service, order: Routed, *, dry_run: bool) -> Deployment:
-    """Carry out an order given at the terminal. One the lifecycle refuses changes nothing
-    (no note, no tag, no log row): its reasons are printed and the command exits 1; with
-    ``dry_run`` nothing is committed either way and what would happen is printed."""
-    from bot.app.committer import Withheld
-
-    try:
-        with service.committer.withholding(everything=dry_run):
-            return _given(service.orders.give(order))
-    except Withheld as withheld:
-        _print_withheld(service.config, withheld)
-        raise SystemExit(1 if withheld.outcome.refusal else 0) from None
-
-
-def _print_withheld(config: Config, withheld: Withheld) -> None:
-    """What an order not committed would have done, or why it is refused, in CLI words."""
-    from bot.domain.effects import ScheduleTimer, describe
-
-    before, outcome = withheld.before, withheld.outcome
-    if outcome.refusal:
-        state, event = before.state.value, withheld.event
-        click.echo(f"{before.id}: {state} — {event} refused, nothing changed:")
-        for line in outcome.refusal:
-            click.echo(f"  - {cli_syntax(line, before.id)}")
-        return
-    after = outcome.deployment.state.value
-    click.echo(f"{before.id}: {withheld.event} would go {before.state.value} -> {after}; "
-               "nothing changed (--dry-run)")  # fmt: skip
-    tz = config.provider.tz
-    for effect in outcome.effects:
-        if isinstance(effect, ScheduleTimer):
-            due = f"at {effect.due.astimezone(tz):%d/%m %H:%M}" if effect.due else "disarmed"
-            click.echo(f"  - timer {effect.name} {due}")
-        else:
-            click.echo(f"  - {describe(effect, config.provider.language)}")
-
-
-#: The chat syntax of the refusal tips, and what a person writes at the terminal instead.
-_CHAT_TO_CLI = (
-    (re.compile(r"/deploy (start|done) force: <([^>]+)>"), r"deploybot \1 {id} --force '<\2>'"),
-    (re.compile(r"/deploy rollback <([^>]+)>"), r"deploybot rollback {id} '<\1>'"),
-    (re.compile(r"/deploy recheck"), "deploybot verify-live {id}"),
-    (re.compile(r"'?force: <([^>]+)>'?"), r"--force '<\1>'"),
-)
-
-
-def cli_syntax(line: str, deployment_id: str) -> str:
-    """A refusal's tip as written at the terminal: ``--force`` instead of ``force:``."""
-    for pattern, replacement in _CHAT_TO_CLI:
-        line = pattern.sub(replacement.replace("{id}", deployment_id), line)
-    return line
-
-
 @main.command("schedule")
 @click.argument("deployment_id")
 @click.argument("day", metavar="DATE")
@@ -349,7 +287,7 @@ def schedule_command(
     length = parse_duration_option(duration, timedelta(0)) if duration else None
     deployment = _deployment(service, deployment_id)
     order = ScheduleOrder(deployment.id, Origin("cli", _user(config, by)), start, length, force)
-    _finish(service, _order(service, order, dry_run=dry_run))
+    _finish(service, carry_out(service, order, dry_run=dry_run))
 
 
 @main.command("accept")
@@ -366,7 +304,7 @@ def accept_command(deployment_id: str, by: str | None, config_path: Path | None)
     if deployment.chosen is None:
         fail(f"{deployment.id}: the customer has chosen no slot through the booking link")
     order = ScheduleOrder(deployment.id, Origin("cli", _user(config, by)), deployment.chosen.start)
-    _finish(service, _order(service, order, dry_run=False))
+    _finish(service, carry_out(service, order, dry_run=False))
 
 
 @main.command("start")
@@ -387,7 +325,7 @@ def start_command(
     order = StartOrder(
         _deployment(service, deployment_id).id, Origin("cli", _user(config, by)), force
     )
-    deployment = _order(service, order, dry_run=dry_run)
+    deployment = carry_out(service, order, dry_run=dry_run)
     if deployment.state is State.IN_PROGRESS:
         html = service.renderer.deployment_note("checklist", deployment, config, now=utc_now())
         click.echo(re.sub(r"\n\s*\n", "\n", note_text(html)).strip())
@@ -408,7 +346,7 @@ def _simple_event(
     order = Transition(
         _deployment(service, deployment_id).id, make(Origin("cli", _user(config, by)))
     )
-    _finish(service, _order(service, order, dry_run=dry_run))
+    _finish(service, carry_out(service, order, dry_run=dry_run))
 
 
 @main.command("delay")
@@ -440,7 +378,7 @@ def done_command(
     order = DoneOrder(
         _deployment(service, deployment_id).id, Origin("cli", _user(config, by)), force
     )
-    _finish(service, _order(service, order, dry_run=dry_run))
+    _finish(service, carry_out(service, order, dry_run=dry_run))
 
 
 @main.command("verify-live")
