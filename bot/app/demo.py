@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import yaml
 
 from bot.app.booking_desk import BookingDesk
 from bot.app.booking_pages import BookingPages
@@ -25,9 +26,11 @@ from bot.app.http_server import serve
 from bot.app.service import Service
 from bot.app.store import Store, sqlite_url
 from bot.app.wiring import build_service, deployment_log
+from bot.config.loading import config_data
 from bot.config.models import Config, GoogleCalendarConfig, GoogleConfig
 from bot.config.sections import DEFAULT_PORT
 from bot.domain.model import Deployment
+from bot.resources import example_config_path
 from emulators.gitlab import GitLabEmulator
 from emulators.google import GoogleEmulator
 from emulators.server import RunningEmulator
@@ -39,6 +42,10 @@ DEMO_START = datetime.fromisoformat("2026-11-26T10:00:00+01:00")
 #: what the page reads) and the secret that signs them — no secret of anyone's.
 DEMO_PUBLIC_URL = "https://deploybot.example"
 DEMO_BOOKING_SECRET = "demo-booking-secret"
+#: The variables the demo's configuration names, and the token of the team's pages it prints.
+DEMO_SECRET_VARIABLE = "DEPLOYBOT_BOOKING_SECRET"
+DEMO_PAGES_VARIABLE = "DEPLOYBOT_PAGES_TOKEN"
+DEMO_PAGES_TOKEN = "demo"
 
 
 class ManualClock:
@@ -246,7 +253,7 @@ def run_demo(
         step(f"{deployment.id} is {deployment.state.value}; first proposal {first:%d/%m/%Y %H:%M}")
 
         bench.clock.advance(timedelta(minutes=20))
-        _agree_the_slot(bench, first, step)
+        link = _agree_the_slot(bench, first, step)
 
         timers = {t.name: t.due_at for t in bench.store.timers()}
         if "reminder" in timers:
@@ -274,7 +281,8 @@ def run_demo(
         final = bench.deployment(deployment.id)
         step(f"{final.id} is {final.state.value}")
         _leave_state(bench, echo)
-    _farewell(out, echo)
+        _leave_config(base, scenario, out)
+    _farewell(out, base, link, echo)
     return out
 
 
@@ -295,13 +303,13 @@ def _play_jobs(bench: Workbench, deployment_id: str, step: Callable[[str], None]
         step(f"step 3: {run.lines[-1]}")
 
 
-def _agree_the_slot(bench: Workbench, first: datetime, step: Callable[[str], None]) -> None:
+def _agree_the_slot(bench: Workbench, first: datetime, step: Callable[[str], None]) -> str:
     """The customer opens the link of the proposals comment and chooses the first slot, as a
     browser would (the page served on loopback, its form sent back with its CSRF token); Marta
-    accepts the choice with one tag."""
+    accepts the choice with one tag. Returns the link's token."""
     service, links = bench.service, bench.service.links
     assert links is not None
-    comments = [a["body"] for a in bench.zammad.ticket_articles(1) if not a["internal"]]
+    comments = [str(a["body"]) for a in bench.zammad.ticket_articles(1) if not a["internal"]]
     token = comments[-1].split("/book/", 1)[1].split('"', 1)[0]
     step(
         f"The customer opens the link in the proposals comment: {links.base_url}/book/{token[:12]}…"
@@ -323,6 +331,7 @@ def _agree_the_slot(bench: Workbench, first: datetime, step: Callable[[str], Non
     step("Marta reads the note and tags 'deploy-accept'")
     bench.person_tags(1, "deploy-accept")
     bench.cycle()
+    return token
 
 
 def _leave_state(bench: Workbench, echo: Callable[[str], None]) -> None:
@@ -353,13 +362,46 @@ def _show_google(bench: Workbench, echo: Callable[[str], None]) -> None:
             )
 
 
-def _farewell(out: Path, echo: Callable[[str], None]) -> None:
-    """What the demo left, and how to look at it in the change calendar."""
+def _leave_config(base: Config, scenario: dict[str, Any], out: Path) -> None:
+    """``out/deploybot.yaml``: the demo's configuration for ``deploybot serve`` on its state —
+    the state, mail, calendar and log under ``out``, the demo's booking links and the variables
+    holding the pages token and the links' secret; the emulators' token in a file beside it."""
+    source = base.source or example_config_path()
+    data = config_data(source.read_text(encoding="utf-8"))
+    token_file = out / "emulators-token"
+    token_file.write_text(str(scenario.get("token", "demo-token")) + "\n", encoding="utf-8")
+    token_file.chmod(0o600)
+    for system in ("zammad", "gitlab"):
+        data[system] = {**data.get(system, {}), "token_file": token_file.name}
+    data["state"] = {**data.get("state", {}), "url": "sqlite:///state.sqlite"}
+    data["smtp"] = {**data.get("smtp", {}), "transport": "directory", "directory": "mail"}
+    calendar = {k: v for k, v in data.get("calendar", {}).items() if k != "caldav"}
+    data["calendar"] = {**calendar, "ics_dir": "calendar"}
+    data["deployment_log"] = {**data.get("deployment_log", {}), "dir": "DEPLOYMENTS",
+                              "lock_dir": "locks", "backup_dir": "log-backups"}  # fmt: skip
+    data["server"] = {
+        **data.get("server", {}),
+        "public_url": DEMO_PUBLIC_URL,
+        "token_env": DEMO_PAGES_VARIABLE,
+        "booking_secret_env": DEMO_SECRET_VARIABLE,
+    }
+    header = "# deploybot demo: `deploybot serve --config` this file to see the demo's state.\n"
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    (out / "deploybot.yaml").write_text(header + text, encoding="utf-8")
+
+
+def _farewell(out: Path, base: Config, link: str, echo: Callable[[str], None]) -> None:
+    """What the demo left, and the one command that serves its change calendar and answers
+    its booking link (spent now: it says where the deployment stands)."""
     echo("")
     echo(f"Artifacts in {out}:")
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         echo(f"  {path.relative_to(out)}")
+    port = base.server.port or DEFAULT_PORT
+    pages, secret = f"{DEMO_PAGES_VARIABLE}={DEMO_PAGES_TOKEN}", DEMO_SECRET_VARIABLE
+    variables = f"{pages} {secret}={DEMO_BOOKING_SECRET}"
     echo("")
-    echo("The change calendar of this demo:")
-    echo(f"  DEPLOYBOT_PAGES_TOKEN=demo .venv/bin/deploybot serve --state {out / 'state.sqlite'}")
-    echo(f"  then open http://127.0.0.1:{DEFAULT_PORT}/calendar?month=2026-11&token=demo")
+    echo("The change calendar and the customer's booking link of this demo:")
+    echo(f"  {variables} .venv/bin/deploybot serve --config {out / 'deploybot.yaml'}")
+    echo(f"  then open http://127.0.0.1:{port}/calendar?month=2026-11&token={DEMO_PAGES_TOKEN}")
+    echo(f"  and the link ({DEMO_PUBLIC_URL}/book/…): http://127.0.0.1:{port}/book/{link}")

@@ -23,7 +23,14 @@ from bot.config.checks import (
 )
 from bot.config.models import SECRET_WORDS, Config
 
-__all__ = ["ConfigError", "ConfigProblem", "database_url_problem", "load_config", "parse_config"]
+__all__ = [
+    "ConfigError",
+    "ConfigProblem",
+    "config_data",
+    "database_url_problem",
+    "load_config",
+    "parse_config",
+]
 
 
 @dataclass(frozen=True)
@@ -442,3 +449,12 @@ def load_config(path: Path, folder: Path | None = None) -> Config:
             str(path), [ConfigProblem(None, "", f"cannot read it: {reason}")]
         ) from None
     return parse_config(text, source=str(path), path=path.resolve(), folder=folder)
+
+
+def config_data(text: str) -> dict[str, Any]:
+    """The plain data of valid configuration text, read as :func:`parse_config` reads it (YAML
+    1.2 scalars), for a program that writes a configuration derived from another."""
+    _, data = _compose(text)
+    if not isinstance(data, dict):
+        raise ConfigError("<config>", [ConfigProblem(1, "", "not a mapping")])
+    return data
