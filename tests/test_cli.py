@@ -103,16 +103,26 @@ def test_plan_rejects_a_malformed_date() -> None:
 def test_check_day_exits_zero_when_allowed() -> None:
     result = run("check-day", "DIBA", "2026-03-31")
     assert result.exit_code == 0
-    assert result.stdout.strip() == "DIBA 2026-03-31: allowed"
+    assert result.stdout.strip() == "DIBA 2026-03-31: permitido"
 
 
 def test_check_day_exits_one_with_every_reason() -> None:
     result = run("check-day", "DIBA", "2026-04-03")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[0] == "DIBA 2026-04-03: refused"
+    assert lines[0] == "DIBA 2026-04-03: no permitido"
     codes = [line.split(":")[0].strip() for line in lines[1:]]
     assert codes == ["holiday", "friday", "eve_of_non_working_day", "outside_window"]
+
+
+def test_check_day_says_its_verdict_in_the_operators_language(tmp_path: Path) -> None:
+    text = example_config_path().read_text(encoding="utf-8")
+    config = tmp_path / "deploybot.yaml"
+    config.write_text(text.replace("  language: es\n", "  language: ca\n", 1), encoding="utf-8")
+    allowed = CliRunner().invoke(main, ["check-day", "DIBA", "2026-03-31", "--config", str(config)])
+    refused = CliRunner().invoke(main, ["check-day", "DIBA", "2026-04-03", "--config", str(config)])
+    assert allowed.stdout.strip() == "DIBA 2026-03-31: permès"
+    assert refused.stdout.splitlines()[0] == "DIBA 2026-04-03: no permès"
 
 
 def test_check_day_json() -> None:

@@ -131,7 +131,7 @@ def test_rules_only_answers_the_calendar_alone(bot: InProcess) -> None:
     day = f"{slot:%Y-%m-%d}"
     assert cli("check-day", "CAIB", day, "--duration", "4h").exit_code == 1
     alone = cli("check-day", "CAIB", day, "--duration", "4h", "--rules-only")
-    assert alone.exit_code == 0 and alone.output.strip() == f"CAIB {day}: allowed"
+    assert alone.exit_code == 0 and alone.output.strip() == f"CAIB {day}: permitido"
 
 
 @pytest.mark.parametrize("bot", ["confirm"], indirect=True)

@@ -257,10 +257,9 @@ def check_day(
     if as_json:
         out = _verdict_json(verdict, with_allowed=True) | ({"taken": list(taken)} if taken else {})
         click.echo(json.dumps(out, ensure_ascii=False))
-    elif verdict.allowed:
-        click.echo(f"{customer.name} {verdict.day.isoformat()}: allowed")
     else:
-        click.echo(f"{customer.name} {verdict.day.isoformat()}: refused")
+        word = say(config.provider.language, "cli_allowed" if verdict.allowed else "cli_refused")
+        click.echo(f"{customer.name} {verdict.day.isoformat()}: {word}")
         for line in taken:
             click.echo(f"  {line}")
         for reason in verdict.reasons:
