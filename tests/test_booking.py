@@ -426,15 +426,21 @@ def test_a_link_sent_before_self_service_was_turned_off_books_nothing(
     assert page.status_code == 410 and "Este enlace ya no es válido" in page.text
 
 
-@pytest.mark.parametrize("site", ["direct"], indirect=True)
-def test_a_spent_link_of_a_finished_deployment_says_it_took_place(
-    direct: InProcess, site: str
-) -> None:
+def started_through_the_link(direct: InProcess, site: str) -> str:
+    """The customer books Monday 09:00 through the link and the team starts then; the link."""
     token = linked(direct)
     assert choose(site, token, "2026-11-30T09:00:00+01:00").status_code == 200
     direct.clock.set(at("2026-11-30 09:00"))
     direct.zammad.person_tags(1, "deploy-start")
     direct.cycle()
+    return token
+
+
+@pytest.mark.parametrize("site", ["direct"], indirect=True)
+def test_a_spent_link_of_a_finished_deployment_says_it_took_place(
+    direct: InProcess, site: str
+) -> None:
+    token = started_through_the_link(direct, site)
     direct.clock.set(at("2026-11-30 09:12"))
     direct.zammad.person_tags(1, "deploy-done")
     direct.cycle()
@@ -448,11 +454,7 @@ def test_a_spent_link_of_a_finished_deployment_says_it_took_place(
 def test_a_spent_link_of_a_rolled_back_deployment_says_a_new_date_will_be_proposed(
     direct: InProcess, site: str
 ) -> None:
-    token = linked(direct)
-    assert choose(site, token, "2026-11-30T09:00:00+01:00").status_code == 200
-    direct.clock.set(at("2026-11-30 09:00"))
-    direct.zammad.person_tags(1, "deploy-start")
-    direct.cycle()
+    token = started_through_the_link(direct, site)
     direct.clock.set(at("2026-11-30 09:20"))
     direct.zammad.person_notes(1, "/deploy rollback la consola no arranca")
     direct.cycle()
