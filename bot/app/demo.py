@@ -41,7 +41,7 @@ DEMO_START = datetime.fromisoformat("2026-11-26T10:00:00+01:00")
 #: Where the demo's booking links point (its pages are served on loopback; a link's path is
 #: what the page reads) and the secret that signs them — no secret of anyone's.
 DEMO_PUBLIC_URL = "https://deploybot.example"
-DEMO_BOOKING_SECRET = "demo-booking-secret"
+DEMO_BOOKING_SECRET = "demo-booking-secret-published-not-a-secret"
 #: The variables the demo's configuration names, and the token of the team's pages it prints.
 DEMO_SECRET_VARIABLE = "DEPLOYBOT_BOOKING_SECRET"
 DEMO_PAGES_VARIABLE = "DEPLOYBOT_PAGES_TOKEN"
