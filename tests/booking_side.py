@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import requests
@@ -34,16 +34,16 @@ def _nothing_else(environ: dict[str, Any], start_response: Any) -> Iterable[byte
 
 
 @contextlib.contextmanager
-def booking_site(service: Service) -> Iterator[str]:
+def booking_site(service: Service, after: Callable[[], None] | None = None) -> Iterator[str]:
     """The booking pages of ``service`` on a free loopback port; a booking's effects are carried
-    out before the page answers (so a test reads them at once)."""
+    out before the page answers (so a test reads them at once), or ``after`` instead (the
+    daemon's: its cycle carries them out)."""
     assert service.links is not None, "the service makes no links"
 
     def drain() -> None:
-        with service.lock:
-            service.drain_outbox()
+        service.drain_outbox()
 
-    pages = BookingPages(BookingDesk(service, service.links, after=drain))
+    pages = BookingPages(BookingDesk(service, service.links, after=after or drain))
     server = serve(pages.before(_nothing_else), "127.0.0.1", 0)
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,9 +20,12 @@ from bot.app.store import Store, sqlite_url
 from bot.domain.booking_link import BookingLinks
 from bot.domain.events import Origin
 from bot.domain.model import State
+from integrations.gitlab_records import Release
+from integrations.mail import SmtpMailer, SmtpSettings
 from tests.booking_side import SECRET, booking_site, choose, token_in
 from tests.postgres import new_database
 from tests.scenes import two_customers
+from tests.servers import smtp_sink
 
 LINKS = BookingLinks("https://deploybot.example", SECRET)
 
@@ -149,3 +155,83 @@ def test_a_booking_decided_while_a_cycle_reads_its_checks_keeps_to_its_own_marke
         other.join(timeout=10)
         assert bot.service.store.seen_value("tag:2:deploy-done") is None
     assert bot.service.store.seen_value("tag:2:deploy-done") == "acted"  # the cycle's, at its end
+
+
+def test_a_booking_answers_at_once_while_the_cycle_sends_emails_to_a_slow_server(
+    tmp_path: Path,
+) -> None:
+    bot = two_customers(tmp_path, LINKS, "direct")
+    for ticket_id in (1, 2, 11, 12):
+        bot.zammad.person_tags(ticket_id, "deploy")
+    bot.cycle()
+    diba, caib = (token_in([a.body for a in bot.zammad.article_lists[t] if not a.internal])
+                  for t in (1, 11))  # fmt: skip
+    with smtp_sink(slow_seconds=1.5) as sink, booking_site(bot.service, after=lambda: None) as site:
+        settings = SmtpSettings(host=sink.host, port=sink.port, starttls=False)
+        bot.service.channels.mailer = SmtpMailer(settings)
+        assert choose(site, diba, "2026-11-30T09:00:00+01:00").status_code == 200
+        cycle = threading.Thread(target=bot.service.run_cycle)
+        cycle.start()  # it sends DIBA's emails, each answered in 1.5 s
+        assert sink.in_data.wait(10)
+        asked = time.monotonic()
+        answer = choose(site, caib, "2026-12-01T09:00:00+01:00")
+        waited = time.monotonic() - asked
+        cycle.join(timeout=30)
+        bot.service.drain_outbox()
+    assert answer.status_code == 200 and waited < 1.0, (answer.status_code, waited)
+    trail = bot.service.store.audit_trail("CAIB-2026-0001")
+    assert [e.new_state for e in trail].count("scheduled") == 1  # decided once
+    received = Counter(str(r.message["Message-ID"]).split("@")[0] for r in sink.received)
+    assert received == Counter(f"<{deployment}.{kind}.0"
+                               for deployment in ("DIBA-2026-0001", "CAIB-2026-0001")
+                               for kind in ("schedule", "invitation"))  # fmt: skip
+
+
+def test_two_drains_of_one_process_send_each_email_once(tmp_path: Path) -> None:
+    bot = two_customers(tmp_path, LINKS, "direct")
+    bot.zammad.person_tags(1, "deploy")
+    bot.cycle()
+    token = token_in([a.body for a in bot.zammad.article_lists[1] if not a.internal])
+    with smtp_sink(slow_seconds=0.5) as sink, booking_site(bot.service, after=lambda: None) as site:
+        settings = SmtpSettings(host=sink.host, port=sink.port, starttls=False)
+        bot.service.channels.mailer = SmtpMailer(settings)
+        assert choose(site, token, "2026-11-30T09:00:00+01:00").status_code == 200
+        # the cycle's drain and a booking page's, at once
+        drains = [threading.Thread(target=bot.service.drain_outbox) for _ in range(2)]
+        for drain in drains:
+            drain.start()
+        for drain in drains:
+            drain.join(timeout=30)
+    received = Counter(str(r.message["Message-ID"]).split("@")[0] for r in sink.received)
+    assert received == Counter(f"<DIBA-2026-0001.{kind}.0" for kind in ("schedule", "invitation"))
+
+
+def test_a_booking_answers_at_once_while_the_cycle_reads_a_slow_gitlab(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = two_customers(tmp_path, LINKS, "direct")
+    for ticket_id in (1, 2):
+        bot.zammad.person_tags(ticket_id, "deploy")
+    bot.cycle()
+    token = token_in([a.body for a in bot.zammad.article_lists[1] if not a.internal])
+    reading = threading.Event()
+    read = bot.gitlab.releases_since_each
+
+    def slow(projects: Iterable[str], since: datetime) -> dict[str, list[Release]]:
+        reading.set()
+        time.sleep(2)  # 200 projects read one after another over a network
+        return read(projects, since)
+
+    monkeypatch.setattr(bot.gitlab, "releases_since_each", slow)
+    with booking_site(bot.service) as site:
+        cycle = threading.Thread(target=lambda: bot.service.run_cycle(zammad=False, timers=False))
+        cycle.start()
+        assert reading.wait(10)
+        asked = time.monotonic()
+        answer = choose(site, token, "2026-11-30T09:00:00+01:00")
+        waited = time.monotonic() - asked
+        cycle.join(timeout=30)
+    assert answer.status_code == 200 and waited < 1.0, (answer.status_code, waited)
+    trail = bot.service.store.audit_trail("DIBA-2026-0001")
+    assert [e.new_state for e in trail].count("scheduled") == 1
+    assert bot.service.last_cycle is not None and bot.service.last_cycle.errors == []

@@ -49,7 +49,8 @@ class GitLabPoll:
         projects whose hooks said they ``changed``; re-check what waited on GitLab.
 
         The window moves on only once every project was read: after an error the same window
-        is read again (announcements are keyed, so none is posted twice).
+        is read again (announcements are keyed, so none is posted twice). The projects are read
+        without the decision lock; the announcements and re-checks are decided under it.
         """
         now = self.committer.clock()
         since_text = self.store.seen_value("gitlab:since")
@@ -80,8 +81,11 @@ class GitLabPoll:
         ]
         if not watched:
             return 0
-        # Read in parallel (``gitlab.concurrency``); announced in the configuration's order.
-        news = self.gitlab.releases_since_each([project for _, _, project in watched], since)
+        # Read in parallel (``gitlab.concurrency``), with the decision lock given up (a booking
+        # is decided meanwhile); announced under it, in the configuration's order. A release
+        # read before a booking is still news after it: announcements are keyed.
+        with self.orders.outside():
+            news = self.gitlab.releases_since_each([project for _, _, project in watched], since)
         announced = 0
         for customer, name, project in watched:
             for release in news[project]:

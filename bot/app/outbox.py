@@ -85,14 +85,22 @@ class OutboxRunner:
         #: between two instances on one host (they must never carry one effect out both).
         self.owner = instance_identity()
         self._took_back = False
+        # The claims are per process: two drains of one process (a cycle's and a booking
+        # page's) would both hold an effect's claim, so they take turns.
+        self._draining = threading.Lock()
 
     def drain(self, *, limit: int | None = None) -> tuple[int, int]:
         """Carry out the effects that are due, in order per deployment and channel; returns
         (done, failed).
 
         A failing effect holds up the later effects of its own deployment and channel only.
-        Stops between two effects when ``stopping`` is set (a graceful shutdown).
+        Stops between two effects when ``stopping`` is set (a graceful shutdown). Another
+        drain of this process is waited for (one that comes later finds its effects pending).
         """
+        with self._draining:
+            return self._drain(limit)
+
+    def _drain(self, limit: int | None) -> tuple[int, int]:
         done = failed = 0
         blocked: set[tuple[str, str]] = set()
         if not self._took_back:

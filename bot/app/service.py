@@ -208,7 +208,8 @@ class Service:
         return count
 
     def drain_outbox(self, *, limit: int | None = None) -> tuple[int, int]:
-        """Carry out pending effects in order per deployment; returns (done, failed)."""
+        """Carry out pending effects in order per deployment; returns (done, failed). Needs no
+        decision lock: each effect is claimed before it is carried out."""
         return self.outbox.drain(limit=limit)
 
     def run_cycle(
@@ -216,10 +217,14 @@ class Service:
     ) -> CycleResult:
         """One poll of what is asked (everything by default), then the outbox.
 
-        Outside errors are logged in one line each and recorded in ``health``; the outbox is
-        drained whatever else is down.
+        The polls decide under the decision lock; the outbox is drained without it (its claims
+        keep each effect to one carrier), so a slow SMTP server or calendar never holds up a
+        customer's booking page. Outside errors are logged in one line each and recorded in
+        ``health``; the outbox is drained whatever else is down.
         """
         result = CycleResult()
+        # Finish what a previous run left undone before reading anything new.
+        result.effects_done, result.effects_failed = self.drain_outbox()
         try:
             with self.lock:
                 self._cycle(result, zammad=zammad, timers=timers, gitlab=gitlab)
@@ -228,12 +233,13 @@ class Service:
             log.warning("cycle cut short: %s", error)
             self.last_cycle = result  # said in /healthz; it does not count as a cycle run
             return result
+        done, failed = self.drain_outbox()
+        result.effects_done += done
+        result.effects_failed += failed
         self._count(result)
         return result
 
     def _cycle(self, result: CycleResult, *, zammad: bool, timers: bool, gitlab: bool) -> None:
-        # Finish what a previous run left undone before reading anything new.
-        result.effects_done, result.effects_failed = self.drain_outbox()
         reads = self.reads()
         steps: list[tuple[str, Callable[[], int]]] = []
         if zammad:
@@ -246,9 +252,6 @@ class Service:
             steps.append(("gitlab", self.jobs_runner.advance_all))
         for name, step in steps:
             result.events += self._step(name, step, result)
-        done, failed = self.drain_outbox()
-        result.effects_done += done
-        result.effects_failed += failed
 
     def _step(self, name: str, step: Callable[[], int], result: CycleResult) -> int:
         try:

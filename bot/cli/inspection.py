@@ -426,8 +426,7 @@ def _booking_app(config: Config, views: Any) -> Any:
 
     def drain() -> None:
         def run() -> None:
-            with service.lock:
-                service.drain_outbox()
+            service.drain_outbox()  # claimed effect by effect: no decision lock needed
 
         threading.Thread(target=run, name="deploybot-booking-effects", daemon=True).start()
 
