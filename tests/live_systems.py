@@ -13,7 +13,7 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -71,21 +71,20 @@ def console(folder: Path) -> Iterator[Console]:
 
 
 @contextmanager
-def tcp_listener() -> Iterator[int]:
-    """A port that accepts connections (the sync server); yields the port."""
+def _accepting(handle: Callable[[socket.socket, threading.Event], None]) -> Iterator[int]:
+    """A loopback port whose connections are each handed to ``handle`` (with the event set when
+    the server stops) until the block ends; yields the port."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
+    listener.settimeout(0.2)
     stop = threading.Event()
 
     def accept() -> None:
-        listener.settimeout(0.2)
         while not stop.is_set():
-            try:
+            with contextlib.suppress(OSError):
                 connection, _ = listener.accept()
-                connection.close()
-            except OSError:
-                continue
+                handle(connection, stop)
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
@@ -95,6 +94,13 @@ def tcp_listener() -> Iterator[int]:
         stop.set()
         thread.join(timeout=2)
         listener.close()
+
+
+@contextmanager
+def tcp_listener() -> Iterator[int]:
+    """A port that accepts connections (the sync server); yields the port."""
+    with _accepting(lambda connection, stop: connection.close()) as port:
+        yield port
 
 
 def alertmanager_missing() -> str | None:
@@ -241,30 +247,16 @@ def scripted() -> Iterator[Scripted]:
 def trickler(data: bytes) -> Iterator[int]:
     """A TCP server that sends ``data`` to each connection one byte every
     :data:`TRICKLE_SECONDS` (an SMTP greeting that never ends in time); yields its port."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.2)
-    stop = threading.Event()
 
-    def serve(connection: socket.socket) -> None:
+    def serve(connection: socket.socket, stop: threading.Event) -> None:
         with connection, contextlib.suppress(OSError):
             for byte in data:
                 if stop.wait(TRICKLE_SECONDS):
                     return
                 connection.sendall(bytes([byte]))
 
-    def accept() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(OSError):
-                connection, _ = listener.accept()
-                threading.Thread(target=serve, args=(connection,), daemon=True).start()
+    def handle(connection: socket.socket, stop: threading.Event) -> None:
+        threading.Thread(target=serve, args=(connection, stop), daemon=True).start()
 
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield int(listener.getsockname()[1])
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        listener.close()
+    with _accepting(handle) as port:
+        yield port
