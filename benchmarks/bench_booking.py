@@ -16,10 +16,10 @@ from pathlib import Path
 import requests
 from timing import measure
 
-from bot.app.booking_desk import BookingDesk
-from bot.app.booking_pages import BookingPages
-from bot.app.demo import workbench
-from bot.app.http_server import serve
+from bot.app.web.booking_desk import BookingDesk
+from bot.app.web.booking_pages import BookingPages
+from bot.app.web.server import serve
+from bot.cli.demo import workbench
 from bot.config.loading import load_config
 from bot.domain.booking_offer import customer_rules, offer_days
 from bot.domain.calendar.rules import Booking, rules_for

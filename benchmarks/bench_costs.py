@@ -22,7 +22,7 @@ from typing import Any
 
 import openpyxl
 
-from bot.app.demo import Workbench, workbench
+from bot.cli.demo import Workbench, workbench
 from bot.config.loading import load_config
 from bot.config.models import Config
 from bot.domain.calendar.planning import explain_day

@@ -31,8 +31,8 @@ from typing import Any
 
 from fleet import fleet_config, fleet_projects, fleet_scenario, write_fleet_config
 
-from bot.app.service import Service
-from bot.app.wiring import build_service
+from bot.app.run.service import Service
+from bot.app.run.wiring import build_service
 from bot.config.loading import load_config
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from timing import measure
 
-from bot.app.demo import DEMO_START, run_demo, workbench
+from bot.cli.demo import DEMO_START, run_demo, workbench
 from bot.config.loading import load_config
 from bot.domain.events import Origin, ScheduleRequested, StartRequested
 from bot.domain.lifecycle import apply

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import requests
 
-from bot.app.booking_desk import BookingDesk
-from bot.app.booking_pages import BookingPages
-from bot.app.decisions import DecisionLock
-from bot.app.demo import Workbench, workbench
-from bot.app.http_server import serve
+from bot.app.store.locks import DecisionLock
+from bot.app.web.booking_desk import BookingDesk
+from bot.app.web.booking_pages import BookingPages
+from bot.app.web.server import serve
+from bot.cli.demo import Workbench, workbench
 from bot.config.loading import load_config
 from bot.resources import example_config_path
 from emulators.scenario import load_scenario

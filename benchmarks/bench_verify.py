@@ -8,8 +8,8 @@ from __future__ import annotations
 import statistics
 import time
 
-from bot.app.gather import DeploymentRequest, FactGatherer
-from bot.app.zammad_reads import ZammadReads
+from bot.app.orders.gather import DeploymentRequest, FactGatherer
+from bot.app.outside.zammad_reads import ZammadReads
 from bot.config.loading import load_config
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.resources import example_config_path

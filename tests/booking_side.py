@@ -11,10 +11,10 @@ from typing import Any
 
 import requests
 
-from bot.app.booking_desk import BookingDesk
-from bot.app.booking_pages import BookingPages
-from bot.app.service import Service
-from bot.app.webhook import serve
+from bot.app.run.service import Service
+from bot.app.web.booking_desk import BookingDesk
+from bot.app.web.booking_pages import BookingPages
+from bot.app.web.webhook import serve
 
 LINK = re.compile(r"/book/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)")
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')

@@ -12,7 +12,7 @@ import pytest
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-from bot.app.demo import Workbench, workbench
+from bot.cli.demo import Workbench, workbench
 from bot.config.loading import load_config
 from bot.resources import example_config_path
 from emulators.gitlab import GitLabEmulator

@@ -1,5 +1,5 @@
-"""In-memory fakes of the shell's ports (``bot.app.ports``): Zammad, GitLab, mail, calendar and
-log, stateful and strict enough for the service to run a whole procedure in-process.
+"""In-memory fakes of the shell's ports (``bot.app.outside.ports``): Zammad, GitLab, mail,
+calendar and log, stateful and strict enough for the service to run a whole procedure in-process.
 
 They keep what was done to them so that tests assert on the final state (marge-bot's
 ``gitlab_api_mock`` idea). The HTTP emulators stay the reference for how the real systems
@@ -17,10 +17,10 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from bot.app.demo import ManualClock
-from bot.app.executors import Channels
-from bot.app.service import Service
-from bot.app.store import Store, sqlite_url
+from bot.app.outbox.executors import Channels
+from bot.app.run.service import Service
+from bot.app.store.database import Store, sqlite_url
+from bot.cli.demo import ManualClock
 from bot.config.models import Config
 from bot.domain.booking_link import BookingLinks
 from bot.domain.model import Deployment

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.app.demo import Workbench
+from bot.cli.demo import Workbench
 from bot.domain.booking_link import BookingLinks
 from bot.domain.model import State
 from tests.factories import customer_data, make_config

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.app.store import Store, sqlite_url
+from bot.app.store.database import Store, sqlite_url
 from bot.domain.model import State
 from bot.resources import example_config_path
 from tests.factories import at, make_deployment

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from bot.app.booking_desk import BookingDesk, Outcome
-from bot.app.demo import Workbench, workbench
+from bot.app.web.booking_desk import BookingDesk, Outcome
+from bot.cli.demo import Workbench, workbench
 from bot.config.loading import load_config
 from bot.domain.model import State
 from bot.resources import example_config_path

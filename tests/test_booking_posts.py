@@ -17,8 +17,8 @@ import pytest
 import requests
 from werkzeug.test import Client
 
-from bot.app.booking_desk import BookingDesk
-from bot.app.booking_pages import RATE_LIMIT, BookingPages, RateLimit
+from bot.app.web.booking_desk import BookingDesk
+from bot.app.web.booking_pages import RATE_LIMIT, BookingPages, RateLimit
 from bot.domain.booking_link import LinkClaim
 from bot.domain.booking_offer import misfit
 from bot.domain.calendar.rules import rules_for

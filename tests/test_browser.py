@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.app.demo import Workbench
-from bot.app.views import ViewsApp
-from bot.app.webhook import serve
+from bot.app.web.views import ViewsApp
+from bot.app.web.webhook import serve
+from bot.cli.demo import Workbench
 from tests.browser_side import PHONE, SKIP, overflows, passes_at_every_width, shot
 from tests.scenes import book_first_proposal
 

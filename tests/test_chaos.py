@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.app.demo import Workbench, workbench
+from bot.cli.demo import Workbench, workbench
 from bot.config.loading import load_config
 from bot.domain.model import State
 from bot.resources import example_config_path

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.app.wiring import gitlab_client, zammad_client
+from bot.app.run.wiring import gitlab_client, zammad_client
 from bot.config.models import GitLabConfig, ZammadConfig
 from emulators.gitlab import GitLabEmulator
 from emulators.server import Faults, RunningEmulator

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.app.wiring import zammad_client
+from bot.app.run.wiring import zammad_client
 from bot.cli import main
 from bot.config.loading import ConfigError, database_url_problem, load_config
 

@@ -17,9 +17,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 from click.testing import CliRunner
 
-from bot.app.daemon import stop_handler
-from bot.app.gitlab_poll import DAEMON_STARTED
-from bot.app.store_markers import read_markers
+from bot.app.intake.gitlab_poll import DAEMON_STARTED
+from bot.app.run.daemon import stop_handler
+from bot.app.store.markers import read_markers
 from bot.cli import main
 from emulators.server import RunningEmulator
 from emulators.zammad import ZammadEmulator

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.app.demo import Workbench
+from bot.cli.demo import Workbench
 from bot.domain.model import State
 from tests.scenes import book_first_proposal
 

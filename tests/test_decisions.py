@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.app.decisions import DecisionLock, LockBusyError
-from bot.app.service import Service
-from bot.app.store import Store, sqlite_url
+from bot.app.run.service import Service
+from bot.app.store.database import Store, sqlite_url
+from bot.app.store.locks import DecisionLock, LockBusyError
 from bot.domain.booking_link import BookingLinks
 from bot.domain.events import Origin
 from bot.domain.model import State

@@ -13,9 +13,9 @@ from typing import Any, cast, get_args
 
 import pytest
 
-from bot.app import codec
-from bot.app.executors import Channels, execute
-from bot.app.requesting import Opened
+from bot.app.orders.requesting import Opened
+from bot.app.outbox.executors import Channels, execute
+from bot.app.store import codec
 from bot.domain import commands, routing
 from bot.domain.commands import PARSERS, Command, RawCommand
 from bot.domain.effects import (

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import requests
 
-from bot.app.demo import Workbench
-from bot.app.http_server import Endpoint, serve
-from bot.app.webhook import MAX_BODY, ControlApp
+from bot.app.web.server import Endpoint, serve
+from bot.app.web.webhook import MAX_BODY, ControlApp
+from bot.cli.demo import Workbench
 
 SECRET = b"s3cret-webhook"
 GITLAB = b"gitlab-hook-secret"

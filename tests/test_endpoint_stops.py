@@ -12,7 +12,7 @@ CYCLES = textwrap.dedent(
     """
     import threading, time
     import requests
-    from bot.app.http_server import serve
+    from bot.app.web.server import serve
 
     def app(environ, start_response):
         time.sleep(0.002)  # a worker busy when the stop comes

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.demo import Workbench
+from bot.cli.demo import Workbench
 from bot.domain.model import State
 from bot.resources import example_config_path
 from integrations.deployment_log import DeploymentLog
@@ -66,7 +66,7 @@ def test_a_permanently_failing_effect_holds_up_no_other_channel(
 WRITER = """
 import sys
 from pathlib import Path
-from bot.app.wiring import deployment_log
+from bot.app.run.wiring import deployment_log
 from bot.config.loading import load_config
 from bot.domain.effects import LogRow
 

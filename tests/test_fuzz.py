@@ -13,7 +13,7 @@ import icalendar
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app.executors import message_for
+from bot.app.outbox.executors import message_for
 from bot.config.models import Config
 from bot.domain.effects import Email
 from bot.domain.model import Deployment, State, TicketRef

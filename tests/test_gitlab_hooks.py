@@ -15,13 +15,13 @@ import pytest
 from click.testing import CliRunner, Result
 from werkzeug.test import Client
 
-from bot.app.demo import Workbench, workbench
-from bot.app.doctor import gitlab_hooks
-from bot.app.gitlab_poll import DAEMON_STARTED
-from bot.app.setup_gitlab import setup_gitlab
-from bot.app.webhook import ControlApp
-from bot.app.wiring import gitlab_client
+from bot.app.intake.gitlab_poll import DAEMON_STARTED
+from bot.app.ops.doctor import gitlab_hooks
+from bot.app.ops.setup_gitlab import setup_gitlab
+from bot.app.run.wiring import gitlab_client
+from bot.app.web.webhook import ControlApp
 from bot.cli import main
+from bot.cli.demo import Workbench, workbench
 from bot.config.loading import ConfigError, load_config, parse_config
 from bot.domain.model import State
 from bot.resources import example_config_path

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.app.demo import Workbench, run_demo, workbench
-from bot.app.wiring import deployment_log
+from bot.app.run.wiring import deployment_log
+from bot.cli.demo import Workbench, run_demo, workbench
 from bot.config.loading import load_config
 from bot.resources import example_config_path
 from integrations.google_api import GoogleApis, GoogleSettings

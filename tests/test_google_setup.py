@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.app.demo import google_config
-from bot.app.doctor import Finding, diagnose
-from bot.app.executors import is_permanent
+from bot.app.ops.doctor import Finding, diagnose
+from bot.app.outbox.executors import is_permanent
 from bot.cli import main
+from bot.cli.demo import google_config
 from bot.config.loading import ConfigError, load_config
 from bot.config.models import Config
 from bot.resources import example_config_path
@@ -132,7 +132,10 @@ def test_the_demo_refuses_an_unknown_backend() -> None:
 
 
 def test_the_shell_loads_the_google_client_library_only_when_configured() -> None:
-    code = "import sys, bot.app.wiring, bot.app.service; print('googleapiclient' in sys.modules)"
+    code = (
+        "import sys, bot.app.run.wiring, bot.app.run.service;"
+        " print('googleapiclient' in sys.modules)"
+    )
 
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

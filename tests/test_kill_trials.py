@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.app.demo import DEMO_START, ManualClock
+from bot.cli.demo import DEMO_START, ManualClock
 from tests.trials import (
     Artifacts,
     Trial,

@@ -15,8 +15,8 @@ import pytest
 import time_machine
 from click.testing import CliRunner, Result
 
-from bot.app.demo import DEMO_START
 from bot.cli import main
+from bot.cli.demo import DEMO_START
 from emulators.server import RunningEmulator
 from emulators.zammad import ZammadEmulator
 

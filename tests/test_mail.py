@@ -12,7 +12,7 @@ import pytest
 import trustme
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from bot.app.executors import message_for
+from bot.app.outbox.executors import message_for
 from bot.config.models import Config
 from bot.domain.effects import Email
 from bot.domain.model import State

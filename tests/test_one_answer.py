@@ -15,8 +15,8 @@ import time_machine
 from click.testing import CliRunner, Result
 from werkzeug.test import Client
 
-from bot.app.booking_desk import BookingDesk
-from bot.app.views import ViewsApp
+from bot.app.web.booking_desk import BookingDesk
+from bot.app.web.views import ViewsApp
 from bot.cli import main
 from bot.cli import planning as planning_cli
 from bot.config.models import Config

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from bot.app.store import Store
+from bot.app.store.database import Store
 from bot.domain.model import State
 from tests.factories import at, make_deployment
 from tests.postgres import new_database

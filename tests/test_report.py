@@ -12,7 +12,7 @@ from typing import Any
 import openpyxl
 from click.testing import CliRunner, Result
 
-from bot.app.store import Store, sqlite_url
+from bot.app.store.database import Store, sqlite_url
 from bot.cli import main
 from bot.domain.model import Deployment, State
 from bot.domain.report import ALL, build_report

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.app.demo import Workbench, workbench
-from bot.app.gather import FactGatherer
+from bot.app.orders.gather import FactGatherer
+from bot.cli.demo import Workbench, workbench
 from bot.config.loading import load_config
 from bot.domain.prerequisites.facts import TicketFacts
 from bot.resources import example_config_path

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.app.demo import Workbench, workbench
-from bot.app.executors import Channels, execute
+from bot.app.outbox.executors import Channels, execute
+from bot.cli.demo import Workbench, workbench
 from bot.config.loading import load_config
 from bot.domain.effects import OutboxEffect
 from bot.domain.model import State
@@ -114,7 +114,7 @@ def reference(
 
     out = tmp_path_factory.mktemp("reference")
     with workbench(CONFIG, shipped_scenario, out) as bench, pytest.MonkeyPatch.context() as patch:
-        patch.setattr("bot.app.outbox.execute", recording)
+        patch.setattr("bot.app.outbox.runner.execute", recording)
         sent = Sent()
         counting(bench, sent)
         deployment_id = happy_path(bench, bench.cycle)
@@ -156,7 +156,7 @@ def _run_with_a_crash(
         workbench(CONFIG, scenario, tmp_path / "out") as bench,
         pytest.MonkeyPatch.context() as patch,
     ):
-        patch.setattr("bot.app.outbox.execute", crashing)
+        patch.setattr("bot.app.outbox.runner.execute", crashing)
         counting(bench, sent)
 
         def cycle() -> None:

@@ -17,7 +17,7 @@ import pytest
 import requests
 from googleapiclient.errors import HttpError
 
-from bot.app.executors import is_permanent
+from bot.app.outbox.executors import is_permanent
 from emulators.google import GoogleEmulator
 from emulators.server import RunningEmulator
 from integrations.bounded import DeadlineExceededError, TooLargeError, fetch

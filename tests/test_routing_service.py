@@ -165,7 +165,7 @@ def test_an_unexpected_error_in_one_note_is_answered_once_and_the_cycle_goes_on(
             raise RuntimeError("a bug deploybot did not expect")
         return real(ticket, note, *args)
 
-    monkeypatch.setattr("bot.app.zammad_acting.route_note", broken)
+    monkeypatch.setattr("bot.app.intake.zammad_acting.route_note", broken)
     bot.zammad.person_notes(1, "/deploy restart boom")
     bot.zammad.person_notes(2, "/deploy restart the syncservers")
     bot.zammad.person_tags(4, "deploy-start")
@@ -199,7 +199,7 @@ def test_a_crash_right_after_a_command_is_committed_does_not_repeat_it(
         raise Crash
 
     with monkeypatch.context() as patch:
-        patch.setattr(f"bot.app.zammad_poll.ZammadPoll.{window}", die)
+        patch.setattr(f"bot.app.intake.zammad_poll.ZammadPoll.{window}", die)
         bot.zammad.person_notes(1, "/deploy delay 30m")
         bot.zammad.person_notes(2, "/deploy schedule 2026-12-03 11:00")
         with pytest.raises(Crash):
@@ -312,7 +312,7 @@ def test_a_crash_before_a_new_deployment_is_committed_leaves_no_gap_in_the_numbe
         def die(*args: object, **kwargs: object) -> None:
             raise Crash
 
-        patch.setattr("bot.app.requesting.Requests.gather", die)
+        patch.setattr("bot.app.orders.requesting.Requests.gather", die)
         bot.zammad.person_tags(1, "deploy")
         with pytest.raises(Crash):
             bot.cycle()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.app.demo import DEMO_START, ManualClock
+from bot.cli.demo import DEMO_START, ManualClock
 from emulators.server import Faults
 from tests.trials import emulators, make_trial, play_lifecycle
 

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import icalendar
 import pytest
 
-from bot.app.demo import Workbench
+from bot.cli.demo import Workbench
 from bot.domain.model import ComponentVersion, State, note_texts
 from emulators.server import Faults
 from integrations.deployment_log import DeploymentLog

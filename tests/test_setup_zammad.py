@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.app.demo import workbench
 from bot.cli import main
+from bot.cli.demo import workbench
 from bot.config.loading import load_config
 from bot.resources import example_config_path
 from emulators.server import RunningEmulator

@@ -18,11 +18,11 @@ import requests
 import yaml
 from click.testing import CliRunner
 
-from bot.app import doctor
-from bot.app.booking_desk import LOCK_WAIT_SECONDS, BookingDesk
-from bot.app.booking_pages import BookingPages
-from bot.app.step3 import TRIES
-from bot.app.webhook import ControlApp, serve
+from bot.app.ops import doctor
+from bot.app.outside.live_checks import TRIES
+from bot.app.web.booking_desk import LOCK_WAIT_SECONDS, BookingDesk
+from bot.app.web.booking_pages import BookingPages
+from bot.app.web.webhook import ControlApp, serve
 from bot.cli import main
 from bot.config.loading import ConfigError
 from bot.domain.booking_link import BookingLinks

@@ -18,9 +18,9 @@ import requests
 import yaml
 from click.testing import CliRunner, Result
 
-from bot.app.executors import play_job
-from bot.app.views import ViewsApp
-from bot.app.webhook import serve
+from bot.app.outbox.executors import play_job
+from bot.app.web.views import ViewsApp
+from bot.app.web.webhook import serve
 from bot.cli import main
 from bot.domain.effects import PlayJob
 from bot.domain.model import State

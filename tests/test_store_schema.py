@@ -14,10 +14,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.app import schema as store_module
-from bot.app.outbox import dead_claims, instance_identity
-from bot.app.schema import SCHEMA_VERSION
-from bot.app.store import Store, sqlite_url
+from bot.app.outbox.runner import dead_claims, instance_identity
+from bot.app.store import schema as store_module
+from bot.app.store.database import Store, sqlite_url
+from bot.app.store.schema import SCHEMA_VERSION
 from bot.domain.effects import PostNote
 from bot.domain.model import (
     ComponentVersion,
@@ -143,7 +143,7 @@ def test_two_instances_on_one_host_never_share_a_claim(tmp_path: Path) -> None:
     [item] = store.pending()
     first = instance_identity()
     assert first == instance_identity()  # one per process start
-    script = "from bot.app.outbox import instance_identity; print(instance_identity())"
+    script = "from bot.app.outbox.runner import instance_identity; print(instance_identity())"
     second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             check=True).stdout.strip()  # fmt: skip
     assert first != second and first.split("/")[0] == second.split("/")[0]  # one host

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from bot.app.gather import DeploymentRequest, FactGatherer
-from bot.app.zammad_reads import ZammadReads
+from bot.app.orders.gather import DeploymentRequest, FactGatherer
+from bot.app.outside.zammad_reads import ZammadReads
 from bot.cli import main
 from bot.config.loading import load_config
 from bot.domain.prerequisites.checks import check_prerequisites

@@ -10,9 +10,9 @@ import icalendar
 import pytest
 from werkzeug.test import Client
 
-from bot.app.booking_desk import BookingDesk
-from bot.app.demo import Workbench, workbench
-from bot.app.views import ViewsApp
+from bot.app.web.booking_desk import BookingDesk
+from bot.app.web.views import ViewsApp
+from bot.cli.demo import Workbench, workbench
 from bot.config.loading import load_config
 from bot.domain.booking_link import claim_for
 from bot.resources import example_config_path

@@ -15,8 +15,8 @@ import time_machine
 from click.testing import CliRunner
 from werkzeug.test import Client
 
-from bot.app.booking_desk import BookingDesk
-from bot.app.views import ViewsApp
+from bot.app.web.booking_desk import BookingDesk
+from bot.app.web.views import ViewsApp
 from bot.cli import inspection, main
 from bot.domain.booking_link import BookingLinks, claim_for
 from bot.domain.calendar.rules import rules_for

@@ -9,8 +9,8 @@ import logging
 import pytest
 from werkzeug.test import Client
 
-from bot.app.demo import Workbench
-from bot.app.webhook import ControlApp, signature_matches
+from bot.app.web.webhook import ControlApp, signature_matches
+from bot.cli.demo import Workbench
 from emulators.server import Faults
 from integrations.retry import RetryPolicy
 from integrations.zammad import ZammadClient

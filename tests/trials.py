@@ -20,8 +20,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.app.demo import DEMO_START, ManualClock
-from bot.app.store import Store, sqlite_url
+from bot.app.store.database import Store, sqlite_url
+from bot.cli.demo import DEMO_START, ManualClock
 from bot.resources import example_config_path
 from emulators.gitlab import GitLabEmulator
 from emulators.server import Faults, RunningEmulator

@@ -22,9 +22,9 @@ def gate_command(
 ) -> None:
     """The change gate: exit 0 while a deployment of the project at that version is in
     progress for the environment; otherwise say why and which one is next (exit 1)."""
-    from bot.app.gate import answer
-    from bot.app.store import Store
-    from bot.app.wiring import state_url
+    from bot.app.run.wiring import state_url
+    from bot.app.store.database import Store
+    from bot.app.web.gate import answer
 
     config = load(config_path)
     found = answer(config, Store(state_url(config)), project, ref, environment, utc_now())

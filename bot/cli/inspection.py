@@ -38,7 +38,7 @@ from bot.domain.texts import say
 from bot.domain.waiting import choice_waiting
 
 if TYPE_CHECKING:
-    from bot.app.store import OutboxItem, Store, Timer
+    from bot.app.store.database import OutboxItem, Store, Timer
     from integrations.gitlab import GitLabClient
     from integrations.zammad import ZammadClient
 
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 @contextlib.contextmanager
 def _clients(config: Config, scenario: str | None) -> Iterator[tuple[ZammadClient, GitLabClient]]:
     """Clients for the configured Zammad and GitLab, or for emulators on ``scenario``."""
-    from bot.app.wiring import gitlab_client, zammad_client
+    from bot.app.run.wiring import gitlab_client, zammad_client
 
     if scenario is None:
         yield zammad_client(config.zammad), gitlab_client(config.gitlab)
@@ -102,8 +102,8 @@ def verify(
         except CommandError as exc:
             example = usage_line(exc.usage, "en").split(" ", 2)[2]
             fail(f'--components: {exc} (write it like "{example}")')
-    from bot.app.gather import DeploymentRequest, FactGatherer
-    from bot.app.zammad_reads import ZammadReads
+    from bot.app.orders.gather import DeploymentRequest, FactGatherer
+    from bot.app.outside.zammad_reads import ZammadReads
     from emulators.scenario import ScenarioError
     from integrations.secrets import MissingSecretError
     from integrations.zammad import ZammadError
@@ -179,7 +179,7 @@ def _state_store(path: Path) -> Store:
     (a typo must not serve an empty calendar)."""
     import sqlite3
 
-    from bot.app.store import Store
+    from bot.app.store.database import Store
 
     if not path.is_file():
         fail(f"--state {path}: no such file (the daemon's state.sqlite, or a demo's)")
@@ -196,8 +196,8 @@ def _state_store(path: Path) -> Store:
 
 
 def _store(config: Config) -> Store:
-    from bot.app.locations import state_url
-    from bot.app.store import Store
+    from bot.app.store.database import Store
+    from bot.app.store.locations import state_url
 
     return Store(state_url(config))
 
@@ -350,7 +350,7 @@ def _details(
 
 def _show_step3(store: Store, deployment_id: str) -> None:
     """Step 3 carried out: each job's state and link, then the progress lines."""
-    from bot.app.jobs_runner import JobRuns
+    from bot.app.orders.jobs import JobRuns
 
     run = JobRuns(store).load(deployment_id)
     if run is None:
@@ -383,9 +383,9 @@ def serve_views(
     The token is read from the variable named by server.token_env (default
     DEPLOYBOT_PAGES_TOKEN). A booking is acted on as the daemon would: same store, outbox, rules.
     """
-    from bot.app.store import sqlite_url
-    from bot.app.views import ViewsApp
-    from bot.app.webhook import serve
+    from bot.app.store.database import sqlite_url
+    from bot.app.web.views import ViewsApp
+    from bot.app.web.webhook import serve
     from integrations.secrets import MissingSecretError, read_secret
 
     config = load(config_path)
@@ -415,8 +415,8 @@ def serve_views(
 def _booking_app(config: Config, views: Any) -> Any:
     """The views, with the booking pages before them when links are configured: a booking's
     effects are carried out right after it, in the background."""
-    from bot.app.booking_pages import booking_pages
-    from bot.app.wiring import booking_links, build_service
+    from bot.app.run.wiring import booking_links, build_service
+    from bot.app.web.booking_pages import booking_pages
     from bot.cli.base import utc_now
 
     links = booking_links(config)

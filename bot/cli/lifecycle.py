@@ -50,7 +50,7 @@ from bot.domain.texts import say
 from integrations.secrets import MissingSecretError
 
 if TYPE_CHECKING:
-    from bot.app.service import Service
+    from bot.app.run.service import Service
 
 
 def _fixed_clock(text: str) -> Callable[[], datetime]:
@@ -65,7 +65,7 @@ def _fixed_clock(text: str) -> Callable[[], datetime]:
 
 def build_service(config: Config, clock: Callable[[], datetime] = utc_now) -> Service:
     """The service on the configured Zammad, GitLab, channels and store."""
-    from bot.app import wiring  # the shell, loaded only by the commands that use it
+    from bot.app.run import wiring  # the shell, loaded only by the commands that use it
 
     if not config.zammad.url:
         fail(f"{config.source}: zammad.url: the Zammad address is needed to run")
@@ -111,8 +111,8 @@ def run(once: bool, now_text: str | None, config_path: Path | None) -> None:
             f"failed {result.effects_failed}" + "".join(f"; {e}" for e in result.errors)
         )
         sys.exit(1 if result.errors or result.effects_failed else 0)
-    from bot.app.daemon import gitlab_webhook_secret, run_daemon, views_token, webhook_secret
-    from bot.app.wiring import DaemonRunningError, claim_sqlite_state
+    from bot.app.run.daemon import gitlab_webhook_secret, run_daemon, views_token, webhook_secret
+    from bot.app.run.wiring import DaemonRunningError, claim_sqlite_state
 
     try:
         secret = webhook_secret(config)

@@ -87,7 +87,7 @@ def held_bookings(config: Config, *, rules_only: bool = False) -> tuple[Booking,
     """The slots the store holds (booked, running, chosen and waiting for the team), as the
     proposals, the booking page and the reply reader see them; none with ``rules_only`` or
     when there is no state yet (a read-only command creates no database)."""
-    from bot.app.locations import sqlite_file, state_url
+    from bot.app.store.locations import sqlite_file, state_url
 
     if rules_only:
         return ()
@@ -95,7 +95,7 @@ def held_bookings(config: Config, *, rules_only: bool = False) -> tuple[Booking,
     database = sqlite_file(url)
     if database is not None and not database.is_file():
         return ()
-    from bot.app.store import Store  # only when there is a state to read
+    from bot.app.store.database import Store  # only when there is a state to read
 
     return Store(url).held_bookings()
 

@@ -34,15 +34,15 @@ def report_command(
     """Per customer and overall, per month: deployments, median lead time (request →
     completion), share delayed and mean delay, change failure rate (rolled back / finished),
     estimate vs real duration, forced bookings, refused starts."""
-    from bot.app.locations import state_url
-    from bot.app.report_files import (
+    from bot.app.store.database import Store
+    from bot.app.store.locations import state_url
+    from bot.app.web.report_files import (
         column_titles,
         report_html,
         report_json,
         row_values,
         write_xlsx,
     )
-    from bot.app.store import Store
     from bot.domain.rendering import Renderer
     from bot.domain.report import build_report
 

@@ -34,7 +34,7 @@ def setup_zammad_command(apply: bool, token_env: str | None, config_path: Path |
     Each object is created only if missing, so running it twice changes nothing the second
     time. A token without admin rights gets the list of what an admin must create (exit 1).
     """
-    from bot.app.setup_zammad import describe_step, setup_zammad
+    from bot.app.ops.setup_zammad import describe_step, setup_zammad
     from integrations.zammad import ZammadClient, ZammadError
     from integrations.zammad_admin import ZammadAdminClient
 
@@ -87,8 +87,8 @@ def setup_gitlab_command(apply: bool, config_path: Path | None) -> None:
     """Add to each component project a hook sending release and deployment events to
     deploybot (``server.public_url`` + ``/webhooks/gitlab``, signed with the secret named by
     ``gitlab.webhook_secret_env``); --apply creates what is missing."""
-    from bot.app.setup_gitlab import setup_gitlab
-    from bot.app.wiring import gitlab_client
+    from bot.app.ops.setup_gitlab import setup_gitlab
+    from bot.app.run.wiring import gitlab_client
     from integrations.gitlab import GitLabError
 
     config = load(config_path)
@@ -128,8 +128,8 @@ def setup_gitlab_command(apply: bool, config_path: Path | None) -> None:
 def _gate_variables(config: Config, apply: bool) -> int:
     """With ``server.gate_token_env``: the gate's CI/CD variables, listed (created with
     ``apply``); how many were missing."""
-    from bot.app.setup_gitlab import setup_variables
-    from bot.app.wiring import gitlab_client
+    from bot.app.ops.setup_gitlab import setup_variables
+    from bot.app.run.wiring import gitlab_client
     from integrations.gitlab import GitLabError
 
     if not config.server.gate_token_env:
@@ -157,7 +157,7 @@ def doctor(config_path: Path | None) -> None:
 
     Exit 0 only when every check passes.
     """
-    from bot.app.doctor import diagnose
+    from bot.app.ops.doctor import diagnose
     from bot.cli.base import utc_now
 
     config = load(config_path)

@@ -14,9 +14,9 @@ from bot.domain.model import Deployment
 from bot.domain.routing import Routed
 
 if TYPE_CHECKING:
-    from bot.app.committer import Withheld
-    from bot.app.orders import Given
-    from bot.app.service import Service
+    from bot.app.orders.committer import Withheld
+    from bot.app.orders.orders import Given
+    from bot.app.run.service import Service
 
 
 def given_deployment(given: Given) -> Deployment:
@@ -30,7 +30,7 @@ def carry_out(service: Service, order: Routed, *, dry_run: bool) -> Deployment:
     """Carry out an order given at the terminal. One the lifecycle refuses changes nothing
     (no note, no tag, no log row): its reasons are printed and the command exits 1; with
     ``dry_run`` nothing is committed either way and what would happen is printed."""
-    from bot.app.committer import Withheld
+    from bot.app.orders.committer import Withheld
 
     try:
         with service.committer.withholding(everything=dry_run):

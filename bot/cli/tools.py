@@ -243,7 +243,7 @@ def log_template(path: Path, lang: str | None, force: bool, config_path: Path | 
 @config_option
 def demo(out: Path, config_path: Path | None) -> None:
     """Play the whole procedure for DIBA on the emulators and leave every artifact in --out."""
-    from bot.app.demo import BACKENDS, run_demo
+    from bot.cli.demo import BACKENDS, run_demo
     from emulators.scenario import load_scenario
 
     config = load(config_path, quiet=True)

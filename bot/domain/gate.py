@@ -2,7 +2,7 @@
 now — only while a deployment that includes that project's component at that version is in
 progress for that environment — and, when not, why and which deployment of it is next.
 
-Pure: the shell hands in the deployments (``bot.app.gate`` for HTTP, ``deploybot gate``).
+Pure: the shell hands in the deployments (``bot.app.web.gate`` for HTTP, ``deploybot gate``).
 """
 
 from __future__ import annotations

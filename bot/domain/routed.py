@@ -129,7 +129,7 @@ class DoneOrder:
 @dataclass(frozen=True)
 class JobsOrder:
     """A choice on a deployment whose step-3 job held it: ``retry`` or ``force`` (with its
-    reason); the shell applies it to the deployment's run (``bot.app.jobs_runner``)."""
+    reason); the shell applies it to the deployment's run (``bot.app.orders.jobs``)."""
 
     deployment_id: str
     origin: Origin

@@ -2,7 +2,8 @@
 means before a start (a down system is said first), at ``done`` (every check passes and no alert
 started firing during the window) and on demand.
 
-Pure: the shell runs the checks (``bot.app.step3``) and hands in a :class:`Flight`; the words
+Pure: the shell runs the checks (``bot.app.outside.live_checks``) and hands in a
+:class:`Flight`; the words
 are the catalogue's, the team's in detail, the customer's only as what was verified.
 """
 

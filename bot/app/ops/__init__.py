@@ -1,0 +1,1 @@
+"""Operating it: doctor and the setup of Zammad and GitLab."""
