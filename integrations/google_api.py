@@ -6,6 +6,7 @@ plain words.
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 from collections.abc import Callable
@@ -20,8 +21,9 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build, build_from_document
 from googleapiclient.discovery_cache import get_static_doc
 from googleapiclient.errors import HttpError
+from httplib2.decode import DecodeLimitError, DecodeRatioError
 
-from integrations.bounded import cut_at, watch_socket
+from integrations.bounded import MAX_BYTES, TooLargeError, cut_at, watch_socket
 from integrations.google_errors import GoogleApiError, GoogleCredentialsError
 from integrations.retry import (
     RETRY_STATUSES,
@@ -100,13 +102,39 @@ def _client(name: str, http: AuthorizedHttp, api_url: str | None) -> Any:
     return build_from_document(document, http=http)
 
 
+class _CappedResponse(http.client.HTTPResponse):
+    """An answer httplib2 reads whole, refused once it passes :data:`MAX_BYTES` (as it
+    arrives: a server sending for ever is not held in memory)."""
+
+    def read(self, amt: int | None = None) -> bytes:
+        """The body, or ``amt`` bytes of it; the whole body within the cap."""
+        if amt is not None:
+            return super().read(amt)
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := super().read(64 * 1024):
+            size += len(chunk)
+            if size > MAX_BYTES:
+                self.close()
+                raise TooLargeError(f"the answer is larger than {MAX_BYTES >> 20} MB")
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        if self.length:  # cut short (a deadline): as http.client's own whole read says
+            raise http.client.IncompleteRead(body, self.length)
+        return body
+
+
 class _WatchedConnection(httplib2.HTTPConnectionWithTimeout):  # type: ignore[misc]
+    response_class = _CappedResponse
+
     def connect(self) -> None:
         super().connect()
         watch_socket(self.sock)  # http.client hands it to a closing answer and forgets it
 
 
 class _WatchedTlsConnection(httplib2.HTTPSConnectionWithTimeout):  # type: ignore[misc]
+    response_class = _CappedResponse
+
     def connect(self) -> None:
         super().connect()
         watch_socket(self.sock)
@@ -165,7 +193,8 @@ class GoogleApis:
         with self._lock:
             if name not in self._services:
                 timeout = self.settings.timeout
-                plain = _WatchedHttp(timeout=timeout)
+                # a compressed answer is refused past the same cap once unpacked
+                plain = _WatchedHttp(timeout=timeout, decode_limit_hard=MAX_BYTES)
                 self._https.append(plain)
                 http = AuthorizedHttp(self.credentials(), http=plain)
                 self._services[name] = _client(name, http, self.settings.api_url)
@@ -217,6 +246,10 @@ class GoogleApis:
                 raise Retryable(
                     "signing in failed (Google's token service did not answer)"
                 ) from None
+            except (TooLargeError, DecodeLimitError, DecodeRatioError):
+                # a larger answer will not get smaller by asking again
+                message = f"{what}: the answer is larger than {MAX_BYTES >> 20} MB"
+                raise GoogleApiError(message) from None
             except (TransportError, httplib2.HttpLib2Error, OSError) as error:
                 raise Retryable(type(error).__name__ if not str(error) else str(error)) from None
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from integrations.bounded import cut_at
 from integrations.errors import OutsideError
@@ -140,6 +140,52 @@ class DirectoryMailer:
         return True
 
 
+#: The most a mail server may answer in one conversation (its replies are a few short lines).
+MAX_REPLY_BYTES = 1 << 20
+
+
+class RepliesTooLargeError(Exception):
+    """The server answered more than :data:`MAX_REPLY_BYTES` in one conversation (not an
+    ``OSError``: smtplib would take it for a lost connection)."""
+
+
+class _CountedReplies:
+    """The server's side of a conversation, refused once it passes :data:`MAX_REPLY_BYTES`
+    (smtplib reads each line up to 8 KB but a reply's lines without end)."""
+
+    def __init__(self, file: Any, client: _Smtp) -> None:
+        self.file = file
+        self.client = client
+
+    def readline(self, size: int = -1) -> bytes:
+        """The next line of the server's reply, counted."""
+        line: bytes = self.file.readline(size)
+        self.client.replied += len(line)
+        if self.client.replied > MAX_REPLY_BYTES:
+            raise RepliesTooLargeError(f"answered more than {MAX_REPLY_BYTES >> 20} MB")
+        return line
+
+    def close(self) -> None:
+        """Closes the socket's file, as smtplib does its own."""
+        self.file.close()
+
+
+class _Smtp(smtplib.SMTP):
+    """smtplib's client whose replies are counted (a new file after STARTTLS too)."""
+
+    replied = 0
+
+    def getreply(self) -> tuple[int, bytes]:
+        """smtplib's reading of one reply, from the counted file."""
+        if self.file is None and self.sock is not None:
+            self.file = _CountedReplies(self.sock.makefile("rb"), self)
+        return super().getreply()
+
+
+class _SmtpTls(_Smtp, smtplib.SMTP_SSL):
+    """The same over implicit TLS."""
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     """How to reach and log in to the SMTP server."""
@@ -165,8 +211,8 @@ class SmtpMailer:
         settings = self.settings
         context = settings.ssl_context or ssl.create_default_context()
         if settings.tls:
-            return smtplib.SMTP_SSL(timeout=settings.timeout, context=context)
-        return smtplib.SMTP(timeout=settings.timeout)
+            return _SmtpTls(timeout=settings.timeout, context=context)
+        return _Smtp(timeout=settings.timeout)
 
     def _connect(self, client: smtplib.SMTP) -> smtplib.SMTP:
         settings = self.settings
@@ -220,6 +266,8 @@ def _mail_errors(where: str) -> Iterator[None]:
     """SMTP failures in plain words: refusals are MailError, outages MailUnavailableError."""
     try:
         yield
+    except RepliesTooLargeError as error:
+        raise MailUnavailableError(f"the mail server {where} {error}") from None
     except smtplib.SMTPAuthenticationError as error:
         code = error.smtp_code
         raise MailError(f"the mail server {where} refused the login: {code}") from None

@@ -182,7 +182,11 @@ class Scripted:
         self.trickle = False
         #: The headers trickle, before any body.
         self.trickle_headers = False
+        #: Headers sent with ``body`` besides its type and length (``Content-Encoding: gzip``).
+        self.headers: dict[str, str] = {}
         self.asked = threading.Event()
+        #: How many requests it was sent.
+        self.requests = 0
         self.stopping = threading.Event()
 
 
@@ -199,6 +203,7 @@ def scripted() -> Iterator[Scripted]:
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            state.requests += 1
             state.asked.set()
             if state.trickle_headers:
                 self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
@@ -218,6 +223,8 @@ def scripted() -> Iterator[Scripted]:
             body = state.body
             if state.length:
                 self.send_header("Content-Length", str(len(body)))
+            for name, value in state.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             for start in range(0, len(body), 1 << 20):
                 self.wfile.write(body[start : start + (1 << 20)])
@@ -254,6 +261,23 @@ def trickler(data: bytes) -> Iterator[int]:
                 if stop.wait(TRICKLE_SECONDS):
                     return
                 connection.sendall(bytes([byte]))
+
+    def handle(connection: socket.socket, stop: threading.Event) -> None:
+        threading.Thread(target=serve, args=(connection, stop), daemon=True).start()
+
+    with _accepting(handle) as port:
+        yield port
+
+
+@contextmanager
+def flooder(line: bytes) -> Iterator[int]:
+    """A TCP server that sends ``line`` to each connection as fast as it is read, without end
+    (an SMTP greeting of endless continuation lines); yields its port."""
+
+    def serve(connection: socket.socket, stop: threading.Event) -> None:
+        with connection, contextlib.suppress(OSError):
+            while not stop.is_set():
+                connection.sendall(line * 64)
 
     def handle(connection: socket.socket, stop: threading.Event) -> None:
         threading.Thread(target=serve, args=(connection, stop), daemon=True).start()

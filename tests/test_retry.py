@@ -3,6 +3,7 @@ can help."""
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,7 +37,7 @@ from integrations.zammad import (
     ZammadValidationError,
 )
 from tests.google_side import ACCOUNT, key_file
-from tests.live_systems import Scripted, scripted, trickler
+from tests.live_systems import Scripted, flooder, scripted, trickler
 
 
 def policy(sleeps: list[float], attempts: int = 3) -> RetryPolicy:
@@ -208,6 +209,26 @@ def test_a_trickling_google_api_is_an_outage_after_each_attempts_deadline(
     assert error.last == "no whole answer within 2 s"
 
 
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
+def test_an_oversized_google_answer_is_refused_once(
+    system: Scripted, tmp_path: Path, packed: bool
+) -> None:
+    """httplib2 reads a whole answer into memory: 40 MB sent (or 40 KB of gzip that unpack to
+    40 MB) are refused at the cap, not held, and not asked for again."""
+    blank = b" " * 40_000_000
+    system.body, system.length = (gzip.compress(blank), True) if packed else (blank, False)
+    system.headers = {"Content-Encoding": "gzip"} if packed else {}
+    emulator = GoogleEmulator({})
+    with RunningEmulator(emulator) as tokens:
+        key = key_file(emulator, tokens.url, tmp_path, ACCOUNT)
+        apis = GoogleApis(GoogleSettings(key, api_url=system.url, timeout=20),
+                          RetryPolicy(max_attempts=3, sleep=lambda _: None))  # fmt: skip
+        files = apis.service("drive").files()
+        with pytest.raises(GoogleApiError, match=r"^Drive: the answer is larger than 32 MB$"):
+            apis.call("Drive", lambda: files.list().execute())
+    assert system.requests == 1
+
+
 def test_a_trickling_smtp_server_is_an_outage_at_the_deadline() -> None:
     with trickler(b"220 mail.example ESMTP ready\r\n") as port:
         mailer = SmtpMailer(SmtpSettings(host="127.0.0.1", port=port, starttls=False, timeout=2))
@@ -216,6 +237,18 @@ def test_a_trickling_smtp_server_is_an_outage_at_the_deadline() -> None:
         error = within(2 + 2, lambda: mailer.send(message))
     assert isinstance(error, MailUnavailableError)
     assert "no whole answer within 2 s" in str(error)
+
+
+def test_an_smtp_server_that_answers_without_end_is_an_outage_at_the_cap() -> None:
+    """smtplib keeps every line of a reply: a greeting of endless ``220-`` lines is cut at
+    1 MB, long before the deadline, and said in plain words."""
+    with flooder(b"220-mail.example " + b"x" * 1000 + b"\r\n") as port:
+        mailer = SmtpMailer(SmtpSettings(host="127.0.0.1", port=port, starttls=False, timeout=20))
+        began = time.monotonic()
+        error = within(20 + 2, mailer.check)
+    assert isinstance(error, MailUnavailableError)
+    assert str(error) == f"the mail server 127.0.0.1:{port} answered more than 1 MB"
+    assert time.monotonic() - began < 10
 
 
 def test_a_trickling_caldav_server_is_an_outage_at_the_deadline(system: Scripted) -> None:
