@@ -234,8 +234,11 @@ class ZammadState:
         subject: str | None = None,
         to: str | None = None,
         content_type: str = "text/html",
+        preferences: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Add an article to a ticket and touch the ticket's ``updated_at``; returns it."""
+        """Add an article to a ticket and touch the ticket's ``updated_at``; returns it.
+        ``preferences`` as Zammad's email channel sets them (``{"is-auto-response": True}``
+        for an out-of-office answer)."""
         record = shape("zammad_article")
         now = format_timestamp(self.clock())
         author_id = self._user_id(author) or self.agent_id
@@ -253,6 +256,7 @@ class ZammadState:
             subject=subject,
             to=to,
             attachments=[],
+            preferences=dict(preferences or {}),
             **{"from": f"{author_user.get('firstname', '')} {author_user.get('lastname', '')}"},
             created_by_id=author_id,
             updated_by_id=author_id,

@@ -85,11 +85,16 @@ class Article:
     created_by_id: int | None
     created_by: str | None
     created_at: datetime | None
+    #: Zammad took the email for an automatic answer (out of office, a mailing list, a
+    #: bounce): ``preferences["is-auto-response"]``, set from headers such as
+    #: ``Auto-Submitted`` or ``X-Auto-Response-Suppress``.
+    auto_response: bool = False
 
     @property
     def is_customer_reply(self) -> bool:
-        """Whether the customer wrote this public article (an email or a web reply)."""
-        return not self.internal and self.sender == "Customer"
+        """Whether the customer wrote this public article (an email or a web reply) — a
+        person, not their mail server answering while they are away."""
+        return not self.internal and self.sender == "Customer" and not self.auto_response
 
     @property
     def is_agent_note(self) -> bool:
@@ -111,6 +116,7 @@ class Article:
             created_by_id=data.get("created_by_id"),
             created_by=data.get("created_by"),
             created_at=parse_timestamp(data.get("created_at")),
+            auto_response=_flag(data.get("preferences"), "is-auto-response"),
         )
 
 
@@ -308,3 +314,9 @@ def error_from_response(status: int, body: Any, reason: str = "") -> ZammadError
         error = str(body.get("error") or error)
         human = body.get("error_human")
     return _ERRORS.get(status, ZammadError)(status, error, human)
+
+
+def _flag(preferences: object, name: str) -> bool:
+    """Whether an object's ``preferences`` hold ``name`` as true (absent, or not an object:
+    false)."""
+    return isinstance(preferences, Mapping) and preferences.get(name) is True

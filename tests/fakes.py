@@ -82,14 +82,24 @@ class FakeZammad:
         return self._article(ticket_id, f"<p>{text}</p>", internal=internal, created_by_id=1)
 
     def customer_replies(
-        self, ticket_id: int, text: str, *, content_type: str | None = None
+        self,
+        ticket_id: int,
+        text: str,
+        *,
+        content_type: str | None = None,
+        auto_response: bool = False,
     ) -> Article:
         """The customer answers on the ticket (an email or a web reply: public, sender Customer):
-        ``text`` in a paragraph, or the body as given with its ``content_type``."""
+        ``text`` in a paragraph, or the body as given with its ``content_type``;
+        ``auto_response``: their mail server answered for them (out of office)."""
         body = f"<p>{text}</p>" if content_type is None else text
         article = self._article(ticket_id, body, internal=False, created_by_id=7)
         replied = dataclasses.replace(
-            article, type="email", sender="Customer", content_type=content_type or "text/html"
+            article,
+            type="email",
+            sender="Customer",
+            content_type=content_type or "text/html",
+            auto_response=auto_response,
         )
         self.article_lists[ticket_id][-1] = replied
         return replied

@@ -18,6 +18,7 @@ from bot.domain.booking_link import BookingLinks
 from bot.domain.model import State
 from bot.domain.reply_reading import Reading, read_reply
 from bot.domain.reply_text import LIMIT, own_words
+from integrations.zammad_records import Article
 from tests.fakes import InProcess
 from tests.scenes import START, diba, ready, two_customers
 
@@ -452,6 +453,31 @@ def test_a_reply_offering_two_days_is_answered_for_each(tmp_path: Path) -> None:
     assert "/deploy schedule 2026-12-03 11:00" in note  # Thursday: allowed
     assert "viernes 4 de diciembre a las 11:00, pero no se puede" in note  # Friday: why not
     assert note.count("Opciones permitidas") == 1
+
+
+def test_an_out_of_office_answer_is_not_read_as_the_customers_reply(tmp_path: Path) -> None:
+    """Zammad marks an email its headers call automatic (``is-auto-response``): the dates in
+    "away until Thursday 3" are nobody's choice, and the person's own reply is still read."""
+    bot = diba(tmp_path)
+    ready(bot)
+    away = "Estoy fuera de la oficina hasta el jueves 3 de diciembre a las 11. Gracias."
+    bot.zammad.customer_replies(1, away, auto_response=True)
+    bot.cycle()
+    assert replies_read(bot) == []
+    bot.zammad.customer_replies(1, "La opción 2 nos va bien.")
+    bot.cycle()
+    [note] = replies_read(bot)
+    assert "El cliente elige la opción 2" in note
+
+
+def test_zammad_says_which_customer_emails_were_automatic() -> None:
+    """Read from the API's JSON: ``preferences`` may be absent or of another shape."""
+    base = {"id": 5, "ticket_id": 1, "internal": False, "sender": "Customer", "type": "email"}
+    auto = Article.from_json(base | {"preferences": {"is-auto-response": True}})
+    person = Article.from_json(base | {"preferences": {"is-auto-response": False}})
+    odd = Article.from_json(base | {"preferences": ["is-auto-response"]})
+    assert [a.is_customer_reply for a in (auto, person, odd)] == [False, True, True]
+    assert Article.from_json(base).is_customer_reply
 
 
 def test_a_reply_that_names_no_day_gets_a_note_saying_so(tmp_path: Path) -> None:
