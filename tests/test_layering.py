@@ -137,3 +137,199 @@ def test_modules_and_functions_stay_small(path: Path) -> None:
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
     assert long == []
+
+
+# -- the rooms of the shell ------------------------------------------------------------------
+
+#: The rooms of ``bot/app``, lowest first: a room imports only from itself and the rooms below.
+ROOMS = ("store", "outside", "outbox", "orders", "intake", "web", "run", "ops")
+#: Where no code may reach through the service (``service.orders.give``): handed what they use.
+NO_REACH_THROUGH = ("bot/app/web", "bot/app/ops", "bot/cli")
+
+
+def rooms_imported(tree: ast.AST) -> list[tuple[int, str, str]]:
+    """Every import of a room in ``tree`` — at the top, under ``TYPE_CHECKING`` or inside a
+    function — as (line, module written, room)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module == "bot.app":
+            modules = [f"bot.app.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules = [node.module]
+        else:
+            continue
+        for module in modules:
+            parts = module.split(".")
+            if parts[:2] == ["bot", "app"] and len(parts) > 2 and parts[2] != "face":
+                found.append((node.lineno, module, parts[2]))
+    return found
+
+
+def wrong_way_imports(room: str, source: str) -> list[str]:
+    """The imports of a module of ``room`` that point up the stack or to no known room."""
+    rank = ROOMS.index(room)
+    return [
+        f"{line}: {module}"
+        for line, module, other in rooms_imported(ast.parse(source))
+        if other not in ROOMS or ROOMS.index(other) > rank
+    ]
+
+
+def reaches_through_service(source: str) -> list[str]:
+    """Every ``service.<x>.<y>`` in ``source``: an attribute of an attribute of a name or
+    attribute called ``service``."""
+    found: list[tuple[int, int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)):
+            continue
+        holder = node.value.value
+        named = (isinstance(holder, ast.Name) and holder.id == "service") or (
+            isinstance(holder, ast.Attribute) and holder.attr == "service"
+        )
+        if named:
+            found.append((node.lineno, node.col_offset, ast.unparse(node)))
+    return [f"{line}: {chain}" for line, _, chain in sorted(found)]
+
+
+def emulator_imports(source: str) -> list[str]:
+    """The imports of ``source`` from the emulators."""
+    tree = ast.parse(source)
+    modules = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    ] + [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+    return sorted(m for m in modules if m.split(".")[0] == "emulators")
+
+
+def stray_modules(app: Path) -> list[str]:
+    """What in ``app`` is not a room's module: a module beside the rooms, or a folder of code
+    that is no room of :data:`ROOMS`."""
+    loose = [p.name for p in app.glob("*.py") if p.name != "__init__.py"]
+    folders = [p.name for p in app.iterdir() if p.is_dir() and any(p.glob("*.py"))]
+    return sorted(loose + [f"{name}/" for name in folders if name not in ROOMS])
+
+
+def app_modules() -> list[tuple[str, Path]]:
+    """Every module of a room, with its room."""
+    app = ROOT / "bot" / "app"
+    return [(room, path) for room in ROOMS for path in sorted((app / room).rglob("*.py"))]
+
+
+def test_every_module_of_the_shell_is_in_a_room() -> None:
+    assert stray_modules(ROOT / "bot" / "app") == []
+    assert sorted(p.name for p in (ROOT / "bot" / "app").iterdir() if p.is_dir() and
+                  p.name != "__pycache__") == sorted(ROOMS)  # fmt: skip
+
+
+def test_a_module_beside_the_rooms_or_a_room_out_of_the_order_is_found(tmp_path: Path) -> None:
+    for name in ("__init__.py", "store/__init__.py", "store/database.py", "misc/helpers.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text('"""x"""\n')
+    assert stray_modules(tmp_path) == ["misc/"]
+    (tmp_path / "service.py").write_text('"""x"""\n')
+    assert stray_modules(tmp_path) == ["misc/", "service.py"]
+
+
+def test_rooms_import_only_the_rooms_below_them() -> None:
+    found = {
+        str(path.relative_to(ROOT)): bad
+        for room, path in app_modules()
+        if (bad := wrong_way_imports(room, path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+
+
+def test_an_import_up_the_stack_is_found_wherever_it_is_written() -> None:
+    typing_only = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from bot.app.run.service import Service\n"
+    )
+    in_a_function = "def f() -> None:\n    from bot.app.outside import ports\n"
+    plain = "import bot.app.web.views\nfrom bot.app import run\n"
+    assert wrong_way_imports("web", typing_only) == ["3: bot.app.run.service"]
+    assert wrong_way_imports("store", in_a_function) == ["2: bot.app.outside"]
+    assert wrong_way_imports("orders", plain) == ["1: bot.app.web.views", "2: bot.app.run"]
+    assert wrong_way_imports("store", "from bot.app.nowhere import x\n") == ["1: bot.app.nowhere"]
+    below = (
+        "from bot.app.store import Store\n"
+        "from bot.app.web.views import ViewsApp\n"
+        "from bot.app import face\n"
+    )
+    assert wrong_way_imports("run", below) == []
+
+
+def test_web_ops_and_the_command_line_never_reach_through_the_service() -> None:
+    found = {
+        str(path.relative_to(ROOT)): bad
+        for folder in NO_REACH_THROUGH
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if (bad := reaches_through_service(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+    web = [path for room, path in app_modules() if room == "web"]
+    assert [
+        m for p in web for _, m, room in rooms_imported(ast.parse(p.read_text())) if room == "run"
+    ] == []
+
+
+def test_a_reach_through_the_service_is_found() -> None:
+    source = (
+        "service.orders.give(order)\n"
+        "self.service.store.deployment(x)\n"
+        "self.desk.service.config.provider\n"
+        "service.run_cycle()\n"
+        "links = service.links\n"
+    )
+    assert reaches_through_service(source) == [
+        "1: service.orders.give",
+        "2: self.service.store.deployment",
+        "3: self.desk.service.config.provider",
+    ]
+
+
+def test_the_application_imports_nothing_from_the_emulators() -> None:
+    found = {
+        str(path.relative_to(ROOT)): bad
+        for _, path in app_modules()
+        if (bad := emulator_imports(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+
+
+def test_an_import_of_an_emulator_is_found() -> None:
+    source = "import emulators.gitlab\ndef f() -> None:\n    from emulators.zammad import app\n"
+    assert emulator_imports(source) == ["emulators.gitlab", "emulators.zammad"]
+    assert emulator_imports("from integrations.zammad import ZammadClient\n") == []
+
+
+def face_names(room: str) -> tuple[list[str], list[str]]:
+    """What a room's face says it exports (``__all__``) and what it imports for the types."""
+    tree = ast.parse((ROOT / "bot" / "app" / room / "__init__.py").read_text(encoding="utf-8"))
+    exported: list[str] = []
+    typed: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.List):
+            exported = [ast.literal_eval(element) for element in node.value.elts]
+        elif isinstance(node, ast.If):
+            typed = [a.name for n in node.body if isinstance(n, ast.ImportFrom) for a in n.names]
+    return sorted(exported), sorted(typed)
+
+
+@pytest.mark.parametrize("room", ROOMS)
+def test_each_face_gives_what_it_says_without_loading_the_room(room: str) -> None:
+    exported, typed = face_names(room)
+    assert exported and exported == typed
+    probe = (
+        f"import sys, bot.app.{room} as face; before = set(sys.modules); "
+        "names = [getattr(face, name) for name in face.__all__]; "
+        f"print(sorted(m for m in before if m.startswith('bot.app.{room}.')), len(names))"
+    )
+    answer = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split()
+    assert answer == ["[]", str(len(exported))]

@@ -416,7 +416,7 @@ def _booking_app(config: Config, views: Any) -> Any:
     """The views, with the booking pages before them when links are configured: a booking's
     effects are carried out right after it, in the background."""
     from bot.app.run.wiring import booking_links, build_service
-    from bot.app.web.booking_pages import booking_pages
+    from bot.app.web.booking_pages import booking_app
     from bot.cli.base import utc_now
 
     links = booking_links(config)
@@ -430,6 +430,6 @@ def _booking_app(config: Config, views: Any) -> Any:
 
         threading.Thread(target=run, name="deploybot-booking-effects", daemon=True).start()
 
-    pages = booking_pages(service, after=drain)
+    pages = booking_app(service, service.links, after=drain)
     assert pages is not None  # the service makes links: booking_links said so
     return pages.before(views)

@@ -26,7 +26,7 @@ from bot.cli.base import (
     print_report,
     utc_now,
 )
-from bot.cli.terminal_orders import carry_out, given_deployment
+from bot.cli.terminal_orders import Terminal, carry_out, given_deployment
 from bot.config.models import Config
 from bot.domain.calendar.rules import Slot
 from bot.domain.commands import CommandError, note_text, parse_components, parse_datetime
@@ -50,7 +50,7 @@ from bot.domain.texts import say
 from integrations.secrets import MissingSecretError
 
 if TYPE_CHECKING:
-    from bot.app.run.service import Service
+    from bot.app.run import Service
 
 
 def _fixed_clock(text: str) -> Callable[[], datetime]:
@@ -73,6 +73,13 @@ def build_service(config: Config, clock: Callable[[], datetime] = utc_now) -> Se
         return wiring.build_service(config, clock=clock, observer=lambda line: log.info("%s", line))
     except MissingSecretError as exc:
         fail(str(exc))
+
+
+def build_terminal(config: Config) -> Terminal:
+    """What an order given at the terminal works with: the service's own collaborators."""
+    service = build_service(config)
+    return Terminal(service.config, service.store, service.orders, service.committer,
+                    service.renderer, service.links, drain=service.drain_outbox)  # fmt: skip
 
 
 def _configure_logging() -> None:
@@ -111,8 +118,14 @@ def run(once: bool, now_text: str | None, config_path: Path | None) -> None:
             f"failed {result.effects_failed}" + "".join(f"; {e}" for e in result.errors)
         )
         sys.exit(1 if result.errors or result.effects_failed else 0)
-    from bot.app.run.daemon import gitlab_webhook_secret, run_daemon, views_token, webhook_secret
-    from bot.app.run.wiring import DaemonRunningError, claim_sqlite_state
+    from bot.app.run import (
+        DaemonRunningError,
+        claim_sqlite_state,
+        gitlab_webhook_secret,
+        run_daemon,
+        views_token,
+        webhook_secret,
+    )
 
     try:
         secret = webhook_secret(config)
@@ -130,19 +143,19 @@ def run(once: bool, now_text: str | None, config_path: Path | None) -> None:
             claim.release()
 
 
-def _deployment(service: Service, deployment_id: str) -> Deployment:
-    found = service.store.deployment(deployment_id.upper())
+def _deployment(terminal: Terminal, deployment_id: str) -> Deployment:
+    found = terminal.store.deployment(deployment_id.upper())
     if found is None:
-        fail(say(service.config.provider.language, "cli_no_deployment", id=deployment_id), code=1)
+        fail(say(terminal.config.provider.language, "cli_no_deployment", id=deployment_id), code=1)
     return found
 
 
-def _finish(service: Service, deployment: Deployment) -> None:
+def _finish(terminal: Terminal, deployment: Deployment) -> None:
     """Carry out the effects, say where the deployment stands; a refused order exits 1 with
     its reasons."""
-    done, failed = service.drain_outbox()
+    done, failed = terminal.drain()
     click.echo(f"{deployment.id}: {deployment.state.value} ({done} effects done, {failed} failed)")
-    last = service.store.audit_trail(deployment.id)[-1]
+    last = terminal.store.audit_trail(deployment.id)[-1]
     refused = last.details.get("refused")
     if refused:
         click.echo("  nothing changed:")
@@ -204,7 +217,7 @@ def request_command(
         parsed = parse_components(components)
     except CommandError as exc:
         fail(f"--components: {exc}")
-    service = build_service(config)
+    terminal = build_terminal(config)
     asserted = (config.zammad.tags.customer_validated,) if customer_validated else ()
     order = MailedRequest(
         Origin("cli", _user(config, by)),
@@ -218,19 +231,19 @@ def request_command(
         asserted_tags=asserted,
         rollback_plan=rollback_plan,
     )
-    given = service.orders.give(order)
+    given = terminal.orders.give(order)
     if given.report is not None:
         print_report(given.report, config.provider.language)
     deployment = given_deployment(given)
     for number, start in enumerate(deployment.proposals, start=1):
         click.echo(f"  proposal {number}: {start.astimezone(config.provider.tz):%Y-%m-%d %H:%M}")
-    if deployment.proposals and service.links and customer.booking.self_service != "off":
+    if deployment.proposals and terminal.links and customer.booking.self_service != "off":
         click.echo("The proposals went to the customer by email, with a booking link.")
     elif deployment.proposals:
         slots = [Slot(start, start + deployment.duration) for start in deployment.proposals]
-        draft = service.renderer.proposals_draft(deployment, config, slots, now=utc_now())
+        draft = terminal.renderer.proposals_draft(deployment, config, slots, now=utc_now())
         click.echo("Text for the customer:\n" + textwrap.indent(draft.strip(), "  "))
-    _finish(service, deployment)
+    _finish(terminal, deployment)
 
 
 def _user(config: Config, by: str | None = None) -> str:
@@ -279,15 +292,15 @@ def schedule_command(
     """Schedule (or reschedule) a deployment: DATE TIME like 2026-12-01 09:30."""
     _configure_logging()
     config = load(config_path)
-    service = build_service(config)
+    terminal = build_terminal(config)
     try:
         start = parse_datetime(day, time_text, config.provider.tz)
     except CommandError as exc:
         fail(str(exc))
     length = parse_duration_option(duration, timedelta(0)) if duration else None
-    deployment = _deployment(service, deployment_id)
+    deployment = _deployment(terminal, deployment_id)
     order = ScheduleOrder(deployment.id, Origin("cli", _user(config, by)), start, length, force)
-    _finish(service, carry_out(service, order, dry_run=dry_run))
+    _finish(terminal, carry_out(terminal, order, dry_run=dry_run))
 
 
 @main.command("accept")
@@ -299,12 +312,12 @@ def accept_command(deployment_id: str, by: str | None, config_path: Path | None)
     does (for requests without a ticket)."""
     _configure_logging()
     config = load(config_path)
-    service = build_service(config)
-    deployment = _deployment(service, deployment_id)
+    terminal = build_terminal(config)
+    deployment = _deployment(terminal, deployment_id)
     if deployment.chosen is None:
         fail(f"{deployment.id}: the customer has chosen no slot through the booking link")
     order = ScheduleOrder(deployment.id, Origin("cli", _user(config, by)), deployment.chosen.start)
-    _finish(service, carry_out(service, order, dry_run=False))
+    _finish(terminal, carry_out(terminal, order, dry_run=False))
 
 
 @main.command("start")
@@ -321,15 +334,15 @@ def start_command(
     """Start a scheduled deployment (start email, delay timer) and print its checklist."""
     _configure_logging()
     config = load(config_path)
-    service = build_service(config)
+    terminal = build_terminal(config)
     order = StartOrder(
-        _deployment(service, deployment_id).id, Origin("cli", _user(config, by)), force
+        _deployment(terminal, deployment_id).id, Origin("cli", _user(config, by)), force
     )
-    deployment = carry_out(service, order, dry_run=dry_run)
+    deployment = carry_out(terminal, order, dry_run=dry_run)
     if deployment.state is State.IN_PROGRESS:
-        html = service.renderer.deployment_note("checklist", deployment, config, now=utc_now())
+        html = terminal.renderer.deployment_note("checklist", deployment, config, now=utc_now())
         click.echo(re.sub(r"\n\s*\n", "\n", note_text(html)).strip())
-    _finish(service, deployment)
+    _finish(terminal, deployment)
 
 
 def _simple_event(
@@ -342,11 +355,11 @@ def _simple_event(
 ) -> None:
     _configure_logging()
     config = load(config_path)
-    service = build_service(config)
+    terminal = build_terminal(config)
     order = Transition(
-        _deployment(service, deployment_id).id, make(Origin("cli", _user(config, by)))
+        _deployment(terminal, deployment_id).id, make(Origin("cli", _user(config, by)))
     )
-    _finish(service, carry_out(service, order, dry_run=dry_run))
+    _finish(terminal, carry_out(terminal, order, dry_run=dry_run))
 
 
 @main.command("delay")
@@ -374,11 +387,11 @@ def done_command(
     """Close a deployment: end email, comments, log row, calendar."""
     _configure_logging()
     config = load(config_path)
-    service = build_service(config)
+    terminal = build_terminal(config)
     order = DoneOrder(
-        _deployment(service, deployment_id).id, Origin("cli", _user(config, by)), force
+        _deployment(terminal, deployment_id).id, Origin("cli", _user(config, by)), force
     )
-    _finish(service, carry_out(service, order, dry_run=dry_run))
+    _finish(terminal, carry_out(terminal, order, dry_run=dry_run))
 
 
 @main.command("verify-live")
@@ -389,14 +402,14 @@ def verify_live_command(deployment_id: str, by: str | None, config_path: Path | 
     """Run step 3's live checks and monitoring for a deployment now; exit 1 if any fails."""
     _configure_logging()
     config = load(config_path)
-    service = build_service(config)
-    deployment = _deployment(service, deployment_id)
-    flight = service.orders.give(
+    terminal = build_terminal(config)
+    deployment = _deployment(terminal, deployment_id)
+    flight = terminal.orders.give(
         VerifyOrder(deployment.id, Origin("cli", _user(config, by)))
     ).flight
     if flight is None:
         fail(f"no deployment {deployment.id}", code=1)
-    _finish(service, deployment)
+    _finish(terminal, deployment)
     for outcome in flight.outcomes:
         why = outcome.problem.text("en") if outcome.problem else "failed"
         click.echo(f"  {'✓' if outcome.passed else '✗'} {outcome.name}: "

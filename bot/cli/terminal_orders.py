@@ -4,6 +4,8 @@ committing anything — its reasons, or what it would do, printed in the command
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import click
@@ -14,9 +16,25 @@ from bot.domain.model import Deployment
 from bot.domain.routing import Routed
 
 if TYPE_CHECKING:
-    from bot.app.orders.committer import Withheld
-    from bot.app.orders.orders import Given
-    from bot.app.run.service import Service
+    from bot.app.orders import Committer, Given, Orders, Withheld
+    from bot.app.store import Store
+    from bot.domain.booking_link import BookingLinks
+    from bot.domain.rendering import Renderer
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """What an order given at the terminal works with: the service's configuration, store,
+    orders, committer, renderer and booking links — the objects its cycles use — and ``drain``,
+    which carries out the effects waiting (returns how many were done and how many failed)."""
+
+    config: Config
+    store: Store
+    orders: Orders
+    committer: Committer
+    renderer: Renderer
+    links: BookingLinks | None
+    drain: Callable[[], tuple[int, int]]
 
 
 def given_deployment(given: Given) -> Deployment:
@@ -26,17 +44,17 @@ def given_deployment(given: Given) -> Deployment:
     return given.deployment
 
 
-def carry_out(service: Service, order: Routed, *, dry_run: bool) -> Deployment:
+def carry_out(terminal: Terminal, order: Routed, *, dry_run: bool) -> Deployment:
     """Carry out an order given at the terminal. One the lifecycle refuses changes nothing
     (no note, no tag, no log row): its reasons are printed and the command exits 1; with
     ``dry_run`` nothing is committed either way and what would happen is printed."""
-    from bot.app.orders.committer import Withheld
+    from bot.app.orders import Withheld
 
     try:
-        with service.committer.withholding(everything=dry_run):
-            return given_deployment(service.orders.give(order))
+        with terminal.committer.withholding(everything=dry_run):
+            return given_deployment(terminal.orders.give(order))
     except Withheld as withheld:
-        print_withheld(service.config, withheld)
+        print_withheld(terminal.config, withheld)
         raise SystemExit(1 if withheld.outcome.refusal else 0) from None
 
 

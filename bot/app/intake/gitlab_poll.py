@@ -7,11 +7,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from bot.app.orders.committer import Committer
-from bot.app.orders.orders import Orders
-from bot.app.outside.ports import GitLabPort
-from bot.app.outside.zammad_reads import ZammadReads
-from bot.app.store.database import Store
+from bot.app.orders import Committer, Orders
+from bot.app.outside import GitLabPort, ZammadReads
+from bot.app.store import Store
 from bot.config.models import Config, Customer
 from bot.domain.events import Origin
 from bot.domain.gitlab_watch import full_poll_due

@@ -11,12 +11,9 @@ from __future__ import annotations
 import logging
 
 from bot.app.intake.zammad_poll import ChangedTicket, ZammadPoll, acted_value
-from bot.app.orders.committer import Committer
-from bot.app.orders.orders import Orders
-from bot.app.outside.health import HealthBook, system_of
-from bot.app.outside.zammad_reads import ZammadReads
-from bot.app.store.database import Store
-from bot.app.store.locks import LockBusyError
+from bot.app.orders import Committer, Orders
+from bot.app.outside import HealthBook, ZammadReads, system_of
+from bot.app.store import LockBusyError, Store
 from bot.config.models import Config
 from bot.domain.events import Origin
 from bot.domain.keys import note_cause, tag_cause, ticket_scope

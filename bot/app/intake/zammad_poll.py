@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.app.outside.zammad_reads import ZammadReads
-from bot.app.store.database import Store
+from bot.app.outside import ZammadReads
+from bot.app.store import Store
 from bot.config.models import Config
 from bot.domain.commands import find_commands
 from bot.domain.reply_answer import ReplySeen

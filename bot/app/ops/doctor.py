@@ -15,20 +15,19 @@ from typing import TYPE_CHECKING
 
 import holidays
 
-from bot.app.intake.gitlab_poll import DAEMON_STARTED, HOOK_RECEIVED
-from bot.app.outside.live_checks import LiveChecks
-from bot.app.run.wiring import (
+from bot.app.intake import DAEMON_STARTED, HOOK_RECEIVED
+from bot.app.outside import LiveChecks
+from bot.app.run import (
     caldav_calendar,
     deployment_log,
     gitlab_client,
     google_apis,
     google_calendar,
     smtp_mailer,
-    state_url,
     uses_google,
     zammad_client,
 )
-from bot.app.store.markers import read_markers
+from bot.app.store import read_markers, state_url
 from bot.config.models import Config, Customer
 from bot.domain.gitlab_setup import component_projects, hook_url
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from bot.app.store.database import Store
+from bot.app.store import Store
 from bot.config.models import Config
 from bot.domain.events import EVENT_NAMES, Event
 from bot.domain.lifecycle import Outcome, transition

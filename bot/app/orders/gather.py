@@ -12,8 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
 
-from bot.app.outside.ports import GitLabPort
-from bot.app.outside.zammad_reads import ZammadReads
+from bot.app.outside import GitLabPort, ZammadReads
 from bot.config.models import Component, Config, Customer
 from bot.domain.commands import (
     CommandError,

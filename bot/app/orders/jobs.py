@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from bot.app.outside.ports import JobsPort
-from bot.app.store.database import Store
-from bot.app.store.schema import step3_runs
+from bot.app.outside import JobsPort
+from bot.app.store import Store, step3_runs
 from bot.config.models import Config, Customer
 from bot.domain import step3_jobs as jobs
 from bot.domain.effects import OutboxEffect, PostNote

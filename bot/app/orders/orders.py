@@ -14,9 +14,8 @@ from typing import assert_never
 from bot.app.orders.committer import Committer
 from bot.app.orders.jobs import choose_on
 from bot.app.orders.requesting import Opened, Requests
-from bot.app.outside.live_checks import LiveChecks
-from bot.app.outside.zammad_reads import ZammadReads
-from bot.app.store.database import Store
+from bot.app.outside import LiveChecks, ZammadReads
+from bot.app.store import Store
 from bot.config.models import Config
 from bot.domain.calendar.planning import propose_slots
 from bot.domain.calendar.rules import rules_for

@@ -14,9 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.app.orders.gather import DeploymentRequest, FactGatherer
-from bot.app.outside.ports import GitLabPort
-from bot.app.outside.zammad_reads import ZammadReads
-from bot.app.store.database import Store
+from bot.app.outside import GitLabPort, ZammadReads
+from bot.app.store import Store
 from bot.config.models import Config
 from bot.domain.booking_link import BookingLinks
 from bot.domain.calendar.rules import Booking

@@ -14,7 +14,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import assert_never
 
-from bot.app.outside.ports import (
+from bot.app.outside import (
     CalendarFilePort,
     CalendarServerPort,
     JobsPort,

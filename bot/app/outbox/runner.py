@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from bot.app.outbox.executors import Channels, execute, is_permanent
-from bot.app.outside.health import HealthBook
-from bot.app.store.database import OutboxItem, Store, backoff
+from bot.app.outside import HealthBook
+from bot.app.store import OutboxItem, Store, backoff
 from bot.config.models import Config
 from bot.domain.effects import OutboxEffect, channel_of, describe
 from bot.domain.rendering import Renderer

@@ -19,10 +19,9 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from bot.app.intake.gitlab_poll import DAEMON_STARTED
+from bot.app.intake import DAEMON_STARTED
 from bot.app.run.service import Service
-from bot.app.web.booking_pages import booking_pages
-from bot.app.web.webhook import ControlApp, serve
+from bot.app.web import ControlApp, booking_app, serve
 from bot.config.models import Config
 from bot.domain.gitlab_watch import full_poll_seconds, mode
 from integrations.secrets import read_secret
@@ -47,18 +46,19 @@ def build_scheduler(service: Service, config: Config) -> BlockingScheduler:
     """The scheduler with the poll and timer jobs (each runs at once, then at its interval)."""
     scheduler = BlockingScheduler(timezone=config.provider.tz)
     options = {"max_instances": 1, "coalesce": True, "next_run_time": service.clock()}
+    leadership = service.leadership
 
     # Only the leader acts; a follower asks for the lead at each job (leadership.py).
     def zammad_cycle() -> None:
-        if service.leadership.leading():
+        if leadership.leading():
             service.run_cycle(timers=False, gitlab=False)
 
     def gitlab_cycle() -> None:
-        if service.leadership.leading():
+        if leadership.leading():
             service.run_cycle(zammad=False, timers=False)
 
     def timer_check() -> None:
-        if service.leadership.leading():
+        if leadership.leading():
             service.run_cycle(zammad=False, gitlab=False)
 
     scheduler.add_job(
@@ -144,7 +144,7 @@ def run_daemon(service: Service, config: Config, secret: bytes | None = None) ->
             gitlab_secret=gitlab_webhook_secret(config),
             wake_gitlab=wake_gitlab,
             views_token=views_token(config),
-            booking=booking_pages(service, after=wake),  # the cycle carries the effects out
+            booking=booking_app(service, service.links, after=wake),  # the cycle carries them out
         )
         server = serve(app, config.server.host, config.server.port)
         log.info(
@@ -157,8 +157,9 @@ def run_daemon(service: Service, config: Config, secret: bytes | None = None) ->
     stop = stop_handler(service.stopping, scheduler)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    store, leadership = service.store, service.leadership
     # doctor asks whether a hook was delivered since then.
-    service.store.remember(DAEMON_STARTED, service.clock().isoformat())
+    store.remember(DAEMON_STARTED, service.clock().isoformat())
     log.info(
         "daemon started: zammad every %ss, gitlab by %s (every project read every %ss)",
         config.zammad.poll_seconds,
@@ -166,7 +167,7 @@ def run_daemon(service: Service, config: Config, secret: bytes | None = None) ->
         full_poll_seconds(config.gitlab),
     )
     scheduler.start()
-    service.leadership.release()
+    leadership.release()
     if server is not None:
         server.shutdown()
     log.info("daemon stopped")

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Union
 
 import filelock
 
-from bot.app.outbox.executors import Channels
-from bot.app.outside.ports import LogPort, MailPort, ZammadPort
+from bot.app.outbox import Channels
+from bot.app.outside import LogPort, MailPort, ZammadPort
 from bot.app.run.service import Service
-from bot.app.store.database import Store
+from bot.app.store import Store
 from bot.app.store.locations import state_url as state_url  # re-exported: its old home
 from bot.config.models import Config, GitLabConfig, ZammadConfig
 from bot.domain.booking_link import BookingLinks

@@ -1,3 +1,42 @@
 """The store: deployments, their audit, timers, markers, the outbox queue, reports and locks in one
 database (SQLite or PostgreSQL), with its schema, the effects' codec and migrations.
 """
+
+from typing import TYPE_CHECKING
+
+from bot.app import face
+
+if TYPE_CHECKING:
+    from bot.app.store.database import OutboxItem, Store, Timer, backoff, sqlite_url
+    from bot.app.store.leadership import Leadership
+    from bot.app.store.locations import sqlite_file, state_url
+    from bot.app.store.locks import DecisionLock, LockBusyError
+    from bot.app.store.markers import read_markers
+    from bot.app.store.schema import step3_runs
+
+__all__ = [
+    "DecisionLock",
+    "Leadership",
+    "LockBusyError",
+    "OutboxItem",
+    "Store",
+    "Timer",
+    "backoff",
+    "read_markers",
+    "sqlite_file",
+    "sqlite_url",
+    "state_url",
+    "step3_runs",
+]
+
+__getattr__ = face(
+    __name__,
+    {
+        "database": ("OutboxItem", "Store", "Timer", "backoff", "sqlite_url"),
+        "leadership": ("Leadership",),
+        "locations": ("sqlite_file", "state_url"),
+        "locks": ("DecisionLock", "LockBusyError"),
+        "markers": ("read_markers",),
+        "schema": ("step3_runs",),
+    },
+)

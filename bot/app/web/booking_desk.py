@@ -3,9 +3,10 @@ now, and a choice carried out — booked at once (``direct``, exactly as ``/depl
 would, the customer's contact as the actor) or kept for the team's ``deploy-accept``
 (``confirm``).
 
-Bookings are decided under the service's lock, the one every cycle holds, so two customers
+Bookings are decided under the decision lock, the one every cycle holds, so two customers
 racing for the last slot are decided one after the other on the same store: the second is
-refused with the choices left.
+refused with the choices left. The desk is handed the cycle's own collaborators (the store,
+the orders, the committer, the lock: :class:`BookingParts`), never the service that holds them.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
-from bot.app.run.service import Service
-from bot.config.models import Customer
+from bot.app.orders import Committer, Orders
+from bot.app.store import DecisionLock, Store
+from bot.config.models import Config, Customer
 from bot.domain.booking_link import BookingLinks, LinkClaim, Standing, standing
 from bot.domain.booking_offer import (
     Misfit,
@@ -30,6 +32,7 @@ from bot.domain.booking_offer import (
 from bot.domain.calendar.rules import Booking, SlotRules, rules_for
 from bot.domain.events import Origin, SlotChosen
 from bot.domain.model import Deployment, State
+from bot.domain.rendering import Renderer
 from integrations.errors import OutsideError
 
 #: How many weeks the page shows.
@@ -58,50 +61,78 @@ class Outcome:
     reasons: tuple[str, ...] = ()
 
 
-class BookingDesk:
-    """Opens links and carries out choices on the service's store, outbox and rules."""
+class BookingParts(Protocol):
+    """What a booking is decided with: the very objects every cycle decides with (the daemon
+    and ``deploybot serve`` hand over their service, which has each of them)."""
 
-    def __init__(self, service: Service, links: BookingLinks, after: Callable[[], None]) -> None:
-        self.service = service
+    @property
+    def config(self) -> Config: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+    @property
+    def renderer(self) -> Renderer: ...
+    @property
+    def lock(self) -> DecisionLock: ...
+    @property
+    def orders(self) -> Orders: ...
+    @property
+    def committer(self) -> Committer: ...
+
+
+class BookingDesk:
+    """Opens links and carries out choices on the cycle's store, orders and rules."""
+
+    def __init__(self, parts: BookingParts, links: BookingLinks, after: Callable[[], None]) -> None:
+        self.parts = parts
+        self.store, self.clock, self.renderer = parts.store, parts.clock, parts.renderer
+        self.lock, self.orders, self.committer = parts.lock, parts.orders, parts.committer
         self.links = links
         self.after = after
+
+    @property
+    def config(self) -> Config:
+        """The configuration the cycles decide with now (read at each use: the service's may be
+        replaced, as when a customer's self-service is turned off)."""
+        return self.parts.config
 
     def open(self, token: str) -> Opened:
         """What ``token`` stands for now (a customer whose self-service was turned off since
         the link was sent books nothing with it)."""
         claim = self.links.read(token)
-        deployment = self.service.store.deployment(claim.deployment_id) if claim else None
+        deployment = self.store.deployment(claim.deployment_id) if claim else None
         off = deployment is not None and self.customer(deployment).booking.self_service == "off"
-        return Opened(standing(claim, deployment, self.service.clock(), off=off), deployment, claim)
+        return Opened(standing(claim, deployment, self.clock(), off=off), deployment, claim)
 
     def customer(self, deployment: Deployment) -> Customer:
         """The deployment's customer."""
-        return self.service.config.customer(deployment.customer)
+        return self.config.customer(deployment.customer)
 
     def rules(self, deployment: Deployment) -> SlotRules:
         """The deployment's slot rules, wording reasons in its customer's language."""
         customer = self.customer(deployment)
-        return customer_rules(rules_for(self.service.config, customer), customer.language)
+        return customer_rules(rules_for(self.config, customer), customer.language)
 
     def _others(self, deployment: Deployment) -> tuple[Booking, ...]:
-        return tuple(b for b in self.service.orders.requests.bookings() if b.id != deployment.id)
+        return tuple(b for b in self.orders.requests.bookings() if b.id != deployment.id)
 
     def offer(self, deployment: Deployment) -> tuple[OfferDay, ...]:
         """The days of the next weeks with their free slots, computed now."""
-        return offer_days(self.rules(deployment), now=self.service.clock(),
+        return offer_days(self.rules(deployment), now=self.clock(),
                           duration=deployment.duration, bookings=self._others(deployment),
                           weeks=WEEKS)  # fmt: skip
 
     def misfit(self, deployment: Deployment, start: datetime) -> Misfit | None:
         """Why ``start`` is no time the page offers now (off its grid, outside its weeks), judged
         before any rule."""
-        return misfit(start, self.rules(deployment), now=self.service.clock(), weeks=WEEKS)
+        return misfit(start, self.rules(deployment), now=self.clock(), weeks=WEEKS)
 
     def choose(self, token: str, start: datetime, comment: str) -> Outcome:
         """Carry out a customer's choice of ``start`` through the link ``token``; raises
         :class:`~bot.app.store.locks.LockBusyError` when the lock is not free within
         :data:`LOCK_WAIT_SECONDS` (nothing was done)."""
-        with self.service.lock.within(LOCK_WAIT_SECONDS):
+        with self.lock.within(LOCK_WAIT_SECONDS):
             outcome = self._choose(token, start, comment)
         if outcome.kind in ("booked", "chosen", "held"):
             self.after()
@@ -112,7 +143,7 @@ class BookingDesk:
         deployment = opened.deployment
         if opened.standing != "open" or deployment is None:
             return Outcome("closed", opened)
-        config, now = self.service.config, self.service.clock()
+        config, now = self.config, self.clock()
         bookings = self._others(deployment)
         reasons = choice_reasons(self.rules(deployment), start, now=now, weeks=WEEKS,
                                  duration=deployment.duration, bookings=bookings,
@@ -123,11 +154,11 @@ class BookingDesk:
         origin = Origin("booking", booking_actor(customer), deployment.first_ticket_id)
         try:
             if customer.booking.self_service == "direct":
-                new = self.service.orders.schedule(deployment, origin, start, comment=comment)
+                new = self.orders.schedule(deployment, origin, start, comment=comment)
                 booked = new.state is State.SCHEDULED
                 return Outcome("booked" if booked else "held", Opened("spent", new, opened.claim))
             event = SlotChosen(origin, start, comment, bookings)
-            new = self.service.committer.handle(deployment, event, {"start": start.isoformat()})
+            new = self.committer.handle(deployment, event, {"start": start.isoformat()})
         except OutsideError:
             return Outcome("busy", opened)
         if new.chosen is None:

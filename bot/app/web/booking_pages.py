@@ -28,11 +28,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from bot.app.run.service import Service
-from bot.app.store.locks import LockBusyError
-from bot.app.web.booking_desk import BookingDesk, Opened, Outcome
+from bot.app.store import LockBusyError
+from bot.app.web.booking_desk import BookingDesk, BookingParts, Opened, Outcome
 from bot.app.web.views import SECURITY_HEADERS, with_security_headers
-from bot.domain.booking_link import LinkClaim
+from bot.domain.booking_link import BookingLinks, LinkClaim
 from bot.domain.booking_offer import (
     OfferDay,
     allowed_hours,
@@ -104,12 +103,15 @@ class RateLimit:
             self._seen.popitem(last=False)
 
 
-def booking_pages(service: Service, *, after: Callable[[], None]) -> BookingPages | None:
-    """The customers' booking pages on ``service`` (None when it makes no links); ``after``
-    follows each booking: the daemon wakes its cycle, ``deploybot serve`` drains the outbox."""
-    if service.links is None:
+def booking_app(
+    parts: BookingParts, links: BookingLinks | None, *, after: Callable[[], None]
+) -> BookingPages | None:
+    """The customers' booking pages deciding with ``parts`` (None when no ``links`` are made);
+    ``after`` follows each booking: the daemon wakes its cycle, ``deploybot serve`` drains the
+    outbox."""
+    if links is None:
         return None
-    return BookingPages(BookingDesk(service, service.links, after=after))
+    return BookingPages(BookingDesk(parts, links, after=after))
 
 
 class BookingPages:
@@ -217,14 +219,14 @@ class BookingPages:
         browser's ``Accept-Language`` that deploybot writes, else the provider's."""
         if deployment is not None:
             return self.desk.customer(deployment).language
-        provider = self.desk.service.config.provider.language
+        provider = self.desk.config.provider.language
         if request is None:
             return provider
         return request.accept_languages.best_match(LANGUAGES, default=provider) or provider
 
     def _words(self, language: str, moment: datetime | None) -> dict[str, str]:
         """A moment as the sentences need it (``slot``, and Catalan's ``slot_el``/``slot_al``)."""
-        words = moment_words(moment, self.desk.service.config, language) if moment else ""
+        words = moment_words(moment, self.desk.config, language) if moment else ""
         return {"slot": words, "slot_el": el(words), "slot_al": al(words), "slot_del": del_(words)}
 
     def _render(
@@ -236,7 +238,7 @@ class BookingPages:
         deployment: Deployment | None = None,
         **context: Any,
     ) -> Response:
-        provider = self.desk.service.config.provider
+        provider = self.desk.config.provider
         context = (
             {"customer": ""}
             | context
@@ -248,7 +250,7 @@ class BookingPages:
                 "logo_url": provider.logo_url,
             }
         )
-        html = self.desk.service.renderer.render([f"web/{name}.html"], context)
+        html = self.desk.renderer.render([f"web/{name}.html"], context)
         response = Response(html, status=status, mimetype="text/html")
         if provider.logo_url:  # the one image the page loads from elsewhere
             logo = urlsplit(provider.logo_url)
@@ -262,7 +264,7 @@ class BookingPages:
         """How the customer reaches support, as the e-mails say it, led by a reply to the
         request: to its ticket, or to our e-mail when it came by e-mail; without a request (a
         tampered link) and no way the provider gives, a mail to deploybot's sender."""
-        config = self.desk.service.config
+        config = self.desk.config
         provider, first = config.provider, []
         if deployment is not None:
             by_email = deployment.first_ticket_id is None
@@ -290,7 +292,7 @@ class BookingPages:
         if moment is None:
             return []
         if key == "book_spent_rolled_back":
-            day = long_date(language, moment.astimezone(self.desk.service.config.provider.tz)
+            day = long_date(language, moment.astimezone(self.desk.config.provider.tz)
                             .date(), with_year=False)  # fmt: skip
             return [say(language, key, day=day, day_del=del_(day))]
         return [say(language, key, **self._words(language, moment))]
@@ -327,10 +329,10 @@ class BookingPages:
         chosen: datetime | None = None,
         status: int = 200,
     ) -> Response:
-        desk, config = self.desk, self.desk.service.config
+        desk, config = self.desk, self.desk.config
         customer = desk.customer(deployment)
         language = customer.language
-        now = desk.service.clock()
+        now = desk.clock()
         days = desk.offer(deployment)
         nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         problem = ""

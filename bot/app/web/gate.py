@@ -14,7 +14,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from bot.app.store.database import Store
+from bot.app.store import Store
 from bot.config.models import Config
 from bot.domain.gate import GateAnswer, decide
 from bot.domain.lifecycle import RUNNING

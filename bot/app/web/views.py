@@ -23,7 +23,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from bot.app.store.database import Store
+from bot.app.store import Store
 from bot.app.web.gate import PATH, GateApp, gate_token
 from bot.app.web.report_files import report_html
 from bot.config.models import Config

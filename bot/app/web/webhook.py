@@ -5,7 +5,8 @@
 seconds instead of at the next poll; the body must carry ``X-Hub-Signature: sha1=<hmac>`` made
 with the configured secret (Zammad's webhook signature), or it is refused. Nothing in the body
 is trusted: the poll reads Zammad itself. ``GET /healthz`` says whether cycles run;
-``GET /metrics`` serves counters for Prometheus.
+``GET /metrics`` serves counters for Prometheus. The endpoint is handed what it reads of the
+running cycles (:class:`Running`), never the service itself.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import hmac
 import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -24,10 +25,12 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from bot.app.run.service import Service
+from bot.app.outside import HealthBook
+from bot.app.store import Leadership, Store
 from bot.app.web.booking_pages import BookingPages
 from bot.app.web.server import MAX_BODY, serve
 from bot.app.web.views import ViewsApp, with_security_headers
+from bot.config.models import Config
 from bot.domain.gitlab_setup import component_projects
 from bot.domain.gitlab_watch import mode_json
 from bot.domain.model import State
@@ -50,12 +53,48 @@ def signature_matches(secret: bytes, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected, header.strip())
 
 
-class _ServiceCollector(Collector):
-    def __init__(self, service: Service) -> None:
-        self.service = service
+class CycleRecord(Protocol):
+    """What the endpoint says of the last cycle."""
+
+    @property
+    def errors(self) -> list[str]: ...
+
+
+class Running(Protocol):
+    """What the endpoint reads of the running cycles (the daemon's service) and tells them."""
+
+    @property
+    def config(self) -> Config: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+    @property
+    def health(self) -> HealthBook: ...
+    @property
+    def leadership(self) -> Leadership: ...
+    @property
+    def totals(self) -> dict[str, int]: ...
+    @property
+    def last_cycle(self) -> CycleRecord | None: ...
+    @property
+    def last_cycle_at(self) -> datetime | None: ...
+    @property
+    def last_hook_at(self) -> datetime | None: ...
+
+    def hook_delivered(self) -> None:
+        """GitLab delivered a hook with the right secret."""
+
+    def nudge_gitlab(self, project: str) -> None:
+        """GitLab said ``project`` changed: its customers' pending requests are re-checked."""
+
+
+class _Counters(Collector):
+    def __init__(self, running: Running, store: Store) -> None:
+        self.running, self.store = running, store
 
     def collect(self) -> Iterator[Metric]:
-        totals = self.service.totals
+        totals = self.running.totals
         yield CounterMetricFamily("deploybot_cycles", "Poll cycles run", value=totals["cycles"])
         yield CounterMetricFamily(
             "deploybot_events", "Lifecycle events applied", value=totals["events"]
@@ -66,7 +105,7 @@ class _ServiceCollector(Collector):
         effects.add_metric(["done"], totals["effects_done"])
         effects.add_metric(["failed"], totals["effects_failed"])
         yield effects
-        store = self.service.store
+        store = self.store
         yield GaugeMetricFamily(
             "deploybot_outbox_pending", "Effects waiting", value=store.pending_count()
         )
@@ -84,7 +123,7 @@ class ControlApp:
 
     def __init__(
         self,
-        service: Service,
+        running: Running,
         secret: bytes | None,
         wake: Callable[[], None],
         *,
@@ -93,16 +132,18 @@ class ControlApp:
         views_token: bytes | None = None,
         booking: BookingPages | None = None,
     ) -> None:
-        self.service = service
+        self.running = running
+        self.config, self.store, self.clock = running.config, running.store, running.clock
+        self.health_book, self.leadership = running.health, running.leadership
         self.booking = booking
-        self.views = ViewsApp(service.config, service.store, views_token, service.clock)
+        self.views = ViewsApp(self.config, self.store, views_token, self.clock)
         self.secret = secret
         self.wake = wake
         self.gitlab_secret = gitlab_secret
         self.wake_gitlab = wake_gitlab or (lambda: None)
-        self.projects = set(component_projects(service.config))
+        self.projects = set(component_projects(self.config))
         self.registry = CollectorRegistry()
-        self.registry.register(_ServiceCollector(service))
+        self.registry.register(_Counters(running, self.store))
         self.routes = Map(
             [
                 Rule("/webhooks/zammad", endpoint="webhook", methods=["POST"]),
@@ -151,7 +192,7 @@ class ControlApp:
         token = request.headers.get("X-Gitlab-Token", "").encode()
         if not hmac.compare_digest(token, self.gitlab_secret):
             return self._json({"error": "bad or missing X-Gitlab-Token"}, 401)
-        self.service.hook_delivered()  # whatever it says: GitLab's hooks reach deploybot
+        self.running.hook_delivered()  # whatever it says: GitLab's hooks reach deploybot
         body = _body(request)
         if body is None:
             return self._json({"error": "body too large"}, 413)
@@ -166,33 +207,32 @@ class ControlApp:
         if project not in self.projects:
             # No customer deploys it: nothing to re-check, and no poll is worth waking for it.
             return self._json({"ignored": f"no customer uses {project}"}, 200)
-        self.service.nudge_gitlab(project)
+        self.running.nudge_gitlab(project)
         self.wake_gitlab()
         return self._json({"accepted": True, "project": project}, 202)
 
     def health(self, request: Request) -> Response:
-        service = self.service
-        at = service.last_cycle_at
-        limit = timedelta(seconds=3 * service.config.zammad.poll_seconds)
-        stale = at is None or service.clock() - at > limit
-        errors = service.last_cycle.errors if service.last_cycle else []
-        failing = service.health.failing()
+        at, last = self.running.last_cycle_at, self.running.last_cycle
+        limit = timedelta(seconds=3 * self.config.zammad.poll_seconds)
+        stale = at is None or self.clock() - at > limit
+        errors = last.errors if last else []
+        failing = self.health_book.failing()
         status = "starting" if at is None else "stale" if stale else "degraded" if failing else "ok"
-        role = service.leadership.role
+        role = self.leadership.role
         if role == "follower":
             status = "follower"  # waiting to take over: it runs no cycle, and that is right
         data = {
             "status": status,
             "last_cycle_at": at.isoformat() if at else None,
             "last_cycle_errors": errors,
-            "pending_effects": len(service.store.pending()),
+            "pending_effects": len(self.store.pending()),
             "failing": failing,
-            "systems": service.health.as_json(),
+            "systems": self.health_book.as_json(),
             "role": role,
             "gitlab_watch": mode_json(
-                service.config.gitlab,
-                _when(service.store.seen_value("gitlab:since")),
-                service.last_hook_at,
+                self.config.gitlab,
+                _when(self.store.seen_value("gitlab:since")),
+                self.running.last_hook_at,
             ),
         }
         return self._json(data, 503 if status in ("stale", "degraded") else 200)
@@ -205,4 +245,4 @@ def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-__all__ = ["MAX_BODY", "ControlApp", "serve", "signature_matches"]
+__all__ = ["MAX_BODY", "ControlApp", "CycleRecord", "Running", "serve", "signature_matches"]
