@@ -145,13 +145,8 @@ def on_schedule(b: Builder, event: ScheduleRequested) -> None:
         _leave_slot_tags(b, d.state)
         return
     note = _forced_note(verdict, problems, force)
-    _book(b, event, duration, force if problems else d.forced, note)
-    details = [note.text(note_language(b.config))] if note is not None else []
-    if verdict == "kept":
-        details.append(say_op(b, "force_kept", problems="; ".join(problems), reason=force))
-    if event.comment:
-        details.append(say_op(b, "customer_comment", text=event.comment))
-    b.status("scheduled", details=details)
+    _book(b, event, duration, d.forced if verdict == "clear" else force, note)
+    b.status("scheduled", details=_booked_details(b, verdict, note, problems, force, event))
     tags = b.config.zammad.tags
     b.tags(tags.scheduled, consumed=[*tags.slots, tags.overdue, tags.accept, tags.chosen])
 
@@ -167,6 +162,24 @@ def _forced_note(verdict: Verdict, problems: Sequence[str], force: str) -> Probl
     if verdict != "forced":
         return None
     return Problem.of("note_forced", problems="; ".join(problems), reason=force)
+
+
+def _booked_details(
+    b: Builder,
+    verdict: Verdict,
+    note: Problem | None,
+    problems: Sequence[str],
+    force: str,
+    event: ScheduleRequested,
+) -> list[str]:
+    """What the status note of a booking says besides: the force noted anew, or kept as the
+    booking moved; what the customer wrote, booking through the link."""
+    details = [note.text(note_language(b.config))] if note is not None else []
+    if verdict == "kept":
+        details.append(say_op(b, "force_kept", problems="; ".join(problems), reason=force))
+    if event.comment:
+        details.append(say_op(b, "customer_comment", text=event.comment))
+    return details
 
 
 def _book(
