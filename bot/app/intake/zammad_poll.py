@@ -221,4 +221,3 @@ def _later(at: datetime | None, acted: str) -> bool:
         return at > datetime.fromisoformat(acted)
     except (ValueError, TypeError):
         return False
-
