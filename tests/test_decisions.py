@@ -149,11 +149,12 @@ def test_a_booking_decided_while_a_cycle_reads_its_checks_keeps_to_its_own_marke
     caib = bot.service.store.open_deployment_of_ticket(11)
     assert caib is not None
     orders = bot.service.orders
-    with bot.service.committer.marking({"tag:2:deploy-done": "acted"}):  # the cycle's order
-        other = threading.Thread(target=lambda: orders.recheck(caib, Origin("booking", "x")))
-        other.start()
-        other.join(timeout=10)
-        assert bot.service.store.seen_value("tag:2:deploy-done") is None
+    cycle = bot.service.committer.caused_by({"tag:2:deploy-done": "acted"})  # the cycle's order
+    other = threading.Thread(target=lambda: orders.recheck(caib, Origin("booking", "x")))
+    other.start()
+    other.join(timeout=10)
+    assert bot.service.store.seen_value("tag:2:deploy-done") is None
+    cycle.settle()
     assert bot.service.store.seen_value("tag:2:deploy-done") == "acted"  # the cycle's, at its end
 
 

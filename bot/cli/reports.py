@@ -4,12 +4,44 @@ workbook with charts or a page with charts."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.table import Table
 
+from bot.app.store.database import Store
+from bot.app.store.locations import state_url
+from bot.app.web.report_files import (
+    column_titles,
+    report_html,
+    report_json,
+    row_values,
+    write_xlsx,
+)
 from bot.cli.base import config_option, fail, find_customer, load, main, parse_date
+from bot.config.models import Config
+from bot.domain.rendering import Renderer
+from bot.domain.report import ReportRow, build_report
+from bot.domain.texts import say
+from bot.domain.texts.calendar import short_date
+
+#: The forms written to a file (``--out``); the others go to standard output.
+FILE_FORMS = ("xlsx", "html")
+
+
+@dataclass(frozen=True)
+class ReportAsked:
+    """A report as asked for, its options checked: whose (None: every customer), which days,
+    in which form, to which file."""
+
+    customer: str | None
+    start: date | None
+    end: date | None
+    form: str
+    out: Path | None
 
 
 @main.command("report")
@@ -34,50 +66,59 @@ def report_command(
     """Per customer and overall, per month: deployments, median lead time (request →
     completion), share delayed and mean delay, change failure rate (rolled back / finished),
     estimate vs real duration, forced bookings, refused starts."""
-    from bot.app.store.database import Store
-    from bot.app.store.locations import state_url
-    from bot.app.web.report_files import (
-        column_titles,
-        report_html,
-        report_json,
-        row_values,
-        write_xlsx,
-    )
-    from bot.domain.rendering import Renderer
-    from bot.domain.report import build_report
-
     config = load(config_path)
-    if form in ("xlsx", "html") and out is None:
+    asked = checked_report(config, customer_name, from_date, to_date, form, out)
+    write_report(config, asked, read_report(config, asked))
+
+
+def checked_report(
+    config: Config,
+    customer_name: str | None,
+    from_date: str | None,
+    to_date: str | None,
+    form: str,
+    out: Path | None,
+) -> ReportAsked:
+    """The report the options ask for, or exit saying which option is wrong: a file form
+    without ``--out``, an unknown customer, a date that is not one, a span that ends first."""
+    if form in FILE_FORMS and out is None:
         fail(f"--format {form} writes a file: give it with --out PATH")
     customer = find_customer(config, customer_name).name if customer_name else None
     start = parse_date(from_date, "--from") if from_date else None
     end = parse_date(to_date, "--to") if to_date else None
     if start is not None and end is not None and start > end:
         fail(f"--from {from_date} is after --to {to_date}: give the earlier date first")
+    return ReportAsked(customer, start, end, form, out)
+
+
+def read_report(config: Config, asked: ReportAsked) -> list[ReportRow]:
+    """The report's rows, from the deployments and refused starts in the store."""
     store = Store(state_url(config))
-    rows = build_report(store.deployments(customer=customer), store.refused_starts(),
-                        tz=config.provider.tz, start=start, end=end)  # fmt: skip
-    if form == "json":
+    return build_report(store.deployments(customer=asked.customer), store.refused_starts(),
+                        tz=config.provider.tz, start=asked.start, end=asked.end)  # fmt: skip
+
+
+def write_report(config: Config, asked: ReportAsked, rows: Sequence[ReportRow]) -> None:
+    """The report in the form asked: JSON or a table on standard output (a sentence when no
+    deployment finished), a workbook or a page written to ``--out``."""
+    language = config.provider.language
+    if asked.form == "json":
         click.echo(report_json(rows))
-    elif form == "table" and not rows:
-        click.echo(nothing_finished(config.provider.language, start, end))
-    elif form == "table":
-        print_table(config.provider.language, [row_values(row) for row in rows], column_titles)
-    elif form == "xlsx" and out is not None:
-        click.echo(f"wrote {write_xlsx(rows, out, config.provider.language)}")
-    elif out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(
-            report_html(rows, Renderer.for_config(config), config.provider.language, customer)
-        )
-        click.echo(f"wrote {out}")
+    elif asked.form == "table" and not rows:
+        click.echo(nothing_finished(language, asked.start, asked.end))
+    elif asked.form == "table":
+        print_table(language, [row_values(row) for row in rows], column_titles)
+    elif asked.form == "xlsx" and asked.out is not None:
+        click.echo(f"wrote {write_xlsx(rows, asked.out, language)}")
+    elif asked.out is not None:
+        asked.out.parent.mkdir(parents=True, exist_ok=True)
+        renderer = Renderer.for_config(config)
+        asked.out.write_text(report_html(rows, renderer, language, asked.customer))
+        click.echo(f"wrote {asked.out}")
 
 
 def nothing_finished(language: str, start: date | None, end: date | None) -> str:
     """The sentence for a report with no row: "no deployment finished between … and …"."""
-    from bot.domain.texts import say
-    from bot.domain.texts.calendar import short_date
-
     if start and end:
         span = say(language, "cli_span_between", start=short_date(start), end=short_date(end))
     elif start:
@@ -94,11 +135,6 @@ def print_table(
 ) -> None:
     """The report as a table whose headers wrap between words, never cut: each column is at
     least as wide as its header's longest word, and the table as wide as they need."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from bot.domain.texts import say
-
     table = Table(title=say(language, "web_report_title"))
     widths = []
     for index, title in enumerate(titles(language)):

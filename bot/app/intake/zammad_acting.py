@@ -1,14 +1,17 @@
 """Acting on Zammad: the tickets people changed since the last cycle go through routing, and
 each order is carried out (``orders``) and committed (``committer``) — once, even across a crash.
 
-Each order is committed with the markers of what caused it (``Committer.marking``); a note or tag
-that fails unexpectedly is answered once and counts as handled; an outside system that does not
-answer leaves the ticket to be read again next cycle.
+Each order is committed with the markers of what caused it (``Orders.caused_by``); a note, reply
+or tag that fails unexpectedly is answered once and counts as handled; an outside system that
+does not answer leaves the ticket to be read again next cycle.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 
 from bot.app.intake.zammad_poll import ChangedTicket, ZammadPoll, acted_value
 from bot.app.orders import Committer, Orders
@@ -22,8 +25,10 @@ from bot.domain.reply_answer import ReplySeen, answer_reply
 from bot.domain.routing import (
     NoteSeen,
     RequestOrder,
+    Routed,
     ScheduleOrder,
     StartOrder,
+    TagAdded,
     Transition,
     route_assertions,
     route_note,
@@ -34,6 +39,56 @@ from integrations.gitlab import GitLabError
 from integrations.zammad import Ticket, ZammadError
 
 log = logging.getLogger("deploybot")
+
+
+@dataclass(frozen=True)
+class Acted:
+    """What acting on a note, a reply or tags did: how many events it applied, and the
+    deployment a note's command touched (it may have just ended it)."""
+
+    count: int
+    touched: str | None = None
+
+
+@dataclass(frozen=True)
+class TagActedOn:
+    """One addition of a tag to a ticket, answered by an order, and the cause a failure of that
+    order is answered under on the ticket."""
+
+    ticket_id: int
+    added: TagAdded
+    cause: str
+
+    @property
+    def marker(self) -> tuple[str, str]:
+        """The marker that says deploybot acted on this addition, with which addition it was."""
+        return ZammadPoll.tag_marker(self.ticket_id, self.added.tag), acted_value(self.added)
+
+
+@dataclass(frozen=True)
+class Caused:
+    """What caused orders: the cause their audit entries name, the ticket it came from, the tag
+    additions they answer (none for a note or a reply) and — a note's command — its marker."""
+
+    ticket_id: int
+    cause: str
+    tags: tuple[TagActedOn, ...] = ()
+    note_marker: str | None = None
+
+    @classmethod
+    def tagged(cls, ticket_id: int, added: Sequence[TagAdded]) -> Caused:
+        """The cause of orders answering tag additions on one ticket: the first addition."""
+        tags = tuple(TagActedOn(ticket_id, tag, tag_cause(tag.tag, tag.at)) for tag in added)
+        return cls(ticket_id, tags[0].cause, tags)
+
+    @property
+    def markers(self) -> dict[str, str]:
+        """What is recorded once the orders are carried out: each tag addition acted on, the
+        note's command done."""
+        markers = dict(tag.marker for tag in self.tags)
+        if self.note_marker is not None:
+            markers[self.note_marker] = "done"
+        return markers
 
 
 class ZammadActing:
@@ -85,73 +140,81 @@ class ZammadActing:
         be made (an outside system did not answer): they are read again next cycle."""
         failed: set[int] = set()
         for order in orders:
-            markers = {
-                ZammadPoll.tag_marker(ticket_id, added.tag): acted_value(added)
+            tags = tuple(
+                TagActedOn(ticket_id, added, order.cause)
                 for ticket_id, added in zip(order.ticket_ids, order.added, strict=True)
-            }
+            )
+            caused = Caused(order.ticket_ids[0], order.cause, tags)
             try:
-                with self.committer.marking(markers):
-                    self.orders.carry_out(order, reads.ticket(order.ticket_ids[0]), reads,
-                                          cause=order.cause)  # fmt: skip
+                self._carry_out([order], caused, reads.ticket(order.ticket_ids[0]), reads)
             except (GitLabError, ZammadError) as error:
                 log.warning("tickets=%s error=%s", order.ticket_ids, error)
                 self.health.failed(system_of(error, "gitlab"), error)
                 failed.update(order.ticket_ids)
             except Exception as error:
-                for ticket_id, added in zip(order.ticket_ids, order.added, strict=True):
-                    self._unexpected(reads.ticket(ticket_id), order.cause, error, tag=added.tag)
+                self._unexpected(caused, error, reads)
         return failed
 
     def _act(self, item: ChangedTicket, reads: ZammadReads, poll: ZammadPoll) -> int:
-        """Carry out the ticket's new commands, then its new trigger tags.
-
-        An unexpected error in one note or tag is answered once on the ticket and recorded;
-        the item counts as handled, so it never stops a cycle again. Outside systems that do
-        not answer are not unexpected: the ticket is read again next cycle.
-        """
-        count = 0
-        touched: str | None = None
+        """Carry out the ticket's new commands, answer its customer's replies, re-check on its
+        new prerequisite tags, then carry out its new trigger tags (each guarded by
+        :meth:`_guarded`)."""
+        ticket = item.ticket
+        count, touched = 0, None
         for note in item.notes:
-            try:
-                applied, touched = self._act_on_note(item, note, reads, touched)
-                count += applied
-            except (ZammadError, GitLabError, LockBusyError):  # the note is read again
-                raise
-            except Exception as error:
-                self._unexpected(item.ticket, note_cause(note.article_id), error)
+            noted = self._guarded(Caused(ticket.id, note_cause(note.article_id)), reads,
+                                  partial(self._act_on_note, item, note, reads))  # fmt: skip
+            count, touched = count + noted.count, noted.touched or touched
             poll.note_done(note.article_id)
         for reply in item.replies:
-            try:
-                self._answer(item, reply)
-            except (ZammadError, GitLabError):
-                raise
-            except Exception as error:
-                self._unexpected(item.ticket, f"reply-{reply.article_id}", error)
+            answering = partial(self._answer, item, reply)
+            self._guarded(Caused(ticket.id, f"reply-{reply.article_id}"), reads, answering)
         count += self._act_on_assertions(item, reads)
-        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
-        if deployment is None and touched is not None:
-            deployment = self.store.deployment(touched)  # a command just ended it
-        added = item.trigger_tags(self.config)
-        routed_tags = route_tags(item.seen, added, deployment, self.config, self.committer.renderer)
-        # One order per tag, each remembered as soon as it is carried out; or one reply for all.
-        per_tag = len(routed_tags) == len(added)
-        for index, routed in enumerate(routed_tags):
-            tags = added[index : index + 1] if per_tag else added
-            markers = {poll.tag_marker(item.ticket.id, t.tag): acted_value(t) for t in tags}
-            try:
-                with self.committer.marking(markers):
-                    cause = tag_cause(tags[0].tag, tags[0].at)
-                    count += self.orders.carry_out(routed, item.ticket, reads, cause=cause)
-            except (ZammadError, GitLabError, LockBusyError):
-                raise
-            except Exception as error:
-                for tag in tags:
-                    self._unexpected(item.ticket, tag_cause(tag.tag, tag.at), error, tag=tag.tag)
-                for tag in tags:
-                    poll.acted_on(item.ticket.id, tag)
+        for routed, caused in self._tag_orders(item, touched):
+            tagged = partial(self._carry_out, [routed], caused, ticket, reads)
+            count += self._guarded(caused, reads, tagged).count
         return count
 
-    def _answer(self, item: ChangedTicket, reply: ReplySeen) -> None:
+    def _guarded(self, caused: Caused, reads: ZammadReads, act: Callable[[], Acted]) -> Acted:
+        """Act on one note, reply or tag: an unexpected error is answered once on the ticket and
+        what caused it counts as handled, so it never stops a cycle again. An outside system
+        that does not answer (or the decision lock held elsewhere) is not unexpected: the
+        ticket is read again next cycle."""
+        try:
+            return act()
+        except (ZammadError, GitLabError, LockBusyError):
+            raise
+        except Exception as error:
+            self._unexpected(caused, error, reads)
+            self.store.remember_many(caused.markers)
+            return Acted(0)
+
+    def _carry_out(
+        self, routed: Sequence[Routed], caused: Caused, ticket: Ticket, reads: ZammadReads
+    ) -> Acted:
+        """Carry out the orders of one cause: its markers are recorded with the first commit,
+        or at the end when none commits (never when an order fails)."""
+        orders = self.orders.caused_by(caused.markers)
+        count = sum(orders.carry_out(order, ticket, reads, cause=caused.cause) for order in routed)
+        orders.settle()
+        return Acted(count)
+
+    def _tag_orders(self, item: ChangedTicket, touched: str | None) -> list[tuple[Routed, Caused]]:
+        """The ticket's new trigger tags as orders, each with the tags it answers: one order per
+        tag, or one reply for them all (``touched``: the deployment a note's command just
+        ended, when the ticket has no open one left)."""
+        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
+        if deployment is None and touched is not None:
+            deployment = self.store.deployment(touched)
+        added = item.trigger_tags(self.config)
+        routed = route_tags(item.seen, added, deployment, self.config, self.committer.renderer)
+        ticket_id = item.ticket.id
+        if len(routed) == len(added):
+            pairs = zip(routed, added, strict=True)
+            return [(order, Caused.tagged(ticket_id, [tag])) for order, tag in pairs]
+        return [(order, Caused.tagged(ticket_id, added)) for order in routed]
+
+    def _answer(self, item: ChangedTicket, reply: ReplySeen) -> Acted:
         """Tell the team what a customer's reply to the proposals asks for (never book it)."""
         deployment = self.store.open_deployment_of_ticket(item.ticket.id)
         answer = answer_reply(item.ticket.id, reply, deployment, self.config,
@@ -159,6 +222,7 @@ class ZammadActing:
                               bookings=self.orders.requests.bookings())  # fmt: skip
         if answer is not None:
             self.committer.reply(answer)
+        return Acted(0)
 
     def _act_on_assertions(self, item: ChangedTicket, reads: ZammadReads) -> int:
         """Re-check the ticket's pending request when a person added a prerequisite tag."""
@@ -169,35 +233,37 @@ class ZammadActing:
         deployment = self.store.open_deployment_of_ticket(item.ticket.id)
         requested = item.tagged(config.zammad.tags.request) is not None
         routed = route_assertions(item.seen, added, deployment, config, requested=requested)
-        markers = {ZammadPoll.tag_marker(item.ticket.id, t.tag): acted_value(t) for t in added}
-        count = 0
-        with self.committer.marking(markers):
-            for order in routed:
-                cause = tag_cause(added[0].tag, added[0].at)
-                count += self.orders.carry_out(order, item.ticket, reads, cause=cause)
-        return count
+        return self._carry_out(routed, Caused.tagged(item.ticket.id, added), item.ticket,
+                               reads).count  # fmt: skip
 
-    def _act_on_note(
-        self, item: ChangedTicket, note: NoteSeen, reads: ZammadReads, touched: str | None
-    ) -> tuple[int, str | None]:
-        count = 0
+    def _act_on_note(self, item: ChangedTicket, note: NoteSeen, reads: ZammadReads) -> Acted:
+        """Carry out a note's commands, each once even across a crash (its marker is committed
+        with it)."""
+        count, touched = 0, None
         deployment = self.store.open_deployment_of_ticket(item.ticket.id)
         routed_note = route_note(item.seen, note, deployment, self.config, self.committer.renderer)
         for index, routed in enumerate(routed_note):
             marker = f"article:{note.article_id}:{index}"
             if self.store.seen_value(marker) is not None:
                 continue  # carried out before a crash: never twice
-            with self.committer.marking({marker: "done"}):
-                cause = note_cause(note.article_id)
-                count += self.orders.carry_out(routed, item.ticket, reads, cause=cause)
+            caused = Caused(item.ticket.id, note_cause(note.article_id), note_marker=marker)
+            count += self._carry_out([routed], caused, item.ticket, reads).count
             if isinstance(routed, ScheduleOrder | StartOrder | Transition):
                 touched = routed.deployment_id
-        return count, touched
+        return Acted(count, touched)
 
-    def _unexpected(
+    def _unexpected(self, caused: Caused, error: Exception, reads: ZammadReads) -> None:
+        """Answer once for what failed in a way nobody foresaw: on each ticket whose tag the
+        orders answered, else on the ticket of the note or reply."""
+        for tag in caused.tags:
+            self._not_processed(reads.ticket(tag.ticket_id), tag.cause, error, tag=tag.added.tag)
+        if not caused.tags:
+            self._not_processed(reads.ticket(caused.ticket_id), caused.cause, error)
+
+    def _not_processed(
         self, ticket: Ticket, cause: str, error: Exception, *, tag: str | None = None
     ) -> None:
-        """Answer once for a note or tag that failed in a way nobody foresaw."""
+        """Tell the ticket that its note or tag was not processed, and why."""
         ticket_id = ticket.id
         log.exception("ticket=%s cause=%s unexpected error", ticket.number, cause)
         deployment = self.store.open_deployment_of_ticket(ticket_id)

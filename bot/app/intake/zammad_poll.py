@@ -15,10 +15,9 @@ from datetime import datetime
 from bot.app.outside import ZammadReads
 from bot.app.store import Store
 from bot.config.models import Config
-from bot.domain.commands import find_commands
 from bot.domain.reply_answer import ReplySeen
 from bot.domain.routing import NoteSeen, TagAdded, TicketSeen
-from integrations.zammad import Article, Ticket, ZammadError, is_marked
+from integrations.zammad import Ticket, ZammadError
 
 log = logging.getLogger("deploybot")
 
@@ -129,10 +128,11 @@ class ZammadPoll:
             # yields nothing at all (and its tag history is not read).
             self.store.remember_many({f"article:{a.id}": "history" for a in fresh})
             fresh = []
+        commands = self.reads.commands(ticket_id)
         notes = tuple(
             NoteSeen(a.id, self.reads.author(a.created_by_id, a.created_by), a.body)
             for a in fresh
-            if _is_command_note(a)
+            if a.id in commands  # only then is its author looked up
         )
         replies = tuple(
             ReplySeen(
@@ -221,11 +221,3 @@ def _later(at: datetime | None, acted: str) -> bool:
         return at > datetime.fromisoformat(acted)
     except (ValueError, TypeError):
         return False
-
-
-def _is_command_note(article: Article) -> bool:
-    """An internal note written by an agent, not one of deploybot's own, with a ``/deploy``
-    line (only then is its author looked up)."""
-    return (
-        article.is_agent_note and not is_marked(article.body) and bool(find_commands(article.body))
-    )

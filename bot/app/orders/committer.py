@@ -8,9 +8,9 @@ crash leaves either the decision and its cause's marker both recorded or neither
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -53,34 +53,25 @@ class Committer:
         self.renderer = renderer
         self.clock = clock
         self.observer = observer
-        # Per thread: a booking committed while a cycle's order waits on its live checks (the
-        # decision lock given up) must not carry that order's markers.
-        self._local = threading.local()
         self._withhold: bool | None = None  # None: commit; False: not refusals; True: nothing
+        #: The markers of the cause this committer commits for (:meth:`caused_by`), until a
+        #: commit takes them.
+        self._markers: dict[str, str] = {}
 
-    @property
-    def _markers(self) -> dict[str, str]:
-        markers: dict[str, str] = getattr(self._local, "markers", {})
-        return markers
+    def caused_by(self, markers: Mapping[str, str]) -> Committer:
+        """A committer for one cause's orders: its first commit also records ``markers`` (what
+        caused it is handled), in the same transaction, so a crash leaves either both or
+        neither; :meth:`settle` records them when no commit did. This committer stays as it is:
+        a booking committed meanwhile (while a cycle's order waits on its live checks, the
+        decision lock given up) carries none of that cause's markers."""
+        caused = copy.copy(self)
+        caused._markers = dict(markers)
+        return caused
 
-    @_markers.setter
-    def _markers(self, markers: dict[str, str]) -> None:
-        self._local.markers = markers
-
-    @contextlib.contextmanager
-    def marking(self, markers: dict[str, str]) -> Iterator[None]:
-        """Within the block, the first commit also records ``markers`` (what caused it is
-        handled), in the same transaction: a crash leaves either both or neither. Markers of an
-        order that committed nothing are recorded at the end; none when the order failed."""
-        self._markers = dict(markers)
-        try:
-            yield
-        except BaseException:
-            self._markers = {}
-            raise
-        left, self._markers = self._markers, {}
-        if left:
-            self.store.remember_many(left)
+    def settle(self) -> None:
+        """Record the markers no commit took: the cause's orders were carried out and
+        committed nothing (not called when they failed: their cause is then not handled)."""
+        self.store.remember_many(self._take_markers())
 
     @contextlib.contextmanager
     def withholding(self, *, everything: bool = False) -> Iterator[None]:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import TypeVar
+from datetime import datetime, tzinfo
+from typing import Literal, TypeVar
 
 from bot.app.outside import GitLabPort, ZammadReads
 from bot.config.models import Component, Config, Customer
 from bot.domain.commands import (
+    Command,
     CommandError,
+    RawCommand,
     SetComponents,
     SetRollbackPlan,
-    find_commands,
     parse_command,
 )
 from bot.domain.prerequisites.checks import match_customer, ticket_number_matches
@@ -32,7 +33,7 @@ from bot.domain.prerequisites.facts import (
 from bot.domain.request_plan import choose_components
 from bot.domain.texts import say
 from integrations.gitlab import GitLabError, Release
-from integrations.zammad import Ticket, is_marked
+from integrations.zammad import Ticket
 
 T = TypeVar("T")
 
@@ -97,30 +98,10 @@ class FactGatherer:
         return known
 
     def _read_ticket(self, ticket: Ticket) -> tuple[TicketFacts, str | None]:
-        tags = self.config.zammad.tags
-        rollback_plan = None
-        components = None
-        for article in self.zammad.articles(ticket.id):
-            if not article.is_agent_note:
-                continue
-            if is_marked(article.body):
-                continue  # deploybot's own notes quote commands (help, usage), they give none
-            for raw in find_commands(article.body):
-                try:
-                    command = parse_command(raw, self.config.provider.tz)
-                except CommandError as error:
-                    if error.usage == "components" and raw.args:
-                        components = raw.args  # the report says what is wrong with it
-                    continue
-                if isinstance(command, SetRollbackPlan):
-                    rollback_plan = command.text
-                elif isinstance(command, SetComponents):
-                    components = raw.args
-        authors: dict[str, str] = {}
-        if tags.risk_accepted in ticket.tags:
-            change = self.zammad.tagged_by(ticket.id, tags.risk_accepted)
-            if change is not None and change.by:
-                authors[change.tag] = change.by
+        """A ticket's facts and the last ``/deploy components`` argument of its notes, from the
+        commands this cycle's poll found in them (``ZammadReads.commands``)."""
+        commands = [raw for found in self.zammad.commands(ticket.id).values() for raw in found]
+        rollback_plan, components = _noted(commands, self.config.provider.tz)
         base = self.zammad.web_url
         facts = TicketFacts(
             id=ticket.id,
@@ -128,11 +109,20 @@ class FactGatherer:
             title=ticket.title,
             organization=self._organization(ticket.organization_id),
             tags=ticket.tags,
-            tag_authors=authors,
+            tag_authors=self._tag_authors(ticket),
             rollback_plan=rollback_plan,
             url=f"{base}/#ticket/zoom/{ticket.id}" if base else None,
         )
         return facts, components
+
+    def _tag_authors(self, ticket: Ticket) -> dict[str, str]:
+        """Who added the ticket's ``risk-accepted`` tag (the report names them), from its
+        history; nobody when it does not carry the tag."""
+        risk_accepted = self.config.zammad.tags.risk_accepted
+        if risk_accepted not in ticket.tags:
+            return {}
+        change = self.zammad.tagged_by(ticket.id, risk_accepted)
+        return {change.tag: change.by} if change is not None and change.by else {}
 
     # -- components -----------------------------------------------------------------------
 
@@ -291,11 +281,37 @@ class FactGatherer:
         self, request: DeploymentRequest, *, deployed_versions: Mapping[str, str] | None = None
     ) -> Facts:
         """Every fact of a request. Zammad errors propagate: without tickets there is nothing to
-        check. GitLab errors are recorded against the checks they affect."""
+        check. GitLab errors are recorded against the checks they affect. The components are
+        looked up only for a customer deploybot serves, every ticket found."""
+        read = self._read_tickets(request.ticket_numbers)
+        matched = request.matched or match_customer(read.tickets, self.config)
+        customer = self._customer(request, matched, read)
+        found = _ComponentsFound()
+        if customer is not None and customer.managed_by != "partner_exclusive" and not read.missing:
+            found = self._find_components(customer, request.components, read)
+        return Facts(
+            tickets=read.tickets,
+            missing_tickets=read.missing,
+            environment=request.environment,
+            components=found.components,
+            components_source=found.source,
+            unknown_components=found.unknown,
+            component_problems=found.problems,
+            deployed_versions=dict(deployed_versions or {}),
+            customer=request.customer,
+            asserted_tags=request.asserted_tags,
+            asserted_rollback_plan=request.rollback_plan,
+            derivation_unanswered=found.unanswered,
+            matched=matched,
+        )
+
+    def _read_tickets(self, numbers: Sequence[str]) -> _TicketsRead:
+        """The request's tickets as facts, the numbers Zammad does not know, and the last
+        ``/deploy components`` argument their notes give."""
         tickets: list[TicketFacts] = []
         missing: list[str] = []
         noted: str | None = None
-        for number in request.ticket_numbers:
+        for number in numbers:
             ticket = self.zammad.ticket_by_number(number)
             if ticket is None:
                 missing.append(number)
@@ -303,40 +319,84 @@ class FactGatherer:
             facts, noted_here = self.ticket_facts(ticket)
             tickets.append(facts)
             noted = noted_here or noted
-        base = Facts(
-            tickets=tuple(tickets),
-            missing_tickets=tuple(missing),
-            environment=request.environment,
-            deployed_versions=dict(deployed_versions or {}),
-            customer=request.customer,
-            asserted_tags=request.asserted_tags,
-            asserted_rollback_plan=request.rollback_plan,
-        )
-        match = request.matched or match_customer(base.tickets, self.config)
-        base = replace(base, matched=match)
-        customer = match.customer
-        if not tickets and request.customer is not None:
-            customer = self.config.customer(request.customer)
-        if customer is None or customer.managed_by == "partner_exclusive" or missing:
-            return base
-        language = self.config.provider.language
-        choice = choose_components(request.components, noted, language)
+        return _TicketsRead(tuple(tickets), tuple(missing), noted)
+
+    def _customer(
+        self, request: DeploymentRequest, matched: CustomerMatch, read: _TicketsRead
+    ) -> Customer | None:
+        """Whose request it is: the customer its tickets match, or — no ticket read (a request
+        by email) — the deployment's own."""
+        if not read.tickets and request.customer is not None:
+            return self.config.customer(request.customer)
+        return matched.customer
+
+    def _find_components(
+        self, customer: Customer, kept: Sequence[tuple[str, str]] | None, read: _TicketsRead
+    ) -> _ComponentsFound:
+        """The components of the request and their GitLab facts: those kept or named in the
+        notes, else derived from the releases that reference its tickets."""
+        choice = choose_components(kept, read.noted, self.config.provider.language)
         problems = list(choice.problems)
         with self.gitlab.cycle():
             wanted: Sequence[tuple[str, str]] | None = choice.wanted
             if wanted is None:
-                wanted, problems = self.derive_components(customer, [t.number for t in tickets])
+                numbers = [t.number for t in read.tickets]
+                wanted, problems = self.derive_components(customer, numbers)
             unknown = [name for name, _ in wanted if name not in customer.components]
             components = tuple(
                 self.component_facts(name, customer.components[name], version)
                 for name, version in wanted
                 if name in customer.components
             )
-        return replace(
-            base,
-            components=components,
-            components_source=choice.source,
-            unknown_components=tuple(unknown),
-            component_problems=tuple(problems),
-            derivation_unanswered=choice.wanted is None and bool(problems),
+        unanswered = choice.wanted is None and bool(problems)
+        return _ComponentsFound(
+            components, choice.source, tuple(unknown), tuple(problems), unanswered
         )
+
+
+@dataclass(frozen=True)
+class _TicketsRead:
+    """A request's tickets as read: their facts, the numbers not found, the last components
+    argument of their notes."""
+
+    tickets: tuple[TicketFacts, ...]
+    missing: tuple[str, ...]
+    noted: str | None
+
+
+@dataclass(frozen=True)
+class _ComponentsFound:
+    """A request's components with their facts, and how they were found (none: not looked up)."""
+
+    components: tuple[ComponentFacts, ...] = ()
+    source: Literal["explicit", "derived"] = "derived"
+    unknown: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    unanswered: bool = False
+
+
+def _noted(commands: Sequence[RawCommand], tz: tzinfo) -> tuple[str | None, str | None]:
+    """The last rollback plan and the last components argument that ``commands`` give; a
+    components line that cannot be read still counts (the report says what is wrong with it)."""
+    rollback_plan: str | None = None
+    components: str | None = None
+    for raw in commands:
+        command = _parsed(raw, tz)
+        if isinstance(command, SetRollbackPlan):
+            rollback_plan = command.text
+        elif isinstance(command, SetComponents) or _components_usage(command, raw):
+            components = raw.args
+    return rollback_plan, components
+
+
+def _parsed(raw: RawCommand, tz: tzinfo) -> Command | CommandError:
+    """The command a line gives, or why it gives none."""
+    try:
+        return parse_command(raw, tz)
+    except CommandError as error:
+        return error
+
+
+def _components_usage(command: Command | CommandError, raw: RawCommand) -> bool:
+    """Whether a line that cannot be read names components all the same."""
+    return isinstance(command, CommandError) and command.usage == "components" and bool(raw.args)

@@ -5,7 +5,8 @@ gave it (a tag or note in Zammad, a GitLab release, the command line, a timer).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import copy
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -116,6 +117,17 @@ class Orders:
         """Carry out one routed order (from ``ticket``, or from no ticket: a timer, GitLab, the
         command line); returns how many events it applied."""
         return self.give(routed, ticket, reads, cause=cause).events
+
+    def caused_by(self, markers: Mapping[str, str]) -> Orders:
+        """These orders, given for one cause: the first commit among them also records
+        ``markers`` (``Committer.caused_by``); :meth:`settle` records them when none did."""
+        caused = copy.copy(self)
+        caused.committer = self.committer.caused_by(markers)
+        return caused
+
+    def settle(self) -> None:
+        """Record the markers of the cause whose orders committed nothing."""
+        self.committer.settle()
 
     def give(
         self,

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from bot.app.outside.ports import ZammadPort
-from integrations.zammad import Article, Organization, TagChange, Ticket, ZammadError
+from bot.domain.commands import RawCommand, find_commands
+from integrations.zammad import Article, Organization, TagChange, Ticket, ZammadError, is_marked
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -35,6 +36,7 @@ class ZammadReads:
         self._history: dict[int, list[TagChange]] = {}
         self._authors: dict[int, str] = {}
         self._organizations: dict[int, Organization] = {}
+        self._commands: dict[int, dict[int, tuple[RawCommand, ...]]] = {}
 
     def find_tickets_with_tags(self, tags: Iterable[str]) -> list[Ticket]:
         """Every ticket carrying one of ``tags`` (never cached: this is what finds changes)."""
@@ -68,6 +70,13 @@ class ZammadReads:
         """Every article of a ticket, oldest first."""
         return _memo(self._articles, ticket_id, lambda: self.zammad.articles(ticket_id))
 
+    def commands(self, ticket_id: int) -> dict[int, tuple[RawCommand, ...]]:
+        """The ``/deploy`` lines of each of a ticket's agent notes that has some, by article id,
+        oldest first — found once, for the poll (which notes are orders) and the fact gathering
+        (the components and rollback plan they name). deploybot's own notes are left out: they
+        quote commands (help, usage), they give none."""
+        return _memo(self._commands, ticket_id, lambda: _command_notes(self.articles(ticket_id)))
+
     def tag_history(self, ticket_id: int) -> list[TagChange]:
         """Who added or removed which tag of a ticket, oldest first."""
         return _memo(self._history, ticket_id, lambda: self.zammad.tag_history(ticket_id))
@@ -93,3 +102,9 @@ class ZammadReads:
         """The latest addition of ``tag`` to the ticket, from its history."""
         added = [c for c in self.tag_history(ticket_id) if c.added and c.tag == tag]
         return added[-1] if added else None
+
+
+def _command_notes(articles: Iterable[Article]) -> dict[int, tuple[RawCommand, ...]]:
+    notes = (a for a in articles if a.is_agent_note and not is_marked(a.body))
+    found = ((note.id, tuple(find_commands(note.body))) for note in notes)
+    return {article_id: commands for article_id, commands in found if commands}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Literal
 
 from bot.domain.booking_link import BookingLinks, claim_for
 from bot.domain.calendar.rules import Booking, Slot, rules_for
@@ -107,38 +108,95 @@ def _slot_problems(
     return problems
 
 
+#: The states a slot can be booked (or moved) in.
+SCHEDULABLE = (State.READY, State.BLOCKED, State.SCHEDULED)
+
+#: What booking a slot comes to, given its problems and the force: ``clear`` (no problem),
+#: ``refused`` (problems, no force), ``forced`` (problems, a new force: noted) or ``kept`` (the
+#: booking moves under the force it was booked with).
+Verdict = Literal["clear", "refused", "forced", "kept"]
+
+
+def schedule_verdict(problems: Sequence[str], force: str, forced_before: str) -> Verdict:
+    """What the slot's problems come to with ``force`` (the one asked for now, or the one the
+    booking keeps) — see :data:`Verdict`."""
+    if not problems:
+        return "clear"
+    if not force:
+        return "refused"
+    return "kept" if force == forced_before else "forced"
+
+
 def on_schedule(b: Builder, event: ScheduleRequested) -> None:
     """Book (or move) the slot. A force given once for the booking is kept when it moves, and
     noted once."""
     d = b.deployment
-    tags = b.config.zammad.tags
-    if d.state not in (State.READY, State.BLOCKED, State.SCHEDULED):
+    if d.state not in SCHEDULABLE:
         ignored(b, event, "awaiting_report" if d.state is State.REQUESTED else "not_schedulable")
-        b.tags(status_tag(b.config, d.state), consumed=[*tags.slots, tags.accept])
+        _leave_slot_tags(b, d.state)
         return
     duration = event.duration or d.duration
     problems = _slot_problems(b, event.start, duration, event.bookings, event.report)
     rescheduling = d.state is State.SCHEDULED
     force = event.force or (d.forced if rescheduling else "")
-    if problems and not force:
+    verdict = schedule_verdict(problems, force, d.forced)
+    if verdict == "refused":
         b.status("refused", details=problems, message=say_op(b, "refused_fix_or_force"))
-        b.tags(status_tag(b.config, d.state), consumed=[*tags.slots, tags.accept])
+        _leave_slot_tags(b, d.state)
         return
-    notes, details = d.notes, []
-    if problems and force != d.forced:
-        note = Problem.of("note_forced", problems="; ".join(problems), reason=force)
-        notes = (*notes, note)
-        details.append(note.text(note_language(b.config)))
-    elif problems:
+    note = _forced_note(verdict, problems, force)
+    _book(b, event, duration, d.forced if verdict == "clear" else force, note)
+    b.status("scheduled", details=_booked_details(b, verdict, note, problems, force, event))
+    tags = b.config.zammad.tags
+    b.tags(tags.scheduled, consumed=[*tags.slots, tags.overdue, tags.accept, tags.chosen])
+
+
+def _leave_slot_tags(b: Builder, state: State) -> None:
+    """A booking not made: the slot tags come off, the status tag stays the state's."""
+    tags = b.config.zammad.tags
+    b.tags(status_tag(b.config, state), consumed=[*tags.slots, tags.accept])
+
+
+def _forced_note(verdict: Verdict, problems: Sequence[str], force: str) -> Problem | None:
+    """The note a new force leaves on the deployment (None: nothing forced anew)."""
+    if verdict != "forced":
+        return None
+    return Problem.of("note_forced", problems="; ".join(problems), reason=force)
+
+
+def _booked_details(
+    b: Builder,
+    verdict: Verdict,
+    note: Problem | None,
+    problems: Sequence[str],
+    force: str,
+    event: ScheduleRequested,
+) -> list[str]:
+    """What the status note of a booking says besides: the force noted anew, or kept as the
+    booking moved; what the customer wrote, booking through the link."""
+    details = [note.text(note_language(b.config))] if note is not None else []
+    if verdict == "kept":
         details.append(say_op(b, "force_kept", problems="; ".join(problems), reason=force))
+    if event.comment:
+        details.append(say_op(b, "customer_comment", text=event.comment))
+    return details
+
+
+def _book(
+    b: Builder, event: ScheduleRequested, duration: timedelta, force: str, note: Problem | None
+) -> None:
+    """Hold the slot: the deployment scheduled under ``force`` (a move counted, ``note`` kept),
+    its log row, calendar event, emails and timers."""
+    d = b.deployment
+    rescheduling = d.state is State.SCHEDULED
     b.deployment = replace(
         d,
         state=State.SCHEDULED,
         planned_start=event.start,
         duration=duration,
         calendar_sequence=d.calendar_sequence + 1 if rescheduling else d.calendar_sequence,
-        notes=notes,
-        forced=force if problems else d.forced,
+        notes=(*d.notes, note) if note is not None else d.notes,
+        forced=force,
         proposals=(),
         chosen=None,
         reschedules=d.reschedules + 1 if rescheduling else d.reschedules,
@@ -151,10 +209,6 @@ def on_schedule(b: Builder, event: ScheduleRequested) -> None:
     b.email("invitation", moved_from=moment_words(moved, b.config, note_language(b.config)))
     arm_booking_timers(b)
     disarm_choice_timers(b, d)
-    if event.comment:
-        details.append(say_op(b, "customer_comment", text=event.comment))
-    b.status("scheduled", details=details)
-    b.tags(tags.scheduled, consumed=[*tags.slots, tags.overdue, tags.accept, tags.chosen])
 
 
 def on_chosen(b: Builder, event: SlotChosen) -> None:
