@@ -27,7 +27,7 @@ from bot.domain.events import (
 )
 from bot.domain.lifecycle import transition
 from bot.domain.lifecycle.transitions import TRANSITIONS, mermaid_diagram
-from bot.domain.model import State
+from bot.domain.model import PENDING, RUNNING, State
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.rendering import Renderer
 from bot.resources import example_config_path
@@ -77,8 +77,8 @@ VARIANTS: dict[type[Event], list[Variant]] = {
 
 
 def _in(state: State):  # type: ignore[no-untyped-def]
-    started = SLOT if state in (State.IN_PROGRESS, State.DELAYED) else None
-    planned = None if state in (State.REQUESTED, State.BLOCKED, State.READY) else SLOT
+    started = SLOT if state in RUNNING else None
+    planned = None if state in PENDING else SLOT
     proposals = (SLOT,) if state is State.READY else ()
     return make_deployment(
         state=state, planned_start=planned, actual_start=started, proposals=proposals

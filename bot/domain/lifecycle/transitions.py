@@ -23,7 +23,7 @@ from bot.domain.events import (
     SlotChosen,
     StartRequested,
 )
-from bot.domain.model import State
+from bot.domain.model import ENDED, RUNNING, State
 
 
 @dataclass(frozen=True)
@@ -37,14 +37,7 @@ class Transition:
     trigger: str
 
 
-_OPEN = (
-    State.REQUESTED,
-    State.BLOCKED,
-    State.READY,
-    State.SCHEDULED,
-    State.IN_PROGRESS,
-    State.DELAYED,
-)
+_OPEN = tuple(state for state in State if state not in ENDED)
 _REPORTED = "tag deploy (prerequisites reported)"
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -80,7 +73,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(State.DELAYED, DelayRequested, State.DELAYED, "/deploy delay 30m"),
     *(
         Transition(source, event, target, trigger)
-        for source in (State.IN_PROGRESS, State.DELAYED)
+        for source in RUNNING
         for event, target, trigger in (
             (DoneRequested, State.COMPLETED, "deploy-done"),
             (RollbackRequested, State.ROLLED_BACK, "deploy-rollback"),
