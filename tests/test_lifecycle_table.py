@@ -5,7 +5,9 @@ changes a deployment's state in a way the table does not list."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import MISSING, fields
 from datetime import datetime, timedelta
+from typing import get_args
 
 from bot.config.loading import load_config
 from bot.domain.calendar.rules import Slot
@@ -73,6 +75,14 @@ VARIANTS: dict[type[Event], list[Variant]] = {
         (lambda: CheckRequested(TAG, READY), NOW),
     ],
     OverdueDue: [(lambda: OverdueDue(TIMER), SLOT + timedelta(hours=1))],
+}
+# Every other kind that needs nothing but its origin, given plainly during the slot.
+VARIANTS |= {
+    kind: [(lambda kind=kind: kind(TAG), SLOT)]
+    for kind in get_args(Event)
+    if kind not in VARIANTS
+    and [f.name for f in fields(kind) if f.default is MISSING and f.default_factory is MISSING]
+    == ["origin"]
 }
 
 

@@ -38,6 +38,8 @@ class Transition:
 
 
 _OPEN = tuple(state for state in State if state not in ENDED)
+#: The running states a delay moves to ``delayed``.
+_ON_TIME = tuple(state for state in RUNNING if state is not State.DELAYED)
 _REPORTED = "tag deploy (prerequisites reported)"
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -68,8 +70,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(State.SCHEDULED, OverdueDue, State.SCHEDULED, "overdue timer"),
     Transition(State.SCHEDULED, StartRequested, State.IN_PROGRESS, "deploy-start"),
-    Transition(State.IN_PROGRESS, DelayRequested, State.DELAYED, "deploy-delay"),
-    Transition(State.IN_PROGRESS, DelayDue, State.DELAYED, "the delay timer"),
+    *(Transition(source, DelayRequested, State.DELAYED, "deploy-delay") for source in _ON_TIME),
+    *(Transition(source, DelayDue, State.DELAYED, "the delay timer") for source in _ON_TIME),
     Transition(State.DELAYED, DelayRequested, State.DELAYED, "/deploy delay 30m"),
     *(
         Transition(source, event, target, trigger)
