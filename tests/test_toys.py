@@ -1,7 +1,12 @@
 """The recipes of docs/explanation/architecture.md, "How to add…", done for real: each toy
 addition is a patch under tests/toys/, applied to a copy of the code, checked by
 ``mypy --strict`` and by the behaviour test it ships. The doc states how many files each one
-touches and lists them; both are held to the patch, and the count to its target."""
+touches and lists them; both are held to the patch, and the count to its target.
+
+The patches carry two lines of context (``git diff -U2``). When a change elsewhere moves that
+context, re-make the patch: ``git apply -3 tests/toys/<name>.diff`` (after the one it builds
+on), resolve, and write ``git diff -U2 > tests/toys/<name>.diff`` (``git add -N`` its new
+files first; for ``paused_state``, diff against the tree with ``pause_command`` applied)."""
 
 from __future__ import annotations
 
