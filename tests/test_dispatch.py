@@ -197,6 +197,9 @@ def test_every_command_name_reads_into_its_own_kind_of_command() -> None:
 SAMPLE_ARGUMENTS = {
     "components": "addon-diba 3.2.11",
     "env": "PRO",
+    "restart": "the consoles",
+    "rollback": "login loop",
+    "rollback-plan": "auto",
     "schedule": "2026-12-01 09:30",
     "continue": "force: restarted by hand",
 }
