@@ -140,3 +140,20 @@ def test_a_toy_applied_through_its_recipe_type_checks_and_works(
         sys.executable, "-m", "pytest", "-q", "-o", "addopts=", "-p", "no:cacheprovider", *toy.tests
     )
     assert re.search(r"\b\d+ passed", tested) and "failed" not in tested
+
+
+def test_the_language_recipe_names_every_file_with_a_table_per_language() -> None:
+    recipe = ARCHITECTURE.read_text().split("**A language", 1)[1]
+    per_language = [
+        path
+        for folder in ("bot", "integrations")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if '"ca"' in path.read_text()
+    ]
+    assert len(per_language) >= 10
+    for path in per_language:
+        named = path.stem if path.parent.name == "texts" else path.relative_to(ROOT).as_posix()
+        assert f"`{named}`" in recipe, f"{named} has words per language the recipe does not name"
+    templates = [p for p in (ROOT / "templates").glob("*/en/*") if p.is_file()]
+    golden = [p for p in (ROOT / "tests" / "golden").glob("*/en/*") if p.is_file()]
+    assert f"{len(templates)} files" in recipe and f"their {len(golden)} golden files" in recipe
