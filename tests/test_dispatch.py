@@ -15,10 +15,12 @@ import pytest
 
 from bot.app.orders.requesting import Opened
 from bot.app.outbox.executors import Channels, execute
+from bot.app.outside.health import SYSTEMS, HealthBook
 from bot.app.store import codec
 from bot.domain import commands, routing
 from bot.domain.commands import PARSERS, Command, RawCommand
 from bot.domain.effects import (
+    CHANNELS,
     CalendarEvent,
     Effect,
     Email,
@@ -158,6 +160,12 @@ def test_a_timer_is_never_read_as_an_outbox_effect() -> None:
         codec.effect_from_json(codec.effect_to_json(EFFECT_SAMPLES[ScheduleTimer]))
 
 
+def test_every_channel_effects_go_through_has_its_health_kept() -> None:
+    outbox = [effect for effect in EFFECT_SAMPLES.values() if not isinstance(effect, ScheduleTimer)]
+    assert {channel_of(effect) for effect in outbox} == set(CHANNELS)
+    assert set(CHANNELS) <= set(SYSTEMS) == set(HealthBook(lambda: MADRID_START).systems)
+
+
 # -- events, commands, routed orders --------------------------------------------------------
 
 
@@ -189,6 +197,9 @@ def test_every_command_name_reads_into_its_own_kind_of_command() -> None:
 SAMPLE_ARGUMENTS = {
     "components": "addon-diba 3.2.11",
     "env": "PRO",
+    "restart": "the consoles",
+    "rollback": "login loop",
+    "rollback-plan": "auto",
     "schedule": "2026-12-01 09:30",
     "continue": "force: restarted by hand",
 }

@@ -5,7 +5,9 @@ changes a deployment's state in a way the table does not list."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import MISSING, fields
 from datetime import datetime, timedelta
+from typing import get_args
 
 from bot.config.loading import load_config
 from bot.domain.calendar.rules import Slot
@@ -27,7 +29,7 @@ from bot.domain.events import (
 )
 from bot.domain.lifecycle import transition
 from bot.domain.lifecycle.transitions import TRANSITIONS, mermaid_diagram
-from bot.domain.model import State
+from bot.domain.model import PENDING, RUNNING, State
 from bot.domain.prerequisites.checks import check_prerequisites
 from bot.domain.rendering import Renderer
 from bot.resources import example_config_path
@@ -74,11 +76,19 @@ VARIANTS: dict[type[Event], list[Variant]] = {
     ],
     OverdueDue: [(lambda: OverdueDue(TIMER), SLOT + timedelta(hours=1))],
 }
+# Every other kind that needs nothing but its origin, given plainly during the slot.
+VARIANTS |= {
+    kind: [(lambda kind=kind: kind(TAG), SLOT)]
+    for kind in get_args(Event)
+    if kind not in VARIANTS
+    and [f.name for f in fields(kind) if f.default is MISSING and f.default_factory is MISSING]
+    == ["origin"]
+}
 
 
 def _in(state: State):  # type: ignore[no-untyped-def]
-    started = SLOT if state in (State.IN_PROGRESS, State.DELAYED) else None
-    planned = None if state in (State.REQUESTED, State.BLOCKED, State.READY) else SLOT
+    started = SLOT if state in RUNNING else None
+    planned = None if state in PENDING else SLOT
     proposals = (SLOT,) if state is State.READY else ()
     return make_deployment(
         state=state, planned_start=planned, actual_start=started, proposals=proposals

@@ -17,7 +17,7 @@ from bot.config.models import Customer
 from bot.domain.calendar.planning import free_slots
 from bot.domain.calendar.rules import Booking, Reason, Slot, SlotRules
 from bot.domain.calendar.timing import slot_reasons
-from bot.domain.model import Deployment, State
+from bot.domain.model import BOOKED, Deployment, State
 from bot.domain.texts import say
 from bot.domain.texts.calendar import locale_of, weekday_names
 from bot.domain.texts.grammar import de
@@ -61,7 +61,7 @@ def held_slots(deployments: Iterable[Deployment]) -> tuple[Booking, ...]:
     is not offered it meanwhile)."""
     held = []
     for d in deployments:
-        if d.state in (State.SCHEDULED, State.IN_PROGRESS, State.DELAYED) and d.planned_start:
+        if d.state in BOOKED and d.planned_start:
             held.append(Booking(d.id, d.customer, d.planned_start, d.planned_start + d.duration))
         elif d.state is State.READY and d.chosen is not None:
             start = d.chosen.start

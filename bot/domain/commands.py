@@ -304,11 +304,12 @@ def _verify(raw: RawCommand, tz: tzinfo) -> Verify:
 
 def _restarts(raw: RawCommand, tz: tzinfo) -> SetRestarts:
     """A plain line (the operator's language), or one text per language: ``ca: … | es: …``."""
+    text = _argument(raw)
     try:
-        language_parts(raw.args)
+        language_parts(text)
     except ValueError as error:
         raise CommandError(Problem.of("cmd_restart_languages", part=str(error)), raw.name) from None
-    return SetRestarts(raw.line, raw.args)
+    return SetRestarts(raw.line, text)
 
 
 def _retry(raw: RawCommand, tz: tzinfo) -> Retry:
@@ -324,8 +325,16 @@ def _continue(raw: RawCommand, tz: tzinfo) -> Continue:
     return Continue(raw.line, reason)
 
 
+def _argument(raw: RawCommand) -> str:
+    """The rest of the line, which the command cannot do without (``arg_<name>`` says what)."""
+    if not raw.args:
+        what = Problem.of(f"arg_{raw.name.replace('-', '_')}")
+        raise CommandError(Problem.of("cmd_needs_argument", name=raw.name, what=what), raw.name)
+    return raw.args
+
+
 def _environment(raw: RawCommand, tz: tzinfo) -> SetEnvironment:
-    if len(raw.args.split()) != 1:
+    if len(_argument(raw).split()) != 1:
         raise CommandError(Problem.of("cmd_env_one_word"), raw.name)
     return SetEnvironment(raw.line, raw.args)
 
@@ -341,8 +350,8 @@ PARSERS: dict[str, Callable[[RawCommand, tzinfo], Command]] = {
     "help": lambda raw, tz: Help(raw.line),
     "recheck": _recheck,
     "restart": _restarts,
-    "rollback": lambda raw, tz: Rollback(raw.line, raw.args),
-    "rollback-plan": lambda raw, tz: SetRollbackPlan(raw.line, raw.args),
+    "rollback": lambda raw, tz: Rollback(raw.line, _argument(raw)),
+    "rollback-plan": lambda raw, tz: SetRollbackPlan(raw.line, _argument(raw)),
     "schedule": _schedule,
     "start": lambda raw, tz: Start(raw.line, _force(raw.args, "start")),
     "verify": _verify,
@@ -351,7 +360,6 @@ PARSERS: dict[str, Callable[[RawCommand, tzinfo], Command]] = {
 }
 #: The command names, in the order ``/deploy help`` lists them.
 COMMAND_NAMES = tuple(PARSERS)
-_NEEDS_ARGUMENT = {"env", "restart", "rollback", "rollback-plan"}
 
 
 def parse_command(raw: RawCommand, tz: tzinfo) -> Command:
@@ -360,7 +368,4 @@ def parse_command(raw: RawCommand, tz: tzinfo) -> Command:
     if parser is None:
         problem = Problem.of("cmd_unknown", name=raw.name, known=", ".join(PARSERS))
         raise CommandError(problem, "help")
-    if raw.name in _NEEDS_ARGUMENT and not raw.args:
-        what = Problem.of(f"arg_{raw.name.replace('-', '_')}")
-        raise CommandError(Problem.of("cmd_needs_argument", name=raw.name, what=what), raw.name)
     return parser(raw, tz)

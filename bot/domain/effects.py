@@ -179,8 +179,13 @@ Effect = (
 )
 OutboxEffect = PostNote | SetTags | SendEmail | PublishCalendarEvent | UpsertLogRow | PlayJob
 
+#: The outside systems effects go through (``channel_of``): a new one is named here once, and
+#: the health of every channel is then kept (``bot.app.outside.health.SYSTEMS``).
+Channel = Literal["zammad", "gitlab", "email", "calendar", "log"]
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
-def channel_of(effect: OutboxEffect) -> str:
+
+def channel_of(effect: OutboxEffect) -> Channel:
     """The channel an effect goes through. A deployment's effects are carried out in order
     within each channel, and one channel never waits on another (a log that cannot be written
     holds up no email)."""

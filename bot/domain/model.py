@@ -30,6 +30,12 @@ class State(StrEnum):
 
 #: The states a deployment does not leave.
 ENDED = (State.COMPLETED, State.ROLLED_BACK, State.CANCELLED)
+#: The states of a request not yet booked.
+PENDING = (State.REQUESTED, State.BLOCKED, State.READY)
+#: The states of a deployment under way: the one list every "is it running?" reads.
+RUNNING = (State.IN_PROGRESS, State.DELAYED)
+#: The states of a booked slot: scheduled or under way.
+BOOKED = (State.SCHEDULED, *RUNNING)
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ from datetime import date, datetime, timedelta
 from bot.config.models import Config, Customer
 from bot.domain.calendar.planning import explain_day
 from bot.domain.calendar.rules import Booking, Reason, rules_for
-from bot.domain.model import Deployment, State
+from bot.domain.model import PENDING, Deployment, State
 from bot.domain.texts import say
 
-#: The states a page filters on, in the order the legend lists them.
-STATES = ("scheduled", "in_progress", "delayed", "completed", "rolled_back", "cancelled")
+#: The states a page filters on, in the order the legend lists them: every state of a booking.
+STATES = tuple(state.value for state in State if state not in PENDING)
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.domain.effects import CHANNELS
 from integrations.gitlab import GitLabError
 from integrations.zammad import ZammadError
 
-#: The outside systems deploybot depends on (the outbox's channels are the last three).
-SYSTEMS = ("zammad", "gitlab", "email", "calendar", "log")
+#: The outside systems deploybot depends on: the two it polls and every channel of the outbox
+#: (derived, so a new channel is never a system the outbox cannot report on).
+SYSTEMS: tuple[str, ...] = tuple(dict.fromkeys(("zammad", "gitlab", *CHANNELS)))
 
 
 @dataclass

@@ -37,7 +37,14 @@ from bot.app.store.versions import backfill_deployed_versions, record_deployed
 from bot.domain.booking_offer import held_slots
 from bot.domain.calendar.rules import Booking
 from bot.domain.effects import Effect, OutboxEffect, ScheduleTimer
-from bot.domain.model import ENDED, Deployment, State, deployment_from_json, deployment_to_json
+from bot.domain.model import (
+    BOOKED,
+    ENDED,
+    Deployment,
+    State,
+    deployment_from_json,
+    deployment_to_json,
+)
 
 _utc = utc
 __all__ = ["AuditEntry", "OutboxItem", "Store", "Timer", "backoff", "sqlite_url"]
@@ -71,7 +78,7 @@ def sqlite_url(path: Path) -> str:
 
 
 #: The states in which a deployment can hold a slot (see :func:`held_slots`).
-HOLDING = (State.READY, State.SCHEDULED, State.IN_PROGRESS, State.DELAYED)
+HOLDING = (State.READY, *BOOKED)
 
 
 class Store(MarkerStore, ReportQueries, OutboxQueue):

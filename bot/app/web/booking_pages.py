@@ -41,7 +41,7 @@ from bot.domain.booking_offer import (
 )
 from bot.domain.calendar.rules import SlotRules
 from bot.domain.languages import LANGUAGES
-from bot.domain.model import Deployment, State
+from bot.domain.model import RUNNING, Deployment, State
 from bot.domain.plain import plain
 from bot.domain.rendering import deployment_context, moment_words
 from bot.domain.support_line import support_sentence
@@ -403,7 +403,7 @@ def _spent(deployment: Deployment) -> tuple[str, datetime | None]:
     booking, the deployment running, when it took place, or that it was rolled back."""
     if deployment.chosen is not None:
         return "book_spent_chosen", deployment.chosen.start
-    if deployment.state in (State.IN_PROGRESS, State.DELAYED):
+    if deployment.state in RUNNING:
         return "book_spent_running", deployment.actual_start
     if deployment.state is State.ROLLED_BACK:
         return "book_spent_rolled_back", deployment.actual_start or deployment.planned_start

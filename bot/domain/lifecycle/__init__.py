@@ -33,8 +33,8 @@ from bot.domain.events import (
     VerifyRequested,
 )
 from bot.domain.lifecycle import booking, choosing, reminders, running, verifying
-from bot.domain.lifecycle.builder import PENDING, RUNNING, Builder, new_deployment
-from bot.domain.model import Deployment
+from bot.domain.lifecycle.builder import Builder, new_deployment
+from bot.domain.model import PENDING, RUNNING, Deployment
 from bot.domain.rendering import Renderer
 
 __all__ = ["PENDING", "RUNNING", "Outcome", "apply", "new_deployment", "transition"]

@@ -18,10 +18,10 @@ from bot.domain.events import (
     ScheduleRequested,
     SlotChosen,
 )
-from bot.domain.lifecycle.builder import PENDING, RUNNING, Builder, ignored, say_op, status_tag
+from bot.domain.lifecycle.builder import Builder, ignored, say_op, status_tag
 from bot.domain.lifecycle.choosing import arm_choice_timers, disarm_choice_timers
 from bot.domain.lifecycle.reminders import arm_booking_timers, disarm_booking_timers
-from bot.domain.model import Choice, State
+from bot.domain.model import BOOKED, PENDING, Choice, State
 from bot.domain.prerequisites.result import Report
 from bot.domain.problems import Problem
 from bot.domain.rendering import moment_words, note_language, plain_text_html
@@ -241,7 +241,7 @@ def on_cancel(b: Builder, event: CancelRequested) -> None:
         ignored(b, event, "ended")
         b.tags(None, consumed=[tags.cancel])
         return
-    was_scheduled = d.state is State.SCHEDULED or d.state in RUNNING
+    was_scheduled = d.state in BOOKED
     reason = event.reason or "-"
     b.deployment = replace(
         d,

@@ -34,9 +34,6 @@ CUSTOMER_INVITATIONS: tuple[EmailKind, ...] = ("schedule", "cancel", "end", "rol
 #: The status notes that say an order was not carried out (and why).
 REFUSALS = ("ignored", "refused", "start_refused", "done_held")
 
-PENDING = (State.REQUESTED, State.BLOCKED, State.READY)
-RUNNING = (State.IN_PROGRESS, State.DELAYED)
-
 
 def new_deployment(
     deployment_id: str, customer: str, environment: str, now: datetime, *, requested_by: str = ""

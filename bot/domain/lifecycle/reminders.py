@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from bot.config.models import Config
 from bot.domain.events import CheckRequested, OverdueDue
 from bot.domain.free_text import team_restarts
-from bot.domain.lifecycle.builder import RUNNING, Builder, ignored, say_op
-from bot.domain.model import State
+from bot.domain.lifecycle.builder import Builder, ignored, say_op
+from bot.domain.model import RUNNING, State
 from bot.domain.prerequisites.result import Report
 from bot.domain.rendering import note_language
 

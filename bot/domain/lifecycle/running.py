@@ -15,7 +15,6 @@ from bot.domain.events import (
 )
 from bot.domain.lifecycle import verifying
 from bot.domain.lifecycle.builder import (
-    RUNNING,
     Builder,
     delay_due_at,
     ignored,
@@ -23,7 +22,7 @@ from bot.domain.lifecycle.builder import (
     status_tag,
 )
 from bot.domain.lifecycle.reminders import disarm_booking_timers
-from bot.domain.model import Deployment, State
+from bot.domain.model import RUNNING, Deployment, State
 from bot.domain.problems import Problem
 from bot.domain.rendering import note_language
 from bot.domain.step3 import verified_sentence

@@ -23,7 +23,7 @@ from bot.domain.events import (
     SlotChosen,
     StartRequested,
 )
-from bot.domain.model import State
+from bot.domain.model import ENDED, RUNNING, State
 
 
 @dataclass(frozen=True)
@@ -37,14 +37,9 @@ class Transition:
     trigger: str
 
 
-_OPEN = (
-    State.REQUESTED,
-    State.BLOCKED,
-    State.READY,
-    State.SCHEDULED,
-    State.IN_PROGRESS,
-    State.DELAYED,
-)
+_OPEN = tuple(state for state in State if state not in ENDED)
+#: The running states a delay moves to ``delayed``.
+_ON_TIME = tuple(state for state in RUNNING if state is not State.DELAYED)
 _REPORTED = "tag deploy (prerequisites reported)"
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -75,12 +70,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(State.SCHEDULED, OverdueDue, State.SCHEDULED, "overdue timer"),
     Transition(State.SCHEDULED, StartRequested, State.IN_PROGRESS, "deploy-start"),
-    Transition(State.IN_PROGRESS, DelayRequested, State.DELAYED, "deploy-delay"),
-    Transition(State.IN_PROGRESS, DelayDue, State.DELAYED, "the delay timer"),
+    *(Transition(source, DelayRequested, State.DELAYED, "deploy-delay") for source in _ON_TIME),
+    *(Transition(source, DelayDue, State.DELAYED, "the delay timer") for source in _ON_TIME),
     Transition(State.DELAYED, DelayRequested, State.DELAYED, "/deploy delay 30m"),
     *(
         Transition(source, event, target, trigger)
-        for source in (State.IN_PROGRESS, State.DELAYED)
+        for source in RUNNING
         for event, target, trigger in (
             (DoneRequested, State.COMPLETED, "deploy-done"),
             (RollbackRequested, State.ROLLED_BACK, "deploy-rollback"),
