@@ -100,6 +100,8 @@ class ZammadActing:
                 log.warning("tickets=%s error=%s", order.ticket_ids, error)
                 self.health.failed(system_of(error, "gitlab"), error)
                 failed.update(order.ticket_ids)
+            except LockBusyError:  # nothing decided: the poll stops, the tags are read again
+                raise
             except Exception as error:
                 for ticket_id, added in zip(order.ticket_ids, order.added, strict=True):
                     self._unexpected(reads.ticket(ticket_id), order.cause, error, tag=added.tag)

@@ -1,8 +1,13 @@
 """Committing what the domain decided: a transition with its effects, or an answer that changes
 no deployment — each in one transaction with the markers of what caused it.
 
-Every order, whoever gave it (a tag, a note, GitLab, the command line, a timer), ends here, so a
-crash leaves either the decision and its cause's marker both recorded or neither.
+Every order, whoever gave it (a tag, a note, GitLab, the command line, a timer, a booking page),
+ends here, so a crash leaves either the decision and its cause's marker both recorded or neither.
+
+Here too the decision lock is taken — per decision, for as long as it takes to re-read the
+deployment, decide and commit; the outside systems were read before, without it. A decision
+whose deployment another decision changed since it was read (its revision moved) is never
+committed over the newer state: :class:`StaleRead` sends it back to be taken again.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.app.store.database import Store
+from bot.app.store.locks import DecisionLock, LockBusyError
 from bot.config.models import Config
 from bot.domain.events import EVENT_NAMES, Event
 from bot.domain.lifecycle import Outcome, transition
@@ -36,6 +42,21 @@ class Withheld(Exception):
         self.event = event
 
 
+class StaleRead(LockBusyError):
+    """A decision read a deployment that another decision changed since: nothing was committed,
+    it is taken again on the deployment as it stands (``current``), its facts gathered again.
+
+    A :class:`LockBusyError` to whoever does not take it again (a cycle's step, a booking
+    page): nothing was decided, it is tried again later."""
+
+    def __init__(self, read: Deployment, current: Deployment | None) -> None:
+        now = f"revision {current.revision}" if current is not None else "not stored"
+        super().__init__(0.0, f"{read.id} changed since it was read (revision {read.revision}, "
+                              f"now {now}): decided again")  # fmt: skip
+        self.read = read
+        self.current = current
+
+
 class Committer:
     """Applies events and records answers, with the markers of their cause."""
 
@@ -47,8 +68,11 @@ class Committer:
         *,
         clock: Callable[[], datetime],
         observer: Callable[[str], None],
+        lock: DecisionLock | None = None,
     ) -> None:
         self.config = config
+        #: Held per decision, while it re-reads the store, decides and commits.
+        self.lock = lock or DecisionLock(store.engine)
         self.store = store
         self.renderer = renderer
         self.clock = clock
@@ -94,6 +118,20 @@ class Committer:
         finally:
             self._withhold = None
 
+    @contextlib.contextmanager
+    def deciding(self, read: Deployment, *, wait: float | None = None) -> Iterator[None]:
+        """Within the block this thread holds the decision lock (taken within ``wait``, the
+        lock's own wait by default) and ``read`` is the deployment as the store has it, so what
+        the block reads of the store (the slots held) stays as read until its commit.
+
+        Raises :class:`StaleRead`, nothing decided, when another decision changed the
+        deployment since ``read`` was read (one not yet stored is read at revision 0)."""
+        with self.lock.holding(wait):
+            stored = self.store.deployment(read.id)
+            if (stored.revision if stored is not None else 0) != read.revision:
+                raise StaleRead(read, stored)
+            yield
+
     def _take_markers(self) -> dict[str, str]:
         markers, self._markers = self._markers, {}
         return markers
@@ -101,27 +139,30 @@ class Committer:
     def handle(
         self, deployment: Deployment, event: Event, details: dict[str, Any] | None = None
     ) -> Deployment:
-        """Apply an event and commit the new state with its effects (one transaction)."""
-        now = self.clock()
-        outcome = transition(deployment, event, now, self.config, self.renderer)
-        new, effects = outcome.deployment, outcome.effects
+        """Apply an event to the deployment as read and commit the new state with its effects
+        (one transaction), under the decision lock; :class:`StaleRead` (nothing committed) when
+        the deployment changed since it was read."""
         name = EVENT_NAMES[type(event)]
-        if self._withhold is not None and (outcome.refusal or self._withhold):
-            raise Withheld(deployment, outcome, name)
-        details = dict(details or {})
-        if outcome.refusal:
-            details["refused"] = list(outcome.refusal)
-        self.store.commit(
-            new,
-            effects,
-            now=now,
-            source=event.origin.source,
-            actor=event.origin.actor,
-            event=name,
-            old_state=deployment.state,
-            details=details,
-            seen_markers=self._take_markers(),
-        )
+        with self.deciding(deployment):
+            now = self.clock()
+            outcome = transition(deployment, event, now, self.config, self.renderer)
+            new, effects = outcome.deployment, outcome.effects
+            if self._withhold is not None and (outcome.refusal or self._withhold):
+                raise Withheld(deployment, outcome, name)
+            details = dict(details or {})
+            if outcome.refusal:
+                details["refused"] = list(outcome.refusal)
+            self.store.commit(
+                new,
+                effects,
+                now=now,
+                source=event.origin.source,
+                actor=event.origin.actor,
+                event=name,
+                old_state=deployment.state,
+                details=details,
+                seen_markers=self._take_markers(),
+            )
         changed = f"{deployment.state.value}->{new.state.value}"
         log.info(
             "event=%s deployment=%s state=%s source=%s actor=%s effects=%d",
@@ -136,7 +177,8 @@ class Committer:
         return new
 
     def reply(self, reply: Reply, *, settles: bool = True) -> None:
-        """Commit an answer that changes no deployment: its audit entry and its effects.
+        """Commit an answer that changes no deployment: its audit entry and its effects (without
+        the decision lock: it books nothing, and its effects are keyed, queued once).
 
         ``settles``: the answer is what its cause asked for (so the cause is marked handled);
         an interim answer (still waiting on GitLab) leaves the cause pending.

@@ -35,12 +35,14 @@ from integrations.zammad import Ticket
 
 @dataclass(frozen=True)
 class Opened:
-    """A request ready to commit: the deployment it opens, joins or re-checks, the event that
-    says so, and the prerequisite report it rests on."""
+    """A request ready to decide: the deployment it opens, joins or re-checks (as read), the
+    facts gathered for it and the prerequisite report they give, who asked. Its event
+    (:meth:`Requests.event`) is planned when it is decided, on the slots held then."""
 
     deployment: Deployment
-    event: Requested
+    facts: Facts
     report: Report
+    origin: Origin
 
 
 class Requests:
@@ -119,8 +121,8 @@ class Requests:
     def opened(
         self, deployment: Deployment, facts: Facts, report: Report, origin: Origin
     ) -> Opened:
-        """The request of ``deployment`` as an event, planned by the domain from its facts."""
-        return Opened(deployment, self.event(deployment, facts, report, origin), report)
+        """The request of ``deployment``, ready to decide."""
+        return Opened(deployment, facts, report, origin)
 
     def bookings(self) -> tuple[Booking, ...]:
         """Every slot held (booked, or chosen by a customer and waiting for the team), for
@@ -200,7 +202,8 @@ class Requests:
     def event(
         self, deployment: Deployment, facts: Facts, report: Report, origin: Origin
     ) -> Requested:
-        """The request as an event, planned by the domain from its facts."""
+        """The request as an event, planned by the domain from its facts and the slots held
+        now (decided under the decision lock, so that they stay held until it commits)."""
         plan = plan_request(
             facts, report, deployment, self.config, now=self.clock(), bookings=self.bookings()
         )

@@ -3,9 +3,13 @@ now, and a choice carried out — booked at once (``direct``, exactly as ``/depl
 would, the customer's contact as the actor) or kept for the team's ``deploy-accept``
 (``confirm``).
 
-Bookings are decided under the service's lock, the one every cycle holds, so two customers
-racing for the last slot are decided one after the other on the same store: the second is
-refused with the choices left.
+A choice is checked against the slots held, its prerequisites gathered without any lock, then
+decided under the service's decision lock (the one every decision takes, a cycle's too): the
+deployment re-read (changed since: the choice is taken again from the link), the slots held
+re-read and the rules checked again on them, committed. So two customers racing for the last
+slot are decided one after the other on the same store: the second is refused with the choices
+left; and a page never waits on an outside system a cycle is reading, only on another
+decision's commit.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from bot.app.orders.committer import StaleRead
 from bot.app.run.service import Service
 from bot.config.models import Customer
 from bot.domain.booking_link import BookingLinks, LinkClaim, Standing, standing
@@ -36,6 +41,8 @@ from integrations.errors import OutsideError
 WEEKS = 5
 #: How long a choice waits for the decision lock before the customer is asked to try again.
 LOCK_WAIT_SECONDS = 5.0
+#: How many times a choice is taken in all when its deployment keeps changing meanwhile.
+TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -101,35 +108,49 @@ class BookingDesk:
         """Carry out a customer's choice of ``start`` through the link ``token``; raises
         :class:`~bot.app.store.locks.LockBusyError` when the lock is not free within
         :data:`LOCK_WAIT_SECONDS` (nothing was done)."""
-        with self.service.lock.within(LOCK_WAIT_SECONDS):
+        for _ in range(TRIES - 1):
+            try:
+                outcome = self._choose(token, start, comment)
+                break
+            except StaleRead:  # a cycle changed the deployment meanwhile: the link read again
+                continue
+        else:
             outcome = self._choose(token, start, comment)
         if outcome.kind in ("booked", "chosen", "held"):
             self.after()
         return outcome
+
+    def _reasons(self, deployment: Deployment, start: datetime) -> tuple[str, ...]:
+        """Why ``start`` cannot be chosen among the slots held now (none: it can)."""
+        config, now = self.service.config, self.service.clock()
+        return choice_reasons(self.rules(deployment), start, now=now, weeks=WEEKS,
+                              duration=deployment.duration, bookings=self._others(deployment),
+                              max_days_ahead=config.workflow.max_days_ahead)  # fmt: skip
 
     def _choose(self, token: str, start: datetime, comment: str) -> Outcome:
         opened = self.open(token)
         deployment = opened.deployment
         if opened.standing != "open" or deployment is None:
             return Outcome("closed", opened)
-        config, now = self.service.config, self.service.clock()
-        bookings = self._others(deployment)
-        reasons = choice_reasons(self.rules(deployment), start, now=now, weeks=WEEKS,
-                                 duration=deployment.duration, bookings=bookings,
-                                 max_days_ahead=config.workflow.max_days_ahead)  # fmt: skip
-        if reasons:
+        if reasons := self._reasons(deployment, start):
             return Outcome("refused", opened, reasons)
         customer = self.customer(deployment)
         origin = Origin("booking", booking_actor(customer), deployment.first_ticket_id)
+        direct = customer.booking.self_service == "direct"
+        service = self.service
         try:
-            if customer.booking.self_service == "direct":
-                new = self.service.orders.schedule(deployment, origin, start, comment=comment)
-                booked = new.state is State.SCHEDULED
-                return Outcome("booked" if booked else "held", Opened("spent", new, opened.claim))
-            event = SlotChosen(origin, start, comment, bookings)
-            new = self.service.committer.handle(deployment, event, {"start": start.isoformat()})
+            report = service.orders.check(deployment)[1] if direct else None  # read unlocked
         except OutsideError:
             return Outcome("busy", opened)
+        with service.committer.deciding(deployment, wait=LOCK_WAIT_SECONDS):
+            if reasons := self._reasons(deployment, start):  # a slot taken meanwhile
+                return Outcome("refused", opened, reasons)
+            if report is not None:
+                new = service.orders.book(deployment, origin, start, report, comment=comment)
+                booked = new.state is State.SCHEDULED
+                return Outcome("booked" if booked else "held", Opened("spent", new, opened.claim))
+            event = SlotChosen(origin, start, comment, self._others(deployment))
+            new = service.committer.handle(deployment, event, {"start": start.isoformat()})
         if new.chosen is None:
             return Outcome("held", opened)
         return Outcome("chosen", Opened("spent", new, opened.claim))
