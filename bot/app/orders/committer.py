@@ -4,10 +4,12 @@ no deployment — each in one transaction with the markers of what caused it.
 Every order, whoever gave it (a tag, a note, GitLab, the command line, a timer, a booking page),
 ends here, so a crash leaves either the decision and its cause's marker both recorded or neither.
 
-Here too the decision lock is taken — per decision, for as long as it takes to re-read the
-deployment, decide and commit; the outside systems were read before, without it. A decision
-whose deployment another decision changed since it was read (its revision moved) is never
-committed over the newer state: :class:`StaleRead` sends it back to be taken again.
+Here too the decision lock is taken — per decision, only to check that what the decision rests on
+is still as read and to commit: the outside systems were read before, and the lifecycle (which
+renders the notes and emails) ran before, all without it. A decision whose deployment another
+decision changed since it was read (its revision moved) is never committed over the newer state:
+:class:`StaleRead` sends it back to be taken again, its facts gathered again; one whose slots
+held changed (a booking meanwhile) is decided again on them (:meth:`Committer.decide`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from bot.app.store.database import Store
 from bot.app.store.locks import DecisionLock, LockBusyError
 from bot.config.models import Config
+from bot.domain.calendar.rules import Booking
 from bot.domain.events import EVENT_NAMES, Event
 from bot.domain.lifecycle import Outcome, transition
 from bot.domain.model import Deployment
@@ -29,6 +32,11 @@ from bot.domain.rendering import Renderer
 from bot.domain.routing import Reply
 
 log = logging.getLogger("deploybot")
+
+#: The slots held (booked, running, chosen and awaiting the team) that a decision rests on.
+Slots = tuple[Booking, ...]
+#: How many times a decision is taken in all when other decisions keep changing what it read.
+TRIES = 3
 
 
 class Withheld(Exception):
@@ -118,20 +126,6 @@ class Committer:
         finally:
             self._withhold = None
 
-    @contextlib.contextmanager
-    def deciding(self, read: Deployment, *, wait: float | None = None) -> Iterator[None]:
-        """Within the block this thread holds the decision lock (taken within ``wait``, the
-        lock's own wait by default) and ``read`` is the deployment as the store has it, so what
-        the block reads of the store (the slots held) stays as read until its commit.
-
-        Raises :class:`StaleRead`, nothing decided, when another decision changed the
-        deployment since ``read`` was read (one not yet stored is read at revision 0)."""
-        with self.lock.holding(wait):
-            stored = self.store.deployment(read.id)
-            if (stored.revision if stored is not None else 0) != read.revision:
-                raise StaleRead(read, stored)
-            yield
-
     def _take_markers(self) -> dict[str, str]:
         markers, self._markers = self._markers, {}
         return markers
@@ -140,39 +134,64 @@ class Committer:
         self, deployment: Deployment, event: Event, details: dict[str, Any] | None = None
     ) -> Deployment:
         """Apply an event to the deployment as read and commit the new state with its effects
-        (one transaction), under the decision lock; :class:`StaleRead` (nothing committed) when
-        the deployment changed since it was read."""
-        name = EVENT_NAMES[type(event)]
-        with self.deciding(deployment):
-            now = self.clock()
-            outcome = transition(deployment, event, now, self.config, self.renderer)
-            new, effects = outcome.deployment, outcome.effects
-            if self._withhold is not None and (outcome.refusal or self._withhold):
-                raise Withheld(deployment, outcome, name)
-            details = dict(details or {})
-            if outcome.refusal:
-                details["refused"] = list(outcome.refusal)
-            self.store.commit(
-                new,
-                effects,
-                now=now,
-                source=event.origin.source,
-                actor=event.origin.actor,
-                event=name,
-                old_state=deployment.state,
-                details=details,
-                seen_markers=self._take_markers(),
-            )
-        changed = f"{deployment.state.value}->{new.state.value}"
-        log.info(
-            "event=%s deployment=%s state=%s source=%s actor=%s effects=%d",
-            name,
-            new.id,
-            changed,
-            event.origin.source,
-            event.origin.actor,
-            len(effects),
-        )
+        (one transaction); :class:`StaleRead` (nothing committed) when the deployment changed
+        since it was read."""
+        new = self._commit(deployment, event, details, held=None)
+        assert new is not None  # only a decision on the slots held finds them changed
+        return new
+
+    def decide(
+        self,
+        deployment: Deployment,
+        event_of: Callable[[Slots], Event],
+        details: dict[str, Any] | None = None,
+    ) -> Deployment:
+        """Like :meth:`handle`, for an event that rests on the slots held (a slot booked or
+        chosen, proposals): ``event_of`` builds it on the slots held as read; should they change
+        before the commit, it is built and decided again on them (the last time holding the
+        lock throughout, so that it ends)."""
+        for _ in range(TRIES - 1):
+            held = self.store.held_bookings()
+            new = self._commit(deployment, event_of(held), details, held=held)
+            if new is not None:
+                return new
+        with self.lock.holding():
+            new = self._commit(deployment, event_of(self.store.held_bookings()), details, held=None)
+        assert new is not None
+        return new
+
+    def _commit(
+        self,
+        read: Deployment,
+        event: Event,
+        details: dict[str, Any] | None,
+        *,
+        held: Slots | None,
+    ) -> Deployment | None:
+        """Decide without the lock (the lifecycle renders its notes and emails), then take it to
+        check the deployment (and ``held``, the slots the event rests on) are still as read and
+        commit; None, nothing committed, when the slots changed meanwhile."""
+        name, now = EVENT_NAMES[type(event)], self.clock()
+        outcome = transition(read, event, now, self.config, self.renderer)
+        new = outcome.deployment
+        if self._withhold is not None and (outcome.refusal or self._withhold):
+            raise Withheld(read, outcome, name)
+        details = dict(details or {})
+        if outcome.refusal:
+            details["refused"] = list(outcome.refusal)
+        with self.lock.holding():
+            stored = self.store.deployment(read.id)
+            if (stored.revision if stored is not None else 0) != read.revision:
+                raise StaleRead(read, stored)  # one not yet stored is read at revision 0
+            if held is not None and self.store.held_bookings() != held:
+                return None
+            self.store.commit(new, outcome.effects, now=now, source=event.origin.source,
+                              actor=event.origin.actor, event=name, old_state=read.state,
+                              details=details, seen_markers=self._take_markers())  # fmt: skip
+        changed = f"{read.state.value}->{new.state.value}"
+        origin = event.origin
+        log.info("event=%s deployment=%s state=%s source=%s actor=%s effects=%d", name, new.id,
+                 changed, origin.source, origin.actor, len(outcome.effects))  # fmt: skip
         self.observer(f"{new.id}: {name} ({event.origin.source}) {changed}")
         return new
 

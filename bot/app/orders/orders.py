@@ -2,9 +2,9 @@
 transition, a reply) gets the facts it needs gathered and is committed — the same way whoever
 gave it (a tag or note in Zammad, a GitLab release, the command line, a timer).
 
-The facts are gathered without the decision lock; the decision takes it (``Committer.deciding``)
-to read the slots held and commit. An order whose deployment another decision changed
-meanwhile is carried out again on the deployment as it stands (:func:`redone`).
+The facts are gathered without the decision lock; the committer takes it only to check that the
+deployment and the slots held are still as read and to commit. An order whose deployment another
+decision changed meanwhile is carried out again on the deployment as it stands (:func:`redone`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Concatenate, ParamSpec, TypeVar, assert_never
 
-from bot.app.orders.committer import Committer, StaleRead
+from bot.app.orders.committer import TRIES, Committer, Slots, StaleRead
 from bot.app.orders.jobs import choose_on
 from bot.app.orders.requesting import Opened, Requests
 from bot.app.outside.live_checks import LiveChecks
@@ -61,10 +61,6 @@ from integrations.gitlab import GitLabError
 from integrations.zammad import Ticket
 
 log = logging.getLogger("deploybot")
-
-#: How many times an order is carried out in all when other decisions keep changing its
-#: deployment while its facts are gathered (then it is left for the next cycle).
-TRIES = 3
 
 #: The orders on one deployment that already exists.
 OnDeployment = (
@@ -287,9 +283,11 @@ class Orders:
         """Decide the request on the slots held now (its proposals avoid them) and commit it."""
         report, deployment = opened.report, opened.deployment
         details = {"summary": report.summary("en"), "failed": [c.code for c in report.failed]}
-        with self.committer.deciding(deployment):
-            event = self.requests.event(deployment, opened.facts, report, opened.origin)
-            return self.committer.handle(deployment, event, details)
+        return self.committer.decide(
+            deployment,
+            lambda held: self.requests.event(deployment, opened.facts, report, opened.origin, held),
+            details,
+        )
 
     def check(
         self, deployment: Deployment, reads: ZammadReads | None = None
@@ -369,15 +367,19 @@ class Orders:
         duration: timedelta | None = None,
         force: str | None = None,
         comment: str = "",
+        admit: Callable[[Slots], None] = lambda held: None,
     ) -> Deployment:
-        """Book ``start`` for the deployment as read, on its ``report`` gathered before: decided
-        under the decision lock on the slots held now (:class:`StaleRead` when the deployment
-        changed since it was read: its report is gathered again)."""
-        with self.committer.deciding(deployment):
-            bookings = self.requests.bookings()
-            event = ScheduleRequested(origin, start, duration, force, report, bookings, comment)
-            details = {"start": start.isoformat(), "force": force}
-            return self.committer.handle(deployment, event, details)
+        """Book ``start`` for the deployment as read, on its ``report`` gathered before, and the
+        slots held as they stand at the commit (:class:`StaleRead` when the deployment changed
+        since it was read: its report is gathered again). ``admit`` may refuse the slots held
+        first (it raises: a booking page's own rules)."""
+
+        def event_of(held: Slots) -> ScheduleRequested:
+            admit(held)
+            return ScheduleRequested(origin, start, duration, force, report, held, comment)
+
+        details = {"start": start.isoformat(), "force": force}
+        return self.committer.decide(deployment, event_of, details)
 
     @redone
     def start(
@@ -418,14 +420,15 @@ class Orders:
 
     @redone
     def _offer_again(self, deployment: Deployment, order: LapseChoice) -> Deployment:
-        customer = self.config.customer(deployment.customer)
-        with self.committer.deciding(deployment):  # the slots offered are free when it commits
-            held = [b for b in self.requests.bookings() if b.id != deployment.id]
-            plan = propose_slots(rules_for(self.config, customer), now=self.clock(),
-                                 duration=deployment.duration,
-                                 count=self.config.workflow.proposals, bookings=held)  # fmt: skip
-            event = ChoiceLapsed(order.origin, plan.slots, self.requests.links)
-            return self.committer.handle(deployment, event, {"timer": "choice-lapse"})
+        rules = rules_for(self.config, self.config.customer(deployment.customer))
+
+        def event_of(held: Slots) -> ChoiceLapsed:  # the slots offered are free when it commits
+            plan = propose_slots(rules, now=self.clock(), duration=deployment.duration,
+                                 count=self.config.workflow.proposals,
+                                 bookings=[b for b in held if b.id != deployment.id])  # fmt: skip
+            return ChoiceLapsed(order.origin, plan.slots, self.requests.links)
+
+        return self.committer.decide(deployment, event_of, {"timer": "choice-lapse"})
 
     def verify(self, deployment: Deployment, origin: Origin) -> Flight:
         """Run the deployment's step 3 checks now, say what they see, and hand it back (an

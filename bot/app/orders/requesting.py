@@ -200,11 +200,15 @@ class Requests:
         return facts, check_prerequisites(facts, self.config)
 
     def event(
-        self, deployment: Deployment, facts: Facts, report: Report, origin: Origin
+        self,
+        deployment: Deployment,
+        facts: Facts,
+        report: Report,
+        origin: Origin,
+        bookings: Sequence[Booking] | None = None,
     ) -> Requested:
         """The request as an event, planned by the domain from its facts and the slots held
-        now (decided under the decision lock, so that they stay held until it commits)."""
-        plan = plan_request(
-            facts, report, deployment, self.config, now=self.clock(), bookings=self.bookings()
-        )
+        (``bookings``, as the decision read them; read now by default)."""
+        held = self.bookings() if bookings is None else tuple(bookings)
+        plan = plan_request(facts, report, deployment, self.config, now=self.clock(), bookings=held)
         return requested(plan, facts, report, deployment, origin, self.links)

@@ -55,6 +55,7 @@ class DecisionLock:
         self._file = _file_lock(engine)
         self._connection: Connection | None = None
         self._owner: int | None = None
+        self._patience = threading.local()
 
     def __enter__(self) -> DecisionLock:
         self.acquire(self.wait)
@@ -78,15 +79,25 @@ class DecisionLock:
             self.release()
 
     @contextlib.contextmanager
-    def holding(self, seconds: float | None = None) -> Iterator[None]:
-        """Held for the block: taken within ``seconds`` (``wait`` by default, else
-        :class:`LockBusyError`), or kept as it is when this thread holds it already (a decision
-        within a decision: a booking page's, whose commit is the committer's)."""
+    def holding(self) -> Iterator[None]:
+        """Held for the block: taken within this thread's patience (``wait`` unless
+        :meth:`patience` says otherwise; else :class:`LockBusyError`), or kept as it is when
+        this thread holds it already (the last try of a decision, held throughout)."""
         if self.held():
             yield
             return
-        with self.within(self.wait if seconds is None else seconds):
+        with self.within(getattr(self._patience, "seconds", self.wait)):
             yield
+
+    @contextlib.contextmanager
+    def patience(self, seconds: float) -> Iterator[None]:
+        """Within the block this thread's decisions wait at most ``seconds`` for the lock (a
+        booking page's: the customer is asked to try again after)."""
+        self._patience.seconds = seconds
+        try:
+            yield
+        finally:
+            del self._patience.seconds
 
     @contextlib.contextmanager
     def released(self) -> Iterator[None]:

@@ -3,13 +3,13 @@ now, and a choice carried out — booked at once (``direct``, exactly as ``/depl
 would, the customer's contact as the actor) or kept for the team's ``deploy-accept``
 (``confirm``).
 
-A choice is checked against the slots held, its prerequisites gathered without any lock, then
-decided under the service's decision lock (the one every decision takes, a cycle's too): the
-deployment re-read (changed since: the choice is taken again from the link), the slots held
-re-read and the rules checked again on them, committed. So two customers racing for the last
-slot are decided one after the other on the same store: the second is refused with the choices
-left; and a page never waits on an outside system a cycle is reading, only on another
-decision's commit.
+A choice is checked against the slots held, its prerequisites gathered and its decision made
+without any lock; the service's decision lock (the one every decision takes, a cycle's too) is
+held only for the commit: the deployment re-checked (changed since: the choice is taken again
+from the link), the slots held re-read and the rules checked again on them (taken meanwhile:
+refused), committed. So two customers racing for the last slot are decided one after the other
+on the same store — the second is refused with the choices left — and a page never waits on an
+outside system a cycle is reading, only on another decision's commit.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bot.app.orders.committer import StaleRead
+from bot.app.orders.committer import TRIES, Slots, StaleRead
 from bot.app.run.service import Service
 from bot.config.models import Customer
 from bot.domain.booking_link import BookingLinks, LinkClaim, Standing, standing
@@ -41,8 +41,6 @@ from integrations.errors import OutsideError
 WEEKS = 5
 #: How long a choice waits for the decision lock before the customer is asked to try again.
 LOCK_WAIT_SECONDS = 5.0
-#: How many times a choice is taken in all when its deployment keeps changing meanwhile.
-TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -90,8 +88,10 @@ class BookingDesk:
         customer = self.customer(deployment)
         return customer_rules(rules_for(self.service.config, customer), customer.language)
 
-    def _others(self, deployment: Deployment) -> tuple[Booking, ...]:
-        return tuple(b for b in self.service.orders.requests.bookings() if b.id != deployment.id)
+    def _others(self, deployment: Deployment, held: Slots | None = None) -> tuple[Booking, ...]:
+        """The slots held by other deployments (``held``, or as they stand now)."""
+        held = self.service.orders.requests.bookings() if held is None else held
+        return tuple(b for b in held if b.id != deployment.id)
 
     def offer(self, deployment: Deployment) -> tuple[OfferDay, ...]:
         """The days of the next weeks with their free slots, computed now."""
@@ -120,11 +120,12 @@ class BookingDesk:
             self.after()
         return outcome
 
-    def _reasons(self, deployment: Deployment, start: datetime) -> tuple[str, ...]:
-        """Why ``start`` cannot be chosen among the slots held now (none: it can)."""
+    def _reasons(self, deployment: Deployment, start: datetime, held: Slots) -> tuple[str, ...]:
+        """Why ``start`` cannot be chosen among the slots ``held`` (none: it can)."""
         config, now = self.service.config, self.service.clock()
+        others = tuple(b for b in held if b.id != deployment.id)
         return choice_reasons(self.rules(deployment), start, now=now, weeks=WEEKS,
-                              duration=deployment.duration, bookings=self._others(deployment),
+                              duration=deployment.duration, bookings=others,
                               max_days_ahead=config.workflow.max_days_ahead)  # fmt: skip
 
     def _choose(self, token: str, start: datetime, comment: str) -> Outcome:
@@ -132,25 +133,43 @@ class BookingDesk:
         deployment = opened.deployment
         if opened.standing != "open" or deployment is None:
             return Outcome("closed", opened)
-        if reasons := self._reasons(deployment, start):
+        if reasons := self._reasons(deployment, start, self.service.store.held_bookings()):
             return Outcome("refused", opened, reasons)
+
+        def admit(held: Slots) -> None:  # again at the commit, on the slots held then
+            if reasons := self._reasons(deployment, start, held):
+                raise _Refused(reasons)
+
         customer = self.customer(deployment)
         origin = Origin("booking", booking_actor(customer), deployment.first_ticket_id)
-        direct = customer.booking.self_service == "direct"
         service = self.service
         try:
-            report = service.orders.check(deployment)[1] if direct else None  # read unlocked
-        except OutsideError:
-            return Outcome("busy", opened)
-        with service.committer.deciding(deployment, wait=LOCK_WAIT_SECONDS):
-            if reasons := self._reasons(deployment, start):  # a slot taken meanwhile
-                return Outcome("refused", opened, reasons)
-            if report is not None:
-                new = service.orders.book(deployment, origin, start, report, comment=comment)
+            if customer.booking.self_service == "direct":
+                report = service.orders.check(deployment)[1]  # read before taking the lock
+                with service.lock.patience(LOCK_WAIT_SECONDS):
+                    new = service.orders.book(deployment, origin, start, report,
+                                              comment=comment, admit=admit)  # fmt: skip
                 booked = new.state is State.SCHEDULED
                 return Outcome("booked" if booked else "held", Opened("spent", new, opened.claim))
-            event = SlotChosen(origin, start, comment, self._others(deployment))
-            new = service.committer.handle(deployment, event, {"start": start.isoformat()})
+
+            def chosen(held: Slots) -> SlotChosen:
+                admit(held)
+                return SlotChosen(origin, start, comment, self._others(deployment, held))
+
+            with service.lock.patience(LOCK_WAIT_SECONDS):
+                new = service.committer.decide(deployment, chosen, {"start": start.isoformat()})
+        except OutsideError:
+            return Outcome("busy", opened)
+        except _Refused as refused:  # a slot taken meanwhile
+            return Outcome("refused", opened, refused.reasons)
         if new.chosen is None:
             return Outcome("held", opened)
         return Outcome("chosen", Opened("spent", new, opened.claim))
+
+
+class _Refused(Exception):
+    """The slots held at the commit refuse the choice (taken meanwhile): nothing decided."""
+
+    def __init__(self, reasons: tuple[str, ...]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
