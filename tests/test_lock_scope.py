@@ -222,3 +222,29 @@ def test_no_outside_system_is_read_while_the_lock_is_held(
     bot.cycle()
     assert scheduled(bot, "DIBA-2026-0001") == 1
     assert under_lock == []
+
+
+def test_a_booking_decided_on_slots_taken_before_its_commit_is_decided_again_on_them(
+    tmp_path: Path,
+) -> None:
+    bot = two_customers(tmp_path, LINKS, "direct")
+    for ticket_id in (1, 2, 11, 12):
+        bot.zammad.person_tags(ticket_id, "deploy")
+    bot.cycle()
+    orders, store = bot.service.orders, bot.service.store
+    diba, caib = (store.open_deployment_of_ticket(t) for t in (1, 11))
+    assert diba is not None and caib is not None
+    start = datetime.fromisoformat(SLOT)
+    seen: list[set[str]] = []
+
+    def meanwhile(held: Iterable[Any]) -> None:  # DIBA books the slot while CAIB decides
+        seen.append({booking.id for booking in held})
+        if len(seen) == 1:
+            orders.book(diba, Origin("booking", "diba"), start, orders.check(diba)[1])
+
+    caib_report = orders.check(caib)[1]
+    after = orders.book(caib, Origin("booking", "caib"), start, caib_report, admit=meanwhile)
+    assert seen == [set(), {diba.id}]  # decided again on the slots held at the commit
+    assert after.state is not State.SCHEDULED and after.planned_start is None
+    assert store.deployment(diba.id).state is State.SCHEDULED  # type: ignore[union-attr]
+    assert scheduled(bot, diba.id) == 1 and scheduled(bot, caib.id) == 0
