@@ -291,7 +291,8 @@ def test_a_request_is_opened_in_one_call_or_answered_why_not(tmp_path: Path) -> 
     requests = bot.service.orders.requests
     opened = requests.open([reads.ticket(1)], origin, reads, cause="deploy@1")
     assert isinstance(opened, Opened) and opened.deployment.customer == "DIBA"
-    assert opened.report.handled and opened.event.origin == origin
+    event = requests.event(opened.deployment, opened.facts, opened.report, opened.origin)
+    assert opened.report.handled and event.origin == origin
     refused = requests.open([reads.ticket(9)], origin, reads, cause="deploy@1")
     assert isinstance(refused, list) and [reply.scope for reply in refused] == ["ticket-9"]
 

@@ -151,6 +151,8 @@ class ZammadActing:
                 log.warning("tickets=%s error=%s", order.ticket_ids, error)
                 self.health.failed(system_of(error, "gitlab"), error)
                 failed.update(order.ticket_ids)
+            except LockBusyError:  # nothing decided: the poll stops, the tags are read again
+                raise
             except Exception as error:
                 self._unexpected(caused, error, reads)
         return failed

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 from bot.app import face
 
 if TYPE_CHECKING:
-    from bot.app.orders.committer import Committer, Withheld
+    from bot.app.orders.committer import TRIES, Committer, Slots, StaleRead, Withheld
     from bot.app.orders.gather import DeploymentRequest, FactGatherer
     from bot.app.orders.jobs import JobRuns, JobsRunner, jobs_runner
     from bot.app.orders.orders import Given, Orders
     from bot.app.orders.requesting import Requests
 
 __all__ = [
+    "TRIES",
     "Committer",
     "DeploymentRequest",
     "FactGatherer",
@@ -22,6 +23,8 @@ __all__ = [
     "JobsRunner",
     "Orders",
     "Requests",
+    "Slots",
+    "StaleRead",
     "Withheld",
     "jobs_runner",
 ]
@@ -29,7 +32,7 @@ __all__ = [
 __getattr__ = face(
     __name__,
     {
-        "committer": ("Committer", "Withheld"),
+        "committer": ("TRIES", "Committer", "Slots", "StaleRead", "Withheld"),
         "gather": ("DeploymentRequest", "FactGatherer"),
         "jobs": ("JobRuns", "JobsRunner", "jobs_runner"),
         "orders": ("Given", "Orders"),

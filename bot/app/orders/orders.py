@@ -1,18 +1,24 @@
 """Carrying out orders: what routing asked for (a request, a re-check, a schedule, a start, a
 transition, a reply) gets the facts it needs gathered and is committed — the same way whoever
 gave it (a tag or note in Zammad, a GitLab release, the command line, a timer).
+
+The facts are gathered without the decision lock; the committer takes it only to check that the
+deployment and the slots held are still as read and to commit. An order whose deployment another
+decision changed meanwhile is carried out again on the deployment as it stands (:func:`redone`).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import assert_never
+from typing import Concatenate, ParamSpec, TypeVar, assert_never
 
-from bot.app.orders.committer import Committer
+from bot.app.orders.committer import TRIES, Committer, Slots, StaleRead
 from bot.app.orders.jobs import choose_on
 from bot.app.orders.requesting import Opened, Requests
 from bot.app.outside import LiveChecks, ZammadReads
@@ -54,11 +60,51 @@ from bot.domain.step3 import Flight, Phase
 from integrations.gitlab import GitLabError
 from integrations.zammad import Ticket
 
+log = logging.getLogger("deploybot")
+
 #: The orders on one deployment that already exists.
 OnDeployment = (
     RecheckDeployment | CheckOrder | ScheduleOrder | StartOrder | DoneOrder | VerifyOrder
     | Transition
 )  # fmt: skip
+
+
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+Method = Callable[Concatenate["Orders", Deployment, Params], Result]
+
+
+def redone(decide: Method[Params, Result]) -> Method[Params, Result]:
+    """An order on a deployment as read, carried out again (its facts gathered again) on the
+    deployment as it stands when another decision changed it meanwhile — never committed over
+    the newer state — up to :data:`TRIES` times in all."""
+
+    @functools.wraps(decide)
+    def redo(
+        orders: Orders, deployment: Deployment, /, *args: Params.args, **kwargs: Params.kwargs
+    ) -> Result:
+        for _ in range(TRIES - 1):
+            try:
+                return decide(orders, deployment, *args, **kwargs)
+            except StaleRead as stale:
+                if stale.current is None or stale.read.id != deployment.id:
+                    raise
+                log.info("deployment=%s decided again: %s", deployment.id, stale)
+                deployment = stale.current
+        return decide(orders, deployment, *args, **kwargs)
+
+    return redo
+
+
+def again(attempt: Callable[[], Result]) -> Result:
+    """A request carried out again from its reads when another decision changed its deployment
+    (or took its number) meanwhile, up to :data:`TRIES` times in all."""
+    for _ in range(TRIES - 1):
+        try:
+            return attempt()
+        except StaleRead as stale:
+            log.info("request decided again: %s", stale)
+    return attempt()
 
 
 @dataclass(frozen=True)
@@ -103,7 +149,8 @@ class Orders:
         self.clock = clock
         self.reads = reads
         self.live = live or LiveChecks()
-        #: Around the live checks: the decision lock given up while they run.
+        #: Around reads of outside systems: the decision lock given up, should the caller hold
+        #: it (a cycle does not: it reads first and takes the lock per decision).
         self.outside = outside
 
     def carry_out(
@@ -152,8 +199,7 @@ class Orders:
                 return Given(1, self.request([ticket], routed.origin, reads, cause=cause,
                                              environment=routed.environment))  # fmt: skip
             case MailedRequest():
-                opened = self.requests.open_mailed(routed, reads or self.reads())
-                return Given(1, self._record(opened), report=opened.report)
+                return again(lambda: self._mailed(routed, reads or self.reads()))
             case (
                 RecheckDeployment() | CheckOrder() | ScheduleOrder() | StartOrder() | DoneOrder()
                 | VerifyOrder() | Transition()
@@ -180,7 +226,7 @@ class Orders:
         if deployment is None:
             return Given(0)
         if isinstance(routed, Transition):
-            return Given(1, self.committer.handle(deployment, routed.event, dict(routed.details)))
+            return Given(1, self._transition(deployment, routed))
         # A person's order through Zammad waits while GitLab does not answer; others do not.
         asked = Asked(cause, ticket.id, routed.origin) if ticket is not None else None
         match routed:
@@ -205,6 +251,10 @@ class Orders:
             case _:
                 assert_never(routed)
 
+    @redone
+    def _transition(self, deployment: Deployment, routed: Transition) -> Deployment:
+        return self.committer.handle(deployment, routed.event, dict(routed.details))
+
     # -- requests ---------------------------------------------------------------------------
 
     def request(
@@ -218,12 +268,21 @@ class Orders:
     ) -> Deployment | None:
         """Open (or join, or re-check) the customer's pending deployment for tagged tickets;
         without a handled customer, say why on each ticket."""
-        opened = self.requests.open(tickets, origin, reads, cause=cause, environment=environment)
-        if isinstance(opened, Opened):
-            return self._record(opened)
-        for reply in opened:
-            self.committer.reply(reply)
-        return None
+
+        def attempt() -> Deployment | None:
+            opened = self.requests.open(tickets, origin, reads, cause=cause,
+                                        environment=environment)  # fmt: skip
+            if isinstance(opened, Opened):
+                return self._record(opened)
+            for reply in opened:
+                self.committer.reply(reply)
+            return None
+
+        return again(attempt)
+
+    def _mailed(self, order: MailedRequest, reads: ZammadReads) -> Given:
+        opened = self.requests.open_mailed(order, reads)
+        return Given(1, self._record(opened), report=opened.report)
 
     def record_request(
         self, deployment: Deployment, facts: Facts, report: Report, origin: Origin
@@ -232,9 +291,14 @@ class Orders:
         return self._record(self.requests.opened(deployment, facts, report, origin))
 
     def _record(self, opened: Opened) -> Deployment:
-        report = opened.report
+        """Decide the request on the slots held now (its proposals avoid them) and commit it."""
+        report, deployment = opened.report, opened.deployment
         details = {"summary": report.summary("en"), "failed": [c.code for c in report.failed]}
-        return self.committer.handle(opened.deployment, opened.event, details)
+        return self.committer.decide(
+            deployment,
+            lambda held: self.requests.event(deployment, opened.facts, report, opened.origin, held),
+            details,
+        )
 
     def check(
         self, deployment: Deployment, reads: ZammadReads | None = None
@@ -248,6 +312,7 @@ class Orders:
             keep_components=True,
         )
 
+    @redone
     def recheck(self, deployment: Deployment, origin: Origin) -> Deployment:
         """Gather the deployment's facts again and record the new report."""
         facts, report = self.check(deployment)
@@ -283,6 +348,7 @@ class Orders:
             self.committer.reply(reply, settles=False)
         raise GitLabError(f"did not answer the re-check of {deployment.id}; trying again")
 
+    @redone
     def schedule(
         self,
         deployment: Deployment,
@@ -299,11 +365,34 @@ class Orders:
         (``comment``: what the customer wrote, booking through the link)."""
         facts, report = self.check(deployment, reads)
         self._wait_for_gitlab(facts, deployment, asked)
-        bookings = self.requests.bookings()
-        event = ScheduleRequested(origin, start, duration, force, report, bookings, comment)
-        details = {"start": start.isoformat(), "force": force}
-        return self.committer.handle(deployment, event, details)
+        return self.book(deployment, origin, start, report, duration=duration, force=force,
+                         comment=comment)  # fmt: skip
 
+    def book(
+        self,
+        deployment: Deployment,
+        origin: Origin,
+        start: datetime,
+        report: Report,
+        *,
+        duration: timedelta | None = None,
+        force: str | None = None,
+        comment: str = "",
+        admit: Callable[[Slots], None] = lambda held: None,
+    ) -> Deployment:
+        """Book ``start`` for the deployment as read, on its ``report`` gathered before, and the
+        slots held as they stand at the commit (:class:`StaleRead` when the deployment changed
+        since it was read: its report is gathered again). ``admit`` may refuse the slots held
+        first (it raises: a booking page's own rules)."""
+
+        def event_of(held: Slots) -> ScheduleRequested:
+            admit(held)
+            return ScheduleRequested(origin, start, duration, force, report, held, comment)
+
+        details = {"start": start.isoformat(), "force": force}
+        return self.committer.decide(deployment, event_of, details)
+
+    @redone
     def start(
         self,
         deployment: Deployment,
@@ -321,6 +410,7 @@ class Orders:
         event = StartRequested(origin, report, force, flight)
         return self.committer.handle(deployment, event, {"force": force, **_summary(flight)})
 
+    @redone
     def done(
         self, deployment: Deployment, origin: Origin, *, force: str | None = None
     ) -> Deployment:
@@ -337,19 +427,26 @@ class Orders:
         deployment = self.store.deployment(order.deployment_id)
         if deployment is None:
             return Given(0)
-        customer = self.config.customer(deployment.customer)
-        held = [b for b in self.requests.bookings() if b.id != deployment.id]
-        plan = propose_slots(rules_for(self.config, customer), now=self.clock(),
-                             duration=deployment.duration, count=self.config.workflow.proposals,
-                             bookings=held)  # fmt: skip
-        event = ChoiceLapsed(order.origin, plan.slots, self.requests.links)
-        return Given(1, self.committer.handle(deployment, event, {"timer": "choice-lapse"}))
+        return Given(1, self._offer_again(deployment, order))
+
+    @redone
+    def _offer_again(self, deployment: Deployment, order: LapseChoice) -> Deployment:
+        rules = rules_for(self.config, self.config.customer(deployment.customer))
+
+        def event_of(held: Slots) -> ChoiceLapsed:  # the slots offered are free when it commits
+            plan = propose_slots(rules, now=self.clock(), duration=deployment.duration,
+                                 count=self.config.workflow.proposals,
+                                 bookings=[b for b in held if b.id != deployment.id])  # fmt: skip
+            return ChoiceLapsed(order.origin, plan.slots, self.requests.links)
+
+        return self.committer.decide(deployment, event_of, {"timer": "choice-lapse"})
 
     def verify(self, deployment: Deployment, origin: Origin) -> Flight:
         """Run the deployment's step 3 checks now, say what they see, and hand it back (an
         empty flight: the customer has none)."""
         return self._verify(deployment, origin)[1]
 
+    @redone
     def _verify(self, deployment: Deployment, origin: Origin) -> tuple[Deployment, Flight]:
         seen, deployment = self._flight(deployment, "asked")
         flight = seen or Flight("asked")
@@ -357,15 +454,15 @@ class Orders:
         return self.committer.handle(deployment, event, _summary(flight)), flight
 
     def _flight(self, deployment: Deployment, phase: Phase) -> tuple[Flight | None, Deployment]:
-        """What the customer's live checks and monitoring say (None: it has none), read with
-        the decision lock given up, and the deployment as it stands once it is taken again
-        (the decision is made on that)."""
+        """What the customer's live checks and monitoring say (None: it has none), read without
+        the decision lock, and the deployment they were read for (should another decision
+        change it meanwhile, the commit refuses the stale read and the order is redone)."""
         customer = self.config.customer(deployment.customer)
         if not customer.checks and customer.monitoring.alertmanager is None:
             return None, deployment
         with self.outside():
             flight = self.live.flight(customer, deployment, phase)
-        return flight, self.store.deployment(deployment.id) or deployment
+        return flight, deployment
 
     def _booked_report(
         self, deployment: Deployment, reads: ZammadReads | None, asked: Asked | None
@@ -378,6 +475,7 @@ class Orders:
         self._wait_for_gitlab(facts, deployment, asked)
         return report
 
+    @redone
     def check_booked(
         self,
         deployment: Deployment,

@@ -34,12 +34,14 @@ from integrations.zammad import Ticket
 
 @dataclass(frozen=True)
 class Opened:
-    """A request ready to commit: the deployment it opens, joins or re-checks, the event that
-    says so, and the prerequisite report it rests on."""
+    """A request ready to decide: the deployment it opens, joins or re-checks (as read), the
+    facts gathered for it and the prerequisite report they give, who asked. Its event
+    (:meth:`Requests.event`) is planned when it is decided, on the slots held then."""
 
     deployment: Deployment
-    event: Requested
+    facts: Facts
     report: Report
+    origin: Origin
 
 
 class Requests:
@@ -118,8 +120,8 @@ class Requests:
     def opened(
         self, deployment: Deployment, facts: Facts, report: Report, origin: Origin
     ) -> Opened:
-        """The request of ``deployment`` as an event, planned by the domain from its facts."""
-        return Opened(deployment, self.event(deployment, facts, report, origin), report)
+        """The request of ``deployment``, ready to decide."""
+        return Opened(deployment, facts, report, origin)
 
     def bookings(self) -> tuple[Booking, ...]:
         """Every slot held (booked, or chosen by a customer and waiting for the team), for
@@ -197,10 +199,15 @@ class Requests:
         return facts, check_prerequisites(facts, self.config)
 
     def event(
-        self, deployment: Deployment, facts: Facts, report: Report, origin: Origin
+        self,
+        deployment: Deployment,
+        facts: Facts,
+        report: Report,
+        origin: Origin,
+        bookings: Sequence[Booking] | None = None,
     ) -> Requested:
-        """The request as an event, planned by the domain from its facts."""
-        plan = plan_request(
-            facts, report, deployment, self.config, now=self.clock(), bookings=self.bookings()
-        )
+        """The request as an event, planned by the domain from its facts and the slots held
+        (``bookings``, as the decision read them; read now by default)."""
+        held = self.bookings() if bookings is None else tuple(bookings)
+        plan = plan_request(facts, report, deployment, self.config, now=self.clock(), bookings=held)
         return requested(plan, facts, report, deployment, origin, self.links)

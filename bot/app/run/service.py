@@ -3,9 +3,10 @@
 A cycle reads what people did in Zammad (``zammad_poll``), lets the domain decide what it means
 (``bot.domain.routing``), gathers facts where a decision needs them (``requesting``), applies the
 lifecycle and commits each transition with its effects, then carries the effects out. The shell
-builds no effect itself. Outside errors never stop the daemon: a failed read is retried next
-cycle, a failed effect stays in the outbox and is retried with backoff; after several failures
-the operator is alerted.
+builds no effect itself. It reads without the decision lock; each decision takes it to re-read
+the store, decide and commit (``Committer.deciding``). Outside errors never stop the daemon: a
+failed read is retried next cycle, a failed effect stays in the outbox and is retried with
+backoff; after several failures the operator is alerted.
 """
 
 from __future__ import annotations
@@ -82,11 +83,12 @@ class Service:
         self.observer = observer or (lambda line: None)
         self.links = links
         self.stopping = threading.Event()
-        self.committer = Committer(
-            config, store, self.renderer, clock=clock, observer=lambda line: self.observer(line)
-        )
-        #: Every decision's lock (a cycle's, a booking's), across processes (decisions.py).
+        #: Every decision's lock (a cycle's, a booking's), across processes (locks.py), taken
+        #: per decision by the committer.
         self.lock = DecisionLock(store.engine)
+        self.committer = Committer(config, store, self.renderer, clock=clock,
+                                   observer=lambda line: self.observer(line),
+                                   lock=self.lock)  # fmt: skip
         self.orders = Orders(
             config,
             store,
@@ -217,18 +219,18 @@ class Service:
     ) -> CycleResult:
         """One poll of what is asked (everything by default), then the outbox.
 
-        The polls decide under the decision lock; the outbox is drained without it (its claims
-        keep each effect to one carrier), so a slow SMTP server or calendar never holds up a
-        customer's booking page. Outside errors are logged in one line each and recorded in
-        ``health``; the outbox is drained whatever else is down.
+        The polls read Zammad, GitLab and the live checks without the decision lock; each
+        decision takes it only to re-read the store, decide and commit (a booking page waits
+        for no outside system, only for another decision's commit). The outbox is drained
+        without it (its claims keep each effect to one carrier). Outside errors are logged in
+        one line each and recorded in ``health``; the outbox is drained whatever else is down.
         """
         result = CycleResult()
         # Finish what a previous run left undone before reading anything new.
         result.effects_done, result.effects_failed = self.drain_outbox()
         try:
-            with self.lock:
-                self._cycle(result, zammad=zammad, timers=timers, gitlab=gitlab)
-        except LockBusyError as error:  # the next cycle tries again; nothing was half done
+            self._cycle(result, zammad=zammad, timers=timers, gitlab=gitlab)
+        except LockBusyError as error:  # the next cycle tries again what was not decided
             result.errors.append(f"cycle: {error}")
             log.warning("cycle cut short: %s", error)
             self.last_cycle = result  # said in /healthz; it does not count as a cycle run

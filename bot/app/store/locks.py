@@ -8,9 +8,11 @@ PostgreSQL a session-level advisory lock on a connection held for the decision (
 PostgreSQL if the process dies), on SQLite a lock file beside the database. An in-memory
 database has no other process.
 
-Every wait for it is bounded (:class:`LockBusyError` past it), and nothing slow is done while
-holding it: the live checks and Alertmanager are read with it given up (:meth:`released`), so a
-customer's booking page or a cycle never waits on a system that trickles.
+Every wait for it is bounded (:class:`LockBusyError` past it), and it holds decisions, not I/O:
+it is taken per decision, at the commit (:meth:`holding`, which a decision already holding it
+passes through), after the outside systems were read without it — so a customer's booking page
+never waits on a Zammad, GitLab, SMTP server or live check that trickles, only on the few
+milliseconds another decision takes to re-read the store, decide and commit.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ _POLL_SECONDS = 0.05
 class LockBusyError(RuntimeError):
     """The decision lock was not free within the wait allowed."""
 
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"another decision held the lock for more than {seconds:g} s")
+    def __init__(self, seconds: float, reason: str | None = None) -> None:
+        super().__init__(reason or f"another decision held the lock for more than {seconds:g} s")
         self.seconds = seconds
 
 
@@ -53,6 +55,7 @@ class DecisionLock:
         self._file = _file_lock(engine)
         self._connection: Connection | None = None
         self._owner: int | None = None
+        self._patience = threading.local()
 
     def __enter__(self) -> DecisionLock:
         self.acquire(self.wait)
@@ -74,6 +77,27 @@ class DecisionLock:
             yield
         finally:
             self.release()
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[None]:
+        """Held for the block: taken within this thread's patience (``wait`` unless
+        :meth:`patience` says otherwise; else :class:`LockBusyError`), or kept as it is when
+        this thread holds it already (the last try of a decision, held throughout)."""
+        if self.held():
+            yield
+            return
+        with self.within(getattr(self._patience, "seconds", self.wait)):
+            yield
+
+    @contextlib.contextmanager
+    def patience(self, seconds: float) -> Iterator[None]:
+        """Within the block this thread's decisions wait at most ``seconds`` for the lock (a
+        booking page's: the customer is asked to try again after)."""
+        self._patience.seconds = seconds
+        try:
+            yield
+        finally:
+            del self._patience.seconds
 
     @contextlib.contextmanager
     def released(self) -> Iterator[None]:

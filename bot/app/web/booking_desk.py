@@ -3,10 +3,13 @@ now, and a choice carried out — booked at once (``direct``, exactly as ``/depl
 would, the customer's contact as the actor) or kept for the team's ``deploy-accept``
 (``confirm``).
 
-Bookings are decided under the decision lock, the one every cycle holds, so two customers
-racing for the last slot are decided one after the other on the same store: the second is
-refused with the choices left. The desk is handed the cycle's own collaborators (the store,
-the orders, the committer, the lock: :class:`BookingParts`), never the service that holds them.
+A choice is checked against the slots held, its prerequisites gathered and its decision made
+without any lock; the service's decision lock (the one every decision takes, a cycle's too) is
+held only for the commit: the deployment re-checked (changed since: the choice is taken again
+from the link), the slots held re-read and the rules checked again on them (taken meanwhile:
+refused), committed. So two customers racing for the last slot are decided one after the other
+on the same store — the second is refused with the choices left — and a page never waits on an
+outside system a cycle is reading, only on another decision's commit.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from bot.app.orders import Committer, Orders
+from bot.app.orders import TRIES, Committer, Orders, Slots, StaleRead
 from bot.app.store import DecisionLock, Store
 from bot.config.models import Config, Customer
 from bot.domain.booking_link import BookingLinks, LinkClaim, Standing, standing
@@ -114,8 +117,10 @@ class BookingDesk:
         customer = self.customer(deployment)
         return customer_rules(rules_for(self.config, customer), customer.language)
 
-    def _others(self, deployment: Deployment) -> tuple[Booking, ...]:
-        return tuple(b for b in self.orders.requests.bookings() if b.id != deployment.id)
+    def _others(self, deployment: Deployment, held: Slots | None = None) -> tuple[Booking, ...]:
+        """The slots held by other deployments (``held``, or as they stand now)."""
+        held = self.orders.requests.bookings() if held is None else held
+        return tuple(b for b in held if b.id != deployment.id)
 
     def offer(self, deployment: Deployment) -> tuple[OfferDay, ...]:
         """The days of the next weeks with their free slots, computed now."""
@@ -132,35 +137,67 @@ class BookingDesk:
         """Carry out a customer's choice of ``start`` through the link ``token``; raises
         :class:`~bot.app.store.locks.LockBusyError` when the lock is not free within
         :data:`LOCK_WAIT_SECONDS` (nothing was done)."""
-        with self.lock.within(LOCK_WAIT_SECONDS):
+        for _ in range(TRIES - 1):
+            try:
+                outcome = self._choose(token, start, comment)
+                break
+            except StaleRead:  # a cycle changed the deployment meanwhile: the link read again
+                continue
+        else:
             outcome = self._choose(token, start, comment)
         if outcome.kind in ("booked", "chosen", "held"):
             self.after()
         return outcome
+
+    def _reasons(self, deployment: Deployment, start: datetime, held: Slots) -> tuple[str, ...]:
+        """Why ``start`` cannot be chosen among the slots ``held`` (none: it can)."""
+        config, now = self.config, self.clock()
+        others = tuple(b for b in held if b.id != deployment.id)
+        return choice_reasons(self.rules(deployment), start, now=now, weeks=WEEKS,
+                              duration=deployment.duration, bookings=others,
+                              max_days_ahead=config.workflow.max_days_ahead)  # fmt: skip
 
     def _choose(self, token: str, start: datetime, comment: str) -> Outcome:
         opened = self.open(token)
         deployment = opened.deployment
         if opened.standing != "open" or deployment is None:
             return Outcome("closed", opened)
-        config, now = self.config, self.clock()
-        bookings = self._others(deployment)
-        reasons = choice_reasons(self.rules(deployment), start, now=now, weeks=WEEKS,
-                                 duration=deployment.duration, bookings=bookings,
-                                 max_days_ahead=config.workflow.max_days_ahead)  # fmt: skip
-        if reasons:
+        if reasons := self._reasons(deployment, start, self.store.held_bookings()):
             return Outcome("refused", opened, reasons)
+
+        def admit(held: Slots) -> None:  # again at the commit, on the slots held then
+            if reasons := self._reasons(deployment, start, held):
+                raise _Refused(reasons)
+
         customer = self.customer(deployment)
         origin = Origin("booking", booking_actor(customer), deployment.first_ticket_id)
         try:
             if customer.booking.self_service == "direct":
-                new = self.orders.schedule(deployment, origin, start, comment=comment)
+                report = self.orders.check(deployment)[1]  # read before taking the lock
+                with self.lock.patience(LOCK_WAIT_SECONDS):
+                    new = self.orders.book(deployment, origin, start, report,
+                                              comment=comment, admit=admit)  # fmt: skip
                 booked = new.state is State.SCHEDULED
                 return Outcome("booked" if booked else "held", Opened("spent", new, opened.claim))
-            event = SlotChosen(origin, start, comment, bookings)
-            new = self.committer.handle(deployment, event, {"start": start.isoformat()})
+
+            def chosen(held: Slots) -> SlotChosen:
+                admit(held)
+                return SlotChosen(origin, start, comment, self._others(deployment, held))
+
+            with self.lock.patience(LOCK_WAIT_SECONDS):
+                new = self.committer.decide(deployment, chosen, {"start": start.isoformat()})
         except OutsideError:
             return Outcome("busy", opened)
+        except _Refused as refused:  # a slot taken meanwhile
+            return Outcome("refused", opened, refused.reasons)
         if new.chosen is None:
             return Outcome("held", opened)
         return Outcome("chosen", Opened("spent", new, opened.claim))
+
+
+class _Refused(Exception):
+    """The slots held at the commit refuse the choice (taken meanwhile): nothing decided."""
+
+    def __init__(self, reasons: tuple[str, ...]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
