@@ -80,7 +80,7 @@ def follow(tickets: list[Ticket], run: Callable[[], object]) -> Path_:
         caller = frame.f_back
         if event == "call" and holds(frame):
             modules.append(frame.f_globals.get("__name__", ""))
-            if caller is not None and caller.f_code.co_qualname == ENTRY_POINT and holds(caller):
+            if caller is not None and _within_entry(caller) and holds(caller):
                 handed_to.append(frame.f_code.co_qualname)
         elif event == "return" and caller is not None and holds(caller):
             modules.append(caller.f_globals.get("__name__", ""))
@@ -130,3 +130,10 @@ def test_the_path_measure_sees_an_entry_point_that_calls_down_step_by_step() -> 
     assert path.climbs == [(GATHER, ENTRY), (domain, requesting)]
     assert Path_(collapsed([ENTRY, domain, ENTRY]), ()).climbs == [(domain, ENTRY)]
     assert collapsed([ENTRY, ENTRY, requesting, requesting, ENTRY]) == (ENTRY, requesting, ENTRY)
+
+
+def _within_entry(frame: FrameType) -> bool:
+    """Whether ``frame`` runs the entry point itself or a function it defines (the attempt it
+    makes again when its read went stale)."""
+    name = frame.f_code.co_qualname
+    return name == ENTRY_POINT or name.startswith(f"{ENTRY_POINT}.<locals>.")

@@ -10,16 +10,15 @@ decision changed meanwhile is carried out again on the deployment as it stands (
 from __future__ import annotations
 
 import copy
-import functools
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Concatenate, ParamSpec, TypeVar, assert_never
+from typing import assert_never
 
-from bot.app.orders.committer import TRIES, Committer, Slots, StaleRead
+from bot.app.orders.committer import Committer, Slots
 from bot.app.orders.jobs import choose_on
+from bot.app.orders.redoing import again, redone
 from bot.app.orders.requesting import Opened, Requests
 from bot.app.outside import LiveChecks, ZammadReads
 from bot.app.store import Store
@@ -60,51 +59,11 @@ from bot.domain.step3 import Flight, Phase
 from integrations.gitlab import GitLabError
 from integrations.zammad import Ticket
 
-log = logging.getLogger("deploybot")
-
 #: The orders on one deployment that already exists.
 OnDeployment = (
     RecheckDeployment | CheckOrder | ScheduleOrder | StartOrder | DoneOrder | VerifyOrder
     | Transition
 )  # fmt: skip
-
-
-Params = ParamSpec("Params")
-Result = TypeVar("Result")
-Method = Callable[Concatenate["Orders", Deployment, Params], Result]
-
-
-def redone(decide: Method[Params, Result]) -> Method[Params, Result]:
-    """An order on a deployment as read, carried out again (its facts gathered again) on the
-    deployment as it stands when another decision changed it meanwhile — never committed over
-    the newer state — up to :data:`TRIES` times in all."""
-
-    @functools.wraps(decide)
-    def redo(
-        orders: Orders, deployment: Deployment, /, *args: Params.args, **kwargs: Params.kwargs
-    ) -> Result:
-        for _ in range(TRIES - 1):
-            try:
-                return decide(orders, deployment, *args, **kwargs)
-            except StaleRead as stale:
-                if stale.current is None or stale.read.id != deployment.id:
-                    raise
-                log.info("deployment=%s decided again: %s", deployment.id, stale)
-                deployment = stale.current
-        return decide(orders, deployment, *args, **kwargs)
-
-    return redo
-
-
-def again(attempt: Callable[[], Result]) -> Result:
-    """A request carried out again from its reads when another decision changed its deployment
-    (or took its number) meanwhile, up to :data:`TRIES` times in all."""
-    for _ in range(TRIES - 1):
-        try:
-            return attempt()
-        except StaleRead as stale:
-            log.info("request decided again: %s", stale)
-    return attempt()
 
 
 @dataclass(frozen=True)
