@@ -386,7 +386,7 @@ class InProcess:
 
     def deployment(self) -> Deployment:
         """The one deployment in the store."""
-        [found] = self.service.store.deployments()
+        [found] = self.service.store.deployments.list()
         return found
 
 

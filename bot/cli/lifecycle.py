@@ -131,7 +131,7 @@ def run(once: bool, now_text: str | None, config_path: Path | None) -> None:
 
 
 def _deployment(service: Service, deployment_id: str) -> Deployment:
-    found = service.store.deployment(deployment_id.upper())
+    found = service.store.deployments.get(deployment_id.upper())
     if found is None:
         fail(say(service.config.provider.language, "cli_no_deployment", id=deployment_id), code=1)
     return found
@@ -142,7 +142,7 @@ def _finish(service: Service, deployment: Deployment) -> None:
     its reasons."""
     done, failed = service.drain_outbox()
     click.echo(f"{deployment.id}: {deployment.state.value} ({done} effects done, {failed} failed)")
-    last = service.store.audit_trail(deployment.id)[-1]
+    last = service.store.audit.trail(deployment.id)[-1]
     refused = last.details.get("refused")
     if refused:
         click.echo("  nothing changed:")

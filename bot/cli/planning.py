@@ -97,7 +97,7 @@ def held_bookings(config: Config, *, rules_only: bool = False) -> tuple[Booking,
         return ()
     from bot.app.store.database import Store  # only when there is a state to read
 
-    return Store(url).held_bookings()
+    return Store(url).deployments.held()
 
 
 def rules_only_option(function: Any) -> Any:

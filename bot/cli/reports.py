@@ -55,7 +55,7 @@ def report_command(
     if start is not None and end is not None and start > end:
         fail(f"--from {from_date} is after --to {to_date}: give the earlier date first")
     store = Store(state_url(config))
-    rows = build_report(store.deployments(customer=customer), store.refused_starts(),
+    rows = build_report(store.deployments.list(customer=customer), store.reports.refused_starts(),
                         tz=config.provider.tz, start=start, end=end)  # fmt: skip
     if form == "json":
         click.echo(report_json(rows))

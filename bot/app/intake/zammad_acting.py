@@ -131,9 +131,9 @@ class ZammadActing:
             except Exception as error:
                 self._unexpected(item.ticket, f"reply-{reply.article_id}", error)
         count += self._act_on_assertions(item, reads)
-        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
+        deployment = self.store.deployments.open_with_ticket(item.ticket.id)
         if deployment is None and touched is not None:
-            deployment = self.store.deployment(touched)  # a command just ended it
+            deployment = self.store.deployments.get(touched)  # a command just ended it
         added = item.trigger_tags(self.config)
         routed_tags = route_tags(item.seen, added, deployment, self.config, self.committer.renderer)
         # One order per tag, each remembered as soon as it is carried out; or one reply for all.
@@ -156,7 +156,7 @@ class ZammadActing:
 
     def _answer(self, item: ChangedTicket, reply: ReplySeen) -> None:
         """Tell the team what a customer's reply to the proposals asks for (never book it)."""
-        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
+        deployment = self.store.deployments.open_with_ticket(item.ticket.id)
         answer = answer_reply(item.ticket.id, reply, deployment, self.config,
                               self.committer.renderer, now=self.committer.clock(),
                               bookings=self.orders.requests.bookings())  # fmt: skip
@@ -169,7 +169,7 @@ class ZammadActing:
         added = item.assertion_tags(config)
         if not added:
             return 0
-        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
+        deployment = self.store.deployments.open_with_ticket(item.ticket.id)
         requested = item.tagged(config.zammad.tags.request) is not None
         routed = route_assertions(item.seen, added, deployment, config, requested=requested)
         markers = {ZammadPoll.tag_marker(item.ticket.id, t.tag): acted_value(t) for t in added}
@@ -184,11 +184,11 @@ class ZammadActing:
         self, item: ChangedTicket, note: NoteSeen, reads: ZammadReads, touched: str | None
     ) -> tuple[int, str | None]:
         count = 0
-        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
+        deployment = self.store.deployments.open_with_ticket(item.ticket.id)
         routed_note = route_note(item.seen, note, deployment, self.config, self.committer.renderer)
         for index, routed in enumerate(routed_note):
             marker = f"article:{note.article_id}:{index}"
-            if self.store.seen_value(marker) is not None:
+            if self.store.markers.get(marker) is not None:
                 continue  # carried out before a crash: never twice
             with self.committer.marking({marker: "done"}):
                 cause = note_cause(note.article_id)
@@ -203,7 +203,7 @@ class ZammadActing:
         """Answer once for a note or tag that failed in a way nobody foresaw."""
         ticket_id = ticket.id
         log.exception("ticket=%s cause=%s unexpected error", ticket.number, cause)
-        deployment = self.store.open_deployment_of_ticket(ticket_id)
+        deployment = self.store.deployments.open_with_ticket(ticket_id)
         scope = deployment.id if deployment else ticket_scope(ticket_id)
         text = f"{type(error).__name__}: {error}"
         origin = Origin("tag" if tag else "note", "deploybot", ticket_id)

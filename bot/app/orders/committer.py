@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from bot.app.store.database import Store
+from bot.app.store.database import Change, Store
 from bot.config.models import Config
 from bot.domain.events import EVENT_NAMES, Event
 from bot.domain.lifecycle import Outcome, transition
@@ -80,7 +80,7 @@ class Committer:
             raise
         left, self._markers = self._markers, {}
         if left:
-            self.store.remember_many(left)
+            self.store.markers.remember_many(left)
 
     @contextlib.contextmanager
     def withholding(self, *, everything: bool = False) -> Iterator[None]:
@@ -112,15 +112,17 @@ class Committer:
         if outcome.refusal:
             details["refused"] = list(outcome.refusal)
         self.store.commit(
-            new,
-            effects,
-            now=now,
-            source=event.origin.source,
-            actor=event.origin.actor,
-            event=name,
-            old_state=deployment.state,
-            details=details,
-            seen_markers=self._take_markers(),
+            Change(
+                deployment=new,
+                effects=effects,
+                now=now,
+                source=event.origin.source,
+                actor=event.origin.actor,
+                event=name,
+                old_state=deployment.state,
+                details=details,
+                seen_markers=self._take_markers(),
+            )
         )
         changed = f"{deployment.state.value}->{new.state.value}"
         log.info(
@@ -141,14 +143,16 @@ class Committer:
         ``settles``: the answer is what its cause asked for (so the cause is marked handled);
         an interim answer (still waiting on GitLab) leaves the cause pending.
         """
-        self.store.record_reply(
-            reply.scope,
-            reply.effects,
-            now=self.clock(),
-            source=reply.origin.source,
-            actor=reply.origin.actor,
-            event=reply.event,
-            details={"lines": list(reply.details)},
-            seen_markers=self._take_markers() if settles else None,
+        self.store.commit(
+            Change(
+                scope=reply.scope,
+                effects=reply.effects,
+                now=self.clock(),
+                source=reply.origin.source,
+                actor=reply.origin.actor,
+                event=reply.event,
+                details={"lines": list(reply.details)},
+                seen_markers=self._take_markers() if settles else None,
+            )
         )
         self.observer(f"{reply.scope}: {reply.event} {'; '.join(reply.details)}".rstrip())

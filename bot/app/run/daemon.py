@@ -158,7 +158,7 @@ def run_daemon(service: Service, config: Config, secret: bytes | None = None) ->
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     # doctor asks whether a hook was delivered since then.
-    service.store.remember(DAEMON_STARTED, service.clock().isoformat())
+    service.store.markers.remember(DAEMON_STARTED, service.clock().isoformat())
     log.info(
         "daemon started: zammad every %ss, gitlab by %s (every project read every %ss)",
         config.zammad.poll_seconds,

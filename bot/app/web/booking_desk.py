@@ -70,7 +70,7 @@ class BookingDesk:
         """What ``token`` stands for now (a customer whose self-service was turned off since
         the link was sent books nothing with it)."""
         claim = self.links.read(token)
-        deployment = self.service.store.deployment(claim.deployment_id) if claim else None
+        deployment = self.service.store.deployments.get(claim.deployment_id) if claim else None
         off = deployment is not None and self.customer(deployment).booking.self_service == "off"
         return Opened(standing(claim, deployment, self.service.clock(), off=off), deployment, claim)
 

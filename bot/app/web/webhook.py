@@ -68,12 +68,12 @@ class _ServiceCollector(Collector):
         yield effects
         store = self.service.store
         yield GaugeMetricFamily(
-            "deploybot_outbox_pending", "Effects waiting", value=store.pending_count()
+            "deploybot_outbox_pending", "Effects waiting", value=store.outbox.pending_count()
         )
         states = GaugeMetricFamily(
             "deploybot_deployments", "Deployments by state", labels=["state"]
         )
-        counts = {state: 0 for state in State} | store.count_by_state()
+        counts = {state: 0 for state in State} | store.reports.count_by_state()
         for state, count in counts.items():
             states.add_metric([state.value], count)
         yield states
@@ -185,13 +185,13 @@ class ControlApp:
             "status": status,
             "last_cycle_at": at.isoformat() if at else None,
             "last_cycle_errors": errors,
-            "pending_effects": len(service.store.pending()),
+            "pending_effects": len(service.store.outbox.pending()),
             "failing": failing,
             "systems": service.health.as_json(),
             "role": role,
             "gitlab_watch": mode_json(
                 service.config.gitlab,
-                _when(service.store.seen_value("gitlab:since")),
+                _when(service.store.markers.get("gitlab:since")),
                 service.last_hook_at,
             ),
         }
