@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from bot.app.store.locks import DecisionLock
+from bot.app.store import DecisionLock
 from bot.app.web.booking_desk import BookingDesk
 from bot.app.web.booking_pages import BookingPages
 from bot.app.web.server import serve

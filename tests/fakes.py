@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot.app.outbox.executors import Channels
 from bot.app.run.service import Service
-from bot.app.store.database import Store, sqlite_url
+from bot.app.store import Store, sqlite_url
 from bot.cli.demo import ManualClock
 from bot.config.models import Config
 from bot.domain.booking_link import BookingLinks
@@ -396,7 +396,7 @@ class InProcess:
 
     def deployment(self) -> Deployment:
         """The one deployment in the store."""
-        [found] = self.service.store.deployments()
+        [found] = self.service.store.deployments.list()
         return found
 
 

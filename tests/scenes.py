@@ -56,7 +56,7 @@ def book_first_proposal(bench: Workbench, tickets: tuple[int, ...] = (1, 2)) -> 
     for ticket_id in tickets:
         bench.person_tags(ticket_id, "deploy")
     bench.cycle()
-    [deployment] = bench.store.deployments()
+    [deployment] = bench.store.deployments.list()
     first = deployment.proposals[0].astimezone(bench.config.provider.tz)
     bench.person_notes(tickets[0], f"/deploy schedule {first:%Y-%m-%d %H:%M}")
     bench.cycle()

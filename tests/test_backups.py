@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.app.store.database import Store, sqlite_url
+from bot.app.store import Change, Store, sqlite_url
 from bot.domain.model import State
 from bot.resources import example_config_path
 from tests.factories import at, make_deployment
@@ -51,8 +51,17 @@ def configured(folder: Path, url: str) -> None:
 
 def commit(store: Store, deployment_id: str) -> None:
     deployment = dataclasses.replace(make_deployment(state=State.SCHEDULED), id=deployment_id)
-    store.commit(deployment, [], now=at("2026-11-26 10:00"), source="cli", actor="t",
-                 event="deploy-schedule", old_state=State.READY)  # fmt: skip
+    store.commit(
+        Change(
+            deployment=deployment,
+            effects=[],
+            now=at("2026-11-26 10:00"),
+            source="cli",
+            actor="t",
+            event="deploy-schedule",
+            old_state=State.READY,
+        )
+    )
 
 
 def test_an_sqlite_backup_restores_the_state_it_took(tmp_path: Path) -> None:
@@ -67,11 +76,11 @@ def test_an_sqlite_backup_restores_the_state_it_took(tmp_path: Path) -> None:
     }
     run(block("sqlite-backup"), tmp_path, settings)
     commit(store, "DIBA-2026-0008")
-    store.engine.dispose()
+    store.close()
     assert "DIBA-2026-0008" in run("deploybot status --all", tmp_path, {})
     shown = run(block("sqlite-restore"), tmp_path, settings)
     assert "DIBA-2026-0007" in shown and "DIBA-2026-0008" not in shown
-    assert Store(sqlite_url(state)).deployment("DIBA-2026-0008") is None
+    assert Store(sqlite_url(state)).deployments.get("DIBA-2026-0008") is None
 
 
 def test_a_postgresql_backup_restores_the_state_it_took(tmp_path: Path, postgres: str) -> None:
@@ -86,7 +95,7 @@ def test_a_postgresql_backup_restores_the_state_it_took(tmp_path: Path, postgres
     }
     run(block("pg-backup"), tmp_path, settings)
     commit(store, "DIBA-2026-0008")
-    store.engine.dispose()
+    store.close()
     shown = run(block("pg-restore"), tmp_path, settings)
     assert "DIBA-2026-0007" in shown and "DIBA-2026-0008" not in shown
-    assert Store(url).deployment("DIBA-2026-0008") is None
+    assert Store(url).deployments.get("DIBA-2026-0008") is None

@@ -32,7 +32,7 @@ def ready(bot: InProcess, *tickets: int) -> str:
     for ticket_id in tickets:
         bot.zammad.person_tags(ticket_id, "deploy")
     bot.cycle()
-    found = bot.service.store.open_deployment_of_ticket(tickets[0])
+    found = bot.service.store.deployments.open_with_ticket(tickets[0])
     assert found is not None and found.state is State.READY, bot.zammad.notes(tickets[0])
     return found.id
 
@@ -147,7 +147,7 @@ def test_the_same_proposals_checked_again_send_the_customer_nothing_new(direct: 
     direct.zammad.person_tags(2, "risk-accepted")  # a re-check, same slots
     direct.cycle()
     assert len(public_comments(direct, 1)) == 1
-    assert direct.service.store.open_deployment_of_ticket(1).proposal_round == 1  # type: ignore[union-attr]
+    assert direct.service.store.deployments.open_with_ticket(1).proposal_round == 1  # type: ignore[union-attr]
 
 
 # -- links that no longer book ------------------------------------------------------------
@@ -240,7 +240,7 @@ def test_a_post_without_the_form_token_books_nothing(direct: InProcess, site: st
     forged = requests.post(f"{site}/book/{token}", data={"slot": first, "csrf": "0" * 64},
                            cookies={"deploybot_booking": "x"}, timeout=10)  # fmt: skip
     assert forged.status_code == 403 and "El formulario ha caducado" in forged.text
-    assert direct.service.store.deployment(deployment_id).state is State.READY  # type: ignore[union-attr]
+    assert direct.service.store.deployments.get(deployment_id).state is State.READY  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("site", ["direct"], indirect=True)
@@ -299,7 +299,7 @@ def test_two_customers_racing_for_the_last_slot_end_with_one_booking(
     assert sorted(a.status_code for a in answers) == [200, 409]
     [refused] = [a for a in answers if a.status_code == 409]
     assert "la franja ya está ocupada por otro despliegue" in refused.text
-    states = [direct.service.store.deployment(i).state for i in (diba, caib)]  # type: ignore[union-attr]
+    states = [direct.service.store.deployments.get(i).state for i in (diba, caib)]  # type: ignore[union-attr]
     assert sorted(states) == [State.READY, State.SCHEDULED]
 
 
@@ -313,9 +313,9 @@ def test_direct_books_at_once_with_the_customer_as_the_actor(direct: InProcess, 
     done = choose(site, token, "2026-11-30T09:00:00+01:00", comment="Millor a primera hora")
     assert done.status_code == 200
     assert "El despliegue queda reservado para el lunes 30 de noviembre a las 09:00." in done.text
-    deployment = direct.service.store.deployment(deployment_id)
+    deployment = direct.service.store.deployments.get(deployment_id)
     assert deployment is not None and deployment.state is State.SCHEDULED
-    [entry] = [e for e in direct.service.store.audit_trail(deployment_id)
+    [entry] = [e for e in direct.service.store.audit.trail(deployment_id)
                if e.event == "deploy-schedule"]  # fmt: skip
     assert (entry.source, entry.actor) == ("booking", "manager@diba.example")
     assert "schedule" in direct.mailer.kinds() and "invitation" in direct.mailer.kinds()
@@ -330,14 +330,14 @@ def test_confirm_keeps_the_choice_for_the_team_to_accept_with_one_tag(
     token = token_in(public_comments(confirm, 1))
     done = choose(site, token, "other", other_day="2026-11-30", other_time="10:30")
     assert done.status_code == 200 and "Hemos recibido su elección" in done.text
-    waiting = confirm.service.store.deployment(deployment_id)
+    waiting = confirm.service.store.deployments.get(deployment_id)
     assert waiting is not None and waiting.state is State.READY
     assert waiting.chosen is not None and waiting.chosen.start == at("2026-11-30 10:30")
     assert "chosen" in confirm.mailer.kinds() and "schedule" not in confirm.mailer.kinds()
     assert any("deploy-accept" in n and "10:30" in n for n in confirm.zammad.notes(1))
     confirm.zammad.person_tags(1, "deploy-accept")
     confirm.cycle()
-    booked = confirm.service.store.deployment(deployment_id)
+    booked = confirm.service.store.deployments.get(deployment_id)
     assert booked is not None and booked.state is State.SCHEDULED and booked.chosen is None
     assert booked.planned_start == at("2026-11-30 10:30")
     assert "deploy-accept" not in confirm.zammad.tag_lists[1]
@@ -355,7 +355,7 @@ def _channels(bot: InProcess, deployment_id: str) -> dict[str, object]:
     """What a booking left in every channel, and its audit entry without who gave it."""
     mails = sorted((str(m["Subject"]), str(m["To"]), str(m.get("Cc")), m.get_body().get_content())  # type: ignore[union-attr]
                    for m in bot.mailer.sent.values())  # fmt: skip
-    [entry] = [e for e in bot.service.store.audit_trail(deployment_id)
+    [entry] = [e for e in bot.service.store.audit.trail(deployment_id)
                if e.event == "deploy-schedule"]  # fmt: skip
     details = {k: v for k, v in entry.details.items()}
     return {
@@ -364,7 +364,7 @@ def _channels(bot: InProcess, deployment_id: str) -> dict[str, object]:
         "log": bot.logs.rows,
         "audit": (entry.event, entry.old_state, entry.new_state, details),
         "deployment": replace(
-            bot.service.store.deployment(deployment_id),  # type: ignore[type-var]
+            bot.service.store.deployments.get(deployment_id),  # type: ignore[type-var]
             revision=0,
         ),
     }
@@ -409,8 +409,8 @@ def test_a_choice_waiting_for_the_team_holds_its_slot_from_other_customers(
     assert refused.status_code == 409 and "ya está ocupada" in refused.text
     confirm.zammad.person_tags(1, "deploy-accept")
     confirm.cycle()  # the holder itself still books it
-    assert confirm.service.store.deployment(diba).state is State.SCHEDULED  # type: ignore[union-attr]
-    assert confirm.service.store.deployment(caib).state is State.READY  # type: ignore[union-attr]
+    assert confirm.service.store.deployments.get(diba).state is State.SCHEDULED  # type: ignore[union-attr]
+    assert confirm.service.store.deployments.get(caib).state is State.READY  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("site", ["direct"], indirect=True)

@@ -94,7 +94,7 @@ def test_a_customer_books_directly_from_the_link(
         assert page.locator("h1").inner_text() == "Desplegament reservat"
         assert "dilluns 30 de novembre a les 09:00" in page.locator("main").inner_text()
         passes_at_every_width(page, "booking-done")
-        [deployment] = bench.store.deployments()
+        [deployment] = bench.store.deployments.list()
         assert deployment.state is State.SCHEDULED
         subjects = [m["Subject"] for m in sent(bench)]
         assert any("programat per al 30/11/2026 a les 09:00" in s for s in subjects), subjects
@@ -115,7 +115,7 @@ def test_a_customer_chooses_and_the_team_accepts_with_one_tag(
         page.click("button.submit")
         assert page.locator("h1").inner_text() == "Elecció rebuda"
         passes_at_every_width(page, "booking-chosen")
-        [deployment] = bench.store.deployments()
+        [deployment] = bench.store.deployments.list()
         assert deployment.state is State.READY and deployment.chosen is not None
         bench.person_tags(1, "deploy-accept")
         bench.cycle()
@@ -231,7 +231,7 @@ def test_the_page_says_the_time_zone_the_proposals_and_who_sends_it(
         assert page.title() == "Trieu la data del desplegament — DIBA — Soffid"
         assert page.locator("header.provider").inner_text() == "Soffid"
         assert "Les hores s'indiquen en hora de Madrid (CET)." in page.locator("main").inner_text()
-        [deployment] = bench.store.deployments()
+        [deployment] = bench.store.deployments.list()
         first = deployment.proposals[0].isoformat()
         proposed = page.locator(f'input[name="slot"][value="{first}"] + .button')
         assert proposed.inner_text().split("\n") == ["09:00", "proposta 1"]

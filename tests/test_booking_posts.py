@@ -102,7 +102,7 @@ def test_respelled_links_share_one_limit(direct: InProcess, site: str) -> None:
             answers[token].append(_attempt(site, token))
     assert answers.pop(token) == [400] * RATE_LIMIT + [429]  # each unreadable, then too many
     assert {code for codes in answers.values() for code in codes} <= {404, 429}
-    assert direct.service.store.open_deployment_of_ticket(1).state is State.READY  # type: ignore[union-attr]
+    assert direct.service.store.deployments.open_with_ticket(1).state is State.READY  # type: ignore[union-attr]
 
 
 def test_the_limiter_stays_bounded_under_10000_distinct_bogus_tokens(direct: InProcess) -> None:
@@ -179,7 +179,7 @@ def test_a_slot_outside_the_page_is_refused_with_the_reason(
     token = linked(direct)
     answer = choose(site, token, slot)
     assert (answer.status_code, says in answer.text) == (status, True), answer.text
-    assert direct.service.store.open_deployment_of_ticket(1).state is State.READY  # type: ignore[union-attr]
+    assert direct.service.store.deployments.open_with_ticket(1).state is State.READY  # type: ignore[union-attr]
     assert direct.calendar.events == {} and direct.logs.rows == {}
 
 
@@ -194,7 +194,7 @@ def test_another_time_outside_the_page_is_refused(
 ) -> None:
     answer = choose(site, linked(direct), "other", other_day=day, other_time=hour)
     assert answer.status_code == status, answer.text
-    assert direct.service.store.open_deployment_of_ticket(1).state is State.READY  # type: ignore[union-attr]
+    assert direct.service.store.deployments.open_with_ticket(1).state is State.READY  # type: ignore[union-attr]
 
 
 def test_the_last_day_of_the_page_can_be_booked(direct: InProcess, site: str) -> None:

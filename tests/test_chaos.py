@@ -58,13 +58,13 @@ def settle(bench: Workbench, done: Any = None, *, cycles: int = 60) -> None:
     for _ in range(cycles):
         bench.cycle()
         bench.clock.advance(timedelta(seconds=2))
-        if (done is None or done()) and not bench.store.pending():
+        if (done is None or done()) and not bench.store.outbox.pending():
             return
-    raise AssertionError(f"did not settle: {bench.store.deployments()}")
+    raise AssertionError(f"did not settle: {bench.store.deployments.list()}")
 
 
 def state_of(bench: Workbench) -> State | None:
-    found = bench.store.deployments()
+    found = bench.store.deployments.list()
     return found[0].state if found else None
 
 
@@ -72,7 +72,7 @@ def play(bench: Workbench) -> None:
     bench.person_tags(1, "deploy")
     bench.person_tags(2, "deploy")
     settle(bench, lambda: state_of(bench) is State.READY)
-    [deployment] = bench.store.deployments()
+    [deployment] = bench.store.deployments.list()
     first = deployment.proposals[0].astimezone(bench.config.provider.tz)
     bench.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")
     settle(bench, lambda: state_of(bench) is State.SCHEDULED)

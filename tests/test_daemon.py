@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from bot.app.intake.gitlab_poll import DAEMON_STARTED
 from bot.app.run.daemon import stop_handler
-from bot.app.store.markers import read_markers
+from bot.app.store import read_markers
 from bot.cli import main
 from emulators.server import RunningEmulator
 from emulators.zammad import ZammadEmulator

@@ -223,5 +223,5 @@ def test_a_timer_that_cannot_be_carried_out_holds_up_no_other(
     bot.clock.set(MONDAY_9 + timedelta(minutes=10))  # the reminder and the overdue timer are due
     bot.cycle()
     assert [n for n in bot.zammad.notes(1) if "no ha empezado" in n]
-    assert [t.name for t in bot.service.store.timers()] == ["reminder"]  # tried again later
+    assert [t.name for t in bot.service.store.timers.list()] == ["reminder"]  # tried again later
     assert "connection refused" in (bot.service.health.systems["zammad"].last_error or "")

@@ -29,7 +29,7 @@ def test_a_validation_tag_rechecks_a_blocked_request_over_zammad(bench: Workbenc
     bench.zammad.set_tags(1, [])  # not validated yet
     bench.person_tags(1, "deploy")
     bench.cycle()
-    [deployment] = bench.store.deployments()
+    [deployment] = bench.store.deployments.list()
     assert deployment.state is State.BLOCKED
     bench.person_tags(1, "customer-validated")
     bench.cycle()

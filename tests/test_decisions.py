@@ -15,8 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.app.run.service import Service
-from bot.app.store.database import Store, sqlite_url
-from bot.app.store.locks import DecisionLock, LockBusyError
+from bot.app.store import DecisionLock, LockBusyError, Store, sqlite_url
 from bot.domain.booking_link import BookingLinks
 from bot.domain.events import Origin
 from bot.domain.model import State
@@ -80,7 +79,7 @@ def test_two_processes_serving_booking_pages_book_the_last_slot_once(tmp_path: P
         for racer in racers:
             racer.join()
     assert sorted(answers) == [200, 409]
-    states = sorted(d.state for d in bot.service.store.deployments())
+    states = sorted(d.state for d in bot.service.store.deployments.list())
     assert states == [State.READY, State.SCHEDULED]
 
 
@@ -131,13 +130,13 @@ def test_a_cycle_that_cannot_get_the_lock_decides_nothing_and_says_so(tmp_path: 
     bot = two_customers(tmp_path, LINKS)
     bot.zammad.person_tags(1, "deploy")
     bot.service.lock.wait = 0.2
-    other = DecisionLock(bot.service.store.engine)
+    other = bot.service.store.decision_lock()
     with other:  # another process deciding
         result = bot.service.run_cycle()
     assert result.errors == ["cycle: another decision held the lock for more than 0.2 s"]
-    assert bot.service.store.deployments() == [] and bot.service.totals["cycles"] == 0
+    assert bot.service.store.deployments.list() == [] and bot.service.totals["cycles"] == 0
     bot.cycle()
-    assert bot.service.store.open_deployment_of_ticket(1) is not None
+    assert bot.service.store.deployments.open_with_ticket(1) is not None
 
 
 def test_a_booking_decided_while_a_cycle_reads_its_checks_keeps_to_its_own_markers(
@@ -146,16 +145,16 @@ def test_a_booking_decided_while_a_cycle_reads_its_checks_keeps_to_its_own_marke
     bot = two_customers(tmp_path, LINKS)
     bot.zammad.person_tags(11, "deploy")
     bot.cycle()
-    caib = bot.service.store.open_deployment_of_ticket(11)
+    caib = bot.service.store.deployments.open_with_ticket(11)
     assert caib is not None
     orders = bot.service.orders
     cycle = bot.service.committer.caused_by({"tag:2:deploy-done": "acted"})  # the cycle's order
     other = threading.Thread(target=lambda: orders.recheck(caib, Origin("booking", "x")))
     other.start()
     other.join(timeout=10)
-    assert bot.service.store.seen_value("tag:2:deploy-done") is None
+    assert bot.service.store.markers.get("tag:2:deploy-done") is None
     cycle.settle()
-    assert bot.service.store.seen_value("tag:2:deploy-done") == "acted"  # the cycle's, at its end
+    assert bot.service.store.markers.get("tag:2:deploy-done") == "acted"  # the cycle's, at its end
 
 
 def test_a_booking_answers_at_once_while_the_cycle_sends_emails_to_a_slow_server(
@@ -180,7 +179,7 @@ def test_a_booking_answers_at_once_while_the_cycle_sends_emails_to_a_slow_server
         cycle.join(timeout=30)
         bot.service.drain_outbox()
     assert answer.status_code == 200 and waited < 1.0, (answer.status_code, waited)
-    trail = bot.service.store.audit_trail("CAIB-2026-0001")
+    trail = bot.service.store.audit.trail("CAIB-2026-0001")
     assert [e.new_state for e in trail].count("scheduled") == 1  # decided once
     received = Counter(str(r.message["Message-ID"]).split("@")[0] for r in sink.received)
     assert received == Counter(f"<{deployment}.{kind}.0"
@@ -233,6 +232,6 @@ def test_a_booking_answers_at_once_while_the_cycle_reads_a_slow_gitlab(
         waited = time.monotonic() - asked
         cycle.join(timeout=30)
     assert answer.status_code == 200 and waited < 1.0, (answer.status_code, waited)
-    trail = bot.service.store.audit_trail("DIBA-2026-0001")
+    trail = bot.service.store.audit.trail("DIBA-2026-0001")
     assert [e.new_state for e in trail].count("scheduled") == 1
     assert bot.service.last_cycle is not None and bot.service.last_cycle.errors == []

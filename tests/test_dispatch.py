@@ -16,7 +16,7 @@ import pytest
 from bot.app.orders.requesting import Opened
 from bot.app.outbox.executors import Channels, execute
 from bot.app.outside.health import SYSTEMS, HealthBook
-from bot.app.store import codec
+from bot.app.store import Change, codec
 from bot.domain import commands, routing
 from bot.domain.commands import PARSERS, Command, RawCommand
 from bot.domain.effects import (
@@ -265,8 +265,17 @@ def test_a_timer_nobody_knows_is_not_taken_for_a_delay(tmp_path: Path) -> None:
     bot = diba(tmp_path)
     running = make_deployment(state=State.IN_PROGRESS, actual_start=bot.clock())
     snooze = ScheduleTimer("k", cast(Any, "snooze"), bot.clock())
-    bot.service.store.commit(running, [snooze], now=bot.clock(), source="cli", actor="test",
-                             event="seed", old_state=None)  # fmt: skip
+    bot.service.store.commit(
+        Change(
+            deployment=running,
+            effects=[snooze],
+            now=bot.clock(),
+            source="cli",
+            actor="test",
+            event="seed",
+            old_state=None,
+        )
+    )
     assert bot.service.fire_timers() == 0
     assert bot.deployment().state is State.IN_PROGRESS
 

@@ -34,7 +34,7 @@ def test_control_characters_in_a_title_do_not_block_the_deployment(bench: Workbe
     bench.zammad.tickets[1]["title"] = "Bell\x07 vertical\x0b tab and nul\x00 end"
     deployment_id = book_first_proposal(bench)
     assert bench.deployment(deployment_id).state is State.SCHEDULED
-    assert bench.store.pending() == []
+    assert bench.store.outbox.pending() == []
     [row] = log_rows(bench)
     assert "Bell vertical tab and nul end" in str(row["tickets"])
     assert [p.suffix for p in (bench.out / "calendar").iterdir()] == [".ics"]
@@ -53,9 +53,9 @@ def test_a_permanently_failing_effect_holds_up_no_other_channel(
     assert f"{deployment_id}.schedule.0" in sent and f"{deployment_id}.invitation.0" in sent
     assert [p.suffix for p in (bench.out / "calendar").iterdir()] == [".ics"]
     assert "deploy-scheduled" in bench.zammad.tags[1]
-    [failed] = [i for i in bench.store.outbox_items(deployment_id) if i.status == "failed"]
+    [failed] = [i for i in bench.store.outbox.items(deployment_id) if i.status == "failed"]
     assert "can never be written" in (failed.last_error or "")
-    assert bench.store.pending() == []
+    assert bench.store.outbox.pending() == []
     alerts = [n for n in bench.notes(1) if "Atención" in n["body"]]
     assert len(alerts) == 1
     bench.clock.advance(timedelta(hours=3))

@@ -53,7 +53,7 @@ def test_a_deployment_hook_rechecks_a_blocked_request_within_a_second(bench: Wor
     deployments, project["deployments"] = project["deployments"], []  # not in TEST yet
     bench.person_tags(1, "deploy")
     bench.cycle()
-    [blocked] = bench.store.deployments()
+    [blocked] = bench.store.deployments.list()
     assert blocked.state is State.BLOCKED
     project["deployments"] = deployments  # the pipeline deploys it to TEST
     woken: list[bool] = []
@@ -128,7 +128,7 @@ def test_a_release_hook_rechecks_a_blocked_request_within_a_second(bench: Workbe
     releases, project["releases"] = project["releases"], project["releases"][:-1]  # not yet
     bench.person_tags(1, "deploy")
     bench.cycle()
-    [blocked] = bench.store.deployments()
+    [blocked] = bench.store.deployments.list()
     assert blocked.state is State.BLOCKED
     project["releases"] = releases  # 3.2.11 is published
     event = gitlab_body("webhook_release.json")
@@ -261,7 +261,7 @@ def test_doctor_checks_each_projects_hook_and_a_delivery_since_the_daemon_starte
         assert before[-1].startswith("✗ GitLab hook deliveries: the daemon has not started")
         client = gitlab_client(bench.config.gitlab)
         setup_gitlab(bench.config, client, apply=True, secret=SECRET.decode())
-        bench.store.remember(DAEMON_STARTED, bench.clock().isoformat())
+        bench.store.markers.remember(DAEMON_STARTED, bench.clock().isoformat())
         waiting = lines()
         assert all(line.startswith("✓ GitLab hook on ") for line in waiting[:-1]), waiting
         assert len(waiting) == 5  # the four component projects, then the deliveries

@@ -47,7 +47,7 @@ def test_the_demo_keeps_its_log_and_its_event_at_google(
 def scheduled(bench: Workbench) -> str:
     bench.person_tags(1, "deploy")
     bench.cycle()
-    deployment = bench.store.deployments()[0]
+    deployment = bench.store.deployments.list()[0]
     first = deployment.proposals[0].astimezone(bench.config.provider.tz)
     bench.clock.advance(timedelta(minutes=20))
     bench.person_notes(1, f"/deploy schedule {first:%Y-%m-%d %H:%M}")

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from bot.app.orders.committer import StaleRead
-from bot.app.store.locks import LockBusyError
+from bot.app.store import LockBusyError
 from bot.domain.booking_link import BookingLinks
 from bot.domain.events import DoneRequested, Origin
 from bot.domain.model import State
@@ -87,7 +87,7 @@ def book_during_cycle(bot: InProcess, waiting: threading.Event, token: str) -> t
 
 def scheduled(bot: InProcess, deployment_id: str) -> int:
     """How many times the deployment was booked (its audit trail's entries into scheduled)."""
-    trail = bot.service.store.audit_trail(deployment_id)
+    trail = bot.service.store.audit.trail(deployment_id)
     return sum(1 for e in trail if e.new_state == "scheduled" != e.old_state)
 
 
@@ -103,7 +103,7 @@ def test_a_booking_answers_at_once_while_the_cycle_waits_on_a_zammad_answering_i
     status, waited = book_during_cycle(bot, waiting, link_of(bot, 1))
     assert status == 200 and waited < AT_ONCE, (status, waited)
     assert scheduled(bot, "DIBA-2026-0001") == 1
-    caib = bot.service.store.open_deployment_of_ticket(11)
+    caib = bot.service.store.deployments.open_with_ticket(11)
     assert caib is not None and caib.state is State.READY
     # CAIB's request was decided after the booking, on the slots held then (one at a time).
     assert datetime.fromisoformat(SLOT) not in caib.proposals, caib.proposals
@@ -168,11 +168,11 @@ def test_a_decision_on_a_read_a_booking_made_stale_is_decided_again_not_committe
         booked.set()
         cycle.join(timeout=30)
     assert answer.status_code == 200
-    deployment = bot.service.store.open_deployment_of_ticket(1)
+    deployment = bot.service.store.deployments.open_with_ticket(1)
     assert deployment is not None and deployment.state is State.SCHEDULED
     assert deployment.planned_start == datetime.fromisoformat(SLOT)
     assert scheduled(bot, deployment.id) == 1
-    events = [e.event for e in bot.service.store.audit_trail(deployment.id)]
+    events = [e.event for e in bot.service.store.audit.trail(deployment.id)]
     assert (
         events.index("deploy-schedule") < len(events) - 1
     )  # the recheck came after, on the booking
@@ -184,12 +184,12 @@ def test_a_commit_over_a_deployment_changed_since_it_was_read_is_refused(tmp_pat
     read = bot.deployment()
     committer = bot.service.committer
     committer.handle(read, DoneRequested(Origin("cli", "Marta"), None, "tested"))  # another's
-    trail = bot.service.store.audit_trail(read.id)
+    trail = bot.service.store.audit.trail(read.id)
     with pytest.raises(StaleRead) as stale:
         committer.handle(read, DoneRequested(Origin("cli", "Jordi"), None, "tested"))
     assert isinstance(stale.value, LockBusyError)  # like a lock not got: taken again later
     assert stale.value.current == bot.deployment() and stale.value.current.revision > read.revision
-    assert bot.service.store.audit_trail(read.id) == trail  # nothing committed
+    assert bot.service.store.audit.trail(read.id) == trail  # nothing committed
     with pytest.raises(StaleRead):  # nor a deployment never stored, under a taken number
         committer.handle(replace(read, revision=0), DoneRequested(Origin("cli", "J"), None, ""))
 
@@ -232,7 +232,7 @@ def test_a_booking_decided_on_slots_taken_before_its_commit_is_decided_again_on_
         bot.zammad.person_tags(ticket_id, "deploy")
     bot.cycle()
     orders, store = bot.service.orders, bot.service.store
-    diba, caib = (store.open_deployment_of_ticket(t) for t in (1, 11))
+    diba, caib = (store.deployments.open_with_ticket(t) for t in (1, 11))
     assert diba is not None and caib is not None
     start = datetime.fromisoformat(SLOT)
     seen: list[set[str]] = []
@@ -246,5 +246,5 @@ def test_a_booking_decided_on_slots_taken_before_its_commit_is_decided_again_on_
     after = orders.book(caib, Origin("booking", "caib"), start, caib_report, admit=meanwhile)
     assert seen == [set(), {diba.id}]  # decided again on the slots held at the commit
     assert after.state is not State.SCHEDULED and after.planned_start is None
-    assert store.deployment(diba.id).state is State.SCHEDULED  # type: ignore[union-attr]
+    assert store.deployments.get(diba.id).state is State.SCHEDULED  # type: ignore[union-attr]
     assert scheduled(bot, diba.id) == 1 and scheduled(bot, caib.id) == 0

@@ -64,7 +64,7 @@ def bot(
 
 
 def ready_of(bot: InProcess, customer: str) -> Deployment:
-    [found] = bot.service.store.deployments(customer=customer, states=[State.READY])
+    [found] = bot.service.store.deployments.list(customer=customer, states=[State.READY])
     return found
 
 
@@ -112,7 +112,7 @@ def test_a_booked_slot_changes_every_one_of_the_seven_answers(bot: InProcess) ->
     bot.zammad.person_notes(1, f"/deploy schedule {slot:%Y-%m-%d %H:%M} 4h")
     bot.cycle()
     assert ready_of(bot, "CAIB").state is State.READY
-    [diba] = bot.service.store.deployments(customer="DIBA")
+    [diba] = bot.service.store.deployments.list(customer="DIBA")
     assert diba.state is State.SCHEDULED and diba.planned_start == slot
     after = answers(bot, config, slot)
     assert not after.proposals and not after.page
@@ -158,7 +158,7 @@ def test_a_reply_choosing_an_option_taken_since_is_refused(bot: InProcess) -> No
         1, f"/deploy schedule {slot.astimezone(bot.config.provider.tz):%Y-%m-%d %H:%M}"
     )
     bot.cycle()
-    [diba] = bot.service.store.deployments(customer="DIBA", states=[State.SCHEDULED])
+    [diba] = bot.service.store.deployments.list(customer="DIBA", states=[State.SCHEDULED])
     bot.zammad.customer_replies(11, "Buenos días, la opción 1 nos va bien.")
     bot.cycle()
     note = bot.zammad.notes(11)[-1]

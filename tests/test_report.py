@@ -12,7 +12,7 @@ from typing import Any
 import openpyxl
 from click.testing import CliRunner, Result
 
-from bot.app.store.database import Store, sqlite_url
+from bot.app.store import Change, Store, sqlite_url
 from bot.cli import main
 from bot.domain.model import Deployment, State
 from bot.domain.report import ALL, build_report
@@ -41,13 +41,30 @@ DEPLOYMENTS = [
 def store_with(tmp_path: Path) -> Store:
     store = Store(sqlite_url(tmp_path / "state.sqlite"))
     for deployment in DEPLOYMENTS:
-        store.commit(deployment, [], now=deployment.actual_end or at("2026-12-01 10:00"),
-                     source="cli", actor="t", event="deploy-done",
-                     old_state=State.IN_PROGRESS)  # fmt: skip
+        store.commit(
+            Change(
+                deployment=deployment,
+                effects=[],
+                now=deployment.actual_end or at("2026-12-01 10:00"),
+                source="cli",
+                actor="t",
+                event="deploy-done",
+                old_state=State.IN_PROGRESS,
+            )
+        )
     refused = DEPLOYMENTS[2]
-    store.commit(refused, [], now=at("2026-11-17 08:00"), source="tag", actor="t",
-                 event="deploy-start", old_state=State.SCHEDULED,
-                 details={"refused": ["es fuera de la franja reservada"]})  # fmt: skip
+    store.commit(
+        Change(
+            deployment=refused,
+            effects=[],
+            now=at("2026-11-17 08:00"),
+            source="tag",
+            actor="t",
+            event="deploy-start",
+            old_state=State.SCHEDULED,
+            details={"refused": ["es fuera de la franja reservada"]},
+        )
+    )
     return store
 
 
@@ -55,7 +72,7 @@ def test_the_figures_of_a_month_and_of_everything(tmp_path: Path) -> None:
     store = store_with(tmp_path)
     tz = at("2026-11-02 09:00").tzinfo
     assert tz is not None
-    rows = build_report(store.deployments(), store.refused_starts(), tz=tz)
+    rows = build_report(store.deployments.list(), store.reports.refused_starts(), tz=tz)
     by_key = {(r.customer, r.month): r.figures for r in rows}
     november = by_key[("DIBA", "2026-11")]
     assert (november.deployments, november.completed, november.rolled_back) == (3, 2, 1)

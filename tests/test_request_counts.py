@@ -61,7 +61,7 @@ def test_two_tickets_tagged_deploy_cost_at_most_13_zammad_and_21_gitlab_requests
     # ticket even when the tag is absent, so nothing is removed blindly). README, Performance.
     assert len(bench.zammad.log) - zammad <= 13, bench.zammad.log[zammad:]
     assert not [r for r in bench.zammad.log[zammad:] if "/organizations/" in r.path]
-    [deployment] = bench.store.deployments()
+    [deployment] = bench.store.deployments.list()
     assert [t.id for t in deployment.tickets] == [1, 2]
 
 

@@ -39,7 +39,7 @@ def happy_path(bench: Workbench, cycle: Callable[[], None]) -> str:
     bench.person_tags(1, "deploy")
     bench.person_tags(2, "deploy")
     cycle()
-    [deployment] = bench.store.deployments()
+    [deployment] = bench.store.deployments.list()
     first = deployment.proposals[0]
     bench.clock.advance(timedelta(minutes=20))
     bench.person_notes(1, f"/deploy schedule {first.astimezone(tz):%Y-%m-%d %H:%M}")
@@ -94,9 +94,9 @@ def outcome(bench: Workbench, deployment_id: str, sent: Sent) -> dict[str, Any]:
         "emails_twice": [k for k, n in sent.count.items() if n > 1],
         "rows": [(r["deployment_id"], r["status"]) for r in rows],
         "ics": sorted(p.name for p in (bench.out / "calendar").iterdir()),
-        "audit": [e.event for e in bench.store.audit_trail(deployment_id)],
+        "audit": [e.event for e in bench.store.audit.trail(deployment_id)],
         "tags": {t: sorted(bench.zammad.tags[t]) for t in (1, 2)},
-        "pending": len(bench.store.pending()),
+        "pending": len(bench.store.outbox.pending()),
     }
 
 

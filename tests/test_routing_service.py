@@ -51,7 +51,7 @@ def test_help_is_answered_once_even_when_the_note_is_read_again(bot: InProcess) 
     ready(bot)
     note = bot.zammad.person_notes(1, "/deploy help")
     bot.cycle()
-    bot.service.store.forget(f"article:{note.id}")  # as if the poll read it again
+    bot.service.store.markers.forget(f"article:{note.id}")  # as if the poll read it again
     bot.zammad._touch(1)
     bot.cycle()
     helps = [n for n in bot.zammad.notes(1) if "Comandos de deploybot" in n]
@@ -67,7 +67,7 @@ def test_a_trigger_tag_without_deployment_is_explained_removed_and_audited(
     [note] = bot.zammad.notes(4)
     assert "este ticket no tiene ningún despliegue abierto" in note
     assert "deploy-start" not in bot.zammad.tag_lists[4]
-    [entry] = bot.service.store.audit_trail("ticket-4")
+    [entry] = bot.service.store.audit.trail("ticket-4")
     assert (entry.event, entry.actor) == ("stray-tags", "Marta Vidal")
 
 
@@ -78,7 +78,7 @@ def test_a_slot_tag_without_that_proposal_is_refused_and_removed(bot: InProcess)
     assert bot.deployment().state is State.READY
     assert any(f"no hay propuesta 7 para {deployment_id}" in n for n in bot.zammad.notes(1))
     assert "deploy-slot-7" not in bot.zammad.tag_lists[1]
-    assert [e.event for e in bot.service.store.audit_trail(deployment_id)][-1] == "slot-refused"
+    assert [e.event for e in bot.service.store.audit.trail(deployment_id)][-1] == "slot-refused"
 
 
 def test_a_slot_tag_schedules_its_proposal_and_books_everything(bot: InProcess) -> None:
@@ -110,7 +110,7 @@ def test_the_whole_procedure_sends_each_email_once(bot: InProcess) -> None:
     assert bot.mailer.kinds() == ["schedule", "invitation", "start", "end"]
     assert bot.logs.rows["DIBA"][deployment_id].status == "completed"
     assert "deployed" in bot.zammad.tag_lists[1] and "deployed" in bot.zammad.tag_lists[2]
-    assert bot.service.store.pending() == []
+    assert bot.service.store.outbox.pending() == []
 
 
 def test_a_rollback_note_and_its_tag_in_one_cycle_roll_back_once_without_complaint(
@@ -176,7 +176,7 @@ def test_an_unexpected_error_in_one_note_is_answered_once_and_the_cycle_goes_on(
     assert len(failed) == 1 and "a bug deploybot did not expect" in failed[0]
     assert bot.deployment().restarts == "the syncservers"
     assert bot.zammad.notes(4), "another ticket's tag was still answered"
-    assert "note-failed" in [e.event for e in bot.service.store.audit_trail(deployment_id)]
+    assert "note-failed" in [e.event for e in bot.service.store.audit.trail(deployment_id)]
 
 
 class Crash(BaseException):
@@ -211,7 +211,7 @@ def test_a_crash_right_after_a_command_is_committed_does_not_repeat_it(
     assert deployment.duration == first_duration + timedelta(minutes=30)
     assert deployment.delays == 1
     assert bot.mailer.kinds().count("delay") == 1
-    assert bot.service.store.pending() == []
+    assert bot.service.store.outbox.pending() == []
 
 
 def test_a_trigger_tag_added_again_before_the_next_poll_is_a_new_order(bot: InProcess) -> None:

@@ -45,7 +45,7 @@ def test_no_token_appears_in_any_output(tmp_path: Path, demo_scenario: dict[str,
     with zammad, gitlab:
         trial = make_trial(tmp_path / "trial", scenario, zammad, gitlab, clock, env=secrets)
         play_lifecycle(trial)
-        assert trial.store().deployments()[0].state.value == "completed"
+        assert trial.store().deployments.list()[0].state.value == "completed"
         gitlab.app.faults = Faults(error_rate=1.0, seed=1)  # every GitLab answer is a 5xx
         trial.person_tags(3, "deploy")
         trial.run_once()

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 import icalendar
 import pytest
 
+from bot.app.store import Change
 from bot.cli.demo import Workbench
 from bot.domain.model import ComponentVersion, State, note_texts
 from emulators.server import Faults
@@ -43,7 +44,7 @@ def requested(bench: Workbench) -> str:
     bench.person_tags(1, "deploy")
     bench.person_tags(2, "deploy")
     bench.cycle()
-    [deployment] = bench.store.deployments()
+    [deployment] = bench.store.deployments.list()
     return deployment.id
 
 
@@ -99,7 +100,7 @@ def test_the_whole_procedure_once(bench: Workbench, sink: SmtpSink) -> None:
     assert sorted(bench.zammad.tags[1]) == ["customer-validated", "deployed"]
     comments = [a for a in bench.zammad.ticket_articles(2) if not a["internal"]]
     assert any("Desplegat a producció" in a["body"] for a in comments)
-    trail = [(e.event, e.source, e.actor) for e in bench.store.audit_trail(deployment_id)]
+    trail = [(e.event, e.source, e.actor) for e in bench.store.audit.trail(deployment_id)]
     assert trail == [
         ("deploy", "tag", "Marta Vidal"),
         ("deploy-schedule", "note", "Marta Vidal"),
@@ -107,7 +108,7 @@ def test_the_whole_procedure_once(bench: Workbench, sink: SmtpSink) -> None:
         ("delay-timer", "timer", "deploybot"),
         ("deploy-done", "tag", "Marta Vidal"),
     ]
-    assert bench.store.pending() == []
+    assert bench.store.outbox.pending() == []
 
 
 def test_a_slot_tag_schedules_the_proposal(bench: Workbench) -> None:
@@ -207,7 +208,7 @@ def test_two_customers_in_parallel_and_the_partner_is_told(bench: Workbench) -> 
     bench.person_tags(2, "deploy")
     bench.person_tags(3, "deploy")
     bench.cycle()
-    by_customer = {d.customer: d for d in bench.store.deployments()}
+    by_customer = {d.customer: d for d in bench.store.deployments.list()}
     diba, cam = by_customer["DIBA"], by_customer["CAM"]
     assert (diba.state, cam.state) == (State.READY, State.READY)
     assert [t.number for t in cam.tickets] == ["7413010"]
@@ -229,7 +230,7 @@ def test_a_partner_exclusive_customer_gets_one_note_and_nothing_else(bench: Work
     bench.person_tags(5, "deploy")
     bench.cycle()
     bench.cycle()
-    assert bench.store.deployments() == []
+    assert bench.store.deployments.list() == []
     [note] = bench.notes(5)
     assert "deploybot no gestiona este despliegue" in note["body"]
     assert "Sur Sistemas" in note["body"]
@@ -289,7 +290,7 @@ def test_zammad_down_retries_with_backoff_and_loses_nothing(bench: Workbench) ->
     bench.zammad.faults = Faults()
     bench.clock.advance(timedelta(hours=2))
     bench.cycle()
-    assert bench.store.pending() == []
+    assert bench.store.outbox.pending() == []
     assert len(bench.notes(1)) > before
 
 
@@ -304,7 +305,7 @@ def test_an_effect_that_keeps_failing_alerts_the_operator(bench: Workbench) -> N
     for _ in range(6):
         bench.clock.advance(timedelta(hours=2))
         bench.cycle()
-    [item] = [i for i in bench.store.pending() if i.deployment_id == deployment_id][:1]
+    [item] = [i for i in bench.store.outbox.pending() if i.deployment_id == deployment_id][:1]
     assert item.attempts >= 5 and "not a valid .xlsx workbook" in (item.last_error or "")
     alerts = [n for n in bench.notes(1) if "Atención" in n["body"]]
     assert len(alerts) == 1
@@ -357,7 +358,7 @@ def test_a_failing_effect_does_not_hold_up_other_deployments(bench: Workbench) -
     for ticket in (1, 2, 3):
         bench.person_tags(ticket, "deploy")
     bench.cycle()
-    by_customer = {d.customer: d for d in bench.store.deployments()}
+    by_customer = {d.customer: d for d in bench.store.deployments.list()}
     tz = bench.config.provider.tz
     for ticket, customer in ((1, "DIBA"), (3, "CAM")):
         slot = by_customer[customer].proposals[0].astimezone(tz)
@@ -371,7 +372,7 @@ def test_a_failing_effect_does_not_hold_up_other_deployments(bench: Workbench) -
     )
     # DIBA's log row waits (retried with backoff); its other channels do not wait behind it.
     assert any(p.name.startswith("DIBA") for p in (bench.out / "mail").iterdir())
-    waiting = [i for i in bench.store.pending() if i.deployment_id.startswith("DIBA")]
+    waiting = [i for i in bench.store.outbox.pending() if i.deployment_id.startswith("DIBA")]
     assert [type(i.effect).__name__ for i in waiting] == ["UpsertLogRow"]
 
 
@@ -380,12 +381,21 @@ def test_rollback_target_is_what_deploybot_deployed_last(bench: Workbench) -> No
         id="DIBA-2026-0000", state=State.COMPLETED, tickets=(),
         components=(ComponentVersion("addon-diba", "3.2.9", "3.2.8"),),
     )  # fmt: skip
-    bench.store.commit(earlier, [], now=bench.clock(), source="cli", actor="test",
-                       event="seed", old_state=None)  # fmt: skip
+    bench.store.commit(
+        Change(
+            deployment=earlier,
+            effects=[],
+            now=bench.clock(),
+            source="cli",
+            actor="test",
+            event="seed",
+            old_state=None,
+        )
+    )
     bench.person_tags(1, "deploy")
     bench.person_tags(2, "deploy")
     bench.cycle()
-    [new] = [d for d in bench.store.deployments() if d.is_open]
+    [new] = [d for d in bench.store.deployments.list() if d.is_open]
     assert {c.name: c.rollback_version for c in new.components} == {
         "addon-diba": "3.2.9",
         "iam-sync": "3.2.0",
@@ -405,7 +415,7 @@ def test_a_request_made_while_gitlab_was_down_is_rechecked_when_it_answers(
     bench.clock.advance(timedelta(minutes=5))
     bench.cycle()
     assert bench.deployment(deployment_id).state is State.READY
-    trail = bench.store.audit_trail(deployment_id)
+    trail = bench.store.audit.trail(deployment_id)
     assert [(e.event, e.source, e.new_state) for e in trail] == [
         ("deploy", "tag", "blocked"),
         ("deploy", "gitlab", "ready"),

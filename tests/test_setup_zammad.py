@@ -129,7 +129,7 @@ def test_the_procedure_names_the_missing_tags_before_setup_and_works_after(
     with workbench(config, strict_scenario, tmp_path / "out") as bench:
         bench.person_tags(1, "deploy")
         bench.cycle()
-        [pending] = [i for i in bench.store.pending() if i.last_error]
+        [pending] = [i for i in bench.store.outbox.pending() if i.last_error]
         assert "Zammad refused to add the tag 'deploy-ready'" in str(pending.last_error)
         assert "deploybot setup zammad --apply" in str(pending.last_error)
         path = config_file(tmp_path, bench.service.config.zammad.url or "")
@@ -138,7 +138,7 @@ def test_the_procedure_names_the_missing_tags_before_setup_and_works_after(
         bench.clock.advance(timedelta(hours=1))  # past the retry backoff
         bench.cycle()
         assert "deploy-ready" in bench.zammad.tags[1]
-        assert [i for i in bench.store.pending()] == []
+        assert [i for i in bench.store.outbox.pending()] == []
 
 
 def test_setup_creates_every_tag_the_configuration_names() -> None:

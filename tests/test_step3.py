@@ -146,7 +146,7 @@ def test_a_console_still_on_the_old_version_holds_done_until_forced(
     assert "deploy-done" not in bot.zammad.tag_lists[2]
     finish(bot, "/deploy done force: the customer confirmed the console by phone")
     assert bot.deployment().state is State.COMPLETED
-    audit = bot.service.store.audit_trail(bot.deployment().id)
+    audit = bot.service.store.audit.trail(bot.deployment().id)
     forced = [e for e in audit if e.event == "deploy-done" and e.details.get("force")]
     assert forced[-1].details["force"] == "the customer confirmed the console by phone"
     assert "la consola" not in end_email(bot)  # only what passed is said to the customer
@@ -249,7 +249,7 @@ def test_an_alertmanager_that_is_down_is_reported_and_wedges_nothing(
     assert "no se ha podido leer la monitorización" in note
     finish(bot)
     assert bot.deployment().state is State.COMPLETED
-    assert bot.service.store.pending() == []
+    assert bot.service.store.outbox.pending() == []
 
 
 def test_a_check_naming_a_component_the_customer_lacks_is_a_configuration_error() -> None:
@@ -347,7 +347,7 @@ def test_a_trickling_check_and_alertmanager_end_at_their_deadline_and_hold_no_on
         assert not cycle.is_alive(), "the cycle still waits on a trickling answer"
     finally:
         endpoint.shutdown()
-    assert bot.service.store.open_deployment_of_ticket(1).state is State.IN_PROGRESS  # type: ignore[union-attr]
+    assert bot.service.store.deployments.open_with_ticket(1).state is State.IN_PROGRESS  # type: ignore[union-attr]
     [held] = [n for n in all_notes(bot) if "no se cierra todavía" in n]
     assert "la consola: no ha respondido en 2 s" in held
     assert "no se ha podido leer la monitorización (Alertmanager no responde" in held
@@ -371,7 +371,7 @@ def test_a_booking_that_cannot_get_the_lock_in_time_asks_to_try_again_in_its_lan
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "10"
     assert "Estamos atendiendo otra reserva en este momento" in answer.text
     assert LOCK_WAIT_SECONDS <= waited < LOCK_WAIT_SECONDS + 2
-    assert bot.service.store.open_deployment_of_ticket(11).state is State.READY  # type: ignore[union-attr]
+    assert bot.service.store.deployments.open_with_ticket(11).state is State.READY  # type: ignore[union-attr]
 
 
 def test_health_and_metrics_answer_while_a_decision_holds_the_lock(tmp_path: Path) -> None:
@@ -462,7 +462,7 @@ def test_a_long_list_of_alerts_is_summarised_in_notes_and_counted_in_the_audit(
     assert "Alert9" in checklist and "Alert10" not in checklist
     assert "… y 11.990 alertas más (la lista, en la auditoría)" in checklist
     assert len(checklist) < 5_000
-    [entry] = [e for e in bot.service.store.audit_trail(bot.deployment().id)
+    [entry] = [e for e in bot.service.store.audit.trail(bot.deployment().id)
                if e.event == "deploy-start"]  # fmt: skip
     summary: Any = entry.details["step3"]
     assert summary["firing_count"] == 12_000 and len(summary["firing"]) == 1_000

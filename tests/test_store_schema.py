@@ -15,8 +15,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bot.app.outbox.runner import dead_claims, instance_identity
+from bot.app.store import Change, Store, sqlite_url
 from bot.app.store import schema as store_module
-from bot.app.store.database import Store, sqlite_url
 from bot.app.store.schema import SCHEMA_VERSION
 from bot.domain.effects import PostNote
 from bot.domain.model import (
@@ -48,7 +48,7 @@ def test_a_start_after_a_kill_during_schema_creation_finishes_the_schema(tmp_pat
         assert store.migrate() == SCHEMA_VERSION
         names = set(sa.inspect(store.engine).get_table_names())
         assert names == set(store_module.metadata.tables)
-        assert store.next_deployment_id("DIBA", 2026) == "DIBA-2026-0001"
+        assert store.deployments.next_id("DIBA", 2026) == "DIBA-2026-0001"
 
 
 def test_a_newer_schema_is_refused_with_a_clear_message(tmp_path: Path) -> None:
@@ -82,43 +82,86 @@ def test_an_upgrade_from_schema_1_records_what_each_customer_runs(tmp_path: Path
         components=(ComponentVersion("addon-diba", "3.2.12", "3.2.11"),),
     )
     for deployment in (old, new):
-        store.commit(deployment, [], now=at("2026-12-01 10:00"), source="cli", actor="t",
-                     event="deploy-done", old_state=State.IN_PROGRESS)  # fmt: skip
+        store.commit(
+            Change(
+                deployment=deployment,
+                effects=[],
+                now=at("2026-12-01 10:00"),
+                source="cli",
+                actor="t",
+                event="deploy-done",
+                old_state=State.IN_PROGRESS,
+            )
+        )
     # As a schema-1 database holds it: no table of deployed versions, version 1.
     with store.engine.begin() as connection:
         connection.execute(sa.text("DROP TABLE deployed_versions"))
         connection.execute(sa.text("UPDATE schema_version SET version = 1"))
     upgraded = Store(url)
     assert upgraded.migrate() == 3  # 1 → 2 → 3
-    assert upgraded.deployed_versions("DIBA") == {"addon-diba": "3.2.12", "iam-sync": "3.2.1"}
+    assert upgraded.reports.deployed_versions("DIBA") == {
+        "addon-diba": "3.2.12",
+        "iam-sync": "3.2.1",
+    }
 
 
 def test_completing_a_deployment_records_its_versions_in_the_same_commit(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'state.sqlite'}")
     running = make_deployment(state=State.IN_PROGRESS)
-    store.commit(running, [], now=at("2026-12-01 10:00"), source="cli", actor="t",
-                 event="deploy-start", old_state=State.SCHEDULED)  # fmt: skip
-    assert store.deployed_versions("DIBA") == {}
+    store.commit(
+        Change(
+            deployment=running,
+            effects=[],
+            now=at("2026-12-01 10:00"),
+            source="cli",
+            actor="t",
+            event="deploy-start",
+            old_state=State.SCHEDULED,
+        )
+    )
+    assert store.reports.deployed_versions("DIBA") == {}
     done = dataclasses.replace(running, state=State.COMPLETED)
-    store.commit(done, [], now=at("2026-12-01 10:20"), source="cli", actor="t",
-                 event="deploy-done", old_state=State.IN_PROGRESS)  # fmt: skip
-    assert store.deployed_versions("DIBA") == {"addon-diba": "3.2.11", "iam-sync": "3.2.1"}
+    store.commit(
+        Change(
+            deployment=done,
+            effects=[],
+            now=at("2026-12-01 10:20"),
+            source="cli",
+            actor="t",
+            event="deploy-done",
+            old_state=State.IN_PROGRESS,
+        )
+    )
+    assert store.reports.deployed_versions("DIBA") == {"addon-diba": "3.2.11", "iam-sync": "3.2.1"}
 
 
 def test_an_effect_is_claimed_by_one_instance_until_its_lease_ends(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'state.sqlite'}")
     deployment = make_deployment()
     note = PostNote("DIBA-2026-0007/1/0", 1, "<p>hello</p>")
-    store.commit(deployment, [note], now=at("2026-12-01 09:00"), source="cli", actor="t",
-                 event="deploy", old_state=None)  # fmt: skip
-    [item] = store.pending()
+    store.commit(
+        Change(
+            deployment=deployment,
+            effects=[note],
+            now=at("2026-12-01 09:00"),
+            source="cli",
+            actor="t",
+            event="deploy",
+            old_state=None,
+        )
+    )
+    [item] = store.outbox.pending()
     now, lease = at("2026-12-01 09:00"), timedelta(minutes=5)
-    assert store.claim(item.id, "a", now, lease) == "first"  # nobody tried it: no look-up
-    assert store.claim(item.id, "b", now + timedelta(minutes=1), lease) is None
-    assert store.claim(item.id, "a", now + timedelta(minutes=1), lease) == "again"  # renewed
-    assert store.claim(item.id, "b", now + timedelta(minutes=7), lease) == "again"  # a's lapsed
-    store.mark_done(item.id, now + timedelta(minutes=7))
-    assert not store.claim(item.id, "a", now + timedelta(minutes=20), lease)  # done: not pending
+    assert store.outbox.claim(item.id, "a", now, lease) == "first"  # nobody tried it: no look-up
+    assert store.outbox.claim(item.id, "b", now + timedelta(minutes=1), lease) is None
+    assert store.outbox.claim(item.id, "a", now + timedelta(minutes=1), lease) == "again"  # renewed
+    assert (
+        store.outbox.claim(item.id, "b", now + timedelta(minutes=7), lease) == "again"
+    )  # a's lapsed
+    store.outbox.mark_done(item.id, now + timedelta(minutes=7))
+    assert not store.outbox.claim(
+        item.id, "a", now + timedelta(minutes=20), lease
+    )  # done: not pending
 
 
 def test_a_schema_2_outbox_gets_its_claim_columns(tmp_path: Path) -> None:
@@ -138,9 +181,18 @@ def test_two_instances_on_one_host_never_share_a_claim(tmp_path: Path) -> None:
     and carried the same email out again."""
     store = Store(f"sqlite:///{tmp_path / 'state.sqlite'}")
     note = PostNote("DIBA-2026-0007/1/0", 1, "<p>hello</p>")
-    store.commit(make_deployment(), [note], now=at("2026-12-01 09:00"), source="cli",
-                 actor="t", event="deploy", old_state=None)  # fmt: skip
-    [item] = store.pending()
+    store.commit(
+        Change(
+            deployment=make_deployment(),
+            effects=[note],
+            now=at("2026-12-01 09:00"),
+            source="cli",
+            actor="t",
+            event="deploy",
+            old_state=None,
+        )
+    )
+    [item] = store.outbox.pending()
     first = instance_identity()
     assert first == instance_identity()  # one per process start
     script = "from bot.app.outbox.runner import instance_identity; print(instance_identity())"
@@ -148,8 +200,8 @@ def test_two_instances_on_one_host_never_share_a_claim(tmp_path: Path) -> None:
                             check=True).stdout.strip()  # fmt: skip
     assert first != second and first.split("/")[0] == second.split("/")[0]  # one host
     now, lease = at("2026-12-01 09:00"), timedelta(minutes=5)
-    assert store.claim(item.id, first, now, lease)
-    assert not store.claim(item.id, second, now + timedelta(seconds=1), lease)
+    assert store.outbox.claim(item.id, first, now, lease)
+    assert not store.outbox.claim(item.id, second, now + timedelta(seconds=1), lease)
 
 
 def test_the_claims_of_a_stopped_process_of_this_host_are_taken_back_at_once(
@@ -157,9 +209,18 @@ def test_the_claims_of_a_stopped_process_of_this_host_are_taken_back_at_once(
 ) -> None:
     store = Store(f"sqlite:///{tmp_path / 'state.sqlite'}")
     note = PostNote("DIBA-2026-0007/1/0", 1, "<p>hello</p>")
-    store.commit(make_deployment(), [note], now=at("2026-12-01 09:00"), source="cli",
-                 actor="t", event="deploy", old_state=None)  # fmt: skip
-    [item] = store.pending()
+    store.commit(
+        Change(
+            deployment=make_deployment(),
+            effects=[note],
+            now=at("2026-12-01 09:00"),
+            source="cli",
+            actor="t",
+            event="deploy",
+            old_state=None,
+        )
+    )
+    [item] = store.outbox.pending()
     stopped = subprocess.Popen([sys.executable, "-c", "pass"])
     stopped.wait()
     host = socket.gethostname()[:60]
@@ -167,10 +228,13 @@ def test_the_claims_of_a_stopped_process_of_this_host_are_taken_back_at_once(
     other_host = f"elsewhere.example/{stopped.pid}/0000"
     assert dead_claims([dead, alive, other_host]) == [dead]
     now, lease = at("2026-12-01 09:00"), timedelta(minutes=5)
-    assert store.claim(item.id, dead, now, lease) == "first"
-    assert store.release_claims(dead_claims(store.claim_owners())) == 1
-    assert store.claim_owners() == []  # taken back once, not at every start
+    assert store.outbox.claim(item.id, dead, now, lease) == "first"
+    assert store.outbox.release_claims(dead_claims(store.outbox.claim_owners())) == 1
+    assert store.outbox.claim_owners() == []  # taken back once, not at every start
     # The stopped instance may have carried it out: whoever takes it looks first.
-    assert store.claim(item.id, instance_identity(), now + timedelta(seconds=1), lease) == "again"
+    assert (
+        store.outbox.claim(item.id, instance_identity(), now + timedelta(seconds=1), lease)
+        == "again"
+    )
     # The process's own claims it takes back by being the same owner (a restarted service).
-    assert store.claim(item.id, instance_identity(), now + timedelta(seconds=2), lease)
+    assert store.outbox.claim(item.id, instance_identity(), now + timedelta(seconds=2), lease)

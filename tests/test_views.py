@@ -145,7 +145,7 @@ def test_a_slot_a_customer_chose_shows_held_until_the_team_accepts(tmp_path: Pat
     with workbench(config, load_scenario(SCENARIO), tmp_path / "out", booking=True) as bench:
         bench.person_tags(1, "deploy")
         bench.cycle()
-        [deployment] = bench.store.deployments()
+        [deployment] = bench.store.deployments.list()
         links = bench.service.links
         assert links is not None
         token = links.token(claim_for(deployment, bench.clock(), 7))

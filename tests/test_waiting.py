@@ -57,7 +57,7 @@ def bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcess]:
 
 def choose_first(bot: InProcess) -> str:
     """DIBA's customer chooses its first slot through the link, 65 minutes after START."""
-    [diba] = bot.service.store.deployments(customer="DIBA", states=[State.READY])
+    [diba] = bot.service.store.deployments.list(customer="DIBA", states=[State.READY])
     bot.clock.advance(timedelta(minutes=65))
     token = LINKS.token(claim_for(diba, bot.clock(), 7))
     desk = BookingDesk(bot.service, LINKS, after=lambda: None)
@@ -126,10 +126,10 @@ def test_a_choice_left_waiting_is_recalled_then_lapses_with_a_fresh_link(bot: In
     assert "lun 30 nov 09:00" in reminder and "`deploy-accept`" in reminder
     bot.clock.now = at_madrid("2026-11-30 11:04")  # 2 working days: Monday 11:05
     bot.cycle()
-    assert bot.service.store.deployment(deployment_id).chosen is not None  # type: ignore[union-attr]
+    assert bot.service.store.deployments.get(deployment_id).chosen is not None  # type: ignore[union-attr]
     bot.clock.now = at_madrid("2026-11-30 11:06")
     bot.cycle()
-    lapsed = bot.service.store.deployment(deployment_id)
+    lapsed = bot.service.store.deployments.get(deployment_id)
     assert lapsed is not None and lapsed.state is State.READY and lapsed.chosen is None
     assert any("ha caducado sin aceptarse" in note for note in bot.zammad.notes(1))
     comment = public_comments(bot, 1)[-1]

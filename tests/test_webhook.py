@@ -117,11 +117,11 @@ def test_a_gitlab_outage_is_one_line_per_cycle_and_the_outbox_still_drains(
     bench.gitlab.faults = Faults(error_rate=1.0, seed=3)
     bench.person_tags(4, "deploy-start")
     bench.service.poll_zammad()  # the answer is committed, not carried out yet
-    assert bench.store.pending()
+    assert bench.store.outbox.pending()
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="deploybot"):
         bench.service.run_cycle(zammad=False, timers=False)
-    assert bench.store.pending() == []
+    assert bench.store.outbox.pending() == []
     outage = [r for r in caplog.records if "poll=gitlab" in r.getMessage()]
     assert len(outage) == 1 and outage[0].exc_info is None
     assert bench.service.health.failing() == ["gitlab"]

@@ -20,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.app.store.database import Store, sqlite_url
+from bot.app.store import Store, sqlite_url
 from bot.cli.demo import DEMO_START, ManualClock
 from bot.resources import example_config_path
 from emulators.gitlab import GitLabEmulator
@@ -93,7 +93,7 @@ class Trial:
                 quiet = 0
                 continue
             quiet += 1
-            if quiet >= 2 and not self.store().pending():
+            if quiet >= 2 and not self.store().outbox.pending():
                 return
         raise AssertionError(f"the trial did not settle: {self.outputs[-1:]}")
 
@@ -153,7 +153,7 @@ def play_lifecycle(trial: Trial, *, kill_probability: float = 0.0) -> None:
     trial.person_tags(1, "deploy")
     trial.person_tags(2, "deploy")
     trial.settle(kill_probability=kill_probability)
-    [deployment] = trial.store().deployments()
+    [deployment] = trial.store().deployments.list()
     first = deployment.proposals[0]
     trial.clock.advance(timedelta(minutes=20))
     trial.person_notes(1, f"/deploy schedule {first.astimezone(DEMO_START.tzinfo):%Y-%m-%d %H:%M}")
@@ -196,8 +196,8 @@ def artifacts_of(trial: Trial) -> Artifacts:
         log_rows=rows,
         events=events,
         tags={i: tuple(sorted(trial.zammad.tags[i])) for i in sorted(trial.zammad.tags)},
-        states=tuple((d.id, d.state.value) for d in store.deployments()),
-        pending=len(store.pending()),
+        states=tuple((d.id, d.state.value) for d in store.deployments.list()),
+        pending=len(store.outbox.pending()),
     )
 
 

@@ -22,7 +22,7 @@ import yaml
 
 from bot.app.run.service import Service
 from bot.app.run.wiring import build_service, deployment_log
-from bot.app.store.database import Store, sqlite_url
+from bot.app.store import Store, sqlite_url
 from bot.app.web.booking_desk import BookingDesk
 from bot.app.web.booking_pages import BookingPages
 from bot.app.web.server import serve
@@ -108,7 +108,7 @@ class Workbench:
 
     def deployment(self, deployment_id: str) -> Deployment:
         """A deployment from the store."""
-        found = self.store.deployment(deployment_id)
+        found = self.store.deployments.get(deployment_id)
         assert found is not None, deployment_id
         return found
 
@@ -248,14 +248,14 @@ def run_demo(
         bench.person_tags(1, "deploy")
         bench.person_tags(2, "deploy")
         bench.cycle()
-        deployment = bench.store.deployments()[0]
+        deployment = bench.store.deployments.list()[0]
         first = deployment.proposals[0].astimezone(tz)
         step(f"{deployment.id} is {deployment.state.value}; first proposal {first:%d/%m/%Y %H:%M}")
 
         bench.clock.advance(timedelta(minutes=20))
         link = _agree_the_slot(bench, first, step)
 
-        timers = {t.name: t.due_at for t in bench.store.timers()}
+        timers = {t.name: t.due_at for t in bench.store.timers.list()}
         if "reminder" in timers:
             bench.clock.set(timers["reminder"])
             step("The working day before: the reminder re-checks the prerequisites")

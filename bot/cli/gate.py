@@ -23,7 +23,7 @@ def gate_command(
     """The change gate: exit 0 while a deployment of the project at that version is in
     progress for the environment; otherwise say why and which one is next (exit 1)."""
     from bot.app.run.wiring import state_url
-    from bot.app.store.database import Store
+    from bot.app.store import Store
     from bot.app.web.gate import answer
 
     config = load(config_path)

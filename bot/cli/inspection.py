@@ -38,7 +38,7 @@ from bot.domain.texts import say
 from bot.domain.waiting import choice_waiting
 
 if TYPE_CHECKING:
-    from bot.app.store.database import OutboxItem, Store, Timer
+    from bot.app.store import OutboxItem, Store, Timer
     from integrations.gitlab import GitLabClient
     from integrations.zammad import ZammadClient
 
@@ -153,16 +153,16 @@ def status(
     store = _store(config)
     customer = find_customer(config, customer_name).name if customer_name else None
     if show_all:
-        deployments = store.deployments(customer=customer, newest=limit)
-        counts = store.count_by_state(customer)
+        deployments = store.deployments.list(customer=customer, newest=limit)
+        counts = store.reports.count_by_state(customer)
         if not as_json:
             by_state = ", ".join(f"{s.value} {n}" for s, n in counts.items())
             click.echo(f"{say(config.provider.language, 'cli_by_state')}: {by_state}")
     else:
-        deployments = store.deployments(customer=customer, states=OPEN_STATES)
+        deployments = store.deployments.list(customer=customer, states=OPEN_STATES)
     ids = {d.id for d in deployments} if customer else None
-    timers = [t for t in store.timers() if ids is None or t.deployment_id in ids]
-    pending = [i for i in store.pending() if ids is None or i.deployment_id in ids]
+    timers = [t for t in store.timers.list() if ids is None or t.deployment_id in ids]
+    pending = [i for i in store.outbox.pending() if ids is None or i.deployment_id in ids]
     if as_json:
         click.echo(
             json.dumps(_status_json(deployments, timers, pending), ensure_ascii=False, indent=2)
@@ -179,7 +179,7 @@ def _state_store(path: Path) -> Store:
     (a typo must not serve an empty calendar)."""
     import sqlite3
 
-    from bot.app.store.database import Store
+    from bot.app.store import Store
 
     if not path.is_file():
         fail(f"--state {path}: no such file (the daemon's state.sqlite, or a demo's)")
@@ -196,8 +196,7 @@ def _state_store(path: Path) -> Store:
 
 
 def _store(config: Config) -> Store:
-    from bot.app.store.database import Store
-    from bot.app.store.locations import state_url
+    from bot.app.store import Store, state_url
 
     return Store(state_url(config))
 
@@ -286,7 +285,7 @@ def show(deployment_id: str, config_path: Path | None) -> None:
     """One deployment: its details, its history (audit trail) and its effects."""
     config = load(config_path)
     store = _store(config)
-    deployment = store.deployment(deployment_id.upper())
+    deployment = store.deployments.get(deployment_id.upper())
     if deployment is None:
         fail(say(config.provider.language, "cli_no_deployment", id=deployment_id), code=1)
     tz = config.provider.tz
@@ -300,7 +299,7 @@ def show(deployment_id: str, config_path: Path | None) -> None:
     for key, text in _details(deployment, config, local):
         click.echo(f"  {say(language, f'cli_show_{key}'):<12}{text}")
     click.echo(say(language, "cli_show_history"))
-    for entry in store.audit_trail(deployment.id):
+    for entry in store.audit.trail(deployment.id):
         change = f"{entry.old_state or '-'} -> {entry.new_state}"
         click.echo(
             f"  {local(entry.at)}  {entry.event:<16} {change:<26} {entry.source}/{entry.actor}"
@@ -309,7 +308,7 @@ def show(deployment_id: str, config_path: Path | None) -> None:
             click.echo(f"      {say(language, 'cli_show_step3')}: {name}: {outcome}")
     _show_step3(store, deployment.id)
     click.echo(say(language, "cli_show_effects"))
-    for item in store.outbox_items(deployment.id):
+    for item in store.outbox.items(deployment.id):
         error = f" — {item.last_error}" if item.last_error else ""
         click.echo(f"  [{item.status}] {describe(item.effect, language)}{error}")
 
@@ -350,9 +349,8 @@ def _details(
 
 def _show_step3(store: Store, deployment_id: str) -> None:
     """Step 3 carried out: each job's state and link, then the progress lines."""
-    from bot.app.orders.jobs import JobRuns
 
-    run = JobRuns(store).load(deployment_id)
+    run = store.runs.load(deployment_id)
     if run is None:
         return
     click.echo(f"Step 3 ({run.mode}, {run.phase}{': ' + run.held if run.held else ''}):")
@@ -383,7 +381,7 @@ def serve_views(
     The token is read from the variable named by server.token_env (default
     DEPLOYBOT_PAGES_TOKEN). A booking is acted on as the daemon would: same store, outbox, rules.
     """
-    from bot.app.store.database import sqlite_url
+    from bot.app.store import sqlite_url
     from bot.app.web.views import ViewsApp
     from bot.app.web.webhook import serve
     from integrations.secrets import MissingSecretError, read_secret

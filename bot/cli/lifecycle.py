@@ -144,7 +144,7 @@ def run(once: bool, now_text: str | None, config_path: Path | None) -> None:
 
 
 def _deployment(terminal: Terminal, deployment_id: str) -> Deployment:
-    found = terminal.store.deployment(deployment_id.upper())
+    found = terminal.store.deployments.get(deployment_id.upper())
     if found is None:
         fail(say(terminal.config.provider.language, "cli_no_deployment", id=deployment_id), code=1)
     return found
@@ -155,7 +155,7 @@ def _finish(terminal: Terminal, deployment: Deployment) -> None:
     its reasons."""
     done, failed = terminal.drain()
     click.echo(f"{deployment.id}: {deployment.state.value} ({done} effects done, {failed} failed)")
-    last = terminal.store.audit_trail(deployment.id)[-1]
+    last = terminal.store.audit.trail(deployment.id)[-1]
     refused = last.details.get("refused")
     if refused:
         click.echo("  nothing changed:")

@@ -87,7 +87,7 @@ def held_bookings(config: Config, *, rules_only: bool = False) -> tuple[Booking,
     """The slots the store holds (booked, running, chosen and waiting for the team), as the
     proposals, the booking page and the reply reader see them; none with ``rules_only`` or
     when there is no state yet (a read-only command creates no database)."""
-    from bot.app.store.locations import sqlite_file, state_url
+    from bot.app.store import sqlite_file, state_url
 
     if rules_only:
         return ()
@@ -97,7 +97,7 @@ def held_bookings(config: Config, *, rules_only: bool = False) -> tuple[Booking,
         return ()
     from bot.app.store.database import Store  # only when there is a state to read
 
-    return Store(url).held_bookings()
+    return Store(url).deployments.held()
 
 
 def rules_only_option(function: Any) -> Any:

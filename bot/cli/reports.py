@@ -12,8 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from bot.app.store.database import Store
-from bot.app.store.locations import state_url
+from bot.app.store import Store, state_url
 from bot.app.web.report_files import (
     column_titles,
     report_html,
@@ -94,8 +93,13 @@ def checked_report(
 def read_report(config: Config, asked: ReportAsked) -> list[ReportRow]:
     """The report's rows, from the deployments and refused starts in the store."""
     store = Store(state_url(config))
-    return build_report(store.deployments(customer=asked.customer), store.refused_starts(),
-                        tz=config.provider.tz, start=asked.start, end=asked.end)  # fmt: skip
+    return build_report(
+        store.deployments.list(customer=asked.customer),
+        store.reports.refused_starts(),
+        tz=config.provider.tz,
+        start=asked.start,
+        end=asked.end,
+    )
 
 
 def write_report(config: Config, asked: ReportAsked, rows: Sequence[ReportRow]) -> None:

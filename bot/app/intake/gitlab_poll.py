@@ -51,9 +51,9 @@ class GitLabPoll:
         without the decision lock; the announcements and re-checks are decided under it.
         """
         now = self.committer.clock()
-        since_text = self.store.seen_value("gitlab:since")
+        since_text = self.store.markers.get("gitlab:since")
         if since_text is None:
-            self.store.remember("gitlab:since", now.isoformat())
+            self.store.markers.remember("gitlab:since", now.isoformat())
             return 0  # first run: only releases from now on are news
         since = datetime.fromisoformat(since_text)
         if not full_poll_due(self.config.gitlab, since, now):
@@ -62,7 +62,7 @@ class GitLabPoll:
             return self._announce_since(reads, since, set(changed)) + self._recheck_blocked()
         announced = self._announce_since(reads, since)
         announced += self._recheck_blocked()
-        self.store.remember("gitlab:since", now.isoformat())
+        self.store.markers.remember("gitlab:since", now.isoformat())
         return announced
 
     def _announce_since(
@@ -94,7 +94,7 @@ class GitLabPoll:
         self, reads: ZammadReads, customer: Customer, name: str, project: str, tag: str
     ) -> int:
         count = 0
-        pending = self.store.deployments(customer=customer.name, states=list(PENDING))
+        pending = self.store.deployments.list(customer=customer.name, states=list(PENDING))
         pending_ids = {t.id for d in pending[-1:] for t in d.tickets}
         for reference in self.gitlab.ticket_references(project, tag):
             ticket = reads.ticket_by_number(reference)
@@ -111,7 +111,7 @@ class GitLabPoll:
     def _recheck_blocked(self) -> int:
         """Re-check blocked deployments whose last report lacked GitLab's answers."""
         count = 0
-        for deployment in self.store.deployments(states=[State.BLOCKED]):
+        for deployment in self.store.deployments.list(states=[State.BLOCKED]):
             if deployment.awaiting_gitlab:
                 self.orders.carry_out(RecheckDeployment(deployment.id, Origin("gitlab", "gitlab")))
                 count += 1

@@ -188,7 +188,7 @@ class ZammadActing:
             raise
         except Exception as error:
             self._unexpected(caused, error, reads)
-            self.store.remember_many(caused.markers)
+            self.store.markers.remember_many(caused.markers)
             return Acted(0)
 
     def _carry_out(
@@ -205,9 +205,9 @@ class ZammadActing:
         """The ticket's new trigger tags as orders, each with the tags it answers: one order per
         tag, or one reply for them all (``touched``: the deployment a note's command just
         ended, when the ticket has no open one left)."""
-        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
+        deployment = self.store.deployments.open_with_ticket(item.ticket.id)
         if deployment is None and touched is not None:
-            deployment = self.store.deployment(touched)
+            deployment = self.store.deployments.get(touched)
         added = item.trigger_tags(self.config)
         routed = route_tags(item.seen, added, deployment, self.config, self.committer.renderer)
         ticket_id = item.ticket.id
@@ -218,7 +218,7 @@ class ZammadActing:
 
     def _answer(self, item: ChangedTicket, reply: ReplySeen) -> Acted:
         """Tell the team what a customer's reply to the proposals asks for (never book it)."""
-        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
+        deployment = self.store.deployments.open_with_ticket(item.ticket.id)
         answer = answer_reply(item.ticket.id, reply, deployment, self.config,
                               self.committer.renderer, now=self.committer.clock(),
                               bookings=self.orders.requests.bookings())  # fmt: skip
@@ -232,7 +232,7 @@ class ZammadActing:
         added = item.assertion_tags(config)
         if not added:
             return 0
-        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
+        deployment = self.store.deployments.open_with_ticket(item.ticket.id)
         requested = item.tagged(config.zammad.tags.request) is not None
         routed = route_assertions(item.seen, added, deployment, config, requested=requested)
         return self._carry_out(routed, Caused.tagged(item.ticket.id, added), item.ticket,
@@ -242,11 +242,11 @@ class ZammadActing:
         """Carry out a note's commands, each once even across a crash (its marker is committed
         with it)."""
         count, touched = 0, None
-        deployment = self.store.open_deployment_of_ticket(item.ticket.id)
+        deployment = self.store.deployments.open_with_ticket(item.ticket.id)
         routed_note = route_note(item.seen, note, deployment, self.config, self.committer.renderer)
         for index, routed in enumerate(routed_note):
             marker = f"article:{note.article_id}:{index}"
-            if self.store.seen_value(marker) is not None:
+            if self.store.markers.get(marker) is not None:
                 continue  # carried out before a crash: never twice
             caused = Caused(item.ticket.id, note_cause(note.article_id), note_marker=marker)
             count += self._carry_out([routed], caused, item.ticket, reads).count
@@ -268,7 +268,7 @@ class ZammadActing:
         """Tell the ticket that its note or tag was not processed, and why."""
         ticket_id = ticket.id
         log.exception("ticket=%s cause=%s unexpected error", ticket.number, cause)
-        deployment = self.store.open_deployment_of_ticket(ticket_id)
+        deployment = self.store.deployments.open_with_ticket(ticket_id)
         scope = deployment.id if deployment else ticket_scope(ticket_id)
         text = f"{type(error).__name__}: {error}"
         origin = Origin("tag" if tag else "note", "deploybot", ticket_id)

@@ -78,7 +78,7 @@ class ZammadPoll:
         notes are history. A ticket Zammad fails to answer for is read again next cycle.
         """
         found = sorted(self.reads.find_tickets_with_tags(self._watched_tags()), key=lambda t: t.id)
-        known = self.store.seen_values([_stamp_key(t.id) for t in found])
+        known = self.store.markers.get_many([_stamp_key(t.id) for t in found])
         stamped = [(t, _stamp(t)) for t in found]
         moved = [
             (t, stamp) for t, stamp in stamped if known.get(_stamp_key(t.id)) != stamp or not stamp
@@ -115,18 +115,18 @@ class ZammadPoll:
         """A ticket first seen without an order: its notes are history, its stamp is known."""
         markers = {f"article:{article_id}": "history" for article_id in summary.article_ids}
         markers[_stamp_key(summary.id)] = stamp
-        self.store.remember_many(markers)
+        self.store.markers.remember_many(markers)
 
     def _read(self, ticket_id: int, stamp: str, *, first_sight: bool) -> ChangedTicket:
         ticket = self.reads.ticket(ticket_id)
         articles = self.reads.articles(ticket_id)
-        seen = self.store.seen_values([f"article:{a.id}" for a in articles])
+        seen = self.store.markers.get_many([f"article:{a.id}" for a in articles])
         fresh = [a for a in articles if f"article:{a.id}" not in seen]
         if first_sight:
             # Commands written before deploybot watched the ticket are history, not orders; a
             # ticket read rather than searched (``_asking``) that carries no trigger tag then
             # yields nothing at all (and its tag history is not read).
-            self.store.remember_many({f"article:{a.id}": "history" for a in fresh})
+            self.store.markers.remember_many({f"article:{a.id}": "history" for a in fresh})
             fresh = []
         commands = self.reads.commands(ticket_id)
         notes = tuple(
@@ -158,10 +158,10 @@ class ZammadPoll:
         tags = self.config.zammad.tags
         for tag in [*tags.triggers, *tags.assertions]:
             key = self.tag_marker(ticket.id, tag)
-            acted = self.store.seen_value(key)
+            acted = self.store.markers.get(key)
             if tag not in present:
                 if acted is not None:
-                    self.store.forget(key)
+                    self.store.markers.forget(key)
                 continue
             addition = self._addition(ticket, tag)
             if acted is None or _later(addition.at, acted):
@@ -179,7 +179,7 @@ class ZammadPoll:
 
     def note_done(self, article_id: int) -> None:
         """Remember that a note's commands were carried out."""
-        self.store.remember(f"article:{article_id}", "done")
+        self.store.markers.remember(f"article:{article_id}", "done")
 
     @staticmethod
     def tag_marker(ticket_id: int, tag: str) -> str:
@@ -188,7 +188,7 @@ class ZammadPoll:
 
     def acted_on(self, ticket_id: int, added: TagAdded) -> None:
         """Remember which addition of the tag deploybot acted on (until it is gone)."""
-        self.store.remember(self.tag_marker(ticket_id, added.tag), acted_value(added))
+        self.store.markers.remember(self.tag_marker(ticket_id, added.tag), acted_value(added))
 
     def handled(self, changed: ChangedTicket) -> None:
         """Remember the ticket as read: its notes done, its tags acted on, its stamp (one
@@ -197,7 +197,7 @@ class ZammadPoll:
         markers = {f"article:{article_id}": "done" for article_id in changed.fresh_article_ids}
         markers |= {self.tag_marker(ticket_id, a.tag): acted_value(a) for a in changed.added}
         markers[_stamp_key(ticket_id)] = changed.stamp
-        self.store.remember_many(markers)
+        self.store.markers.remember_many(markers)
 
 
 def _stamp_key(ticket_id: int) -> str:

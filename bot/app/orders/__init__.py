@@ -9,7 +9,7 @@ from bot.app import face
 if TYPE_CHECKING:
     from bot.app.orders.committer import TRIES, Committer, Slots, StaleRead, Withheld
     from bot.app.orders.gather import DeploymentRequest, FactGatherer
-    from bot.app.orders.jobs import JobRuns, JobsRunner, jobs_runner
+    from bot.app.orders.jobs import JobsRunner, jobs_runner
     from bot.app.orders.orders import Given, Orders
     from bot.app.orders.requesting import Requests
 
@@ -19,7 +19,6 @@ __all__ = [
     "DeploymentRequest",
     "FactGatherer",
     "Given",
-    "JobRuns",
     "JobsRunner",
     "Orders",
     "Requests",
@@ -34,7 +33,7 @@ __getattr__ = face(
     {
         "committer": ("TRIES", "Committer", "Slots", "StaleRead", "Withheld"),
         "gather": ("DeploymentRequest", "FactGatherer"),
-        "jobs": ("JobRuns", "JobsRunner", "jobs_runner"),
+        "jobs": ("JobsRunner", "jobs_runner"),
         "orders": ("Given", "Orders"),
         "requesting": ("Requests",),
     },

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.app.store import DecisionLock, LockBusyError, Store
+from bot.app.store import Change, DecisionLock, LockBusyError, Store
 from bot.config.models import Config
 from bot.domain.calendar.rules import Booking
 from bot.domain.events import EVENT_NAMES, Event
@@ -79,7 +79,7 @@ class Committer:
     ) -> None:
         self.config = config
         #: Held per decision, while it re-reads the store, decides and commits.
-        self.lock = lock or DecisionLock(store.engine)
+        self.lock = lock or store.decision_lock()
         self.store = store
         self.renderer = renderer
         self.clock = clock
@@ -102,7 +102,7 @@ class Committer:
     def settle(self) -> None:
         """Record the markers no commit took: the cause's orders were carried out and
         committed nothing (not called when they failed: their cause is then not handled)."""
-        self.store.remember_many(self._take_markers())
+        self.store.markers.remember_many(self._take_markers())
 
     @contextlib.contextmanager
     def withholding(self, *, everything: bool = False) -> Iterator[None]:
@@ -141,12 +141,14 @@ class Committer:
         before the commit, it is built and decided again on them (the last time holding the
         lock throughout, so that it ends)."""
         for _ in range(TRIES - 1):
-            held = self.store.held_bookings()
+            held = self.store.deployments.held()
             new = self._commit(deployment, event_of(held), details, held=held)
             if new is not None:
                 return new
         with self.lock.holding():
-            new = self._commit(deployment, event_of(self.store.held_bookings()), details, held=None)
+            new = self._commit(
+                deployment, event_of(self.store.deployments.held()), details, held=None
+            )
         assert new is not None
         return new
 
@@ -170,14 +172,24 @@ class Committer:
         if outcome.refusal:
             details["refused"] = list(outcome.refusal)
         with self.lock.holding():
-            stored = self.store.deployment(read.id)
+            stored = self.store.deployments.get(read.id)
             if (stored.revision if stored is not None else 0) != read.revision:
                 raise StaleRead(read, stored)  # one not yet stored is read at revision 0
-            if held is not None and self.store.held_bookings() != held:
+            if held is not None and self.store.deployments.held() != held:
                 return None
-            self.store.commit(new, outcome.effects, now=now, source=event.origin.source,
-                              actor=event.origin.actor, event=name, old_state=read.state,
-                              details=details, seen_markers=self._take_markers())  # fmt: skip
+            self.store.commit(
+                Change(
+                    deployment=new,
+                    effects=outcome.effects,
+                    now=now,
+                    source=event.origin.source,
+                    actor=event.origin.actor,
+                    event=name,
+                    old_state=read.state,
+                    details=details,
+                    seen_markers=self._take_markers(),
+                )
+            )
         changed = f"{read.state.value}->{new.state.value}"
         origin = event.origin
         log.info("event=%s deployment=%s state=%s source=%s actor=%s effects=%d", name, new.id,
@@ -192,14 +204,16 @@ class Committer:
         ``settles``: the answer is what its cause asked for (so the cause is marked handled);
         an interim answer (still waiting on GitLab) leaves the cause pending.
         """
-        self.store.record_reply(
-            reply.scope,
-            reply.effects,
-            now=self.clock(),
-            source=reply.origin.source,
-            actor=reply.origin.actor,
-            event=reply.event,
-            details={"lines": list(reply.details)},
-            seen_markers=self._take_markers() if settles else None,
+        self.store.commit(
+            Change(
+                scope=reply.scope,
+                effects=reply.effects,
+                now=self.clock(),
+                source=reply.origin.source,
+                actor=reply.origin.actor,
+                event=reply.event,
+                details={"lines": list(reply.details)},
+                seen_markers=self._take_markers() if settles else None,
+            )
         )
         self.observer(f"{reply.scope}: {reply.event} {'; '.join(reply.details)}".rstrip())

@@ -10,18 +10,15 @@ effect.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, replace
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
-from bot.app.outside import JobsPort
-from bot.app.store import Store, step3_runs
+from bot.app.outside.ports import JobsPort
+from bot.app.store import Store
 from bot.config.models import Config, Customer
 from bot.domain import step3_jobs as jobs
 from bot.domain.effects import OutboxEffect, PostNote
@@ -29,7 +26,7 @@ from bot.domain.events import Origin
 from bot.domain.lifecycle import RUNNING
 from bot.domain.model import Deployment, State
 from bot.domain.step3 import Flight
-from bot.domain.step3_jobs import Run, StepRun, Target
+from bot.domain.step3_jobs import Run, StepRun
 from integrations.gitlab_jobs import Job
 
 if TYPE_CHECKING:
@@ -42,44 +39,6 @@ log = logging.getLogger("deploybot")
 TURN = 8
 FlightOf = Callable[[Customer, Deployment], Flight | None]
 Close = Callable[[Deployment], object]
-
-
-class JobRuns:
-    """The runs in the store, saved with their effects in one transaction."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def load(self, deployment_id: str) -> Run | None:
-        """The deployment's run, or None before step 3 started."""
-        with self.store.engine.connect() as connection:
-            data = connection.execute(
-                sa.select(step3_runs.c.data).where(step3_runs.c.deployment_id == deployment_id)
-            ).scalar_one_or_none()
-        return run_from_json(json.loads(data)) if data else None
-
-    def unfinished(self) -> list[str]:
-        """The deployments whose run has not finished."""
-        with self.store.engine.connect() as connection:
-            query = sa.select(step3_runs.c.deployment_id).where(step3_runs.c.finished.is_(False))
-            return list(connection.execute(query).scalars())
-
-    def save(self, run: Run, effects: Sequence[OutboxEffect], now: datetime) -> None:
-        """Save ``run`` and queue ``effects`` atomically (a crash leaves both or neither)."""
-        data = json.dumps(run_to_json(run), ensure_ascii=False)
-        with self.store.engine.begin() as connection:
-            values = {"data": data, "finished": run.phase == "finished", "updated_at": now}
-            updated = connection.execute(
-                step3_runs.update()
-                .where(step3_runs.c.deployment_id == run.deployment)
-                .values(**values)
-            )
-            if updated.rowcount == 0:
-                connection.execute(
-                    step3_runs.insert().values(deployment_id=run.deployment, **values)
-                )
-            for effect in effects:
-                self.store._enqueue(connection, run.deployment, effect, now)
 
 
 class JobsRunner:
@@ -95,14 +54,14 @@ class JobsRunner:
         self.clock = clock
         self.flight = flight
         self.close = close
-        self.runs = JobRuns(store)
+        self.runs = store.runs
         self.language = config.provider.language
 
     def advance_all(self) -> int:
         """One turn for each running deployment whose customer has ``step3``; how many moved."""
         moved = 0
-        running = self.store.deployments(states=list(RUNNING))
-        ended = [self.store.deployment(d) for d in self.runs.unfinished()]
+        running = self.store.deployments.list(states=list(RUNNING))
+        ended = [self.store.deployments.get(d) for d in self.runs.unfinished()]
         known = {d.id for d in running}
         for deployment in [*running, *(d for d in ended if d and d.id not in known)]:
             customer = self.config.customer(deployment.customer)
@@ -245,14 +204,14 @@ class JobsRunner:
         return progress_notes(run, before, self._ticket(run.deployment), self.language)
 
     def _ticket(self, deployment_id: str) -> int | None:
-        deployment = self.store.deployment(deployment_id)
+        deployment = self.store.deployments.get(deployment_id)
         return deployment.first_ticket_id if deployment else None
 
 
 def choose_on(config: Config, store: Store, order: JobsOrder, now: datetime) -> bool:
     """``/deploy retry`` or ``/deploy continue force:`` on the deployment's held run; whether
     it was held (the next turn carries the choice out)."""
-    runs = JobRuns(store)
+    runs = store.runs
     run = runs.load(order.deployment_id)
     if run is None or run.phase != "held":
         return False
@@ -261,7 +220,7 @@ def choose_on(config: Config, store: Store, order: JobsOrder, now: datetime) -> 
         run = jobs.retry(run, language)
     else:
         run = jobs.force(run, order.reason, language)
-    deployment = store.deployment(order.deployment_id)
+    deployment = store.deployments.get(order.deployment_id)
     ticket = deployment.first_ticket_id if deployment else None
     runs.save(run, progress_notes(run, before, ticket, language), now)
     return True
@@ -279,7 +238,7 @@ def jobs_runner(
         return orders.live.flight(customer, deployment, "after")
 
     def close(deployment: Deployment) -> object:
-        current = store.deployment(deployment.id) or deployment
+        current = store.deployments.get(deployment.id) or deployment
         return orders.done(current, Origin("gitlab", "deploybot"))
 
     return JobsRunner(config, store, port, clock=clock, flight=flight, close=close)
@@ -318,38 +277,3 @@ def _missing(run: Run, index: int, now: datetime, language: str) -> Run:
     held = jobs.observed(run, index, "failed", now, language)
     return replace(held, tail=(f"no job '{target.job}' in the newest pipeline of "
                                f"{target.project} {target.ref}",))  # fmt: skip
-
-
-# -- JSON -------------------------------------------------------------------------------------
-
-
-def run_to_json(run: Run) -> dict[str, Any]:
-    """A run as JSON-safe data (moments in ISO 8601, timeouts in seconds)."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.isoformat()
-        if isinstance(value, timedelta):
-            return value.total_seconds()
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        return value
-
-    data: dict[str, Any] = plain(asdict(run))
-    return data
-
-
-def run_from_json(data: dict[str, Any]) -> Run:
-    """The inverse of :func:`run_to_json`."""
-    steps = []
-    for item in data["steps"]:
-        target = dict(item["target"])
-        target["variables"] = tuple(tuple(pair) for pair in target["variables"])
-        target["timeout"] = timedelta(seconds=target["timeout"])
-        played = item.get("played_at")
-        moment = datetime.fromisoformat(played) if played else None
-        steps.append(StepRun(**{**item, "target": Target(**target), "played_at": moment}))
-    return Run(**{**data, "steps": tuple(steps), "lines": tuple(data["lines"]),
-                  "tail": tuple(data.get("tail", ()))})  # fmt: skip

@@ -181,7 +181,7 @@ class Orders:
         *,
         cause: str,
     ) -> Given:
-        deployment = self.store.deployment(routed.deployment_id)
+        deployment = self.store.deployments.get(routed.deployment_id)
         if deployment is None:
             return Given(0)
         if isinstance(routed, Transition):
@@ -291,13 +291,13 @@ class Orders:
             return
         key = f"waiting:{asked.cause}"
         if not facts.gitlab_unanswered:
-            self.store.forget(key)
+            self.store.markers.forget(key)
             return
         now, workflow = self.clock(), self.config.workflow
-        since_text = self.store.seen_value(key)
+        since_text = self.store.markers.get(key)
         since = datetime.fromisoformat(since_text) if since_text else now
         if since_text is None:
-            self.store.remember(key, now.isoformat())
+            self.store.markers.remember(key, now.isoformat())
         until = since + workflow.outage_retry_for
         if now >= until:
             return
@@ -383,7 +383,7 @@ class Orders:
     def _lapse(self, order: LapseChoice) -> Given:
         """A customer's choice lapses: the slots free now (its own choice freed) are offered
         afresh with a new link."""
-        deployment = self.store.deployment(order.deployment_id)
+        deployment = self.store.deployments.get(order.deployment_id)
         if deployment is None:
             return Given(0)
         return Given(1, self._offer_again(deployment, order))

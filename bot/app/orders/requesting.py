@@ -98,7 +98,7 @@ class Requests:
         now = self.clock()
         deployment = replace(
             new_deployment(
-                self.store.next_deployment_id(customer.name, now.year),
+                self.store.deployments.next_id(customer.name, now.year),
                 customer.name,
                 order.environment or customer.default_environment.name,
                 now,
@@ -126,7 +126,7 @@ class Requests:
     def bookings(self) -> tuple[Booking, ...]:
         """Every slot held (booked, or chosen by a customer and waiting for the team), for
         conflicts and proposals."""
-        return self.store.held_bookings()
+        return self.store.deployments.held()
 
     def _gatherer(self, reads: ZammadReads) -> FactGatherer:
         """The gatherer of ``reads`` (one per cycle's view of Zammad): a request's tickets are
@@ -137,7 +137,7 @@ class Requests:
 
     def deployed_versions(self, customer: str) -> dict[str, str]:
         """What deploybot last deployed of each component for the customer (rollback targets)."""
-        return self.store.deployed_versions(customer)
+        return self.store.reports.deployed_versions(customer)
 
     def match(self, tickets: Sequence[Ticket], reads: ZammadReads) -> CustomerMatch:
         """The customer the tagged tickets belong to, from their organizations: the one match
@@ -152,17 +152,17 @@ class Requests:
         customer's pending one, else a new one (None when there is no handled customer)."""
         customer = matched.customer
         for ticket in tickets:
-            existing = self.store.open_deployment_of_ticket(ticket.id)
+            existing = self.store.deployments.open_with_ticket(ticket.id)
             if existing is not None and (customer is None or existing.customer == customer.name):
                 return existing
         if customer is None or customer.managed_by == "partner_exclusive":
             return None
-        pending = self.store.deployments(customer=customer.name, states=list(PENDING))
+        pending = self.store.deployments.list(customer=customer.name, states=list(PENDING))
         if pending:
             return pending[-1]
         now = self.clock()
         return new_deployment(
-            self.store.next_deployment_id(customer.name, now.year),
+            self.store.deployments.next_id(customer.name, now.year),
             customer.name,
             customer.default_environment.name,
             now,

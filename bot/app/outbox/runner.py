@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.app.outbox.executors import Channels, execute, is_permanent
 from bot.app.outside import HealthBook
-from bot.app.store import OutboxItem, Store, backoff
+from bot.app.store import Deployments, OutboxItem, OutboxQueue, backoff
 from bot.config.models import Config
 from bot.domain.effects import OutboxEffect, channel_of, describe
 from bot.domain.rendering import Renderer
@@ -57,12 +57,14 @@ def dead_claims(owners: Iterable[str]) -> list[str]:
 
 
 class OutboxRunner:
-    """Executes pending effects against the channels."""
+    """Executes pending effects against the channels: the store's ``outbox`` queue, and its
+    ``deployments`` to address an alert about one."""
 
     def __init__(
         self,
         config: Config,
-        store: Store,
+        outbox: OutboxQueue,
+        deployments: Deployments,
         channels: Channels,
         renderer: Renderer,
         *,
@@ -73,7 +75,8 @@ class OutboxRunner:
         health: HealthBook,
     ) -> None:
         self.config = config
-        self.store = store
+        self.outbox = outbox
+        self.deployments = deployments
         self.channels = channels
         self.renderer = renderer
         self.clock = clock
@@ -105,10 +108,10 @@ class OutboxRunner:
         blocked: set[tuple[str, str]] = set()
         if not self._took_back:
             self._took_back = True
-            released = self.store.release_claims(dead_claims(self.store.claim_owners()))
+            released = self.outbox.release_claims(dead_claims(self.outbox.claim_owners()))
             if released:
                 log.info("took back %d effect(s) claimed by a stopped instance", released)
-        for item in self.store.pending():
+        for item in self.outbox.pending():
             if self.stopping.is_set() or (limit is not None and done >= limit):
                 break
             now = self.clock()
@@ -116,7 +119,7 @@ class OutboxRunner:
             if queue in blocked or item.next_attempt_at > now:
                 blocked.add(queue)  # keep this deployment's channel in order
                 continue
-            claim = self.store.claim(item.id, self.owner, now, CLAIM_LEASE)
+            claim = self.outbox.claim(item.id, self.owner, now, CLAIM_LEASE)
             if claim is None:
                 blocked.add(queue)  # another instance carries it out: never both at once
                 continue
@@ -129,7 +132,7 @@ class OutboxRunner:
                     blocked.add(queue)
                 continue
             self.health.succeeded(queue[1])
-            self.store.mark_done(item.id, now)
+            self.outbox.mark_done(item.id, now)
             done += 1
             self.observer(f"  done: {describe(item.effect)}")
         return done, failed
@@ -149,7 +152,7 @@ class OutboxRunner:
             text,
         )
         if permanent:
-            self.store.mark_given_up(item.id, text)
+            self.outbox.mark_given_up(item.id, text)
             if item.deployment_id != ALERTS:
                 self._alert(item.deployment_id, item.effect, attempts, text)
             return False
@@ -159,14 +162,14 @@ class OutboxRunner:
             and not item.alerted
             and item.deployment_id != ALERTS
         )
-        self.store.mark_failed(item.id, text, self.clock() + wait, alerted=alert)
+        self.outbox.mark_failed(item.id, text, self.clock() + wait, alerted=alert)
         if alert:
             self._alert(item.deployment_id, item.effect, attempts, text)
         return True
 
     def _alert(self, deployment_id: str, effect: OutboxEffect, attempts: int, error: str) -> None:
         """A note on the deployment's first ticket and an email to the support team."""
-        deployment = self.store.deployment(deployment_id)
+        deployment = self.deployments.get(deployment_id)
         self.reply(
             alert(deployment_id, deployment, effect, attempts, error, self.config, self.renderer)
         )

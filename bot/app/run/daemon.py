@@ -159,7 +159,7 @@ def run_daemon(service: Service, config: Config, secret: bytes | None = None) ->
     signal.signal(signal.SIGINT, stop)
     store, leadership = service.store, service.leadership
     # doctor asks whether a hook was delivered since then.
-    store.remember(DAEMON_STARTED, service.clock().isoformat())
+    store.markers.remember(DAEMON_STARTED, service.clock().isoformat())
     log.info(
         "daemon started: zammad every %ss, gitlab by %s (every project read every %ss)",
         config.zammad.poll_seconds,

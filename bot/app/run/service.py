@@ -29,9 +29,7 @@ from bot.app.outbox.runner import OutboxRunner
 from bot.app.outside.health import HealthBook, system_of
 from bot.app.outside.ports import GitLabPort, ZammadPort
 from bot.app.outside.zammad_reads import ZammadReads
-from bot.app.store.database import Store
-from bot.app.store.leadership import Leadership
-from bot.app.store.locks import DecisionLock, LockBusyError
+from bot.app.store import LockBusyError, Store
 from bot.config.models import Config
 from bot.domain.booking_link import BookingLinks
 from bot.domain.effects import timer_kind
@@ -85,7 +83,7 @@ class Service:
         self.stopping = threading.Event()
         #: Every decision's lock (a cycle's, a booking's), across processes (locks.py), taken
         #: per decision by the committer.
-        self.lock = DecisionLock(store.engine)
+        self.lock = store.decision_lock()
         self.committer = Committer(config, store, self.renderer, clock=clock,
                                    observer=lambda line: self.observer(line),
                                    lock=self.lock)  # fmt: skip
@@ -98,11 +96,12 @@ class Service:
             reads=self.reads,
             outside=self.lock.released,
         )
-        self.leadership = Leadership(store.engine)
+        self.leadership = store.leadership()
         self.health = HealthBook(clock)
         self.outbox = OutboxRunner(
             config,
-            store,
+            store.outbox,
+            store.deployments,
             channels,
             self.renderer,
             clock=clock,
@@ -147,8 +146,8 @@ class Service:
         for the next cycle and holds up no other timer.
         """
         fired = 0
-        for timer in self.store.due_timers(self.clock()):
-            deployment = self.store.deployment(timer.deployment_id)
+        for timer in self.store.timers.due(self.clock()):
+            deployment = self.store.deployments.get(timer.deployment_id)
             if deployment is None:
                 continue
             kind = timer_kind(timer.name)
@@ -177,7 +176,7 @@ class Service:
         ``/healthz`` (a delivery since the daemon started shows the hooks reach it)."""
         at = self.clock()
         self.last_hook_at = at
-        self.store.remember(HOOK_RECEIVED, at.isoformat())
+        self.store.markers.remember(HOOK_RECEIVED, at.isoformat())
 
     def nudge_gitlab(self, project: str) -> None:
         """GitLab said a project changed (a hook): its customers' pending requests are
@@ -199,7 +198,7 @@ class Service:
         }
         count = 0
         try:
-            for deployment in self.store.deployments(states=list(PENDING)):
+            for deployment in self.store.deployments.list(states=list(PENDING)):
                 if deployment.customer in customers:
                     order = RecheckDeployment(deployment.id, Origin("webhook", "gitlab"))
                     self.orders.carry_out(order)

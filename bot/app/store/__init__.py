@@ -7,18 +7,27 @@ from typing import TYPE_CHECKING
 from bot.app import face
 
 if TYPE_CHECKING:
-    from bot.app.store.database import OutboxItem, Store, Timer, backoff, sqlite_url
+    from bot.app.store.audit import AuditEntry
+    from bot.app.store.change import Change
+    from bot.app.store.database import Store, sqlite_url
+    from bot.app.store.deployments import Deployments
     from bot.app.store.leadership import Leadership
     from bot.app.store.locations import sqlite_file, state_url
     from bot.app.store.locks import DecisionLock, LockBusyError
     from bot.app.store.markers import read_markers
+    from bot.app.store.queue import OutboxItem, OutboxQueue, backoff
     from bot.app.store.schema import step3_runs
+    from bot.app.store.timers import Timer
 
 __all__ = [
+    "AuditEntry",
+    "Change",
     "DecisionLock",
+    "Deployments",
     "Leadership",
     "LockBusyError",
     "OutboxItem",
+    "OutboxQueue",
     "Store",
     "Timer",
     "backoff",
@@ -32,11 +41,16 @@ __all__ = [
 __getattr__ = face(
     __name__,
     {
-        "database": ("OutboxItem", "Store", "Timer", "backoff", "sqlite_url"),
+        "audit": ("AuditEntry",),
+        "change": ("Change",),
+        "database": ("Store", "sqlite_url"),
+        "deployments": ("Deployments",),
         "leadership": ("Leadership",),
         "locations": ("sqlite_file", "state_url"),
         "locks": ("DecisionLock", "LockBusyError"),
         "markers": ("read_markers",),
+        "queue": ("OutboxItem", "OutboxQueue", "backoff"),
         "schema": ("step3_runs",),
+        "timers": ("Timer",),
     },
 )

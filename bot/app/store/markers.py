@@ -12,19 +12,20 @@ from sqlalchemy.engine import Connection, Engine
 from bot.app.store.schema import seen
 
 
-class MarkerStore:
-    """The marker half of the store (``Store`` inherits it)."""
+class Markers:
+    """``store.markers``: what was already read or done, by key."""
 
-    engine: Engine
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
-    def seen_value(self, key: str) -> str | None:
+    def get(self, key: str) -> str | None:
         """A remembered marker (a ticket's ``updated_at``, a processed article)."""
         with self.engine.connect() as connection:
             return connection.execute(
                 sa.select(seen.c.value).where(seen.c.key == key)
             ).scalar_one_or_none()
 
-    def seen_values(self, keys: Sequence[str]) -> dict[str, str]:
+    def get_many(self, keys: Sequence[str]) -> dict[str, str]:
         """The remembered markers among ``keys``, in one query per 500 keys (a cycle's worth)."""
         found: dict[str, str] = {}
         with self.engine.connect() as connection:
@@ -55,6 +56,7 @@ class MarkerStore:
 
 
 def remember_marker(connection: Connection, key: str, value: str) -> None:
+    """Remember a marker inside the caller's transaction (idempotent)."""
     updated = connection.execute(seen.update().where(seen.c.key == key).values(value=value))
     if updated.rowcount == 0:
         connection.execute(seen.insert().values(key=key, value=value))

@@ -1,5 +1,6 @@
-"""The outbox as a queue (table ``outbox``): what is pending, claiming an effect for one
-process before carrying it out, and recording how it went. ``Store`` inherits it."""
+"""The outbox as a queue (table ``outbox``): effects queued inside ``Store.commit``'s
+transaction (:func:`enqueue`), what is pending, claiming an effect for one process before
+carrying it out, and recording how it went."""
 
 from __future__ import annotations
 
@@ -10,23 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-from bot.app.store.codec import effect_from_json
-from bot.app.store.schema import outbox
+from bot.app.store.codec import effect_from_json, effect_to_json
+from bot.app.store.schema import outbox, utc
 from bot.domain.effects import OutboxEffect
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    """SQLite drops the zone; every time goes in and comes out as UTC."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-_utc = utc
 
 
 @dataclass(frozen=True)
@@ -51,9 +40,10 @@ RELEASED = "released"
 
 
 class OutboxQueue:
-    """The outbox half of the store."""
+    """``store.outbox``: the effects waiting to be carried out, and how each went."""
 
-    engine: Engine
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     def _item(self, row: Any) -> OutboxItem:
         return OutboxItem(
@@ -63,7 +53,7 @@ class OutboxQueue:
             effect=effect_from_json(json.loads(row["payload"])),
             status=row["status"],
             attempts=row["attempts"],
-            next_attempt_at=_utc(row["next_attempt_at"]) or datetime.now(UTC),
+            next_attempt_at=utc(row["next_attempt_at"]) or datetime.now(UTC),
             last_error=row["last_error"],
             alerted=bool(row["alerted"]),
         )
@@ -80,7 +70,7 @@ class OutboxQueue:
         with self.engine.connect() as connection:
             return [self._item(row) for row in connection.execute(query).mappings()]
 
-    def outbox_items(self, deployment_id: str | None = None) -> list[OutboxItem]:
+    def items(self, deployment_id: str | None = None) -> list[OutboxItem]:
         """Every outbox item (of one deployment), in order."""
         query = sa.select(outbox).order_by(outbox.c.id)
         if deployment_id is not None:
@@ -99,9 +89,9 @@ class OutboxQueue:
         free = sa.or_(
             outbox.c.claimed_by.is_(None),
             outbox.c.claimed_by.in_([owner, RELEASED]),
-            outbox.c.claimed_until < _utc(now),
+            outbox.c.claimed_until < utc(now),
         )
-        values = {"claimed_by": owner, "claimed_until": _utc(now + lease)}
+        values = {"claimed_by": owner, "claimed_until": utc(now + lease)}
         pending = sa.and_(outbox.c.id == item_id, outbox.c.status == "pending")
         with self.engine.begin() as connection:
             if connection.execute(
@@ -147,7 +137,7 @@ class OutboxQueue:
             connection.execute(
                 outbox.update()
                 .where(outbox.c.id == item_id)
-                .values(status="done", done_at=_utc(now), last_error=None)
+                .values(status="done", done_at=utc(now), last_error=None)
             )
 
     def mark_failed(
@@ -161,7 +151,7 @@ class OutboxQueue:
             values: dict[str, Any] = {
                 "attempts": attempts + 1,
                 "last_error": error[:2000],
-                "next_attempt_at": _utc(next_attempt_at),
+                "next_attempt_at": utc(next_attempt_at),
             }
             if alerted:
                 values["alerted"] = True
@@ -177,7 +167,26 @@ class OutboxQueue:
                 .values(status="failed", last_error=error[:2000], attempts=outbox.c.attempts + 1)
             )
 
-    # -- timers -------------------------------------------------------------------------------
+
+def enqueue(connection: Connection, scope: str, effect: OutboxEffect, now: datetime) -> None:
+    """Queue ``effect`` under ``scope`` inside the caller's transaction, due at once; nothing
+    when the outbox already holds its key (a change recorded twice queues its effects once)."""
+    exists = connection.execute(sa.select(outbox.c.id).where(outbox.c.key == effect.key)).first()
+    if exists:
+        return
+    connection.execute(
+        outbox.insert().values(
+            deployment_id=scope,
+            key=effect.key,
+            kind=type(effect).__name__,
+            payload=json.dumps(effect_to_json(effect), ensure_ascii=False),
+            status="pending",
+            attempts=0,
+            next_attempt_at=utc(now),
+            alerted=False,
+            created_at=utc(now),
+        )
+    )
 
 
 def backoff(attempts: int, base_seconds: float, max_seconds: float) -> timedelta:

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
 SCHEMA_VERSION = 3
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """A time as the store's columns hold it: in UTC (SQLite drops the zone, so a time read
+    without one is UTC; every time goes in and comes out as UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
 
 metadata = sa.MetaData()
 

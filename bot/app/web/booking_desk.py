@@ -104,7 +104,7 @@ class BookingDesk:
         """What ``token`` stands for now (a customer whose self-service was turned off since
         the link was sent books nothing with it)."""
         claim = self.links.read(token)
-        deployment = self.store.deployment(claim.deployment_id) if claim else None
+        deployment = self.store.deployments.get(claim.deployment_id) if claim else None
         off = deployment is not None and self.customer(deployment).booking.self_service == "off"
         return Opened(standing(claim, deployment, self.clock(), off=off), deployment, claim)
 
@@ -162,7 +162,7 @@ class BookingDesk:
         deployment = opened.deployment
         if opened.standing != "open" or deployment is None:
             return Outcome("closed", opened)
-        if reasons := self._reasons(deployment, start, self.store.held_bookings()):
+        if reasons := self._reasons(deployment, start, self.store.deployments.held()):
             return Outcome("refused", opened, reasons)
 
         def admit(held: Slots) -> None:  # again at the commit, on the slots held then

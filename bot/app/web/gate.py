@@ -35,7 +35,7 @@ def gate_token(config: Config, environ: Mapping[str, str] | None = None) -> byte
 def answer(config: Config, store: Store, project: str, ref: str, environment: str,
            now: datetime) -> GateAnswer:  # fmt: skip
     """The gate's answer from the deployments in the store (running and booked ones)."""
-    deployments = store.deployments(states=[*RUNNING, State.SCHEDULED])
+    deployments = store.deployments.list(states=[*RUNNING, State.SCHEDULED])
     return decide(config, deployments, project, ref, environment, now)
 
 

@@ -161,19 +161,24 @@ class ViewsApp:
         customers = [c for c in self.config.customers if not wanted or c.name == wanted]
         start = datetime.combine(first, datetime.min.time(), tz) - timedelta(days=7)
         end = datetime.combine(shifted(first, 1), datetime.min.time(), tz) + timedelta(days=7)
-        booked = self.store.deployments_between(start, end, customer=wanted or None)
+        booked = self.store.deployments.between(start, end, customer=wanted or None)
         shown = [d for d in booked if not state or d.state.value == state]
         if not state:  # slots customers chose through their link, held for deploy-accept
-            ready = self.store.deployments(customer=wanted or None, states=[State.READY])
+            ready = self.store.deployments.list(customer=wanted or None, states=[State.READY])
             shown += [d for d in ready if d.chosen and start <= d.chosen.start < end]
-        soon = self.store.deployments_between(now, now + timedelta(days=14))
-        pending = self.store.deployments(customer=wanted or None, states=WAITING)
+        soon = self.store.deployments.between(now, now + timedelta(days=14))
+        pending = self.store.deployments.list(customer=wanted or None, states=WAITING)
         language = self.config.provider.language
         return self._page(
             "calendar",
             month=f"{month_names(language)[first.month - 1]} {first.year}",
             weeks=month_grid(
-                self.config, first, customers, shown, now=now, bookings=self.store.held_bookings()
+                self.config,
+                first,
+                customers,
+                shown,
+                now=now,
+                bookings=self.store.deployments.held(),
             ),
             weekdays=weekday_headers(language),
             upcoming=upcoming(self.config, [d for d in soon if d.is_open], now),
@@ -202,7 +207,7 @@ class ViewsApp:
         )
 
     def deployment(self, request: Request, deployment_id: str) -> Response:
-        found = self.store.deployment(deployment_id.upper())
+        found = self.store.deployments.get(deployment_id.upper())
         if found is None:
             raise NotFound(f"no deployment {deployment_id}")
         tz, language = self.config.provider.tz, self.config.provider.language
@@ -227,7 +232,7 @@ class ViewsApp:
                     "who": f"{e.source}/{e.actor}",
                     "change": f"{self._state(e.old_state)} → {self._state(e.new_state)}",
                 }
-                for e in self.store.audit_trail(found.id)
+                for e in self.store.audit.trail(found.id)
             ],
             effects=[
                 {
@@ -236,7 +241,7 @@ class ViewsApp:
                     "attempts": i.attempts,
                     "error": i.last_error or "",
                 }
-                for i in self.store.outbox_items(found.id)
+                for i in self.store.outbox.items(found.id)
             ],
             back=self._link(
                 request, "/calendar", month=f"{(found.planned_start or self.clock()):%Y-%m}"
@@ -260,14 +265,17 @@ class ViewsApp:
 
     def report(self, request: Request) -> Response:
         wanted = self._customer(request)
-        rows = build_report(self.store.deployments(customer=wanted), self.store.refused_starts(),
-                            tz=self.config.provider.tz)  # fmt: skip
+        rows = build_report(
+            self.store.deployments.list(customer=wanted),
+            self.store.reports.refused_starts(),
+            tz=self.config.provider.tz,
+        )
         html = report_html(rows, self.renderer, self.config.provider.language, wanted)
         return Response(html, mimetype="text/html")
 
     def feed(self, request: Request) -> Response:
         wanted = self._customer(request)
-        booked = [d for d in self.store.deployments(customer=wanted) if d.planned_start]
+        booked = [d for d in self.store.deployments.list(customer=wanted) if d.planned_start]
         events = [calendar_event(d, self.config, self.renderer, now=_stamp(d)) for d in booked]
         name = f"deploybot — {wanted}" if wanted else "deploybot — deployments"
         return Response(feed_ics(events, name), mimetype="text/calendar")

@@ -107,12 +107,12 @@ class _Counters(Collector):
         yield effects
         store = self.store
         yield GaugeMetricFamily(
-            "deploybot_outbox_pending", "Effects waiting", value=store.pending_count()
+            "deploybot_outbox_pending", "Effects waiting", value=store.outbox.pending_count()
         )
         states = GaugeMetricFamily(
             "deploybot_deployments", "Deployments by state", labels=["state"]
         )
-        counts = {state: 0 for state in State} | store.count_by_state()
+        counts = {state: 0 for state in State} | store.reports.count_by_state()
         for state, count in counts.items():
             states.add_metric([state.value], count)
         yield states
@@ -225,13 +225,13 @@ class ControlApp:
             "status": status,
             "last_cycle_at": at.isoformat() if at else None,
             "last_cycle_errors": errors,
-            "pending_effects": len(self.store.pending()),
+            "pending_effects": len(self.store.outbox.pending()),
             "failing": failing,
             "systems": self.health_book.as_json(),
             "role": role,
             "gitlab_watch": mode_json(
                 self.config.gitlab,
-                _when(self.store.seen_value("gitlab:since")),
+                _when(self.store.markers.get("gitlab:since")),
                 self.running.last_hook_at,
             ),
         }
