@@ -280,7 +280,7 @@ def test_web_ops_and_the_command_line_never_reach_through_the_service() -> None:
 def test_a_reach_through_the_service_is_found() -> None:
     source = (
         "service.orders.give(order)\n"
-        "self.service.store.deployments.get(x)\n"
+        "self.service.store.deployment(x)\n"
         "self.desk.service.config.provider\n"
         "service.run_cycle()\n"
         "links = service.links\n"
