@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bot.app.outbox.executors import Channels
 from bot.app.run.service import Service
+from bot.app.run.wiring import LiveSystems
 from bot.app.store import Store, sqlite_url
 from bot.cli.demo import ManualClock
 from bot.config.models import Config
@@ -408,7 +409,8 @@ def in_process(
     clock = ManualClock(start)
     zammad, gitlab = FakeZammad(clock), FakeGitLab()
     mailer, calendar, logs = FakeMailer(), FakeCalendar(), FakeLogs()
-    channels = Channels(zammad=zammad, mailer=mailer, ics=calendar, log_for=logs.log_for)
+    channels = Channels(zammad=zammad, mailer=mailer, ics=calendar, log_for=logs.log_for,
+                        live=LiveSystems())  # fmt: skip
     store = Store(sqlite_url(state))
     service = Service(config, store, zammad, gitlab, channels, clock=clock, links=links)
     return InProcess(config, clock, zammad, gitlab, mailer, calendar, logs, service)

@@ -16,6 +16,7 @@ import pytest
 from bot.app.orders.requesting import Opened
 from bot.app.outbox.executors import Channels, execute
 from bot.app.outside.health import SYSTEMS, HealthBook
+from bot.app.run.wiring import LiveSystems
 from bot.app.store import Change, codec
 from bot.domain import commands, routing
 from bot.domain.commands import PARSERS, Command, RawCommand
@@ -71,7 +72,8 @@ class Unknown:
 
 def channels(logs: FakeLogs) -> Channels:
     zammad = FakeZammad(lambda: datetime(2026, 12, 1, tzinfo=UTC))
-    return Channels(zammad=zammad, mailer=FakeMailer(), ics=FakeCalendar(), log_for=logs.log_for)
+    return Channels(zammad=zammad, mailer=FakeMailer(), ics=FakeCalendar(), log_for=logs.log_for,
+                    live=LiveSystems())  # fmt: skip
 
 
 def test_an_effect_nobody_taught_the_executor_is_refused_not_written_to_the_log() -> None:

@@ -4,6 +4,7 @@ integrations), the domain loads no I/O library, and every module and function st
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -305,6 +306,57 @@ def test_an_import_of_an_emulator_is_found() -> None:
     source = "import emulators.gitlab\ndef f() -> None:\n    from emulators.zammad import app\n"
     assert emulator_imports(source) == ["emulators.gitlab", "emulators.zammad"]
     assert emulator_imports("from integrations.zammad import ZammadClient\n") == []
+
+
+#: What an adapter that talks to an outside system is called (records and errors are not).
+ADAPTER_NAMES = re.compile(r"(Client|Probe|Mailer|Calendar|Directory|DeploymentLog|Apis)$")
+#: Where adapters are built: the composition root, and the demo and emulator commands (which
+#: point them at the emulators they start).
+BUILDERS = {"bot/app/run/wiring.py", "bot/cli/demo.py", "bot/cli/tools.py", "bot/cli/inspection.py"}
+
+
+def adapters_built(source: str) -> list[str]:
+    """The adapters of ``integrations`` a module builds itself (calls by their imported name)."""
+    tree = ast.parse(source)
+    adapters = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("integrations")
+        for alias in node.names
+        if ADAPTER_NAMES.search(alias.name)
+    }
+    return sorted(
+        f"{node.lineno}: {node.func.id}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in adapters
+    )
+
+
+def test_outside_clients_are_built_in_wiring_only() -> None:
+    """The shell sees each outside system through a port: only the composition root builds
+    the adapters behind them (a live check's probe too)."""
+    found = {
+        name: bad
+        for folder in ("bot/app", "bot/cli")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if (name := str(path.relative_to(ROOT))) not in BUILDERS
+        and (bad := adapters_built(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+
+
+def test_an_adapter_built_outside_wiring_is_found() -> None:
+    source = (
+        "from integrations.probes import HttpProbe, ProbeAnswer\n"
+        "from integrations.zammad_admin import ZammadAdminClient as Admin\n"
+        "probe = HttpProbe('https://x', 1.0)\n"
+        "answer = ProbeAnswer(200)\n"
+        "def f() -> None:\n"
+        "    Admin('https://z', 't')\n"
+    )
+    assert adapters_built(source) == ["3: HttpProbe", "6: Admin"]
 
 
 def face_names(room: str) -> tuple[list[str], list[str]]:

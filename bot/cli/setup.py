@@ -35,8 +35,8 @@ def setup_zammad_command(apply: bool, token_env: str | None, config_path: Path |
     time. A token without admin rights gets the list of what an admin must create (exit 1).
     """
     from bot.app.ops.setup_zammad import describe_step, setup_zammad
-    from integrations.zammad import ZammadClient, ZammadError
-    from integrations.zammad_admin import ZammadAdminClient
+    from bot.app.run import zammad_admin, zammad_client
+    from integrations.zammad import ZammadError
 
     config = load(config_path)
     if not config.zammad.url:
@@ -49,8 +49,8 @@ def setup_zammad_command(apply: bool, token_env: str | None, config_path: Path |
         secret = read_secret(secret_env, None, what="webhook secret") if secret_env else None
     except MissingSecretError as exc:
         fail(str(exc))
-    admin = ZammadAdminClient(config.zammad.url, token)
-    agent = ZammadClient(config.zammad.url, token)  # the same token, as an agent reads tags
+    admin = zammad_admin(config.zammad, token)
+    agent = zammad_client(config.zammad, token=token)  # the same token, as an agent reads tags
     try:
         outcome = setup_zammad(config, admin, apply=apply, secret=secret,
                                known_tag=agent.known_tag)  # fmt: skip

@@ -18,6 +18,7 @@ import holidays
 from bot.app.intake import DAEMON_STARTED, HOOK_RECEIVED
 from bot.app.outside import LiveChecks
 from bot.app.run import (
+    LiveSystems,
     caldav_calendar,
     deployment_log,
     gitlab_client,
@@ -409,7 +410,7 @@ def _holidays(config: Config, now: datetime) -> Iterator[Finding]:
 
 def _live(config: Config, environ: Mapping[str, str] | None, now: datetime) -> Iterator[Finding]:
     """Each customer's step 3 checks and monitoring, run once (reading only): what they see."""
-    live = LiveChecks(environ, tries=1)
+    live = LiveChecks(LiveSystems(), environ, tries=1)
     for customer in config.customers:
         if not customer.checks and customer.monitoring.alertmanager is None:
             continue

@@ -98,7 +98,7 @@ class Orders:
         *,
         clock: Callable[[], datetime],
         reads: Callable[[], ZammadReads],
-        live: LiveChecks | None = None,
+        live: LiveChecks,
         outside: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
         self.config = config
@@ -107,7 +107,7 @@ class Orders:
         self.requests = requests
         self.clock = clock
         self.reads = reads
-        self.live = live or LiveChecks()
+        self.live = live
         #: Around reads of outside systems: the decision lock given up, should the caller hold
         #: it (a cycle does not: it reads first and takes the lock per decision).
         self.outside = outside

@@ -18,6 +18,7 @@ from bot.app.outside import (
     CalendarFilePort,
     CalendarServerPort,
     JobsPort,
+    LiveSystemsPort,
     LogPort,
     MailPort,
     ZammadPort,
@@ -40,12 +41,14 @@ from integrations.secrets import read_secret
 
 @dataclass
 class Channels:
-    """The outside systems effects are carried out against (one each)."""
+    """The outside systems effects are carried out against (one each), and where step 3's
+    checks look (``live``)."""
 
     zammad: ZammadPort
     mailer: MailPort
     ics: CalendarFilePort
     log_for: Callable[[str], LogPort]
+    live: LiveSystemsPort
     caldav: CalendarServerPort | None = None
     google_calendar: CalendarServerPort | None = None
     #: GitLab's CI jobs (step 3 carried out) and where trigger tokens are read.

@@ -10,22 +10,19 @@ in plain words; nothing here raises, so a down system never holds up another dep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from bot.app.outside.ports import LiveSystemsPort, ProbePort
 from bot.config.models import Customer
 from bot.config.step3 import LiveCheck
 from bot.domain.model import Deployment
 from bot.domain.problems import Problem
 from bot.domain.step3 import Firing, Flight, LiveOutcome, Phase, checks_for, expected_text
-from integrations.alertmanager import (
-    AlertmanagerClient,
-    AlertmanagerError,
-    AlertmanagerUnreadableError,
-)
-from integrations.probes import HttpProbe, ProbeAnswer, TcpProbe
+from integrations.alertmanager import AlertmanagerError, AlertmanagerUnreadableError
+from integrations.probes import ProbeAnswer
 from integrations.secrets import MissingSecretError, read_secret
 
 #: How many times a failing check is tried before it counts as failed.
@@ -34,13 +31,12 @@ TRIES = 2
 
 @dataclass
 class LiveChecks:
-    """Runs a customer's checks; ``environ`` is where ``_env`` secrets are read."""
+    """Runs a customer's checks through the probes and Alertmanager readers ``systems`` makes;
+    ``environ`` is where ``_env`` secrets are read."""
 
+    systems: LiveSystemsPort
     environ: Mapping[str, str] | None = None
     tries: int = TRIES
-    alertmanager: Callable[[str, float, str | None], AlertmanagerClient] = field(
-        default=lambda url, timeout, bearer: AlertmanagerClient(url, timeout, bearer)
-    )
 
     def flight(self, customer: Customer, deployment: Deployment, phase: Phase) -> Flight:
         """What the checks and the monitoring say now about ``deployment``'s systems."""
@@ -65,10 +61,10 @@ class LiveChecks:
                 break
         return outcome
 
-    def _probe(self, check: LiveCheck) -> HttpProbe | TcpProbe:
+    def _probe(self, check: LiveCheck) -> ProbePort:
         if check.tcp is not None:
             host, port = check.target
-            return TcpProbe(host, port, check.seconds)
+            return self.systems.tcp(host, port, check.seconds)
         auth = None
         if check.basic_auth is not None:
             basic = check.basic_auth
@@ -84,7 +80,7 @@ class LiveChecks:
         cert: tuple[Path, Path] | Path | None = check.client_cert_file
         if check.client_cert_file is not None and check.client_key_file is not None:
             cert = (check.client_cert_file, check.client_key_file)
-        return HttpProbe(str(check.url), check.seconds, auth, bearer, cert, check.ca_file)
+        return self.systems.http(str(check.url), check.seconds, auth, bearer, cert, check.ca_file)
 
     def _firing(self, customer: Customer) -> tuple[tuple[Firing, ...] | None, Problem | None]:
         config = customer.monitoring.alertmanager
@@ -95,7 +91,7 @@ class LiveChecks:
             if config.bearer_env or config.bearer_file:
                 bearer = read_secret(config.bearer_env, config.bearer_file,
                                      what="Alertmanager token", environ=self.environ)  # fmt: skip
-            client = self.alertmanager(config.url, config.timeout.total_seconds(), bearer)
+            client = self.systems.alertmanager(config.url, config.timeout.total_seconds(), bearer)
             alerts = client.firing(list(config.matchers))
         except AlertmanagerUnreadableError as error:
             return None, Problem.of("step3_monitoring_unreadable", why=error.why)

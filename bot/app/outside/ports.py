@@ -14,11 +14,13 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
+from integrations.alertmanager import Alert
 from integrations.calendar import CalendarEvent
 from integrations.deployment_log import LogRow
 from integrations.gitlab import Deployment as GitLabDeployment
 from integrations.gitlab import Pipeline, Release
 from integrations.gitlab_jobs import Job
+from integrations.probes import ProbeAnswer
 from integrations.zammad import Article, Organization, TagChange, Ticket, User
 
 
@@ -115,12 +117,44 @@ class JobsPort(Protocol):
     def trace(self, project: str, job_id: int) -> str: ...
 
 
+class ProbePort(Protocol):
+    """One step-3 check's probe: an HTTP(S) GET or a TCP connection (``integrations.probes``)."""
+
+    def run(self) -> ProbeAnswer: ...
+
+
+class MonitoringPort(Protocol):
+    """One Alertmanager: its firing alerts (``integrations.alertmanager``)."""
+
+    def firing(self, matchers: list[str]) -> list[Alert]: ...
+
+
+class LiveSystemsPort(Protocol):
+    """Where step 3's checks look: it makes the probe of each check and the reader of each
+    Alertmanager a customer names, its credentials already read (built in ``wiring``)."""
+
+    def http(
+        self,
+        url: str,
+        seconds: float,
+        auth: tuple[str, str] | None,
+        bearer: str | None,
+        cert: tuple[Path, Path] | Path | None,
+        ca_file: Path | None,
+    ) -> ProbePort: ...
+    def tcp(self, host: str, port: int, seconds: float) -> ProbePort: ...
+    def alertmanager(self, url: str, seconds: float, bearer: str | None) -> MonitoringPort: ...
+
+
 __all__ = [
     "CalendarFilePort",
     "CalendarServerPort",
     "GitLabPort",
     "JobsPort",
+    "LiveSystemsPort",
     "LogPort",
     "MailPort",
+    "MonitoringPort",
+    "ProbePort",
     "ZammadPort",
 ]

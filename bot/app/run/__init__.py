@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from bot.app.run.service import CycleResult, Service
     from bot.app.run.wiring import (
         DaemonRunningError,
+        LiveSystems,
         booking_links,
         build_service,
         caldav_calendar,
@@ -19,12 +20,14 @@ if TYPE_CHECKING:
         google_calendar,
         smtp_mailer,
         uses_google,
+        zammad_admin,
         zammad_client,
     )
 
 __all__ = [
     "CycleResult",
     "DaemonRunningError",
+    "LiveSystems",
     "Service",
     "booking_links",
     "build_service",
@@ -40,6 +43,7 @@ __all__ = [
     "uses_google",
     "views_token",
     "webhook_secret",
+    "zammad_admin",
     "zammad_client",
 ]
 
@@ -50,6 +54,7 @@ __getattr__ = face(
         "service": ("CycleResult", "Service"),
         "wiring": (
             "DaemonRunningError",
+            "LiveSystems",
             "booking_links",
             "build_service",
             "caldav_calendar",
@@ -60,6 +65,7 @@ __getattr__ = face(
             "google_calendar",
             "smtp_mailer",
             "uses_google",
+            "zammad_admin",
             "zammad_client",
         ),
     },

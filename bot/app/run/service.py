@@ -26,9 +26,14 @@ from bot.app.orders.orders import Orders
 from bot.app.orders.requesting import Requests
 from bot.app.outbox.executors import Channels
 from bot.app.outbox.runner import OutboxRunner
-from bot.app.outside.health import HealthBook, system_of
-from bot.app.outside.ports import GitLabPort, ZammadPort
-from bot.app.outside.zammad_reads import ZammadReads
+from bot.app.outside import (
+    GitLabPort,
+    HealthBook,
+    LiveChecks,
+    ZammadPort,
+    ZammadReads,
+    system_of,
+)
 from bot.app.store import LockBusyError, Store
 from bot.config.models import Config
 from bot.domain.booking_link import BookingLinks
@@ -94,6 +99,7 @@ class Service:
             Requests(config, store, gitlab, clock, links, self.renderer),
             clock=clock,
             reads=self.reads,
+            live=LiveChecks(channels.live),
             outside=self.lock.released,
         )
         self.leadership = store.leadership()

@@ -23,13 +23,16 @@ from bot.app.store import Store
 from bot.app.store.locations import state_url as state_url  # re-exported: its old home
 from bot.config.models import Config, GitLabConfig, ZammadConfig
 from bot.domain.booking_link import BookingLinks
+from integrations.alertmanager import AlertmanagerClient
 from integrations.calendar import CalDavCalendar, IcsDirectory
 from integrations.deployment_log import DeploymentLog
 from integrations.gitlab import GitLabClient
 from integrations.mail import DirectoryMailer, SmtpMailer, smtp_settings
+from integrations.probes import HttpProbe, TcpProbe
 from integrations.retry import RetryPolicy
 from integrations.secrets import read_secret
 from integrations.zammad import ZammadClient, ZammadError
+from integrations.zammad_admin import ZammadAdminClient
 
 if TYPE_CHECKING:  # the Google client library loads only where a configuration uses it
     from integrations.google_api import GoogleApis
@@ -69,6 +72,15 @@ def zammad_client(
             max_attempts=config.max_attempts, sleep=sleep or time.sleep, on_retry=on_retry
         ),
     )
+
+
+def zammad_admin(config: ZammadConfig, token: str) -> ZammadAdminClient:
+    """The client of ``deploybot setup zammad``: the configured Zammad, an admin's token."""
+    if not config.url:
+        raise ZammadError(0, "zammad.url is not set in the configuration")
+    return ZammadAdminClient(config.url, token, connect_timeout=config.connect_timeout,
+                             read_timeout=config.read_timeout,
+                             retry=RetryPolicy(max_attempts=config.max_attempts))  # fmt: skip
 
 
 def gitlab_client(
@@ -262,6 +274,30 @@ def caldav_calendar(config: Config) -> CalDavCalendar | None:
     return CalDavCalendar(dav.url, calendar_name=dav.calendar, username=username, password=password)
 
 
+class LiveSystems:
+    """Where step 3's checks look, over the network: HTTP(S) and TCP probes, Alertmanager."""
+
+    def http(
+        self,
+        url: str,
+        seconds: float,
+        auth: tuple[str, str] | None,
+        bearer: str | None,
+        cert: tuple[Path, Path] | Path | None,
+        ca_file: Path | None,
+    ) -> HttpProbe:
+        """An HTTP(S) GET of ``url``, its credentials read."""
+        return HttpProbe(url, seconds, auth, bearer, cert, ca_file)
+
+    def tcp(self, host: str, port: int, seconds: float) -> TcpProbe:
+        """A TCP connection to ``host:port``."""
+        return TcpProbe(host, port, seconds)
+
+    def alertmanager(self, url: str, seconds: float, bearer: str | None) -> AlertmanagerClient:
+        """The reader of the Alertmanager at ``url``."""
+        return AlertmanagerClient(url, seconds, bearer)
+
+
 def channels_for(
     config: Config, zammad: ZammadPort, *, sleep: Callable[[float], None] | None = None
 ) -> Channels:
@@ -284,6 +320,7 @@ def channels_for(
         mailer=mailer,
         ics=IcsDirectory(config.resolve_path(config.calendar.ics_dir)),
         log_for=log_for,
+        live=LiveSystems(),
         caldav=caldav_calendar(config),
         google_calendar=google_calendar(config, apis=apis),
     )
