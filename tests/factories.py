@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.app.store import Change
 from bot.config.models import Config
 from bot.domain.calendar.rules import SlotRules, rules_for
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
@@ -154,3 +155,10 @@ def make_facts(**overrides: Any) -> Facts:
     }
     data.update(overrides)
     return Facts(**data)
+
+
+def completed(deployment: Deployment, now: datetime | None = None) -> Change:
+    """The change that records ``deployment`` as done by an operator at ``now`` (the first of
+    December at ten by default): a store's history in one line."""
+    return Change(deployment=deployment, now=now or at("2026-12-01 10:00"), source="cli",
+                  actor="t", event="deploy-done", old_state=State.IN_PROGRESS)  # fmt: skip

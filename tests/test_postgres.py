@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from bot.app.store import Change, Store
+from bot.app.store import Store
 from bot.domain.model import State
-from tests.factories import at, make_deployment
+from tests.factories import completed, make_deployment
 from tests.postgres import new_database
 
 
@@ -15,17 +15,7 @@ def test_the_store_is_created_on_postgresql_and_reads_back(postgres: str) -> Non
     store = Store(new_database(postgres))
     assert store.engine.dialect.name == "postgresql"
     deployment = make_deployment(state=State.COMPLETED)
-    store.commit(
-        Change(
-            deployment=deployment,
-            effects=[],
-            now=at("2026-12-01 10:00"),
-            source="cli",
-            actor="t",
-            event="deploy-done",
-            old_state=State.IN_PROGRESS,
-        )
-    )
+    store.commit(completed(deployment))
     assert store.deployments.get(deployment.id) == deployment
     assert store.reports.deployed_versions("DIBA") == {"addon-diba": "3.2.11", "iam-sync": "3.2.1"}
     assert store.reports.count_by_state() == {State.COMPLETED: 1}
@@ -35,17 +25,7 @@ def test_a_schema_1_database_is_upgraded_in_place_on_postgresql(postgres: str) -
     url = new_database(postgres)
     store = Store(url)
     done = make_deployment(state=State.COMPLETED)
-    store.commit(
-        Change(
-            deployment=done,
-            effects=[],
-            now=at("2026-12-01 10:00"),
-            source="cli",
-            actor="t",
-            event="deploy-done",
-            old_state=State.IN_PROGRESS,
-        )
-    )
+    store.commit(completed(done))
     with store.engine.begin() as connection:
         connection.execute(sa.text("DROP TABLE deployed_versions"))
         connection.execute(sa.text("UPDATE schema_version SET version = 1"))

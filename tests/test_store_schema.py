@@ -26,7 +26,7 @@ from bot.domain.model import (
     deployment_to_json,
     note_texts,
 )
-from tests.factories import at, make_deployment
+from tests.factories import at, completed, make_deployment
 
 
 def half_built(path: Path, tables: int) -> str:
@@ -82,17 +82,7 @@ def test_an_upgrade_from_schema_1_records_what_each_customer_runs(tmp_path: Path
         components=(ComponentVersion("addon-diba", "3.2.12", "3.2.11"),),
     )
     for deployment in (old, new):
-        store.commit(
-            Change(
-                deployment=deployment,
-                effects=[],
-                now=at("2026-12-01 10:00"),
-                source="cli",
-                actor="t",
-                event="deploy-done",
-                old_state=State.IN_PROGRESS,
-            )
-        )
+        store.commit(completed(deployment))
     # As a schema-1 database holds it: no table of deployed versions, version 1.
     with store.engine.begin() as connection:
         connection.execute(sa.text("DROP TABLE deployed_versions"))
@@ -121,17 +111,7 @@ def test_completing_a_deployment_records_its_versions_in_the_same_commit(tmp_pat
     )
     assert store.reports.deployed_versions("DIBA") == {}
     done = dataclasses.replace(running, state=State.COMPLETED)
-    store.commit(
-        Change(
-            deployment=done,
-            effects=[],
-            now=at("2026-12-01 10:20"),
-            source="cli",
-            actor="t",
-            event="deploy-done",
-            old_state=State.IN_PROGRESS,
-        )
-    )
+    store.commit(completed(done, at("2026-12-01 10:20")))
     assert store.reports.deployed_versions("DIBA") == {"addon-diba": "3.2.11", "iam-sync": "3.2.1"}
 
 
