@@ -184,19 +184,29 @@ def _body(response: requests.Response, deadline: float, max_bytes: int, cut: boo
     declared = response.headers.get("Content-Length", "")
     if not cut and declared.isdigit() and int(declared) > max_bytes:
         raise TooLargeError(f"the answer is larger than {_size(max_bytes)}")
-    chunks: list[bytes] = []
+    return read_capped(response.iter_content(_CHUNK), max_bytes, cut=cut, deadline=deadline)
+
+
+def read_capped(
+    chunks: Iterable[bytes], max_bytes: int, *, cut: bool = False, deadline: float | None = None
+) -> bytes:
+    """The whole of ``chunks``, counted as they arrive: past ``max_bytes``
+    :class:`TooLargeError` (with ``cut``, the first ``max_bytes``); past ``deadline``
+    (``time.monotonic()``) :class:`DeadlineExceededError`. For a client that reads an answer
+    whole (httplib2) as for requests' streamed bodies."""
+    kept: list[bytes] = []
     size = 0
-    for chunk in response.iter_content(_CHUNK):
+    for chunk in chunks:
         size += len(chunk)
         if size > max_bytes:
             if not cut:
                 raise TooLargeError(f"the answer is larger than {_size(max_bytes)}")
-            chunks.append(chunk[: len(chunk) - (size - max_bytes)])
+            kept.append(chunk[: len(chunk) - (size - max_bytes)])
             break
-        chunks.append(chunk)
-        if time.monotonic() > deadline:
+        kept.append(chunk)
+        if deadline is not None and time.monotonic() > deadline:
             raise DeadlineExceededError("the answer did not arrive whole in time")
-    return b"".join(chunks)
+    return b"".join(kept)
 
 
 def _size(count: int) -> str:

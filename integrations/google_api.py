@@ -23,7 +23,7 @@ from googleapiclient.discovery_cache import get_static_doc
 from googleapiclient.errors import HttpError
 from httplib2.decode import DecodeLimitError, DecodeRatioError
 
-from integrations.bounded import MAX_BYTES, TooLargeError, cut_at, watch_socket
+from integrations.bounded import MAX_BYTES, TooLargeError, cut_at, read_capped, watch_socket
 from integrations.google_errors import GoogleApiError, GoogleCredentialsError
 from integrations.retry import (
     RETRY_STATUSES,
@@ -110,15 +110,12 @@ class _CappedResponse(http.client.HTTPResponse):
         """The body, or ``amt`` bytes of it; the whole body within the cap."""
         if amt is not None:
             return super().read(amt)
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := super().read(64 * 1024):
-            size += len(chunk)
-            if size > MAX_BYTES:
-                self.close()
-                raise TooLargeError(f"the answer is larger than {MAX_BYTES >> 20} MB")
-            chunks.append(chunk)
-        body = b"".join(chunks)
+        try:
+            body = read_capped(iter(lambda: super(_CappedResponse, self).read(64 * 1024), b""),
+                               MAX_BYTES)  # fmt: skip
+        except TooLargeError:
+            self.close()
+            raise
         if self.length:  # cut short (a deadline): as http.client's own whole read says
             raise http.client.IncompleteRead(body, self.length)
         return body
