@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, TypeVar, Union
 
 import filelock
 
@@ -41,6 +41,10 @@ if TYPE_CHECKING:  # the Google client library loads only where a configuration 
     from integrations.log_sheets import SheetsDeploymentLog
 
 
+#: Which client of Zammad is built: the agent's, or the admin's of ``setup zammad``.
+ZammadKind = TypeVar("ZammadKind", bound=ZammadClient)
+
+
 def zammad_client(
     config: ZammadConfig,
     environ: Mapping[str, str] | None = None,
@@ -63,24 +67,24 @@ def zammad_client(
         token = read_secret(
             config.token_env, config.token_file, what="Zammad token", environ=environ
         )
-    return ZammadClient(
-        url,
-        token,
-        connect_timeout=config.connect_timeout,
-        read_timeout=config.read_timeout,
-        retry=RetryPolicy(
-            max_attempts=config.max_attempts, sleep=sleep or time.sleep, on_retry=on_retry
-        ),
-    )
+    attempts, wait = config.max_attempts, sleep or time.sleep
+    retry = RetryPolicy(max_attempts=attempts, sleep=wait, on_retry=on_retry)
+    return _zammad(ZammadClient, config, url, token, retry)
 
 
 def zammad_admin(config: ZammadConfig, token: str) -> ZammadAdminClient:
     """The client of ``deploybot setup zammad``: the configured Zammad, an admin's token."""
     if not config.url:
         raise ZammadError(0, "zammad.url is not set in the configuration")
-    return ZammadAdminClient(config.url, token, connect_timeout=config.connect_timeout,
-                             read_timeout=config.read_timeout,
-                             retry=RetryPolicy(max_attempts=config.max_attempts))  # fmt: skip
+    retry = RetryPolicy(max_attempts=config.max_attempts)
+    return _zammad(ZammadAdminClient, config, config.url, token, retry)
+
+
+def _zammad(
+    kind: type[ZammadKind], config: ZammadConfig, url: str, token: str, retry: RetryPolicy
+) -> ZammadKind:
+    return kind(url, token, connect_timeout=config.connect_timeout,
+                read_timeout=config.read_timeout, retry=retry)  # fmt: skip
 
 
 def gitlab_client(
