@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.app.store import Change
 from bot.config.models import Config
 from bot.domain.calendar.rules import SlotRules, rules_for
+from bot.domain.effects import Effect
 from bot.domain.model import ComponentVersion, Deployment, State, TicketRef
 from bot.domain.prerequisites.facts import ComponentFacts, Facts, TicketFacts
 
@@ -157,8 +159,21 @@ def make_facts(**overrides: Any) -> Facts:
     return Facts(**data)
 
 
+def by_operator(
+    deployment: Deployment,
+    event: str,
+    *,
+    now: datetime,
+    effects: Sequence[Effect] = (),
+    old_state: State | None = None,
+) -> Change:
+    """The change an operator's ``event`` at the command line commits for ``deployment``."""
+    return Change(deployment=deployment, effects=effects, now=now, source="cli", actor="t",
+                  event=event, old_state=old_state)  # fmt: skip
+
+
 def completed(deployment: Deployment, now: datetime | None = None) -> Change:
     """The change that records ``deployment`` as done by an operator at ``now`` (the first of
     December at ten by default): a store's history in one line."""
-    return Change(deployment=deployment, now=now or at("2026-12-01 10:00"), source="cli",
-                  actor="t", event="deploy-done", old_state=State.IN_PROGRESS)  # fmt: skip
+    done_at = now or at("2026-12-01 10:00")
+    return by_operator(deployment, "deploy-done", now=done_at, old_state=State.IN_PROGRESS)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import yaml
 
-from bot.app.store import Change, Store, sqlite_url
+from bot.app.store import Store, sqlite_url
 from bot.domain.model import State
 from bot.resources import example_config_path
-from tests.factories import at, make_deployment
+from tests.factories import at, by_operator, make_deployment
 from tests.postgres import new_database
 
 PAGE = Path(__file__).parent.parent / "docs" / "operations" / "backups.md"
@@ -52,14 +52,8 @@ def configured(folder: Path, url: str) -> None:
 def commit(store: Store, deployment_id: str) -> None:
     deployment = dataclasses.replace(make_deployment(state=State.SCHEDULED), id=deployment_id)
     store.commit(
-        Change(
-            deployment=deployment,
-            effects=[],
-            now=at("2026-11-26 10:00"),
-            source="cli",
-            actor="t",
-            event="deploy-schedule",
-            old_state=State.READY,
+        by_operator(
+            deployment, "deploy-schedule", now=at("2026-11-26 10:00"), old_state=State.READY
         )
     )
 

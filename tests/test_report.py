@@ -18,7 +18,7 @@ from bot.domain.model import Deployment, State
 from bot.domain.report import ALL, build_report
 from bot.domain.texts import say_count
 from bot.resources import example_config_path
-from tests.factories import at, make_deployment
+from tests.factories import at, completed, make_deployment
 
 
 def ended(id: str, state: State, start: str, minutes: int, **changes: Any) -> Deployment:
@@ -41,17 +41,7 @@ DEPLOYMENTS = [
 def store_with(tmp_path: Path) -> Store:
     store = Store(sqlite_url(tmp_path / "state.sqlite"))
     for deployment in DEPLOYMENTS:
-        store.commit(
-            Change(
-                deployment=deployment,
-                effects=[],
-                now=deployment.actual_end or at("2026-12-01 10:00"),
-                source="cli",
-                actor="t",
-                event="deploy-done",
-                old_state=State.IN_PROGRESS,
-            )
-        )
+        store.commit(completed(deployment, deployment.actual_end))
     refused = DEPLOYMENTS[2]
     store.commit(
         Change(

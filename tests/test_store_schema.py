@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bot.app.outbox.runner import dead_claims, instance_identity
-from bot.app.store import Change, Store, sqlite_url
+from bot.app.store import Store, sqlite_url
 from bot.app.store import schema as store_module
 from bot.app.store.schema import SCHEMA_VERSION
 from bot.domain.effects import PostNote
@@ -26,7 +26,7 @@ from bot.domain.model import (
     deployment_to_json,
     note_texts,
 )
-from tests.factories import at, completed, make_deployment
+from tests.factories import at, by_operator, completed, make_deployment
 
 
 def half_built(path: Path, tables: int) -> str:
@@ -99,15 +99,7 @@ def test_completing_a_deployment_records_its_versions_in_the_same_commit(tmp_pat
     store = Store(f"sqlite:///{tmp_path / 'state.sqlite'}")
     running = make_deployment(state=State.IN_PROGRESS)
     store.commit(
-        Change(
-            deployment=running,
-            effects=[],
-            now=at("2026-12-01 10:00"),
-            source="cli",
-            actor="t",
-            event="deploy-start",
-            old_state=State.SCHEDULED,
-        )
+        by_operator(running, "deploy-start", now=at("2026-12-01 10:00"), old_state=State.SCHEDULED)
     )
     assert store.reports.deployed_versions("DIBA") == {}
     done = dataclasses.replace(running, state=State.COMPLETED)
@@ -119,17 +111,7 @@ def test_an_effect_is_claimed_by_one_instance_until_its_lease_ends(tmp_path: Pat
     store = Store(f"sqlite:///{tmp_path / 'state.sqlite'}")
     deployment = make_deployment()
     note = PostNote("DIBA-2026-0007/1/0", 1, "<p>hello</p>")
-    store.commit(
-        Change(
-            deployment=deployment,
-            effects=[note],
-            now=at("2026-12-01 09:00"),
-            source="cli",
-            actor="t",
-            event="deploy",
-            old_state=None,
-        )
-    )
+    store.commit(by_operator(deployment, "deploy", now=at("2026-12-01 09:00"), effects=[note]))
     [item] = store.outbox.pending()
     now, lease = at("2026-12-01 09:00"), timedelta(minutes=5)
     assert store.outbox.claim(item.id, "a", now, lease) == "first"  # nobody tried it: no look-up
@@ -162,15 +144,7 @@ def test_two_instances_on_one_host_never_share_a_claim(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'state.sqlite'}")
     note = PostNote("DIBA-2026-0007/1/0", 1, "<p>hello</p>")
     store.commit(
-        Change(
-            deployment=make_deployment(),
-            effects=[note],
-            now=at("2026-12-01 09:00"),
-            source="cli",
-            actor="t",
-            event="deploy",
-            old_state=None,
-        )
+        by_operator(make_deployment(), "deploy", now=at("2026-12-01 09:00"), effects=[note])
     )
     [item] = store.outbox.pending()
     first = instance_identity()
@@ -190,15 +164,7 @@ def test_the_claims_of_a_stopped_process_of_this_host_are_taken_back_at_once(
     store = Store(f"sqlite:///{tmp_path / 'state.sqlite'}")
     note = PostNote("DIBA-2026-0007/1/0", 1, "<p>hello</p>")
     store.commit(
-        Change(
-            deployment=make_deployment(),
-            effects=[note],
-            now=at("2026-12-01 09:00"),
-            source="cli",
-            actor="t",
-            event="deploy",
-            old_state=None,
-        )
+        by_operator(make_deployment(), "deploy", now=at("2026-12-01 09:00"), effects=[note])
     )
     [item] = store.outbox.pending()
     stopped = subprocess.Popen([sys.executable, "-c", "pass"])
